@@ -1,0 +1,64 @@
+# Small helpers so every library and test is declared the same way (style.md).
+#
+# blend_cc_library(NAME <name> [SRCS ...] DEPS ... [PRIVATE_DEPS ...])
+#   -> target blend_<name>, alias blend::<name>; public headers in ./include.
+#   Without SRCS it is an INTERFACE (header-only) library.
+# blend_cc_test(NAME <name> SRCS ... DEPS ... [LABEL unit|integration|e2e] [TIMEOUT s])
+#   -> GoogleTest executable registered with CTest under its label (default unit).
+#   Unit tests are also collected into the `unit_tests` target, so the sanitizer build
+#   can build exactly those and nothing else.
+# blend_cc_binary(NAME <output-name> SRCS ... DEPS ...) -> executable in build/bin.
+
+add_custom_target(unit_tests)
+
+function(blend_cc_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target blend_${ARG_NAME})
+  if(ARG_SRCS)
+    add_library(${target} STATIC ${ARG_SRCS})
+    target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                         PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+    target_compile_options(${target} PRIVATE ${BLEND_WARNINGS})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(blend::${ARG_NAME} ALIAS ${target})
+endfunction()
+
+function(blend_cc_test)
+  cmake_parse_arguments(ARG "" "NAME;LABEL;TIMEOUT" "SRCS;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  if(BLEND_UNIT_ONLY AND NOT ARG_LABEL STREQUAL "unit")
+    return()
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
+  set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  gtest_discover_tests(${ARG_NAME}
+    DISCOVERY_MODE PRE_TEST
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABEL STREQUAL "unit")
+    add_dependencies(unit_tests ${ARG_NAME})
+  endif()
+endfunction()
+
+function(blend_cc_binary)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(BLEND_UNIT_ONLY)
+    return()
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
+  set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+endfunction()
