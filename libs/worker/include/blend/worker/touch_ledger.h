@@ -1,0 +1,70 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "blend/v1/bus.pb.h"
+
+namespace blend::store {
+class ConnectionPool;
+}
+
+namespace blend::worker {
+
+// A worker's durable record of each touch it sends (the exactly-once effect of issue 6).
+struct LedgerEntry {
+  enum class State { kCalling, kDone };
+  State state = State::kCalling;
+  std::optional<v1::Disposition> disposition;  // when kDone
+};
+
+// Thread-safe. Status codes: kUnavailable when the database cannot be reached.
+class TouchLedger {
+ public:
+  virtual ~TouchLedger() = default;
+  virtual absl::StatusOr<std::optional<LedgerEntry>> Find(const std::string& touch_id) = 0;
+  // Atomically records "about to call Genesys". false when a row already exists (another
+  // attempt owns or owned this touch): the caller must not call Genesys.
+  virtual absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
+                                         const std::string& worker_id, absl::Time now) = 0;
+  // Genesys did not accept the request (429, or a transient error to retry): forget the
+  // 'calling' row so a later attempt may call again.
+  virtual absl::Status AbortCall(const std::string& touch_id) = 0;
+  // Records the final disposition (inserting the row if BeginCall was never needed).
+  virtual absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
+                                absl::Time now) = 0;
+};
+
+class PgTouchLedger final : public TouchLedger {
+ public:
+  explicit PgTouchLedger(store::ConnectionPool& pool) : pool_(pool) {}
+  absl::StatusOr<std::optional<LedgerEntry>> Find(const std::string& touch_id) override;
+  absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
+                                 const std::string& worker_id, absl::Time now) override;
+  absl::Status AbortCall(const std::string& touch_id) override;
+  absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
+                        absl::Time now) override;
+
+ private:
+  store::ConnectionPool& pool_;
+};
+
+class InMemoryTouchLedger final : public TouchLedger {
+ public:
+  absl::StatusOr<std::optional<LedgerEntry>> Find(const std::string& touch_id) override;
+  absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
+                                 const std::string& worker_id, absl::Time now) override;
+  absl::Status AbortCall(const std::string& touch_id) override;
+  absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
+                        absl::Time now) override;
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, LedgerEntry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace blend::worker

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "blend/common/clock.h"
+#include "blend/quota/quota_governor.h"
+#include "blend/worker/backoff.h"
+#include "blend/worker/ports.h"
+#include "blend/worker/touch_ledger.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace blend::worker {
+
+struct ProcessorOptions {
+  std::string worker_id = "worker";
+  v1::Channel channel = v1::CHANNEL_SMS;
+  BackoffPolicy backoff;
+  // Used when a 429 carries no Retry-After.
+  absl::Duration default_retry_after = absl::Seconds(60);
+};
+
+// What to do with the Kafka message that carried the touch.
+struct ProcessResult {
+  enum class Kind {
+    kPublish,  // publish `disposition`, then commit the offset
+    kRetryAt,  // keep the message, pause consumption, process it again at `retry_at`
+    kDrop,     // commit without a disposition (the orchestrator re-emits a deferred touch)
+  };
+  Kind kind = Kind::kDrop;
+  v1::Disposition disposition;
+  absl::Time retry_at;
+  std::string note;  // for logs
+};
+
+// The decision sequence of one touch (issue 6): ledger → quota → claim fence → ledger
+// "calling" → Genesys → ledger "done". It makes exactly-once effects out of at-least-once
+// delivery: a touch already done republishes its recorded disposition; a touch left
+// "calling" by a crash is reported UNKNOWN and never resent; only one attempt can hold
+// the "calling" row. It never sleeps: waits come back as kRetryAt.
+// Not thread-safe: one processor per consumer loop.
+class TouchProcessor {
+ public:
+  TouchProcessor(TouchLedger& ledger, TouchClaimer& claimer, quota::QuotaGovernor& quota,
+                 ChannelSender& sender, const Clock& clock, ProcessorOptions options,
+                 std::function<double()> uniform01, prometheus::Registry* registry = nullptr);
+  ~TouchProcessor();
+
+  // Errors (kUnavailable: ledger, quota store or orchestrator unreachable) mean "try the same
+  // message again later"; nothing was sent.
+  absl::StatusOr<ProcessResult> Process(const v1::TouchCommand& touch);
+
+ private:
+  struct Metrics;
+  ProcessResult Publish(const v1::TouchCommand& touch, v1::TouchOutcome outcome,
+                        std::string reason);
+  absl::StatusOr<ProcessResult> Finish(const v1::TouchCommand& touch, v1::Disposition d);
+  absl::StatusOr<ProcessResult> FromLedger(const v1::TouchCommand& touch, const LedgerEntry& e);
+  absl::StatusOr<ProcessResult> FromClaim(const v1::TouchCommand& touch,
+                                          const v1::ClaimTouchResponse& claim);
+  absl::StatusOr<ProcessResult> CallGenesys(const v1::TouchCommand& touch);
+  absl::StatusOr<ProcessResult> FromSendError(const v1::TouchCommand& touch,
+                                              const absl::Status& error);
+  void Count(const v1::Disposition& d);
+
+  TouchLedger& ledger_;
+  TouchClaimer& claimer_;
+  quota::QuotaGovernor& quota_;
+  ChannelSender& sender_;
+  const Clock& clock_;
+  const ProcessorOptions options_;
+  std::function<double()> uniform01_;
+  std::unique_ptr<Metrics> metrics_;
+  absl::flat_hash_map<std::string, int> transient_failures_;  // touch id -> attempts so far
+};
+
+}  // namespace blend::worker

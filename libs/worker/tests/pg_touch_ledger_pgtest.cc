@@ -1,0 +1,48 @@
+// PgTouchLedger against the real PostgreSQL server named by BLEND_PG_URL.
+#include <gtest/gtest.h>
+
+#include "blend/store/connection_pool.h"
+#include "blend/store/migrations.h"
+#include "blend/store/testing/test_database.h"
+#include "blend/worker/touch_ledger.h"
+
+namespace blend::worker {
+namespace {
+
+TEST(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
+  auto db = store::testing::TestDatabase::CreateFromEnv();
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto pool = store::ConnectionPool::Create((*db)->url(), 4);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto migrations = store::BlendMigrations();
+  ASSERT_TRUE(migrations.ok());
+  ASSERT_TRUE(store::Migrate(**pool, *migrations).ok());
+
+  PgTouchLedger ledger(**pool);
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_FALSE(*ledger.Find("t1"));
+  EXPECT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w1", now));
+  EXPECT_FALSE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w2", now));  // second attempt refused
+  auto calling = ledger.Find("t1");
+  ASSERT_TRUE(calling.ok() && calling->has_value());
+  EXPECT_EQ((*calling)->state, LedgerEntry::State::kCalling);
+
+  ASSERT_TRUE(ledger.AbortCall("t1").ok());  // a 429: not accepted, may call again
+  EXPECT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w2", now));
+
+  v1::Disposition d;
+  d.set_touch_id("t1");
+  d.set_journey_id("j1");
+  d.set_channel(v1::CHANNEL_SMS);
+  d.set_outcome(v1::TOUCH_OUTCOME_SENT);
+  (*d.mutable_provider_ids())["messageId"] = "m-1";
+  ASSERT_TRUE(ledger.Complete(d, "w2", now).ok());
+  ASSERT_TRUE(ledger.AbortCall("t1").ok());  // never removes a finished touch
+  auto done = ledger.Find("t1");
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_EQ((*done)->state, LedgerEntry::State::kDone);
+  EXPECT_EQ((*done)->disposition->SerializeAsString(), d.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace blend::worker

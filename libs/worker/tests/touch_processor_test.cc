@@ -1,0 +1,190 @@
+#include "blend/worker/touch_processor.h"
+
+#include <deque>
+
+#include <gtest/gtest.h>
+
+#include "blend/genesys/error.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+
+namespace blend::worker {
+namespace {
+
+using Kind = ProcessResult::Kind;
+
+class FakeClaimer : public TouchClaimer {
+ public:
+  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override {
+    claims.push_back(touch_id);
+    v1::ClaimTouchResponse r;
+    r.set_decision(claimed.insert(touch_id).second ? decision
+                                                   : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
+    r.set_reason(reason);
+    if (decision != v1::ClaimTouchResponse::DECISION_GRANTED) claimed.erase(touch_id);
+    return r;
+  }
+  v1::ClaimTouchResponse::Decision decision = v1::ClaimTouchResponse::DECISION_GRANTED;
+  std::string reason;
+  std::set<std::string> claimed;
+  std::vector<std::string> claims;
+};
+
+class FakeSender : public ChannelSender {
+ public:
+  absl::StatusOr<SendReceipt> Send(const v1::TouchCommand& touch) override {
+    sent.push_back(touch.touch_id());
+    if (!errors.empty()) {
+      absl::Status e = errors.front();
+      errors.pop_front();
+      return e;
+    }
+    return SendReceipt{{{"conversationId", "conv-" + touch.touch_id()}}};
+  }
+  std::deque<absl::Status> errors;
+  std::vector<std::string> sent;
+};
+
+absl::Status GenesysFailure(absl::StatusCode code, int http, std::optional<absl::Duration> retry_after,
+                            bool unknown = false) {
+  genesys::GenesysError e;
+  e.http_status = http;
+  e.retry_after = retry_after;
+  e.outcome_unknown = unknown;
+  e.message = "boom";
+  e.code = "some.code";
+  return genesys::AttachGenesysError(absl::Status(code, "genesys said no"), e);
+}
+
+class TouchProcessorTest : public ::testing::Test {
+ protected:
+  TouchProcessorTest()
+      : quota_(quota_store_, clock_, "demo-client", {.requests_per_minute = 600, .burst = 5}),
+        processor_(ledger_, claimer_, quota_, sender_, clock_,
+                   {.worker_id = "w1", .channel = v1::CHANNEL_SMS,
+                    .backoff = {.initial = absl::Seconds(1), .max = absl::Seconds(8), .max_attempts = 3}},
+                   [] { return 1.0; }, &registry_) {}
+
+  static v1::TouchCommand Touch(const std::string& id) {
+    v1::TouchCommand t;
+    t.set_touch_id(id);
+    t.set_journey_id("j-" + id);
+    t.set_channel(v1::CHANNEL_SMS);
+    return t;
+  }
+
+  FakeClock clock_;
+  InMemoryTouchLedger ledger_;
+  FakeClaimer claimer_;
+  FakeSender sender_;
+  quota::InMemoryQuotaStore quota_store_;
+  quota::QuotaGovernor quota_;
+  prometheus::Registry registry_;
+  TouchProcessor processor_;
+};
+
+TEST_F(TouchProcessorTest, SendsOnceAndRepublishesTheRecordedDispositionOnRedelivery) {
+  auto first = processor_.Process(Touch("t1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->kind, Kind::kPublish);
+  EXPECT_EQ(first->disposition.outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_EQ(first->disposition.provider_ids().at("conversationId"), "conv-t1");
+  EXPECT_EQ(first->disposition.journey_id(), "j-t1");
+
+  auto again = processor_.Process(Touch("t1"));
+  EXPECT_EQ(again->kind, Kind::kPublish);
+  EXPECT_EQ(again->disposition.SerializeAsString(), first->disposition.SerializeAsString());
+  EXPECT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(claimer_.claims.size(), 1u);
+
+  std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+  EXPECT_NE(text.find("blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
+            std::string::npos) << text;
+}
+
+TEST_F(TouchProcessorTest, CrashDuringTheCallIsReportedUnknownAndNeverResent) {
+  ASSERT_TRUE(*ledger_.BeginCall("t2", "sms", "w0", clock_.Now()));  // a worker died mid-call
+  auto result = processor_.Process(Touch("t2"));
+  EXPECT_EQ(result->kind, Kind::kPublish);
+  EXPECT_EQ(result->disposition.outcome(), v1::TOUCH_OUTCOME_UNKNOWN);
+  EXPECT_TRUE(sender_.sent.empty());
+  EXPECT_TRUE(claimer_.claims.empty());
+}
+
+TEST_F(TouchProcessorTest, RefusedClaimPublishesItsReasonWithoutCallingGenesys) {
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_REFUSED;
+  claimer_.reason = "journey finished: SUCCEEDED";
+  EXPECT_EQ(processor_.Process(Touch("t3"))->disposition.outcome(), v1::TOUCH_OUTCOME_SKIPPED);
+  claimer_.reason = "opted_out";
+  EXPECT_EQ(processor_.Process(Touch("t4"))->disposition.outcome(), v1::TOUCH_OUTCOME_OPTED_OUT);
+  claimer_.reason = "dnc_active";
+  EXPECT_EQ(processor_.Process(Touch("t5"))->disposition.outcome(), v1::TOUCH_OUTCOME_DNC_ACTIVE);
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
+TEST_F(TouchProcessorTest, DeferredClaimIsDroppedForTheOrchestratorToReEmit) {
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_DEFERRED;
+  auto result = processor_.Process(Touch("t6"));
+  EXPECT_EQ(result->kind, Kind::kDrop);
+  EXPECT_TRUE(sender_.sent.empty());
+  EXPECT_FALSE(*ledger_.Find("t6"));
+}
+
+TEST_F(TouchProcessorTest, RateLimitPausesTheQuotaAndRetriesTheSameTouchAfterRetryAfter) {
+  sender_.errors.push_back(GenesysFailure(absl::StatusCode::kResourceExhausted, 429, absl::Seconds(30)));
+  auto limited = processor_.Process(Touch("t7"));
+  EXPECT_EQ(limited->kind, Kind::kRetryAt);
+  EXPECT_EQ(limited->retry_at, clock_.Now() + absl::Seconds(30));
+  EXPECT_FALSE(*ledger_.Find("t7"));  // not "calling": Genesys did not accept it
+
+  auto still_paused = processor_.Process(Touch("t7"));
+  EXPECT_EQ(still_paused->kind, Kind::kRetryAt);  // the quota is paused for everyone
+  clock_.Advance(absl::Seconds(30));
+  auto sent = processor_.Process(Touch("t7"));
+  EXPECT_EQ(sent->disposition.outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_EQ(sender_.sent.size(), 2u);  // the 429'd request and the accepted one
+}
+
+TEST_F(TouchProcessorTest, TransientErrorsBackOffThenFail) {
+  for (int i = 0; i < 3; ++i) {
+    sender_.errors.push_back(GenesysFailure(absl::StatusCode::kUnavailable, 503, std::nullopt));
+  }
+  auto r1 = processor_.Process(Touch("t8"));
+  EXPECT_EQ(r1->kind, Kind::kRetryAt);
+  EXPECT_EQ(r1->retry_at, clock_.Now() + absl::Seconds(1));
+  clock_.Advance(absl::Seconds(1));
+  auto r2 = processor_.Process(Touch("t8"));
+  EXPECT_EQ(r2->retry_at, clock_.Now() + absl::Seconds(2));
+  clock_.Advance(absl::Seconds(2));
+  auto r3 = processor_.Process(Touch("t8"));
+  EXPECT_EQ(r3->kind, Kind::kPublish);
+  EXPECT_EQ(r3->disposition.outcome(), v1::TOUCH_OUTCOME_FAILED);
+  EXPECT_EQ(r3->disposition.error().http_status(), 503);
+}
+
+TEST_F(TouchProcessorTest, AnswerLostAfterSendingIsUnknownNotRetried) {
+  sender_.errors.push_back(GenesysFailure(absl::StatusCode::kUnavailable, 0, std::nullopt, true));
+  auto r = processor_.Process(Touch("t9"));
+  EXPECT_EQ(r->disposition.outcome(), v1::TOUCH_OUTCOME_UNKNOWN);
+  EXPECT_EQ(processor_.Process(Touch("t9"))->disposition.outcome(), v1::TOUCH_OUTCOME_UNKNOWN);
+  EXPECT_EQ(sender_.sent.size(), 1u);
+}
+
+TEST_F(TouchProcessorTest, PermanentErrorFailsAtOnceWithTheGenesysBody) {
+  sender_.errors.push_back(GenesysFailure(absl::StatusCode::kInvalidArgument, 400, std::nullopt));
+  auto r = processor_.Process(Touch("t10"));
+  EXPECT_EQ(r->disposition.outcome(), v1::TOUCH_OUTCOME_FAILED);
+  EXPECT_EQ(r->disposition.error().code(), "some.code");
+  EXPECT_EQ(r->disposition.error().message(), "boom");
+}
+
+TEST_F(TouchProcessorTest, WaitsForQuotaBeforeClaiming) {
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(processor_.Process(Touch("q" + std::to_string(i)))->kind, Kind::kPublish);
+  auto waiting = processor_.Process(Touch("q5"));
+  EXPECT_EQ(waiting->kind, Kind::kRetryAt);
+  EXPECT_GT(waiting->retry_at, clock_.Now());
+  EXPECT_EQ(claimer_.claims.size(), 5u);  // not claimed while it waits
+}
+
+}  // namespace
+}  // namespace blend::worker
