@@ -1,0 +1,78 @@
+#include "kafka_common.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+#include "blend/telemetry/log.h"
+
+namespace blend::bus::internal {
+
+absl::StatusOr<std::unique_ptr<RdKafka::Conf>> BuildConf(
+    const std::map<std::string, std::string>& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  for (const auto& [name, value] : properties) {
+    if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Kafka property ", name, "=", value, " refused: ", err));
+    }
+  }
+  return conf;
+}
+
+void LogEventBridge::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_ERROR:
+      if (event.fatal()) {
+        BLEND_LOG(kError, "kafka fatal error",
+                  {{"client", client_kind_}, {"error", RdKafka::err2str(event.err())},
+                   {"detail", event.str()}});
+      } else {
+        // Transient (broker down, reconnecting): librdkafka retries by itself.
+        BLEND_LOG(kWarn, "kafka error",
+                  {{"client", client_kind_}, {"error", RdKafka::err2str(event.err())},
+                   {"detail", event.str()}});
+      }
+      break;
+    case RdKafka::Event::EVENT_LOG: {
+      const int sev = static_cast<int>(event.severity());
+      const std::string line = absl::StrCat(event.fac(), ": ", event.str());
+      if (sev <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+        BLEND_LOG(kError, "kafka log", {{"client", client_kind_}, {"line", line}});
+      } else if (sev == RdKafka::Event::EVENT_SEVERITY_WARNING) {
+        BLEND_LOG(kWarn, "kafka log", {{"client", client_kind_}, {"line", line}});
+      } else if (sev == RdKafka::Event::EVENT_SEVERITY_DEBUG) {
+        BLEND_LOG(kDebug, "kafka log", {{"client", client_kind_}, {"line", line}});
+      } else {
+        BLEND_LOG(kInfo, "kafka log", {{"client", client_kind_}, {"line", line}});
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+RdKafka::Headers* ToKafkaHeaders(const Headers& headers) {
+  RdKafka::Headers* out = RdKafka::Headers::create();
+  for (const Header& h : headers) out->add(h.key, h.value.data(), h.value.size());
+  return out;
+}
+
+Headers FromKafkaHeaders(const RdKafka::Headers* headers) {
+  Headers out;
+  if (headers == nullptr) return out;
+  for (const RdKafka::Headers::Header& h : headers->get_all()) {
+    const char* value = static_cast<const char*>(h.value());
+    out.push_back({h.key(), value == nullptr ? std::string() : std::string(value, h.value_size())});
+  }
+  return out;
+}
+
+int ToMillis(absl::Duration d) {
+  const int64_t ms = absl::ToInt64Milliseconds(d);
+  return static_cast<int>(std::clamp<int64_t>(ms, 0, INT32_MAX));
+}
+
+}  // namespace blend::bus::internal
