@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,7 @@ class WorkerLoop {
   const Clock& clock_;
   std::unique_ptr<Metrics> metrics_;
   std::optional<Held> held_;
+  std::deque<bus::Message> backlog_;  // records delivered while a touch was held
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> handled_{0};
 };
