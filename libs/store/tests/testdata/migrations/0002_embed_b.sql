@@ -1,0 +1,1 @@
+CREATE TABLE embed_b (id bigint PRIMARY KEY REFERENCES embed_a (id));
