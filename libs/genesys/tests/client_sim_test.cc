@@ -1,0 +1,156 @@
+// GenesysClient against the real simulator (services/genesys-sim) in-process on a loopback
+// port: the client and the simulator must agree on paths, bodies, headers and errors.
+
+#include <memory>
+
+#include "blend/common/clock.h"
+#include "blend/genesys/client.h"
+#include "blend/genesys/curl_transport.h"
+#include "blend/genesys/metrics.h"
+#include "blend/genesys_sim/http_server.h"
+#include "blend/genesys_sim/sim.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+
+namespace blend::genesys {
+namespace {
+
+using ::testing::Contains;
+
+class ClientSimTest : public ::testing::Test {
+ protected:
+  void Start(genesys_sim::SimConfig config) {
+    auto sim = genesys_sim::GenesysSim::Create(std::move(config), sim_clock_,
+                                               std::make_shared<prometheus::Registry>());
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = *std::move(sim);
+    auto server = genesys_sim::SimHttpServer::Start(*sim_, "127.0.0.1:0");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    transport_ = CurlTransport::Create().value();
+    GenesysClientConfig client_config;
+    client_config.api_base_url = "http://127.0.0.1:" + std::to_string(server_->port());
+    client_config.client_id = "demo-client";
+    client_config.client_secret = Secret("demo-secret");
+    client_config.request_timeout = absl::Seconds(2);
+    client_ = GenesysClient::Create(client_config, *transport_, client_clock_, &observer_).value();
+  }
+  void SetUp() override { Start(genesys_sim::DemoConfig()); }
+  void TearDown() override { StopAll(); }
+  // Closes the client's keep-alive connections first: the server's stop otherwise waits for
+  // them to time out (5 s).
+  void StopAll() {
+    client_.reset();
+    transport_.reset();
+    if (server_) server_->Stop();
+  }
+
+  double Requests(const std::string& endpoint, const std::string& status) {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != "blend_genesys_requests_total") continue;
+      for (const auto& metric : family.metric) {
+        std::map<std::string, std::string> labels;
+        for (const auto& label : metric.label) labels[label.name] = label.value;
+        if (labels["endpoint"] == endpoint && labels["status"] == status) {
+          return metric.counter.value;
+        }
+      }
+    }
+    return 0;
+  }
+
+  prometheus::Registry registry_;
+  PrometheusRequestObserver observer_{registry_};
+  FakeClock sim_clock_;
+  FakeClock client_clock_;
+  std::unique_ptr<genesys_sim::GenesysSim> sim_;
+  std::unique_ptr<genesys_sim::SimHttpServer> server_;
+  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<GenesysClient> client_;
+};
+
+TEST_F(ClientSimTest, AgentlessSmsAndEmailAreAccepted) {
+  auto sms = client_->SendAgentlessSms({"+18005550199", "(201) 555-0124", "Invoice due"});
+  ASSERT_TRUE(sms.ok()) << sms.status();
+  EXPECT_FALSE(sms->message_id.empty());
+  EXPECT_FALSE(sms->conversation_id.empty());
+
+  AgentlessEmailRequest email;
+  email.from = {"collections@demo.example.com", "Collections"};
+  email.to = {"jane@example.com", "Jane"};
+  email.subject = "Invoice";
+  email.text_body = "Please pay";
+  auto sent = client_->SendAgentlessEmail(email);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_FALSE(sent->id.empty());
+}
+
+TEST_F(ClientSimTest, InsertedContactIsDialledAndCallRecordsShowTheOutcome) {
+  ContactInsertion insertion{"demo-contacts", TouchId("touch-7"), "+12015550124"};
+  auto contact = client_->InsertContact(insertion);
+  ASSERT_TRUE(contact.ok()) << contact.status();
+  ASSERT_FALSE(contact->id.empty());
+  EXPECT_EQ(contact->data.at("touchId"), "touch-7");
+
+  sim_clock_.Advance(absl::Seconds(6));  // past the dial delay
+  sim_->Tick();
+  auto read = client_->GetContact("demo-contacts", contact->id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->call_records.count("phone"), 1u);
+  EXPECT_EQ(read->call_records.at("phone").last_result, "ININ-OUTBOUND-NO-ANSWER");
+}
+
+TEST_F(ClientSimTest, NumbersAddedToDncListComeBackInTheExport) {
+  auto added = client_->AddNumbersToDncList("demo-dnc", {"(201) 555-0126", "+12015550127"});
+  ASSERT_TRUE(added.ok()) << added.status();
+  DncExportPolicy policy;
+  policy.sleep = [&](absl::Duration d) {
+    sim_clock_.Advance(d);
+    client_clock_.Advance(d);
+  };
+  auto file = client_->ExportDncList("demo-dnc", policy);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_THAT(file->numbers, Contains("+12015550126"));
+  EXPECT_THAT(file->numbers, Contains("+12015550127"));
+}
+
+TEST_F(ClientSimTest, TokenExpiredAtTheSimulatorIsRefreshedOnce) {
+  ASSERT_TRUE(client_->SendAgentlessSms({"+18005550199", "+12015550124", "one"}).ok());
+  sim_clock_.Advance(absl::Hours(25));  // the simulator's token expired; our clock disagrees
+  auto again = client_->SendAgentlessSms({"+18005550199", "+12015550124", "two"});
+  EXPECT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Requests("agentless_sms", "401"), 1);
+  EXPECT_EQ(Requests("agentless_sms", "200"), 2);
+  EXPECT_EQ(Requests("oauth_token", "200"), 2);
+}
+
+TEST_F(ClientSimTest, RateLimitIsResourceExhaustedWithRetryAfter) {
+  genesys_sim::SimConfig config = genesys_sim::DemoConfig();
+  config.requests_per_minute = 2;
+  StopAll();
+  Start(config);
+  absl::Status last;
+  for (int i = 0; i < 5 && last.ok(); ++i) {
+    last = client_->SendAgentlessSms({"+18005550199", "+12015550124", "hi"}).status();
+  }
+  ASSERT_EQ(last.code(), absl::StatusCode::kResourceExhausted) << last;
+  auto err = GetGenesysError(last);
+  ASSERT_TRUE(err.has_value());
+  ASSERT_TRUE(err->retry_after.has_value());
+  EXPECT_GT(*err->retry_after, absl::ZeroDuration());
+  EXPECT_EQ(err->code, "too.many.requests.retry.after");
+  EXPECT_EQ(err->rate_limit.allowed, 2);
+}
+
+TEST_F(ClientSimTest, InjectedServerErrorsAreUnavailable) {
+  genesys_sim::FaultConfig faults;
+  faults.error_ratio = 1.0;
+  faults.path_prefix = "/api/v2/";
+  sim_->faults().Set(faults);
+  auto result = client_->SendAgentlessSms({"+18005550199", "+12015550124", "hi"});
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+}
+
+}  // namespace
+}  // namespace blend::genesys
