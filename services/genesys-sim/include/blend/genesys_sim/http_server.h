@@ -1,0 +1,42 @@
+#pragma once
+
+// Serves a GenesysSim over HTTP with cpp-httplib: converts requests, applies injected latency
+// (a real sleep: this is the real-time edge) and drops connections when told to.
+// Start() binds (port 0 picks a free port) and serves on its own thread until Stop().
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "blend/genesys_sim/sim.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace blend::genesys_sim {
+
+class SimHttpServer {
+ public:
+  // `address` is "host:port". `threads` serve connections concurrently (httplib keeps one
+  // per open keep-alive connection, and injected latency holds it). kUnavailable if the port
+  // cannot be bound.
+  static absl::StatusOr<std::unique_ptr<SimHttpServer>> Start(GenesysSim& sim,
+                                                              const std::string& address,
+                                                              int threads = 64);
+  ~SimHttpServer();
+
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  explicit SimHttpServer(GenesysSim& sim);
+
+  GenesysSim& sim_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace blend::genesys_sim

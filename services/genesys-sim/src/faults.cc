@@ -1,0 +1,79 @@
+#include "blend/genesys_sim/faults.h"
+
+#include "absl/strings/match.h"
+#include "blend/genesys_sim/rate_limiter.h"
+
+namespace blend::genesys_sim {
+namespace {
+
+// Adds `ratio` to `acc` and fires once it reaches a whole request.
+bool Accumulate(double ratio, double& acc) {
+  if (ratio <= 0) return false;
+  acc += ratio;
+  if (acc >= 1.0 - 1e-9) {
+    acc -= 1.0;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FaultInjector::FaultInjector(const Clock& clock, const FaultConfig& config) : clock_(clock) {
+  Set(config);
+}
+
+void FaultInjector::Set(const FaultConfig& config) {
+  absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  config_ = config;
+  storm_until_ = config.storm_429_for > absl::ZeroDuration() ? now + config.storm_429_for
+                                                             : absl::InfinitePast();
+  error_acc_ = 0;
+  drop_acc_ = 0;
+}
+
+FaultConfig FaultInjector::Get() const {
+  absl::MutexLock lock(&mu_);
+  return config_;
+}
+
+absl::Time FaultInjector::storm_until() const {
+  absl::MutexLock lock(&mu_);
+  return storm_until_;
+}
+
+std::map<std::string, int64_t> FaultInjector::Counts() const {
+  absl::MutexLock lock(&mu_);
+  return counts_;
+}
+
+FaultDecision FaultInjector::Decide(const std::string& path) {
+  FaultDecision d;
+  if (absl::StartsWith(path, "/sim/") || path == "/healthz") return d;
+  absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  if (!absl::StartsWith(path, config_.path_prefix)) return d;
+  if (config_.latency > absl::ZeroDuration()) {
+    d.latency = config_.latency;
+    ++counts_["latency"];
+  }
+  if (Accumulate(config_.drop_ratio, drop_acc_)) {
+    d.drop = true;
+    ++counts_["drop"];
+    return d;
+  }
+  if (now < storm_until_) {
+    d.storm_429 = true;
+    d.retry_after_seconds = CeilSeconds(storm_until_ - now, 1);
+    ++counts_["storm_429"];
+    return d;
+  }
+  if (Accumulate(config_.error_ratio, error_acc_)) {
+    d.error_status = config_.error_status;
+    ++counts_["error_5xx"];
+  }
+  return d;
+}
+
+}  // namespace blend::genesys_sim
