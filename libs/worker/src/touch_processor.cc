@@ -153,7 +153,12 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
                                  absl::StrCat("no answer from Genesys: ", error.message()))
                              .disposition);
   }
-  ProcessResult failed = Publish(touch, v1::TOUCH_OUTCOME_FAILED, std::string(error.message()));
+  // Genesys refuses a message to a number that replied STOP to the sender ("recipient.opted.out"):
+  // the customer's choice, not a failure.
+  const bool opted_out = detail && detail->code.find("opted.out") != std::string::npos;
+  ProcessResult failed = Publish(
+      touch, opted_out ? v1::TOUCH_OUTCOME_OPTED_OUT : v1::TOUCH_OUTCOME_FAILED,
+      std::string(error.message()));
   if (detail) {
     v1::ProviderError* e = failed.disposition.mutable_error();
     e->set_http_status(detail->http_status);

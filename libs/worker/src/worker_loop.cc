@@ -5,6 +5,7 @@
 #include "blend/telemetry/log.h"
 #include "google/protobuf/util/time_util.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
@@ -14,12 +15,14 @@ namespace {
 using google::protobuf::util::TimeUtil;
 constexpr absl::Duration kPollTimeout = absl::Milliseconds(200);
 constexpr absl::Duration kInfraRetry = absl::Seconds(1);
+constexpr absl::Duration kLagInterval = absl::Seconds(5);
 
 }  // namespace
 
 struct WorkerLoop::Metrics {
   prometheus::Counter* dead_lettered;
   prometheus::Histogram* wait_seconds;
+  prometheus::Gauge* lag;
 };
 
 std::string EncodeDisposition(const v1::Disposition& disposition, const Clock& clock) {
@@ -34,8 +37,9 @@ std::string EncodeDisposition(const v1::Disposition& disposition, const Clock& c
 
 WorkerLoop::WorkerLoop(bus::Consumer& consumer, bus::Producer& producer,
                        TouchProcessor& processor, const Clock& clock,
-                       prometheus::Registry* registry)
-    : consumer_(consumer), producer_(producer), processor_(processor), clock_(clock) {
+                       prometheus::Registry* registry, std::string dispositions_topic)
+    : consumer_(consumer), producer_(producer), processor_(processor), clock_(clock),
+      dispositions_topic_(std::move(dispositions_topic)) {
   if (registry == nullptr) return;
   metrics_ = std::make_unique<Metrics>(Metrics{
       &prometheus::BuildCounter().Name("blend_worker_dead_lettered_total")
@@ -43,13 +47,17 @@ WorkerLoop::WorkerLoop(bus::Consumer& consumer, bus::Producer& producer,
       &prometheus::BuildHistogram().Name("blend_worker_quota_wait_seconds")
            .Help("Time a touch waited for quota, 429 pauses and backoff before it finished")
            .Register(*registry)
-           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300})});
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}),
+      &prometheus::BuildGauge().Name("blend_worker_consumer_lag")
+           .Help("Touch messages on this replica's partitions not consumed yet (latest fetch)")
+           .Register(*registry).Add({})});
 }
 
 WorkerLoop::~WorkerLoop() = default;
 
 void WorkerLoop::Run() {
   while (!stop_) {
+    UpdateLag();
     if (held_) {
       WaitForHeld();
       continue;
@@ -63,6 +71,13 @@ void WorkerLoop::Run() {
     std::optional<bus::Message> message = consumer_.Poll(kPollTimeout);
     if (message) Handle(*std::move(message));
   }
+}
+
+void WorkerLoop::UpdateLag() {
+  if (!metrics_ || clock_.Now() < next_lag_update_) return;
+  next_lag_update_ = clock_.Now() + kLagInterval;
+  absl::StatusOr<int64_t> lag = consumer_.Lag();
+  if (lag.ok()) metrics_->lag->Set(static_cast<double>(*lag));
 }
 
 void WorkerLoop::WaitForHeld() {
@@ -136,7 +151,7 @@ void WorkerLoop::Attempt(Held held) {
 bool WorkerLoop::Complete(const bus::Message& message, const ProcessResult& result) {
   if (result.kind == ProcessResult::Kind::kPublish) {
     absl::Status published = producer_.ProduceSync(
-        kDispositionsTopic, result.disposition.journey_id(), EncodeDisposition(result.disposition, clock_));
+        dispositions_topic_, result.disposition.journey_id(), EncodeDisposition(result.disposition, clock_));
     if (!published.ok()) {
       BLEND_LOG(kError, "disposition publish failed; will retry",
                 {{"touch_id", result.disposition.touch_id()}, {"error", std::string(published.message())}});

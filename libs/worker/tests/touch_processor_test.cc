@@ -178,6 +178,16 @@ TEST_F(TouchProcessorTest, PermanentErrorFailsAtOnceWithTheGenesysBody) {
   EXPECT_EQ(r->disposition.error().message(), "boom");
 }
 
+TEST_F(TouchProcessorTest, GenesysOptedOutRefusalIsReportedOptedOut) {
+  genesys::GenesysError e;
+  e.http_status = 400;
+  e.code = "recipient.opted.out";
+  sender_.errors.push_back(genesys::AttachGenesysError(absl::InvalidArgumentError("opted out"), e));
+  auto r = processor_.Process(Touch("t11"));
+  EXPECT_EQ(r->disposition.outcome(), v1::TOUCH_OUTCOME_OPTED_OUT);
+  EXPECT_EQ(r->disposition.error().code(), "recipient.opted.out");
+}
+
 TEST_F(TouchProcessorTest, WaitsForQuotaBeforeClaiming) {
   for (int i = 0; i < 5; ++i) ASSERT_EQ(processor_.Process(Touch("q" + std::to_string(i)))->kind, Kind::kPublish);
   auto waiting = processor_.Process(Touch("q5"));

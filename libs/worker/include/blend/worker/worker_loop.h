@@ -34,8 +34,10 @@ std::string EncodeDisposition(const v1::Disposition& disposition, const Clock& c
 // Thread-safety: Run() on one thread; Stop() from any thread.
 class WorkerLoop {
  public:
+  // `dispositions_topic` is blend.dispositions in production (tests prefix it).
   WorkerLoop(bus::Consumer& consumer, bus::Producer& producer, TouchProcessor& processor,
-             const Clock& clock, prometheus::Registry* registry = nullptr);
+             const Clock& clock, prometheus::Registry* registry = nullptr,
+             std::string dispositions_topic = kDispositionsTopic);
   ~WorkerLoop();
 
   void Run();
@@ -56,13 +58,16 @@ class WorkerLoop {
   void Attempt(Held held);
   bool Complete(const bus::Message& message, const ProcessResult& result);
   void WaitForHeld();
+  void UpdateLag();
 
   bus::Consumer& consumer_;
   bus::Producer& producer_;
   TouchProcessor& processor_;
   const Clock& clock_;
+  const std::string dispositions_topic_;
   std::unique_ptr<Metrics> metrics_;
   std::optional<Held> held_;
+  absl::Time next_lag_update_ = absl::InfinitePast();
   std::deque<bus::Message> backlog_;  // records delivered while a touch was held
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> handled_{0};

@@ -1,0 +1,82 @@
+#include "blend/worker/worker_flags.h"
+
+#include <atomic>
+#include <thread>
+
+#include "blend/common/flags_env.h"
+#include "blend/common/shutdown.h"
+#include "blend/telemetry/log.h"
+
+namespace blend::worker {
+
+WorkerRuntimeConfig DefaultRuntimeConfig(std::string service, v1::Channel channel,
+                                         std::string metrics_addr) {
+  WorkerRuntimeConfig c;
+  c.service = std::move(service);
+  c.channel = channel;
+  c.metrics_addr = std::move(metrics_addr);
+  c.genesys.client_id = "demo-client";
+  c.genesys.client_secret = Secret("demo-secret");
+  return c;
+}
+
+void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v) {
+  AddFlag(app, "kafka-brokers", c.kafka_brokers, "Kafka bootstrap servers, host:port[,host:port]");
+  AddFlag(app, "pg-url", c.pg_url, "PostgreSQL libpq URL (touch ledger, quotas, suppressions)");
+  AddFlag(app, "pg-pool-size", c.pg_pool_size, "PostgreSQL connections");
+  AddFlag(app, "orchestrator-addr", c.orchestrator_addr,
+          "host:port of the orchestrator's TouchService (the claim fence)");
+  AddSecretFlag(app, "orchestrator-token", c.orchestrator_token,
+                "service credential sent to the orchestrator as a bearer token");
+  AddFlag(app, "genesys-api-url", v.genesys_api_url,
+          "Genesys API base URL; default the simulator http://127.0.0.1:7480 unless "
+          "--genesys-region is set");
+  AddFlag(app, "genesys-login-url", v.genesys_login_url,
+          "Genesys OAuth base URL; default derived from the API URL or the region");
+  AddFlag(app, "genesys-region", v.genesys_region,
+          "Genesys Cloud region (us-east-1, eu-west-2, mypurecloud.com, ...)");
+  AddFlag(app, "genesys-client-id", c.genesys.client_id, "Genesys OAuth client id");
+  AddSecretFlag(app, "genesys-client-secret", c.genesys.client_secret,
+                "Genesys OAuth client secret (default: the simulator's demo-secret)");
+  AddDurationFlag(app, "genesys-timeout", c.genesys.request_timeout, "deadline of each Genesys request");
+  AddFlag(app, "quota-rpm", c.quota.requests_per_minute,
+          "Genesys requests per minute for this OAuth client, shared by every replica");
+  AddFlag(app, "quota-burst", c.quota.burst, "quota bucket capacity (largest burst)");
+  AddFlag(app, "quota-name", c.quota_name, "name of the shared quota (default genesys:<client id>)");
+  AddFlag(app, "worker-id", c.worker_id, "this replica's id in claims and logs (default <service>-<pid>)");
+  AddFlag(app, "group-id", c.group_id, "Kafka consumer group (default blend-<service>)");
+  AddFlag(app, "topic-prefix", c.topic_prefix, "prefix of every Kafka topic (tests only)");
+  AddFlag(app, "topic-partitions", c.topic_partitions, "partitions of topics this worker creates");
+  AddDurationFlag(app, "kafka-session-timeout", c.kafka_session_timeout,
+                  "consumer group session timeout");
+  AddFlag(app, "metrics-addr", c.metrics_addr, "host:port for /metrics, /healthz, /readyz");
+  AddFlag(app, "log-level", v.log_level, "debug, info, warn or error");
+}
+
+absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& c, const RuntimeFlagValues& v) {
+  log::Level level;
+  if (!log::ParseLevel(v.log_level, &level)) {
+    return absl::InvalidArgumentError("--log-level must be debug, info, warn or error");
+  }
+  log::SetLevel(level);
+  log::SetService(c.service);
+  if (!v.genesys_region.empty()) c.genesys.region = v.genesys_region;
+  c.genesys.api_base_url = v.genesys_api_url;
+  if (v.genesys_api_url.empty() && v.genesys_region.empty()) c.genesys.api_base_url = kSimulatorUrl;
+  c.genesys.login_base_url = v.genesys_login_url;
+  return absl::OkStatus();
+}
+
+void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender) {
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done && !ShutdownSignal::WaitFor(absl::Milliseconds(200))) {
+    }
+    runtime.Stop();
+  });
+  runtime.Run(sender);
+  done = true;
+  watcher.join();
+}
+
+}  // namespace blend::worker

@@ -1,0 +1,111 @@
+#pragma once
+
+// The dialer's HTTP ingest (cpp-httplib), for what Genesys tells Blend after the fact:
+//   POST /webhooks/genesys/post-contact  EventBridge envelope of a
+//        v2.outbound.voice.campaigns.contact.postContact event → a Disposition on
+//        blend.dispositions: CALL_COMPLETED with CallOutcome{wrapup_code,
+//        call_analysis_disposition, answered, conversation_id}, or DNC_ACTIVE for the dialer's
+//        scrub result ININ-OUTBOUND-ON-DO-NOT-CALL-LIST. The touch is found by the touch id in
+//        the contact's data (read back with GetContact when the event does not carry it).
+//   POST /webhooks/genesys/inbound-sms   an inbound message (as an inbound message flow's data
+//        action posts it); an opt-out keyword → an opt-out CustomerEvent (channel SMS, the
+//        number) on blend.customer-events per customer with that number, and the number is
+//        written to the internal Genesys DNC list.
+// Both verify `X-Blend-Signature: sha256=<hex HMAC-SHA256 of the body>` (401 otherwise) and
+// are idempotent by event id (table dialer_webhook_events; the row commits only after Kafka
+// acknowledged what the event produced, so a failed attempt is retried by the sender: 503).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <pqxx/transaction>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json_fwd.hpp"
+#include "blend/bus/producer.h"
+#include "blend/common/clock.h"
+#include "blend/common/secret.h"
+#include "blend/dialer_worker/dnc_sync.h"
+#include "blend/genesys/client.h"
+#include "blend/quota/quota_governor.h"
+#include "blend/worker/touch_ledger.h"
+
+namespace httplib {
+class Server;
+}
+namespace prometheus {
+class Registry;
+}
+namespace blend::store {
+class ConnectionPool;
+}
+
+namespace blend::dialer_worker {
+
+struct WebhookOptions {
+  Secret secret = Secret("demo-signing-secret");
+  std::string dispositions_topic = "blend.dispositions";
+  std::string customer_events_topic = "blend.customer-events";
+  std::string touch_id_column = "touchId";
+};
+
+// What one webhook request became: HTTP status and a short text for the response body.
+struct WebhookResult {
+  int status = 200;
+  std::string message;
+};
+
+// The request handling, without HTTP (tested directly). Thread-safe.
+class WebhookHandler {
+ public:
+  WebhookHandler(store::ConnectionPool& pool, bus::Producer& producer,
+                 genesys::GenesysClient& genesys, quota::QuotaGovernor& quota,
+                 worker::TouchLedger& ledger, DncSync* dnc, const Clock& clock,
+                 WebhookOptions options, prometheus::Registry* registry = nullptr);
+  ~WebhookHandler();
+
+  WebhookResult PostContact(const std::string& body, const std::string& signature);
+  WebhookResult InboundSms(const std::string& body, const std::string& signature);
+  bool SignatureValid(const std::string& body, const std::string& signature) const;
+
+ private:
+  struct Metrics;
+  WebhookResult Count(const std::string& kind, WebhookResult result);
+  // Runs `apply` in the transaction that records `event_id`; false (and no apply) when the
+  // event was recorded before.
+  absl::StatusOr<bool> Once(const std::string& event_id, const std::string& kind,
+                            const std::function<absl::Status(pqxx::work&)>& apply);
+  absl::Status PublishCallOutcome(const nlohmann::json& event_body);
+
+  store::ConnectionPool& pool_;
+  bus::Producer& producer_;
+  genesys::GenesysClient& genesys_;
+  quota::QuotaGovernor& quota_;
+  worker::TouchLedger& ledger_;
+  DncSync* dnc_;
+  const Clock& clock_;
+  const WebhookOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+  std::atomic<bool> never_stop_{false};
+};
+
+// Serves a WebhookHandler on `address` ("127.0.0.1:0" picks a free port) until Stop().
+class WebhookServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(WebhookHandler& handler,
+                                                              const std::string& address);
+  ~WebhookServer();
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  WebhookServer() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace blend::dialer_worker

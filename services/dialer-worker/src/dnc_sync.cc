@@ -1,0 +1,179 @@
+#include "blend/dialer_worker/dnc_sync.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "blend/common/status_macros.h"
+#include "blend/store/transaction.h"
+#include "blend/telemetry/log.h"
+#include "blend/worker/worker_runtime.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace blend::dialer_worker {
+namespace {
+
+// Phone opt-outs and DNC entries from any source but the mirror, not yet pushed to the list.
+constexpr char kPending[] =
+    "SELECT DISTINCT s.address FROM suppressions s "
+    "WHERE s.channel IN (1, 2) AND s.kind IN ('opt_out', 'dnc') AND s.source <> $2 "
+    "  AND s.address LIKE '+%' AND NOT EXISTS (SELECT 1 FROM dialer_dnc_pushes p "
+    "    WHERE p.dnc_list_id = $1 AND p.address = s.address) LIMIT $3";
+constexpr char kRecordPush[] =
+    "INSERT INTO dialer_dnc_pushes (dnc_list_id, address, pushed_at) "
+    "SELECT $1, unnest($2::text[]), now() ON CONFLICT DO NOTHING";
+constexpr char kUpsertMirror[] =
+    "INSERT INTO suppressions (channel, address, kind, source, customer_id, received_at) "
+    "SELECT 2, unnest($1::text[]), 'dnc', $2, '', now() "
+    "ON CONFLICT (channel, address, kind) DO NOTHING";
+// Rows written before this export started whose number is on no list any more.
+constexpr char kDeleteStale[] =
+    "DELETE FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND source = $2 "
+    "  AND received_at < to_timestamp($3) AND NOT (address = ANY($1::text[]))";
+
+// A PostgreSQL array literal of E.164 numbers (digits and '+' only: nothing to escape).
+std::string ArrayLiteral(const std::vector<std::string>& numbers) {
+  return absl::StrCat("{", absl::StrJoin(numbers, ","), "}");
+}
+
+}  // namespace
+
+struct DncSync::Metrics {
+  prometheus::Gauge* mirrored;
+  prometheus::Counter* pushed;
+  prometheus::Family<prometheus::Counter>* rounds;
+};
+
+DncSync::DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys,
+                 quota::QuotaGovernor& quota, const Clock& clock, DncSyncOptions options,
+                 prometheus::Registry* registry)
+    : pool_(pool), genesys_(genesys), quota_(quota), clock_(clock), options_(std::move(options)) {
+  if (registry == nullptr) return;
+  metrics_ = std::make_unique<Metrics>(Metrics{
+      &prometheus::BuildGauge().Name("blend_dialer_dnc_mirrored_numbers")
+           .Help("Numbers on the mirrored Genesys DNC lists at the last export")
+           .Register(*registry).Add({}),
+      &prometheus::BuildCounter().Name("blend_dialer_dnc_pushed_total")
+           .Help("Numbers written to the internal Genesys DNC list").Register(*registry).Add({}),
+      &prometheus::BuildCounter().Name("blend_dialer_dnc_sync_total")
+           .Help("DNC sync steps by step and result").Register(*registry)});
+}
+
+DncSync::~DncSync() { Stop(); }
+
+void DncSync::Start() {
+  thread_ = std::thread([this] {
+    absl::Time next_mirror = absl::InfinitePast();
+    while (!stop_) {
+      absl::Status st = PushPending();
+      if (st.ok() && clock_.Now() >= next_mirror) {
+        st = Mirror();
+        next_mirror = clock_.Now() + options_.interval;
+      }
+      if (metrics_) {
+        metrics_->rounds->Add({{"step", "round"}, {"result", st.ok() ? "ok" : "error"}}).Increment();
+      }
+      if (!st.ok()) {
+        BLEND_LOG(kWarn, "DNC sync failed; next round later", {{"error", std::string(st.message())}});
+      }
+      absl::Duration wait = std::min(options_.push_interval, options_.interval);
+      if (stopped_.WaitForNotificationWithTimeout(wait)) break;
+    }
+  });
+}
+
+void DncSync::Stop() {
+  stop_ = true;
+  if (!stopped_.HasBeenNotified()) stopped_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool DncSync::TakeQuota(int tokens) {
+  for (int i = 0; i < tokens; ++i) {
+    if (!worker::AcquireQuotaBlocking(quota_, clock_, stop_)) return false;
+  }
+  return true;
+}
+
+absl::Status DncSync::SyncOnce() {
+  absl::Status push = PushPending();
+  absl::Status mirror = Mirror();
+  if (metrics_) {
+    metrics_->rounds->Add({{"step", "push"}, {"result", push.ok() ? "ok" : "error"}}).Increment();
+    metrics_->rounds->Add({{"step", "mirror"}, {"result", mirror.ok() ? "ok" : "error"}}).Increment();
+  }
+  return push.ok() ? mirror : push;
+}
+
+absl::Status DncSync::PushPending() {
+  while (!stop_) {
+    BLEND_ASSIGN_OR_RETURN(std::vector<std::string> pending,
+                           store::WithTransaction(pool_, [&](pqxx::work& tx)
+                               -> absl::StatusOr<std::vector<std::string>> {
+                             std::vector<std::string> out;
+                             for (const auto& row : tx.exec_params(kPending, options_.push_list_id,
+                                                                   kMirrorSource, options_.push_batch)) {
+                               out.push_back(row[0].as<std::string>());
+                             }
+                             return out;
+                           }, {.read_only = true, .name = "dnc_pending"}));
+    if (pending.empty()) return absl::OkStatus();
+    BLEND_RETURN_IF_ERROR(PushNumbers(pending));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DncSync::PushNumbers(const std::vector<std::string>& numbers) {
+  if (numbers.empty()) return absl::OkStatus();
+  if (!TakeQuota(1)) return absl::CancelledError("stopping");
+  absl::Status st = genesys_.AddNumbersToDncList(options_.push_list_id, numbers).status();
+  if (st.code() == absl::StatusCode::kInvalidArgument && numbers.size() > 1) {
+    // One bad number rejects the batch: push one by one so the good ones go through.
+    for (const std::string& n : numbers) {
+      if (!TakeQuota(1)) return absl::CancelledError("stopping");
+      absl::Status one = genesys_.AddNumbersToDncList(options_.push_list_id, {n}).status();
+      if (!one.ok() && one.code() != absl::StatusCode::kInvalidArgument) return one;
+    }
+    st = absl::OkStatus();
+  } else if (st.code() == absl::StatusCode::kInvalidArgument) {
+    BLEND_LOG(kWarn, "number not accepted by the Genesys DNC list",
+              {{"phone", log::RedactPhone(numbers[0])}, {"error", std::string(st.message())}});
+    st = absl::OkStatus();  // recorded below so it is not retried forever
+  }
+  BLEND_RETURN_IF_ERROR(st);
+  if (metrics_) metrics_->pushed->Increment(static_cast<double>(numbers.size()));
+  return Record(numbers);
+}
+
+absl::Status DncSync::Record(const std::vector<std::string>& numbers) {
+  std::string array = ArrayLiteral(numbers);
+  return store::WithTransaction(pool_, [&](pqxx::work& tx) {
+    tx.exec_params(kRecordPush, options_.push_list_id, array);
+    tx.exec_params(kUpsertMirror, array, kMirrorSource);
+    return absl::OkStatus();
+  }, {.name = "dnc_record_push"});
+}
+
+absl::Status DncSync::Mirror() {
+  absl::MutexLock lock(&mirror_mu_);
+  absl::Time started = clock_.Now() - absl::Seconds(1);
+  std::vector<std::string> all;
+  for (const std::string& list : options_.mirror_list_ids) {
+    if (!TakeQuota(3)) return absl::CancelledError("stopping");  // start, poll, download
+    genesys::DncExportPolicy policy;
+    policy.poll_interval = options_.export_poll_interval;
+    BLEND_ASSIGN_OR_RETURN(genesys::DncExportFile file, genesys_.ExportDncList(list, policy));
+    all.insert(all.end(), file.numbers.begin(), file.numbers.end());
+  }
+  std::string array = ArrayLiteral(all);
+  double started_unix = absl::ToDoubleSeconds(started - absl::UnixEpoch());
+  BLEND_RETURN_IF_ERROR(store::WithTransaction(pool_, [&](pqxx::work& tx) {
+    tx.exec_params(kUpsertMirror, array, kMirrorSource);
+    tx.exec_params(kDeleteStale, array, kMirrorSource, started_unix);
+    return absl::OkStatus();
+  }, {.name = "dnc_mirror"}));
+  if (metrics_) metrics_->mirrored->Set(static_cast<double>(all.size()));
+  return absl::OkStatus();
+}
+
+}  // namespace blend::dialer_worker

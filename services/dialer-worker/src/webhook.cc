@@ -1,0 +1,240 @@
+#include "blend/dialer_worker/webhook.h"
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "blend/common/status_macros.h"
+#include "blend/store/transaction.h"
+#include "blend/telemetry/admin_server.h"
+#include "blend/telemetry/log.h"
+#include "blend/worker/call_outcome.h"
+#include "blend/worker/customer_events.h"
+#include "blend/worker/worker_loop.h"
+#include "blend/worker/worker_runtime.h"
+#include "google/protobuf/util/time_util.h"
+#include "nlohmann/json.hpp"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+
+namespace blend::dialer_worker {
+namespace {
+
+using nlohmann::json;
+constexpr char kPostContactTopic[] = "v2.outbound.voice.campaigns.contact.postContact";
+constexpr char kRecordEvent[] =
+    "INSERT INTO dialer_webhook_events (event_id, kind, received_at) VALUES ($1, $2, now()) "
+    "ON CONFLICT (event_id) DO NOTHING";
+constexpr char kCustomersByPhone[] =
+    "SELECT DISTINCT customer_id FROM journeys WHERE customer->>'phone_e164' = $1 LIMIT 100";
+
+std::string HexHmac(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(out), len));
+}
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+WebhookResult FromStatus(const absl::Status& st) {
+  if (st.ok()) return {200, "ok"};
+  return {503, std::string(st.message())};
+}
+
+}  // namespace
+
+struct WebhookHandler::Metrics {
+  prometheus::Family<prometheus::Counter>* events;
+};
+
+WebhookHandler::WebhookHandler(store::ConnectionPool& pool, bus::Producer& producer,
+                               genesys::GenesysClient& genesys, quota::QuotaGovernor& quota,
+                               worker::TouchLedger& ledger, DncSync* dnc, const Clock& clock,
+                               WebhookOptions options, prometheus::Registry* registry)
+    : pool_(pool), producer_(producer), genesys_(genesys), quota_(quota), ledger_(ledger),
+      dnc_(dnc), clock_(clock), options_(std::move(options)) {
+  if (registry == nullptr) return;
+  metrics_ = std::make_unique<Metrics>(Metrics{
+      &prometheus::BuildCounter().Name("blend_dialer_webhook_requests_total")
+           .Help("Webhook requests by kind and HTTP status").Register(*registry)});
+}
+
+WebhookHandler::~WebhookHandler() = default;
+
+WebhookResult WebhookHandler::Count(const std::string& kind, WebhookResult result) {
+  if (metrics_) {
+    metrics_->events->Add({{"kind", kind}, {"status", absl::StrCat(result.status)}}).Increment();
+  }
+  if (result.status >= 500) {
+    BLEND_LOG(kWarn, "webhook not applied; the sender will retry",
+              {{"kind", kind}, {"error", result.message}});
+  }
+  return result;
+}
+
+bool WebhookHandler::SignatureValid(const std::string& body, const std::string& signature) const {
+  if (!absl::StartsWith(signature, "sha256=")) return false;
+  std::string expected = HexHmac(options_.secret.Reveal(), body);
+  std::string given = absl::AsciiStrToLower(signature.substr(7));
+  return given.size() == expected.size() &&
+         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+absl::StatusOr<bool> WebhookHandler::Once(const std::string& event_id, const std::string& kind,
+                                          const std::function<absl::Status(pqxx::work&)>& apply) {
+  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    if (tx.exec_params(kRecordEvent, event_id, kind).affected_rows() == 0) return false;
+    BLEND_RETURN_IF_ERROR(apply(tx));
+    return true;
+  }, {.name = "webhook_event"});
+}
+
+WebhookResult WebhookHandler::PostContact(const std::string& body, const std::string& signature) {
+  if (!SignatureValid(body, signature)) return Count("post_contact", {401, "bad signature"});
+  json envelope = json::parse(body, nullptr, false);
+  if (!envelope.is_object() || !envelope.contains("detail") || Str(envelope, "id").empty()) {
+    return Count("post_contact", {400, "not an EventBridge event"});
+  }
+  const json& detail = envelope["detail"];
+  std::string topic = Str(detail, "topicName");
+  if (topic.empty()) topic = Str(envelope, "detail-type");
+  if (topic != kPostContactTopic || !detail.contains("eventBody")) {
+    return Count("post_contact", {200, "ignored: not a postContact event"});
+  }
+  absl::StatusOr<bool> applied = Once(Str(envelope, "id"), "post_contact", [&](pqxx::work&) {
+    return PublishCallOutcome(detail["eventBody"]);
+  });
+  if (!applied.ok()) return Count("post_contact", FromStatus(applied.status()));
+  return Count("post_contact", {200, *applied ? "applied" : "duplicate"});
+}
+
+absl::Status WebhookHandler::PublishCallOutcome(const json& event) {
+  std::string list_id = Str(event, "outboundContactListId");
+  std::string contact_id = Str(event, "outboundContactId");
+  std::string touch_id;
+  if (event.contains("contactData") && event["contactData"].is_object()) {
+    touch_id = Str(event["contactData"], options_.touch_id_column.c_str());
+  }
+  if (touch_id.empty()) {
+    worker::AcquireQuotaBlocking(quota_, clock_, never_stop_);
+    absl::StatusOr<genesys::DialerContact> contact = genesys_.GetContact(list_id, contact_id);
+    if (contact.status().code() == absl::StatusCode::kNotFound) {
+      BLEND_LOG(kWarn, "call outcome for an unknown contact ignored", {{"contact_id", contact_id}});
+      return absl::OkStatus();
+    }
+    BLEND_RETURN_IF_ERROR(contact.status());
+    auto it = contact->data.find(options_.touch_id_column);
+    if (it != contact->data.end()) touch_id = it->second;
+  }
+  if (touch_id.empty()) {
+    BLEND_LOG(kInfo, "call outcome of a contact Blend did not insert", {{"contact_id", contact_id}});
+    return absl::OkStatus();
+  }
+  v1::Disposition d;
+  d.set_touch_id(touch_id);
+  d.set_channel(v1::CHANNEL_VOICE);
+  BLEND_ASSIGN_OR_RETURN(std::optional<worker::LedgerEntry> entry, ledger_.Find(touch_id));
+  if (entry && entry->disposition) d.set_journey_id(entry->disposition->journey_id());
+  std::string wrapup = Str(event, "wrapupCode");
+  worker::MappedCallOutcome mapped = worker::MapWrapupCode(wrapup);
+  d.set_outcome(mapped.outcome);
+  if (mapped.outcome == v1::TOUCH_OUTCOME_DNC_ACTIVE) d.set_reason("dialer DNC scrub: " + wrapup);
+  v1::CallOutcome* call = d.mutable_call();
+  call->set_wrapup_code(wrapup);
+  call->set_call_analysis_disposition(Str(event, "callAnalysisDisposition"));
+  call->set_answered(mapped.answered);
+  call->set_conversation_id(Str(event, "conversationId"));
+  (*d.mutable_provider_ids())["contactId"] = contact_id;
+  (*d.mutable_provider_ids())["contactListId"] = list_id;
+  if (!call->conversation_id().empty()) (*d.mutable_provider_ids())["conversationId"] = call->conversation_id();
+  *d.mutable_occurred_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_.Now()));
+  BLEND_LOG(kInfo, "call outcome", {{"touch_id", touch_id}, {"wrapup_code", wrapup},
+                                    {"outcome", v1::TouchOutcome_Name(d.outcome())}});
+  return producer_.ProduceSync(options_.dispositions_topic, d.journey_id(),
+                               worker::EncodeDisposition(d, clock_));
+}
+
+WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::string& signature) {
+  if (!SignatureValid(body, signature)) return Count("inbound_sms", {401, "bad signature"});
+  json msg = json::parse(body, nullptr, false);
+  std::string message_id = msg.is_object() ? Str(msg, "messageId") : "";
+  std::string from = msg.is_object() ? Str(msg, "fromAddress") : "";
+  if (message_id.empty() || from.empty()) {
+    return Count("inbound_sms", {400, "need messageId, fromAddress and textBody"});
+  }
+  std::string text = Str(msg, "textBody");
+  if (!worker::IsOptOutKeyword(text)) return Count("inbound_sms", {200, "not an opt-out"});
+  std::string keyword = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
+    std::vector<std::string> customers;
+    for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
+      customers.push_back(row[0].as<std::string>());
+    }
+    // A number no journey knows still opts out: the orchestrator records the suppression.
+    if (customers.empty()) customers.push_back(from);
+    for (const std::string& customer : customers) {
+      v1::CustomerEvent event = worker::MakeOptOutEvent(
+          absl::StrCat("sms-stop:", message_id, ":", customer), customer, v1::CHANNEL_SMS, from,
+          keyword, clock_);
+      BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
+                                                  worker::EncodeCustomerEvent(event, clock_)));
+    }
+    BLEND_LOG(kInfo, "SMS opt-out", {{"phone", log::RedactPhone(from)},
+                                     {"customers", absl::StrCat(customers.size())}});
+    return absl::OkStatus();
+  });
+  if (!applied.ok()) return Count("inbound_sms", FromStatus(applied.status()));
+  if (*applied && dnc_ != nullptr) {
+    // Genesys's dial-time scrub should agree at once; the periodic push retries on failure.
+    absl::Status pushed = dnc_->PushNumbers({from});
+    if (!pushed.ok()) {
+      BLEND_LOG(kWarn, "opt-out not yet on the Genesys DNC list", {{"error", std::string(pushed.message())}});
+    }
+  }
+  return Count("inbound_sms", {200, *applied ? "opt-out recorded" : "duplicate"});
+}
+
+absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookHandler& handler,
+                                                                    const std::string& address) {
+  auto hp = telemetry::ParseHostPort(address);
+  if (!hp.ok()) return hp.status();
+  std::unique_ptr<WebhookServer> s(new WebhookServer());
+  s->server_ = std::make_unique<httplib::Server>();
+  auto reply = [](httplib::Response& res, const WebhookResult& r) {
+    res.status = r.status;
+    res.set_content(json{{"result", r.message}}.dump(), "application/json");
+  };
+  s->server_->Post("/webhooks/genesys/post-contact",
+                   [&handler, reply](const httplib::Request& req, httplib::Response& res) {
+                     reply(res, handler.PostContact(req.body, req.get_header_value("X-Blend-Signature")));
+                   });
+  s->server_->Post("/webhooks/genesys/inbound-sms",
+                   [&handler, reply](const httplib::Request& req, httplib::Response& res) {
+                     reply(res, handler.InboundSms(req.body, req.get_header_value("X-Blend-Signature")));
+                   });
+  s->port_ = hp->second == 0 ? s->server_->bind_to_any_port(hp->first)
+                             : (s->server_->bind_to_port(hp->first, hp->second) ? hp->second : -1);
+  if (s->port_ < 0) return absl::UnavailableError("cannot bind the webhook server to " + address);
+  s->thread_ = std::thread([srv = s->server_.get()] { srv->listen_after_bind(); });
+  return s;
+}
+
+WebhookServer::~WebhookServer() { Stop(); }
+
+void WebhookServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace blend::dialer_worker

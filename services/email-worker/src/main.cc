@@ -1,0 +1,61 @@
+// blend-email-worker: composition root. Flags → WorkerRuntime (shared with the other workers)
+// + EmailSender, and the unsubscribe endpoint; consumes blend.touch.email until SIGTERM.
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "blend/common/clock.h"
+#include "blend/common/flags_env.h"
+#include "blend/common/shutdown.h"
+#include "blend/email_worker/email_sender.h"
+#include "blend/email_worker/unsubscribe.h"
+#include "blend/telemetry/log.h"
+#include "blend/worker/customer_events.h"
+#include "blend/worker/worker_flags.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  BLEND_LOG(kError, "email-worker cannot start", {{"error", std::string(status.message())}});
+  std::cerr << "blend-email-worker: " << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"blend-email-worker: sends email touches through Genesys agentless email (with a "
+               "CAN-SPAM unsubscribe link) under the global per-client quota"};
+  auto config = blend::worker::DefaultRuntimeConfig("email-worker", blend::v1::CHANNEL_EMAIL,
+                                                    "127.0.0.1:9403");
+  blend::worker::RuntimeFlagValues values;
+  blend::worker::AddRuntimeFlags(app, config, values);
+  blend::email_worker::EmailSenderOptions email;
+  std::string http_addr = "127.0.0.1:7482";
+  blend::Secret unsubscribe_secret("demo-unsubscribe-secret");
+  blend::AddFlag(app, "email-from", email.default_from,
+                 "sender address when the campaign names none (GenesysIds.email_from_address)");
+  blend::AddFlag(app, "email-from-name", email.from_name, "sender display name");
+  blend::AddFlag(app, "http-addr", http_addr, "host:port of the unsubscribe endpoint");
+  blend::AddFlag(app, "unsubscribe-base-url", email.unsubscribe_base_url,
+                 "public base URL of the unsubscribe endpoint, used in every email's link");
+  blend::AddSecretFlag(app, "unsubscribe-secret", unsubscribe_secret,
+                       "HMAC key of unsubscribe tokens (set a real one in production)");
+  CLI11_PARSE(app, argc, argv);
+
+  blend::ShutdownSignal::Install();
+  if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) return Fail(st);
+  auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
+                                                      blend::RealClock::Instance(), nullptr);
+  if (!runtime.ok()) return Fail(runtime.status());
+  blend::email_worker::UnsubscribeTokens tokens(unsubscribe_secret);
+  auto server = blend::email_worker::UnsubscribeServer::Start(
+      http_addr, tokens, (*runtime)->producer(),
+      (*runtime)->Topic(blend::worker::kCustomerEventsTopic), blend::RealClock::Instance());
+  if (!server.ok()) return Fail(server.status());
+  blend::email_worker::EmailSender sender((*runtime)->genesys(), tokens, email);
+  blend::worker::RunUntilSignal(**runtime, sender);
+  (*server)->Stop();
+  return 0;
+}

@@ -1,0 +1,203 @@
+// dialer-worker against the real genesys-sim, PostgreSQL and Kafka: priority insertion, call
+// outcomes through the signed webhook, inbound STOP, and the DNC mirror / write-back.
+
+#include <pqxx/pqxx>
+
+#include "blend/dialer_worker/dnc_sync.h"
+#include "blend/dialer_worker/voice_sender.h"
+#include "blend/dialer_worker/webhook.h"
+#include "blend/genesys_sim/webhooks.h"
+#include "blend/worker/worker_loop.h"
+#include "nlohmann/json.hpp"
+#include "workers_harness.h"
+
+namespace blend::workers_test {
+namespace {
+
+using dialer_worker::DncSync;
+using dialer_worker::WebhookHandler;
+using dialer_worker::WebhookServer;
+
+class DialerWorkerTest : public WorkersTest {
+ protected:
+  void StartDialer() {
+    genesys_sim::SimConfig config = genesys_sim::DemoConfig();
+    config.dialer.dial_delay = absl::Milliseconds(300);
+    config.webhooks.initial_backoff = absl::Milliseconds(200);
+    StartSim(config);
+    worker::WorkerRuntime& rt = StartReplica(
+        RuntimeConfig(v1::CHANNEL_VOICE, 300), [](worker::WorkerRuntime& r) {
+          return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
+                                                              dialer_worker::VoiceSenderOptions{});
+        });
+    dialer_worker::DncSyncOptions dnc;
+    dnc.interval = absl::Hours(1);  // the tests drive it
+    sync_ = std::make_unique<DncSync>(rt.pool(), rt.genesys(), rt.quota(), rt.clock(), dnc);
+    dialer_worker::WebhookOptions options;
+    options.dispositions_topic = rt.Topic("blend.dispositions");
+    options.customer_events_topic = rt.Topic("blend.customer-events");
+    handler_ = std::make_unique<WebhookHandler>(rt.pool(), rt.producer(), rt.genesys(), rt.quota(),
+                                                rt.ledger(), sync_.get(), rt.clock(), options);
+    auto server = WebhookServer::Start(*handler_, "127.0.0.1:0");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    std::string base = "http://127.0.0.1:" + std::to_string(server_->port());
+    nlohmann::json hooks = {{"postContactUrls", {base + "/webhooks/genesys/post-contact"}},
+                            {"inboundSmsUrls", {base + "/webhooks/genesys/inbound-sms"}}};
+    ASSERT_EQ(sim_->Admin("PUT", "/sim/webhooks", hooks.dump()).status, 200);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (sync_) sync_->Stop();
+    StopReplicas();
+    handler_.reset();
+    sync_.reset();
+    WorkersTest::TearDown();
+  }
+  v1::TouchCommand VoiceTouch(const std::string& id, const std::string& phone) {
+    v1::TouchCommand t = SmsTouch(id, phone);
+    t.set_channel(v1::CHANNEL_VOICE);
+    return t;
+  }
+  bool OnSimDnc(const std::string& number) {
+    auto list = sim_->sim().outbound().GetDncList("demo-dnc");
+    if (!list.ok()) return false;
+    for (const auto& e : list->entries) {
+      if (e.phone_number == number) return true;
+    }
+    return false;
+  }
+  int64_t Count(const std::string& sql) {
+    pqxx::connection c(db_->url());
+    pqxx::work tx(c);
+    int64_t n = tx.exec(sql)[0][0].as<int64_t>();
+    tx.commit();
+    return n;
+  }
+
+  std::unique_ptr<DncSync> sync_;
+  std::unique_ptr<WebhookHandler> handler_;
+  std::unique_ptr<WebhookServer> server_;
+};
+
+std::vector<v1::Disposition> Of(const std::vector<v1::Envelope>& all, const std::string& touch) {
+  std::vector<v1::Disposition> out;
+  for (const auto& e : all) {
+    if (e.disposition().touch_id() == touch) out.push_back(e.disposition());
+  }
+  return out;
+}
+
+TEST_F(DialerWorkerTest, CallOutcomeWebhookCompletesTheVoiceTouchWithItsWrapupCode) {
+  StartDialer();
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  Publish(VoiceTouch("v-answered", "+12125550140"));  // demo rule: ends in 0 -> agent wrap-up
+  Publish(VoiceTouch("v-noanswer", "+12125550144"));  // ends in 4 -> ININ-OUTBOUND-NO-ANSWER
+  auto all = dispositions.WaitFor(4, absl::Seconds(40));
+  ASSERT_EQ(all.size(), 4u);
+
+  auto answered = Of(all, "v-answered");
+  ASSERT_EQ(answered.size(), 2u);
+  EXPECT_EQ(answered[0].outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_FALSE(answered[0].provider_ids().at("contactId").empty());
+  EXPECT_EQ(answered[1].outcome(), v1::TOUCH_OUTCOME_CALL_COMPLETED);
+  EXPECT_EQ(answered[1].journey_id(), "j-v-answered");
+  EXPECT_EQ(answered[1].call().wrapup_code(), "demo-wrapup-promise-to-pay");
+  EXPECT_TRUE(answered[1].call().answered());
+  EXPECT_FALSE(answered[1].call().conversation_id().empty());
+  EXPECT_EQ(answered[1].provider_ids().at("contactId"), answered[0].provider_ids().at("contactId"));
+
+  auto missed = Of(all, "v-noanswer");
+  ASSERT_EQ(missed.size(), 2u);
+  EXPECT_EQ(missed[1].outcome(), v1::TOUCH_OUTCOME_CALL_COMPLETED);
+  EXPECT_EQ(missed[1].call().wrapup_code(), "ININ-OUTBOUND-NO-ANSWER");
+  EXPECT_FALSE(missed[1].call().answered());
+  EXPECT_EQ(sim_->Sent("contacts.add", "v-answered"), 1);
+
+  // A redelivered event is applied zero more times; a forged one is refused.
+  std::string body;
+  for (const auto& d : sim_->sim().dispatcher().Deliveries()) {
+    if (d.kind == "postContact") body = d.body;
+  }
+  ASSERT_FALSE(body.empty());
+  std::string signature = "sha256=" + genesys_sim::HmacSha256Hex("demo-signing-secret", body);
+  EXPECT_EQ(handler_->PostContact(body, signature).message, "duplicate");
+  EXPECT_EQ(handler_->PostContact(body, "sha256=00").status, 401);
+  EXPECT_EQ(dispositions.WaitFor(5, absl::Seconds(2)).size(), 4u);
+}
+
+TEST_F(DialerWorkerTest, GenesysDialTimeScrubBecomesDncActive) {
+  StartDialer();
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  // On the Genesys DNC list, but not (yet) in Blend's mirror: the claim is granted.
+  ASSERT_TRUE(sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550150"}, std::nullopt).ok());
+  Publish(VoiceTouch("v-scrubbed", "+12125550150"));
+  auto all = dispositions.WaitFor(2, absl::Seconds(40));
+  auto got = Of(all, "v-scrubbed");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].outcome(), v1::TOUCH_OUTCOME_DNC_ACTIVE);
+  EXPECT_EQ(got[1].call().wrapup_code(), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST");
+  for (const auto& call : sim_->sim().RecentCalls()) {
+    if (call.phone_number == "+12125550150") {
+      EXPECT_EQ(call.wrapup_code, "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST") << "no call was placed";
+    }
+  }
+}
+
+TEST_F(DialerWorkerTest, DncMirrorFollowsTheGenesysListAndOptOutsAreWrittenBack) {
+  StartDialer();
+  ASSERT_TRUE(sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550170"}, std::nullopt).ok());
+  ASSERT_TRUE(sync_->Mirror().ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
+                  "source = 'genesys_dnc_mirror' AND address = '+12125550170'"), 1);
+  ASSERT_TRUE(sim_->sim().outbound().RemoveDncNumbers("demo-dnc", {"+12125550170"}).ok());
+  absl::SleepFor(absl::Milliseconds(1100));  // the stale cut-off has one-second resolution
+  ASSERT_TRUE(sync_->Mirror().ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170'"), 0);
+
+  // An opt-out Blend learned elsewhere goes to the Genesys internal list, once.
+  Count("INSERT INTO suppressions (channel, address, kind, source, received_at) VALUES "
+        "(1, '+12125550171', 'opt_out', 'customer-event', now()) RETURNING 1");
+  ASSERT_TRUE(sync_->SyncOnce().ok());
+  EXPECT_TRUE(OnSimDnc("+12125550171"));
+  EXPECT_EQ(Count("SELECT count(*) FROM dialer_dnc_pushes WHERE address = '+12125550171'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
+                  "address = '+12125550171'"), 1);
+  genesys_sim::AuditFilter f;
+  f.operation = "dnc.add";
+  size_t adds = sim_->sim().audit().Query(f).size();
+  ASSERT_TRUE(sync_->SyncOnce().ok());
+  EXPECT_EQ(sim_->sim().audit().Query(f).size(), adds);
+}
+
+TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
+  StartDialer();
+  Collector events(brokers_, {Topic("blend.customer-events")});
+  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+        "('c', 1, '{}', now()) RETURNING 1");
+  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-42', 'c', 1, "
+        "'k', 'h', 'cust-42', '{\"customer_id\":\"cust-42\",\"phone_e164\":\"+12125550160\"}', 1, "
+        "'{}', now(), now()) RETURNING 1");
+  ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
+                        R"({"fromAddress":"+12125550161","textBody":"when is it due?"})").status, 200);
+  ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
+                        R"({"fromAddress":"+12125550160","textBody":" Stop "})").status, 200);
+  auto got = events.WaitFor(1, absl::Seconds(20));
+  ASSERT_EQ(got.size(), 1u);
+  const v1::CustomerEvent& e = got[0].customer_event();
+  EXPECT_EQ(e.customer_id(), "cust-42");
+  EXPECT_EQ(e.type(), "opt_out");
+  EXPECT_EQ(e.opt_out().channel(), v1::CHANNEL_SMS);
+  EXPECT_EQ(e.opt_out().address(), "+12125550160");
+  EXPECT_EQ(e.opt_out().keyword(), "STOP");
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!OnSimDnc("+12125550160") && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_TRUE(OnSimDnc("+12125550160"));
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
+                  "address = '+12125550160'"), 1);
+  EXPECT_EQ(events.WaitFor(2, absl::Seconds(2)).size(), 1u) << "only the opt-out is an event";
+}
+
+}  // namespace
+}  // namespace blend::workers_test
