@@ -196,7 +196,8 @@ TEST_F(SerializationPgTest, AbortedTransactionIsRetriedWhenAllowed) {
   EXPECT_TRUE(b.ok()) << b;
   // The retried transaction saw the other's row: labels are 0 and 1.
   EXPECT_EQ(Query("SELECT string_agg(label, ',' ORDER BY label) FROM items"), "0,1");
-  EXPECT_EQ(CounterValue(registry_, "blend_store_transaction_retries_total",
+  // At least one retry; under load the retried attempt may collide once more.
+  EXPECT_GE(CounterValue(registry_, "blend_store_transaction_retries_total",
                          {{"pool", "main"}, {"tx", "skew"}}),
             1);
   EXPECT_EQ(HistogramCount(registry_, "blend_store_transaction_duration_seconds",
