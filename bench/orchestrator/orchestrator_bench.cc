@@ -1,0 +1,192 @@
+// Orchestrator throughput on the real PostgreSQL + Kafka named by BLEND_PG_URL /
+// BLEND_KAFKA_BROKERS (the server must run with production durability: fsync=on,
+// synchronous_commit=on — `scripts/cluster up` without BLEND_PG_FAST):
+//   1. journey starts/s through StartJourneys (gRPC stream), counted until every first touch
+//      is committed to the outbox AND published to Kafka (outbox empty);
+//   2. state transitions/s while the same journeys take a disposition each (consumed from
+//      blend.dispositions) and then fire their one-second timers;
+//   3. pgbench (TPC-B-like) on the same server as the reference.
+// Usage: orchestrator_bench [journeys=20000] [pgbench_seconds=20] [threads=2]
+//   threads: intake consumers and timer pollers each (--intake-threads / --timer-threads).
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "blend/bus/consumer.h"
+#include "blend/common/ids.h"
+#include "blend/orchestrator/orchestrator.h"
+#include "blend/store/testing/test_database.h"
+#include "blend/telemetry/log.h"
+
+namespace {
+
+using namespace blend;  // NOLINT: a driver program
+
+constexpr char kDefinition[] = R"json({
+  "StartAt": "SendInitialSMS",
+  "States": {
+    "SendInitialSMS": { "Type": "Task", "Resource": "blend:sms", "Next": "Wait" },
+    "Wait": { "Type": "Wait", "Seconds": 1, "Next": "CheckPaymentStatus" },
+    "CheckPaymentStatus": { "Type": "Task", "Resource": "blend:facts", "Next": "PaymentChoice" },
+    "PaymentChoice": { "Type": "Choice", "Choices": [ { "Variable": "$.paymentStatus", "StringEquals": "PAID", "Next": "Done" } ], "Default": "Voice" },
+    "Voice": { "Type": "Task", "Resource": "blend:voice", "Next": "Done" },
+    "Done": { "Type": "Succeed" }
+  }
+})json";
+
+int64_t Scalar(const std::string& url, const std::string& sql) {
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  return tx.exec(sql)[0][0].as<int64_t>();
+}
+
+template <typename Pred>
+absl::Duration WaitFor(absl::Time t0, Pred pred) {
+  while (!pred()) absl::SleepFor(absl::Milliseconds(20));
+  return absl::Now() - t0;
+}
+
+std::string PgBench(const std::string& server_url, int seconds) {
+  std::string bin = "/usr/lib/postgresql/15/bin/pgbench";
+  std::string cmd = absl::StrCat(bin, " -q -i -s 10 '", server_url, "' >/dev/null 2>&1 && ", bin,
+                                 " -c 8 -j 2 -T ", seconds, " '", server_url,
+                                 "' 2>/dev/null | grep -E 'tps|latency average'");
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
+  const int pgbench_seconds = argc > 2 ? std::atoi(argv[2]) : 20;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  log::SetLevel(log::Level::kWarn);
+  const char* brokers = std::getenv("BLEND_KAFKA_BROKERS");
+  auto db = store::testing::TestDatabase::CreateFromEnv();
+  if (!db.ok() || brokers == nullptr) {
+    std::cerr << "needs BLEND_PG_URL and BLEND_KAFKA_BROKERS (scripts/cluster up)\n";
+    return 2;
+  }
+  std::cout << "fsync=" << Scalar((*db)->url(), "SELECT (current_setting('fsync') = 'on')::int")
+            << " synchronous_commit="
+            << Scalar((*db)->url(),
+                      "SELECT (current_setting('synchronous_commit') = 'on')::int")
+            << "\n";
+  orchestrator::OrchestratorConfig cfg;
+  cfg.grpc_addr = "127.0.0.1:0";
+  cfg.pg_url = (*db)->url();
+  cfg.kafka_brokers = brokers;
+  cfg.topic_prefix = absl::StrCat("bench", NewUuid().substr(0, 6), ".");
+  cfg.consumer_group = cfg.topic_prefix + "orchestrator";
+  cfg.outbox_poll = absl::Milliseconds(5);
+  cfg.timer_poll = absl::Milliseconds(20);
+  cfg.intake_threads = threads;
+  cfg.timer_threads = threads;
+  auto orch = orchestrator::Orchestrator::Create(cfg, RealClock::Instance(),
+                                                 std::make_shared<prometheus::Registry>());
+  if (!orch.ok()) {
+    std::cerr << orch.status() << "\n";
+    return 1;
+  }
+  (*orch)->Start();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*orch)->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::JourneyService::NewStub(channel);
+  {
+    grpc::ClientContext ctx;
+    v1::PutCampaignRequest req;
+    req.mutable_campaign()->set_campaign_id("bench");
+    req.mutable_campaign()->set_definition_json(kDefinition);
+    req.mutable_campaign()->set_policies_json(R"({"quietHours": {"sms": null, "voice": null}})");
+    v1::PutCampaignResponse resp;
+    if (!stub->PutCampaign(&ctx, req, &resp).ok()) return 1;
+  }
+
+  // 1. Starts.
+  absl::Time t0 = absl::Now();
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub->StartJourneys(&ctx);
+    std::thread reader([&] {
+      v1::StartJourneyResult r;
+      while (stream->Read(&r)) {
+      }
+    });
+    for (int i = 0; i < n; ++i) {
+      v1::StartJourneyRequest r;
+      r.set_campaign_id("bench");
+      r.set_client_key(absl::StrCat("k", i));
+      r.mutable_customer()->set_customer_id(absl::StrCat("c", i));
+      r.mutable_customer()->set_phone_e164("+442079460958");
+      r.set_row(i);
+      stream->Write(r);
+    }
+    stream->WritesDone();
+    reader.join();
+    (void)stream->Finish();
+  }
+  absl::Duration committed = absl::Now() - t0;
+  absl::Duration published =
+      WaitFor(t0, [&] { return Scalar((*db)->url(), "SELECT count(*) FROM outbox") == 0; });
+  std::printf("starts: %d journeys committed in %.2f s (%.0f/s), published in %.2f s (%.0f/s)\n",
+              n, absl::ToDoubleSeconds(committed), n / absl::ToDoubleSeconds(committed),
+              absl::ToDoubleSeconds(published), n / absl::ToDoubleSeconds(published));
+
+  // 2. Transitions: one SENT disposition per SMS touch, then the 1 s timers fire.
+  int64_t entered_before = Scalar(
+      (*db)->url(), "SELECT count(*) FROM journey_history WHERE kind = 'StateEntered'");
+  auto& producer = (*orch)->producer();
+  std::vector<std::pair<std::string, std::string>> touches;  // touch id, journey id
+  {
+    pqxx::connection c((*db)->url());
+    pqxx::nontransaction tx(c);
+    for (const auto& row : tx.exec("SELECT touch_id, journey_id FROM touches")) {
+      touches.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+    }
+  }
+  absl::Time t1 = absl::Now();
+  for (const auto& [touch, journey] : touches) {
+    v1::Envelope env;
+    env.set_message_id("d-" + touch);
+    env.mutable_disposition()->set_touch_id(touch);
+    env.mutable_disposition()->set_outcome(v1::TOUCH_OUTCOME_SENT);
+    while (!producer
+                .Produce({cfg.topic_prefix + "blend.dispositions", journey,
+                          env.SerializeAsString(), {}},
+                         [](absl::Status, const bus::DeliveryReport&) {})
+                .ok()) {
+      (void)producer.Flush(absl::Milliseconds(100));
+    }
+  }
+  (void)producer.Flush(absl::Seconds(60));
+  absl::Duration applied = WaitFor(t1, [&] {
+    return Scalar((*db)->url(), "SELECT count(*) FROM touches WHERE channel = 2") == n;
+  });
+  int64_t transitions =
+      Scalar((*db)->url(), "SELECT count(*) FROM journey_history WHERE kind = 'StateEntered'") -
+      entered_before;
+  std::printf(
+      "transitions: %lld states entered in %.2f s (%.0f/s) for %d dispositions + %d timers\n",
+      static_cast<long long>(transitions), absl::ToDoubleSeconds(applied),
+      transitions / absl::ToDoubleSeconds(applied), n, n);
+  (*orch)->Shutdown();
+
+  // 3. The reference.
+  std::printf("pgbench (TPC-B-like, scale 10, 8 clients, %d s, same server):\n%s",
+              pgbench_seconds, PgBench((*db)->url(), pgbench_seconds).c_str());
+  return 0;
+}

@@ -1,0 +1,121 @@
+#pragma once
+
+// The orchestrator's background workers, each a thread running one step function in a loop:
+//   OutboxRelay   publishes committed outbox rows to Kafka, deleting them only after the ack;
+//   TimerPoller   fires due durable timers;
+//   EventIntake   consumes blend.dispositions and blend.customer-events.
+// Lifecycle: construct -> Start() -> Stop() (joins; idempotent, also run by the destructor).
+// The *Once() step functions are public so tests can drive them deterministically.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "blend/bus/consumer.h"
+#include "blend/bus/producer.h"
+#include "blend/common/clock.h"
+#include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/metrics.h"
+#include "blend/store/connection_pool.h"
+
+namespace blend::orchestrator {
+
+// Runs `step` until stopped; sleeps `idle` after a step that did nothing or failed.
+class Loop {
+ public:
+  Loop(std::string name, std::function<absl::StatusOr<int>()> step, absl::Duration idle);
+  ~Loop();
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  std::string name_;
+  std::function<absl::StatusOr<int>()> step_;
+  absl::Duration idle_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+// Refreshes the gauges that describe the database (outbox backlog, due timers, running
+// journeys by campaign and state). Returns 0 so a Loop sleeps its interval between runs.
+absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
+                                  const Clock& clock);
+
+struct RelayOptions {
+  int batch_size = 500;
+  absl::Duration idle_poll = absl::Milliseconds(20);
+  absl::Duration retry_after_failure = absl::Seconds(2);
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer, const Clock& clock,
+              Metrics* metrics, RelayOptions options = {});
+  // Claims one batch (FOR UPDATE SKIP LOCKED), publishes it, deletes the acknowledged rows and
+  // reschedules the failed ones, then commits. Returns the number published.
+  absl::StatusOr<int> PublishOnce();
+  void Start() { loop_.Start(); }
+  void Stop() { loop_.Stop(); }
+
+ private:
+  store::ConnectionPool& pool_;
+  bus::Producer& producer_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  RelayOptions options_;
+  Loop loop_;
+};
+
+struct IntakeOptions {
+  std::string brokers;
+  std::string group_id = "blend-orchestrator";
+  std::string topic_prefix;
+  absl::Duration session_timeout = absl::Seconds(10);
+  absl::Duration poll_timeout = absl::Milliseconds(200);
+  absl::Duration retry_backoff = absl::Milliseconds(500);
+  int max_internal_retries = 5;  // then the message is dead-lettered
+  int max_batch = 256;            // messages applied per transaction
+};
+
+class EventIntake {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventIntake>> Create(IntakeOptions options,
+                                                             JourneyRunner& runner,
+                                                             bus::Producer& producer,
+                                                             const Clock& clock,
+                                                             Metrics* metrics,
+                                                             prometheus::Registry* registry);
+  ~EventIntake();
+  // Handles one consumed message completely (applied, duplicate or dead-lettered) and returns
+  // OK when its offset may be committed; a non-OK status means "retry later".
+  absl::Status Handle(const bus::Message& message, int attempt);
+  void Start();
+  void Stop();
+
+ private:
+  EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
+              const Clock& clock, Metrics* metrics, std::unique_ptr<bus::Consumer> consumer);
+  void Run();
+  // Applies `batch` in one transaction; false when the transaction failed (nothing applied).
+  bool ApplyBatch(const std::vector<bus::Message>& batch);
+  void HandleWithRetries(const bus::Message& message);
+  void CommitAll(const std::vector<bus::Message>& batch);
+  absl::Status DeadLetter(const bus::Message& message, const std::string& reason);
+
+  IntakeOptions options_;
+  JourneyRunner& runner_;
+  bus::Producer& producer_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace blend::orchestrator

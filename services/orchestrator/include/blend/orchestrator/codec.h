@@ -1,0 +1,60 @@
+#pragma once
+
+// Conversions between the wire types (blend.v1 protos), the interpreter's JSON values and the
+// rows of pg_store.h. Pure functions.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "blend/journey/interpreter.h"
+#include "blend/v1/bus.pb.h"
+#include "blend/v1/common.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace blend::orchestrator {
+
+nlohmann::json StructToJson(const google::protobuf::Struct& s);
+nlohmann::json ValueToJson(const google::protobuf::Value& v);
+// Objects only; other JSON values are wrapped as {"value": v}.
+google::protobuf::Struct JsonToStruct(const nlohmann::json& j);
+google::protobuf::Value JsonToValue(const nlohmann::json& j);
+
+google::protobuf::Timestamp ToProto(absl::Time t);
+absl::Time FromProto(const google::protobuf::Timestamp& ts);
+
+blend::v1::Channel ToProto(Channel c);
+// CHANNEL_UNSPECIFIED -> nullopt.
+std::optional<Channel> FromProto(blend::v1::Channel c);
+blend::v1::JourneyStatus ToProto(journey::JourneyStatus s);
+
+// The Customer as stored in journeys.customer (proto JSON) and back.
+std::string CustomerToJson(const blend::v1::Customer& c);
+absl::StatusOr<blend::v1::Customer> CustomerFromJson(const std::string& json);
+journey::CustomerInfo ToCustomerInfo(const blend::v1::Customer& c);
+
+// Lower-case hex SHA-256 over a canonical rendering of what makes a start request unique
+// (customer + input + requested campaign version): equal requests hash equal.
+std::string StartInputHash(const blend::v1::Customer& customer,
+                           const google::protobuf::Struct& input, int32_t campaign_version);
+
+// The touch command for an EmitTouch effect.
+blend::v1::TouchCommand MakeTouchCommand(const journey::EmitTouch& touch,
+                                         const std::string& journey_id,
+                                         const std::string& campaign_id, int32_t campaign_version,
+                                         const blend::v1::Customer& customer,
+                                         const journey::GenesysIds& genesys, int32_t attempt);
+// Wraps a command in an Envelope (message id "<touch_id>:<attempt>": a re-publication of the
+// same attempt carries the same id) and serialises it.
+std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now);
+
+// The interpreter trigger for a disposition: SENT / CALL_COMPLETED succeed with a result
+// {outcome, reason, wrapupCode, callAnalysisDisposition, answered, conversationId,
+// providerIds}; the others fail with Blend.OptedOut, Blend.DncActive, Blend.TouchFailed,
+// Blend.TouchSkipped or Blend.TouchUnknown.
+journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d);
+
+}  // namespace blend::orchestrator

@@ -1,0 +1,61 @@
+#pragma once
+
+// gRPC front of the orchestrator: JourneyService (CRMs) and TouchService (workers). Each RPC
+// authenticates the caller (grpc_auth.h), checks its scope, then delegates to JourneyRunner.
+// absl status codes map 1:1 onto gRPC codes. Thread-safe (the sync server calls them from its
+// pool of threads).
+
+#include "blend/orchestrator/auth.h"
+#include "blend/orchestrator/journey_runner.h"
+#include "blend/v1/journey_service.grpc.pb.h"
+#include "blend/v1/touch_service.grpc.pb.h"
+
+namespace blend::orchestrator {
+
+class JourneyServiceImpl final : public blend::v1::JourneyService::Service {
+ public:
+  JourneyServiceImpl(JourneyRunner& runner, Authenticator& auth, int start_batch_size)
+      : runner_(runner), auth_(auth), start_batch_size_(start_batch_size) {}
+
+  grpc::Status PutCampaign(grpc::ServerContext* ctx, const blend::v1::PutCampaignRequest* req,
+                           blend::v1::PutCampaignResponse* resp) override;
+  grpc::Status ValidateCampaign(grpc::ServerContext* ctx,
+                                const blend::v1::ValidateCampaignRequest* req,
+                                blend::v1::ValidateCampaignResponse* resp) override;
+  grpc::Status GetCampaign(grpc::ServerContext* ctx, const blend::v1::GetCampaignRequest* req,
+                           blend::v1::Campaign* resp) override;
+  grpc::Status StartJourney(grpc::ServerContext* ctx, const blend::v1::StartJourneyRequest* req,
+                            blend::v1::StartJourneyResponse* resp) override;
+  grpc::Status StartJourneys(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<blend::v1::StartJourneyResult, blend::v1::StartJourneyRequest>*
+          stream) override;
+  grpc::Status GetJourney(grpc::ServerContext* ctx, const blend::v1::GetJourneyRequest* req,
+                          blend::v1::Journey* resp) override;
+  grpc::Status ListJourneys(grpc::ServerContext* ctx, const blend::v1::ListJourneysRequest* req,
+                            blend::v1::ListJourneysResponse* resp) override;
+  grpc::Status CancelJourney(grpc::ServerContext* ctx,
+                             const blend::v1::CancelJourneyRequest* req,
+                             blend::v1::Journey* resp) override;
+  grpc::Status SendCustomerEvent(grpc::ServerContext* ctx,
+                                 const blend::v1::SendCustomerEventRequest* req,
+                                 blend::v1::SendCustomerEventResponse* resp) override;
+
+ private:
+  JourneyRunner& runner_;
+  Authenticator& auth_;
+  int start_batch_size_;
+};
+
+class TouchServiceImpl final : public blend::v1::TouchService::Service {
+ public:
+  TouchServiceImpl(JourneyRunner& runner, Authenticator& auth) : runner_(runner), auth_(auth) {}
+  grpc::Status ClaimTouch(grpc::ServerContext* ctx, const blend::v1::ClaimTouchRequest* req,
+                          blend::v1::ClaimTouchResponse* resp) override;
+
+ private:
+  JourneyRunner& runner_;
+  Authenticator& auth_;
+};
+
+}  // namespace blend::orchestrator

@@ -1,0 +1,176 @@
+#pragma once
+
+// The transactional shell around the pure interpreter (libs/journey). Every trigger — start,
+// timer fired, disposition, customer event, cancel — is applied in ONE PostgreSQL transaction:
+// lock the journey row -> journey::Step -> write the new state, history, touches, outbox rows
+// and timers (and the processed message id) -> commit. Nothing is published here: the outbox
+// relay does that after commit.
+//
+// Thread-safe: every call borrows its own connection; concurrent triggers of one journey
+// serialise on its row lock. Status codes: kNotFound (unknown campaign / journey / touch),
+// kInvalidArgument (bad request), kAlreadyExists (client key reused with another input),
+// kAborted (version conflict: retry), kUnavailable (database), kInternal.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <pqxx/transaction>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "blend/common/clock.h"
+#include "blend/journey/campaign.h"
+#include "blend/journey/interpreter.h"
+#include "blend/orchestrator/metrics.h"
+#include "blend/orchestrator/pg_store.h"
+#include "blend/store/connection_pool.h"
+#include "blend/v1/bus.pb.h"
+#include "blend/v1/journey_service.pb.h"
+#include "blend/v1/touch_service.pb.h"
+
+namespace blend::orchestrator {
+
+// Compiled campaign versions by (id, version); versions are immutable, so entries never go
+// stale. Thread-safe.
+class CampaignCache {
+ public:
+  // version 0: the latest stored version (always read from the database).
+  absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> Get(
+      pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved_version);
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::pair<std::string, int32_t>, std::shared_ptr<const journey::CompiledCampaign>>
+      compiled_ ABSL_GUARDED_BY(mu_);
+};
+
+// Metric events of a transaction, recorded only once it committed.
+struct TxNotes {
+  std::vector<std::string> started;                              // campaign
+  std::vector<std::pair<std::string, std::string>> finished;     // campaign, status
+  std::vector<std::string> touches;                              // channel
+  void Flush(Metrics* metrics) const;
+};
+
+struct RunnerOptions {
+  // Prepended to every Kafka topic name ("" in production; tests isolate themselves with it).
+  std::string topic_prefix;
+  int start_batch_size = 500;   // start-many rows per transaction
+  int timer_batch_size = 200;   // timers fired per transaction
+  int tx_attempts = 3;          // retries of a transaction aborted by a conflict
+};
+
+class JourneyRunner {
+ public:
+  JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
+                RunnerOptions options = {});
+
+  // ---- campaigns
+  absl::StatusOr<blend::v1::PutCampaignResponse> PutCampaign(
+      const blend::v1::Campaign& campaign, std::vector<journey::ValidationProblem>* problems);
+  absl::StatusOr<blend::v1::Campaign> GetCampaign(const std::string& campaign_id,
+                                                  int32_t version);
+
+  // ---- starts
+  absl::StatusOr<blend::v1::StartJourneyResponse> StartJourney(
+      const blend::v1::StartJourneyRequest& request);
+  // One result per request, in order; the whole batch commits in one transaction (rows that
+  // fail validation are rejected without aborting the others).
+  std::vector<blend::v1::StartJourneyResult> StartBatch(
+      const std::vector<blend::v1::StartJourneyRequest>& requests);
+
+  // ---- triggers
+  absl::StatusOr<blend::v1::SendCustomerEventResponse> ApplyCustomerEvent(
+      const blend::v1::CustomerEvent& event);
+  // kNotFound / kInvalidArgument: dead-letter the message. A redelivery (same message id or
+  // a touch already completed) is OK and changes nothing.
+  absl::Status ApplyDisposition(const std::string& message_id,
+                                const blend::v1::Disposition& disposition);
+  // A consumed bus message: a disposition or a customer event, with its envelope id.
+  struct BusEvent {
+    std::string message_id;
+    std::variant<blend::v1::Disposition, blend::v1::CustomerEvent> payload;
+  };
+  // Applies several messages in ONE transaction (one commit, one fsync). Returns one status per
+  // event: OK (applied or duplicate), kNotFound / kInvalidArgument (nothing written: dead-letter
+  // it). Any other failure aborts the whole batch and is returned: retry the events one by one.
+  absl::StatusOr<std::vector<absl::Status>> ApplyEvents(const std::vector<BusEvent>& events);
+  absl::StatusOr<blend::v1::Journey> CancelJourney(const std::string& journey_id,
+                                                   const std::string& reason);
+  // Fires up to one batch of due timers; returns how many fired.
+  absl::StatusOr<int> FireDueTimers();
+
+  // ---- reads
+  absl::StatusOr<blend::v1::Journey> GetJourney(const std::string& journey_id, bool history);
+  absl::StatusOr<blend::v1::ListJourneysResponse> ListJourneys(
+      const blend::v1::ListJourneysRequest& request);
+  // Campaign of a journey (for authorisation); kNotFound.
+  absl::StatusOr<std::string> CampaignOfJourney(const std::string& journey_id);
+
+  // ---- the touch claim fence (TouchService)
+  absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(const std::string& touch_id,
+                                                           const std::string& worker_id);
+
+  const Clock& clock() const { return clock_; }
+  store::ConnectionPool& pool() { return pool_; }
+
+ private:
+  struct Loaded {
+    pg::JourneyRow row;
+    blend::v1::Customer customer;
+    std::shared_ptr<const journey::CompiledCampaign> campaign;
+    journey::JourneyState state;
+  };
+  absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
+  // Steps a loaded (locked) journey with `trigger` and writes everything.
+  absl::Status Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
+                     absl::Time now, TxNotes& notes);
+  journey::CustomerFacts BuildFacts(pqxx::work& tx, const journey::CompiledCampaign& campaign,
+                                    const blend::v1::Customer& customer, absl::Time since,
+                                    absl::Time now, bool load_attributes);
+  // Adds the claim times the campaign's frequency caps look at.
+  void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
+                     const blend::v1::Customer& customer, absl::Time now,
+                     journey::CustomerFacts& facts);
+  void BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& row,
+                     const blend::v1::Customer& customer,
+                     const journey::CompiledCampaign& campaign,
+                     const journey::StepResult& result, absl::Time now, int64_t first_seq,
+                     TxNotes& notes);
+  std::vector<blend::v1::StartJourneyResult> StartRows(
+      pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& requests,
+      absl::Time now, TxNotes& notes, std::vector<absl::Status>& row_status);
+  std::vector<blend::v1::StartJourneyResult> StartBatchOnce(
+      const std::vector<blend::v1::StartJourneyRequest>& requests, absl::Status* tx_status);
+  absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimInTx(pqxx::work& tx,
+                                                          const std::string& touch_id,
+                                                          const std::string& worker_id,
+                                                          absl::Time now, std::string* decision);
+  absl::Status DispositionInTx(pqxx::work& tx, const std::string& message_id,
+                               const blend::v1::Disposition& d, absl::Time now, TxNotes& notes);
+  absl::StatusOr<blend::v1::SendCustomerEventResponse> CustomerEventInTx(
+      pqxx::work& tx, const blend::v1::CustomerEvent& ev, absl::Time now, TxNotes& notes);
+  absl::Status RecordOutcomeSuppression(pqxx::work& tx, const blend::v1::Disposition& d,
+                                        const blend::v1::Customer& customer, absl::Time now);
+  blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
+
+  store::ConnectionPool& pool_;
+  const Clock& clock_;
+  Metrics* metrics_;
+  RunnerOptions options_;
+  CampaignCache campaigns_;
+};
+
+// "<prefix>blend.touch.<channel>".
+std::string TouchTopicFor(Channel channel, const std::string& prefix);
+
+// Validates and normalises a start request before any database work (phone to E.164,
+// e-mail lower-cased). InvalidArgument with a reason for the caller.
+absl::Status NormalizeStartRequest(blend::v1::StartJourneyRequest& request);
+
+}  // namespace blend::orchestrator

@@ -1,0 +1,216 @@
+#pragma once
+
+// The orchestrator's SQL, one function per statement, each run inside a caller's pqxx::work
+// (the transaction boundaries belong to the callers: a trigger's whole effect commits at once).
+// Statements are prepared once per connection. Times cross the boundary as absl::Time
+// (int64 microseconds in SQL). libpqxx exceptions
+// propagate to blend::store::WithTransaction, which maps them to Status.
+// Schema: libs/store/migrations/0002_orchestrator.sql.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/transaction>
+
+#include "absl/time/time.h"
+
+namespace blend::orchestrator::pg {
+
+int64_t ToMicros(absl::Time t);
+absl::Time FromMicros(int64_t us);
+
+// ---- campaigns ---------------------------------------------------------------------------
+
+struct CampaignRow {
+  std::string campaign_id;
+  int32_t version = 0;
+  std::string definition_json;
+  std::string policies_json;
+  std::string resource_aliases_json;  // {"foreign": "blend:sms"}
+  absl::Time created_at;
+};
+
+// Stores the next version of `campaign_id` (serialised per campaign by an advisory lock).
+int32_t InsertCampaignVersion(pqxx::work& tx, const CampaignRow& row);
+// version 0: the latest.
+std::optional<CampaignRow> FindCampaign(pqxx::work& tx, const std::string& campaign_id,
+                                        int32_t version);
+
+// ---- journeys ----------------------------------------------------------------------------
+
+struct JourneyRow {
+  std::string journey_id;
+  std::string campaign_id;
+  int32_t campaign_version = 0;
+  std::string client_key;
+  std::string input_hash;
+  std::string customer_id;
+  std::string customer_json;
+  int16_t status = 1;  // blend.v1.JourneyStatus
+  std::string current_state;
+  std::string state_json;
+  int64_t version = 1;
+  std::optional<absl::Time> pending_timer;
+  absl::Time started_at;
+  absl::Time updated_at;
+  std::optional<absl::Time> finished_at;
+  std::string error;
+  std::string cause;
+};
+
+struct JourneyKeyMatch {
+  std::string journey_id;
+  std::string input_hash;
+};
+std::optional<JourneyKeyMatch> FindJourneyByKey(pqxx::work& tx, const std::string& campaign_id,
+                                                const std::string& client_key);
+enum class Lock { kNone, kForUpdate, kForUpdateSkipLocked };
+std::optional<JourneyRow> FindJourney(pqxx::work& tx, const std::string& journey_id, Lock lock);
+// Writes the mutable columns, derives pending_timer from the timers table (read back into
+// `row`), checks and increments `version`. False when the stored version differs from
+// row.version (someone else changed it: abort and re-run).
+bool UpdateJourney(pqxx::work& tx, JourneyRow& row);
+// Running journeys of a customer, locked FOR UPDATE in id order (no deadlock between two
+// events of the same customer).
+std::vector<std::string> LockRunningJourneysOfCustomer(pqxx::work& tx,
+                                                       const std::string& customer_id);
+// Keyset pagination by (started_at, journey_id); `after_*` empty for the first page.
+std::vector<JourneyRow> ListJourneysOfCustomer(pqxx::work& tx, const std::string& customer_id,
+                                               int limit, std::optional<absl::Time> after_started,
+                                               const std::string& after_id);
+
+// ---- history -----------------------------------------------------------------------------
+
+struct HistoryRow {
+  // In EffectBuffer::AddHistory: 1, 2, ... within one step; the journey's current maximum is
+  // added when the rows are written.
+  int64_t seq = 0;
+  absl::Time at;
+  std::string kind;
+  std::string state_name;
+  std::string detail_json = "{}";
+};
+std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_id);
+
+// ---- timers ------------------------------------------------------------------------------
+
+void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
+                 absl::Time due, absl::Time now);
+void DeleteTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key);
+void DeleteAllTimers(pqxx::work& tx, const std::string& journey_id);
+struct DueTimer {
+  std::string journey_id;
+  std::string key;
+  absl::Time due;
+};
+// Due timers (due <= now), oldest first, locked FOR UPDATE SKIP LOCKED.
+std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit);
+
+// ---- touches -----------------------------------------------------------------------------
+
+struct TouchRow {
+  std::string touch_id;
+  std::string journey_id;
+  std::string customer_id;
+  int16_t channel = 0;  // blend.v1.Channel
+  std::string status;   // pending | claimed | refused | deferred | done | cancelled
+  int32_t attempt = 1;
+  std::string command;  // serialised blend.v1.TouchCommand
+  absl::Time created_at;
+  std::optional<absl::Time> not_before;
+  std::optional<absl::Time> claimed_at;
+  std::string claimed_by;
+  std::string reason;
+};
+std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock);
+void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
+                    const std::string& reason, absl::Time now);
+void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,
+                      absl::Time now);
+void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
+                       absl::Time retry_at, int32_t attempt, const std::string& command);
+// Touches of the journey still pending/deferred become `cancelled` (the journey moved on).
+int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
+                      absl::Time now);
+// Claim times of the customer's touches on `channel` since `since` (frequency-cap history).
+std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
+                                          int16_t channel, absl::Time since);
+
+// ---- outbox ------------------------------------------------------------------------------
+
+struct OutboxRow {
+  int64_t id = 0;
+  std::string topic;
+  std::string key;
+  std::string payload;  // raw bytes
+  absl::Time created_at;
+  int32_t attempts = 0;
+};
+void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& key,
+                  const std::string& payload, absl::Time available_at, absl::Time now);
+// Rows available at `now`, by id, locked FOR UPDATE SKIP LOCKED.
+std::vector<OutboxRow> ClaimOutbox(pqxx::work& tx, absl::Time now, int limit);
+void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids);
+void MarkOutboxFailed(pqxx::work& tx, int64_t id, const std::string& error,
+                      absl::Time retry_at);
+int64_t OutboxBacklog(pqxx::work& tx);
+
+// ---- messages, facts, suppressions -------------------------------------------------------
+
+// True the first time `message_id` is seen (recorded now), false for a redelivery.
+bool MarkProcessed(pqxx::work& tx, const std::string& message_id, const std::string& source,
+                   absl::Time now);
+// Upserts each key of a JSON object as one fact.
+void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::string& object_json,
+                 absl::Time at);
+// Facts received since `since` merged into one JSON object ("{}" when none).
+std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since);
+
+void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
+                       const std::string& kind, const std::string& source,
+                       const std::string& customer_id, absl::Time at);
+struct AddressSuppression {
+  std::string address;
+  int16_t channel = 0;
+  std::string kind;
+};
+// Suppressions of any of these phones (sms, voice) and emails, in one query.
+std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
+                                                      const std::vector<std::string>& phones,
+                                                      const std::vector<std::string>& emails);
+
+// ---- bulk writes (one statement per table, arrays unnested server-side) --------------------
+
+// PostgreSQL array literal of text elements ({"a","b\"c"}), for unnest($n::text[]).
+std::string TextArray(const std::vector<std::string>& values);
+
+// Inserts the journeys whose (campaign_id, client_key) is new; returns the ids inserted.
+std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<JourneyRow>& rows);
+
+// Side effects of one or many interpreter steps, buffered and written with a handful of
+// statements. Timer operations on the same (journey, timer) keep only the last one.
+class EffectBuffer {
+ public:
+  void AddHistory(const std::string& journey_id, const HistoryRow& row);
+  void AddTouch(const TouchRow& row);
+  void AddOutbox(const std::string& topic, const std::string& key, const std::string& payload,
+                 absl::Time available_at);
+  void SetTimer(const std::string& journey_id, const std::string& key, absl::Time due);
+  void CancelTimer(const std::string& journey_id, const std::string& key);
+  // The journey ended: all its timers go and its open touches are cancelled.
+  void Finish(const std::string& journey_id, const std::string& reason);
+  void Flush(pqxx::work& tx, absl::Time now);
+  bool empty() const;
+
+ private:
+  std::vector<std::string> h_journey_, h_seq_, h_at_, h_kind_, h_state_, h_detail_;
+  std::vector<std::string> t_id_, t_journey_, t_customer_, t_channel_, t_command_, t_not_before_;
+  std::vector<std::string> o_topic_, o_key_, o_payload_, o_available_;
+  std::map<std::pair<std::string, std::string>, std::optional<absl::Time>> timers_;
+  std::vector<std::pair<std::string, std::string>> finished_;  // journey, reason
+};
+
+}  // namespace blend::orchestrator::pg

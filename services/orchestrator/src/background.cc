@@ -1,0 +1,277 @@
+#include "blend/orchestrator/background.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "blend/bus/dead_letter.h"
+#include "blend/common/status_macros.h"
+#include "blend/orchestrator/pg_store.h"
+#include "blend/store/transaction.h"
+#include "blend/telemetry/log.h"
+#include "blend/v1/bus.pb.h"
+
+namespace blend::orchestrator {
+
+Loop::Loop(std::string name, std::function<absl::StatusOr<int>()> step, absl::Duration idle)
+    : name_(std::move(name)), step_(std::move(step)), idle_(idle) {}
+
+Loop::~Loop() { Stop(); }
+
+void Loop::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+}
+
+void Loop::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Loop::Run() {
+  while (!stop_.HasBeenNotified()) {
+    absl::StatusOr<int> n = step_();
+    if (!n.ok()) {
+      BLEND_LOG(kWarn, "background step failed",
+                {{"loop", name_}, {"error", std::string(n.status().message())}});
+    }
+    if (!n.ok() || *n == 0) stop_.WaitForNotificationWithTimeout(idle_);
+  }
+}
+
+absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
+                                  const Clock& clock) {
+  store::TxOptions opts;
+  opts.name = "gauges";
+  opts.read_only = true;
+  return store::WithTransaction(
+      pool,
+      [&](pqxx::work& tx) -> absl::StatusOr<int> {
+        metrics.SetOutboxBacklog(static_cast<double>(pg::OutboxBacklog(tx)));
+        metrics.SetDueTimers(static_cast<double>(
+            tx.exec_params("SELECT count(*) FROM timers WHERE due_at <= blend_us_to_ts($1)",
+                           pg::ToMicros(clock.Now()))[0][0]
+                .as<int64_t>()));
+        std::map<std::pair<std::string, std::string>, double> running;
+        for (const auto& row : tx.exec("SELECT campaign_id, current_state, count(*) FROM journeys "
+                                       "WHERE status = 1 GROUP BY 1, 2")) {
+          running[{row[0].as<std::string>(), row[1].as<std::string>()}] = row[2].as<double>();
+        }
+        metrics.SetRunning(running);
+        return 0;
+      },
+      opts);
+}
+
+// ---- outbox relay ------------------------------------------------------------------------------
+
+OutboxRelay::OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer,
+                         const Clock& clock, Metrics* metrics, RelayOptions options)
+    : pool_(pool),
+      producer_(producer),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      loop_("outbox-relay", [this] { return PublishOnce(); }, options.idle_poll) {}
+
+absl::StatusOr<int> OutboxRelay::PublishOnce() {
+  std::vector<double> latencies;
+  int failures = 0;
+  store::TxOptions opts;
+  opts.name = "outbox_relay";
+  auto published = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<int> {
+        latencies.clear();
+        failures = 0;
+        std::vector<pg::OutboxRow> rows = pg::ClaimOutbox(tx, clock_.Now(), options_.batch_size);
+        if (rows.empty()) return 0;
+        std::vector<bus::OutgoingMessage> messages;
+        messages.reserve(rows.size());
+        for (const auto& r : rows) messages.push_back({r.topic, r.key, r.payload, {}});
+        // The rows stay locked while we wait for the acks: no other replica can publish them
+        // concurrently. A crash before COMMIT republishes them (workers dedupe by touch id).
+        std::vector<absl::Status> acks = producer_.ProduceBatch(messages);
+        absl::Time now = clock_.Now();
+        std::vector<int64_t> done;
+        for (size_t i = 0; i < rows.size(); ++i) {
+          if (acks[i].ok()) {
+            done.push_back(rows[i].id);
+            latencies.push_back(absl::ToDoubleSeconds(now - rows[i].created_at));
+          } else {
+            ++failures;
+            pg::MarkOutboxFailed(tx, rows[i].id, std::string(acks[i].message()),
+                                 now + options_.retry_after_failure);
+          }
+        }
+        pg::DeleteOutbox(tx, done);
+        return static_cast<int>(done.size());
+      },
+      opts);
+  if (published.ok() && metrics_) {
+    for (double l : latencies) metrics_->OutboxPublished(l);
+    for (int i = 0; i < failures; ++i) metrics_->OutboxPublishFailed();
+  }
+  return published;
+}
+
+// ---- event intake ----------------------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
+    IntakeOptions options, JourneyRunner& runner, bus::Producer& producer, const Clock& clock,
+    Metrics* metrics, prometheus::Registry* registry) {
+  bus::ConsumerConfig cc;
+  cc.brokers = options.brokers;
+  cc.group_id = options.group_id;
+  cc.client_id = "blend-orchestrator";
+  cc.topics = {options.topic_prefix + "blend.dispositions",
+               options.topic_prefix + "blend.customer-events"};
+  cc.session_timeout = options.session_timeout;
+  cc.heartbeat_interval = std::min(absl::Seconds(3), options.session_timeout / 4);
+  cc.registry = registry;
+  BLEND_ASSIGN_OR_RETURN(auto consumer, bus::Consumer::Create(std::move(cc)));
+  return std::unique_ptr<EventIntake>(new EventIntake(std::move(options), runner, producer,
+                                                      clock, metrics, std::move(consumer)));
+}
+
+EventIntake::EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
+                         const Clock& clock, Metrics* metrics,
+                         std::unique_ptr<bus::Consumer> consumer)
+    : options_(std::move(options)),
+      runner_(runner),
+      producer_(producer),
+      clock_(clock),
+      metrics_(metrics),
+      consumer_(std::move(consumer)) {}
+
+EventIntake::~EventIntake() { Stop(); }
+
+void EventIntake::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+}
+
+void EventIntake::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+  (void)consumer_->Close();
+}
+
+absl::Status EventIntake::DeadLetter(const bus::Message& message, const std::string& reason) {
+  BLEND_LOG(kWarn, "dead-lettering message",
+            {{"topic", message.topic}, {"offset", std::to_string(message.offset)},
+             {"reason", reason}});
+  BLEND_RETURN_IF_ERROR(bus::DeadLetter(producer_, message, reason, clock_));
+  if (metrics_) metrics_->DeadLettered(message.topic);
+  return absl::OkStatus();
+}
+
+absl::Status EventIntake::Handle(const bus::Message& message, int attempt) {
+  blend::v1::Envelope env;
+  if (!env.ParseFromString(message.payload)) {
+    return DeadLetter(message, "unparseable: not a blend.v1.Envelope");
+  }
+  absl::Status s;
+  if (env.has_disposition()) {
+    s = runner_.ApplyDisposition(env.message_id(), env.disposition());
+  } else if (env.has_customer_event()) {
+    s = runner_.ApplyCustomerEvent(env.customer_event()).status();
+  } else {
+    return DeadLetter(message, "envelope carries neither a disposition nor a customer event");
+  }
+  if (s.ok()) {
+    if (metrics_) metrics_->MessageConsumed(message.topic, "applied");
+    return s;
+  }
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      return DeadLetter(message, std::string(s.message()));
+    case absl::StatusCode::kInternal:
+      if (attempt >= options_.max_internal_retries) {
+        return DeadLetter(message, absl::StrCat("gave up after ", attempt, " attempts: ",
+                                                std::string(s.message())));
+      }
+      return s;
+    default:
+      return s;  // kUnavailable, kAborted, ...: retry the same message
+  }
+}
+
+void EventIntake::HandleWithRetries(const bus::Message& m) {
+  for (int attempt = 1; !stop_.HasBeenNotified(); ++attempt) {
+    absl::Status s = Handle(m, attempt);
+    if (s.ok()) return;
+    BLEND_LOG(kWarn, "applying message failed; retrying",
+              {{"topic", m.topic}, {"attempt", std::to_string(attempt)},
+               {"error", std::string(s.message())}});
+    stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+  }
+}
+
+bool EventIntake::ApplyBatch(const std::vector<bus::Message>& batch) {
+  std::vector<JourneyRunner::BusEvent> events;
+  std::vector<const bus::Message*> sources;
+  for (const bus::Message& m : batch) {
+    blend::v1::Envelope env;
+    if (!env.ParseFromString(m.payload)) return false;  // the slow path dead-letters it
+    if (env.has_disposition()) {
+      events.push_back({env.message_id(), env.disposition()});
+    } else if (env.has_customer_event()) {
+      events.push_back({env.message_id(), env.customer_event()});
+    } else {
+      return false;
+    }
+    sources.push_back(&m);
+  }
+  auto results = runner_.ApplyEvents(events);
+  if (!results.ok()) {
+    BLEND_LOG(kWarn, "event batch failed; applying one by one",
+              {{"messages", std::to_string(batch.size())},
+               {"error", std::string(results.status().message())}});
+    return false;
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    const absl::Status& st = (*results)[i];
+    if (st.ok()) {
+      if (metrics_) metrics_->MessageConsumed(sources[i]->topic, "applied");
+      continue;
+    }
+    // Rejected without any write: dead-letter it (retrying until the DLQ acknowledges).
+    while (!stop_.HasBeenNotified() && !DeadLetter(*sources[i], std::string(st.message())).ok()) {
+      stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+    }
+  }
+  return true;
+}
+
+// Commits the highest offset of each partition in the batch.
+void EventIntake::CommitAll(const std::vector<bus::Message>& batch) {
+  std::map<bus::TopicPartition, const bus::Message*> last;
+  for (const bus::Message& m : batch) last[{m.topic, m.partition}] = &m;
+  for (const auto& [tp, m] : last) {
+    if (absl::Status c = consumer_->Commit(*m); !c.ok()) {
+      BLEND_LOG(kWarn, "offset commit failed", {{"error", std::string(c.message())}});
+    }
+  }
+}
+
+// Polls a batch (the first message waits up to poll_timeout, the rest only take what is already
+// buffered), applies it in one transaction, or message by message when that fails.
+void EventIntake::Run() {
+  while (!stop_.HasBeenNotified()) {
+    std::vector<bus::Message> batch;
+    if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
+    if (batch.empty()) continue;
+    while (static_cast<int>(batch.size()) < options_.max_batch) {
+      auto m = consumer_->Poll(absl::ZeroDuration());
+      if (!m) break;
+      batch.push_back(std::move(*m));
+    }
+    if (!ApplyBatch(batch)) {
+      for (const bus::Message& m : batch) HandleWithRetries(m);
+    }
+    if (stop_.HasBeenNotified()) break;  // unfinished work stays uncommitted: redelivered
+    CommitAll(batch);
+  }
+}
+
+}  // namespace blend::orchestrator

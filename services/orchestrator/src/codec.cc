@@ -1,0 +1,213 @@
+#include "blend/orchestrator/codec.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "blend/orchestrator/auth.h"
+
+namespace blend::orchestrator {
+
+using nlohmann::json;
+
+json ValueToJson(const google::protobuf::Value& v) {
+  switch (v.kind_case()) {
+    case google::protobuf::Value::kNullValue: return nullptr;
+    case google::protobuf::Value::kNumberValue: {
+      double d = v.number_value();
+      // Integral values stay integers so ASL comparisons and ids keep their form.
+      if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 9.0e15) {
+        return static_cast<int64_t>(d);
+      }
+      return d;
+    }
+    case google::protobuf::Value::kStringValue: return v.string_value();
+    case google::protobuf::Value::kBoolValue: return v.bool_value();
+    case google::protobuf::Value::kStructValue: return StructToJson(v.struct_value());
+    case google::protobuf::Value::kListValue: {
+      json arr = json::array();
+      for (const auto& e : v.list_value().values()) arr.push_back(ValueToJson(e));
+      return arr;
+    }
+    default: return nullptr;
+  }
+}
+
+json StructToJson(const google::protobuf::Struct& s) {
+  json obj = json::object();
+  for (const auto& [k, v] : s.fields()) obj[k] = ValueToJson(v);
+  return obj;
+}
+
+google::protobuf::Value JsonToValue(const json& j) {
+  google::protobuf::Value v;
+  if (j.is_null()) {
+    v.set_null_value(google::protobuf::NULL_VALUE);
+  } else if (j.is_boolean()) {
+    v.set_bool_value(j.get<bool>());
+  } else if (j.is_number()) {
+    v.set_number_value(j.get<double>());
+  } else if (j.is_string()) {
+    v.set_string_value(j.get<std::string>());
+  } else if (j.is_array()) {
+    auto* list = v.mutable_list_value();
+    for (const auto& e : j) *list->add_values() = JsonToValue(e);
+  } else if (j.is_object()) {
+    *v.mutable_struct_value() = JsonToStruct(j);
+  }
+  return v;
+}
+
+google::protobuf::Struct JsonToStruct(const json& j) {
+  google::protobuf::Struct s;
+  if (!j.is_object()) {
+    if (!j.is_null()) (*s.mutable_fields())["value"] = JsonToValue(j);
+    return s;
+  }
+  for (const auto& [k, v] : j.items()) (*s.mutable_fields())[k] = JsonToValue(v);
+  return s;
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  int64_t us = absl::ToUnixMicros(t);
+  int64_t secs = us >= 0 ? us / 1'000'000 : -((-us + 999'999) / 1'000'000);
+  ts.set_seconds(secs);
+  ts.set_nanos(static_cast<int32_t>((us - secs * 1'000'000) * 1000));
+  return ts;
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+blend::v1::Channel ToProto(Channel c) {
+  switch (c) {
+    case Channel::kSms: return blend::v1::CHANNEL_SMS;
+    case Channel::kVoice: return blend::v1::CHANNEL_VOICE;
+    case Channel::kEmail: return blend::v1::CHANNEL_EMAIL;
+  }
+  return blend::v1::CHANNEL_UNSPECIFIED;
+}
+
+std::optional<Channel> FromProto(blend::v1::Channel c) {
+  switch (c) {
+    case blend::v1::CHANNEL_SMS: return Channel::kSms;
+    case blend::v1::CHANNEL_VOICE: return Channel::kVoice;
+    case blend::v1::CHANNEL_EMAIL: return Channel::kEmail;
+    default: return std::nullopt;
+  }
+}
+
+blend::v1::JourneyStatus ToProto(journey::JourneyStatus s) {
+  switch (s) {
+    case journey::JourneyStatus::kNotStarted:
+    case journey::JourneyStatus::kRunning: return blend::v1::JOURNEY_STATUS_RUNNING;
+    case journey::JourneyStatus::kSucceeded: return blend::v1::JOURNEY_STATUS_SUCCEEDED;
+    case journey::JourneyStatus::kFailed: return blend::v1::JOURNEY_STATUS_FAILED;
+    case journey::JourneyStatus::kCancelled: return blend::v1::JOURNEY_STATUS_CANCELLED;
+    case journey::JourneyStatus::kTimedOut: return blend::v1::JOURNEY_STATUS_TIMED_OUT;
+  }
+  return blend::v1::JOURNEY_STATUS_UNSPECIFIED;
+}
+
+std::string CustomerToJson(const blend::v1::Customer& c) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(c, &out, opts);
+  return out;
+}
+
+absl::StatusOr<blend::v1::Customer> CustomerFromJson(const std::string& text) {
+  blend::v1::Customer c;
+  auto st = google::protobuf::util::JsonStringToMessage(text, &c);
+  if (!st.ok()) return absl::InternalError(absl::StrCat("stored customer: ", st.ToString()));
+  return c;
+}
+
+journey::CustomerInfo ToCustomerInfo(const blend::v1::Customer& c) {
+  return journey::CustomerInfo{c.customer_id(), c.phone_e164(), c.email(), c.time_zone(),
+                               c.postal_time_zone()};
+}
+
+std::string StartInputHash(const blend::v1::Customer& customer,
+                           const google::protobuf::Struct& input, int32_t campaign_version) {
+  json canon = {{"customer",
+                 {{"id", customer.customer_id()},
+                  {"phone", customer.phone_e164()},
+                  {"email", customer.email()},
+                  {"tz", customer.time_zone()},
+                  {"postal_tz", customer.postal_time_zone()},
+                  {"attributes", StructToJson(customer.attributes())}}},
+                {"input", StructToJson(input)},
+                {"campaign_version", campaign_version}};
+  return Sha256Hex(canon.dump());  // nlohmann::json sorts object keys: canonical
+}
+
+blend::v1::TouchCommand MakeTouchCommand(const journey::EmitTouch& touch,
+                                         const std::string& journey_id,
+                                         const std::string& campaign_id, int32_t campaign_version,
+                                         const blend::v1::Customer& customer,
+                                         const journey::GenesysIds& genesys, int32_t attempt) {
+  blend::v1::TouchCommand cmd;
+  cmd.set_touch_id(touch.touch_id);
+  cmd.set_journey_id(journey_id);
+  cmd.set_campaign_id(campaign_id);
+  cmd.set_campaign_version(campaign_version);
+  cmd.set_channel(ToProto(touch.channel));
+  *cmd.mutable_customer() = customer;
+  *cmd.mutable_parameters() = JsonToStruct(touch.parameters);
+  auto* g = cmd.mutable_genesys();
+  g->set_contact_list_id(genesys.contact_list_id);
+  g->set_dnc_list_id(genesys.dnc_list_id);
+  g->set_sms_from_number(genesys.sms_from_number);
+  g->set_email_from_address(genesys.email_from_address);
+  g->set_oauth_client(genesys.oauth_client);
+  *cmd.mutable_not_before() = ToProto(touch.not_before);
+  cmd.set_attempt(attempt);
+  return cmd;
+}
+
+std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now) {
+  blend::v1::Envelope env;
+  env.set_message_id(absl::StrCat(cmd.touch_id(), ":", cmd.attempt()));
+  env.set_schema_version(1);
+  *env.mutable_produced_at() = ToProto(now);
+  env.set_trace_id(cmd.journey_id());
+  *env.mutable_touch() = cmd;
+  return env.SerializeAsString();
+}
+
+journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
+  journey::TaskResultTrigger t;
+  t.touch_id = d.touch_id();
+  std::string outcome = blend::v1::TouchOutcome_Name(d.outcome());
+  constexpr std::string_view kPrefix = "TOUCH_OUTCOME_";
+  if (outcome.rfind(kPrefix, 0) == 0) outcome = outcome.substr(kPrefix.size());
+  switch (d.outcome()) {
+    case blend::v1::TOUCH_OUTCOME_SENT:
+    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED: {
+      t.ok = true;
+      json providers = json::object();
+      for (const auto& [k, v] : d.provider_ids()) providers[k] = v;
+      t.result = {{"outcome", outcome},
+                  {"reason", d.reason()},
+                  {"wrapupCode", d.call().wrapup_code()},
+                  {"callAnalysisDisposition", d.call().call_analysis_disposition()},
+                  {"answered", d.call().answered()},
+                  {"conversationId", d.call().conversation_id()},
+                  {"providerIds", providers}};
+      return t;
+    }
+    case blend::v1::TOUCH_OUTCOME_OPTED_OUT: t.error = "Blend.OptedOut"; break;
+    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: t.error = "Blend.DncActive"; break;
+    case blend::v1::TOUCH_OUTCOME_SKIPPED: t.error = "Blend.TouchSkipped"; break;
+    case blend::v1::TOUCH_OUTCOME_UNKNOWN: t.error = "Blend.TouchUnknown"; break;
+    default: t.error = "Blend.TouchFailed"; break;
+  }
+  t.ok = false;
+  t.cause = d.reason().empty() ? d.error().message() : d.reason();
+  return t;
+}
+
+}  // namespace blend::orchestrator

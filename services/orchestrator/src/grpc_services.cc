@@ -1,0 +1,182 @@
+#include "blend/orchestrator/grpc_services.h"
+
+#include "absl/strings/str_cat.h"
+#include "blend/orchestrator/grpc_auth.h"
+
+namespace blend::orchestrator {
+namespace {
+
+// Evaluates an absl::Status expression; returns it as a grpc::Status when not OK.
+#define ORCH_RETURN_IF_ERROR(expr)                                   \
+  do {                                                               \
+    if (absl::Status _orch_st = (expr); !_orch_st.ok()) {            \
+      return ToGrpcStatus(_orch_st);                                 \
+    }                                                                \
+  } while (0)
+
+template <typename T>
+grpc::Status Assign(absl::StatusOr<T> value, T* out) {
+  if (!value.ok()) return ToGrpcStatus(value.status());
+  *out = *std::move(value);
+  return grpc::Status::OK;
+}
+
+std::string ProblemsText(const std::vector<journey::ValidationProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) absl::StrAppend(&out, p.pointer, ": ", p.message, "\n");
+  return out;
+}
+
+}  // namespace
+
+grpc::Status JourneyServiceImpl::PutCampaign(grpc::ServerContext* ctx,
+                                             const blend::v1::PutCampaignRequest* req,
+                                             blend::v1::PutCampaignResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, req->campaign().campaign_id()));
+  std::vector<journey::ValidationProblem> problems;
+  auto r = runner_.PutCampaign(req->campaign(), &problems);
+  if (!r.ok() && !problems.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ProblemsText(problems));
+  }
+  return Assign(std::move(r), resp);
+}
+
+grpc::Status JourneyServiceImpl::ValidateCampaign(grpc::ServerContext* ctx,
+                                                  const blend::v1::ValidateCampaignRequest* req,
+                                                  blend::v1::ValidateCampaignResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  std::vector<journey::ValidationProblem> problems;
+  const auto& c = req->campaign();
+  std::map<std::string, std::string> aliases(c.resource_aliases().begin(),
+                                             c.resource_aliases().end());
+  auto parsed = journey::ParseCampaign(c.definition_json(), c.policies_json(), aliases, &problems,
+                                       c.campaign_id());
+  resp->set_valid(parsed.ok());
+  for (const auto& p : problems) {
+    auto* out = resp->add_problems();
+    out->set_pointer(p.pointer);
+    out->set_message(p.message);
+  }
+  if (!parsed.ok() && problems.empty()) {
+    auto* out = resp->add_problems();
+    out->set_message(std::string(parsed.status().message()));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status JourneyServiceImpl::GetCampaign(grpc::ServerContext* ctx,
+                                             const blend::v1::GetCampaignRequest* req,
+                                             blend::v1::Campaign* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, req->campaign_id()));
+  return Assign(runner_.GetCampaign(req->campaign_id(), req->version()), resp);
+}
+
+grpc::Status JourneyServiceImpl::StartJourney(grpc::ServerContext* ctx,
+                                              const blend::v1::StartJourneyRequest* req,
+                                              blend::v1::StartJourneyResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, req->campaign_id()));
+  return Assign(runner_.StartJourney(*req), resp);
+}
+
+// Reads at most one batch ahead: a 500,000-row stream never sits in memory at once.
+grpc::Status JourneyServiceImpl::StartJourneys(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<blend::v1::StartJourneyResult, blend::v1::StartJourneyRequest>*
+        stream) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  std::vector<blend::v1::StartJourneyRequest> batch;
+  std::vector<blend::v1::StartJourneyResult> denied;  // out-of-scope rows, in batch order
+  auto flush = [&]() -> bool {
+    std::vector<blend::v1::StartJourneyResult> results = runner_.StartBatch(batch);
+    for (auto& r : results) {
+      if (!stream->Write(r)) return false;
+    }
+    batch.clear();
+    return true;
+  };
+  blend::v1::StartJourneyRequest req;
+  while (stream->Read(&req)) {
+    if (!who->MayUseCampaign(req.campaign_id())) {
+      // Keep results in request order: flush what is pending before answering this row.
+      if (!batch.empty() && !flush()) return grpc::Status::CANCELLED;
+      blend::v1::StartJourneyResult r;
+      r.set_row(req.row());
+      r.set_reason(absl::StrCat("permission denied for campaign ", req.campaign_id()));
+      if (!stream->Write(r)) return grpc::Status::CANCELLED;
+      continue;
+    }
+    batch.push_back(std::move(req));
+    req = {};
+    if (static_cast<int>(batch.size()) >= start_batch_size_ && !flush()) {
+      return grpc::Status::CANCELLED;
+    }
+  }
+  if (!batch.empty() && !flush()) return grpc::Status::CANCELLED;
+  return grpc::Status::OK;
+}
+
+grpc::Status JourneyServiceImpl::GetJourney(grpc::ServerContext* ctx,
+                                            const blend::v1::GetJourneyRequest* req,
+                                            blend::v1::Journey* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  auto j = runner_.GetJourney(req->journey_id(), /*history=*/true);
+  ORCH_RETURN_IF_ERROR(j.status());
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, j->campaign_id()));
+  *resp = *std::move(j);
+  return grpc::Status::OK;
+}
+
+grpc::Status JourneyServiceImpl::ListJourneys(grpc::ServerContext* ctx,
+                                              const blend::v1::ListJourneysRequest* req,
+                                              blend::v1::ListJourneysResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  auto r = runner_.ListJourneys(*req);
+  ORCH_RETURN_IF_ERROR(r.status());
+  for (auto& j : *r->mutable_journeys()) {
+    if (who->MayUseCampaign(j.campaign_id())) *resp->add_journeys() = std::move(j);
+  }
+  resp->set_next_page_token(r->next_page_token());
+  return grpc::Status::OK;
+}
+
+grpc::Status JourneyServiceImpl::CancelJourney(grpc::ServerContext* ctx,
+                                               const blend::v1::CancelJourneyRequest* req,
+                                               blend::v1::Journey* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  auto campaign = runner_.CampaignOfJourney(req->journey_id());
+  ORCH_RETURN_IF_ERROR(campaign.status());
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, *campaign));
+  return Assign(runner_.CancelJourney(req->journey_id(), req->reason()), resp);
+}
+
+grpc::Status JourneyServiceImpl::SendCustomerEvent(
+    grpc::ServerContext* ctx, const blend::v1::SendCustomerEventRequest* req,
+    blend::v1::SendCustomerEventResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  // An event reaches every journey of the customer, whatever its campaign.
+  ORCH_RETURN_IF_ERROR(CheckAllCampaignsAccess(*who));
+  return Assign(runner_.ApplyCustomerEvent(req->event()), resp);
+}
+
+grpc::Status TouchServiceImpl::ClaimTouch(grpc::ServerContext* ctx,
+                                          const blend::v1::ClaimTouchRequest* req,
+                                          blend::v1::ClaimTouchResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckServiceAccess(*who));
+  return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id()), resp);
+}
+
+}  // namespace blend::orchestrator

@@ -1,0 +1,774 @@
+#include "blend/orchestrator/journey_runner.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "blend/common/ids.h"
+#include "blend/common/status_macros.h"
+#include "blend/orchestrator/codec.h"
+#include "blend/phone/phone.h"
+#include "blend/store/transaction.h"
+#include "blend/telemetry/log.h"
+
+namespace blend::orchestrator {
+
+using nlohmann::json;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string StatusName(int16_t status) {
+  std::string name = blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(status));
+  constexpr std::string_view kPrefix = "JOURNEY_STATUS_";
+  return name.rfind(kPrefix, 0) == 0 ? name.substr(kPrefix.size()) : name;
+}
+
+// The interpreter's view of the main run: its current state name.
+std::string CurrentState(const journey::JourneyState& s) {
+  auto it = s.runs.find("main");
+  return it == s.runs.end() ? "" : it->second.state;
+}
+
+// Copies the interpreter's verdict into the row (everything but pending_timer).
+void FillRow(pg::JourneyRow& row, const journey::StepResult& r, absl::Time now) {
+  row.state_json = r.next.ToJson().dump();
+  row.status = static_cast<int16_t>(ToProto(r.next.status));
+  row.current_state = CurrentState(r.next);
+  row.updated_at = now;
+  if (row.status != blend::v1::JOURNEY_STATUS_RUNNING && !row.finished_at) {
+    row.finished_at = now;
+    row.error = r.next.error;
+    row.cause = r.next.cause;
+  }
+}
+
+}  // namespace
+
+std::string TouchTopicFor(Channel channel, const std::string& prefix) {
+  return absl::StrCat(prefix, "blend.touch.", std::string(ChannelName(channel)));
+}
+
+namespace {
+
+// Suppressions by address, turned into the interpreter's consent facts per customer.
+class SuppressionIndex {
+ public:
+  explicit SuppressionIndex(std::vector<pg::AddressSuppression> hits) {
+    for (auto& h : hits) by_address_.emplace(h.address, std::move(h));
+  }
+  journey::CustomerFacts Facts(const blend::v1::Customer& c) const {
+    journey::CustomerFacts facts;
+    for (const std::string* address : {&c.phone_e164(), &c.email()}) {
+      if (address->empty()) continue;
+      auto [begin, end] = by_address_.equal_range(*address);
+      for (auto it = begin; it != end; ++it) {
+        const bool dnc = it->second.kind == "dnc";
+        const bool phone = address == &c.phone_e164();
+        switch (it->second.channel) {
+          case blend::v1::CHANNEL_SMS: facts.sms_opted_out |= phone && !dnc; break;
+          case blend::v1::CHANNEL_VOICE:
+            if (phone) (dnc ? facts.dnc_active : facts.voice_opted_out) = true;
+            break;
+          case blend::v1::CHANNEL_EMAIL: facts.email_opted_out |= !phone && !dnc; break;
+          default: break;
+        }
+      }
+    }
+    return facts;
+  }
+
+ private:
+  std::multimap<std::string, pg::AddressSuppression> by_address_;
+};
+
+absl::Status TxOk(bool ok, const std::string& what) {
+  if (ok) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(what, " changed concurrently; retry"));
+}
+
+}  // namespace
+
+void TxNotes::Flush(Metrics* metrics) const {
+  if (metrics == nullptr) return;
+  for (const auto& c : started) metrics->JourneyStarted(c);
+  for (const auto& [c, s] : finished) metrics->JourneyFinished(c, s);
+  for (const auto& ch : touches) metrics->TouchEmitted(ch);
+}
+
+absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::Get(
+    pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved) {
+  if (version > 0) {
+    absl::MutexLock lock(&mu_);
+    if (auto it = compiled_.find({campaign_id, version}); it != compiled_.end()) {
+      if (resolved) *resolved = version;
+      return it->second;
+    }
+  }
+  std::optional<pg::CampaignRow> row = pg::FindCampaign(tx, campaign_id, version);
+  if (!row) {
+    return absl::NotFoundError(
+        version > 0 ? absl::StrCat("unknown campaign ", campaign_id, " version ", version)
+                    : absl::StrCat("unknown campaign ", campaign_id));
+  }
+  if (resolved) *resolved = row->version;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = compiled_.find({campaign_id, row->version}); it != compiled_.end()) {
+      return it->second;
+    }
+  }
+  std::map<std::string, std::string> aliases =
+      json::parse(row->resource_aliases_json).get<std::map<std::string, std::string>>();
+  BLEND_ASSIGN_OR_RETURN(auto compiled,
+                         journey::ParseCampaign(row->definition_json, row->policies_json,
+                                                aliases, nullptr, campaign_id));
+  absl::MutexLock lock(&mu_);
+  compiled_[{campaign_id, row->version}] = compiled;
+  return compiled;
+}
+
+JourneyRunner::JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
+                             RunnerOptions options)
+    : pool_(pool), clock_(clock), metrics_(metrics), options_(options) {}
+
+// ---- campaigns -----------------------------------------------------------------------------
+
+absl::StatusOr<blend::v1::PutCampaignResponse> JourneyRunner::PutCampaign(
+    const blend::v1::Campaign& campaign, std::vector<journey::ValidationProblem>* problems) {
+  if (campaign.campaign_id().empty()) {
+    return absl::InvalidArgumentError("campaign.campaign_id is required");
+  }
+  std::map<std::string, std::string> aliases(campaign.resource_aliases().begin(),
+                                             campaign.resource_aliases().end());
+  BLEND_RETURN_IF_ERROR(journey::ParseCampaign(campaign.definition_json(),
+                                               campaign.policies_json(), aliases, problems,
+                                               campaign.campaign_id())
+                            .status());
+  pg::CampaignRow row{campaign.campaign_id(), 0, campaign.definition_json(),
+                      campaign.policies_json(), json(aliases).dump(), clock_.Now()};
+  store::TxOptions opts;
+  opts.name = "put_campaign";
+  opts.max_attempts = options_.tx_attempts;
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::PutCampaignResponse> {
+        blend::v1::PutCampaignResponse resp;
+        resp.set_campaign_id(row.campaign_id);
+        resp.set_version(pg::InsertCampaignVersion(tx, row));
+        return resp;
+      },
+      opts);
+}
+
+absl::StatusOr<blend::v1::Campaign> JourneyRunner::GetCampaign(const std::string& campaign_id,
+                                                               int32_t version) {
+  store::TxOptions opts;
+  opts.name = "get_campaign";
+  opts.read_only = true;
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Campaign> {
+        auto row = pg::FindCampaign(tx, campaign_id, version);
+        if (!row) return absl::NotFoundError(absl::StrCat("unknown campaign ", campaign_id));
+        blend::v1::Campaign c;
+        c.set_campaign_id(row->campaign_id);
+        c.set_version(row->version);
+        c.set_definition_json(row->definition_json);
+        c.set_policies_json(row->policies_json);
+        const json aliases = json::parse(row->resource_aliases_json);
+        for (const auto& [k, v] : aliases.items()) {
+          (*c.mutable_resource_aliases())[k] = v.get<std::string>();
+        }
+        *c.mutable_created_at() = orchestrator::ToProto(row->created_at);
+        return c;
+      },
+      opts);
+}
+
+// ---- the transactional core -------------------------------------------------------------------
+
+journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
+                                                 const journey::CompiledCampaign& campaign,
+                                                 const blend::v1::Customer& customer,
+                                                 absl::Time since, absl::Time now,
+                                                 bool load_attributes) {
+  SuppressionIndex index(
+      pg::FindSuppressionsBatch(tx, {customer.phone_e164()}, {customer.email()}));
+  journey::CustomerFacts facts = index.Facts(customer);
+  if (load_attributes) {
+    facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
+  }
+  AddCapHistory(tx, campaign, customer, now, facts);
+  return facts;
+}
+
+void JourneyRunner::AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
+                                  const blend::v1::Customer& customer, absl::Time now,
+                                  journey::CustomerFacts& facts) {
+  for (const auto& [channel, cap] : campaign.policies().frequency_caps) {
+    if (cap.max_touches <= 0) continue;
+    facts.past_touches[channel] = pg::ClaimedTouchTimes(
+        tx, customer.customer_id(), static_cast<int16_t>(orchestrator::ToProto(channel)),
+        now - cap.window);
+  }
+}
+
+void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& row,
+                                  const blend::v1::Customer& customer,
+                                  const journey::CompiledCampaign& campaign,
+                                  const journey::StepResult& result, absl::Time now,
+                                  int64_t first_seq, TxNotes& notes) {
+  int64_t seq = first_seq;
+  for (const journey::Effect& effect : result.effects) {
+    std::visit(
+        Overloaded{
+            [&](const journey::EmitTouch& t) {
+              blend::v1::TouchCommand cmd =
+                  MakeTouchCommand(t, row.journey_id, row.campaign_id, row.campaign_version,
+                                   customer, campaign.policies().genesys, 1);
+              buf.AddTouch(pg::TouchRow{t.touch_id, row.journey_id, row.customer_id,
+                                        static_cast<int16_t>(cmd.channel()), "pending", 1,
+                                        cmd.SerializeAsString(), now, t.not_before,
+                                        std::nullopt, "", ""});
+              buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
+                            TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
+              notes.touches.emplace_back(ChannelName(t.channel));
+            },
+            [&](const journey::SetTimer& t) { buf.SetTimer(row.journey_id, t.timer_id, t.at); },
+            [&](const journey::CancelTimer& t) { buf.CancelTimer(row.journey_id, t.timer_id); },
+            [&](const journey::HistoryEntry& h) {
+              buf.AddHistory(row.journey_id,
+                             pg::HistoryRow{seq++, now, h.kind, h.state_name,
+                                            h.detail.is_null() ? "{}" : h.detail.dump()});
+            },
+            [&](const journey::Finish& f) {
+              buf.Finish(row.journey_id,
+                         absl::StrCat("journey finished: ",
+                                      std::string(journey::JourneyStatusName(f.status))));
+            },
+        },
+        effect);
+  }
+}
+
+absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
+                                                          const std::string& journey_id,
+                                                          pg::Lock lock) {
+  Loaded j;
+  std::optional<pg::JourneyRow> row = pg::FindJourney(tx, journey_id, lock);
+  if (!row) return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
+  j.row = std::move(*row);
+  BLEND_ASSIGN_OR_RETURN(j.customer, CustomerFromJson(j.row.customer_json));
+  BLEND_ASSIGN_OR_RETURN(j.campaign, campaigns_.Get(tx, j.row.campaign_id,
+                                                    j.row.campaign_version, nullptr));
+  BLEND_ASSIGN_OR_RETURN(j.state, journey::JourneyState::FromJson(json::parse(j.row.state_json)));
+  return j;
+}
+
+absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
+                                  absl::Time now, TxNotes& notes) {
+  journey::CustomerFacts facts =
+      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true);
+  journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
+  const int16_t before = j.row.status;
+  pg::EffectBuffer buf;
+  BufferEffects(buf, j.row, j.customer, *j.campaign, result, now, 1, notes);
+  buf.Flush(tx, now);
+  FillRow(j.row, result, now);
+  BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
+  j.state = std::move(result.next);
+  if (before == blend::v1::JOURNEY_STATUS_RUNNING && j.row.status != before) {
+    notes.finished.emplace_back(j.row.campaign_id, StatusName(j.row.status));
+  }
+  return absl::OkStatus();
+}
+
+// ---- starts ----------------------------------------------------------------------------------
+
+absl::Status NormalizeStartRequest(blend::v1::StartJourneyRequest& r) {
+  if (r.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id is required");
+  if (r.client_key().empty()) return absl::InvalidArgumentError("client_key is required");
+  blend::v1::Customer& c = *r.mutable_customer();
+  if (c.customer_id().empty()) return absl::InvalidArgumentError("customer.customer_id is required");
+  if (!c.phone_e164().empty()) {
+    auto e164 = phone::NormalizeE164(c.phone_e164());
+    if (!e164.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad phone number: ", std::string(e164.status().message())));
+    }
+    c.set_phone_e164(*e164);
+  }
+  if (!c.email().empty()) {
+    if (c.email().find('@') == std::string::npos) {
+      return absl::InvalidArgumentError("bad email address: no '@'");
+    }
+    c.set_email(absl::AsciiStrToLower(c.email()));
+  }
+  return absl::OkStatus();
+}
+
+// Starts a batch of (normalised) requests in `tx`: every interpreter step runs in memory, then
+// the journeys, their history, touches, outbox rows and timers are written with a few bulk
+// statements. row_status[i] is OK for an accepted row (new or an identical duplicate).
+std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
+    pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& reqs, absl::Time now,
+    TxNotes& notes, std::vector<absl::Status>& row_status) {
+  std::vector<blend::v1::StartJourneyResult> results(reqs.size());
+  row_status.assign(reqs.size(), absl::OkStatus());
+  std::map<std::pair<std::string, int32_t>,
+           absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>>
+      campaigns;
+  std::vector<std::string> phones, emails;
+  for (const auto& r : reqs) {
+    phones.push_back(r.customer().phone_e164());
+    emails.push_back(r.customer().email());
+  }
+  SuppressionIndex suppressions(pg::FindSuppressionsBatch(tx, phones, emails));
+  struct Pending {
+    size_t index;
+    pg::JourneyRow row;
+    journey::StepResult result;
+    std::shared_ptr<const journey::CompiledCampaign> campaign;
+  };
+  std::vector<Pending> pending;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const auto& req = reqs[i];
+    results[i].set_row(req.row());
+    auto key = std::make_pair(req.campaign_id(), req.campaign_version());
+    auto it = campaigns.find(key);
+    if (it == campaigns.end()) {
+      int32_t version = 0;
+      auto c = campaigns_.Get(tx, req.campaign_id(), req.campaign_version(), &version);
+      it = campaigns.emplace(key, c.ok() ? absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(std::make_pair(*c, version)) : absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(c.status())).first;
+    }
+    if (!it->second.ok()) {
+      row_status[i] = it->second.status();
+      continue;
+    }
+    const auto& [campaign, version] = *it->second;
+    Pending p{i, {}, {}, campaign};
+    pg::JourneyRow& row = p.row;
+    row.journey_id = NewUuid();
+    row.campaign_id = req.campaign_id();
+    row.campaign_version = version;
+    row.client_key = req.client_key();
+    row.input_hash = StartInputHash(req.customer(), req.input(), req.campaign_version());
+    row.customer_id = req.customer().customer_id();
+    row.customer_json = CustomerToJson(req.customer());
+    row.started_at = now;
+    journey::JourneyState initial;
+    initial.journey_id = row.journey_id;
+    initial.campaign_id = row.campaign_id;
+    journey::CustomerFacts facts = suppressions.Facts(req.customer());
+    AddCapHistory(tx, *campaign, req.customer(), now, facts);
+    p.result = journey::Step(*campaign, initial, facts,
+                             journey::StartTrigger{row.journey_id, StructToJson(req.input()),
+                                                   ToCustomerInfo(req.customer()),
+                                                   row.journey_id},
+                             now);
+    FillRow(row, p.result, now);
+    for (const auto& e : p.result.effects) {
+      if (const auto* t = std::get_if<journey::SetTimer>(&e)) {
+        if (!row.pending_timer || t->at < *row.pending_timer) row.pending_timer = t->at;
+      }
+    }
+    pending.push_back(std::move(p));
+  }
+  std::vector<pg::JourneyRow> rows;
+  rows.reserve(pending.size());
+  for (const auto& p : pending) rows.push_back(p.row);
+  std::vector<std::string> inserted_ids = pg::InsertJourneys(tx, rows);
+  std::set<std::string> inserted(inserted_ids.begin(), inserted_ids.end());
+  pg::EffectBuffer buf;
+  for (const Pending& p : pending) {
+    blend::v1::StartJourneyResult& out = results[p.index];
+    if (!inserted.contains(p.row.journey_id)) {
+      auto existing = pg::FindJourneyByKey(tx, p.row.campaign_id, p.row.client_key);
+      if (!existing) {
+        row_status[p.index] = absl::AbortedError("client key vanished concurrently; retry");
+      } else if (existing->input_hash != p.row.input_hash) {
+        row_status[p.index] = absl::AlreadyExistsError(
+            absl::StrCat("client key ", p.row.client_key, " is used by journey ",
+                         existing->journey_id, " with a different input"));
+      } else {
+        out.set_accepted(true);
+        out.set_journey_id(existing->journey_id);
+        out.set_reason("duplicate of an existing journey with the same input");
+      }
+      continue;
+    }
+    BufferEffects(buf, p.row, reqs[p.index].customer(), *p.campaign, p.result, now, 1, notes);
+    notes.started.push_back(p.row.campaign_id);
+    if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
+      notes.finished.emplace_back(p.row.campaign_id, StatusName(p.row.status));
+    }
+    out.set_accepted(true);
+    out.set_journey_id(p.row.journey_id);
+  }
+  buf.Flush(tx, now);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (!row_status[i].ok()) results[i].set_reason(std::string(row_status[i].message()));
+  }
+  return results;
+}
+
+absl::StatusOr<blend::v1::StartJourneyResponse> JourneyRunner::StartJourney(
+    const blend::v1::StartJourneyRequest& request) {
+  blend::v1::StartJourneyRequest req = request;
+  BLEND_RETURN_IF_ERROR(NormalizeStartRequest(req));
+  absl::Time t0 = clock_.Now();
+  TxNotes notes;
+  std::vector<absl::Status> row_status;
+  store::TxOptions opts;
+  opts.name = "start";
+  opts.max_attempts = options_.tx_attempts;
+  auto result = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::StartJourneyResult> {
+        notes = TxNotes{};
+        auto results = StartRows(tx, {req}, clock_.Now(), notes, row_status);
+        if (row_status[0].code() == absl::StatusCode::kAborted) return row_status[0];
+        return results[0];
+      },
+      opts);
+  if (!result.ok()) return result.status();
+  if (!row_status[0].ok()) return row_status[0];
+  notes.Flush(metrics_);
+  if (metrics_) metrics_->TriggerApplied("start", absl::ToDoubleSeconds(clock_.Now() - t0));
+  blend::v1::StartJourneyResponse resp;
+  resp.set_journey_id(result->journey_id());
+  resp.set_created(result->reason().empty());
+  return resp;
+}
+
+std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatchOnce(
+    const std::vector<blend::v1::StartJourneyRequest>& requests, absl::Status* tx_status) {
+  std::vector<blend::v1::StartJourneyResult> results(requests.size());
+  std::vector<blend::v1::StartJourneyRequest> valid;
+  std::vector<size_t> valid_index;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    blend::v1::StartJourneyRequest req = requests[i];
+    results[i].set_row(req.row());
+    if (absl::Status s = NormalizeStartRequest(req); !s.ok()) {
+      results[i].set_reason(std::string(s.message()));
+      continue;
+    }
+    valid.push_back(std::move(req));
+    valid_index.push_back(i);
+  }
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "start_batch";
+  opts.max_attempts = options_.tx_attempts;
+  absl::Time t0 = clock_.Now();
+  *tx_status = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::Status {
+        notes = TxNotes{};
+        std::vector<absl::Status> row_status;
+        auto out = StartRows(tx, valid, clock_.Now(), notes, row_status);
+        for (size_t k = 0; k < valid.size(); ++k) {
+          if (row_status[k].code() == absl::StatusCode::kAborted) return row_status[k];
+          results[valid_index[k]] = std::move(out[k]);
+        }
+        return absl::OkStatus();
+      },
+      opts);
+  if (tx_status->ok()) {
+    notes.Flush(metrics_);
+    if (metrics_) metrics_->TriggerApplied("start_batch", absl::ToDoubleSeconds(clock_.Now() - t0));
+  }
+  return results;
+}
+
+std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatch(
+    const std::vector<blend::v1::StartJourneyRequest>& requests) {
+  absl::Status tx_status;
+  auto results = StartBatchOnce(requests, &tx_status);
+  if (tx_status.ok()) return results;
+  // The batch failed as a whole (a row broke the transaction): isolate the culprit by
+  // starting each row on its own.
+  BLEND_LOG(kWarn, "start batch failed; retrying row by row",
+            {{"rows", std::to_string(requests.size())},
+             {"error", std::string(tx_status.message())}});
+  for (size_t i = 0; i < requests.size(); ++i) {
+    absl::Status one;
+    auto r = StartBatchOnce({requests[i]}, &one);
+    results[i] = r[0];
+    if (!one.ok()) {
+      results[i].set_accepted(false);
+      results[i].set_reason(absl::StrCat("internal error: ", std::string(one.message())));
+    }
+  }
+  return results;
+}
+
+// ---- triggers ---------------------------------------------------------------------------------
+
+static absl::Status ValidateCustomerEvent(const blend::v1::CustomerEvent& ev) {
+  if (ev.event_id().empty() || ev.customer_id().empty() || ev.type().empty()) {
+    return absl::InvalidArgumentError("customer event needs event_id, customer_id and type");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEventInTx(
+    pqxx::work& tx, const blend::v1::CustomerEvent& ev, absl::Time now, TxNotes& notes) {
+  blend::v1::SendCustomerEventResponse out;
+  if (!pg::MarkProcessed(tx, "customer-event:" + ev.event_id(), "customer-event", now)) {
+    out.set_duplicate(true);
+    return out;
+  }
+  json attributes = StructToJson(ev.attributes());
+  if (!attributes.empty()) pg::UpsertFacts(tx, ev.customer_id(), attributes.dump(), now);
+  std::vector<std::string> ids = pg::LockRunningJourneysOfCustomer(tx, ev.customer_id());
+  journey::CustomerEventTrigger trigger{ev.event_id(), ev.type(), attributes};
+  const bool opt_out = ev.has_opt_out() || ev.type() == "opt_out";
+  blend::v1::Disposition opt_out_outcome;
+  opt_out_outcome.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
+  opt_out_outcome.set_channel(ev.opt_out().channel());
+  for (const std::string& id : ids) {
+    BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, id, pg::Lock::kNone));
+    if (opt_out) {
+      BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, j.customer, now));
+    }
+    BLEND_RETURN_IF_ERROR(Apply(tx, j, trigger, now, notes));
+  }
+  if (opt_out && ids.empty() && !ev.opt_out().address().empty()) {
+    blend::v1::Customer c;
+    c.set_customer_id(ev.customer_id());
+    c.set_phone_e164(ev.opt_out().address());
+    c.set_email(absl::AsciiStrToLower(ev.opt_out().address()));
+    BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, c, now));
+  }
+  out.set_journeys_matched(static_cast<int32_t>(ids.size()));
+  return out;
+}
+
+absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::ApplyCustomerEvent(
+    const blend::v1::CustomerEvent& ev) {
+  BLEND_RETURN_IF_ERROR(ValidateCustomerEvent(ev));
+  absl::Time t0 = clock_.Now();
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "customer_event";
+  opts.max_attempts = options_.tx_attempts;
+  auto resp = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) {
+        notes = TxNotes{};
+        return CustomerEventInTx(tx, ev, clock_.Now(), notes);
+      },
+      opts);
+  if (resp.ok()) {
+    notes.Flush(metrics_);
+    if (metrics_) metrics_->TriggerApplied("customer_event", absl::ToDoubleSeconds(clock_.Now() - t0));
+  }
+  return resp;
+}
+
+// An opt-out or DNC outcome is remembered in the suppression store, so every later touch of
+// that channel is refused at emit time and at claim time.
+absl::Status JourneyRunner::RecordOutcomeSuppression(pqxx::work& tx,
+                                                     const blend::v1::Disposition& d,
+                                                     const blend::v1::Customer& customer,
+                                                     absl::Time now) {
+  const bool dnc = d.outcome() == blend::v1::TOUCH_OUTCOME_DNC_ACTIVE;
+  if (!dnc && d.outcome() != blend::v1::TOUCH_OUTCOME_OPTED_OUT) return absl::OkStatus();
+  std::vector<blend::v1::Channel> channels;
+  if (dnc) {
+    channels = {blend::v1::CHANNEL_VOICE};
+  } else if (d.channel() == blend::v1::CHANNEL_UNSPECIFIED) {
+    channels = {blend::v1::CHANNEL_SMS, blend::v1::CHANNEL_VOICE, blend::v1::CHANNEL_EMAIL};
+  } else {
+    channels = {d.channel()};
+  }
+  for (blend::v1::Channel ch : channels) {
+    const std::string& address =
+        ch == blend::v1::CHANNEL_EMAIL ? customer.email() : customer.phone_e164();
+    if (address.empty()) continue;
+    pg::InsertSuppression(tx, static_cast<int16_t>(ch), address, dnc ? "dnc" : "opt_out",
+                          dnc ? "disposition" : "customer-event", customer.customer_id(), now);
+  }
+  return absl::OkStatus();
+}
+
+// Checks come before any write, so a kNotFound leaves the transaction untouched (the batch
+// path relies on it).
+absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& message_id,
+                                            const blend::v1::Disposition& d, absl::Time now,
+                                            TxNotes& notes) {
+  if (d.touch_id().empty()) return absl::InvalidArgumentError("disposition without touch_id");
+  auto peek = pg::FindTouch(tx, d.touch_id(), pg::Lock::kNone);
+  if (!peek) return absl::NotFoundError(absl::StrCat("unknown touch ", d.touch_id()));
+  if (!message_id.empty() && !pg::MarkProcessed(tx, message_id, "disposition", now)) {
+    return absl::OkStatus();
+  }
+  // Lock order everywhere: journey row, then touch row.
+  BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
+  auto touch = pg::FindTouch(tx, d.touch_id(), pg::Lock::kForUpdate);
+  if (touch->status == "done") return absl::OkStatus();  // already applied
+  BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now));
+  // A voice touch completes with its call outcome, not with the contact insertion.
+  if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT &&
+      touch->channel == blend::v1::CHANNEL_VOICE) {
+    pg::SetTouchStatus(tx, d.touch_id(), "sent", "contact inserted", now);
+    return absl::OkStatus();
+  }
+  pg::SetTouchStatus(tx, d.touch_id(), "done", blend::v1::TouchOutcome_Name(d.outcome()), now);
+  if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) return absl::OkStatus();
+  return Apply(tx, j, DispositionTrigger(d), now, notes);
+}
+
+absl::Status JourneyRunner::ApplyDisposition(const std::string& message_id,
+                                             const blend::v1::Disposition& d) {
+  absl::Time t0 = clock_.Now();
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "disposition";
+  opts.max_attempts = options_.tx_attempts;
+  absl::Status s = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::Status {
+        notes = TxNotes{};
+        return DispositionInTx(tx, message_id, d, clock_.Now(), notes);
+      },
+      opts);
+  if (s.ok()) {
+    notes.Flush(metrics_);
+    if (metrics_) metrics_->TriggerApplied("disposition", absl::ToDoubleSeconds(clock_.Now() - t0));
+  }
+  return s;
+}
+
+absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
+    const std::vector<BusEvent>& events) {
+  absl::Time t0 = clock_.Now();
+  TxNotes notes;
+  std::vector<absl::Status> per_event;
+  store::TxOptions opts;
+  opts.name = "event_batch";
+  opts.max_attempts = options_.tx_attempts;
+  absl::Status s = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::Status {
+        notes = TxNotes{};
+        per_event.assign(events.size(), absl::OkStatus());
+        absl::Time now = clock_.Now();
+        for (size_t i = 0; i < events.size(); ++i) {
+          absl::Status st;
+          if (const auto* d = std::get_if<blend::v1::Disposition>(&events[i].payload)) {
+            st = DispositionInTx(tx, events[i].message_id, *d, now, notes);
+          } else {
+            const auto& ev = std::get<blend::v1::CustomerEvent>(events[i].payload);
+            st = ValidateCustomerEvent(ev);
+            if (st.ok()) st = CustomerEventInTx(tx, ev, now, notes).status();
+          }
+          // Only rejections that wrote nothing may stay inside the batch.
+          if (!st.ok() && st.code() != absl::StatusCode::kNotFound &&
+              st.code() != absl::StatusCode::kInvalidArgument) {
+            return st;
+          }
+          per_event[i] = st;
+        }
+        return absl::OkStatus();
+      },
+      opts);
+  if (!s.ok()) return s;
+  notes.Flush(metrics_);
+  if (metrics_) metrics_->TriggerApplied("event_batch", absl::ToDoubleSeconds(clock_.Now() - t0));
+  return per_event;
+}
+
+absl::StatusOr<blend::v1::Journey> JourneyRunner::CancelJourney(const std::string& journey_id,
+                                                                const std::string& reason) {
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "cancel";
+  opts.max_attempts = options_.tx_attempts;
+  auto row = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<pg::JourneyRow> {
+        notes = TxNotes{};
+        BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, journey_id, pg::Lock::kForUpdate));
+        if (j.row.status == blend::v1::JOURNEY_STATUS_RUNNING) {
+          BLEND_RETURN_IF_ERROR(
+              Apply(tx, j, journey::CancelTrigger{reason.empty() ? "cancelled" : reason},
+                    clock_.Now(), notes));
+        }
+        return j.row;
+      },
+      opts);
+  if (!row.ok()) return row.status();
+  notes.Flush(metrics_);
+  return ToProto(*row);
+}
+
+absl::StatusOr<int> JourneyRunner::FireDueTimers() {
+  TxNotes notes;
+  std::vector<double> lateness;
+  std::optional<pg::DueTimer> current;  // the timer being applied when the body failed
+  store::TxOptions opts;
+  opts.name = "timers";
+  opts.max_attempts = options_.tx_attempts;
+  auto fired = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<int> {
+        notes = TxNotes{};
+        lateness.clear();
+        absl::Time now = clock_.Now();
+        int count = 0;
+        for (const pg::DueTimer& t : pg::ClaimDueTimers(tx, now, options_.timer_batch_size)) {
+          current = t;
+          // Never wait for a journey another transaction holds: its timer stays due and is
+          // picked up by the next poll (waiting here could deadlock with that holder).
+          auto j = Load(tx, t.journey_id, pg::Lock::kForUpdateSkipLocked);
+          if (j.status().code() == absl::StatusCode::kNotFound) continue;
+          if (!j.ok()) return j.status();
+          pg::DeleteTimer(tx, t.journey_id, t.key);
+          lateness.push_back(absl::ToDoubleSeconds(now - t.due));
+          BLEND_RETURN_IF_ERROR(Apply(tx, *j, journey::TimerFiredTrigger{t.key}, now, notes));
+          ++count;
+        }
+        current.reset();
+        return count;
+      },
+      opts);
+  if (fired.ok()) {
+    notes.Flush(metrics_);
+    if (metrics_) {
+      for (double l : lateness) metrics_->TimerLateness(l);
+    }
+    return fired;
+  }
+  const absl::StatusCode code = fired.status().code();
+  if (!current || code == absl::StatusCode::kAborted || code == absl::StatusCode::kUnavailable ||
+      code == absl::StatusCode::kUnknown) {
+    return fired;  // transient: the whole batch is retried on the next poll
+  }
+  // One journey cannot be stepped (e.g. its stored state is unreadable): push its timer back so
+  // it does not block every other due timer, and say so loudly.
+  BLEND_LOG(kError, "timer cannot be applied; postponed by a minute",
+            {{"journey_id", current->journey_id}, {"timer", current->key},
+             {"error", std::string(fired.status().message())}});
+  absl::Status postponed = store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    pg::UpsertTimer(tx, current->journey_id, current->key, clock_.Now() + absl::Minutes(1),
+                    clock_.Now());
+    return absl::OkStatus();
+  });
+  if (!postponed.ok()) return postponed;
+  return 0;
+}
+
+}  // namespace blend::orchestrator

@@ -1,0 +1,81 @@
+// blend-orchestrator: the composition root. Parses flags (each with a BLEND_* environment
+// fallback), builds the real clock, registry and Orchestrator, serves until SIGTERM.
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "blend/common/clock.h"
+#include "blend/common/flags_env.h"
+#include "blend/common/shutdown.h"
+#include "blend/orchestrator/orchestrator.h"
+#include "blend/telemetry/admin_server.h"
+#include "blend/telemetry/log.h"
+
+int main(int argc, char** argv) {
+  using blend::AddDurationFlag;
+  using blend::AddFlag;
+  blend::orchestrator::OrchestratorConfig cfg;
+  std::string metrics_addr = "127.0.0.1:9400";
+  std::string log_level = "info";
+  CLI::App app{"Blend orchestrator: journeys in PostgreSQL, durable timers, outbox to Kafka"};
+  AddFlag(app, "grpc-addr", cfg.grpc_addr, "gRPC listen address (JourneyService, TouchService)");
+  AddFlag(app, "metrics-addr", metrics_addr, "/metrics, /healthz, /readyz listen address");
+  AddFlag(app, "pg-url", cfg.pg_url, "PostgreSQL libpq URL")->required();
+  AddFlag(app, "pg-pool-size", cfg.pg_pool_size, "PostgreSQL connections");
+  AddFlag(app, "kafka-brokers", cfg.kafka_brokers, "Kafka bootstrap servers host:port")->required();
+  AddFlag(app, "topic-prefix", cfg.topic_prefix, "Prefix of every Kafka topic (tests)");
+  AddFlag(app, "consumer-group", cfg.consumer_group, "Kafka consumer group of the event intake");
+  AddFlag(app, "topic-partitions", cfg.topic_partitions, "Partitions of topics it creates");
+  AddFlag(app, "tls-cert-file", cfg.tls.cert_file, "PEM server certificate (enables TLS)");
+  AddFlag(app, "tls-key-file", cfg.tls.key_file, "PEM server private key");
+  AddFlag(app, "tls-client-ca-file", cfg.tls.client_ca_file,
+          "PEM CA of client certificates (enables mTLS)");
+  AddFlag(app, "api-tokens-file", cfg.auth.tokens_file,
+          "File of 'name : sha256-hex : scope' token entries, reloaded when it changes");
+  blend::AddSecretFlag(app, "api-tokens", cfg.auth.inline_tokens,
+                       "Inline token entries (';'-separated), same syntax");
+  AddFlag(app, "start-batch-size", cfg.start_batch_size, "Start-many rows per transaction");
+  AddFlag(app, "outbox-batch-size", cfg.outbox_batch_size, "Outbox rows per publish batch");
+  AddFlag(app, "timer-batch-size", cfg.timer_batch_size, "Timers fired per transaction");
+  AddFlag(app, "intake-threads", cfg.intake_threads, "Parallel consumers of events/dispositions");
+  AddFlag(app, "timer-threads", cfg.timer_threads, "Parallel timer pollers");
+  AddDurationFlag(app, "outbox-poll", cfg.outbox_poll, "Outbox poll interval when idle");
+  AddDurationFlag(app, "timer-poll", cfg.timer_poll, "Timer poll interval when idle");
+  AddDurationFlag(app, "shutdown-grace", cfg.shutdown_grace, "Time allowed to drain on SIGTERM");
+  AddFlag(app, "log-level", log_level, "debug, info, warn or error");
+  CLI11_PARSE(app, argc, argv);
+  cfg.auth.client_certs_verified = !cfg.tls.client_ca_file.empty();
+
+  blend::log::SetService("orchestrator");
+  blend::log::Level level;
+  if (!blend::log::ParseLevel(log_level, &level)) {
+    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  blend::log::SetLevel(level);
+  blend::ShutdownSignal::Install();
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto orch = blend::orchestrator::Orchestrator::Create(cfg, blend::RealClock::Instance(), registry);
+  if (!orch.ok()) {
+    BLEND_LOG(kError, "orchestrator failed to start", {{"error", orch.status().ToString()}});
+    return 1;
+  }
+  auto admin = blend::telemetry::AdminServer::Create(metrics_addr, registry);
+  if (!admin.ok()) {
+    BLEND_LOG(kError, "admin server failed to start", {{"error", admin.status().ToString()}});
+    return 1;
+  }
+  blend::orchestrator::Orchestrator* o = orch->get();
+  (*admin)->AddReadinessCheck("orchestrator", [o] { return o->Ready(); });
+  o->Start();
+  BLEND_LOG(kInfo, "orchestrator serving",
+            {{"grpc_port", std::to_string(o->grpc_port())},
+             {"metrics_port", std::to_string((*admin)->port())}});
+  blend::ShutdownSignal::Wait();
+  BLEND_LOG(kInfo, "shutting down");
+  o->Shutdown();
+  (*admin)->Stop();
+  return 0;
+}

@@ -1,0 +1,107 @@
+#include "blend/orchestrator/metrics.h"
+
+namespace blend::orchestrator {
+namespace {
+
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+}
+
+}  // namespace
+
+Metrics::Metrics(prometheus::Registry& r)
+    : started_(prometheus::BuildCounter()
+                   .Name("blend_journeys_started_total")
+                   .Help("Journeys started, by campaign")
+                   .Register(r)),
+      finished_(prometheus::BuildCounter()
+                    .Name("blend_journeys_finished_total")
+                    .Help("Journeys finished, by campaign and status")
+                    .Register(r)),
+      touches_(prometheus::BuildCounter()
+                   .Name("blend_touches_emitted_total")
+                   .Help("Touch commands committed to the outbox, by channel")
+                   .Register(r)),
+      apply_(prometheus::BuildHistogram()
+                 .Name("blend_trigger_apply_seconds")
+                 .Help("Time to apply one trigger (lock, step, write, commit), by trigger kind")
+                 .Register(r)),
+      timer_lateness_(prometheus::BuildHistogram()
+                          .Name("blend_timer_lateness_seconds")
+                          .Help("Fire time minus due time of durable timers")
+                          .Register(r)
+                          .Add({}, LatencyBuckets())),
+      publish_latency_(prometheus::BuildHistogram()
+                           .Name("blend_outbox_publish_latency_seconds")
+                           .Help("Outbox row creation to broker acknowledgement")
+                           .Register(r)
+                           .Add({}, LatencyBuckets())),
+      publish_failed_(prometheus::BuildCounter()
+                          .Name("blend_outbox_publish_failed_total")
+                          .Help("Outbox rows whose publication failed (retried later)")
+                          .Register(r)
+                          .Add({})),
+      dlq_(prometheus::BuildCounter()
+               .Name("blend_orchestrator_dead_lettered_total")
+               .Help("Consumed messages sent to a dead-letter topic, by source topic")
+               .Register(r)),
+      claims_(prometheus::BuildCounter()
+                  .Name("blend_touch_claims_total")
+                  .Help("ClaimTouch decisions")
+                  .Register(r)),
+      consumed_(prometheus::BuildCounter()
+                    .Name("blend_orchestrator_messages_total")
+                    .Help("Consumed bus messages by topic and result")
+                    .Register(r)),
+      outbox_backlog_(prometheus::BuildGauge()
+                          .Name("blend_outbox_backlog")
+                          .Help("Outbox rows not yet published")
+                          .Register(r)
+                          .Add({})),
+      due_timers_(prometheus::BuildGauge()
+                      .Name("blend_timers_due")
+                      .Help("Timers due now and not yet fired")
+                      .Register(r)
+                      .Add({})),
+      running_(prometheus::BuildGauge()
+                   .Name("blend_journeys_running")
+                   .Help("Running journeys by campaign and current state")
+                   .Register(r)) {}
+
+void Metrics::JourneyStarted(const std::string& campaign) {
+  started_.Add({{"campaign", campaign}}).Increment();
+}
+void Metrics::JourneyFinished(const std::string& campaign, const std::string& status) {
+  finished_.Add({{"campaign", campaign}, {"status", status}}).Increment();
+}
+void Metrics::TouchEmitted(const std::string& channel) {
+  touches_.Add({{"channel", channel}}).Increment();
+}
+void Metrics::TriggerApplied(const std::string& trigger, double seconds) {
+  apply_.Add({{"trigger", trigger}}, LatencyBuckets()).Observe(seconds);
+}
+void Metrics::TimerLateness(double seconds) { timer_lateness_.Observe(seconds); }
+void Metrics::OutboxPublished(double latency_seconds) { publish_latency_.Observe(latency_seconds); }
+void Metrics::OutboxPublishFailed() { publish_failed_.Increment(); }
+void Metrics::DeadLettered(const std::string& topic) { dlq_.Add({{"topic", topic}}).Increment(); }
+void Metrics::ClaimDecision(const std::string& decision) {
+  claims_.Add({{"decision", decision}}).Increment();
+}
+void Metrics::MessageConsumed(const std::string& topic, const std::string& result) {
+  consumed_.Add({{"topic", topic}, {"result", result}}).Increment();
+}
+void Metrics::SetOutboxBacklog(double rows) { outbox_backlog_.Set(rows); }
+void Metrics::SetDueTimers(double rows) { due_timers_.Set(rows); }
+
+void Metrics::SetRunning(const std::map<std::pair<std::string, std::string>, double>& counts) {
+  std::lock_guard<std::mutex> lock(running_mu_);
+  for (const auto& key : running_seen_) {
+    if (!counts.contains(key)) running_.Add({{"campaign", key.first}, {"state", key.second}}).Set(0);
+  }
+  for (const auto& [key, n] : counts) {
+    running_.Add({{"campaign", key.first}, {"state", key.second}}).Set(n);
+    running_seen_.insert(key);
+  }
+}
+
+}  // namespace blend::orchestrator

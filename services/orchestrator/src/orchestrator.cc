@@ -1,0 +1,135 @@
+#include "blend/orchestrator/orchestrator.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "blend/bus/topics.h"
+#include "blend/common/status_macros.h"
+#include "blend/store/migrations.h"
+#include "blend/telemetry/log.h"
+
+namespace blend::orchestrator {
+
+std::vector<std::string> OrchestratorTopics(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const std::string& t : bus::BlendTopics()) out.push_back(prefix + t);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
+    OrchestratorConfig config, const Clock& clock,
+    std::shared_ptr<prometheus::Registry> registry) {
+  std::unique_ptr<Orchestrator> o(new Orchestrator());
+  o->config_ = config;
+  o->registry_ = registry;
+
+  // Refuse an open server on a routable address before touching anything else.
+  BLEND_ASSIGN_OR_RETURN(o->auth_, Authenticator::Create(config.auth, clock));
+  BLEND_RETURN_IF_ERROR(CheckListenAddressAllowed(config.grpc_addr, o->auth_->open()));
+  BLEND_ASSIGN_OR_RETURN(auto creds, MakeServerCredentials(config.tls));
+
+  store::PoolOptions po;
+  po.size = config.pg_pool_size;
+  po.name = "orchestrator";
+  po.registry = registry.get();
+  po.clock = &clock;
+  BLEND_ASSIGN_OR_RETURN(o->pool_, store::ConnectionPool::Create(config.pg_url, po));
+  if (config.migrate) {
+    BLEND_ASSIGN_OR_RETURN(auto migrations, store::BlendMigrations());
+    BLEND_ASSIGN_OR_RETURN(auto report, store::Migrate(*o->pool_, migrations));
+    BLEND_LOG(kInfo, "schema migrated", {{"applied", std::to_string(report.applied.size())}});
+  }
+  bus::ProducerConfig pc;
+  pc.brokers = config.kafka_brokers;
+  pc.client_id = "blend-orchestrator";
+  pc.registry = registry.get();
+  BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
+  BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers,
+                                          OrchestratorTopics(config.topic_prefix),
+                                          config.topic_partitions));
+
+  o->metrics_ = std::make_unique<Metrics>(*registry);
+  RunnerOptions ro;
+  ro.topic_prefix = config.topic_prefix;
+  ro.start_batch_size = config.start_batch_size;
+  ro.timer_batch_size = config.timer_batch_size;
+  o->runner_ = std::make_unique<JourneyRunner>(*o->pool_, clock, o->metrics_.get(), ro);
+  RelayOptions rel;
+  rel.batch_size = config.outbox_batch_size;
+  rel.idle_poll = config.outbox_poll;
+  o->relay_ = std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
+  JourneyRunner* runner = o->runner_.get();
+  for (int i = 0; i < std::max(1, config.timer_threads); ++i) {
+    o->timers_.push_back(std::make_unique<Loop>(
+        "timers", [runner] { return runner->FireDueTimers(); }, config.timer_poll));
+  }
+  o->gauges_ = std::make_unique<Loop>(
+      "gauges",
+      [p = o->pool_.get(), m = o->metrics_.get(), &clock] { return RefreshGauges(*p, *m, clock); },
+      config.gauge_interval);
+  IntakeOptions io;
+  io.brokers = config.kafka_brokers;
+  io.group_id = config.consumer_group;
+  io.topic_prefix = config.topic_prefix;
+  io.session_timeout = config.kafka_session_timeout;
+  for (int i = 0; i < std::max(1, config.intake_threads); ++i) {
+    BLEND_ASSIGN_OR_RETURN(auto intake,
+                           EventIntake::Create(io, *o->runner_, *o->producer_, clock,
+                                               o->metrics_.get(), registry.get()));
+    o->intakes_.push_back(std::move(intake));
+  }
+
+  o->journey_service_ =
+      std::make_unique<JourneyServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
+  o->touch_service_ = std::make_unique<TouchServiceImpl>(*o->runner_, *o->auth_);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.grpc_addr, creds, &o->grpc_port_);
+  builder.RegisterService(o->journey_service_.get());
+  builder.RegisterService(o->touch_service_.get());
+  o->server_ = builder.BuildAndStart();
+  if (!o->server_ || o->grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.grpc_addr));
+  }
+  if (o->auth_->open()) {
+    BLEND_LOG(kWarn, "gRPC server is OPEN (no credentials configured); loopback only",
+              {{"addr", config.grpc_addr}});
+  }
+  return o;
+}
+
+Orchestrator::~Orchestrator() { Shutdown(); }
+
+void Orchestrator::Start() {
+  relay_->Start();
+  for (auto& t : timers_) t->Start();
+  gauges_->Start();
+  for (auto& i : intakes_) i->Start();
+}
+
+void Orchestrator::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoMilliseconds(config_.shutdown_grace));
+  }
+  for (auto& i : intakes_) i->Stop();
+  for (auto& t : timers_) t->Stop();
+  if (gauges_) gauges_->Stop();
+  if (relay_) relay_->Stop();
+  if (producer_) (void)producer_->Flush(config_.shutdown_grace);
+}
+
+absl::Status Orchestrator::Ready() {
+  BLEND_RETURN_IF_ERROR(store::Ping(*pool_));
+  BLEND_RETURN_IF_ERROR(producer_->CheckConnection(absl::Seconds(2)));
+  BLEND_ASSIGN_OR_RETURN(auto migrations, store::BlendMigrations());
+  return store::CheckMigrated(*pool_, migrations);
+}
+
+}  // namespace blend::orchestrator

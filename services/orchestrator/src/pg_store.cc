@@ -1,0 +1,552 @@
+#include "blend/orchestrator/pg_store.h"
+
+#include <functional>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+
+namespace blend::orchestrator::pg {
+namespace {
+
+// ---- SQL ---------------------------------------------------------------------------------
+
+constexpr char kInsertCampaign[] = R"sql(
+WITH lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 7400)))
+INSERT INTO campaigns (campaign_id, version, definition_json, policies_json, resource_aliases,
+                       created_at)
+SELECT $1, COALESCE((SELECT max(version) FROM campaigns WHERE campaign_id = $1), 0) + 1,
+       $2, $3, $4::jsonb, blend_us_to_ts($5)
+FROM lock
+RETURNING version)sql";
+
+constexpr char kCampaignColumns[] =
+    "campaign_id, version, definition_json, policies_json, resource_aliases::text, "
+    "blend_ts_to_us(created_at)";
+
+constexpr char kJourneyColumns[] =
+    "journey_id, campaign_id, campaign_version, client_key, input_hash, customer_id, "
+    "customer::text, status, current_state, state::text, version, "
+    "blend_ts_to_us(pending_timer), blend_ts_to_us(started_at), blend_ts_to_us(updated_at), "
+    "blend_ts_to_us(finished_at), error, cause";
+
+constexpr char kUpdateJourney[] = R"sql(
+UPDATE journeys SET status = $3, current_state = $4, state = $5::jsonb, version = version + 1,
+       pending_timer = (SELECT min(due_at) FROM timers WHERE journey_id = $1),
+       updated_at = blend_us_to_ts($6), finished_at = blend_us_to_ts(NULLIF($7::bigint, -1)),
+       error = $8, cause = $9
+WHERE journey_id = $1 AND version = $2
+RETURNING blend_ts_to_us(pending_timer))sql";
+
+constexpr char kTouchColumns[] =
+    "touch_id, journey_id, customer_id, channel, status, attempt, encode(command, 'base64'), "
+    "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
+    "claimed_by, reason";
+
+constexpr char kClaimOutbox[] = R"sql(
+SELECT id, topic, msg_key, encode(payload, 'base64'), blend_ts_to_us(created_at), attempts
+FROM outbox WHERE available_at <= blend_us_to_ts($1)
+ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
+
+constexpr char kClaimTimers[] = R"sql(
+SELECT journey_id, timer_key, blend_ts_to_us(due_at) FROM timers
+WHERE due_at <= blend_us_to_ts($1)
+ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
+
+constexpr char kUpsertFacts[] = R"sql(
+INSERT INTO customer_facts (customer_id, fact_key, value, received_at)
+SELECT $1, key, value, blend_us_to_ts($3) FROM jsonb_each($2::jsonb)
+ON CONFLICT (customer_id, fact_key)
+DO UPDATE SET value = excluded.value, received_at = excluded.received_at)sql";
+
+// Runs `sql` as a prepared statement of this connection (parsed and planned once per
+// connection instead of once per call). Named after a hash of its text, so every distinct
+// statement gets its own name; libpqxx ignores a repeated prepare() of the same definition.
+template <typename... Args>
+pqxx::result Exec(pqxx::work& tx, const std::string& sql, Args&&... args) {
+  const std::string name = "orch_" + std::to_string(std::hash<std::string>{}(sql));
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
+std::string B64(const std::string& raw) { return absl::Base64Escape(raw); }
+std::string UnB64(const pqxx::field& f) {
+  std::string out;
+  std::string in = f.as<std::string>();
+  // PostgreSQL's encode(..., 'base64') wraps lines every 76 characters.
+  in.erase(std::remove(in.begin(), in.end(), '\n'), in.end());
+  absl::Base64Unescape(in, &out);
+  return out;
+}
+int64_t OptMicros(const std::optional<absl::Time>& t) { return t ? ToMicros(*t) : -1; }
+std::optional<absl::Time> OptTime(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return FromMicros(f.as<int64_t>());
+}
+const char* LockClause(Lock lock) {
+  switch (lock) {
+    case Lock::kNone: return "";
+    case Lock::kForUpdate: return " FOR UPDATE";
+    case Lock::kForUpdateSkipLocked: return " FOR UPDATE SKIP LOCKED";
+  }
+  return "";
+}
+
+JourneyRow ReadJourney(const pqxx::row& r) {
+  JourneyRow j;
+  j.journey_id = r[0].as<std::string>();
+  j.campaign_id = r[1].as<std::string>();
+  j.campaign_version = r[2].as<int32_t>();
+  j.client_key = r[3].as<std::string>();
+  j.input_hash = r[4].as<std::string>();
+  j.customer_id = r[5].as<std::string>();
+  j.customer_json = r[6].as<std::string>();
+  j.status = r[7].as<int16_t>();
+  j.current_state = r[8].as<std::string>();
+  j.state_json = r[9].as<std::string>();
+  j.version = r[10].as<int64_t>();
+  j.pending_timer = OptTime(r[11]);
+  j.started_at = FromMicros(r[12].as<int64_t>());
+  j.updated_at = FromMicros(r[13].as<int64_t>());
+  j.finished_at = OptTime(r[14]);
+  j.error = r[15].as<std::string>();
+  j.cause = r[16].as<std::string>();
+  return j;
+}
+
+TouchRow ReadTouch(const pqxx::row& r) {
+  TouchRow t;
+  t.touch_id = r[0].as<std::string>();
+  t.journey_id = r[1].as<std::string>();
+  t.customer_id = r[2].as<std::string>();
+  t.channel = r[3].as<int16_t>();
+  t.status = r[4].as<std::string>();
+  t.attempt = r[5].as<int32_t>();
+  t.command = UnB64(r[6]);
+  t.created_at = FromMicros(r[7].as<int64_t>());
+  t.not_before = OptTime(r[8]);
+  t.claimed_at = OptTime(r[9]);
+  t.claimed_by = r[10].as<std::string>();
+  t.reason = r[11].as<std::string>();
+  return t;
+}
+
+}  // namespace
+
+int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+int32_t InsertCampaignVersion(pqxx::work& tx, const CampaignRow& row) {
+  pqxx::result r = Exec(tx, kInsertCampaign, row.campaign_id, row.definition_json,
+                                  row.policies_json, row.resource_aliases_json,
+                                  ToMicros(row.created_at));
+  return r[0][0].as<int32_t>();
+}
+
+std::optional<CampaignRow> FindCampaign(pqxx::work& tx, const std::string& campaign_id,
+                                        int32_t version) {
+  std::string sql = std::string("SELECT ") + kCampaignColumns +
+                    " FROM campaigns WHERE campaign_id = $1 AND ($2::int = 0 OR version = $2::int) "
+                    "ORDER BY version DESC LIMIT 1";
+  pqxx::result r = Exec(tx, sql, campaign_id, version);
+  if (r.empty()) return std::nullopt;
+  CampaignRow c;
+  c.campaign_id = r[0][0].as<std::string>();
+  c.version = r[0][1].as<int32_t>();
+  c.definition_json = r[0][2].as<std::string>();
+  c.policies_json = r[0][3].as<std::string>();
+  c.resource_aliases_json = r[0][4].as<std::string>();
+  c.created_at = FromMicros(r[0][5].as<int64_t>());
+  return c;
+}
+
+std::optional<JourneyKeyMatch> FindJourneyByKey(pqxx::work& tx, const std::string& campaign_id,
+                                                const std::string& client_key) {
+  pqxx::result r = Exec(tx,
+      "SELECT journey_id, input_hash FROM journeys WHERE campaign_id = $1 AND client_key = $2",
+      campaign_id, client_key);
+  if (r.empty()) return std::nullopt;
+  return JourneyKeyMatch{r[0][0].as<std::string>(), r[0][1].as<std::string>()};
+}
+
+std::optional<JourneyRow> FindJourney(pqxx::work& tx, const std::string& journey_id, Lock lock) {
+  std::string sql = std::string("SELECT ") + kJourneyColumns +
+                    " FROM journeys WHERE journey_id = $1" + LockClause(lock);
+  pqxx::result r = Exec(tx, sql, journey_id);
+  if (r.empty()) return std::nullopt;
+  return ReadJourney(r[0]);
+}
+
+bool UpdateJourney(pqxx::work& tx, JourneyRow& j) {
+  pqxx::result r = Exec(tx, kUpdateJourney, j.journey_id, j.version, j.status,
+                                  j.current_state, j.state_json, ToMicros(j.updated_at),
+                                  OptMicros(j.finished_at), j.error, j.cause);
+  if (r.size() != 1) return false;
+  j.pending_timer = OptTime(r[0][0]);
+  ++j.version;
+  return true;
+}
+
+std::vector<std::string> LockRunningJourneysOfCustomer(pqxx::work& tx,
+                                                       const std::string& customer_id) {
+  pqxx::result r = Exec(tx,
+      "SELECT journey_id FROM journeys WHERE customer_id = $1 AND status = 1 "
+      "ORDER BY journey_id FOR UPDATE",
+      customer_id);
+  std::vector<std::string> out;
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+std::vector<JourneyRow> ListJourneysOfCustomer(pqxx::work& tx, const std::string& customer_id,
+                                               int limit, std::optional<absl::Time> after_started,
+                                               const std::string& after_id) {
+  std::string sql = std::string("SELECT ") + kJourneyColumns +
+                    " FROM journeys WHERE customer_id = $1 AND ($2::bigint = -1 OR "
+                    "(started_at, journey_id) > (blend_us_to_ts($2), $3)) "
+                    "ORDER BY started_at, journey_id LIMIT $4";
+  pqxx::result r = Exec(tx, sql, customer_id, OptMicros(after_started), after_id, limit);
+  std::vector<JourneyRow> out;
+  for (const auto& row : r) out.push_back(ReadJourney(row));
+  return out;
+}
+
+std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_id) {
+  pqxx::result r = Exec(tx,
+      "SELECT seq, blend_ts_to_us(at), kind, state_name, detail::text FROM journey_history "
+      "WHERE journey_id = $1 ORDER BY seq",
+      journey_id);
+  std::vector<HistoryRow> out;
+  for (const auto& row : r) {
+    out.push_back(HistoryRow{row[0].as<int64_t>(), FromMicros(row[1].as<int64_t>()),
+                             row[2].as<std::string>(), row[3].as<std::string>(),
+                             row[4].as<std::string>()});
+  }
+  return out;
+}
+
+void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
+                 absl::Time due, absl::Time now) {
+  Exec(tx,
+      "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
+      "VALUES ($1, $2, blend_us_to_ts($3), blend_us_to_ts($4)) "
+      "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
+      journey_id, key, ToMicros(due), ToMicros(now));
+}
+
+void DeleteTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key) {
+  Exec(tx, "DELETE FROM timers WHERE journey_id = $1 AND timer_key = $2", journey_id, key);
+}
+
+void DeleteAllTimers(pqxx::work& tx, const std::string& journey_id) {
+  Exec(tx, "DELETE FROM timers WHERE journey_id = $1", journey_id);
+}
+
+std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit) {
+  pqxx::result r = Exec(tx, kClaimTimers, ToMicros(now), limit);
+  std::vector<DueTimer> out;
+  for (const auto& row : r) {
+    out.push_back(DueTimer{row[0].as<std::string>(), row[1].as<std::string>(),
+                           FromMicros(row[2].as<int64_t>())});
+  }
+  return out;
+}
+
+std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock) {
+  std::string sql = std::string("SELECT ") + kTouchColumns +
+                    " FROM touches WHERE touch_id = $1" + LockClause(lock);
+  pqxx::result r = Exec(tx, sql, touch_id);
+  if (r.empty()) return std::nullopt;
+  return ReadTouch(r[0]);
+}
+
+void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
+                    const std::string& reason, absl::Time now) {
+  Exec(tx,
+      "UPDATE touches SET status = $2, reason = $3, completed_at = CASE WHEN $2 IN "
+      "('done', 'refused', 'cancelled') THEN blend_us_to_ts($4) ELSE completed_at END "
+      "WHERE touch_id = $1",
+      touch_id, status, reason, ToMicros(now));
+}
+
+void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,
+                      absl::Time now) {
+  Exec(tx,
+      "UPDATE touches SET status = 'claimed', claimed_at = blend_us_to_ts($3), claimed_by = $2, "
+      "reason = '' WHERE touch_id = $1",
+      touch_id, worker, ToMicros(now));
+}
+
+void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
+                       absl::Time retry_at, int32_t attempt, const std::string& command) {
+  Exec(tx,
+      "UPDATE touches SET status = 'deferred', reason = $2, not_before = blend_us_to_ts($3), "
+      "attempt = $4, command = decode($5, 'base64') WHERE touch_id = $1",
+      touch_id, reason, ToMicros(retry_at), attempt, B64(command));
+}
+
+int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
+                      absl::Time now) {
+  pqxx::result r = Exec(tx,
+      "UPDATE touches SET status = 'cancelled', reason = $2, completed_at = blend_us_to_ts($3) "
+      "WHERE journey_id = $1 AND status IN ('pending', 'deferred')",
+      journey_id, reason, ToMicros(now));
+  return static_cast<int>(r.affected_rows());
+}
+
+std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
+                                          int16_t channel, absl::Time since) {
+  pqxx::result r = Exec(tx,
+      "SELECT blend_ts_to_us(claimed_at) FROM touches WHERE customer_id = $1 AND channel = $2 "
+      "AND claimed_at IS NOT NULL AND claimed_at >= blend_us_to_ts($3)",
+      customer_id, channel, ToMicros(since));
+  std::vector<absl::Time> out;
+  for (const auto& row : r) out.push_back(FromMicros(row[0].as<int64_t>()));
+  return out;
+}
+
+void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& key,
+                  const std::string& payload, absl::Time available_at, absl::Time now) {
+  Exec(tx,
+      "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+      "VALUES ($1, $2, decode($3, 'base64'), blend_us_to_ts($4), blend_us_to_ts($5))",
+      topic, key, B64(payload), ToMicros(now), ToMicros(available_at));
+}
+
+std::vector<OutboxRow> ClaimOutbox(pqxx::work& tx, absl::Time now, int limit) {
+  pqxx::result r = Exec(tx, kClaimOutbox, ToMicros(now), limit);
+  std::vector<OutboxRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    out.push_back(OutboxRow{row[0].as<int64_t>(), row[1].as<std::string>(),
+                            row[2].as<std::string>(), UnB64(row[3]),
+                            FromMicros(row[4].as<int64_t>()), row[5].as<int32_t>()});
+  }
+  return out;
+}
+
+void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return;
+  Exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])",
+                 "{" + absl::StrJoin(ids, ",") + "}");
+}
+
+void MarkOutboxFailed(pqxx::work& tx, int64_t id, const std::string& error,
+                      absl::Time retry_at) {
+  Exec(tx,
+      "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+      "available_at = blend_us_to_ts($3) WHERE id = $1",
+      id, error, ToMicros(retry_at));
+}
+
+int64_t OutboxBacklog(pqxx::work& tx) {
+  return tx.exec("SELECT count(*) FROM outbox")[0][0].as<int64_t>();
+}
+
+bool MarkProcessed(pqxx::work& tx, const std::string& message_id, const std::string& source,
+                   absl::Time now) {
+  pqxx::result r = Exec(tx,
+      "INSERT INTO processed_messages (message_id, source, processed_at) "
+      "VALUES ($1, $2, blend_us_to_ts($3)) ON CONFLICT (message_id) DO NOTHING",
+      message_id, source, ToMicros(now));
+  return r.affected_rows() == 1;
+}
+
+void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::string& object_json,
+                 absl::Time at) {
+  Exec(tx, kUpsertFacts, customer_id, object_json, ToMicros(at));
+}
+
+std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since) {
+  pqxx::result r = Exec(tx,
+      "SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text FROM customer_facts "
+      "WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)",
+      customer_id, ToMicros(since));
+  return r[0][0].as<std::string>();
+}
+
+void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
+                       const std::string& kind, const std::string& source,
+                       const std::string& customer_id, absl::Time at) {
+  Exec(tx,
+      "INSERT INTO suppressions (channel, address, kind, source, customer_id, received_at) "
+      "VALUES ($1, $2, $3, $4, $5, blend_us_to_ts($6)) "
+      "ON CONFLICT (channel, address, kind) DO NOTHING",
+      channel, address, kind, source, customer_id, ToMicros(at));
+}
+
+std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
+                                                      const std::vector<std::string>& phones,
+                                                      const std::vector<std::string>& emails) {
+  pqxx::result r = Exec(tx,
+      "SELECT address, channel, kind FROM suppressions WHERE "
+      "(channel IN (1, 2) AND address = ANY($1::text[])) OR "
+      "(channel = 3 AND address = ANY($2::text[]))",
+      TextArray(phones), TextArray(emails));
+  std::vector<AddressSuppression> out;
+  for (const auto& row : r) {
+    out.push_back({row[0].as<std::string>(), row[1].as<int16_t>(), row[2].as<std::string>()});
+  }
+  return out;
+}
+
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+namespace {
+
+constexpr char kInsertJourneys[] = R"sql(
+INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash,
+                      customer_id, customer, status, current_state, state, version,
+                      pending_timer, started_at, updated_at, finished_at, error, cause)
+SELECT id, camp, ver::int, ckey, hash, cust, custj::jsonb, st::smallint, cur, state::jsonb, 1,
+       blend_us_to_ts(NULLIF(pt::bigint, -1)), blend_us_to_ts(sa::bigint),
+       blend_us_to_ts(sa::bigint), blend_us_to_ts(NULLIF(fa::bigint, -1)), err, cause
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+            $13::text[], $14::text[], $15::text[])
+     AS u(id, camp, ver, ckey, hash, cust, custj, st, cur, state, pt, sa, fa, err, cause)
+ON CONFLICT (campaign_id, client_key) DO NOTHING
+RETURNING journey_id)sql";
+
+std::string Us(absl::Time t) { return std::to_string(ToMicros(t)); }
+std::string OptUs(const std::optional<absl::Time>& t) { return std::to_string(OptMicros(t)); }
+
+}  // namespace
+
+std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<JourneyRow>& rows) {
+  if (rows.empty()) return {};
+  std::vector<std::string> c[15];
+  for (const JourneyRow& j : rows) {
+    const std::string v[15] = {j.journey_id, j.campaign_id, std::to_string(j.campaign_version),
+                               j.client_key, j.input_hash, j.customer_id, j.customer_json,
+                               std::to_string(j.status), j.current_state, j.state_json,
+                               OptUs(j.pending_timer), Us(j.started_at), OptUs(j.finished_at),
+                               j.error, j.cause};
+    for (int i = 0; i < 15; ++i) c[i].push_back(v[i]);
+  }
+  pqxx::result r = Exec(tx,
+      kInsertJourneys, TextArray(c[0]), TextArray(c[1]), TextArray(c[2]), TextArray(c[3]),
+      TextArray(c[4]), TextArray(c[5]), TextArray(c[6]), TextArray(c[7]), TextArray(c[8]),
+      TextArray(c[9]), TextArray(c[10]), TextArray(c[11]), TextArray(c[12]), TextArray(c[13]),
+      TextArray(c[14]));
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+void EffectBuffer::AddHistory(const std::string& journey_id, const HistoryRow& row) {
+  h_journey_.push_back(journey_id);
+  h_seq_.push_back(std::to_string(row.seq));
+  h_at_.push_back(Us(row.at));
+  h_kind_.push_back(row.kind);
+  h_state_.push_back(row.state_name);
+  h_detail_.push_back(row.detail_json);
+}
+
+void EffectBuffer::AddTouch(const TouchRow& row) {
+  t_id_.push_back(row.touch_id);
+  t_journey_.push_back(row.journey_id);
+  t_customer_.push_back(row.customer_id);
+  t_channel_.push_back(std::to_string(row.channel));
+  t_command_.push_back(B64(row.command));
+  t_not_before_.push_back(OptUs(row.not_before));
+}
+
+void EffectBuffer::AddOutbox(const std::string& topic, const std::string& key,
+                             const std::string& payload, absl::Time available_at) {
+  o_topic_.push_back(topic);
+  o_key_.push_back(key);
+  o_payload_.push_back(B64(payload));
+  o_available_.push_back(Us(available_at));
+}
+
+void EffectBuffer::SetTimer(const std::string& journey_id, const std::string& key,
+                            absl::Time due) {
+  timers_[{journey_id, key}] = due;
+}
+
+void EffectBuffer::CancelTimer(const std::string& journey_id, const std::string& key) {
+  timers_[{journey_id, key}] = std::nullopt;
+}
+
+void EffectBuffer::Finish(const std::string& journey_id, const std::string& reason) {
+  finished_.emplace_back(journey_id, reason);
+}
+
+bool EffectBuffer::empty() const {
+  return h_journey_.empty() && t_id_.empty() && o_topic_.empty() && timers_.empty() &&
+         finished_.empty();
+}
+
+void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
+  const std::string now_us = Us(now);
+  if (!h_journey_.empty()) {
+    Exec(tx,
+        "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
+        "SELECT j, COALESCE((SELECT max(h.seq) FROM journey_history h WHERE h.journey_id = u.j), "
+        "0) + s::bigint, blend_us_to_ts(a::bigint), k, n, d::jsonb FROM unnest($1::text[], "
+        "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(j, s, a, k, n, d)",
+        TextArray(h_journey_), TextArray(h_seq_), TextArray(h_at_), TextArray(h_kind_),
+        TextArray(h_state_), TextArray(h_detail_));
+  }
+  if (!t_id_.empty()) {
+    Exec(tx,
+        "INSERT INTO touches (touch_id, journey_id, customer_id, channel, status, attempt, "
+        "command, created_at, not_before) SELECT i, j, c, ch::smallint, 'pending', 1, "
+        "decode(cmd, 'base64'), blend_us_to_ts($7), blend_us_to_ts(NULLIF(nb::bigint, -1)) "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+        "AS u(i, j, c, ch, cmd, nb) ON CONFLICT (touch_id) DO NOTHING",
+        TextArray(t_id_), TextArray(t_journey_), TextArray(t_customer_), TextArray(t_channel_),
+        TextArray(t_command_), TextArray(t_not_before_), ToMicros(now));
+  }
+  if (!o_topic_.empty()) {
+    Exec(tx,
+        "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+        "SELECT t, k, decode(p, 'base64'), blend_us_to_ts($5), blend_us_to_ts(a::bigint) "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, k, p, a)",
+        TextArray(o_topic_), TextArray(o_key_), TextArray(o_payload_), TextArray(o_available_),
+        ToMicros(now));
+  }
+  std::vector<std::string> set_j, set_k, set_at, del_j, del_k;
+  for (const auto& [key, due] : timers_) {
+    (due ? set_j : del_j).push_back(key.first);
+    (due ? set_k : del_k).push_back(key.second);
+    if (due) set_at.push_back(Us(*due));
+  }
+  if (!set_j.empty()) {
+    Exec(tx,
+        "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
+        "SELECT j, k, blend_us_to_ts(a::bigint), blend_us_to_ts($4) "
+        "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(j, k, a) "
+        "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
+        TextArray(set_j), TextArray(set_k), TextArray(set_at), ToMicros(now));
+  }
+  if (!del_j.empty()) {
+    Exec(tx,
+        "DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS u(j, k) "
+        "WHERE t.journey_id = u.j AND t.timer_key = u.k",
+        TextArray(del_j), TextArray(del_k));
+  }
+  for (const auto& [journey_id, reason] : finished_) {
+    DeleteAllTimers(tx, journey_id);
+    CancelOpenTouches(tx, journey_id, reason, now);
+  }
+  *this = EffectBuffer{};
+}
+
+}  // namespace blend::orchestrator::pg

@@ -1,0 +1,108 @@
+#include "blend/orchestrator/codec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "blend/orchestrator/pg_store.h"
+
+namespace blend::orchestrator {
+namespace {
+
+using nlohmann::json;
+
+TEST(CodecTest, StructJsonRoundTripKeepsIntegersAndNesting) {
+  json j = {{"n", 42}, {"f", 1.5}, {"s", "x"}, {"b", true}, {"nil", nullptr},
+            {"list", {1, "two"}}, {"obj", {{"k", "v"}}}};
+  json back = StructToJson(JsonToStruct(j));
+  EXPECT_EQ(back, j);
+  EXPECT_TRUE(back["n"].is_number_integer());
+}
+
+TEST(CodecTest, TimestampRoundTripKeepsMicroseconds) {
+  absl::Time t = absl::FromUnixMicros(1767625200123456);
+  EXPECT_EQ(FromProto(ToProto(t)), t);
+  absl::Time before_epoch = absl::FromUnixMicros(-1500001);
+  EXPECT_EQ(FromProto(ToProto(before_epoch)), before_epoch);
+}
+
+TEST(CodecTest, StartInputHashIsCanonical) {
+  blend::v1::Customer c;
+  c.set_customer_id("c1");
+  c.set_phone_e164("+442079460958");
+  google::protobuf::Struct a, b;
+  (*a.mutable_fields())["x"].set_string_value("1");
+  (*a.mutable_fields())["y"].set_number_value(2);
+  (*b.mutable_fields())["y"].set_number_value(2);
+  (*b.mutable_fields())["x"].set_string_value("1");
+  EXPECT_EQ(StartInputHash(c, a, 0), StartInputHash(c, b, 0));
+  EXPECT_NE(StartInputHash(c, a, 0), StartInputHash(c, a, 2));
+  (*b.mutable_fields())["x"].set_string_value("other");
+  EXPECT_NE(StartInputHash(c, a, 0), StartInputHash(c, b, 0));
+}
+
+TEST(CodecTest, TouchEnvelopeCarriesStableMessageId) {
+  journey::EmitTouch t;
+  t.touch_id = "j1:3";
+  t.channel = Channel::kVoice;
+  t.parameters = {{"priority", true}};
+  t.not_before = absl::FromUnixSeconds(100);
+  journey::GenesysIds g;
+  g.contact_list_id = "demo-contacts";
+  blend::v1::Customer c;
+  c.set_customer_id("c1");
+  blend::v1::TouchCommand cmd = MakeTouchCommand(t, "j1", "camp", 2, c, g, 1);
+  blend::v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(TouchEnvelopeBytes(cmd, absl::FromUnixSeconds(50))));
+  EXPECT_EQ(env.message_id(), "j1:3:1");
+  EXPECT_EQ(env.touch().channel(), blend::v1::CHANNEL_VOICE);
+  EXPECT_EQ(env.touch().genesys().contact_list_id(), "demo-contacts");
+  EXPECT_EQ(env.touch().campaign_version(), 2);
+  EXPECT_EQ(env.touch().not_before().seconds(), 100);
+  EXPECT_TRUE(env.touch().parameters().fields().at("priority").bool_value());
+}
+
+struct OutcomeCase {
+  blend::v1::TouchOutcome outcome;
+  bool ok;
+  std::string error;
+};
+
+class DispositionTriggerTest : public ::testing::TestWithParam<OutcomeCase> {};
+
+TEST_P(DispositionTriggerTest, MapsOutcomeToTaskResult) {
+  blend::v1::Disposition d;
+  d.set_touch_id("t1");
+  d.set_outcome(GetParam().outcome);
+  d.set_reason("because");
+  d.mutable_call()->set_wrapup_code("ININ-OUTBOUND-NO-ANSWER");
+  journey::TaskResultTrigger t = DispositionTrigger(d);
+  EXPECT_EQ(t.touch_id, "t1");
+  EXPECT_EQ(t.ok, GetParam().ok);
+  EXPECT_EQ(t.error, GetParam().error);
+  if (t.ok) {
+    EXPECT_EQ(t.result["wrapupCode"], "ININ-OUTBOUND-NO-ANSWER");
+  } else {
+    EXPECT_EQ(t.cause, "because");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Outcomes, DispositionTriggerTest,
+    ::testing::Values(OutcomeCase{blend::v1::TOUCH_OUTCOME_SENT, true, ""},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_CALL_COMPLETED, true, ""},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_OPTED_OUT, false, "Blend.OptedOut"},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_DNC_ACTIVE, false, "Blend.DncActive"},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_FAILED, false, "Blend.TouchFailed"},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_SKIPPED, false, "Blend.TouchSkipped"},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_UNKNOWN, false,
+                                  "Blend.TouchUnknown"}));
+
+TEST(PgStoreTest, TextArrayQuotesAndEscapes) {
+  EXPECT_EQ(pg::TextArray({}), "{}");
+  EXPECT_EQ(pg::TextArray({"a", "b c"}), R"({"a","b c"})");
+  EXPECT_EQ(pg::TextArray({R"({"k":"v\n"})"}), R"({"{\"k\":\"v\\n\"}"})");
+  EXPECT_EQ(pg::TextArray({"", "NULL"}), R"({"","NULL"})");
+}
+
+}  // namespace
+}  // namespace blend::orchestrator

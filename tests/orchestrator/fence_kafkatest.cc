@@ -1,0 +1,165 @@
+// The claim fence's policy decisions and the remaining JourneyService RPCs against the real
+// PostgreSQL and Kafka: quiet-hours deferral with re-emission, opt-out refusal, validation
+// errors, cancel, list.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_replace.h"
+#include "test_env.h"
+
+namespace blend::orchestrator::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+using FenceTest = OrchestratorTest;
+
+TEST_F(FenceTest, ClaimInQuietHoursIsDeferredAndTheTouchReEmitted) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-q"));
+  auto first = ReadTouches(sms, 1);
+  ASSERT_THAT(first, SizeIs(1));
+  EXPECT_EQ(first[0].attempt(), 1);
+
+  clock_.Advance(absl::Hours(7));  // 22:00 in London: outside 08:00-21:00
+  auto claim = Claim(first[0].touch_id());
+  ASSERT_EQ(claim.decision(), blend::v1::ClaimTouchResponse::DECISION_DEFERRED) << claim.reason();
+  EXPECT_EQ(claim.reason(), "quiet_hours");
+  const absl::Time next_morning = TestStart() + absl::Hours(17);  // 08:00 the next day
+  EXPECT_EQ(FromProto(claim.retry_at()), next_morning);
+  EXPECT_THAT(ReadTouches(sms, 1, absl::Seconds(2)), ::testing::IsEmpty());
+
+  clock_.Set(next_morning + absl::Seconds(1));
+  auto again = ReadTouches(sms, 1);
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].touch_id(), first[0].touch_id());
+  EXPECT_EQ(again[0].attempt(), 2);
+  EXPECT_EQ(FromProto(again[0].not_before()), next_morning);
+  EXPECT_EQ(Claim(again[0].touch_id()).decision(),
+            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(GetJourney(id).status(), blend::v1::JOURNEY_STATUS_RUNNING);
+}
+
+TEST_F(FenceTest, OptOutCommittedBeforeClaimRefusesTheTouch) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  Start(StartRequest("dunning", "k1", "cust-o"));
+  auto touches = ReadTouches(sms, 1);
+  ASSERT_THAT(touches, SizeIs(1));
+  {
+    grpc::ClientContext ctx;
+    blend::v1::SendCustomerEventRequest req;
+    req.mutable_event()->set_event_id("stop-1");
+    req.mutable_event()->set_customer_id("cust-o");
+    req.mutable_event()->set_type("opt_out");
+    req.mutable_event()->mutable_opt_out()->set_channel(blend::v1::CHANNEL_SMS);
+    req.mutable_event()->mutable_opt_out()->set_keyword("STOP");
+    blend::v1::SendCustomerEventResponse resp;
+    ASSERT_TRUE(journeys_->SendCustomerEvent(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.journeys_matched(), 1);
+  }
+  auto claim = Claim(touches[0].touch_id());
+  EXPECT_EQ(claim.decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
+  EXPECT_EQ(claim.reason(), "opted_out");
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 1 AND "
+                  "address = '+442079460958' AND kind = 'opt_out'"),
+            1);
+}
+
+TEST_F(FenceTest, InvalidCampaignListsEveryProblemWithPointers) {
+  StartOrchestrator();
+  blend::v1::Campaign c = SeedCampaign("broken");
+  // The seed as printed: EndCampaign lacks "End": true.
+  c.set_definition_json(absl::StrReplaceAll(
+      kSeedDefinition, {{R"("Type": "Pass", "End": true)", R"("Type": "Pass")"}}));
+  grpc::ClientContext ctx;
+  blend::v1::PutCampaignRequest req;
+  *req.mutable_campaign() = c;
+  blend::v1::PutCampaignResponse resp;
+  grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("/States/EndCampaign"));
+
+  grpc::ClientContext vctx;
+  blend::v1::ValidateCampaignRequest vreq;
+  *vreq.mutable_campaign() = c;
+  blend::v1::ValidateCampaignResponse vresp;
+  ASSERT_TRUE(journeys_->ValidateCampaign(&vctx, vreq, &vresp).ok());
+  EXPECT_FALSE(vresp.valid());
+  ASSERT_GE(vresp.problems_size(), 1);
+  EXPECT_EQ(vresp.problems(0).pointer(), "/States/EndCampaign");
+  EXPECT_EQ(Count("SELECT count(*) FROM campaigns"), 0);
+}
+
+TEST_F(FenceTest, CampaignVersionsCancelAndList) {
+  StartOrchestrator();
+  PutSeedCampaign("dunning");
+  PutSeedCampaign("dunning");
+  {
+    grpc::ClientContext ctx;
+    blend::v1::GetCampaignRequest req;
+    req.set_campaign_id("dunning");
+    blend::v1::Campaign c;
+    ASSERT_TRUE(journeys_->GetCampaign(&ctx, req, &c).ok());
+    EXPECT_EQ(c.version(), 2);
+  }
+  std::string a = Start(StartRequest("dunning", "k1", "cust-l"));
+  std::string b = Start(StartRequest("dunning", "k2", "cust-l"));
+  Start(StartRequest("dunning", "k3", "someone-else"));
+  {
+    grpc::ClientContext ctx;
+    blend::v1::CancelJourneyRequest req;
+    req.set_journey_id(a);
+    req.set_reason("customer called");
+    blend::v1::Journey j;
+    ASSERT_TRUE(journeys_->CancelJourney(&ctx, req, &j).ok());
+    EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_CANCELLED);
+    EXPECT_EQ(j.campaign_version(), 2);
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'cancelled'"), 1);
+  std::vector<std::string> listed;
+  std::string token;
+  do {
+    grpc::ClientContext ctx;
+    blend::v1::ListJourneysRequest req;
+    req.set_customer_id("cust-l");
+    req.set_page_size(1);
+    req.set_page_token(token);
+    blend::v1::ListJourneysResponse resp;
+    ASSERT_TRUE(journeys_->ListJourneys(&ctx, req, &resp).ok());
+    for (const auto& j : resp.journeys()) listed.push_back(j.journey_id());
+    token = resp.next_page_token();
+  } while (!token.empty() && listed.size() < 5);
+  EXPECT_THAT(listed, ::testing::UnorderedElementsAre(a, b));
+}
+
+TEST_F(FenceTest, UnreadableJourneyDoesNotBlockOtherTimers) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  std::string bad = Start(StartRequest("dunning", "k1", "cust-bad"));
+  std::string good = Start(StartRequest("dunning", "k2", "cust-good"));
+  auto touches = ReadTouches(sms, 2);
+  ASSERT_THAT(touches, SizeIs(2));
+  for (const auto& t : touches) PublishDisposition(t, blend::v1::TOUCH_OUTCOME_SENT, "d-" + t.touch_id());
+  ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM timers") == 2; }));
+  Count("WITH u AS (UPDATE journeys SET state = '{\"unreadable\": true}' WHERE journey_id = '" +
+        bad + "' RETURNING 1) SELECT count(*) FROM u");
+
+  clock_.Advance(absl::Hours(24) + absl::Seconds(1));
+  ASSERT_TRUE(WaitUntil([&] { return GetJourney(good).current_state() == "InjectToVoiceDialer"; }))
+      << GetJourney(good).DebugString();
+  EXPECT_EQ(GetJourney(bad).current_state(), "WaitForPaymentOrTimeout");
+  EXPECT_EQ(Count("SELECT count(*) FROM timers WHERE journey_id = '" + bad +
+                  "' AND due_at > blend_us_to_ts(" +
+                  std::to_string(absl::ToUnixMicros(clock_.Now())) + ")"),
+            1);
+}
+
+}  // namespace
+}  // namespace blend::orchestrator::testing

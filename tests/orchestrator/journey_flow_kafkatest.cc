@@ -1,0 +1,202 @@
+// The orchestrator end to end against the real PostgreSQL and Kafka: the seed journey through
+// the outbox, payments, the claim fence, idempotent starts and duplicate dispositions.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_env.h"
+
+namespace blend::orchestrator::testing {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+TEST_F(OrchestratorTest, SeedJourneySmsDispositionTimerThenVoice) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  bus::Consumer& voice = Subscribe({"blend.touch.voice"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-1"));
+  ASSERT_FALSE(id.empty());
+
+  auto sms_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(sms_touches, SizeIs(1));
+  EXPECT_EQ(sms_touches[0].journey_id(), id);
+  EXPECT_EQ(sms_touches[0].channel(), blend::v1::CHANNEL_SMS);
+  EXPECT_EQ(sms_touches[0].customer().phone_e164(), "+442079460958");
+  EXPECT_EQ(sms_touches[0].genesys().sms_from_number(), "+18005550199");
+  EXPECT_EQ(Claim(sms_touches[0].touch_id()).decision(),
+            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(Claim(sms_touches[0].touch_id()).decision(),
+            blend::v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
+
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-1");
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(id).current_state() == "WaitForPaymentOrTimeout";
+  })) << GetJourney(id).DebugString();
+  blend::v1::Journey waiting = GetJourney(id);
+  ASSERT_TRUE(waiting.has_pending_timer());
+  EXPECT_EQ(FromProto(waiting.pending_timer()), TestStart() + absl::Hours(24));
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 1);
+
+  clock_.Advance(absl::Hours(24) + absl::Seconds(1));
+  auto voice_touches = ReadTouches(voice, 1);
+  ASSERT_THAT(voice_touches, SizeIs(1));
+  EXPECT_EQ(voice_touches[0].journey_id(), id);
+  EXPECT_EQ(voice_touches[0].genesys().contact_list_id(), "demo-contacts");
+  blend::v1::Journey j = GetJourney(id);
+  EXPECT_EQ(j.current_state(), "InjectToVoiceDialer");
+  EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+
+  // The call outcome completes the journey.
+  EXPECT_EQ(Claim(voice_touches[0].touch_id()).decision(),
+            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  PublishDisposition(voice_touches[0], blend::v1::TOUCH_OUTCOME_CALL_COMPLETED, "disp-2");
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(id).status() == blend::v1::JOURNEY_STATUS_SUCCEEDED;
+  })) << GetJourney(id).DebugString();
+  EXPECT_GT(GetJourney(id).history_size(), 5);
+
+  EXPECT_EQ(MetricValue("blend_journeys_started_total", {{"campaign", "dunning"}}), 1);
+  // Metrics are recorded just after the commit the test observed: allow a moment.
+  EXPECT_TRUE(WaitUntil([&] {
+    return MetricValue("blend_journeys_finished_total",
+                       {{"campaign", "dunning"}, {"status", "SUCCEEDED"}}) == 1;
+  }, absl::Seconds(5)));
+  EXPECT_EQ(MetricValue("blend_touches_emitted_total", {{"channel", "sms"}}), 1);
+  EXPECT_EQ(MetricValue("blend_touches_emitted_total", {{"channel", "voice"}}), 1);
+  EXPECT_EQ(MetricValue("blend_timer_lateness_seconds"), 1);
+  EXPECT_EQ(MetricValue("blend_outbox_publish_latency_seconds"), 2);
+  EXPECT_EQ(MetricValue("blend_touch_claims_total", {{"decision", "granted"}}), 2);
+  EXPECT_EQ(MetricValue("blend_touch_claims_total", {{"decision", "already_claimed"}}), 1);
+}
+
+TEST_F(OrchestratorTest, PaymentDuringWaitSucceedsWithoutVoiceTouch) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  bus::Consumer& voice = Subscribe({"blend.touch.voice"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-2"));
+  auto sms_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(sms_touches, SizeIs(1));
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-1");
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(id).current_state() == "WaitForPaymentOrTimeout";
+  }));
+
+  const std::map<std::string, std::string> waiting_gauge = {
+      {"campaign", "dunning"}, {"state", "WaitForPaymentOrTimeout"}};
+  EXPECT_TRUE(WaitUntil([&] { return MetricValue("blend_journeys_running", waiting_gauge) == 1; },
+                        absl::Seconds(5)));
+  auto resp = SendEvent("cust-2", "payment.received", "pay-1");
+  EXPECT_EQ(resp.journeys_matched(), 1);
+  EXPECT_FALSE(resp.duplicate());
+  EXPECT_TRUE(SendEvent("cust-2", "payment.received", "pay-1").duplicate());
+  blend::v1::Journey j = GetJourney(id);
+  EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_FALSE(j.has_pending_timer());
+
+  clock_.Advance(absl::Hours(25));
+  absl::SleepFor(absl::Milliseconds(500));  // let the timer poller run on the new time
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE channel = 2"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+  EXPECT_THAT(ReadTouches(voice, 1, absl::Seconds(3)), IsEmpty());
+  EXPECT_EQ(GetJourney(id).status(), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_TRUE(WaitUntil([&] { return MetricValue("blend_journeys_running", waiting_gauge) == 0; },
+                        absl::Seconds(5)));
+}
+
+TEST_F(OrchestratorTest, PaymentAfterVoiceCommandPublishedRefusesClaim) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  bus::Consumer& voice = Subscribe({"blend.touch.voice"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-3"));
+  auto sms_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(sms_touches, SizeIs(1));
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-1");
+  ASSERT_TRUE(WaitUntil([&] { return GetJourney(id).has_pending_timer(); }));
+  clock_.Advance(absl::Hours(24) + absl::Seconds(1));
+  auto voice_touches = ReadTouches(voice, 1);
+  ASSERT_THAT(voice_touches, SizeIs(1));  // the command sits in Kafka
+
+  EXPECT_EQ(SendEvent("cust-3", "payment.received", "pay-1").journeys_matched(), 1);
+  auto claim = Claim(voice_touches[0].touch_id());
+  EXPECT_EQ(claim.decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
+  EXPECT_EQ(claim.reason(), "journey finished: SUCCEEDED");
+  EXPECT_EQ(Claim("no-such-touch").decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
+}
+
+TEST_F(OrchestratorTest, StartIsIdempotentByClientKey) {
+  StartOrchestrator();
+  PutSeedCampaign("dunning");
+  auto req = StartRequest("dunning", "same-key", "cust-4");
+  grpc::ClientContext c1, c2, c3, c4;
+  blend::v1::StartJourneyResponse r1, r2, r3, r4;
+  ASSERT_TRUE(journeys_->StartJourney(&c1, req, &r1).ok());
+  EXPECT_TRUE(r1.created());
+  ASSERT_TRUE(journeys_->StartJourney(&c2, req, &r2).ok());
+  EXPECT_FALSE(r2.created());
+  EXPECT_EQ(r2.journey_id(), r1.journey_id());
+
+  auto changed = req;
+  (*changed.mutable_input()->mutable_fields())["invoice"].set_string_value("other");
+  grpc::Status s = journeys_->StartJourney(&c3, changed, &r3);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr(r1.journey_id()));
+
+  auto unknown = StartRequest("no-such-campaign", "k", "cust-4");
+  EXPECT_EQ(journeys_->StartJourney(&c4, unknown, &r4).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM touches"), 1);
+}
+
+TEST_F(OrchestratorTest, DuplicateDispositionAppliedOnce) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-5"));
+  auto sms_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(sms_touches, SizeIs(1));
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-dup");
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-dup");
+  // A worker re-publishing its recorded outcome under a new message id is a duplicate too.
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-dup-2");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 2;
+  }));
+  blend::v1::Journey j = GetJourney(id);
+  EXPECT_EQ(j.current_state(), "WaitForPaymentOrTimeout");
+  EXPECT_EQ(CountHistory(j, "TaskSucceeded"), 1) << j.DebugString();
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 1);
+}
+
+TEST_F(OrchestratorTest, MalformedAndUnknownMessagesGoToDeadLetterTopic) {
+  StartOrchestrator();
+  bus::Consumer& dlq = Subscribe({"blend.dispositions.dlq"});
+  ASSERT_TRUE(producer_->ProduceSync(Topic("blend.dispositions"), "k", "not a protobuf \xff").ok());
+  blend::v1::TouchCommand ghost;
+  ghost.set_touch_id("ghost-touch");
+  ghost.set_journey_id("ghost-journey");
+  PublishDisposition(ghost, blend::v1::TOUCH_OUTCOME_SENT, "disp-ghost");
+  std::vector<std::string> reasons;
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (reasons.size() < 2 && absl::Now() < deadline) {
+    auto m = dlq.Poll(absl::Milliseconds(200));
+    if (!m) continue;
+    auto r = bus::FindHeader(m->headers, "blend.dlq.reason");
+    reasons.emplace_back(r ? std::string(*r) : "");
+  }
+  EXPECT_THAT(reasons, ::testing::UnorderedElementsAre(::testing::HasSubstr("unparseable"),
+                                                       ::testing::HasSubstr("unknown touch")));
+  EXPECT_TRUE(WaitUntil([&] {
+    return MetricValue("blend_orchestrator_dead_lettered_total",
+                       {{"topic", Topic("blend.dispositions")}}) == 2;
+  }, absl::Seconds(5)));
+}
+
+}  // namespace
+}  // namespace blend::orchestrator::testing
