@@ -5,6 +5,7 @@
 // in-process Orchestrator on a FakeClock, gRPC stubs, and helpers to read touch commands and
 // publish dispositions / customer events. Missing variables FAIL the test (never skip).
 
+#include "blend/common/testing/ports.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -103,17 +104,7 @@ bool WaitUntil(Pred pred, absl::Duration timeout = absl::Seconds(30)) {
   return pred();
 }
 
-inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+inline int FreePort() { return blend::test_support::FreeLoopbackPort(); }
 
 #ifdef BLEND_ORCHESTRATOR_BIN
 // A blend-orchestrator child process (BLEND_ORCHESTRATOR_BIN), SIGKILLed on destruction.

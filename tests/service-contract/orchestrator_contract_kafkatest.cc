@@ -2,6 +2,7 @@
 // scripts/cluster (BLEND_PG_URL, BLEND_KAFKA_BROKERS) and checks what every Blend gRPC
 // server promises: reflection lists its services, grpc.health.v1 answers SERVING, /metrics
 // and /readyz answer, and SIGTERM ends it with exit code 0.
+#include "blend/common/testing/ports.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -32,17 +33,7 @@ namespace blend {
 namespace {
 
 // A port that was free a moment ago (the kernel picks it; the socket is closed again).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+int FreePort() { return blend::test_support::FreeLoopbackPort(); }
 
 // A child process that is killed if the test ends before it exits by itself.
 class Child {

@@ -1,6 +1,7 @@
 // sms-worker against the real genesys-sim, PostgreSQL and Kafka: exactly-once effect, dead
 // letters, the global quota shared by three replicas, and a 429 storm.
 
+#include "blend/common/testing/ports.h"
 #include <algorithm>
 #include <set>
 
@@ -218,17 +219,7 @@ TEST_F(SmsWorkerTest, RateLimitStormPausesAllReplicasThenEverythingIsSentOnce) {
 }
 
 #ifdef BLEND_SMS_WORKER_BIN
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+int FreePort() { return blend::test_support::FreeLoopbackPort(); }
 
 // The real binary: flags, composition root, and a clean exit on SIGTERM after draining.
 TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {

@@ -2,6 +2,7 @@
 // `scripts/cluster up`, which writes it to .local/cluster.env). Every test uses its own topic
 // and group id, so tests are independent of each other and of earlier runs.
 
+#include "blend/common/testing/ports.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -30,18 +31,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-// A loopback port nobody listens on: bound, then released.
-int UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+int UnusedPort() { return blend::test_support::FreeLoopbackPort(); }
 
 std::vector<std::string> Payloads(const std::vector<Message>& messages) {
   std::vector<std::string> out;
