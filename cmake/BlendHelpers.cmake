@@ -3,8 +3,9 @@
 # blend_cc_library(NAME <name> [SRCS ...] DEPS ... [PRIVATE_DEPS ...])
 #   -> target blend_<name>, alias blend::<name>; public headers in ./include.
 #   Without SRCS it is an INTERFACE (header-only) library.
-# blend_cc_test(NAME <name> SRCS ... DEPS ... [LABEL unit|integration|e2e] [TIMEOUT s])
+# blend_cc_test(NAME <name> SRCS ... DEPS ... [LABEL unit|integration|e2e] [TIMEOUT s] [SERIAL])
 #   -> GoogleTest executable registered with CTest under its label (default unit).
+#   SERIAL: its tests never run beside other tests (timing-sensitive or machine-filling ones).
 #   Unit tests are also collected into the `unit_tests` target, so the sanitizer build
 #   can build exactly those and nothing else.
 # blend_cc_binary(NAME <output-name> SRCS ... DEPS ...) -> executable in build/bin.
@@ -29,7 +30,7 @@ function(blend_cc_library)
 endfunction()
 
 function(blend_cc_test)
-  cmake_parse_arguments(ARG "" "NAME;LABEL;TIMEOUT" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME;LABEL;TIMEOUT" "SRCS;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -43,10 +44,14 @@ function(blend_cc_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_MODE PRE_TEST
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial})
   if(ARG_LABEL STREQUAL "unit")
     add_dependencies(unit_tests ${ARG_NAME})
   endif()

@@ -18,7 +18,9 @@ namespace blend::quota {
 
 struct QuotaConfig {
   int requests_per_minute = 300;  // Q: Genesys's per-client limit (or what Blend may use of it)
-  int burst = 2;                  // B: bucket capacity, also the largest lease
+  // B: bucket capacity, also the largest lease. Larger absorbs replica stalls (tokens are
+  // kept, not lost, while every replica is busy) at no cost to the 60 s guarantee.
+  int burst = 4;
   absl::Duration lease_ttl = absl::Seconds(1);  // leased tokens not used by then are dropped
 
   double capacity() const;
