@@ -48,8 +48,10 @@ function(blend_cc_test)
   if(ARG_SERIAL)
     set(serial TRUE)
   endif()
+  # NO_PRETTY_VALUES: CTest names keep gtest's /0, /1 … instead of printing parameter structs
+  # byte by byte (padding bytes made names unstable and the log binary).
   gtest_discover_tests(${ARG_NAME}
-    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_MODE PRE_TEST NO_PRETTY_VALUES
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
     PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial})
   if(ARG_LABEL STREQUAL "unit")
