@@ -21,7 +21,9 @@ TEST_F(CrashTest, SigkillBetweenCommitAndPublishPublishesOnceAfterRestart) {
     // committed below stays unpublished until the process dies.
     Child first(ChildArgs(port, "1h"));
     Connect(port);
-    PutSeedCampaign("dunning");
+    // The binary runs on the real clock: without quiet hours the SMS is due now at any time
+    // of day (with them, a run after 21:00 UTC would defer it to the next morning).
+    PutCampaignWithPolicies("dunning", R"({"quietHours": {"sms": null, "voice": null}})");
     std::string id = Start(StartRequest("dunning", "k1", "cust-crash"));
     ASSERT_FALSE(id.empty());
     EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);

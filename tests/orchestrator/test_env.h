@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "blend/bus/consumer.h"
 #include "blend/bus/producer.h"
+#include "blend/bus/topics.h"
 #include "blend/common/clock.h"
 #include "blend/common/ids.h"
 #include "blend/orchestrator/codec.h"
@@ -220,6 +221,10 @@ class OrchestratorTest : public ::testing::Test {
     cc.brokers = brokers_;
     cc.group_id = prefix_ + "reader-" + NewUuid().substr(0, 6);
     for (const auto& t : topics) cc.topics.push_back(Topic(t));
+    // Create the topics first: a consumer that joins before its topic exists only notices it
+    // at the next metadata refresh (minutes), and the test would read nothing.
+    absl::Status created = bus::EnsureTopics(brokers_, cc.topics, 4);
+    EXPECT_TRUE(created.ok()) << created;
     cc.session_timeout = absl::Seconds(6);
     cc.heartbeat_interval = absl::Milliseconds(500);
     auto c = bus::Consumer::Create(cc);
@@ -286,6 +291,17 @@ class OrchestratorTest : public ::testing::Test {
     grpc::ClientContext ctx;
     blend::v1::PutCampaignRequest req;
     *req.mutable_campaign() = SeedCampaign(id);
+    blend::v1::PutCampaignResponse resp;
+    grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return id;
+  }
+
+  std::string PutCampaignWithPolicies(const std::string& id, const std::string& policies_json) {
+    grpc::ClientContext ctx;
+    blend::v1::PutCampaignRequest req;
+    *req.mutable_campaign() = SeedCampaign(id);
+    req.mutable_campaign()->set_policies_json(policies_json);
     blend::v1::PutCampaignResponse resp;
     grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
