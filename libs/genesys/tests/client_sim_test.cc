@@ -7,6 +7,7 @@
 #include "blend/genesys/client.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
+#include "request_metrics.h"
 #include "blend/genesys_sim/http_server.h"
 #include "blend/genesys_sim/sim.h"
 #include "gmock/gmock.h"
@@ -47,17 +48,7 @@ class ClientSimTest : public ::testing::Test {
   }
 
   double Requests(const std::string& endpoint, const std::string& status) {
-    for (const auto& family : registry_.Collect()) {
-      if (family.name != "blend_genesys_requests_total") continue;
-      for (const auto& metric : family.metric) {
-        std::map<std::string, std::string> labels;
-        for (const auto& label : metric.label) labels[label.name] = label.value;
-        if (labels["endpoint"] == endpoint && labels["status"] == status) {
-          return metric.counter.value;
-        }
-      }
-    }
-    return 0;
+    return RequestsTotal(registry_, endpoint, status);
   }
 
   prometheus::Registry registry_;

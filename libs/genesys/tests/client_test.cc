@@ -16,6 +16,7 @@
 #include "blend/genesys/metrics.h"
 #include "blend/telemetry/log.h"
 #include "genesys_imposter.h"
+#include "request_metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -69,17 +70,7 @@ class GenesysClientTest : public ::testing::Test {
   std::unique_ptr<GenesysClient> MakeClient() { return MakeClient(Config()); }
 
   double RequestCount(const std::string& endpoint, const std::string& status) {
-    for (const auto& family : registry_.Collect()) {
-      if (family.name != "blend_genesys_requests_total") continue;
-      for (const auto& metric : family.metric) {
-        std::map<std::string, std::string> labels;
-        for (const auto& label : metric.label) labels[label.name] = label.value;
-        if (labels["endpoint"] == endpoint && labels["status"] == status) {
-          return metric.counter.value;
-        }
-      }
-    }
-    return 0;
+    return RequestsTotal(registry_, endpoint, status);
   }
 
   GenesysImposter imposter_;
