@@ -1,6 +1,7 @@
 #include "blend/worker/worker_flags.h"
 
 #include <atomic>
+#include <iostream>
 #include <thread>
 
 #include "blend/common/flags_env.h"
@@ -65,6 +66,12 @@ absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& c, const RuntimeFlagValues&
   if (v.genesys_api_url.empty() && v.genesys_region.empty()) c.genesys.api_base_url = kSimulatorUrl;
   c.genesys.login_base_url = v.genesys_login_url;
   return absl::OkStatus();
+}
+
+int ReportStartFailure(const std::string& service, const absl::Status& status) {
+  BLEND_LOG(kError, service + " cannot start", {{"error", std::string(status.message())}});
+  std::cerr << "blend-" << service << ": " << status.message() << "\n";
+  return 1;
 }
 
 void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender) {

@@ -17,16 +17,6 @@
 #include "blend/worker/worker_flags.h"
 #include "blend/worker/worker_loop.h"
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  BLEND_LOG(kError, "dialer-worker cannot start", {{"error", std::string(status.message())}});
-  std::cerr << "blend-dialer-worker: " << status.message() << "\n";
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace blend::dialer_worker;
   CLI::App app{"blend-dialer-worker: inserts voice touches at high priority into the campaign's "
@@ -65,10 +55,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   blend::ShutdownSignal::Install();
-  if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) return Fail(st);
+  if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) {
+    return blend::worker::ReportStartFailure("dialer-worker", st);
+  }
   auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
                                                       blend::RealClock::Instance(), nullptr);
-  if (!runtime.ok()) return Fail(runtime.status());
+  if (!runtime.ok()) return blend::worker::ReportStartFailure("dialer-worker", runtime.status());
   blend::worker::WorkerRuntime& rt = **runtime;
   DncSync sync(rt.pool(), rt.genesys(), rt.quota(), rt.clock(), dnc, &rt.registry());
   webhook.touch_id_column = voice.touch_id_column;
@@ -77,7 +69,7 @@ int main(int argc, char** argv) {
   WebhookHandler handler(rt.pool(), rt.producer(), rt.genesys(), rt.quota(), rt.ledger(), &sync,
                          rt.clock(), webhook, &rt.registry());
   auto server = WebhookServer::Start(handler, http_addr);
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
   VoiceSender sender(rt.genesys(), voice);
   blend::worker::RunUntilSignal(rt, sender);

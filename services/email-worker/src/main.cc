@@ -14,16 +14,6 @@
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
 
-namespace {
-
-int Fail(const absl::Status& status) {
-  BLEND_LOG(kError, "email-worker cannot start", {{"error", std::string(status.message())}});
-  std::cerr << "blend-email-worker: " << status.message() << "\n";
-  return 1;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"blend-email-worker: sends email touches through Genesys agentless email (with a "
                "CAN-SPAM unsubscribe link) under the global per-client quota"};
@@ -45,15 +35,17 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   blend::ShutdownSignal::Install();
-  if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) return Fail(st);
+  if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) {
+    return blend::worker::ReportStartFailure("email-worker", st);
+  }
   auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
                                                       blend::RealClock::Instance(), nullptr);
-  if (!runtime.ok()) return Fail(runtime.status());
+  if (!runtime.ok()) return blend::worker::ReportStartFailure("email-worker", runtime.status());
   blend::email_worker::UnsubscribeTokens tokens(unsubscribe_secret);
   auto server = blend::email_worker::UnsubscribeServer::Start(
       http_addr, tokens, (*runtime)->producer(),
       (*runtime)->Topic(blend::worker::kCustomerEventsTopic), blend::RealClock::Instance());
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return blend::worker::ReportStartFailure("email-worker", server.status());
   blend::email_worker::EmailSender sender((*runtime)->genesys(), tokens, email);
   blend::worker::RunUntilSignal(**runtime, sender);
   (*server)->Stop();

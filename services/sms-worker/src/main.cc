@@ -34,11 +34,7 @@ int main(int argc, char** argv) {
   }
   auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
                                                       blend::RealClock::Instance(), nullptr);
-  if (!runtime.ok()) {
-    BLEND_LOG(kError, "sms-worker cannot start", {{"error", std::string(runtime.status().message())}});
-    std::cerr << "blend-sms-worker: " << runtime.status().message() << "\n";
-    return 1;
-  }
+  if (!runtime.ok()) return blend::worker::ReportStartFailure("sms-worker", runtime.status());
   blend::sms_worker::SmsSender sender((*runtime)->genesys(), sms);
   blend::worker::RunUntilSignal(**runtime, sender);
   return 0;

@@ -37,6 +37,9 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& config, RuntimeFlagValu
 // kInvalidArgument for an unknown log level.
 absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& config, const RuntimeFlagValues& values);
 
+// Reports why a worker could not start (JSON log and stderr) and returns exit code 1.
+int ReportStartFailure(const std::string& service, const absl::Status& status);
+
 // Runs `runtime` with `sender` until SIGTERM/SIGINT (ShutdownSignal must be installed).
 void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender);
 
