@@ -1,4 +1,5 @@
 #include "blend/demo/campaign_file.h"
+#include "blend/journey/campaign.h"
 
 #include <gtest/gtest.h>
 
@@ -38,6 +39,20 @@ TEST(CampaignFileTest, RejectsDocumentsWithoutIdOrDefinitionAndBadScales) {
   EXPECT_FALSE(ScaleCampaign("not json", 1).ok());
   EXPECT_FALSE(ScaleCampaign(R"({"campaignId": "x", "definition": {}})", 0).ok());
   EXPECT_EQ(LoadCampaignFile("/nonexistent.json", 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace blend::demo
+
+namespace blend::demo {
+namespace {
+
+// The example the demo registers must pass the orchestrator's own validation once scaled.
+TEST(CampaignFileTest, TheScaledExampleIsAValidCampaign) {
+  auto c = LoadCampaignFile(DEMO_CAMPAIGN_FILE, 1.0 / 4320);
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto compiled = journey::ParseCampaign(c->definition_json, c->policies_json, c->resource_aliases);
+  EXPECT_TRUE(compiled.ok()) << compiled.status();
 }
 
 }  // namespace
