@@ -199,6 +199,12 @@ def check_k8s_objects(repo, docs, c):
     for name, dep in deployments.items():
         c.check(any(svc_selects(s, dep) for s in services.values()), f"{name} has no Service")
         check_deployment(repo, name, dep, docs, c)
+    # The migration step: an init container of the orchestrator running a flag that exists.
+    inits = pod_spec(deployments.get("blend-orchestrator", {})).get("initContainers", [])
+    c.check(any(ic.get("command") == ["blend-orchestrator", "--migrate-only"] for ic in inits),
+            "blend-orchestrator needs the init container `blend-orchestrator --migrate-only`")
+    c.check("migrate-only" in binary_flags(repo, "blend-orchestrator"),
+            "blend-orchestrator has no --migrate-only flag")
     for name, svc in services.items():
         targets = [d for d in deployments.values() if svc_selects(svc, d)]
         if not c.check(len(targets) == 1, f"Service {name} selects {len(targets)} Deployments"):
