@@ -58,6 +58,7 @@ void CountPayment(const Payment& p, const std::vector<Send>& sends, Summary& s) 
     if (send.time < p.acknowledged) last = send.channel;
     else ++s.touches_after_payment;
   }
+  if (!last.empty()) ++s.conversions_by_first_channel[sends.front().channel];
   if (last.empty()) ++s.paid_before_any_touch;
   else if (last == "sms") ++s.paid_after_sms;
   else if (last == "voice") ++s.paid_after_voice;
@@ -73,6 +74,7 @@ bool Entered(const JourneyRecord& j, std::string_view state) {
 Summary ComputeSummary(const SummaryInputs& in) {
   Summary s;
   s.touches = {{"sms", 0}, {"voice", 0}, {"email", 0}};
+  s.conversions_by_first_channel = s.touches;
   s.started = static_cast<int>(in.journey_of_customer.size());
   s.rejected = in.rejected;
   s.calls_dialed = in.calls_dialed;
@@ -151,6 +153,7 @@ json Summary::ToJson() const {
           {"paid_after_sms", paid_after_sms},
           {"paid_after_voice", paid_after_voice},
           {"paid_after_email", paid_after_email},
+          {"conversions_by_first_channel", conversions_by_first_channel},
           {"answered", answered},
           {"no_answer_email", no_answer_email},
           {"blocked_by_dnc", blocked_by_dnc},
@@ -179,6 +182,9 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "  after the SMS             %6d\n", paid_after_sms);
   absl::StrAppendFormat(&out, "  after the call            %6d\n", paid_after_voice);
   absl::StrAppendFormat(&out, "  after the email           %6d\n", paid_after_email);
+  absl::StrAppendFormat(&out, "converted, by first touch   sms %d · voice %d · email %d\n",
+                        conversions_by_first_channel.at("sms"), conversions_by_first_channel.at("voice"),
+                        conversions_by_first_channel.at("email"));
   absl::StrAppendFormat(&out, "calls answered              %6d\n", answered);
   absl::StrAppendFormat(&out, "no answer -> email          %6d\n", no_answer_email);
   absl::StrAppendFormat(&out, "blocked by DNC -> email     %6d\n", blocked_by_dnc);
