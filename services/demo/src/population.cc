@@ -69,6 +69,33 @@ std::string MakeNumber(Rng& rng, const Place& place, int last, bool stop) {
 
 }  // namespace
 
+std::string_view PastResponderName(PastResponder past) {
+  switch (past) {
+    case PastResponder::kNone: return "none";
+    case PastResponder::kSms: return "sms";
+    case PastResponder::kVoice: return "voice";
+  }
+  return "none";
+}
+
+std::vector<PastInteraction> PastInteractions(const std::vector<DemoCustomer>& customers) {
+  std::vector<PastInteraction> out;
+  for (const DemoCustomer& c : customers) {
+    if (c.past == PastResponder::kNone) continue;
+    bool voice = c.past == PastResponder::kVoice;
+    auto add = [&](const char* channel, int days, const char* outcome, bool converted) {
+      out.push_back({absl::StrCat("hist-", c.customer_id, "-", out.size()), c.customer_id, channel,
+                     absl::Hours(24 * days), outcome, converted});
+    };
+    add("voice", 90, voice ? "answered" : "no_answer", false);
+    add("voice", 60, voice ? "no_answer" : "no_answer", false);
+    add("voice", 30, voice ? "answered" : "busy", voice);
+    add("sms", 75, voice ? "sent" : "replied", false);
+    add("sms", 45, voice ? "sent" : "replied", !voice);
+  }
+  return out;
+}
+
 std::string_view CallOutcomeName(CallOutcome outcome) {
   switch (outcome) {
     case CallOutcome::kAnswered: return "answered";
@@ -111,6 +138,10 @@ std::vector<DemoCustomer> GeneratePopulation(const PopulationOptions& options) {
     }
     c.call_outcome = OutcomeForNumber(c.phone_e164);
     c.pays = rng.Unit() < options.pay_share;
+    double history = rng.Unit();
+    c.past = history < options.voice_responder_share ? PastResponder::kVoice
+             : history < options.voice_responder_share + options.sms_responder_share ? PastResponder::kSms
+                                                                                       : PastResponder::kNone;
     int64_t window_ms = absl::ToInt64Milliseconds(options.pay_window) - 1000;
     c.pays_after = absl::Milliseconds(1000 + static_cast<int64_t>(rng.Below(
                                                  static_cast<uint64_t>(std::max<int64_t>(window_ms, 1)))));

@@ -1,5 +1,6 @@
 #include "blend/demo/population.h"
 
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -61,6 +62,39 @@ TEST(PopulationTest, OutcomeFollowsTheSimulatorsLastDigitRule) {
   EXPECT_EQ(OutcomeForNumber("+12125550106"), CallOutcome::kBusy);
   EXPECT_EQ(OutcomeForNumber("+12125550107"), CallOutcome::kMachine);
   EXPECT_EQ(OutcomeForNumber("+12125550109"), CallOutcome::kInvalid);
+}
+
+}  // namespace
+}  // namespace blend::demo
+
+namespace blend::demo {
+namespace {
+
+TEST(PopulationTest, HistoryMakesVoiceRespondersAnswerCallsAndSmsRespondersReply) {
+  DemoCustomer voice, sms, none;
+  voice.customer_id = "v";
+  voice.past = PastResponder::kVoice;
+  sms.customer_id = "s";
+  sms.past = PastResponder::kSms;
+  none.customer_id = "n";
+  auto rows = PastInteractions({voice, sms, none});
+  std::map<std::string, int> answered, replied, converted_on;
+  std::set<std::string> keys;
+  for (const PastInteraction& r : rows) {
+    keys.insert(r.row_key);
+    EXPECT_GT(r.ago, absl::ZeroDuration());
+    answered[r.customer_id] += r.outcome == "answered";
+    replied[r.customer_id] += r.outcome == "replied";
+    if (r.converted) converted_on[r.customer_id + "/" + r.channel]++;
+  }
+  EXPECT_EQ(keys.size(), rows.size());  // row keys make the import idempotent
+  EXPECT_EQ(answered["v"], 2);
+  EXPECT_EQ(replied["v"], 0);
+  EXPECT_EQ(answered["s"], 0);
+  EXPECT_EQ(replied["s"], 2);
+  EXPECT_EQ(converted_on["v/voice"], 1);
+  EXPECT_EQ(converted_on["s/sms"], 1);
+  EXPECT_EQ(answered.count("n") + replied.count("n"), 0u);
 }
 
 }  // namespace

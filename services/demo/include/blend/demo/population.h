@@ -18,6 +18,11 @@ enum class CallOutcome { kAnswered, kNoAnswer, kBusy, kMachine, kUncallable, kIn
 std::string_view CallOutcomeName(CallOutcome outcome);
 CallOutcome OutcomeForNumber(std::string_view e164);
 
+// How the customer responded before Blend (imported as engagement history): who answers calls,
+// who replies to texts, who is new.
+enum class PastResponder { kNone, kSms, kVoice };
+std::string_view PastResponderName(PastResponder past);
+
 struct DemoCustomer {
   std::string customer_id;
   std::string phone_e164;
@@ -28,7 +33,22 @@ struct DemoCustomer {
   CallOutcome call_outcome = CallOutcome::kNoAnswer;
   bool pays = false;
   absl::Duration pays_after;  // from the start of the run; meaningful when `pays`
+  PastResponder past = PastResponder::kNone;
 };
+
+// One past interaction to import (blend.v1.ImportInteractionRequest without the proto).
+struct PastInteraction {
+  std::string row_key;
+  std::string customer_id;
+  std::string channel;  // sms, voice, email
+  absl::Duration ago;   // before the run
+  std::string outcome;  // sent, replied, answered, no_answer, ...
+  bool converted = false;
+};
+
+// The history behind each customer's `past`: voice responders answered two of three calls
+// (one led to a payment) and never replied to texts; SMS responders the other way round.
+std::vector<PastInteraction> PastInteractions(const std::vector<DemoCustomer>& customers);
 
 struct PopulationOptions {
   int customers = 1000;
@@ -36,6 +56,8 @@ struct PopulationOptions {
   double dnc_share = 0.05;
   double stop_share = 0.05;
   double pay_share = 0.30;
+  double sms_responder_share = 0.30;    // history: replies to texts
+  double voice_responder_share = 0.30;  // history: answers calls
   absl::Duration pay_window = absl::Seconds(60);  // payments fall in [1 s, pay_window)
 };
 
