@@ -182,6 +182,17 @@ std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
                                                       const std::vector<std::string>& phones,
                                                       const std::vector<std::string>& emails);
 
+// ---- engagement profiles (libs/store/migrations/0013_engagement.sql) ----------------------
+
+// The customer's profile JSON, locked FOR UPDATE until the transaction ends ("{}" for a
+// customer without one: an empty row is created first, so concurrent first updates serialise).
+std::string LockEngagementProfile(pqxx::work& tx, const std::string& customer_id, absl::Time now);
+void SaveEngagementProfile(pqxx::work& tx, const std::string& customer_id,
+                           const std::string& profile_json, absl::Time now);
+// Profiles of these customers, unlocked; customers without one are absent from the map.
+std::map<std::string, std::string> LoadEngagementProfiles(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids);
+
 // ---- bulk writes (one statement per table, arrays unnested server-side) --------------------
 
 // PostgreSQL array literal of text elements ({"a","b\"c"}), for unnest($n::text[]).
