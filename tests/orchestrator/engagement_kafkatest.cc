@@ -2,10 +2,16 @@
 // updates applied once under redelivery, conversions and their metrics, historical import
 // idempotence, and a Choice routing on blend:facts' engagement object.
 
+#include <sstream>
+
+#include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
 #include "blend/v1/engagement_service.grpc.pb.h"
 #include "test_env.h"
+#ifdef BLEND_HAVE_BLENDCTL_ENGAGEMENT
+#include "blend/blendctl/engagement_commands.h"
+#endif
 
 namespace blend::orchestrator::testing {
 namespace {
@@ -199,6 +205,32 @@ TEST_F(EngagementTest, ChoiceRoutesFirstTouchByBestChannel) {
   EXPECT_EQ(Count("SELECT channel FROM touches WHERE journey_id = '" + by_default + "'"),
             blend::v1::CHANNEL_SMS);
 }
+
+#ifdef BLEND_HAVE_BLENDCTL_ENGAGEMENT
+// `blendctl engagement import --csv` and `blendctl customer engagement ID` against the server.
+TEST_F(EngagementTest, BlendctlImportsCsvTwiceAndPrintsTheProfile) {
+  StartOrchestrator();
+  Connect();
+  blendctl::ImportOptions options;
+  options.csv_path = BLENDCTL_TESTDATA "/interactions.csv";
+  options.progress_every = 2;
+  std::ostringstream out, err;
+  EXPECT_EQ(blendctl::RunEngagementImport(options, *engagement_, out, err), 1)
+      << "two lines of the file are invalid";
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("4 rows sent, 4 applied, 0 already imported, "
+                                              "2 rejected"));
+  EXPECT_THAT(err.str(), ::testing::HasSubstr("sent 2 rows"));
+  std::ostringstream again;
+  blendctl::RunEngagementImport(options, *engagement_, again, err);
+  EXPECT_THAT(again.str(), ::testing::HasSubstr("4 rows sent, 0 applied, 4 already imported"));
+
+  std::ostringstream table;
+  ASSERT_EQ(blendctl::RunCustomerEngagement("cust-a", false, "", *engagement_, table, err), 0);
+  EXPECT_THAT(table.str(), ::testing::HasSubstr("best channel: email   best local hour: 17"));
+  std::ostringstream none;
+  EXPECT_EQ(blendctl::RunCustomerEngagement("nobody", false, "", *engagement_, none, err), 1);
+}
+#endif
 
 }  // namespace
 }  // namespace blend::orchestrator::testing

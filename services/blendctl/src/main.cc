@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "blend/blendctl/engagement_commands.h"
 #include "blend/blendctl/offline_commands.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   blend::blendctl::AddLintCommand(app, std::cout, std::cerr, exit_code);
   blend::blendctl::AddSimulateCommand(app, std::cout, std::cerr, exit_code);
+  blend::blendctl::AddEngagementCommands(app, std::cout, std::cerr, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
