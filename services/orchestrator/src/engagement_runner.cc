@@ -98,6 +98,8 @@ void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1:
 void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
                                           const blend::v1::Customer* customer, absl::Time now,
                                           TxNotes& notes) {
+  // An opt-out from a number no journey knows names the number as the customer: no profile.
+  if (ev.has_opt_out() && ev.customer_id() == ev.opt_out().address()) return;
   const absl::Time at = ev.has_occurred_at() ? FromProto(ev.occurred_at()) : now;
   const std::optional<Channel> opt_out_channel =
       ev.has_opt_out() ? FromProto(ev.opt_out().channel()) : std::nullopt;
