@@ -363,8 +363,6 @@ json FactsJson(const Profile& p) {
   j["bestChannel"] = best_channel ? json(ChannelName(*best_channel)) : json(nullptr);
   j["bestHourLocal"] = best_hour ? json(*best_hour) : json(nullptr);
   j["bestWeekday"] = best_day ? json(WeekdayName(*best_day)) : json(nullptr);
-  j["positiveByHourLocal"] = ByHour(p);
-  j["positiveByWeekday"] = ByWeekday(p);
   j["timeZone"] = p.time_zone;
   return j;
 }

@@ -49,9 +49,9 @@ TEST(ProfileTest, HistogramFollowsDstChange) {
   ApplyInteraction(p, Reply(Channel::kSms, "2026-03-09T22:30:00Z"), ny);
   ApplyInteraction(p, Reply(Channel::kSms, "2026-03-10T15:00:00Z"), ny);  // 11:00 EDT
   EXPECT_EQ(BestHourLocal(p), 18);
-  json facts = FactsJson(p);
-  EXPECT_EQ(facts["positiveByHourLocal"][18], 2);
-  EXPECT_EQ(facts["positiveByHourLocal"][11], 1);
+  EXPECT_EQ(p.positive_by_weekday_hour[4][18], 1);  // Friday 18:30 EST
+  EXPECT_EQ(p.positive_by_weekday_hour[0][18], 1);  // Monday 18:30 EDT
+  EXPECT_EQ(p.positive_by_weekday_hour[1][11], 1);  // Tuesday 11:00 EDT
 }
 
 TEST(ProfileTest, VoiceOutcomesByWrapupMapping) {

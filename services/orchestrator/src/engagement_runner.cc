@@ -53,30 +53,45 @@ absl::TimeZone LoadZoneOrUtc(const std::string& name) {
   return tz;
 }
 
-// Reads (locked), changes and writes one profile. A stored profile that cannot be read is
-// derived data: it is logged and rebuilt from empty rather than blocking the trigger.
-void UpdateProfile(pqxx::work& tx, const std::string& customer_id,
+// A stored profile that cannot be read is derived data: it is logged and rebuilt from empty
+// rather than blocking the trigger.
+engagement::Profile ParseStored(const std::optional<std::string>& stored,
+                                const std::string& customer_id) {
+  if (!stored) return engagement::Profile{};
+  absl::StatusOr<engagement::Profile> profile =
+      engagement::ProfileFromJson(json::parse(*stored, nullptr, /*allow_exceptions=*/false));
+  if (profile.ok()) return *std::move(profile);
+  BLEND_LOG(kError, "unreadable engagement profile; rebuilt from empty",
+            {{"customer_id", customer_id}, {"error", std::string(profile.status().message())}});
+  return engagement::Profile{};
+}
+
+// Reads (locked), changes and writes one profile: two statements, one row write. A first
+// profile is inserted; if a concurrent transaction inserted it first, lock theirs and redo.
+json UpdateProfile(pqxx::work& tx, const std::string& customer_id,
                    const blend::v1::Customer* customer, absl::Time now,
                    const std::function<void(engagement::Profile&, absl::TimeZone)>& change) {
-  const std::string stored = pg::LockEngagementProfile(tx, customer_id, now);
-  json parsed = json::parse(stored, nullptr, /*allow_exceptions=*/false);
-  absl::StatusOr<engagement::Profile> profile = engagement::ProfileFromJson(parsed);
-  if (!profile.ok()) {
-    BLEND_LOG(kError, "unreadable engagement profile; rebuilt from empty",
-              {{"customer_id", customer_id}, {"error", std::string(profile.status().message())}});
-    profile = engagement::Profile{};
+  for (int attempt = 0;; ++attempt) {
+    const std::optional<std::string> stored = pg::LockEngagementProfile(tx, customer_id);
+    engagement::Profile profile = ParseStored(stored, customer_id);
+    profile.customer_id = customer_id;
+    UpdateZone(profile, customer);
+    change(profile, LoadZoneOrUtc(profile.time_zone));
+    const std::string text = engagement::ProfileToJson(profile).dump();
+    if (stored) {
+      pg::UpdateEngagementProfile(tx, customer_id, text, now);
+    } else if (!pg::InsertEngagementProfile(tx, customer_id, text, now) && attempt == 0) {
+      continue;  // the row exists now (and its inserter committed): lock it and apply again
+    }
+    return engagement::FactsJson(profile);
   }
-  profile->customer_id = customer_id;
-  UpdateZone(*profile, customer);
-  change(*profile, LoadZoneOrUtc(profile->time_zone));
-  pg::SaveEngagementProfile(tx, customer_id, engagement::ProfileToJson(*profile).dump(), now);
 }
 
 }  // namespace
 
 void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
-                                                blend::v1::Channel touch_channel,
-                                                const Loaded& j, absl::Time now) {
+                                                blend::v1::Channel touch_channel, Loaded& j,
+                                                absl::Time now) {
   std::optional<Channel> channel =
       FromProto(d.channel() != blend::v1::CHANNEL_UNSPECIFIED ? d.channel() : touch_channel);
   if (!channel) return;
@@ -89,15 +104,16 @@ void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1:
   std::optional<engagement::Interaction> interaction =
       engagement::FromDisposition(in, options_.engagement);
   if (!interaction) return;
-  UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
-                [&](engagement::Profile& p, absl::TimeZone tz) {
-                  engagement::ApplyInteraction(p, *interaction, tz);
-                });
+  j.engagement_facts = UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
+                                     [&](engagement::Profile& p, absl::TimeZone tz) {
+                                       engagement::ApplyInteraction(p, *interaction, tz);
+                                     });
 }
 
 void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
-                                          const blend::v1::Customer* customer, absl::Time now,
+                                          std::vector<Loaded>& journeys, absl::Time now,
                                           TxNotes& notes) {
+  const blend::v1::Customer* customer = journeys.empty() ? nullptr : &journeys.front().customer;
   // An opt-out from a number no journey knows names the number as the customer: no profile.
   if (ev.has_opt_out() && ev.customer_id() == ev.opt_out().address()) return;
   const absl::Time at = ev.has_occurred_at() ? FromProto(ev.occurred_at()) : now;
@@ -107,28 +123,30 @@ void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::Custo
       engagement::FromCustomerEvent(ev.type(), opt_out_channel, at, options_.engagement);
   const bool goal = engagement::IsGoalEvent(ev.type(), options_.engagement);
   if (interactions.empty() && !goal) return;
-  UpdateProfile(tx, ev.customer_id(), customer, now,
-                [&](engagement::Profile& p, absl::TimeZone tz) {
-                  for (const auto& in : interactions) engagement::ApplyInteraction(p, in, tz);
-                  if (!goal) return;
-                  auto credited =
-                      engagement::ApplyConversion(p, at, options_.engagement.attribution_window);
-                  if (!credited) {
-                    notes.conversions.push_back({"none", "none", std::nullopt});
-                    return;
-                  }
-                  notes.conversions.push_back(
-                      {std::string(ChannelName(credited->channel)),
-                       credited->campaign_id.empty() ? "none" : credited->campaign_id,
-                       absl::ToDoubleSeconds(credited->time_to_conversion)});
-                });
+  // The change may run twice (UpdateProfile's insert race): it only touches the profile and
+  // `credited`, which the second run overwrites.
+  std::optional<engagement::Attribution> credited;
+  json facts = UpdateProfile(tx, ev.customer_id(), customer, now,
+                             [&](engagement::Profile& p, absl::TimeZone tz) {
+                               for (const auto& in : interactions) {
+                                 engagement::ApplyInteraction(p, in, tz);
+                               }
+                               if (goal) {
+                                 credited = engagement::ApplyConversion(
+                                     p, at, options_.engagement.attribution_window);
+                               }
+                             });
+  if (goal && !credited) notes.conversions.push_back({"none", "none", std::nullopt});
+  if (credited) {
+    notes.conversions.push_back({std::string(ChannelName(credited->channel)),
+                                 credited->campaign_id.empty() ? "none" : credited->campaign_id,
+                                 absl::ToDoubleSeconds(credited->time_to_conversion)});
+  }
+  for (Loaded& j : journeys) j.engagement_facts = facts;
 }
 
-json JourneyRunner::EngagementFacts(pqxx::work& tx, const std::string& customer_id) {
-  auto stored = pg::LoadEngagementProfiles(tx, {customer_id});
-  auto it = stored.find(customer_id);
-  if (it == stored.end()) return json();
-  auto profile = engagement::ProfileFromJson(json::parse(it->second, nullptr, false));
+json EngagementFactsOf(const std::string& profile_json) {
+  auto profile = engagement::ProfileFromJson(json::parse(profile_json, nullptr, false));
   if (!profile.ok()) return json();
   return engagement::FactsJson(*profile);
 }

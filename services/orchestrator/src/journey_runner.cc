@@ -205,13 +205,20 @@ journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
                                                  const journey::CompiledCampaign& campaign,
                                                  const blend::v1::Customer& customer,
                                                  absl::Time since, absl::Time now,
-                                                 bool load_attributes) {
+                                                 bool load_attributes,
+                                                 const std::optional<json>& engagement_facts) {
   SuppressionIndex index(
       pg::FindSuppressionsBatch(tx, {customer.phone_e164()}, {customer.email()}));
   journey::CustomerFacts facts = index.Facts(customer);
   if (load_attributes) {
-    facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
-    facts.engagement = EngagementFacts(tx, customer.customer_id());
+    if (engagement_facts) {
+      facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
+      facts.engagement = *engagement_facts;
+    } else {
+      pg::FactsAndProfile both = pg::LoadFactsAndProfile(tx, customer.customer_id(), since);
+      facts.attributes = json::parse(both.facts_json);
+      if (both.profile_json) facts.engagement = EngagementFactsOf(*both.profile_json);
+    }
   }
   AddCapHistory(tx, campaign, customer, now, facts);
   return facts;
@@ -283,7 +290,8 @@ absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
 absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
                                   absl::Time now, TxNotes& notes) {
   journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true);
+      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true,
+                 j.engagement_facts);
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
   pg::EffectBuffer buf;
@@ -380,8 +388,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     initial.campaign_id = row.campaign_id;
     journey::CustomerFacts facts = suppressions.Facts(req.customer());
     if (auto pit = profiles.find(req.customer().customer_id()); pit != profiles.end()) {
-      auto profile = engagement::ProfileFromJson(json::parse(pit->second, nullptr, false));
-      if (profile.ok()) facts.engagement = engagement::FactsJson(*profile);
+      facts.engagement = EngagementFactsOf(pit->second);
     }
     AddCapHistory(tx, *campaign, req.customer(), now, facts);
     p.result = journey::Step(*campaign, initial, facts,
@@ -551,8 +558,7 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEven
     journeys.push_back(std::move(j));
   }
   // Before the journeys step, so a Choice after this event sees it in the profile.
-  RecordEventEngagement(tx, ev, journeys.empty() ? nullptr : &journeys.front().customer, now,
-                        notes);
+  RecordEventEngagement(tx, ev, journeys, now, notes);
   journey::CustomerEventTrigger trigger{ev.event_id(), ev.type(), attributes};
   const bool opt_out = ev.has_opt_out() || ev.type() == "opt_out";
   blend::v1::Disposition opt_out_outcome;

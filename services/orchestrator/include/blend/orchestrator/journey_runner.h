@@ -142,6 +142,9 @@ class JourneyRunner {
     blend::v1::Customer customer;
     std::shared_ptr<const journey::CompiledCampaign> campaign;
     journey::JourneyState state;
+    // The customer's engagement facts when this transaction already has them (it just
+    // updated the profile): saves reading the profile again for the step.
+    std::optional<nlohmann::json> engagement_facts;
   };
   absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
   // Steps a loaded (locked) journey with `trigger` and writes everything.
@@ -149,7 +152,8 @@ class JourneyRunner {
                      absl::Time now, TxNotes& notes);
   journey::CustomerFacts BuildFacts(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                                     const blend::v1::Customer& customer, absl::Time since,
-                                    absl::Time now, bool load_attributes);
+                                    absl::Time now, bool load_attributes,
+                                    const std::optional<nlohmann::json>& engagement_facts);
   // Adds the claim times the campaign's frequency caps look at.
   void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                      const blend::v1::Customer& customer, absl::Time now,
@@ -177,14 +181,11 @@ class JourneyRunner {
   blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
   // Engagement updates, inside the trigger's transaction (after the journey row locks: the
   // profile row is always the last lock taken).
+  // Both leave the updated facts in the journey(s) for the step that follows.
   void RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
-                                   blend::v1::Channel touch_channel, const Loaded& j,
-                                   absl::Time now);
+                                   blend::v1::Channel touch_channel, Loaded& j, absl::Time now);
   void RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
-                             const blend::v1::Customer* customer, absl::Time now,
-                             TxNotes& notes);
-  // The facts object of the customer's profile; null without history.
-  nlohmann::json EngagementFacts(pqxx::work& tx, const std::string& customer_id);
+                             std::vector<Loaded>& journeys, absl::Time now, TxNotes& notes);
 
   store::ConnectionPool& pool_;
   const Clock& clock_;
@@ -192,6 +193,9 @@ class JourneyRunner {
   RunnerOptions options_;
   CampaignCache campaigns_;
 };
+
+// The facts object of a stored profile (libs/engagement FactsJson); null when unreadable.
+nlohmann::json EngagementFactsOf(const std::string& profile_json);
 
 // "<prefix>blend.touch.<channel>".
 std::string TouchTopicFor(Channel channel, const std::string& prefix);
