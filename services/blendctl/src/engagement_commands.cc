@@ -161,9 +161,17 @@ absl::Status ReadInteractionsCsv(
   std::vector<std::string> fields;
   int64_t line = 1;
   if (!NextRecord(in, fields, line)) return absl::InvalidArgumentError("empty file: no header");
+  // Export tools name the columns differently: accept the common spellings.
+  static const std::map<std::string, std::string> kAliases = {
+      {"customer", "customer_id"}, {"customerid", "customer_id"}, {"time", "occurred_at"},
+      {"timestamp", "occurred_at"}, {"occurredat", "occurred_at"}, {"result", "outcome"},
+      {"conversion", "converted"}, {"rowkey", "row_key"}, {"id", "row_key"},
+      {"campaign", "campaign_id"}, {"timezone", "time_zone"}};
   std::map<std::string, size_t> cols;
   for (size_t i = 0; i < fields.size(); ++i) {
-    cols[absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[i]))] = i;
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[i]));
+    if (auto a = kAliases.find(name); a != kAliases.end()) name = a->second;
+    cols[name] = i;
   }
   for (const char* required : {"customer_id", "channel", "occurred_at", "outcome"}) {
     if (!cols.contains(required)) {

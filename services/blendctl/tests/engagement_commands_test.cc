@@ -51,7 +51,7 @@ TEST(InteractionsCsvTest, ParsesRowsAndReportsBadLines) {
 
 TEST(InteractionsCsvTest, RowKeyDerivedWhenAbsentAndColumnsInAnyOrder) {
   std::istringstream in(
-      "Outcome,Channel,Customer_ID,Occurred_At\n"
+      "Result,Channel,Customer,Timestamp\n"
       "ANSWERED,voice,c-9,2026-10-01T14:00:00Z\r\n"
       "\n"
       "\"multi\nline\",sms,c-9,2026-10-01T15:00:00Z\n");

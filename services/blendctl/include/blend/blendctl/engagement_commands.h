@@ -23,7 +23,8 @@ namespace blend::blendctl {
 // CSV of interactions. The header names the columns (any order, case-insensitive):
 // customer_id, channel (sms|voice|email), occurred_at (RFC 3339), outcome (see
 // ImportInteractionRequest) — required; row_key, converted (true/false/1/0/yes/no),
-// campaign_id, time_zone — optional. Without row_key the key is
+// campaign_id, time_zone — optional. Aliases: customer / customerId, time / timestamp,
+// result, conversion, id / rowKey, campaign, timeZone. Without row_key the key is
 // "customer_id|channel|occurred_at|outcome", so re-importing the same file changes nothing.
 // Calls `row` for each valid line (stop early by returning false) and `bad` for each invalid
 // one (line number counted from 1 = header). InvalidArgument for a missing/unusable header.
