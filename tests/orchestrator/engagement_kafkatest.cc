@@ -11,6 +11,7 @@
 #include "test_env.h"
 #ifdef BLEND_HAVE_BLENDCTL_ENGAGEMENT
 #include "blend/blendctl/engagement_commands.h"
+#include "blend/blendctl/exit_codes.h"
 #endif
 
 namespace blend::orchestrator::testing {
@@ -215,20 +216,32 @@ TEST_F(EngagementTest, BlendctlImportsCsvTwiceAndPrintsTheProfile) {
   options.csv_path = BLENDCTL_TESTDATA "/interactions.csv";
   options.progress_every = 2;
   std::ostringstream out, err;
-  EXPECT_EQ(blendctl::RunEngagementImport(options, *engagement_, out, err), 1)
-      << "two lines of the file are invalid";
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(blendctl::RunEngagementImport(options, *engagement_, ctx, out, err),
+              blendctl::kExitInvalid)
+        << "two lines of the file are invalid";
+  }
   EXPECT_THAT(out.str(), ::testing::HasSubstr("4 rows sent, 4 applied, 0 already imported, "
                                               "2 rejected"));
   EXPECT_THAT(err.str(), ::testing::HasSubstr("sent 2 rows"));
   std::ostringstream again;
-  blendctl::RunEngagementImport(options, *engagement_, again, err);
+  {
+    grpc::ClientContext ctx;
+    blendctl::RunEngagementImport(options, *engagement_, ctx, again, err);
+  }
   EXPECT_THAT(again.str(), ::testing::HasSubstr("4 rows sent, 0 applied, 4 already imported"));
 
-  std::ostringstream table;
-  ASSERT_EQ(blendctl::RunCustomerEngagement("cust-a", false, "", *engagement_, table, err), 0);
+  std::ostringstream table, none;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_EQ(blendctl::RunCustomerEngagement("cust-a", false, *engagement_, ctx, table, err),
+              blendctl::kExitOk);
+  }
   EXPECT_THAT(table.str(), ::testing::HasSubstr("best channel: email   best local hour: 17"));
-  std::ostringstream none;
-  EXPECT_EQ(blendctl::RunCustomerEngagement("nobody", false, "", *engagement_, none, err), 1);
+  grpc::ClientContext ctx;
+  EXPECT_EQ(blendctl::RunCustomerEngagement("nobody", false, *engagement_, ctx, none, err),
+            blendctl::kExitNotFound);
 }
 #endif
 

@@ -14,46 +14,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "blend/blendctl/csv_reader.h"
+#include "blend/blendctl/exit_codes.h"
 #include "blend/common/channel.h"
-#include "file_util.h"
 
 namespace blend::blendctl {
 namespace {
 
 using json = nlohmann::json;
-
-// One RFC 4180 record (quoted fields may hold commas, doubled quotes and newlines). Hand-written:
-// Debian ships no C++ CSV library, and the format needs only this much. False at end of input.
-bool NextRecord(std::istream& in, std::vector<std::string>& fields, int64_t& line) {
-  fields.clear();
-  if (in.peek() == std::char_traits<char>::eof()) return false;
-  std::string field;
-  bool quoted = false;
-  for (int c; (c = in.get()) != std::char_traits<char>::eof();) {
-    if (quoted) {
-      if (c == '"' && in.peek() == '"') {
-        field += static_cast<char>(in.get());
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line;
-        field += static_cast<char>(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      ++line;
-      break;
-    } else if (c != '\r') {
-      field += static_cast<char>(c);
-    }
-  }
-  fields.push_back(std::move(field));
-  return true;
-}
 
 std::optional<bool> ParseBool(std::string v) {
   v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
@@ -110,42 +78,6 @@ std::string ToRequest(const std::map<std::string, size_t>& cols,
   return "";
 }
 
-void AddToken(grpc::ClientContext& ctx, const std::string& token) {
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-}
-
-struct ConnectionFlags {
-  std::string addr = "127.0.0.1:7400";
-  std::string token;
-  std::string tls_ca_file;
-};
-
-void AddConnectionFlags(CLI::App* cmd, ConnectionFlags& flags) {
-  cmd->add_option("--addr", flags.addr, "orchestrator gRPC address")
-      ->envname("BLEND_ORCHESTRATOR_ADDR")
-      ->capture_default_str();
-  cmd->add_option("--token", flags.token, "API token (sent as a Bearer token)")
-      ->envname("BLEND_API_TOKEN");
-  cmd->add_option("--tls-ca-file", flags.tls_ca_file, "PEM CA of the server (enables TLS)")
-      ->envname("BLEND_TLS_CA_FILE");
-}
-
-std::unique_ptr<blend::v1::EngagementService::Stub> Connect(const ConnectionFlags& flags,
-                                                             std::ostream& err) {
-  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-  if (!flags.tls_ca_file.empty()) {
-    std::optional<std::string> ca = ReadWholeFile(flags.tls_ca_file);
-    if (!ca) {
-      err << "cannot read " << flags.tls_ca_file << "\n";
-      return nullptr;
-    }
-    grpc::SslCredentialsOptions o;
-    o.pem_root_certs = *ca;
-    creds = grpc::SslCredentials(o);
-  }
-  return blend::v1::EngagementService::NewStub(grpc::CreateChannel(flags.addr, creds));
-}
-
 std::string Cell(const json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>();
@@ -158,9 +90,10 @@ std::string Cell(const json& v) {
 absl::Status ReadInteractionsCsv(
     std::istream& in, const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
     const std::function<void(int64_t line, const std::string& reason)>& bad) {
-  std::vector<std::string> fields;
-  int64_t line = 1;
-  if (!NextRecord(in, fields, line)) return absl::InvalidArgumentError("empty file: no header");
+  CsvReader reader(in);
+  std::optional<CsvRecord> header = reader.Next();
+  if (!header) return absl::InvalidArgumentError("empty file: no header");
+  if (!header->error.empty()) return absl::InvalidArgumentError("header: " + header->error);
   // Export tools name the columns differently: accept the common spellings.
   static const std::map<std::string, std::string> kAliases = {
       {"customer", "customer_id"}, {"customerid", "customer_id"}, {"time", "occurred_at"},
@@ -168,8 +101,8 @@ absl::Status ReadInteractionsCsv(
       {"conversion", "converted"}, {"rowkey", "row_key"}, {"id", "row_key"},
       {"campaign", "campaign_id"}, {"timezone", "time_zone"}};
   std::map<std::string, size_t> cols;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[i]));
+  for (size_t i = 0; i < header->fields.size(); ++i) {
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header->fields[i]));
     if (auto a = kAliases.find(name); a != kAliases.end()) name = a->second;
     cols[name] = i;
   }
@@ -181,12 +114,15 @@ absl::Status ReadInteractionsCsv(
           "converted, campaign_id, time_zone)"));
     }
   }
-  for (int64_t start = line; NextRecord(in, fields, line); start = line) {
-    if (fields.size() == 1 && absl::StripAsciiWhitespace(fields[0]).empty()) continue;
+  while (std::optional<CsvRecord> rec = reader.Next()) {
+    if (!rec->error.empty()) {
+      bad(rec->line, rec->error);
+      continue;
+    }
     blend::v1::ImportInteractionRequest r;
-    const std::string why = ToRequest(cols, fields, start, r);
+    const std::string why = ToRequest(cols, rec->fields, rec->line, r);
     if (!why.empty()) {
-      bad(start, why);
+      bad(rec->line, why);
       continue;
     }
     if (!row(std::move(r))) break;
@@ -195,15 +131,13 @@ absl::Status ReadInteractionsCsv(
 }
 
 int RunEngagementImport(const ImportOptions& options,
-                        blend::v1::EngagementService::StubInterface& stub, std::ostream& out,
-                        std::ostream& err) {
+                        blend::v1::EngagementService::StubInterface& stub,
+                        grpc::ClientContext& ctx, std::ostream& out, std::ostream& err) {
   std::ifstream file(options.csv_path, std::ios::binary);
   if (!file) {
-    err << "cannot read " << options.csv_path << "\n";
-    return 2;
+    err << "blendctl: cannot read " << options.csv_path << "\n";
+    return kExitUsage;
   }
-  grpc::ClientContext ctx;
-  AddToken(ctx, options.token);
   blend::v1::ImportInteractionsResponse resp;
   auto writer = stub.ImportInteractions(&ctx, &resp);
   const absl::Time t0 = absl::Now();
@@ -225,13 +159,14 @@ int RunEngagementImport(const ImportOptions& options,
     ctx.TryCancel();
     (void)writer->Finish();
     err << options.csv_path << ": " << read.message() << "\n";
-    return 2;
+    return kExitUsage;
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
   if (!s.ok()) {
-    err << "import failed after " << sent << " rows: " << s.error_message() << "\n";
-    return 2;
+    err << "blendctl: " << StatusCodeName(s.error_code()) << ": import failed after " << sent
+        << " rows: " << s.error_message() << "\n";
+    return ExitCodeFor(s.error_code());
   }
   for (const auto& e : resp.errors()) {
     err << options.csv_path << ":" << e.row() << ": " << e.reason() << "\n";
@@ -240,7 +175,7 @@ int RunEngagementImport(const ImportOptions& options,
   out << absl::StrFormat("imported %s: %d rows sent, %d applied, %d already imported, %d rejected (%.1f s)\n",
                          options.csv_path, sent, resp.applied(), resp.duplicates(), rejected,
                          absl::ToDoubleSeconds(absl::Now() - t0));
-  return rejected > 0 ? 1 : 0;
+  return rejected > 0 ? kExitInvalid : kExitOk;
 }
 
 std::string FormatEngagement(const blend::v1::Engagement& e) {
@@ -266,22 +201,16 @@ std::string FormatEngagement(const blend::v1::Engagement& e) {
   return s;
 }
 
-int RunCustomerEngagement(const std::string& customer_id, bool as_json, const std::string& token,
-                          blend::v1::EngagementService::StubInterface& stub, std::ostream& out,
-                          std::ostream& err) {
-  grpc::ClientContext ctx;
-  AddToken(ctx, token);
+int RunCustomerEngagement(const std::string& customer_id, bool as_json,
+                          blend::v1::EngagementService::StubInterface& stub,
+                          grpc::ClientContext& ctx, std::ostream& out, std::ostream& err) {
   blend::v1::GetEngagementRequest req;
   req.set_customer_id(customer_id);
   blend::v1::Engagement e;
   grpc::Status s = stub.GetEngagement(&ctx, req, &e);
-  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-    err << s.error_message() << "\n";
-    return 1;
-  }
   if (!s.ok()) {
-    err << "GetEngagement failed: " << s.error_message() << "\n";
-    return 2;
+    err << "blendctl: " << StatusCodeName(s.error_code()) << ": " << s.error_message() << "\n";
+    return ExitCodeFor(s.error_code());
   }
   if (as_json) {
     out << json{{"customerId", e.customer_id()},
@@ -292,11 +221,10 @@ int RunCustomerEngagement(const std::string& customer_id, bool as_json, const st
   } else {
     out << FormatEngagement(e);
   }
-  return 0;
+  return kExitOk;
 }
 
-void AddEngagementCommands(CLI::App& app, std::ostream& out, std::ostream& err, int& exit_code) {
-  auto conn = std::make_shared<ConnectionFlags>();
+void AddEngagementCommands(CLI::App& app, OnlineContext& context) {
   auto import = std::make_shared<ImportOptions>();
   CLI::App* eng = app.add_subcommand("engagement", "Engagement history of customers");
   eng->require_subcommand(1);
@@ -307,32 +235,24 @@ void AddEngagementCommands(CLI::App& app, std::ostream& out, std::ostream& err, 
       ->required();
   imp->add_option("--progress-every", import->progress_every, "rows between progress lines")
       ->capture_default_str();
-  AddConnectionFlags(imp, *conn);
-  imp->callback([conn, import, &out, &err, &exit_code] {
-    auto stub = Connect(*conn, err);
-    if (!stub) {
-      exit_code = 2;
-      return;
-    }
-    import->token = conn->token;
-    exit_code = RunEngagementImport(*import, *stub, out, err);
+  imp->callback([import, &context] {
+    context.action = [import](GrpcConnection& c, OnlineContext& x) {
+      return RunEngagementImport(*import, c.engagement(), *c.NewContext(/*with_deadline=*/false),
+                                 *x.out, *x.err);
+    };
   });
 
   auto customer_id = std::make_shared<std::string>();
-  auto as_json = std::make_shared<bool>(false);
   CLI::App* customer = app.add_subcommand("customer", "Customers");
   customer->require_subcommand(1);
-  CLI::App* show = customer->add_subcommand("engagement", "Print a customer's engagement profile");
+  CLI::App* show = customer->add_subcommand(
+      "engagement", "Print a customer's engagement profile (--json: stored profile and facts)");
   show->add_option("ID", *customer_id, "customer id")->required();
-  show->add_flag("--json", *as_json, "print the stored profile and the facts as JSON");
-  AddConnectionFlags(show, *conn);
-  show->callback([conn, customer_id, as_json, &out, &err, &exit_code] {
-    auto stub = Connect(*conn, err);
-    if (!stub) {
-      exit_code = 2;
-      return;
-    }
-    exit_code = RunCustomerEngagement(*customer_id, *as_json, conn->token, *stub, out, err);
+  show->callback([customer_id, &context] {
+    context.action = [customer_id](GrpcConnection& c, OnlineContext& x) {
+      return RunCustomerEngagement(*customer_id, x.json, c.engagement(), *c.NewContext(), *x.out,
+                                   *x.err);
+    };
   });
 }
 

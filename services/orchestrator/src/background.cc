@@ -128,8 +128,25 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
   cc.heartbeat_interval = std::min(absl::Seconds(3), options.session_timeout / 4);
   cc.registry = registry;
   BLEND_ASSIGN_OR_RETURN(auto consumer, bus::Consumer::Create(std::move(cc)));
-  return std::unique_ptr<EventIntake>(new EventIntake(std::move(options), runner, producer,
-                                                      clock, metrics, std::move(consumer)));
+  std::string index = std::to_string(options.index);
+  std::unique_ptr<EventIntake> intake(new EventIntake(std::move(options), runner, producer, clock,
+                                                      metrics, std::move(consumer)));
+  if (registry != nullptr) {
+    intake->lag_ = &prometheus::BuildGauge()
+                        .Name("blend_orchestrator_consumer_lag")
+                        .Help("Dispositions and customer events on this intake's partitions "
+                              "not applied yet (latest fetch)")
+                        .Register(*registry)
+                        .Add({{"intake", index}});
+  }
+  return intake;
+}
+
+// A late payment or opt-out lets touches out after the fact, so this lag is worth watching.
+void EventIntake::UpdateLag() {
+  if (lag_ == nullptr || clock_.Now() < next_lag_update_) return;
+  next_lag_update_ = clock_.Now() + absl::Seconds(5);
+  if (absl::StatusOr<int64_t> lag = consumer_->Lag(); lag.ok()) lag_->Set(static_cast<double>(*lag));
 }
 
 EventIntake::EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
@@ -258,6 +275,7 @@ void EventIntake::CommitAll(const std::vector<bus::Message>& batch) {
 // buffered), applies it in one transaction, or message by message when that fails.
 void EventIntake::Run() {
   while (!stop_.HasBeenNotified()) {
+    UpdateLag();
     std::vector<bus::Message> batch;
     if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
     if (batch.empty()) continue;

@@ -8,9 +8,35 @@
 #include "blend/common/clock.h"
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
+#include "blend/common/status_macros.h"
 #include "blend/orchestrator/orchestrator.h"
+#include "blend/store/connection_pool.h"
+#include "blend/store/migrations.h"
 #include "blend/telemetry/admin_server.h"
 #include "blend/telemetry/log.h"
+
+namespace {
+
+// --migrate-only: bring the schema up to this binary's migrations and exit (a Kubernetes Job
+// or init step before a rollout). Replicas also migrate at start, under the same advisory lock.
+absl::Status Migrate(const std::string& pg_url) {
+  BLEND_ASSIGN_OR_RETURN(auto pool, blend::store::ConnectionPool::Create(pg_url, 1));
+  BLEND_ASSIGN_OR_RETURN(auto migrations, blend::store::BlendMigrations());
+  BLEND_ASSIGN_OR_RETURN(auto report, blend::store::Migrate(*pool, migrations));
+  BLEND_LOG(kInfo, "schema migrated", {{"applied", std::to_string(report.applied.size())},
+                                       {"already_applied", std::to_string(report.already_applied.size())}});
+  return absl::OkStatus();
+}
+
+int MigrateOnly(const std::string& pg_url) {
+  absl::Status s = Migrate(pg_url);
+  if (s.ok()) return 0;
+  BLEND_LOG(kError, "migration failed", {{"error", s.ToString()}});
+  std::cerr << "blend-orchestrator: migration failed: " << s.message() << "\n";
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using blend::AddDurationFlag;
@@ -23,7 +49,10 @@ int main(int argc, char** argv) {
   AddFlag(app, "metrics-addr", metrics_addr, "/metrics, /healthz, /readyz listen address");
   AddFlag(app, "pg-url", cfg.pg_url, "PostgreSQL libpq URL")->required();
   AddFlag(app, "pg-pool-size", cfg.pg_pool_size, "PostgreSQL connections");
-  AddFlag(app, "kafka-brokers", cfg.kafka_brokers, "Kafka bootstrap servers host:port")->required();
+  AddFlag(app, "kafka-brokers", cfg.kafka_brokers, "Kafka bootstrap servers host:port (required)");
+  bool migrate_only = false;
+  blend::AddSwitch(app, "migrate-only", migrate_only,
+                   "Apply the database migrations and exit (no Kafka, no listeners)");
   AddFlag(app, "topic-prefix", cfg.topic_prefix, "Prefix of every Kafka topic (tests)");
   AddFlag(app, "consumer-group", cfg.consumer_group, "Kafka consumer group of the event intake");
   AddFlag(app, "topic-partitions", cfg.topic_partitions, "Partitions of topics it creates");
@@ -60,6 +89,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   blend::log::SetLevel(level);
+  if (migrate_only) return MigrateOnly(cfg.pg_url);
+  if (cfg.kafka_brokers.empty()) {
+    std::cerr << "--kafka-brokers is required (or BLEND_KAFKA_BROKERS)\n" << app.help();
+    return 2;
+  }
   blend::ShutdownSignal::Install();
 
   auto registry = std::make_shared<prometheus::Registry>();

@@ -76,6 +76,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   io.topic_prefix = config.topic_prefix;
   io.session_timeout = config.kafka_session_timeout;
   for (int i = 0; i < std::max(1, config.intake_threads); ++i) {
+    io.index = i;
     BLEND_ASSIGN_OR_RETURN(auto intake,
                            EventIntake::Create(io, *o->runner_, *o->producer_, clock,
                                                o->metrics_.get(), registry.get()));

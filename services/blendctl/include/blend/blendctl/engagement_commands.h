@@ -1,11 +1,10 @@
 #pragma once
 
-// blendctl's engagement subcommands (online: they call the orchestrator's EngagementService):
-//   blendctl engagement import --csv FILE   load past interactions, with progress on stderr
-//   blendctl customer engagement ID [--json] print a customer's engagement profile
-// Connection flags on both: --addr (BLEND_ORCHESTRATOR_ADDR, default 127.0.0.1:7400),
-// --token (BLEND_API_TOKEN, sent as "authorization: Bearer"), --tls-ca-file (enables TLS).
-// The Run* functions are the testable core; they take the stub, so tests use a real server.
+// blendctl's engagement subcommands, over the orchestrator's blend.v1.EngagementService (the
+// global --addr / --token / --ca-file / --json flags of online_commands.h apply):
+//   blendctl engagement import --csv FILE   load past interactions, progress on stderr
+//   blendctl customer engagement ID          print a customer's engagement profile
+// The Run* functions are the testable core: they take the stub and a prepared ClientContext.
 
 #include <cstdint>
 #include <functional>
@@ -14,8 +13,10 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "blend/blendctl/online_commands.h"
 #include "blend/v1/engagement_service.grpc.pb.h"
 
 namespace blend::blendctl {
@@ -26,8 +27,8 @@ namespace blend::blendctl {
 // campaign_id, time_zone — optional. Aliases: customer / customerId, time / timestamp,
 // result, conversion, id / rowKey, campaign, timeZone. Without row_key the key is
 // "customer_id|channel|occurred_at|outcome", so re-importing the same file changes nothing.
-// Calls `row` for each valid line (stop early by returning false) and `bad` for each invalid
-// one (line number counted from 1 = header). InvalidArgument for a missing/unusable header.
+// Calls `row` for each valid record (stop early by returning false) and `bad` for each
+// invalid one (its first line). InvalidArgument for a missing or unusable header.
 absl::Status ReadInteractionsCsv(
     std::istream& in,
     const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
@@ -35,23 +36,24 @@ absl::Status ReadInteractionsCsv(
 
 struct ImportOptions {
   std::string csv_path;
-  std::string token;
   int64_t progress_every = 10000;  // rows between progress lines on `err`
 };
-// 0 when every row was applied or already present, 1 when some rows were rejected (locally
-// or by the server), 2 when the file is unreadable or the call failed.
+// kExitOk when every row was applied or already present, kExitInvalid when some were
+// rejected (locally or by the server), kExitUsage for an unreadable file, else ExitCodeFor
+// the call's status. `ctx` should have no deadline (a long stream).
 int RunEngagementImport(const ImportOptions& options,
-                        blend::v1::EngagementService::StubInterface& stub, std::ostream& out,
-                        std::ostream& err);
+                        blend::v1::EngagementService::StubInterface& stub,
+                        grpc::ClientContext& ctx, std::ostream& out, std::ostream& err);
 
-// 0 printed, 1 no history for that customer, 2 the call failed.
-int RunCustomerEngagement(const std::string& customer_id, bool json, const std::string& token,
-                          blend::v1::EngagementService::StubInterface& stub, std::ostream& out,
-                          std::ostream& err);
+// kExitOk printed, kExitNotFound when the customer has no history, else ExitCodeFor.
+int RunCustomerEngagement(const std::string& customer_id, bool json,
+                          blend::v1::EngagementService::StubInterface& stub,
+                          grpc::ClientContext& ctx, std::ostream& out, std::ostream& err);
 
 // Human-readable table of an Engagement (the facts object).
 std::string FormatEngagement(const blend::v1::Engagement& engagement);
 
-void AddEngagementCommands(CLI::App& app, std::ostream& out, std::ostream& err, int& exit_code);
+// `engagement import` and `customer engagement`.
+void AddEngagementCommands(CLI::App& app, OnlineContext& context);
 
 }  // namespace blend::blendctl

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "blend/bus/consumer.h"
 #include "blend/bus/producer.h"
+#include "prometheus/gauge.h"
 #include "blend/common/clock.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/metrics.h"
@@ -81,6 +82,7 @@ struct IntakeOptions {
   absl::Duration retry_backoff = absl::Milliseconds(500);
   int max_internal_retries = 5;  // then the message is dead-lettered
   int max_batch = 256;            // messages applied per transaction
+  int index = 0;                  // which intake of this process (label of its lag gauge)
 };
 
 class EventIntake {
@@ -102,6 +104,7 @@ class EventIntake {
   EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
               const Clock& clock, Metrics* metrics, std::unique_ptr<bus::Consumer> consumer);
   void Run();
+  void UpdateLag();
   // Applies `batch` in one transaction; false when the transaction failed (nothing applied).
   bool ApplyBatch(const std::vector<bus::Message>& batch);
   void HandleWithRetries(const bus::Message& message);
@@ -114,6 +117,8 @@ class EventIntake {
   const Clock& clock_;
   Metrics* metrics_;
   std::unique_ptr<bus::Consumer> consumer_;
+  prometheus::Gauge* lag_ = nullptr;  // blend_orchestrator_consumer_lag{intake}
+  absl::Time next_lag_update_ = absl::InfinitePast();
   absl::Notification stop_;
   std::thread thread_;
 };

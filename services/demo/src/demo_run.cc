@@ -1,0 +1,325 @@
+#include "blend/demo/demo_run.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <iostream>
+#include <thread>
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/strings/match.h"
+#include "blend/demo/campaign_file.h"
+#include "blend/demo/progress.h"
+#include "blend/demo/prom_text.h"
+#include "blend/demo/sim_admin.h"
+#include "blend/demo/summary.h"
+#include "blend/v1/journey_service.grpc.pb.h"
+
+namespace blend::demo {
+namespace {
+
+using Stub = v1::JourneyService::Stub;
+
+void Say(const std::string& text) { std::cout << text << std::endl; }
+
+int Fail(const std::string& what) {
+  std::cerr << "blend-demo: " << what << std::endl;
+  return 2;
+}
+
+std::string Describe(const grpc::Status& s) {
+  return absl::StrCat(s.error_message(), " (gRPC code ", static_cast<int>(s.error_code()), ")");
+}
+
+// Seeds the Genesys DNC list and waits until the dialer has mirrored it into Blend's
+// suppression store, so the first step's facts already know.
+absl::Status SeedDncList(const DemoOptions& o, const std::vector<DemoCustomer>& customers) {
+  std::vector<std::string> numbers;
+  for (const DemoCustomer& c : customers) {
+    if (c.on_dnc) numbers.push_back(c.phone_e164);
+  }
+  if (absl::Status s = SimAdmin(o.sim_url).PutDncList("demo-dnc", numbers); !s.ok()) return s;
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  auto url = o.metrics_urls.find("dialer-worker");
+  if (url == o.metrics_urls.end()) return absl::OkStatus();
+  while (absl::Now() < deadline) {
+    auto body = HttpGet(url->second);
+    if (body.ok() && SumOf(ParsePrometheusText(*body), "blend_dialer_dnc_mirrored_numbers") >=
+                         static_cast<double>(numbers.size())) {
+      Say(absl::StrCat("DNC: ", numbers.size(), " numbers on Genesys list demo-dnc, mirrored by the dialer"));
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  return absl::DeadlineExceededError("the dialer did not mirror the DNC list within 30 s");
+}
+
+absl::StatusOr<int> PutCampaign(Stub& stub, const DemoCampaign& campaign) {
+  v1::PutCampaignRequest req;
+  req.mutable_campaign()->set_campaign_id(campaign.campaign_id);
+  req.mutable_campaign()->set_definition_json(campaign.definition_json);
+  req.mutable_campaign()->set_policies_json(campaign.policies_json);
+  for (const auto& [k, v] : campaign.resource_aliases) (*req.mutable_campaign()->mutable_resource_aliases())[k] = v;
+  v1::PutCampaignResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub.PutCampaign(&ctx, req, &resp);
+  if (!s.ok()) return absl::InvalidArgumentError("PutCampaign: " + Describe(s));
+  return resp.version();
+}
+
+v1::StartJourneyRequest StartRequest(const std::string& campaign_id, const DemoCustomer& c,
+                                     int64_t row, const std::string& run_id) {
+  v1::StartJourneyRequest req;
+  req.set_campaign_id(campaign_id);
+  req.set_client_key(absl::StrCat(run_id, ":", c.customer_id));
+  req.set_row(row);
+  v1::Customer* cu = req.mutable_customer();
+  cu->set_customer_id(c.customer_id);
+  cu->set_phone_e164(c.phone_e164);
+  cu->set_email(c.email);
+  cu->set_time_zone(c.time_zone);
+  auto& input = *req.mutable_input()->mutable_fields();
+  input["invoice"].set_string_value("INV-" + c.customer_id.substr(c.customer_id.rfind('-') + 1));
+  input["amount"].set_string_value(absl::StrCat("$", 40 + row % 460, ".00"));
+  return req;
+}
+
+// Streams every customer through StartJourneys; fills customer id -> journey id.
+absl::Status StartAll(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
+                      const std::string& run_id, std::map<std::string, std::string>& journeys,
+                      int& rejected) {
+  grpc::ClientContext ctx;
+  auto stream = stub.StartJourneys(&ctx);
+  std::thread writer([&] {
+    for (size_t i = 0; i < customers.size(); ++i) {
+      if (!stream->Write(StartRequest(campaign_id, customers[i], static_cast<int64_t>(i), run_id))) break;
+    }
+    stream->WritesDone();
+  });
+  v1::StartJourneyResult result;
+  while (stream->Read(&result)) {
+    if (result.accepted()) journeys[customers[result.row()].customer_id] = result.journey_id();
+    else if (++rejected <= 5) std::cerr << "rejected row " << result.row() << ": " << result.reason() << "\n";
+  }
+  writer.join();
+  grpc::Status s = stream->Finish();
+  return s.ok() ? absl::OkStatus() : absl::UnavailableError("StartJourneys: " + Describe(s));
+}
+
+// Sends each paying customer's payment at its moment, on its own thread.
+class PaymentSender {
+ public:
+  PaymentSender(Stub& stub, const std::vector<DemoCustomer>& customers, absl::Time start)
+      : stub_(stub) {
+    for (const DemoCustomer& c : customers) {
+      if (c.pays) due_.emplace_back(start + c.pays_after, c.customer_id);
+    }
+    std::sort(due_.begin(), due_.end());
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~PaymentSender() {
+    stop_.Notify();
+    thread_.join();
+  }
+  bool Done() const { return done_.HasBeenNotified(); }
+  std::map<std::string, Payment> Results() {
+    absl::MutexLock lock(&mu_);
+    return results_;
+  }
+
+ private:
+  void Run() {
+    for (const auto& [at, customer] : due_) {
+      if (stop_.WaitForNotificationWithDeadline(at)) return;
+      v1::SendCustomerEventRequest req;
+      req.mutable_event()->set_event_id("payment-" + customer);
+      req.mutable_event()->set_customer_id(customer);
+      req.mutable_event()->set_type("payment.received");
+      (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value("PAID");
+      v1::SendCustomerEventResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      grpc::Status s = stub_.SendCustomerEvent(&ctx, req, &resp);
+      if (!s.ok()) {
+        std::cerr << "payment of " << customer << " not sent: " << Describe(s) << "\n";
+        continue;
+      }
+      absl::MutexLock lock(&mu_);
+      results_[customer] = Payment{absl::Now(), resp.journeys_matched()};
+    }
+    done_.Notify();
+  }
+
+  Stub& stub_;
+  std::vector<std::pair<absl::Time, std::string>> due_;
+  absl::Notification stop_, done_;
+  absl::Mutex mu_;
+  std::map<std::string, Payment> results_;
+  std::thread thread_;
+};
+
+absl::StatusOr<v1::Journey> GetJourney(Stub& stub, const std::string& id) {
+  v1::GetJourneyRequest req;
+  req.set_journey_id(id);
+  v1::Journey j;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status s = stub.GetJourney(&ctx, req, &j);
+  if (!s.ok()) return absl::UnavailableError("GetJourney: " + Describe(s));
+  return j;
+}
+
+JourneyRecord ToRecord(const v1::Journey& j) {
+  JourneyRecord r;
+  r.journey_id = j.journey_id();
+  r.customer_id = j.customer_id();
+  r.status = v1::JourneyStatus_Name(j.status());
+  if (r.status.rfind("JOURNEY_STATUS_", 0) == 0) r.status = r.status.substr(15);
+  for (const v1::HistoryEntry& h : j.history()) {
+    if (h.kind() == "StateEntered") r.states_entered.push_back(h.state_name());
+  }
+  // state.runs.<id>.waiting == "task": the journey waits for a touch's outcome.
+  auto runs = j.state().fields().find("runs");
+  if (r.status == "RUNNING" && runs != j.state().fields().end()) {
+    for (const auto& [id, run] : runs->second.struct_value().fields()) {
+      auto waiting = run.struct_value().fields().find("waiting");
+      if (waiting != run.struct_value().fields().end() && waiting->second.string_value() == "task") {
+        r.waiting_on_touch = true;
+      }
+    }
+  }
+  return r;
+}
+
+std::string DescribePopulation(const std::vector<DemoCustomer>& customers) {
+  int dnc = 0, stop = 0, pays = 0;
+  std::map<std::string, int> outcomes;
+  std::set<std::string> zones;
+  for (const DemoCustomer& c : customers) {
+    dnc += c.on_dnc;
+    stop += c.replies_stop;
+    pays += c.pays;
+    zones.insert(c.time_zone);
+    ++outcomes[std::string(CallOutcomeName(c.call_outcome))];
+  }
+  std::string out = absl::StrCat(customers.size(), " customers in ", zones.size(), " time zones: ", dnc,
+                                 " on the DNC list, ", stop, " reply STOP, ", pays, " will pay; calls:");
+  for (const auto& [name, n] : outcomes) absl::StrAppend(&out, " ", name, " ", n);
+  return out;
+}
+
+// Polls the unfinished journeys; true when none is left that could still move during the
+// run (all finished, or waiting for a touch the calling window holds until local morning).
+bool Settled(Stub& stub, std::map<std::string, const DemoCustomer*>& open,
+             const std::map<std::string, policy::DailyWindow>& windows) {
+  size_t held = 0;
+  for (auto it = open.begin(); it != open.end();) {
+    auto j = GetJourney(stub, it->first);
+    if (j.ok() && j->status() != v1::JOURNEY_STATUS_RUNNING) {
+      it = open.erase(it);
+      continue;
+    }
+    if (j.ok() && ToRecord(*j).waiting_on_touch && CallingWindowClosed(windows, *it->second, absl::Now())) ++held;
+    ++it;
+  }
+  return open.size() == held;
+}
+
+absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInputs in) {
+  for (const auto& [customer, id] : in.journey_of_customer) {
+    auto j = GetJourney(stub, id);
+    if (!j.ok()) return j.status();
+    in.journeys.push_back(ToRecord(*j));
+  }
+  SimAdmin sim(o.sim_url);
+  auto audit = sim.Audit();
+  if (!audit.ok()) return audit.status();
+  in.audit = std::move(*audit);
+  auto opt_outs = sim.OptOutEvents();
+  if (!opt_outs.ok()) return opt_outs.status();
+  in.opt_outs = std::move(*opt_outs);
+  auto calls = sim.Calls();
+  if (!calls.ok()) return calls.status();
+  in.calls_dialed = static_cast<int>(calls->size());
+  return ComputeSummary(in);
+}
+
+}  // namespace
+
+int RunDemo(const DemoOptions& o) {
+  auto campaign = LoadCampaignFile(o.campaign_file, o.time_scale);
+  if (!campaign.ok()) return Fail(std::string(campaign.status().message()));
+  PopulationOptions population = o.population;
+  population.pay_window = absl::Seconds(2 * campaign->longest_wait_seconds + 10);
+  SummaryInputs in;
+  in.customers = GeneratePopulation(population);
+  in.windows = CallingWindows(campaign->policies_json);
+  Say(DescribePopulation(in.customers));
+
+  auto channel = grpc::CreateChannel(o.orchestrator_addr, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    return Fail("cannot reach the orchestrator at " + o.orchestrator_addr);
+  }
+  auto stub = v1::JourneyService::NewStub(channel);
+  if (absl::Status s = SeedDncList(o, in.customers); !s.ok()) return Fail(std::string(s.message()));
+  auto version = PutCampaign(*stub, *campaign);
+  if (!version.ok()) return Fail(std::string(version.status().message()));
+  Say(absl::StrCat("campaign ", campaign->campaign_id, " v", *version, " registered (a day's wait lasts ",
+                   campaign->longest_wait_seconds, " s)"));
+
+  absl::Time start = absl::Now();
+  std::string run_id = absl::FormatTime("%Y%m%dT%H%M%S", start, absl::UTCTimeZone());
+  if (absl::Status s = StartAll(*stub, campaign->campaign_id, in.customers, run_id,
+                                in.journey_of_customer, in.rejected); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+  Say(absl::StrCat("started ", in.journey_of_customer.size(), " journeys in ",
+                   absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))),
+                   " (rejected ", in.rejected, ")"));
+
+  std::map<std::string, const DemoCustomer*> open;
+  for (const DemoCustomer& c : in.customers) {
+    if (auto it = in.journey_of_customer.find(c.customer_id); it != in.journey_of_customer.end()) open[it->second] = &c;
+  }
+  PaymentSender payments(*stub, in.customers, start);
+  Progress progress(o.metrics_urls, o.sim_url, o.quota_rpm);
+  absl::Time next_line = start, next_poll = start + absl::Seconds(3);
+  while (true) {
+    absl::Time now = absl::Now();
+    if (now - start > o.timeout) {
+      Say(absl::StrCat("stopping: the run took longer than ", absl::FormatDuration(o.timeout)));
+      break;
+    }
+    if (now >= next_line) {
+      Say(progress.Line(now - start));
+      next_line += o.progress_interval;
+    }
+    if (now >= next_poll) {
+      if (payments.Done() && Settled(*stub, open, in.windows)) break;
+      next_poll = absl::Now() + absl::Seconds(2);
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  Say(progress.Line(absl::Now() - start));
+  in.payments = payments.Results();
+  in.end = absl::Now();
+  in.elapsed_seconds = absl::ToDoubleSeconds(in.end - start);
+  auto summary = Summarize(*stub, o, std::move(in));
+  if (!summary.ok()) return Fail(std::string(summary.status().message()));
+  Say("\n== summary ==\n" + summary->ToText());
+  if (!o.summary_json.empty()) {
+    nlohmann::json j = summary->ToJson();
+    j["customers"] = o.population.customers;
+    j["seed"] = o.population.seed;
+    std::ofstream(o.summary_json) << j.dump(2) << "\n";
+    Say("summary written to " + o.summary_json);
+  }
+  return summary->Clean() ? 0 : 1;
+}
+
+}  // namespace blend::demo

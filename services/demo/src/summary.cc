@@ -1,0 +1,220 @@
+#include "blend/demo/summary.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace blend::demo {
+namespace {
+
+using nlohmann::json;
+
+std::string ChannelOfOperation(const std::string& op) {
+  if (op == "sms.send") return "sms";
+  if (op == "contacts.add") return "voice";
+  if (op == "email.send") return "email";
+  return "";
+}
+
+struct Send {
+  absl::Time time;
+  std::string channel;
+};
+
+// Successful touch requests by journey id; touch ids seen more than once count as duplicates.
+std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditEntry>& audit,
+                                                        Summary& s) {
+  std::map<std::string, std::vector<Send>> out;
+  std::map<std::string, int> per_touch;
+  for (const AuditEntry& e : audit) {
+    if (e.status == 429) ++s.rate_limited_responses;
+    std::string channel = ChannelOfOperation(e.operation);
+    if (channel.empty() || e.status / 100 != 2) continue;
+    for (const std::string& touch : e.touch_ids) {
+      if (++per_touch[touch] > 1) ++s.duplicate_touches;
+      ++s.touches[channel];
+      out[touch.substr(0, touch.find('/'))].push_back({e.time, channel});
+    }
+  }
+  for (auto& [id, sends] : out) {
+    std::sort(sends.begin(), sends.end(), [](const Send& a, const Send& b) { return a.time < b.time; });
+  }
+  return out;
+}
+
+bool InWindowEverywhere(const policy::DailyWindow& w, const std::vector<absl::TimeZone>& zones,
+                        absl::Time t) {
+  for (const absl::TimeZone& z : zones) {
+    if (!policy::InWindow(w, z, t)) return false;
+  }
+  return true;
+}
+
+void CountPayment(const Payment& p, const std::vector<Send>& sends, Summary& s) {
+  ++s.paid;
+  std::string last;
+  for (const Send& send : sends) {
+    if (send.time < p.acknowledged) last = send.channel;
+    else ++s.touches_after_payment;
+  }
+  if (!last.empty()) ++s.conversions_by_first_channel[sends.front().channel];
+  if (last.empty()) ++s.paid_before_any_touch;
+  else if (last == "sms") ++s.paid_after_sms;
+  else if (last == "voice") ++s.paid_after_voice;
+  else ++s.paid_after_email;
+}
+
+bool Entered(const JourneyRecord& j, std::string_view state) {
+  return std::find(j.states_entered.begin(), j.states_entered.end(), state) != j.states_entered.end();
+}
+
+}  // namespace
+
+Summary ComputeSummary(const SummaryInputs& in) {
+  Summary s;
+  s.touches = {{"sms", 0}, {"voice", 0}, {"email", 0}};
+  s.conversions_by_first_channel = s.touches;
+  s.started = static_cast<int>(in.journey_of_customer.size());
+  s.rejected = in.rejected;
+  s.calls_dialed = in.calls_dialed;
+  s.elapsed_seconds = in.elapsed_seconds;
+  std::map<std::string, std::vector<Send>> sends = SendsByJourney(in.audit, s);
+  std::map<std::string, absl::Time> opt_out_at;
+  for (const OptOutEvent& o : in.opt_outs) {
+    auto [it, fresh] = opt_out_at.emplace(o.phone_e164, o.time);
+    if (!fresh) it->second = std::min(it->second, o.time);
+  }
+  std::map<std::string, const JourneyRecord*> journeys;
+  for (const JourneyRecord& j : in.journeys) journeys[j.journey_id] = &j;
+
+  for (const DemoCustomer& c : in.customers) {
+    auto jit = in.journey_of_customer.find(c.customer_id);
+    if (jit == in.journey_of_customer.end()) continue;
+    const std::vector<Send>& mine = sends[jit->second];
+    std::vector<absl::TimeZone> zones = policy::CandidateZones(c.time_zone, "", c.phone_e164);
+    for (const Send& send : mine) {
+      auto w = in.windows.find(send.channel);
+      if (w != in.windows.end() && !InWindowEverywhere(w->second, zones, send.time)) {
+        ++s.touches_outside_quiet_hours;
+      }
+    }
+    if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
+      CountPayment(p->second, mine, s);
+    }
+    auto opt = opt_out_at.find(c.phone_e164);
+    if (opt != opt_out_at.end()) {
+      ++s.opted_out;
+      for (const Send& send : mine) {
+        if (send.channel != "email" && send.time > opt->second) ++s.touches_after_opt_out;
+      }
+    }
+    auto j = journeys.find(jit->second);
+    if (j == journeys.end()) continue;
+    const JourneyRecord& rec = *j->second;
+    if (rec.status == "SUCCEEDED") ++s.succeeded;
+    else if (rec.status == "FAILED" || rec.status == "TIMED_OUT") ++s.failed;
+    else if (rec.status == "CANCELLED") ++s.cancelled;
+    else ++s.still_running;
+    if (rec.status == "RUNNING" && rec.waiting_on_touch && CallingWindowClosed(in.windows, c, in.end)) {
+      ++s.held_by_quiet_hours;
+    }
+    if (Entered(rec, "PromiseToPay")) ++s.answered;
+    if (Entered(rec, "NoAnswerEmail")) ++s.no_answer_email;
+    if (Entered(rec, "EmailOnly") && opt == opt_out_at.end()) ++s.blocked_by_dnc;
+  }
+  return s;
+}
+
+bool CallingWindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
+                         const DemoCustomer& customer, absl::Time t) {
+  std::vector<absl::TimeZone> zones = policy::CandidateZones(customer.time_zone, "", customer.phone_e164);
+  for (const auto& [channel, window] : windows) {
+    if (channel != "email" && !InWindowEverywhere(window, zones, t)) return true;
+  }
+  return false;
+}
+
+bool Summary::Clean() const {
+  return duplicate_touches == 0 && touches_after_payment == 0 && touches_outside_quiet_hours == 0 &&
+         touches_after_opt_out == 0 && rate_limited_responses == 0;
+}
+
+json Summary::ToJson() const {
+  return {{"started", started},
+          {"rejected", rejected},
+          {"succeeded", succeeded},
+          {"failed", failed},
+          {"cancelled", cancelled},
+          {"still_running", still_running},
+          {"held_by_quiet_hours", held_by_quiet_hours},
+          {"paid", paid},
+          {"paid_before_any_touch", paid_before_any_touch},
+          {"paid_after_sms", paid_after_sms},
+          {"paid_after_voice", paid_after_voice},
+          {"paid_after_email", paid_after_email},
+          {"conversions_by_first_channel", conversions_by_first_channel},
+          {"answered", answered},
+          {"no_answer_email", no_answer_email},
+          {"blocked_by_dnc", blocked_by_dnc},
+          {"opted_out", opted_out},
+          {"touches", touches},
+          {"calls_dialed", calls_dialed},
+          {"rate_limited_responses", rate_limited_responses},
+          {"duplicate_touches", duplicate_touches},
+          {"touches_after_payment", touches_after_payment},
+          {"touches_outside_quiet_hours", touches_outside_quiet_hours},
+          {"touches_after_opt_out", touches_after_opt_out},
+          {"elapsed_seconds", elapsed_seconds},
+          {"clean", Clean()}};
+}
+
+std::string Summary::ToText() const {
+  auto check = [](int n) { return n == 0 ? "0  ok" : absl::StrCat(n, "  VIOLATION"); };
+  std::string out;
+  absl::StrAppendFormat(&out, "journeys started            %6d   (rejected %d)\n", started, rejected);
+  absl::StrAppendFormat(&out, "  succeeded                 %6d\n", succeeded);
+  absl::StrAppendFormat(&out, "  failed                    %6d\n", failed);
+  absl::StrAppendFormat(&out, "  still running             %6d   (held by quiet hours: %d)\n",
+                        still_running, held_by_quiet_hours);
+  absl::StrAppendFormat(&out, "paid                        %6d\n", paid);
+  absl::StrAppendFormat(&out, "  before any touch          %6d\n", paid_before_any_touch);
+  absl::StrAppendFormat(&out, "  after the SMS             %6d\n", paid_after_sms);
+  absl::StrAppendFormat(&out, "  after the call            %6d\n", paid_after_voice);
+  absl::StrAppendFormat(&out, "  after the email           %6d\n", paid_after_email);
+  absl::StrAppendFormat(&out, "converted, by first touch   sms %d · voice %d · email %d\n",
+                        conversions_by_first_channel.at("sms"), conversions_by_first_channel.at("voice"),
+                        conversions_by_first_channel.at("email"));
+  absl::StrAppendFormat(&out, "calls answered              %6d\n", answered);
+  absl::StrAppendFormat(&out, "no answer -> email          %6d\n", no_answer_email);
+  absl::StrAppendFormat(&out, "blocked by DNC -> email     %6d\n", blocked_by_dnc);
+  absl::StrAppendFormat(&out, "opted out (STOP) -> email   %6d\n", opted_out);
+  absl::StrAppendFormat(&out, "touches sent                sms %d · voice %d · email %d (calls dialed %d)\n",
+                        touches.at("sms"), touches.at("voice"), touches.at("email"), calls_dialed);
+  absl::StrAppendFormat(&out, "429s received from Genesys  %s\n", check(rate_limited_responses));
+  absl::StrAppendFormat(&out, "duplicate touches (audit)   %s\n", check(duplicate_touches));
+  absl::StrAppendFormat(&out, "touches after a payment     %s\n", check(touches_after_payment));
+  absl::StrAppendFormat(&out, "touches after an opt-out    %s\n", check(touches_after_opt_out));
+  absl::StrAppendFormat(&out, "touches outside quiet hours %s\n", check(touches_outside_quiet_hours));
+  absl::StrAppendFormat(&out, "elapsed                     %.1f s\n", elapsed_seconds);
+  return out;
+}
+
+std::map<std::string, policy::DailyWindow> CallingWindows(const std::string& policies_json) {
+  std::map<std::string, policy::DailyWindow> out = {{"sms", {}}, {"voice", {}}};
+  json p = json::parse(policies_json, nullptr, false);
+  if (p.is_discarded() || !p.contains("quietHours") || !p["quietHours"].is_object()) return out;
+  for (const std::string channel : {"sms", "voice", "email"}) {
+    if (!p["quietHours"].contains(channel)) continue;
+    const json& w = p["quietHours"][channel];
+    if (w.is_null()) {
+      out.erase(channel);
+      continue;
+    }
+    auto parsed = policy::ParseDailyWindow(w.value("from", "08:00"), w.value("until", "21:00"));
+    if (parsed.ok()) out[channel] = *parsed;
+  }
+  return out;
+}
+
+}  // namespace blend::demo

@@ -1,0 +1,119 @@
+#include "blend/demo/summary.h"
+
+#include <gtest/gtest.h>
+
+namespace blend::demo {
+namespace {
+
+absl::Time At(const char* rfc3339) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
+  return t;
+}
+
+AuditEntry Sent(const char* op, const char* touch, const char* when, int status = 200) {
+  return AuditEntry{At(when), op, status, {touch}, ""};
+}
+
+DemoCustomer Customer(const char* id, const char* phone) {
+  DemoCustomer c;
+  c.customer_id = id;
+  c.phone_e164 = phone;
+  c.time_zone = "America/New_York";
+  return c;
+}
+
+// Three customers in New York (15:00Z = 10:00 local): one pays after the SMS, one replies
+// STOP, one is called and emailed.
+SummaryInputs Inputs() {
+  SummaryInputs in;
+  in.customers = {Customer("a", "+12125550104"), Customer("b", "+12125550113"),
+                  Customer("c", "+12125550105")};
+  in.journey_of_customer = {{"a", "ja"}, {"b", "jb"}, {"c", "jc"}};
+  in.journeys = {{"ja", "a", "SUCCEEDED", {"Sms", "DayToPay"}, false},
+                 {"jb", "b", "SUCCEEDED", {"Sms", "DayToPay", "Call", "EmailOnly", "Done"}, false},
+                 {"jc", "c", "SUCCEEDED", {"Sms", "DayToPay", "Call", "Answered", "NoAnswerEmail", "Done"}, false}};
+  in.payments = {{"a", {At("2026-01-06T15:00:10Z"), 1}}};
+  in.opt_outs = {{"+12125550113", At("2026-01-06T15:00:06Z")}};
+  in.audit = {Sent("oauth.token", "", "2026-01-06T15:00:00Z"),
+              Sent("sms.send", "ja/Sms/2", "2026-01-06T15:00:01Z"),
+              Sent("sms.send", "jb/Sms/2", "2026-01-06T15:00:01Z"),
+              Sent("sms.send", "jc/Sms/2", "2026-01-06T15:00:01Z"),
+              Sent("sms.send", "jc/Sms/2", "2026-01-06T15:00:01Z", 429),
+              Sent("email.send", "jb/EmailOnly/5", "2026-01-06T15:00:25Z"),
+              Sent("contacts.add", "jc/Call/4", "2026-01-06T15:00:21Z"),
+              Sent("email.send", "jc/NoAnswerEmail/6", "2026-01-06T15:00:30Z")};
+  in.windows = CallingWindows(R"({"quietHours": {"email": null}})");
+  return in;
+}
+
+TEST(SummaryTest, CountsOutcomesAndFindsNoViolationInACleanRun) {
+  Summary s = ComputeSummary(Inputs());
+  EXPECT_EQ(s.started, 3);
+  EXPECT_EQ(s.succeeded, 3);
+  EXPECT_EQ(s.paid, 1);
+  EXPECT_EQ(s.paid_after_sms, 1);
+  EXPECT_EQ(s.conversions_by_first_channel.at("sms"), 1);
+  EXPECT_EQ(s.conversions_by_first_channel.at("voice"), 0);
+  EXPECT_EQ(s.opted_out, 1);
+  EXPECT_EQ(s.no_answer_email, 1);
+  EXPECT_EQ(s.blocked_by_dnc, 0);  // b's email-only path came from its STOP
+  EXPECT_EQ(s.touches.at("sms"), 3);
+  EXPECT_EQ(s.touches.at("voice"), 1);
+  EXPECT_EQ(s.touches.at("email"), 2);
+  EXPECT_EQ(s.rate_limited_responses, 1);
+  EXPECT_EQ(s.duplicate_touches, 0);
+  EXPECT_EQ(s.touches_after_payment, 0);
+  EXPECT_EQ(s.touches_after_opt_out, 0);
+  EXPECT_EQ(s.touches_outside_quiet_hours, 0);
+  EXPECT_FALSE(s.Clean());  // the 429
+}
+
+TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
+  SummaryInputs in = Inputs();
+  in.audit.erase(in.audit.begin() + 4);                                      // drop the 429
+  in.audit.push_back(Sent("sms.send", "ja/Sms/2", "2026-01-06T15:00:02Z"));  // duplicate
+  in.audit.push_back(Sent("contacts.add", "ja/Call/4", "2026-01-06T15:00:21Z"));  // after payment
+  in.audit.push_back(Sent("contacts.add", "jb/Call/4", "2026-01-06T15:00:21Z"));  // after STOP
+  in.audit.push_back(Sent("sms.send", "jc/Sms/9", "2026-01-07T03:00:00Z"));      // 22:00 in New York
+  Summary s = ComputeSummary(in);
+  EXPECT_EQ(s.duplicate_touches, 1);
+  EXPECT_EQ(s.touches_after_payment, 1);
+  EXPECT_EQ(s.touches_after_opt_out, 1);
+  EXPECT_EQ(s.touches_outside_quiet_hours, 1);
+  EXPECT_EQ(s.rate_limited_responses, 0);
+  EXPECT_FALSE(s.Clean());
+  nlohmann::json j = s.ToJson();
+  for (const char* key : {"started", "succeeded", "failed", "touches", "rate_limited_responses",
+                          "duplicate_touches", "touches_after_payment",
+                          "touches_outside_quiet_hours", "touches_after_opt_out"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["touches"]["sms"], 5);
+}
+
+TEST(SummaryTest, HeldJourneysAreThoseWaitingForATouchWhileTheWindowIsClosed) {
+  SummaryInputs in = Inputs();
+  in.journeys[2].status = "RUNNING";
+  in.journeys[2].waiting_on_touch = true;
+  in.end = At("2026-01-06T15:01:00Z");  // 10:01 in New York: open
+  EXPECT_EQ(ComputeSummary(in).held_by_quiet_hours, 0);
+  in.end = At("2026-01-07T03:00:00Z");  // 22:00: closed
+  Summary s = ComputeSummary(in);
+  EXPECT_EQ(s.held_by_quiet_hours, 1);
+  EXPECT_EQ(s.still_running, 1);
+}
+
+TEST(SummaryTest, CallingWindowsFollowThePolicyDefaults) {
+  auto w = CallingWindows("{}");
+  EXPECT_EQ(w.count("sms"), 1u);
+  EXPECT_EQ(w.count("voice"), 1u);
+  EXPECT_EQ(w.count("email"), 0u);
+  w = CallingWindows(R"({"quietHours": {"sms": null, "voice": {"from": "09:00", "until": "17:00"}}})");
+  EXPECT_EQ(w.count("sms"), 0u);
+  EXPECT_EQ(w.at("voice").from, absl::Hours(9));
+}
+
+}  // namespace
+}  // namespace blend::demo
