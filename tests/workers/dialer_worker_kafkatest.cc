@@ -199,5 +199,26 @@ TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
   EXPECT_EQ(events.WaitFor(2, absl::Seconds(2)).size(), 1u) << "only the opt-out is an event";
 }
 
+TEST_F(DialerWorkerTest, InboundReplyOfAKnownNumberBecomesAnSmsReplyEvent) {
+  StartDialer();
+  Collector events(brokers_, {Topic("blend.customer-events")});
+  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+        "('c', 1, '{}', now()) RETURNING 1");
+  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-43', 'c', 1, "
+        "'k', 'h', 'cust-43', '{\"customer_id\":\"cust-43\",\"phone_e164\":\"+12125550162\"}', 1, "
+        "'{}', now(), now()) RETURNING 1");
+  ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
+                        R"({"fromAddress":"+12125550162","textBody":"I will pay on Friday"})").status,
+            200);
+  auto got = events.WaitFor(1, absl::Seconds(20));
+  ASSERT_EQ(got.size(), 1u);
+  const v1::CustomerEvent& e = got[0].customer_event();
+  EXPECT_EQ(e.customer_id(), "cust-43");
+  EXPECT_EQ(e.type(), "sms.reply");
+  EXPECT_TRUE(e.attributes().fields().empty()) << "the text is personal data";
+  EXPECT_FALSE(e.has_opt_out());
+}
+
 }  // namespace
 }  // namespace blend::workers_test

@@ -46,6 +46,7 @@ class PoliciesParser {
       else if (key == "quietHours") QuietHours(v, kp, out);
       else if (key == "frequencyCaps") Caps(v, kp, out);
       else if (key == "genesys") Genesys(v, kp, out.genesys);
+      else if (key == "sendAtBestHour") BestHour(v, kp, out);
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -54,7 +55,8 @@ class PoliciesParser {
         }
       } else {
         Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
-                                 "frequencyCaps, genesys, maxTransitionsPerTrigger)"));
+                                 "frequencyCaps, genesys, sendAtBestHour, "
+                                 "maxTransitionsPerTrigger)"));
       }
     }
     return out;
@@ -163,6 +165,38 @@ class PoliciesParser {
       }
       if (ok) out.frequency_caps[*ch] = cap;
     }
+  }
+
+  void BestHour(const json& v, const std::string& kp, CampaignPolicies& out) {
+    if (!v.is_object()) {
+      Problem(kp, "sendAtBestHour is {\"channels\": [\"sms\"], \"maxDelaySeconds\": 43200}");
+      return;
+    }
+    SendAtBestHourPolicy policy;
+    bool ok = true;
+    for (const auto& [f, val] : v.items()) {
+      const std::string fp = PointerAppend(kp, f);
+      if (f == "channels" && val.is_array()) {
+        for (size_t i = 0; i < val.size(); ++i) {
+          auto c = val[i].is_string() ? ChannelKey(val[i].get<std::string>(), PointerAppend(fp, i))
+                                      : std::nullopt;
+          if (!val[i].is_string()) Problem(PointerAppend(fp, i), "a channel name (sms, voice or email)");
+          if (c) policy.channels.insert(*c);
+          ok = ok && c.has_value();
+        }
+      } else if (f == "maxDelaySeconds" && val.is_number_unsigned() && val.get<uint64_t>() > 0 &&
+                 val.get<uint64_t>() <= 7 * 86400) {
+        policy.max_delay = absl::Seconds(val.get<int64_t>());
+      } else if (f == "channels" || f == "maxDelaySeconds") {
+        Problem(fp, f == "channels" ? "channels must be an array of channel names"
+                                    : "maxDelaySeconds must be a positive integer (at most 7 days)");
+        ok = false;
+      } else {
+        Problem(fp, absl::StrCat("unknown field '", f, "' in sendAtBestHour"));
+        ok = false;
+      }
+    }
+    if (ok) out.send_at_best_hour = policy;
   }
 
   void Genesys(const json& v, const std::string& kp, GenesysIds& out) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "blend/engagement/best_hour.h"
 #include "blend/policy/policy.h"
 #include "compiled.h"
 
@@ -394,16 +395,43 @@ class Stepper {
     if (effective == nullptr) return Fail(run_id, {"States.Runtime", Missing(s.input_path)});
     const Machine& m = MachineOf(run);
     int next = s.default_next;
+    json used = json::object();  // what the rules looked at, for "which facts a Choice used"
+    json matched = nullptr;
     for (size_t i = 0; i < s.choices.size(); ++i) {
+      CollectChoiceValues(s.choices[i], *effective, ctx, used);
       if (!s.choices[i].Matches(*effective, ctx)) continue;
       next = m.by_name.at(s.choices[i].next);
+      matched = i;
       break;
     }
+    History("ChoiceEvaluated", s.name,
+            json{{"values", std::move(used)}, {"matchedRule", matched},
+                 {"next", next < 0 ? json(nullptr) : json(m.states[next].name)}});
     if (next < 0) {
       return Fail(run_id, {"States.NoChoiceMatched", absl::StrCat("no Choices rule of '", s.name,
                                                                   "' matched and there is no Default")});
     }
     Transition(run_id, s, next, *Take(s.input_path, std::move(run.input)));
+  }
+
+  // Records the value of every path `rule` reads (null when absent); large values are
+  // summarised so history rows stay small.
+  static void CollectChoiceValues(const ChoiceRule& rule, const json& input, const json* ctx,
+                                  json& out) {
+    for (const ChoiceRule& child : rule.children) CollectChoiceValues(child, input, ctx, out);
+    for (const auto* path : {&rule.variable, &rule.operand_path}) {
+      if (!*path) continue;
+      const json* root = (*path)->is_context() ? ctx : &input;
+      const json* v = root == nullptr ? nullptr : (*path)->Find(*root);
+      if (v == nullptr) {
+        out[(*path)->text()] = nullptr;
+        continue;
+      }
+      const bool large = (v->is_object() || v->is_array()) && v->size() > 8;
+      out[(*path)->text()] = large ? json(absl::StrCat("<", v->is_object() ? "object" : "array",
+                                                         " of ", v->size(), " items>"))
+                                   : *v;
+    }
   }
 
   void ExecuteWait(const std::string& run_id, const State& s) {
@@ -480,7 +508,8 @@ class Stepper {
     }
     if (s.resource == BlendResource::kAwaitEvent) return AwaitEvent(run_id, s, input, timeout);
     Channel channel = *TouchChannel(s.resource);
-    auto decision = DecideTouch(channel);
+    std::optional<int> best_hour;
+    auto decision = DecideTouch(channel, &best_hour);
     if (!decision.ok()) return Fail(run_id, {"States.Runtime", std::string(decision.status().message())});
     if (decision->kind == policy::TouchDecision::Kind::kFail) {
       History("TouchSuppressed", s.name, json{{"channel", ChannelName(channel)}, {"error", decision->error}});
@@ -490,11 +519,12 @@ class Stepper {
     run.touch_id = absl::StrCat(st().journey_id, "/", s.name, "/", ++st().step_counter);
     run.waiting = Run::Waiting::kTask;
     emitted_[channel].push_back(decision->send_at);
-    History("TaskScheduled", s.name,
-            json{{"touchId", run.touch_id}, {"channel", ChannelName(channel)},
-                 {"notBefore", FormatTimestamp(decision->send_at)},
-                 {"deferredByQuietHours", decision->deferred_by_quiet_hours},
-                 {"deferredByCap", decision->deferred_by_cap}});
+    json scheduled{{"touchId", run.touch_id}, {"channel", ChannelName(channel)},
+                   {"notBefore", FormatTimestamp(decision->send_at)},
+                   {"deferredByQuietHours", decision->deferred_by_quiet_hours},
+                   {"deferredByCap", decision->deferred_by_cap}};
+    if (best_hour) scheduled["deferredToBestHourLocal"] = *best_hour;
+    History("TaskScheduled", s.name, std::move(scheduled));
     Emit(EmitTouch{run.touch_id, channel, std::move(input), decision->send_at, s.name});
     if (timeout) {
       run.timer_id = NewTimerId();
@@ -502,7 +532,7 @@ class Stepper {
     }
   }
 
-  absl::StatusOr<policy::TouchDecision> DecideTouch(Channel channel) {
+  absl::StatusOr<policy::TouchDecision> DecideTouch(Channel channel, std::optional<int>* best_hour) {
     policy::ChannelPolicy cp;
     const CampaignPolicies& pol = campaign_.policies();
     if (auto it = pol.quiet_hours.find(channel); it != pol.quiet_hours.end()) {
@@ -519,7 +549,32 @@ class Stepper {
     past.insert(past.end(), emitted_[channel].begin(), emitted_[channel].end());
     std::vector<absl::TimeZone> zones;
     if (cp.allowed_window) zones = CandidateZones();
-    return policy::DecideTouch(channel, cp, zones, sup, past, now_);
+    const absl::Time due = BestHourDue(channel, cp.allowed_window, zones, best_hour);
+    return policy::DecideTouch(channel, cp, zones, sup, past, due);
+  }
+
+  // now_, or the start of the customer's best local hour under the sendAtBestHour policy
+  // (then `best_hour` is set). The hour is local to the profile's zone, where it was counted.
+  absl::Time BestHourDue(Channel channel, const std::optional<policy::DailyWindow>& window,
+                         std::vector<absl::TimeZone>& zones, std::optional<int>* best_hour) {
+    const auto& policy = campaign_.policies().send_at_best_hour;
+    if (!policy || (!policy->channels.empty() && !policy->channels.contains(channel))) return now_;
+    const json& e = facts_.engagement;
+    if (!e.is_object() || !e.contains("bestHourLocal") || !e["bestHourLocal"].is_number_integer()) {
+      return now_;
+    }
+    if (window && zones.empty()) zones = CandidateZones();
+    absl::TimeZone zone = zones.empty() ? CandidateZones().front() : zones.front();
+    if (const auto tz = e.find("timeZone"); tz != e.end() && tz->is_string()) {
+      absl::TimeZone profile_zone;
+      if (absl::LoadTimeZone(tz->get<std::string>(), &profile_zone)) zone = profile_zone;
+    }
+    const int hour = e["bestHourLocal"].get<int>();
+    auto at = engagement::DeferToBestHour(hour, zone, window, zones,
+                                          engagement::BestHourPolicy{policy->max_delay}, now_);
+    if (!at) return now_;
+    *best_hour = hour;
+    return *at;
   }
 
   std::vector<absl::TimeZone> CandidateZones() {

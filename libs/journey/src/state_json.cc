@@ -130,6 +130,7 @@ json CustomerFacts::ToJson() const {
   json j = attributes.is_object() ? attributes : json::object();
   j["optedOut"] = {{"sms", sms_opted_out}, {"voice", voice_opted_out}, {"email", email_opted_out}};
   j["dncActive"] = dnc_active;
+  if (!engagement.is_null()) j["engagement"] = engagement;
   return j;
 }
 

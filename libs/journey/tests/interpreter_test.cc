@@ -476,3 +476,123 @@ TEST(JourneyStateTest, StoredStateHasStableShape) {
 
 }  // namespace
 }  // namespace blend::journey
+
+namespace blend::journey {
+namespace {
+
+using testing::JourneyHarness;
+using testing::Only;
+using testing::T;
+
+constexpr char kSmsOnly[] =
+    R"({"StartAt":"Sms","States":{"Sms":{"Type":"Task","Resource":"blend:sms","End":true}}})";
+constexpr char kBestHourPolicies[] =
+    R"({"sendAtBestHour": {"channels": ["sms"], "maxDelaySeconds": 43200}})";
+
+// The first touch of a journey started at `start` for a customer whose best hour is 18:00 in
+// New York.
+EmitTouch BestHourTouch(const std::string& start, const std::string& policies = kBestHourPolicies,
+                        nlohmann::json engagement = {{"bestHourLocal", 18},
+                                                     {"timeZone", "America/New_York"}}) {
+  auto campaign = ParseCampaign(kSmsOnly, policies, {}, nullptr, "best-hour");
+  EXPECT_TRUE(campaign.ok()) << campaign.status();
+  JourneyHarness h(*campaign);
+  h.facts.engagement = std::move(engagement);
+  auto touches = Only<EmitTouch>(h.Start(T(start)));
+  EXPECT_EQ(touches.size(), 1u);
+  return touches.empty() ? EmitTouch{} : touches[0];
+}
+
+TEST(SendAtBestHourTest, DefersToTheBestLocalHourAcrossDst) {
+  // Saturday 15:00 EST -> 18:00 EST (23:00Z); Sunday after the spring-forward, 16:00 EDT ->
+  // 18:00 EDT (22:00Z): the same local hour, one hour earlier in UTC.
+  EXPECT_EQ(BestHourTouch("2026-03-07T20:00:00Z").not_before, T("2026-03-07T23:00:00Z"));
+  EXPECT_EQ(BestHourTouch("2026-03-08T20:00:00Z").not_before, T("2026-03-08T22:00:00Z"));
+  // Back in November (fall-back on the 1st): 18:00 EST again.
+  EXPECT_EQ(BestHourTouch("2026-11-02T15:00:00Z").not_before, T("2026-11-02T23:00:00Z"));
+}
+
+TEST(SendAtBestHourTest, UsesTheProfileZoneNotTheServerOrUtc) {
+  // Best hour 18:00 in Los Angeles (the profile's zone) is 21:00 in New York, the customer's
+  // candidate zone: outside its [08:00, 21:00) window, so the touch is not deferred.
+  EXPECT_EQ(BestHourTouch("2026-11-24T17:00:00Z", kBestHourPolicies,
+                          {{"bestHourLocal", 18}, {"timeZone", "America/Los_Angeles"}})
+                .not_before,
+            T("2026-11-24T17:00:00Z"));
+  // 17:00 PST = 20:00 EST: allowed in both, deferred.
+  EXPECT_EQ(BestHourTouch("2026-11-24T17:00:00Z", kBestHourPolicies,
+                          {{"bestHourLocal", 17}, {"timeZone", "America/Los_Angeles"}})
+                .not_before,
+            T("2026-11-25T01:00:00Z"));
+}
+
+TEST(SendAtBestHourTest, NotDeferredBeyondMaxDelayOrWithoutHistoryOrPolicy) {
+  // 19:30 EDT: the next 18:00 is 22.5 h away (> 12 h): sent now.
+  EXPECT_EQ(BestHourTouch("2026-03-08T23:30:00Z").not_before, T("2026-03-08T23:30:00Z"));
+  EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z", kBestHourPolicies, nullptr).not_before,
+            T("2026-11-24T15:00:00Z"));
+  EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z", "{}").not_before, T("2026-11-24T15:00:00Z"));
+  EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z",
+                          R"({"sendAtBestHour": {"channels": ["email"]}})")
+                .not_before,
+            T("2026-11-24T15:00:00Z"));
+}
+
+TEST(SendAtBestHourTest, HistorySaysTheTouchWaitsForTheBestHour) {
+  auto campaign = ParseCampaign(kSmsOnly, kBestHourPolicies, {}, nullptr, "best-hour");
+  ASSERT_TRUE(campaign.ok());
+  JourneyHarness h(*campaign);
+  h.facts.engagement = {{"bestHourLocal", 18}, {"timeZone", "America/New_York"}};
+  auto effects = h.Start(T("2026-11-24T15:00:00Z"));
+  bool found = false;
+  for (const HistoryEntry& e : Only<HistoryEntry>(effects)) {
+    if (e.kind != "TaskScheduled") continue;
+    found = true;
+    EXPECT_EQ(e.detail["deferredToBestHourLocal"], 18);
+    EXPECT_EQ(e.detail["notBefore"], "2026-11-24T23:00:00Z");
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(ChoiceHistoryTest, RecordsTheFactsEachRuleReadAndTheBranchTaken) {
+  auto campaign = ParseCampaign(R"({"StartAt":"F","States":{
+    "F":{"Type":"Task","Resource":"blend:facts","Next":"Route"},
+    "Route":{"Type":"Choice","Choices":[
+      {"Variable":"$.engagement.bestChannel","StringEquals":"voice","Next":"Call"},
+      {"And":[{"Variable":"$.engagement.sms.sent","NumericLessThan":3},
+              {"Variable":"$.paymentStatus","IsPresent":false}],"Next":"Sms"}],
+     "Default":"Email"},
+    "Call":{"Type":"Task","Resource":"blend:voice","End":true},
+    "Sms":{"Type":"Task","Resource":"blend:sms","End":true},
+    "Email":{"Type":"Task","Resource":"blend:email","End":true}}})",
+                                "", {}, nullptr, "route");
+  ASSERT_TRUE(campaign.ok()) << campaign.status();
+  JourneyHarness h(*campaign);
+  h.facts.engagement = {{"bestChannel", "sms"}, {"sms", {{"sent", 2}}}};
+  auto effects = h.Start(T("2026-11-24T15:00:00Z"));
+  std::vector<HistoryEntry> choices;
+  for (const HistoryEntry& e : Only<HistoryEntry>(effects)) {
+    if (e.kind == "ChoiceEvaluated") choices.push_back(e);
+  }
+  ASSERT_EQ(choices.size(), 1u);
+  EXPECT_EQ(choices[0].state_name, "Route");
+  EXPECT_EQ(choices[0].detail["values"],
+            json::parse(R"({"$.engagement.bestChannel":"sms","$.engagement.sms.sent":2,
+                           "$.paymentStatus":null})"));
+  EXPECT_EQ(choices[0].detail["matchedRule"], 1);
+  EXPECT_EQ(choices[0].detail["next"], "Sms");
+}
+
+TEST(SendAtBestHourTest, InvalidPolicyIsReported) {
+  std::vector<ValidationProblem> problems;
+  auto c = ParseCampaign(kSmsOnly,
+                         R"({"sendAtBestHour": {"channels": ["fax"], "maxDelaySeconds": 0,
+                             "when": 1}})",
+                         {}, &problems);
+  EXPECT_FALSE(c.ok());
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].pointer, "/policies/sendAtBestHour/channels/0");
+}
+
+}  // namespace
+}  // namespace blend::journey

@@ -53,7 +53,8 @@ TEST_F(SeedJourneyTest, PaidAfterWaitSucceedsWithoutVoiceTouch) {
   EXPECT_EQ(h.state().status, JourneyStatus::kSucceeded);
   EXPECT_THAT(HistoryKinds(effects),
               ElementsAre("StateEntered:CheckPaymentStatus", "TaskSucceeded:CheckPaymentStatus",
-                          "StateEntered:PaymentChoice", "StateEntered:CampaignSuccess",
+                          "StateEntered:PaymentChoice", "ChoiceEvaluated:PaymentChoice",
+                          "StateEntered:CampaignSuccess",
                           "JourneyFinished:"));
 }
 

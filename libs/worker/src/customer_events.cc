@@ -19,6 +19,16 @@ v1::CustomerEvent MakeOptOutEvent(std::string event_id, std::string customer_id,
   return event;
 }
 
+v1::CustomerEvent MakeSmsReplyEvent(std::string event_id, std::string customer_id,
+                                    const Clock& clock) {
+  v1::CustomerEvent event;
+  event.set_event_id(std::move(event_id));
+  event.set_customer_id(std::move(customer_id));
+  event.set_type("sms.reply");
+  *event.mutable_occurred_at() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
+  return event;
+}
+
 std::string EncodeCustomerEvent(const v1::CustomerEvent& event, const Clock& clock) {
   v1::Envelope envelope;
   envelope.set_message_id("customer-event:" + event.event_id());

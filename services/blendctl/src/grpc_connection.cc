@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<GrpcConnection>> GrpcConnection::Create(
 GrpcConnection::GrpcConnection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       channel_(std::move(channel)),
-      stub_(blend::v1::JourneyService::NewStub(channel_)) {}
+      stub_(blend::v1::JourneyService::NewStub(channel_)),
+      engagement_stub_(blend::v1::EngagementService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> GrpcConnection::NewContext(bool with_deadline) const {
   auto ctx = std::make_unique<grpc::ClientContext>();

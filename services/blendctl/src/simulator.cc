@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "blend/engagement/profile.h"
 #include "blend/journey/choice.h"
 #include "blend/journey/interpreter.h"
 
@@ -74,6 +75,13 @@ class Simulation {
       }
     }
     if (f.contains("dncActive")) facts_.dnc_active = f.value("dncActive", false);
+    if (f.contains("engagementProfile")) {
+      // The stored profile form (`blendctl customer engagement ID --json` prints it), shown
+      // to the journey exactly as the orchestrator would: libs/engagement FactsJson.
+      auto profile = engagement::ProfileFromJson(f["engagementProfile"]);
+      if (!profile.ok()) return profile.status();
+      facts_.engagement = engagement::FactsJson(*profile);
+    }
     return absl::OkStatus();
   }
 

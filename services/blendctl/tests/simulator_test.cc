@@ -57,6 +57,21 @@ TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
   EXPECT_THAT(out.str(), HasSubstr("TIME (UTC)"));
 }
 
+// The first touch of a journey routed by engagement history, from a profile fixture.
+std::string FirstTouchChannel(const std::string& script) {
+  std::ostringstream out, err;
+  SimulateOptions o{BLENDCTL_TESTDATA "/best_channel_campaign.json", "{}", script, true};
+  EXPECT_EQ(RunSimulate(o, out, err), 0) << err.str();
+  auto touches = Kind(Lines(out.str()), "touch");
+  return touches.empty() ? "" : touches[0]["channel"].get<std::string>();
+}
+
+TEST(SimulateCommandTest, ProfileFixtureChoosesTheFirstChannel) {
+  EXPECT_EQ(FirstTouchChannel(BLENDCTL_TESTDATA "/profile_prefers_email.script.json"), "email");
+  EXPECT_EQ(FirstTouchChannel(BLENDCTL_TESTDATA "/profile_prefers_voice.script.json"), "voice");
+  EXPECT_EQ(FirstTouchChannel(""), "sms");  // no history: the Default branch
+}
+
 TEST(SimulateCommandTest, NoScriptRunsTimersUntilTheJourneyBlocks) {
   std::ostringstream out, err;
   SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{}", "", true};

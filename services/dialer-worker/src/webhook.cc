@@ -174,7 +174,7 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
     return Count("inbound_sms", {400, "need messageId, fromAddress and textBody"});
   }
   std::string text = Str(msg, "textBody");
-  if (!worker::IsOptOutKeyword(text)) return Count("inbound_sms", {200, "not an opt-out"});
+  if (!worker::IsOptOutKeyword(text)) return InboundReply(message_id, from);
   std::string keyword = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
   absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
     std::vector<std::string> customers;
@@ -203,6 +203,25 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
     }
   }
   return Count("inbound_sms", {200, *applied ? "opt-out recorded" : "duplicate"});
+}
+
+WebhookResult WebhookHandler::InboundReply(const std::string& message_id, const std::string& from) {
+  int published = 0;
+  absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
+    published = 0;
+    for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
+      const std::string customer = row[0].as<std::string>();
+      v1::CustomerEvent event = worker::MakeSmsReplyEvent(
+          absl::StrCat("sms-reply:", message_id, ":", customer), customer, clock_);
+      BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
+                                                  worker::EncodeCustomerEvent(event, clock_)));
+      ++published;
+    }
+    return absl::OkStatus();
+  });
+  if (!applied.ok()) return Count("inbound_sms", FromStatus(applied.status()));
+  if (!*applied) return Count("inbound_sms", {200, "duplicate"});
+  return Count("inbound_sms", {200, published > 0 ? "reply recorded" : "not an opt-out"});
 }
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookHandler& handler,

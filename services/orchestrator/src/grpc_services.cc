@@ -179,4 +179,33 @@ grpc::Status TouchServiceImpl::ClaimTouch(grpc::ServerContext* ctx,
   return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id()), resp);
 }
 
+grpc::Status EngagementServiceImpl::ImportInteractions(
+    grpc::ServerContext* ctx, grpc::ServerReader<blend::v1::ImportInteractionRequest>* reader,
+    blend::v1::ImportInteractionsResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckAllCampaignsAccess(*who));
+  std::vector<blend::v1::ImportInteractionRequest> batch;
+  blend::v1::ImportInteractionRequest row;
+  while (reader->Read(&row)) {
+    batch.push_back(std::move(row));
+    row = {};
+    if (static_cast<int>(batch.size()) >= batch_size_) {
+      ORCH_RETURN_IF_ERROR(runner_.ImportInteractions(batch, *resp));
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) ORCH_RETURN_IF_ERROR(runner_.ImportInteractions(batch, *resp));
+  return grpc::Status::OK;
+}
+
+grpc::Status EngagementServiceImpl::GetEngagement(grpc::ServerContext* ctx,
+                                                  const blend::v1::GetEngagementRequest* req,
+                                                  blend::v1::Engagement* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckAllCampaignsAccess(*who));
+  return Assign(runner_.GetEngagement(req->customer_id()), resp);
+}
+
 }  // namespace blend::orchestrator

@@ -104,6 +104,9 @@ void TxNotes::Flush(Metrics* metrics) const {
   for (const auto& c : started) metrics->JourneyStarted(c);
   for (const auto& [c, s] : finished) metrics->JourneyFinished(c, s);
   for (const auto& ch : touches) metrics->TouchEmitted(ch);
+  for (const auto& c : conversions) {
+    metrics->Conversion(c.channel, c.campaign, c.seconds_since_touch);
+  }
 }
 
 absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::Get(
@@ -202,12 +205,20 @@ journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
                                                  const journey::CompiledCampaign& campaign,
                                                  const blend::v1::Customer& customer,
                                                  absl::Time since, absl::Time now,
-                                                 bool load_attributes) {
+                                                 bool load_attributes,
+                                                 const std::optional<json>& engagement_facts) {
   SuppressionIndex index(
       pg::FindSuppressionsBatch(tx, {customer.phone_e164()}, {customer.email()}));
   journey::CustomerFacts facts = index.Facts(customer);
   if (load_attributes) {
-    facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
+    if (engagement_facts) {
+      facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
+      facts.engagement = *engagement_facts;
+    } else {
+      pg::FactsAndProfile both = pg::LoadFactsAndProfile(tx, customer.customer_id(), since);
+      facts.attributes = json::parse(both.facts_json);
+      if (both.profile_json) facts.engagement = EngagementFactsOf(*both.profile_json);
+    }
   }
   AddCapHistory(tx, campaign, customer, now, facts);
   return facts;
@@ -279,7 +290,8 @@ absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
 absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
                                   absl::Time now, TxNotes& notes) {
   journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true);
+      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true,
+                 j.engagement_facts);
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
   pg::EffectBuffer buf;
@@ -335,6 +347,10 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     emails.push_back(r.customer().email());
   }
   SuppressionIndex suppressions(pg::FindSuppressionsBatch(tx, phones, emails));
+  std::vector<std::string> customer_ids;
+  for (const auto& r : reqs) customer_ids.push_back(r.customer().customer_id());
+  const std::map<std::string, std::string> profiles =
+      pg::LoadEngagementProfiles(tx, customer_ids);
   struct Pending {
     size_t index;
     pg::JourneyRow row;
@@ -371,6 +387,9 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     initial.journey_id = row.journey_id;
     initial.campaign_id = row.campaign_id;
     journey::CustomerFacts facts = suppressions.Facts(req.customer());
+    if (auto pit = profiles.find(req.customer().customer_id()); pit != profiles.end()) {
+      facts.engagement = EngagementFactsOf(pit->second);
+    }
     AddCapHistory(tx, *campaign, req.customer(), now, facts);
     p.result = journey::Step(*campaign, initial, facts,
                              journey::StartTrigger{row.journey_id, StructToJson(req.input()),
@@ -533,13 +552,19 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEven
   json attributes = StructToJson(ev.attributes());
   if (!attributes.empty()) pg::UpsertFacts(tx, ev.customer_id(), attributes.dump(), now);
   std::vector<std::string> ids = pg::LockRunningJourneysOfCustomer(tx, ev.customer_id());
+  std::vector<Loaded> journeys;
+  for (const std::string& id : ids) {
+    BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, id, pg::Lock::kNone));
+    journeys.push_back(std::move(j));
+  }
+  // Before the journeys step, so a Choice after this event sees it in the profile.
+  RecordEventEngagement(tx, ev, journeys, now, notes);
   journey::CustomerEventTrigger trigger{ev.event_id(), ev.type(), attributes};
   const bool opt_out = ev.has_opt_out() || ev.type() == "opt_out";
   blend::v1::Disposition opt_out_outcome;
   opt_out_outcome.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
   opt_out_outcome.set_channel(ev.opt_out().channel());
-  for (const std::string& id : ids) {
-    BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, id, pg::Lock::kNone));
+  for (Loaded& j : journeys) {
     if (opt_out) {
       BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, j.customer, now));
     }
@@ -620,6 +645,7 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   auto touch = pg::FindTouch(tx, d.touch_id(), pg::Lock::kForUpdate);
   if (touch->status == "done") return absl::OkStatus();  // already applied
   BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now));
+  RecordDispositionEngagement(tx, d, static_cast<blend::v1::Channel>(touch->channel), j, now);
   // A voice touch completes with its call outcome, not with the contact insertion.
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT &&
       touch->channel == blend::v1::CHANNEL_VOICE) {

@@ -72,6 +72,12 @@ int main(int argc, char** argv) {
   AddDurationFlag(app, "outbox-poll", cfg.outbox_poll, "Outbox poll interval when idle");
   AddDurationFlag(app, "timer-poll", cfg.timer_poll, "Timer poll interval when idle");
   AddDurationFlag(app, "shutdown-grace", cfg.shutdown_grace, "Time allowed to drain on SIGTERM");
+  AddFlag(app, "conversion-events", cfg.engagement.goal_events,
+          "Customer event types that count as conversions (comma-separated in the env)");
+  AddDurationFlag(app, "attribution-window", cfg.engagement.attribution_window,
+                  "A conversion is credited to the last touch sent at most this long before it");
+  AddFlag(app, "rpc-wrapup-codes", cfg.engagement.positive_wrapup_codes,
+          "Wrap-up codes that mean a right-party contact (empty: every answered call)");
   AddFlag(app, "log-level", log_level, "debug, info, warn or error");
   CLI11_PARSE(app, argc, argv);
   cfg.auth.client_certs_verified = !cfg.tls.client_ca_file.empty();

@@ -22,6 +22,15 @@ Metrics::Metrics(prometheus::Registry& r)
                    .Name("blend_touches_emitted_total")
                    .Help("Touch commands committed to the outbox, by channel")
                    .Register(r)),
+      conversions_(prometheus::BuildCounter()
+                       .Name("blend_conversions_total")
+                       .Help("Goal events (e.g. payments) by channel and campaign of the touch "
+                             "they were attributed to (\"none\": no touch within the window)")
+                       .Register(r)),
+      time_to_conversion_(prometheus::BuildHistogram()
+                               .Name("blend_time_to_conversion_seconds")
+                               .Help("Attributed touch to goal event, by channel")
+                               .Register(r)),
       apply_(prometheus::BuildHistogram()
                  .Name("blend_trigger_apply_seconds")
                  .Help("Time to apply one trigger (lock, step, write, commit), by trigger kind")
@@ -76,6 +85,15 @@ void Metrics::JourneyFinished(const std::string& campaign, const std::string& st
 }
 void Metrics::TouchEmitted(const std::string& channel) {
   touches_.Add({{"channel", channel}}).Increment();
+}
+void Metrics::Conversion(const std::string& channel, const std::string& campaign,
+                         std::optional<double> seconds) {
+  conversions_.Add({{"channel", channel}, {"campaign", campaign}}).Increment();
+  if (!seconds) return;
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400,
+      14 * 86400, 30 * 86400};
+  time_to_conversion_.Add({{"channel", channel}}, kBuckets).Observe(*seconds);
 }
 void Metrics::TriggerApplied(const std::string& trigger, double seconds) {
   apply_.Add({{"trigger", trigger}}, LatencyBuckets()).Observe(seconds);

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   ro.topic_prefix = config.topic_prefix;
   ro.start_batch_size = config.start_batch_size;
   ro.timer_batch_size = config.timer_batch_size;
+  ro.engagement = config.engagement;
   o->runner_ = std::make_unique<JourneyRunner>(*o->pool_, clock, o->metrics_.get(), ro);
   RelayOptions rel;
   rel.batch_size = config.outbox_batch_size;
@@ -85,12 +86,15 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   o->journey_service_ =
       std::make_unique<JourneyServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
   o->touch_service_ = std::make_unique<TouchServiceImpl>(*o->runner_, *o->auth_);
+  o->engagement_service_ =
+      std::make_unique<EngagementServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.grpc_addr, creds, &o->grpc_port_);
   builder.RegisterService(o->journey_service_.get());
   builder.RegisterService(o->touch_service_.get());
+  builder.RegisterService(o->engagement_service_.get());
   o->server_ = builder.BuildAndStart();
   if (!o->server_ || o->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.grpc_addr));

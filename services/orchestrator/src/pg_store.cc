@@ -366,6 +366,56 @@ std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time
   return r[0][0].as<std::string>();
 }
 
+std::optional<std::string> LockEngagementProfile(pqxx::work& tx, const std::string& customer_id) {
+  pqxx::result r = Exec(tx,
+      "SELECT profile::text FROM engagement_profiles WHERE customer_id = $1 FOR UPDATE",
+      customer_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+bool InsertEngagementProfile(pqxx::work& tx, const std::string& customer_id,
+                             const std::string& profile_json, absl::Time now) {
+  pqxx::result r = Exec(tx,
+      "INSERT INTO engagement_profiles (customer_id, profile, updated_at) "
+      "VALUES ($1, $2::jsonb, blend_us_to_ts($3)) ON CONFLICT (customer_id) DO NOTHING",
+      customer_id, profile_json, ToMicros(now));
+  return r.affected_rows() == 1;
+}
+
+void UpdateEngagementProfile(pqxx::work& tx, const std::string& customer_id,
+                             const std::string& profile_json, absl::Time now) {
+  Exec(tx,
+       "UPDATE engagement_profiles SET profile = $2::jsonb, updated_at = blend_us_to_ts($3) "
+       "WHERE customer_id = $1",
+       customer_id, profile_json, ToMicros(now));
+}
+
+std::map<std::string, std::string> LoadEngagementProfiles(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids) {
+  std::map<std::string, std::string> out;
+  if (customer_ids.empty()) return out;
+  pqxx::result r = Exec(tx,
+      "SELECT customer_id, profile::text FROM engagement_profiles "
+      "WHERE customer_id = ANY($1::text[]) AND profile <> '{}'::jsonb",
+      TextArray(customer_ids));
+  for (const auto& row : r) out[row[0].as<std::string>()] = row[1].as<std::string>();
+  return out;
+}
+
+FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
+                                    absl::Time since) {
+  pqxx::result r = Exec(tx,
+      "SELECT (SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text "
+      "        FROM customer_facts WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)), "
+      "       (SELECT profile::text FROM engagement_profiles "
+      "        WHERE customer_id = $1 AND profile <> '{}'::jsonb)",
+      customer_id, ToMicros(since));
+  FactsAndProfile out{r[0][0].as<std::string>(), std::nullopt};
+  if (!r[0][1].is_null()) out.profile_json = r[0][1].as<std::string>();
+  return out;
+}
+
 void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
                        const std::string& kind, const std::string& source,
                        const std::string& customer_id, absl::Time at) {

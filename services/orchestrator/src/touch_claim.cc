@@ -86,7 +86,8 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
       FromProto(static_cast<blend::v1::Channel>(touch.channel));
   if (!channel) return refuse("touch without channel");
   journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/false);
+      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/false,
+                 std::nullopt);
   policy::SuppressionFacts suppression{facts.sms_opted_out, facts.voice_opted_out,
                                        facts.email_opted_out, facts.dnc_active};
   std::vector<absl::TimeZone> zones = policy::CandidateZones(

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,15 @@ struct FrequencyCapPolicy {
   bool fail_when_capped = false;
 };
 
+// "Send at best hour": a touch on one of `channels` (empty: all) is delayed to the start of
+// the customer's best local hour (engagement history: $.engagement.bestHourLocal in the
+// facts, in the profile's time zone) when that comes within `max_delay` and lies inside the
+// channel's allowed window in every candidate zone; otherwise it goes as usual.
+struct SendAtBestHourPolicy {
+  std::set<Channel> channels;
+  absl::Duration max_delay = absl::Hours(24);
+};
+
 struct GenesysIds {
   std::string contact_list_id;
   std::string dnc_list_id;
@@ -53,6 +63,7 @@ struct CampaignPolicies {
   std::map<Channel, QuietHoursWindow> quiet_hours;
   std::map<Channel, FrequencyCapPolicy> frequency_caps;
   GenesysIds genesys;
+  std::optional<SendAtBestHourPolicy> send_at_best_hour;
   int max_transitions_per_trigger = 1000;
 };
 

@@ -85,8 +85,12 @@ struct CustomerFacts {
   bool email_opted_out = false;
   bool dnc_active = false;
   std::map<Channel, std::vector<absl::Time>> past_touches;  // for frequency caps
+  // The engagement profile as facts (libs/engagement FactsJson); null when the customer has
+  // no history. Appears as "engagement" in blend:facts.
+  nlohmann::json engagement;
 
-  // What a blend:facts task returns: the attributes plus "optedOut" and "dncActive".
+  // What a blend:facts task returns: the attributes plus "optedOut", "dncActive" and, when
+  // known, "engagement".
   nlohmann::json ToJson() const;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "blend/common/secret.h"
+#include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
 
 namespace blend::blendctl {
@@ -33,6 +34,7 @@ class GrpcConnection {
   std::unique_ptr<grpc::ClientContext> NewContext(bool with_deadline = true) const;
 
   blend::v1::JourneyService::Stub& journeys() { return *stub_; }
+  blend::v1::EngagementService::Stub& engagement() { return *engagement_stub_; }
 
  private:
   GrpcConnection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
@@ -40,6 +42,7 @@ class GrpcConnection {
   ConnectionOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<blend::v1::JourneyService::Stub> stub_;
+  std::unique_ptr<blend::v1::EngagementService::Stub> engagement_stub_;
 };
 
 }  // namespace blend::blendctl

@@ -79,6 +79,9 @@ class WebhookHandler {
   absl::StatusOr<bool> Once(const std::string& event_id, const std::string& kind,
                             const std::function<absl::Status(pqxx::work&)>& apply);
   absl::Status PublishCallOutcome(const nlohmann::json& event_body);
+  // A reply that is not an opt-out: one "sms.reply" event per customer with that number
+  // (nothing for a number no journey knows).
+  WebhookResult InboundReply(const std::string& message_id, const std::string& from);
 
   store::ConnectionPool& pool_;
   bus::Producer& producer_;

@@ -7,6 +7,7 @@
 
 #include "blend/orchestrator/auth.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
 #include "blend/v1/touch_service.grpc.pb.h"
 
@@ -56,6 +57,25 @@ class TouchServiceImpl final : public blend::v1::TouchService::Service {
  private:
   JourneyRunner& runner_;
   Authenticator& auth_;
+};
+
+// EngagementService: historical import and profile reads. Both need scope "*" (a profile spans
+// every campaign). The import applies rows in batches of `batch_size` while they stream in.
+class EngagementServiceImpl final : public blend::v1::EngagementService::Service {
+ public:
+  EngagementServiceImpl(JourneyRunner& runner, Authenticator& auth, int batch_size)
+      : runner_(runner), auth_(auth), batch_size_(batch_size) {}
+  grpc::Status ImportInteractions(
+      grpc::ServerContext* ctx, grpc::ServerReader<blend::v1::ImportInteractionRequest>* reader,
+      blend::v1::ImportInteractionsResponse* resp) override;
+  grpc::Status GetEngagement(grpc::ServerContext* ctx,
+                             const blend::v1::GetEngagementRequest* req,
+                             blend::v1::Engagement* resp) override;
+
+ private:
+  JourneyRunner& runner_;
+  Authenticator& auth_;
+  int batch_size_;
 };
 
 }  // namespace blend::orchestrator

@@ -24,12 +24,14 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "blend/common/clock.h"
+#include "blend/engagement/profile.h"
 #include "blend/journey/campaign.h"
 #include "blend/journey/interpreter.h"
 #include "blend/orchestrator/metrics.h"
 #include "blend/orchestrator/pg_store.h"
 #include "blend/store/connection_pool.h"
 #include "blend/v1/bus.pb.h"
+#include "blend/v1/engagement_service.pb.h"
 #include "blend/v1/journey_service.pb.h"
 #include "blend/v1/touch_service.pb.h"
 
@@ -54,6 +56,12 @@ struct TxNotes {
   std::vector<std::string> started;                              // campaign
   std::vector<std::pair<std::string, std::string>> finished;     // campaign, status
   std::vector<std::string> touches;                              // channel
+  struct Conversion {
+    std::string channel;   // "none" when no touch within the attribution window
+    std::string campaign;  // "none" likewise
+    std::optional<double> seconds_since_touch;
+  };
+  std::vector<Conversion> conversions;
   void Flush(Metrics* metrics) const;
 };
 
@@ -63,6 +71,7 @@ struct RunnerOptions {
   int start_batch_size = 500;   // start-many rows per transaction
   int timer_batch_size = 200;   // timers fired per transaction
   int tx_attempts = 3;          // retries of a transaction aborted by a conflict
+  engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
 };
 
 class JourneyRunner {
@@ -112,6 +121,14 @@ class JourneyRunner {
   // Campaign of a journey (for authorisation); kNotFound.
   absl::StatusOr<std::string> CampaignOfJourney(const std::string& journey_id);
 
+  // ---- engagement profiles (engagement_runner.cc)
+  // Applies import rows in ONE transaction (idempotent by row key; customers' profiles are
+  // locked in id order). Adds the counts to `response`; invalid rows are rejected there.
+  absl::Status ImportInteractions(const std::vector<blend::v1::ImportInteractionRequest>& rows,
+                                  blend::v1::ImportInteractionsResponse& response);
+  // kNotFound for a customer without history.
+  absl::StatusOr<blend::v1::Engagement> GetEngagement(const std::string& customer_id);
+
   // ---- the touch claim fence (TouchService)
   absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(const std::string& touch_id,
                                                            const std::string& worker_id);
@@ -125,6 +142,9 @@ class JourneyRunner {
     blend::v1::Customer customer;
     std::shared_ptr<const journey::CompiledCampaign> campaign;
     journey::JourneyState state;
+    // The customer's engagement facts when this transaction already has them (it just
+    // updated the profile): saves reading the profile again for the step.
+    std::optional<nlohmann::json> engagement_facts;
   };
   absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
   // Steps a loaded (locked) journey with `trigger` and writes everything.
@@ -132,7 +152,8 @@ class JourneyRunner {
                      absl::Time now, TxNotes& notes);
   journey::CustomerFacts BuildFacts(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                                     const blend::v1::Customer& customer, absl::Time since,
-                                    absl::Time now, bool load_attributes);
+                                    absl::Time now, bool load_attributes,
+                                    const std::optional<nlohmann::json>& engagement_facts);
   // Adds the claim times the campaign's frequency caps look at.
   void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                      const blend::v1::Customer& customer, absl::Time now,
@@ -158,6 +179,13 @@ class JourneyRunner {
   absl::Status RecordOutcomeSuppression(pqxx::work& tx, const blend::v1::Disposition& d,
                                         const blend::v1::Customer& customer, absl::Time now);
   blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
+  // Engagement updates, inside the trigger's transaction (after the journey row locks: the
+  // profile row is always the last lock taken).
+  // Both leave the updated facts in the journey(s) for the step that follows.
+  void RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
+                                   blend::v1::Channel touch_channel, Loaded& j, absl::Time now);
+  void RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
+                             std::vector<Loaded>& journeys, absl::Time now, TxNotes& notes);
 
   store::ConnectionPool& pool_;
   const Clock& clock_;
@@ -165,6 +193,9 @@ class JourneyRunner {
   RunnerOptions options_;
   CampaignCache campaigns_;
 };
+
+// The facts object of a stored profile (libs/engagement FactsJson); null when unreadable.
+nlohmann::json EngagementFactsOf(const std::string& profile_json);
 
 // "<prefix>blend.touch.<channel>".
 std::string TouchTopicFor(Channel channel, const std::string& prefix);

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -24,6 +25,10 @@ class Metrics {
   void JourneyStarted(const std::string& campaign);
   void JourneyFinished(const std::string& campaign, const std::string& status);
   void TouchEmitted(const std::string& channel);
+  // A goal event: channel/campaign of the touch it was attributed to ("none" when none);
+  // `seconds` since that touch feeds blend_time_to_conversion_seconds.
+  void Conversion(const std::string& channel, const std::string& campaign,
+                  std::optional<double> seconds);
   void TriggerApplied(const std::string& trigger, double seconds);
   void TimerLateness(double seconds);
   void OutboxPublished(double latency_seconds);
@@ -40,6 +45,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& finished_;
   prometheus::Family<prometheus::Counter>& touches_;
+  prometheus::Family<prometheus::Counter>& conversions_;
+  prometheus::Family<prometheus::Histogram>& time_to_conversion_;
   prometheus::Family<prometheus::Histogram>& apply_;
   prometheus::Histogram& timer_lateness_;
   prometheus::Histogram& publish_latency_;

@@ -53,6 +53,7 @@ struct OrchestratorConfig {
   absl::Duration gauge_interval = absl::Seconds(10);
   absl::Duration shutdown_grace = absl::Seconds(10);
   bool migrate = true;
+  engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
 };
 
 class Orchestrator {
@@ -91,6 +92,7 @@ class Orchestrator {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<JourneyServiceImpl> journey_service_;
   std::unique_ptr<TouchServiceImpl> touch_service_;
+  std::unique_ptr<EngagementServiceImpl> engagement_service_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   bool shut_down_ = false;

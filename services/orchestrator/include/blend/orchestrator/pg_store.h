@@ -168,6 +168,13 @@ void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::stri
                  absl::Time at);
 // Facts received since `since` merged into one JSON object ("{}" when none).
 std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since);
+// The same and, in the same statement, the customer's engagement profile (nullopt: none).
+struct FactsAndProfile {
+  std::string facts_json;
+  std::optional<std::string> profile_json;
+};
+FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
+                                    absl::Time since);
 
 void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
                        const std::string& kind, const std::string& source,
@@ -181,6 +188,20 @@ struct AddressSuppression {
 std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
                                                       const std::vector<std::string>& phones,
                                                       const std::vector<std::string>& emails);
+
+// ---- engagement profiles (libs/store/migrations/0013_engagement.sql) ----------------------
+
+// The customer's profile JSON, locked FOR UPDATE until the transaction ends; nullopt when the
+// customer has none (then InsertEngagementProfile).
+std::optional<std::string> LockEngagementProfile(pqxx::work& tx, const std::string& customer_id);
+void UpdateEngagementProfile(pqxx::work& tx, const std::string& customer_id,
+                             const std::string& profile_json, absl::Time now);
+// False when a concurrent transaction inserted the customer's profile first (lock it, redo).
+bool InsertEngagementProfile(pqxx::work& tx, const std::string& customer_id,
+                             const std::string& profile_json, absl::Time now);
+// Profiles of these customers, unlocked; customers without one are absent from the map.
+std::map<std::string, std::string> LoadEngagementProfiles(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids);
 
 // ---- bulk writes (one statement per table, arrays unnested server-side) --------------------
 
