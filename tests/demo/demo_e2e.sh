@@ -34,6 +34,8 @@ for key in ["rate_limited_responses", "duplicate_touches", "touches_after_paymen
 # DNC customers are emailed whatever the hour; some zone is always inside its SMS window.
 assert s["touches"]["email"] > 0 and s["blocked_by_dnc"] > 0, s
 assert s["touches"]["sms"] > 0, s
+# Engagement history decides the first channel: both openings occur (seeded population).
+assert s["first_channel"]["voice"] > 0 and s["first_channel"]["sms"] > 0, s["first_channel"]
 assert s["succeeded"] + s["still_running"] == 200, s
 print("summary ok:", {k: s[k] for k in ["started", "succeeded", "still_running", "touches"]})
 PY

@@ -18,6 +18,7 @@
 #include "blend/demo/prom_text.h"
 #include "blend/demo/sim_admin.h"
 #include "blend/demo/summary.h"
+#include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
 
 namespace blend::demo {
@@ -57,6 +58,49 @@ absl::Status SeedDncList(const DemoOptions& o, const std::vector<DemoCustomer>& 
     absl::SleepFor(absl::Milliseconds(200));
   }
   return absl::DeadlineExceededError("the dialer did not mirror the DNC list within 30 s");
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+
+// Loads each customer's past interactions into Blend's engagement profiles, so the campaign's
+// first channel can follow history from the first journey on.
+absl::Status ImportHistory(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::vector<DemoCustomer>& customers) {
+  std::map<std::string, const DemoCustomer*> by_id;
+  for (const DemoCustomer& c : customers) by_id[c.customer_id] = &c;
+  const std::map<std::string, v1::Channel> kChannels = {
+      {"sms", v1::CHANNEL_SMS}, {"voice", v1::CHANNEL_VOICE}, {"email", v1::CHANNEL_EMAIL}};
+  auto stub = v1::EngagementService::NewStub(channel);
+  grpc::ClientContext ctx;
+  v1::ImportInteractionsResponse resp;
+  auto writer = stub->ImportInteractions(&ctx, &resp);
+  absl::Time now = absl::Now();
+  for (const PastInteraction& p : PastInteractions(customers)) {
+    v1::ImportInteractionRequest req;
+    req.set_row_key(p.row_key);
+    req.set_customer_id(p.customer_id);
+    req.set_channel(kChannels.at(p.channel));
+    *req.mutable_occurred_at() = ToProto(now - p.ago);
+    req.set_outcome(p.outcome);
+    req.set_converted(p.converted);
+    req.set_campaign_id("history");
+    req.set_time_zone(by_id.at(p.customer_id)->time_zone);
+    if (!writer->Write(req)) break;
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (!s.ok()) return absl::UnavailableError("ImportInteractions: " + Describe(s));
+  if (resp.rejected() > 0) {
+    return absl::InvalidArgumentError(absl::StrCat("history import rejected ", resp.rejected(), " rows, first: ",
+                                                   resp.errors_size() ? resp.errors(0).reason() : ""));
+  }
+  Say(absl::StrCat("history: ", resp.applied(), " past interactions imported into engagement profiles (",
+                   resp.duplicates(), " already there)"));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> PutCampaign(Stub& stub, const DemoCampaign& campaign) {
@@ -197,18 +241,21 @@ JourneyRecord ToRecord(const v1::Journey& j) {
 }
 
 std::string DescribePopulation(const std::vector<DemoCustomer>& customers) {
-  int dnc = 0, stop = 0, pays = 0;
+  int dnc = 0, stop = 0, pays = 0, voice_fans = 0, sms_fans = 0;
   std::map<std::string, int> outcomes;
   std::set<std::string> zones;
   for (const DemoCustomer& c : customers) {
     dnc += c.on_dnc;
     stop += c.replies_stop;
     pays += c.pays;
+    voice_fans += c.past == PastResponder::kVoice;
+    sms_fans += c.past == PastResponder::kSms;
     zones.insert(c.time_zone);
     ++outcomes[std::string(CallOutcomeName(c.call_outcome))];
   }
   std::string out = absl::StrCat(customers.size(), " customers in ", zones.size(), " time zones: ", dnc,
-                                 " on the DNC list, ", stop, " reply STOP, ", pays, " will pay; calls:");
+                                 " on the DNC list, ", stop, " reply STOP, ", pays, " will pay; history: ",
+                                 voice_fans, " answer calls, ", sms_fans, " reply to texts; calls:");
   for (const auto& [name, n] : outcomes) absl::StrAppend(&out, " ", name, " ", n);
   return out;
 }
@@ -267,6 +314,7 @@ int RunDemo(const DemoOptions& o) {
   }
   auto stub = v1::JourneyService::NewStub(channel);
   if (absl::Status s = SeedDncList(o, in.customers); !s.ok()) return Fail(std::string(s.message()));
+  if (absl::Status s = ImportHistory(channel, in.customers); !s.ok()) return Fail(std::string(s.message()));
   auto version = PutCampaign(*stub, *campaign);
   if (!version.ok()) return Fail(std::string(version.status().message()));
   Say(absl::StrCat("campaign ", campaign->campaign_id, " v", *version, " registered (a day's wait lasts ",

@@ -65,6 +65,17 @@ void CountPayment(const Payment& p, const std::vector<Send>& sends, Summary& s) 
   else ++s.paid_after_email;
 }
 
+// The demo campaign's first touch states: Sms (the default), CallFirst (history says the
+// customer answers calls), EmailOnly (on the DNC list).
+std::string FirstChannel(const JourneyRecord& j) {
+  for (const std::string& state : j.states_entered) {
+    if (state == "Sms") return "sms";
+    if (state == "CallFirst") return "voice";
+    if (state == "EmailOnly") return "email";
+  }
+  return "";
+}
+
 bool Entered(const JourneyRecord& j, std::string_view state) {
   return std::find(j.states_entered.begin(), j.states_entered.end(), state) != j.states_entered.end();
 }
@@ -75,6 +86,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
   Summary s;
   s.touches = {{"sms", 0}, {"voice", 0}, {"email", 0}};
   s.conversions_by_first_channel = s.touches;
+  s.first_channel = s.touches;
   s.started = static_cast<int>(in.journey_of_customer.size());
   s.rejected = in.rejected;
   s.calls_dialed = in.calls_dialed;
@@ -119,6 +131,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
     if (rec.status == "RUNNING" && rec.waiting_on_touch && CallingWindowClosed(in.windows, c, in.end)) {
       ++s.held_by_quiet_hours;
     }
+    if (std::string first = FirstChannel(rec); !first.empty()) ++s.first_channel[first];
     if (Entered(rec, "PromiseToPay")) ++s.answered;
     if (Entered(rec, "NoAnswerEmail")) ++s.no_answer_email;
     if (Entered(rec, "EmailOnly") && opt == opt_out_at.end()) ++s.blocked_by_dnc;
@@ -153,6 +166,7 @@ json Summary::ToJson() const {
           {"paid_after_sms", paid_after_sms},
           {"paid_after_voice", paid_after_voice},
           {"paid_after_email", paid_after_email},
+          {"first_channel", first_channel},
           {"conversions_by_first_channel", conversions_by_first_channel},
           {"answered", answered},
           {"no_answer_email", no_answer_email},
@@ -182,6 +196,8 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "  after the SMS             %6d\n", paid_after_sms);
   absl::StrAppendFormat(&out, "  after the call            %6d\n", paid_after_voice);
   absl::StrAppendFormat(&out, "  after the email           %6d\n", paid_after_email);
+  absl::StrAppendFormat(&out, "first touch (from history)   sms %d · voice %d · email %d\n",
+                        first_channel.at("sms"), first_channel.at("voice"), first_channel.at("email"));
   absl::StrAppendFormat(&out, "converted, by first touch   sms %d · voice %d · email %d\n",
                         conversions_by_first_channel.at("sms"), conversions_by_first_channel.at("voice"),
                         conversions_by_first_channel.at("email"));

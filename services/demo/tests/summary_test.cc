@@ -56,6 +56,8 @@ TEST(SummaryTest, CountsOutcomesAndFindsNoViolationInACleanRun) {
   EXPECT_EQ(s.paid_after_sms, 1);
   EXPECT_EQ(s.conversions_by_first_channel.at("sms"), 1);
   EXPECT_EQ(s.conversions_by_first_channel.at("voice"), 0);
+  EXPECT_EQ(s.first_channel.at("sms"), 3);
+  EXPECT_EQ(s.first_channel.at("voice"), 0);
   EXPECT_EQ(s.opted_out, 1);
   EXPECT_EQ(s.no_answer_email, 1);
   EXPECT_EQ(s.blocked_by_dnc, 0);  // b's email-only path came from its STOP

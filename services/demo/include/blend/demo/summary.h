@@ -53,6 +53,8 @@ struct Summary {
   int held_by_quiet_hours = 0;  // running, waiting for a touch the calling window holds back
   int paid = 0, paid_before_any_touch = 0, paid_after_sms = 0, paid_after_voice = 0,
       paid_after_email = 0;
+  // The channel each journey opened with (its first touch state), as history and DNC decided.
+  std::map<std::string, int> first_channel;
   // Payments after at least one touch, by the channel of the journey's first touch.
   std::map<std::string, int> conversions_by_first_channel;
   int answered = 0, no_answer_email = 0, blocked_by_dnc = 0, opted_out = 0;
