@@ -292,7 +292,7 @@ absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInput
   in.opt_outs = std::move(*opt_outs);
   auto calls = sim.Calls();
   if (!calls.ok()) return calls.status();
-  in.calls_dialed = static_cast<int>(calls->size());
+  in.calls = std::move(*calls);
   return ComputeSummary(in);
 }
 

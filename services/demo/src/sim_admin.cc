@@ -102,11 +102,13 @@ absl::StatusOr<std::vector<OptOutEvent>> SimAdmin::OptOutEvents() {
   return out;
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, absl::Time>>> SimAdmin::Calls() {
+absl::StatusOr<std::vector<Call>> SimAdmin::Calls() {
   auto j = GetJson("/sim/calls");
   if (!j.ok()) return j.status();
-  std::vector<std::pair<std::string, absl::Time>> out;
-  for (const json& c : *j) out.emplace_back(c.value("phoneNumber", ""), ParseTime(c.value("time", json())));
+  std::vector<Call> out;
+  for (const json& c : *j) {
+    out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())), c.value("wrapupCode", "")});
+  }
   return out;
 }
 

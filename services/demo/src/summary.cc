@@ -89,13 +89,19 @@ Summary ComputeSummary(const SummaryInputs& in) {
   s.first_channel = s.touches;
   s.started = static_cast<int>(in.journey_of_customer.size());
   s.rejected = in.rejected;
-  s.calls_dialed = in.calls_dialed;
+
   s.elapsed_seconds = in.elapsed_seconds;
   std::map<std::string, std::vector<Send>> sends = SendsByJourney(in.audit, s);
   std::map<std::string, absl::Time> opt_out_at;
   for (const OptOutEvent& o : in.opt_outs) {
     auto [it, fresh] = opt_out_at.emplace(o.phone_e164, o.time);
     if (!fresh) it->second = std::min(it->second, o.time);
+  }
+  std::map<std::string, std::vector<const Call*>> calls_to;
+  for (const Call& call : in.calls) {
+    if (call.Scrubbed()) continue;
+    ++s.calls_dialed;
+    calls_to[call.phone_e164].push_back(&call);
   }
   std::map<std::string, const JourneyRecord*> journeys;
   for (const JourneyRecord& j : in.journeys) journeys[j.journey_id] = &j;
@@ -113,13 +119,17 @@ Summary ComputeSummary(const SummaryInputs& in) {
     }
     if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
       CountPayment(p->second, mine, s);
+      for (const Call* call : calls_to[c.phone_e164]) s.calls_after_payment += call->time > p->second.acknowledged;
     }
     auto opt = opt_out_at.find(c.phone_e164);
     if (opt != opt_out_at.end()) {
       ++s.opted_out;
       for (const Send& send : mine) {
-        if (send.channel != "email" && send.time > opt->second) ++s.touches_after_opt_out;
+        if (send.time <= opt->second) continue;
+        if (send.channel == "sms") ++s.touches_after_opt_out;
+        if (send.channel == "voice") ++s.inserts_scrubbed_after_opt_out;
       }
+      for (const Call* call : calls_to[c.phone_e164]) s.touches_after_opt_out += call->time > opt->second;
     }
     auto j = journeys.find(jit->second);
     if (j == journeys.end()) continue;
@@ -179,6 +189,8 @@ json Summary::ToJson() const {
           {"touches_after_payment", touches_after_payment},
           {"touches_outside_quiet_hours", touches_outside_quiet_hours},
           {"touches_after_opt_out", touches_after_opt_out},
+          {"inserts_scrubbed_after_opt_out", inserts_scrubbed_after_opt_out},
+          {"calls_after_payment", calls_after_payment},
           {"elapsed_seconds", elapsed_seconds},
           {"clean", Clean()}};
 }
@@ -212,6 +224,9 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "touches after a payment     %s\n", check(touches_after_payment));
   absl::StrAppendFormat(&out, "touches after an opt-out    %s\n", check(touches_after_opt_out));
   absl::StrAppendFormat(&out, "touches outside quiet hours %s\n", check(touches_outside_quiet_hours));
+  absl::StrAppendFormat(&out, "(information) contacts inserted in the instant of a STOP, not called (DNC scrub): %d;"
+                        " calls placed after a payment from contacts queued before it: %d\n",
+                        inserts_scrubbed_after_opt_out, calls_after_payment);
   absl::StrAppendFormat(&out, "elapsed                     %.1f s\n", elapsed_seconds);
   return out;
 }

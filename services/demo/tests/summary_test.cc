@@ -78,11 +78,18 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   in.audit.push_back(Sent("sms.send", "ja/Sms/2", "2026-01-06T15:00:02Z"));  // duplicate
   in.audit.push_back(Sent("contacts.add", "ja/Call/4", "2026-01-06T15:00:21Z"));  // after payment
   in.audit.push_back(Sent("contacts.add", "jb/Call/4", "2026-01-06T15:00:21Z"));  // after STOP
+  in.audit.push_back(Sent("sms.send", "jb/Sms/9", "2026-01-06T15:00:30Z"));      // after STOP
+  in.calls = {{"+12125550113", At("2026-01-06T15:00:23Z"), "ININ-OUTBOUND-NO-ANSWER"},          // placed
+              {"+12125550113", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST"},  // scrubbed
+              {"+12125550104", At("2026-01-06T15:00:25Z"), "ININ-OUTBOUND-NO-ANSWER"}};         // a paid at :10
   in.audit.push_back(Sent("sms.send", "jc/Sms/9", "2026-01-07T03:00:00Z"));      // 22:00 in New York
   Summary s = ComputeSummary(in);
   EXPECT_EQ(s.duplicate_touches, 1);
   EXPECT_EQ(s.touches_after_payment, 1);
-  EXPECT_EQ(s.touches_after_opt_out, 1);
+  EXPECT_EQ(s.touches_after_opt_out, 2);           // the SMS and the placed call
+  EXPECT_EQ(s.inserts_scrubbed_after_opt_out, 1);  // the insert Genesys scrubbed
+  EXPECT_EQ(s.calls_dialed, 2);
+  EXPECT_EQ(s.calls_after_payment, 1);
   EXPECT_EQ(s.touches_outside_quiet_hours, 1);
   EXPECT_EQ(s.rate_limited_responses, 0);
   EXPECT_FALSE(s.Clean());
@@ -92,7 +99,7 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
                           "touches_outside_quiet_hours", "touches_after_opt_out"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
-  EXPECT_EQ(j["touches"]["sms"], 5);
+  EXPECT_EQ(j["touches"]["sms"], 6);
 }
 
 TEST(SummaryTest, HeldJourneysAreThoseWaitingForATouchWhileTheWindowIsClosed) {

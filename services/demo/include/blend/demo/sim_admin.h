@@ -27,6 +27,15 @@ struct OptOutEvent {
   absl::Time time;
 };
 
+// A dial the simulated dialer made (GET /sim/calls).
+struct Call {
+  std::string phone_e164;
+  absl::Time time;
+  std::string wrapup_code;
+  // The DNC scrub at dial time: Genesys placed no call.
+  bool Scrubbed() const { return wrapup_code == "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST"; }
+};
+
 // GET `url` (http://host:port/path); the body, or an error naming the url.
 absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout = absl::Seconds(5));
 
@@ -41,8 +50,7 @@ class SimAdmin {
   // {total, byOperation, byStatus, byClient}.
   absl::StatusOr<nlohmann::json> AuditCounters();
   absl::StatusOr<std::vector<OptOutEvent>> OptOutEvents();
-  // Dials made: (phone, time).
-  absl::StatusOr<std::vector<std::pair<std::string, absl::Time>>> Calls();
+  absl::StatusOr<std::vector<Call>> Calls();
 
  private:
   absl::StatusOr<nlohmann::json> GetJson(const std::string& path);

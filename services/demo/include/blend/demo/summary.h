@@ -41,7 +41,7 @@ struct SummaryInputs {
   std::map<std::string, Payment> payments;  // by customer id
   std::vector<AuditEntry> audit;
   std::vector<OptOutEvent> opt_outs;
-  int calls_dialed = 0;
+  std::vector<Call> calls;
   // Calling windows of the campaign by channel ("sms", "voice"); absent = no window.
   std::map<std::string, policy::DailyWindow> windows;
   absl::Time end;
@@ -59,12 +59,19 @@ struct Summary {
   std::map<std::string, int> conversions_by_first_channel;
   int answered = 0, no_answer_email = 0, blocked_by_dnc = 0, opted_out = 0;
   std::map<std::string, int> touches;  // sms, voice, email: successful Genesys sends
-  int calls_dialed = 0;
+  int calls_dialed = 0;  // calls Genesys placed (not scrubbed at dial time)
   int rate_limited_responses = 0;
   int duplicate_touches = 0;
   int touches_after_payment = 0;
   int touches_outside_quiet_hours = 0;
+  // What reached a customer after their STOP: SMS accepted, calls placed. A contact inserted
+  // just before Blend learnt of the STOP is caught by Genesys's DNC scrub (the opt-out is
+  // written to the DNC list at once) and counted apart, as information.
   int touches_after_opt_out = 0;
+  int inserts_scrubbed_after_opt_out = 0;
+  // Calls placed after a payment from contacts inserted before it (the dialer does not
+  // withdraw queued contacts yet): information, not an invariant.
+  int calls_after_payment = 0;
   double elapsed_seconds = 0;
 
   // The invariants the demo promises: all zero.
