@@ -42,11 +42,12 @@ std::string Touches(const std::string& channel, const std::vector<Sample>& worke
 
 }  // namespace
 
+// Requests in the last 60 s (fewer in the first minute): the measure Genesys's per-minute
+// limit uses, so it can be compared with the quota as it is.
 double Progress::RequestsPerMinute(absl::Time now, double total) {
   totals_.emplace_back(now, total);
-  while (totals_.size() > 2 && now - totals_.front().first > absl::Seconds(10)) totals_.pop_front();
-  double seconds = absl::ToDoubleSeconds(now - totals_.front().first);
-  return seconds > 0 ? (total - totals_.front().second) * 60 / seconds : 0;
+  while (totals_.size() > 2 && now - totals_[1].first >= absl::Seconds(60)) totals_.pop_front();
+  return total - totals_.front().second;
 }
 
 std::string Progress::Line(absl::Duration elapsed) {
@@ -70,7 +71,7 @@ std::string Progress::Line(absl::Duration elapsed) {
   return absl::StrFormat(
       "%4.0fs journeys %.0f started, %.0f finished | waiting in: %s\n"
       "      touches %s\n"
-      "      genesys %.0f req/min of %d quota (%.0f%%), 429s %.0f",
+      "      genesys %.0f requests in the last minute, quota %d/min (%.0f%%), 429s %.0f",
       absl::ToDoubleSeconds(elapsed), started, finished, States(orchestrator), touches, rpm,
       quota_rpm_, quota_rpm_ > 0 ? 100.0 * rpm / quota_rpm_ : 0.0, limited);
 }

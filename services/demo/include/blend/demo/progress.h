@@ -17,7 +17,7 @@ class Progress {
       : metrics_urls_(std::move(metrics_urls)), sim_url_(std::move(sim_url)), quota_rpm_(quota_rpm) {}
 
   // Scrapes everything once and returns one line: journeys by state, touches by channel and
-  // outcome, Genesys requests per minute against the quota, 429s.
+  // outcome, Genesys requests in the last minute against the quota, 429s.
   std::string Line(absl::Duration elapsed);
 
  private:
