@@ -1,14 +1,14 @@
 #include "blend/engagement/best_hour.h"
 
 #include "gtest/gtest.h"
-#include "test_util.h"
+#include "blend/common/testing/times.h"
 
 namespace blend::engagement {
 namespace {
 
-using testing::At;
-using testing::Utc;
-using testing::Zone;
+using test_support::At;
+using test_support::Utc;
+using test_support::Zone;
 
 TEST(NextLocalHourTest, InsideTheHourIsNow) {
   const absl::TimeZone ny = Zone("America/New_York");

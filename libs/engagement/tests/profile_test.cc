@@ -2,13 +2,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "test_util.h"
+#include "blend/common/testing/times.h"
 
 namespace blend::engagement {
 namespace {
 
-using testing::At;
-using testing::Zone;
+using test_support::At;
+using test_support::Zone;
 using nlohmann::json;
 
 Interaction Sent(Channel c, const std::string& at, const std::string& campaign = "c1") {

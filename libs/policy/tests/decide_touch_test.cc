@@ -6,14 +6,14 @@
 #include "blend/policy/policy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "test_times.h"
+#include "blend/common/testing/times.h"
 
 namespace blend::policy {
 namespace {
 
-using ::blend::policy::testing::At;
-using ::blend::policy::testing::Utc;
-using ::blend::policy::testing::Zones;
+using ::blend::test_support::At;
+using ::blend::test_support::Utc;
+using ::blend::test_support::Zones;
 using ::testing::HasSubstr;
 using Kind = TouchDecision::Kind;
 

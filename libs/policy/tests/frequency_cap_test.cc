@@ -4,13 +4,13 @@
 #include "absl/time/time.h"
 #include "blend/policy/policy.h"
 #include "gtest/gtest.h"
-#include "test_times.h"
+#include "blend/common/testing/times.h"
 
 namespace blend::policy {
 namespace {
 
-using ::blend::policy::testing::At;
-using ::blend::policy::testing::Utc;
+using ::blend::test_support::At;
+using ::blend::test_support::Utc;
 
 const absl::Time kT = At("2026-01-15T12:00:00Z");
 constexpr absl::Duration kDay = absl::Hours(24);

@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 #include <iostream>
+#include <set>
 #include <thread>
 
-#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/match.h"
 #include "blend/demo/campaign_file.h"
 #include "blend/demo/progress.h"
 #include "blend/demo/prom_text.h"

@@ -88,7 +88,7 @@ std::vector<PastInteraction> PastInteractions(const std::vector<DemoCustomer>& c
                      absl::Hours(24 * days), outcome, converted});
     };
     add("voice", 90, voice ? "answered" : "no_answer", false);
-    add("voice", 60, voice ? "no_answer" : "no_answer", false);
+    add("voice", 60, "no_answer", false);
     add("voice", 30, voice ? "answered" : "busy", voice);
     add("sms", 75, voice ? "sent" : "replied", false);
     add("sms", 45, voice ? "sent" : "replied", !voice);

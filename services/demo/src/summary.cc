@@ -51,6 +51,14 @@ bool InWindowEverywhere(const policy::DailyWindow& w, const std::vector<absl::Ti
   return true;
 }
 
+bool WindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
+                  const std::vector<absl::TimeZone>& zones, absl::Time t) {
+  for (const auto& [channel, window] : windows) {
+    if (channel != "email" && !InWindowEverywhere(window, zones, t)) return true;
+  }
+  return false;
+}
+
 void CountPayment(const Payment& p, const std::vector<Send>& sends, Summary& s) {
   ++s.paid;
   std::string last;
@@ -138,7 +146,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
     else if (rec.status == "FAILED" || rec.status == "TIMED_OUT") ++s.failed;
     else if (rec.status == "CANCELLED") ++s.cancelled;
     else ++s.still_running;
-    if (rec.status == "RUNNING" && rec.waiting_on_touch && CallingWindowClosed(in.windows, c, in.end)) {
+    if (rec.status == "RUNNING" && rec.waiting_on_touch && WindowClosed(in.windows, zones, in.end)) {
       ++s.held_by_quiet_hours;
     }
     if (std::string first = FirstChannel(rec); !first.empty()) ++s.first_channel[first];
@@ -151,11 +159,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
 
 bool CallingWindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
                          const DemoCustomer& customer, absl::Time t) {
-  std::vector<absl::TimeZone> zones = policy::CandidateZones(customer.time_zone, "", customer.phone_e164);
-  for (const auto& [channel, window] : windows) {
-    if (channel != "email" && !InWindowEverywhere(window, zones, t)) return true;
-  }
-  return false;
+  return WindowClosed(windows, policy::CandidateZones(customer.time_zone, "", customer.phone_e164), t);
 }
 
 bool Summary::Clean() const {

@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "blend/common/testing/times.h"
+
 namespace blend::demo {
 namespace {
 
-absl::Time At(const char* rfc3339) {
-  absl::Time t;
-  std::string err;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
-  return t;
-}
+using test_support::At;
 
 AuditEntry Sent(const char* op, const char* touch, const char* when, int status = 200) {
   return AuditEntry{At(when), op, status, {touch}, ""};

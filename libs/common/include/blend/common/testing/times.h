@@ -1,4 +1,4 @@
-// Helpers shared by the policy tests: instants written as RFC 3339 text, zones by name.
+// Test helpers: instants written as RFC 3339 text, zones by name. Header-only.
 #pragma once
 
 #include <string>
@@ -7,7 +7,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
-namespace blend::policy::testing {
+namespace blend::test_support {
 
 // "2026-03-08T07:00:00Z" or with an offset ("2026-03-08T03:00:00-04:00").
 inline absl::Time At(const std::string& rfc3339) {
@@ -33,4 +33,4 @@ inline std::string Utc(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
 }
 
-}  // namespace blend::policy::testing
+}  // namespace blend::test_support
