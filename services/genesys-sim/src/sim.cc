@@ -248,7 +248,7 @@ GenesysSim::GenesysSim(SimConfig config, const Clock& clock,
                         .Register(*registry_)),
       faults_injected_(prometheus::BuildCounter()
                            .Name("blend_genesys_sim_faults_injected_total")
-                           .Help("Injected faults by kind (drop, storm_429, error_5xx)")
+                           .Help("Injected faults by kind (latency, drop, storm_429, error_5xx, accepted_drop)")
                            .Register(*registry_)),
       dials_(prometheus::BuildCounter()
                  .Name("blend_genesys_sim_dials_total")
@@ -332,6 +332,8 @@ HttpResponse GenesysSim::Serve(Call& call) {
                                 absl::StrCat("No resource at ", req.path));
   }
   r.delay = call.fault.latency;
+  // Performed (and audited with its real status), but the answer never reaches the client.
+  if (call.fault.drop_after_handling) r.drop = true;
   return r;
 }
 
@@ -442,6 +444,7 @@ void GenesysSim::Audit(const Call& call, const HttpResponse& response) {
   e.body_sha256 = Sha256Hex(call.req.body);
   e.touch_id = call.touch_id;
   e.to_address = call.to_address;
+  e.fault = call.fault.Kinds();
   audit_.Record(std::move(e));
 }
 
@@ -452,6 +455,8 @@ void GenesysSim::ObserveMetrics(const Call& call, const HttpResponse& response) 
   if (call.fault.drop) faults_injected_.Add({{"kind", "drop"}}).Increment();
   if (call.fault.storm_429) faults_injected_.Add({{"kind", "storm_429"}}).Increment();
   if (call.fault.error_status != 0) faults_injected_.Add({{"kind", "error_5xx"}}).Increment();
+  if (call.fault.drop_after_handling) faults_injected_.Add({{"kind", "accepted_drop"}}).Increment();
+  if (call.fault.latency > absl::ZeroDuration()) faults_injected_.Add({{"kind", "latency"}}).Increment();
 }
 
 void GenesysSim::Tick() {

@@ -23,10 +23,11 @@ struct AuditEntry {
   std::string path;
   std::string operation;  // e.g. "sms.send", "email.send", "contacts.add", "dnc.add"
   std::string client_id;  // empty when the request was not authenticated
-  int status = 0;         // 0: connection dropped by fault injection
+  int status = 0;         // 0: connection dropped by fault injection before handling
   std::string body_sha256;  // hex digest of the request body ("" for an empty body)
   std::string touch_id;     // see README "Touch ids"
   std::string to_address;   // SMS/email recipient or inserted phone number(s), comma-separated
+  std::string fault;        // injected faults, e.g. "latency,accepted_drop" (FaultDecision::Kinds)
 };
 
 // touch_id and to_address match one item of the entry's comma-separated list.
