@@ -73,6 +73,10 @@ struct Summary {
   // withdraw queued contacts yet): information, not an invariant.
   int calls_after_payment = 0;
   double elapsed_seconds = 0;
+  // One line per invariant violation (which touch, customer, when), the first
+  // kMaxViolationsListed of them.
+  static constexpr size_t kMaxViolationsListed = 200;
+  std::vector<std::string> violations;
 
   // The invariants the demo promises: all zero.
   bool Clean() const;

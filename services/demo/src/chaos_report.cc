@@ -1,0 +1,366 @@
+#include "blend/demo/chaos_report.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace blend::demo {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxListed = 200;
+
+std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
+
+void Add(std::vector<Finding>& list, int& count, std::string id, std::string detail) {
+  ++count;
+  if (list.size() < kMaxListed) list.push_back({std::move(id), std::move(detail)});
+}
+
+bool IsOpen(const DbTouch& t) {
+  return t.status == "pending" || t.status == "claimed" || t.status == "sent" || t.status == "deferred";
+}
+
+// The demo summary's view of the journeys: a running journey with an open touch waits on it.
+std::vector<JourneyRecord> JourneyRecords(const std::vector<DbJourney>& journeys,
+                                          const std::vector<DbTouch>& touches) {
+  std::set<std::string> open;
+  for (const DbTouch& t : touches) {
+    if (IsOpen(t)) open.insert(t.journey_id);
+  }
+  std::vector<JourneyRecord> out;
+  for (const DbJourney& j : journeys) {
+    out.push_back({j.journey_id, j.customer_id, j.status, j.states_entered,
+                   j.status == "RUNNING" && open.contains(j.journey_id)});
+  }
+  return out;
+}
+
+void CountFaults(const ChaosInputs& in, ChaosReport& r) {
+  int exits = 0;
+  for (const FaultEvent& e : in.faults) {
+    if (e.event == "kill") {
+      ++r.faults_by_kind[e.target == "kafka" ? "kafka_sigkill" : "sigkill"];
+      ++r.faults_by_service[e.target];
+    } else if (e.event == "stop") {
+      ++r.faults_by_kind["postgresql_immediate_stop"];
+      ++r.faults_by_service[e.target];
+    } else if (e.event == "storm") {
+      ++r.faults_by_kind["sim_storm_429_windows"];
+    } else if (e.event == "exit") {
+      Add(r.unexpected_exits, exits, e.target, absl::StrCat("exited on its own at ", At(e.time), " ", e.detail));
+    }
+  }
+  for (const auto& [kind, n] : in.sim_injected) {
+    r.faults_by_kind["sim_" + kind] = n;
+    r.faults_by_service["genesys-sim"] += n;
+  }
+}
+
+void FindLost(const ChaosInputs& in, ChaosReport& r) {
+  int n = 0;
+  std::set<std::string> in_db;
+  for (const DbJourney& j : in.journeys) in_db.insert(j.journey_id);
+  for (const std::string& customer : in.not_started) {
+    Add(r.lost, n, customer, "its start was never acknowledged by the orchestrator");
+  }
+  for (const auto& [customer, journey] : in.demo.journey_of_customer) {
+    if (!in_db.contains(journey)) {
+      Add(r.lost, n, journey, absl::StrCat("started for ", customer, " but not in the database"));
+    }
+  }
+}
+
+void FindFailed(const ChaosInputs& in, ChaosReport& r) {
+  int n = 0;
+  for (const DbJourney& j : in.journeys) {
+    if (j.status != "FAILED" && j.status != "TIMED_OUT") continue;
+    Add(r.failed, n, j.journey_id,
+        absl::StrCat(j.customer_id, ": ", j.status, " in ", j.current_state, ": ", j.error,
+                     j.cause.empty() ? "" : absl::StrCat(" (", j.cause, ")")));
+  }
+}
+
+// Why a running journey has not finished: a legitimate wait, or stuck (with the evidence).
+void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
+  std::map<std::string, std::vector<const DbTouch*>> open;
+  for (const DbTouch& t : in.touches) {
+    if (IsOpen(t)) open[t.journey_id].push_back(&t);
+  }
+  std::map<std::string, absl::Time> next_timer;
+  for (const DbTimer& t : in.timers) {
+    auto [it, fresh] = next_timer.emplace(t.journey_id, t.due_at);
+    if (!fresh) it->second = std::min(it->second, t.due_at);
+  }
+  int n = 0;
+  for (const DbJourney& j : in.journeys) {
+    if (j.status != "RUNNING") continue;
+    const std::vector<const DbTouch*>& touches = open[j.journey_id];
+    auto with = [&](auto pred) -> const DbTouch* {
+      for (const DbTouch* t : touches) {
+        if (pred(*t)) return t;
+      }
+      return nullptr;
+    };
+    std::string where = absl::StrCat(j.customer_id, " in ", j.current_state, ": ");
+    if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
+      Add(r.stuck, n, j.journey_id,
+          absl::StrCat(where, "touch ", t->touch_id, " claimed at ", t->claimed_at ? At(*t->claimed_at) : "?",
+                       " by ", t->claimed_by, ", no disposition"));
+    } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "sent"; })) {
+      Add(r.stuck, n, j.journey_id,
+          absl::StrCat(where, "touch ", t->touch_id, " (contact inserted) claimed at ",
+                       t->claimed_at ? At(*t->claimed_at) : "?", ", no call outcome"));
+    } else if (const DbTouch* t = with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
+      ++r.waiting[t->reason == "quiet_hours" ? "quiet_hours" : "deferred"];
+    } else if (const DbTouch* t = with([](const DbTouch&) { return true; })) {
+      absl::Time due = t->not_before.value_or(t->created_at);
+      if (due > in.now - in.grace) {
+        ++r.waiting["touch_due"];
+      } else {
+        Add(r.stuck, n, j.journey_id,
+            absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", At(due), ", never claimed"));
+      }
+    } else if (auto timer = next_timer.find(j.journey_id); timer != next_timer.end()) {
+      if (timer->second > in.now - in.grace) {
+        ++r.waiting["timer"];
+      } else {
+        Add(r.stuck, n, j.journey_id, absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
+      }
+    } else {
+      Add(r.stuck, n, j.journey_id, absl::StrCat(where, "running with no timer and no open touch"));
+    }
+  }
+}
+
+std::string OutcomeOf(const DbTouch& t) { return t.status == "done" ? t.reason : ""; }
+
+// `fault` lists kinds separated by commas ("latency,drop").
+bool HasKind(absl::string_view fault, absl::string_view kind) {
+  for (absl::string_view k : absl::StrSplit(fault, ',')) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+// The injected fault that explains one UNKNOWN touch, or "unexplained".
+void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulted, const LedgerRow* ledger,
+             UnknownTouch& u) {
+  for (const char* kind : {"accepted_drop", "drop"}) {
+    for (const AuditEntry* e : faulted) {
+      if (!HasKind(e->fault, kind)) continue;
+      u.cause = kind;
+      u.detail = std::string_view(kind) == "accepted_drop"
+                     ? absl::StrCat("genesys-sim handled ", e->operation, " at ", At(e->time), " (status ", e->status,
+                                    ") and dropped the answer")
+                     : absl::StrCat("genesys-sim dropped the connection of ", e->path, " at ", At(e->time),
+                                    " before handling it");
+      return;
+    }
+  }
+  if (ledger != nullptr) {
+    absl::Time from = ledger->started_at - absl::Seconds(1);
+    absl::Time until = ledger->finished_at.value_or(in.now) + absl::Seconds(1);
+    std::string service = WorkerServiceOf(u.channel) + "-";
+    for (const FaultEvent& e : in.faults) {
+      if ((e.event != "kill" && e.event != "exit") || !absl::StartsWith(e.target, service)) continue;
+      if (e.time < from || e.time > until) continue;
+      // The ledger row names the replica that made the request (<service>-<pid>).
+      std::string pid = e.detail.substr(e.detail.find("pid=") == std::string::npos ? e.detail.size()
+                                                                                    : e.detail.find("pid=") + 4);
+      pid = pid.substr(0, pid.find(' '));
+      if (!pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid)) continue;
+      u.cause = "worker_killed";
+      u.detail = absl::StrCat(e.target, " (", ledger->worker_id, ") ", e.event == "kill" ? "killed" : "exited",
+                              " at ", At(e.time), " during the Genesys request it began at ", At(ledger->started_at));
+      return;
+    }
+  }
+  for (const AuditEntry* e : faulted) {
+    if (HasKind(e->fault, "latency")) {
+      u.cause = "latency";
+      u.detail = absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ",
+                              ledger ? ledger->reason : "");
+      return;
+    }
+  }
+  u.cause = "unexplained";
+  u.detail = ledger ? absl::StrCat(ledger->worker_id, ": ", ledger->reason) : "no worker ledger row";
+}
+
+void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
+  std::map<std::string, const LedgerRow*> ledger;
+  for (const LedgerRow& l : in.ledger) {
+    ledger[l.touch_id] = &l;
+    r.ledger_calling += l.state == "calling";
+  }
+  std::map<std::string, const DbTouch*> touches;
+  for (const DbTouch& t : in.touches) touches[t.touch_id] = &t;
+  std::set<std::string> unknown;
+  for (const LedgerRow& l : in.ledger) {
+    if (l.outcome == "TOUCH_OUTCOME_UNKNOWN") unknown.insert(l.touch_id);
+  }
+  for (const DbTouch& t : in.touches) {
+    if (OutcomeOf(t) == "TOUCH_OUTCOME_UNKNOWN") unknown.insert(t.touch_id);
+  }
+  std::map<std::string, std::vector<const AuditEntry*>> faulted;
+  for (const AuditEntry& e : in.demo.audit) {
+    if (e.fault.empty()) continue;
+    for (const std::string& id : e.touch_ids) faulted[id].push_back(&e);
+  }
+  for (const std::string& id : unknown) {
+    UnknownTouch u;
+    u.touch_id = id;
+    u.journey_id = id.substr(0, id.find('/'));
+    auto l = ledger.find(id);
+    auto t = touches.find(id);
+    u.channel = l != ledger.end() ? l->second->channel : t != touches.end() ? t->second->channel : "";
+    Explain(in, faulted[id], l != ledger.end() ? l->second : nullptr, u);
+    r.unknown_unexplained += u.cause == "unexplained";
+    r.unknown.push_back(std::move(u));
+  }
+  for (const char* kind : {"accepted_drop", "drop"}) {
+    if (auto it = in.sim_injected.find(kind); it != in.sim_injected.end()) r.unknown_bound += it->second;
+  }
+  for (const FaultEvent& e : in.faults) {
+    if (e.event != "kill" && e.event != "exit") continue;
+    for (const char* channel : {"sms", "voice", "email"}) {
+      r.unknown_bound += absl::StartsWith(e.target, WorkerServiceOf(channel) + "-");
+    }
+  }
+}
+
+json FindingsJson(const std::vector<Finding>& list) {
+  json out = json::array();
+  for (const Finding& f : list) out.push_back({{"id", f.id}, {"detail", f.detail}});
+  return out;
+}
+
+json RecoveryJson(const Recovery& r) {
+  return {{"p50", r.p50}, {"max", r.max}, {"count", r.seconds.size()}, {"unrecovered", r.unrecovered}};
+}
+
+int RateLimitedOutsideStorm(const std::vector<AuditEntry>& audit) {
+  int n = 0;
+  for (const AuditEntry& e : audit) n += e.status == 429 && !HasKind(e.fault, "storm_429");
+  return n;
+}
+
+}  // namespace
+
+std::string WorkerServiceOf(const std::string& channel) {
+  if (channel == "voice") return "dialer-worker";
+  return channel + "-worker";
+}
+
+ChaosReport ComputeChaosReport(const ChaosInputs& in) {
+  ChaosReport r;
+  SummaryInputs demo = in.demo;
+  demo.journeys = JourneyRecords(in.journeys, in.touches);
+  r.demo = ComputeSummary(demo);
+  CountFaults(in, r);
+  FindLost(in, r);
+  FindFailed(in, r);
+  ClassifyRunning(in, r);
+  ExplainUnknowns(in, r);
+  r.recovery = RecoveryTimes(in.faults, /*infrastructure=*/false);
+  r.infra_recovery = RecoveryTimes(in.faults, /*infrastructure=*/true);
+  r.rate_limited_outside_storm = RateLimitedOutsideStorm(in.demo.audit);
+  return r;
+}
+
+bool ChaosReport::Clean() const {
+  return lost.empty() && stuck.empty() && failed.empty() && demo.duplicate_touches == 0 &&
+         demo.touches_after_payment == 0 && demo.touches_after_opt_out == 0 &&
+         demo.touches_outside_quiet_hours == 0 && unknown_unexplained == 0 &&
+         static_cast<int64_t>(unknown.size()) <= unknown_bound;
+}
+
+json ChaosReport::ToJson() const {
+  json j = demo.ToJson();
+  j.erase("clean");  // the demo's verdict counts injected 429s; the chaos verdict is below
+  std::map<std::string, int> by_cause;
+  json unknown_list = json::array();
+  for (const UnknownTouch& u : unknown) {
+    ++by_cause[u.cause];
+    if (unknown_list.size() < kMaxListed) {
+      unknown_list.push_back({{"touch_id", u.touch_id}, {"journey_id", u.journey_id}, {"channel", u.channel},
+                              {"cause", u.cause}, {"detail", u.detail}});
+    }
+  }
+  j["faults"] = {{"by_kind", faults_by_kind}, {"by_service", faults_by_service}};
+  j["lost_journeys"] = lost.size();
+  j["lost_journey_list"] = FindingsJson(lost);
+  j["stuck_journeys"] = stuck.size();
+  j["stuck_journey_list"] = FindingsJson(stuck);
+  j["waiting_journeys"] = waiting;
+  j["failed_journeys"] = failed.size();
+  j["failed_journey_list"] = FindingsJson(failed);
+  j["unknown_touches"] = unknown.size();
+  j["unknown_touch_list"] = unknown_list;
+  j["unknown_by_cause"] = by_cause;
+  j["unknown_bound"] = unknown_bound;
+  j["unknown_unexplained"] = unknown_unexplained;
+  j["ledger_calling"] = ledger_calling;
+  j["unexpected_exits"] = unexpected_exits.size();
+  j["unexpected_exit_list"] = FindingsJson(unexpected_exits);
+  j["rate_limited_outside_storm"] = rate_limited_outside_storm;
+  j["recovery_seconds"] = RecoveryJson(recovery);
+  j["infra_recovery_seconds"] = RecoveryJson(infra_recovery);
+  j["clean"] = Clean();
+  return j;
+}
+
+std::string ChaosReport::ToText() const {
+  auto check = [](size_t n) { return n == 0 ? std::string("0  ok") : absl::StrCat(n, "  VIOLATION"); };
+  std::string out = demo.ToText();
+  absl::StrAppend(&out, "\n== chaos ==\n");
+  std::vector<std::string> kinds;
+  for (const auto& [kind, n] : faults_by_kind) kinds.push_back(absl::StrCat(kind, " ", n));
+  absl::StrAppend(&out, "faults injected             ", absl::StrJoin(kinds, " · "), "\n");
+  std::vector<std::string> services;
+  for (const auto& [service, n] : faults_by_service) services.push_back(absl::StrCat(service, " ", n));
+  absl::StrAppend(&out, "  by service                ", absl::StrJoin(services, " · "), "\n");
+  absl::StrAppendFormat(&out, "recovery kill -> /readyz    p50 %.1f s, max %.1f s (%d kills, %d never ready)\n",
+                        recovery.p50, recovery.max, static_cast<int>(recovery.seconds.size()),
+                        recovery.unrecovered);
+  absl::StrAppendFormat(&out, "kafka/postgresql back in    p50 %.1f s, max %.1f s\n", infra_recovery.p50,
+                        infra_recovery.max);
+  std::vector<std::string> waits;
+  for (const auto& [why, n] : waiting) waits.push_back(absl::StrCat(why, " ", n));
+  absl::StrAppend(&out, "waiting legitimately        ", waits.empty() ? "none" : absl::StrJoin(waits, " · "), "\n");
+  absl::StrAppend(&out, "lost journeys               ", check(lost.size()), "\n");
+  absl::StrAppend(&out, "stuck journeys              ", check(stuck.size()), "\n");
+  absl::StrAppend(&out, "failed journeys             ", check(failed.size()), "\n");
+  absl::StrAppendFormat(&out, "UNKNOWN touches             %d (in-doubt bound %d, unexplained %s)%s\n",
+                        static_cast<int>(unknown.size()), static_cast<int>(unknown_bound),
+                        check(static_cast<size_t>(unknown_unexplained)),
+                        static_cast<int64_t>(unknown.size()) > unknown_bound ? "  VIOLATION: above the bound" : "");
+  absl::StrAppendFormat(&out, "services that exited alone  %d\n", static_cast<int>(unexpected_exits.size()));
+  absl::StrAppendFormat(&out, "429s outside the storm      %d (information: the storm's are injected)\n",
+                        rate_limited_outside_storm);
+  auto list = [&out](const char* what, const std::vector<Finding>& findings) {
+    for (size_t i = 0; i < findings.size() && i < 15; ++i) {
+      absl::StrAppend(&out, "  ! ", what, " ", findings[i].id, ": ", findings[i].detail, "\n");
+    }
+    if (findings.size() > 15) absl::StrAppend(&out, "  ! ... ", findings.size() - 15, " more ", what, " in the JSON\n");
+  };
+  list("lost", lost);
+  list("stuck", stuck);
+  list("failed", failed);
+  list("exit", unexpected_exits);
+  for (size_t i = 0; i < unknown.size() && i < 15; ++i) {
+    absl::StrAppend(&out, "  ? UNKNOWN ", unknown[i].touch_id, " (", unknown[i].cause, "): ", unknown[i].detail, "\n");
+  }
+  if (unknown.size() > 15) absl::StrAppend(&out, "  ? ... ", unknown.size() - 15, " more UNKNOWN in the JSON\n");
+  absl::StrAppend(&out, "chaos verdict               ", Clean() ? "every invariant held" : "INVARIANT BROKEN", "\n");
+  return out;
+}
+
+}  // namespace blend::demo
