@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -54,7 +55,10 @@ void CountFaults(const ChaosInputs& in, ChaosReport& r) {
     } else if (e.event == "storm") {
       ++r.faults_by_kind["sim_storm_429_windows"];
     } else if (e.event == "exit") {
-      Add(r.unexpected_exits, exits, e.target, absl::StrCat("exited on its own at ", At(e.time), " ", e.detail));
+      // scripts/chaos says "during start-up" when the replica had not been ready since its start.
+      bool starting = absl::StrContains(e.detail, "start-up");
+      Add(starting ? r.failed_starts : r.unexpected_exits, exits, e.target,
+          absl::StrCat(starting ? "gave up starting at " : "exited on its own at ", At(e.time), " ", e.detail));
     }
   }
   for (const auto& [kind, n] : in.sim_injected) {
@@ -81,8 +85,12 @@ void FindFailed(const ChaosInputs& in, ChaosReport& r) {
   int n = 0;
   for (const DbJourney& j : in.journeys) {
     if (j.status != "FAILED" && j.status != "TIMED_OUT") continue;
+    // A finished journey has no current state: name the last one it entered.
+    std::string state = !j.current_state.empty()   ? j.current_state
+                        : j.states_entered.empty() ? "?"
+                                                   : j.states_entered.back();
     Add(r.failed, n, j.journey_id,
-        absl::StrCat(j.customer_id, ": ", j.status, " in ", j.current_state, ": ", j.error,
+        absl::StrCat(j.customer_id, ": ", j.status, " in ", state, ": ", j.error,
                      j.cause.empty() ? "" : absl::StrCat(" (", j.cause, ")")));
   }
 }
@@ -98,6 +106,8 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
     auto [it, fresh] = next_timer.emplace(t.journey_id, t.due_at);
     if (!fresh) it->second = std::min(it->second, t.due_at);
   }
+  std::map<std::string, const DemoCustomer*> customers;
+  for (const DemoCustomer& c : in.demo.customers) customers[c.customer_id] = &c;
   int n = 0;
   for (const DbJourney& j : in.journeys) {
     if (j.status != "RUNNING") continue;
@@ -118,7 +128,14 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
           absl::StrCat(where, "touch ", t->touch_id, " (contact inserted) claimed at ",
                        t->claimed_at ? At(*t->claimed_at) : "?", ", no call outcome"));
     } else if (const DbTouch* t = with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
-      ++r.waiting[t->reason == "quiet_hours" ? "quiet_hours" : "deferred"];
+      // Held until later (by the interpreter when it emitted the touch, or by the claim fence):
+      // quiet hours when the channel's calling window is closed for the customer now.
+      auto c = customers.find(j.customer_id);
+      auto w = in.demo.windows.find(t->channel);
+      bool quiet = absl::StrContains(t->reason, "quiet") ||
+                   (c != customers.end() && w != in.demo.windows.end() &&
+                    CallingWindowClosed({{w->first, w->second}}, *c->second, in.now));
+      ++r.waiting[quiet ? "quiet_hours" : t->reason.empty() ? "scheduled" : absl::StrCat("deferred (", t->reason, ")")];
     } else if (const DbTouch* t = with([](const DbTouch&) { return true; })) {
       absl::Time due = t->not_before.value_or(t->created_at);
       if (due > in.now - in.grace) {
@@ -139,6 +156,13 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
   }
 }
 
+bool IsWorker(const std::string& target) {
+  for (const char* channel : {"sms", "voice", "email"}) {
+    if (absl::StartsWith(target, WorkerServiceOf(channel) + "-")) return true;
+  }
+  return false;
+}
+
 std::string OutcomeOf(const DbTouch& t) { return t.status == "done" ? t.reason : ""; }
 
 // `fault` lists kinds separated by commas ("latency,drop").
@@ -150,8 +174,17 @@ bool HasKind(absl::string_view fault, absl::string_view kind) {
 }
 
 // The injected fault that explains one UNKNOWN touch, or "unexplained".
+std::string PidOf(const FaultEvent& e) {
+  size_t at = e.detail.find("pid=");
+  if (at == std::string::npos) return "";
+  std::string pid = e.detail.substr(at + 4);
+  return pid.substr(0, pid.find(' '));
+}
+
+// The injected fault that explains one UNKNOWN touch, or "unexplained".
 void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulted, const LedgerRow* ledger,
              UnknownTouch& u) {
+  // The request itself was faulted: its answer never came.
   for (const char* kind : {"accepted_drop", "drop"}) {
     for (const AuditEntry* e : faulted) {
       if (!HasKind(e->fault, kind)) continue;
@@ -164,7 +197,10 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
       return;
     }
   }
-  if (ledger != nullptr) {
+  const std::string reason = ledger ? ledger->reason : "";
+  if (ledger != nullptr && absl::StrContains(reason, "interrupted")) {
+    // The worker that began the request never recorded its answer: it died, or PostgreSQL
+    // (its ledger) went away while it waited.
     absl::Time from = ledger->started_at - absl::Seconds(1);
     absl::Time until = ledger->finished_at.value_or(in.now) + absl::Seconds(1);
     std::string service = WorkerServiceOf(u.channel) + "-";
@@ -172,26 +208,32 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
       if ((e.event != "kill" && e.event != "exit") || !absl::StartsWith(e.target, service)) continue;
       if (e.time < from || e.time > until) continue;
       // The ledger row names the replica that made the request (<service>-<pid>).
-      std::string pid = e.detail.substr(e.detail.find("pid=") == std::string::npos ? e.detail.size()
-                                                                                    : e.detail.find("pid=") + 4);
-      pid = pid.substr(0, pid.find(' '));
-      if (!pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid)) continue;
-      u.cause = "worker_killed";
+      if (std::string pid = PidOf(e); !pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid)) continue;
+      u.cause = e.event == "kill" ? "worker_killed" : "worker_exited";
       u.detail = absl::StrCat(e.target, " (", ledger->worker_id, ") ", e.event == "kill" ? "killed" : "exited",
                               " at ", At(e.time), " during the Genesys request it began at ", At(ledger->started_at));
       return;
     }
+    for (const FaultEvent& e : in.faults) {
+      if (e.event != "stop" || e.target != "postgresql" || e.time < from || e.time > until) continue;
+      u.cause = "postgresql_stopped";
+      u.detail = absl::StrCat("PostgreSQL stopped at ", At(e.time), " while ", ledger->worker_id,
+                              " waited for the answer to the request it began at ", At(ledger->started_at),
+                              ": the answer could not be recorded");
+      return;
+    }
   }
-  for (const AuditEntry* e : faulted) {
-    if (HasKind(e->fault, "latency")) {
+  if (absl::StrContains(absl::AsciiStrToLower(reason), "timed out") ||
+      absl::StrContains(absl::AsciiStrToLower(reason), "timeout")) {
+    for (const AuditEntry* e : faulted) {
+      if (!HasKind(e->fault, "latency")) continue;
       u.cause = "latency";
-      u.detail = absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ",
-                              ledger ? ledger->reason : "");
+      u.detail = absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ", reason);
       return;
     }
   }
   u.cause = "unexplained";
-  u.detail = ledger ? absl::StrCat(ledger->worker_id, ": ", ledger->reason) : "no worker ledger row";
+  u.detail = ledger ? absl::StrCat(ledger->worker_id, ": ", reason) : "no worker ledger row";
 }
 
 void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
@@ -228,12 +270,58 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
   for (const char* kind : {"accepted_drop", "drop"}) {
     if (auto it = in.sim_injected.find(kind); it != in.sim_injected.end()) r.unknown_bound += it->second;
   }
+  // Each worker replica has at most one Genesys request in flight: a kill (or an exit while
+  // serving) can leave one in doubt, an immediate stop of PostgreSQL one per replica.
+  std::set<std::string> replicas;
+  int64_t worker_faults = 0, pg_stops = 0;
   for (const FaultEvent& e : in.faults) {
-    if (e.event != "kill" && e.event != "exit") continue;
-    for (const char* channel : {"sms", "voice", "email"}) {
-      r.unknown_bound += absl::StartsWith(e.target, WorkerServiceOf(channel) + "-");
+    bool worker = IsWorker(e.target);
+    if (worker) replicas.insert(e.target);
+    if (e.event == "stop" && e.target == "postgresql") ++pg_stops;
+    if (!worker || (e.event != "kill" && (e.event != "exit" || absl::StrContains(e.detail, "start-up")))) continue;
+    ++worker_faults;
+  }
+  r.unknown_bound += worker_faults + pg_stops * static_cast<int64_t>(replicas.size());
+}
+
+// ComputeSummary counts every touch accepted after the payment. The claim is Blend's fence: a
+// touch whose claim was granted before the payment committed and whose first request reached
+// Genesys just after was in flight (information). A touch claimed after the payment, never
+// claimed, or sent again after a failed attempt once the payment had committed broke it.
+void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
+  std::map<std::string, const DbTouch*> touches;
+  for (const DbTouch& t : in.touches) touches[t.touch_id] = &t;
+  std::map<std::string, std::vector<absl::Time>> requests;
+  for (const AuditEntry& e : in.demo.audit) {
+    if (e.operation == "oauth.token") continue;
+    for (const std::string& id : e.touch_ids) requests[id].push_back(e.time);
+  }
+  std::erase_if(r.demo.violations,
+                [](const std::string& v) { return absl::StartsWith(v, "touch after payment:"); });
+  int broken = 0, in_flight = 0;
+  for (const TouchAfterPayment& t : r.demo.after_payment) {
+    auto touch = touches.find(t.touch_id);
+    std::optional<absl::Time> claimed;
+    if (touch != touches.end()) claimed = touch->second->claimed_at;
+    int earlier = 0;
+    for (absl::Time at : requests[t.touch_id]) earlier += at < t.sent;
+    std::string when = absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
+    if (claimed && *claimed < t.paid && earlier == 0) {
+      Add(r.in_flight_at_payment, in_flight, t.touch_id,
+          absl::StrCat(t.customer_id, ": claimed at ", At(*claimed), ", ", when));
+      continue;
+    }
+    ++broken;
+    std::string why = !claimed             ? "never claimed"
+                      : *claimed >= t.paid ? absl::StrCat("claimed after it, at ", At(*claimed))
+                                           : absl::StrCat("claimed before it, at ", At(*claimed), ", and sent again after ",
+                                                          earlier, " failed request(s)");
+    if (r.demo.violations.size() < Summary::kMaxViolationsListed) {
+      r.demo.violations.push_back(
+          absl::StrCat("touch after payment: ", t.touch_id, " (", t.customer_id, ") ", when, ", ", why));
     }
   }
+  r.demo.touches_after_payment = broken;
 }
 
 json FindingsJson(const std::vector<Finding>& list) {
@@ -264,6 +352,10 @@ ChaosReport ComputeChaosReport(const ChaosInputs& in) {
   SummaryInputs demo = in.demo;
   demo.journeys = JourneyRecords(in.journeys, in.touches);
   r.demo = ComputeSummary(demo);
+  // The storm's 429s are injected; the demo's invariant is about the simulator's own limit.
+  r.rate_limited_outside_storm = RateLimitedOutsideStorm(in.demo.audit);
+  r.demo.rate_limited_responses = r.rate_limited_outside_storm;
+  ClassifyAfterPayment(in, r);
   CountFaults(in, r);
   FindLost(in, r);
   FindFailed(in, r);
@@ -271,7 +363,6 @@ ChaosReport ComputeChaosReport(const ChaosInputs& in) {
   ExplainUnknowns(in, r);
   r.recovery = RecoveryTimes(in.faults, /*infrastructure=*/false);
   r.infra_recovery = RecoveryTimes(in.faults, /*infrastructure=*/true);
-  r.rate_limited_outside_storm = RateLimitedOutsideStorm(in.demo.audit);
   return r;
 }
 
@@ -310,6 +401,10 @@ json ChaosReport::ToJson() const {
   j["ledger_calling"] = ledger_calling;
   j["unexpected_exits"] = unexpected_exits.size();
   j["unexpected_exit_list"] = FindingsJson(unexpected_exits);
+  j["failed_starts"] = failed_starts.size();
+  j["failed_start_list"] = FindingsJson(failed_starts);
+  j["touches_in_flight_at_payment"] = in_flight_at_payment.size();
+  j["touches_in_flight_at_payment_list"] = FindingsJson(in_flight_at_payment);
   j["rate_limited_outside_storm"] = rate_limited_outside_storm;
   j["recovery_seconds"] = RecoveryJson(recovery);
   j["infra_recovery_seconds"] = RecoveryJson(infra_recovery);
@@ -342,9 +437,10 @@ std::string ChaosReport::ToText() const {
                         static_cast<int>(unknown.size()), static_cast<int>(unknown_bound),
                         check(static_cast<size_t>(unknown_unexplained)),
                         static_cast<int64_t>(unknown.size()) > unknown_bound ? "  VIOLATION: above the bound" : "");
-  absl::StrAppendFormat(&out, "services that exited alone  %d\n", static_cast<int>(unexpected_exits.size()));
-  absl::StrAppendFormat(&out, "429s outside the storm      %d (information: the storm's are injected)\n",
-                        rate_limited_outside_storm);
+  absl::StrAppendFormat(&out, "replicas that exited alone  %d while serving, %d start-ups that gave up\n",
+                        static_cast<int>(unexpected_exits.size()), static_cast<int>(failed_starts.size()));
+  absl::StrAppendFormat(&out, "in flight at a payment      %d (information: claimed before it, accepted just after)\n",
+                        static_cast<int>(in_flight_at_payment.size()));
   auto list = [&out](const char* what, const std::vector<Finding>& findings) {
     for (size_t i = 0; i < findings.size() && i < 15; ++i) {
       absl::StrAppend(&out, "  ! ", what, " ", findings[i].id, ": ", findings[i].detail, "\n");
@@ -355,6 +451,8 @@ std::string ChaosReport::ToText() const {
   list("stuck", stuck);
   list("failed", failed);
   list("exit", unexpected_exits);
+  list("start", failed_starts);
+  list("in flight", in_flight_at_payment);
   for (size_t i = 0; i < unknown.size() && i < 15; ++i) {
     absl::StrAppend(&out, "  ? UNKNOWN ", unknown[i].touch_id, " (", unknown[i].cause, "): ", unknown[i].detail, "\n");
   }

@@ -79,6 +79,7 @@ void CountPayment(const std::string& customer, const Payment& p, const std::vect
       last = send.channel;
     } else {
       ++s.touches_after_payment;
+      s.after_payment.push_back({send.touch_id, customer, send.time, p.acknowledged});
       Violation(s, absl::StrCat("touch after payment: ", send.touch_id, " (", customer, ") ", send.channel,
                                 " at ", At(send.time), ", payment at ", At(p.acknowledged)));
     }

@@ -20,7 +20,7 @@ DemoCustomer Customer(const std::string& id, const std::string& phone) {
 }
 
 DbJourney Journey(const std::string& id, const std::string& status, const std::string& state = "Done") {
-  return {id, "c" + id.substr(1), status, state, "", "", {"Sms", state}};
+  return {id, "c" + id.substr(1), status, state, "", "", {"LookUpCustomer", "Sms"}};
 }
 
 DbTouch Touch(const std::string& id, const std::string& status, const std::string& reason = "") {
@@ -160,7 +160,7 @@ TEST(ChaosReportTest, LostAndFailedJourneysBreakTheRun) {
   in.not_started = {"c9"};
   in.demo.journey_of_customer["c5"] = "j5";  // acknowledged, yet not in the database
   in.journeys[1].status = "FAILED";
-  in.journeys[1].current_state = "Sms";
+  in.journeys[1].current_state = "";  // a finished journey: its last state entered is named
   in.journeys[1].error = "Blend.TouchUnknown";
   in.journeys[1].cause = "no answer from Genesys";
   ChaosReport r = ComputeChaosReport(in);
@@ -210,8 +210,9 @@ TEST(ChaosReportTest, EveryUnknownTouchGetsTheFaultThatPutItInDoubt) {
             "15:04:00.000");
   EXPECT_EQ(by_touch["j4/Sms/9"].cause, "unexplained");
   EXPECT_EQ(r.unknown_unexplained, 1);
-  // 1 lost answer + 1 dropped connection + 2 killed workers.
-  EXPECT_EQ(r.unknown_bound, 4);
+  // 1 lost answer + 1 dropped connection + 2 killed workers + the PostgreSQL stop, which can
+  // leave one request in doubt on each of the 2 worker replicas seen.
+  EXPECT_EQ(r.unknown_bound, 6);
   EXPECT_FALSE(r.Clean());
 
   in.ledger.pop_back();
@@ -222,6 +223,43 @@ TEST(ChaosReportTest, EveryUnknownTouchGetsTheFaultThatPutItInDoubt) {
   EXPECT_EQ(j["unknown_touches"], 3);
   EXPECT_EQ(j["unknown_by_cause"]["worker_killed"], 1);
   EXPECT_EQ(j["unknown_touch_list"].size(), 3u);
+}
+
+TEST(ChaosReportTest, AnAnswerThatCameWhilePostgresWasDownIsExplainedByTheStop) {
+  ChaosInputs in = Clean();  // PostgreSQL stopped at 15:00:20
+  in.ledger = {Ledger("j1/Sms/9", "sms-worker-100", "a previous attempt was interrupted during the Genesys request",
+                      "2026-01-06T15:00:19.900Z", "2026-01-06T15:00:26Z"),
+               // Interrupted long after the stop, with no kill: nothing explains it.
+               Ledger("j2/Sms/9", "sms-worker-100", "a previous attempt was interrupted during the Genesys request",
+                      "2026-01-06T15:03:00Z", "2026-01-06T15:03:10Z")};
+  in.faults.push_back(Fault("2026-01-06T15:00:00Z", "start", "sms-worker-1", "pid=100"));
+  ChaosReport r = ComputeChaosReport(in);
+  ASSERT_EQ(r.unknown.size(), 2u);
+  EXPECT_EQ(r.unknown[0].cause, "postgresql_stopped");
+  EXPECT_EQ(r.unknown[0].detail,
+            "PostgreSQL stopped at 15:00:20.000 while sms-worker-100 waited for the answer to the request it began at "
+            "15:00:19.900: the answer could not be recorded");
+  EXPECT_EQ(r.unknown[1].cause, "unexplained");
+  EXPECT_EQ(r.unknown[1].detail, "sms-worker-100: a previous attempt was interrupted during the Genesys request");
+  EXPECT_EQ(r.unknown_bound, 1);  // one worker replica seen, one stop
+  EXPECT_FALSE(r.Clean());
+}
+
+TEST(ChaosReportTest, TouchesHeldUntilLaterAreQuietHoursWhenTheWindowIsClosedNow) {
+  ChaosInputs in = Clean();
+  // c4 lives in Tokyo (00:10 there): its SMS, emitted for 08:00 local, waits for quiet hours;
+  // c3's (New York, 10:10) waits for another reason.
+  in.demo.customers[3].phone_e164 = "+81312345678";
+  in.demo.customers[3].time_zone = "Asia/Tokyo";
+  in.touches[3].status = "pending";
+  in.touches[3].reason = "";
+  DbTouch later = Touch("j3/Sms/9", "pending");
+  later.not_before = At("2026-01-06T18:00:00Z");
+  in.touches.push_back(later);
+  in.timers.clear();
+  ChaosReport r = ComputeChaosReport(in);
+  EXPECT_EQ(r.waiting, (std::map<std::string, int>{{"quiet_hours", 1}, {"scheduled", 1}}));
+  EXPECT_TRUE(r.stuck.empty());
 }
 
 TEST(ChaosReportTest, MoreUnknownTouchesThanTheFaultsCouldCauseBreakTheRun) {
@@ -246,6 +284,61 @@ TEST(ChaosReportTest, DemoInvariantsFromTheAuditBreakTheRun) {
   EXPECT_EQ(r.demo.duplicate_touches, 1);
   EXPECT_FALSE(r.Clean());
   EXPECT_EQ(r.ToJson()["duplicate_touches"], 1);
+}
+
+TEST(ChaosReportTest, ATouchAfterThePaymentBreaksTheFenceUnlessItsClaimCameFirstAndItWasInFlight) {
+  ChaosInputs in = Clean();
+  // c1 paid at 15:05:00; three of its touches reached Genesys just after.
+  in.demo.payments = {{"c1", {At("2026-01-06T15:05:00Z"), 1}}};
+  DbTouch in_flight = Touch("j1/Call/3", "done", "TOUCH_OUTCOME_CALL_COMPLETED");
+  in_flight.claimed_at = At("2026-01-06T15:04:59.990Z");
+  DbTouch retried = Touch("j1/Sms/7", "done", "TOUCH_OUTCOME_SENT");
+  retried.claimed_at = At("2026-01-06T15:04:58Z");
+  DbTouch late_claim = Touch("j1/Sms/8", "done", "TOUCH_OUTCOME_SENT");
+  late_claim.claimed_at = At("2026-01-06T15:05:01Z");
+  in.touches.insert(in.touches.end(), {in_flight, retried, late_claim});
+  in.demo.audit.push_back(Audit("contacts.add", "j1/Call/3", "2026-01-06T15:05:00.005Z", 200));
+  in.demo.audit.push_back(Audit("sms.send", "j1/Sms/7", "2026-01-06T15:04:58.100Z", 503, "error_5xx"));
+  in.demo.audit.push_back(Audit("sms.send", "j1/Sms/7", "2026-01-06T15:05:02Z", 200));
+  in.demo.audit.push_back(Audit("sms.send", "j1/Sms/8", "2026-01-06T15:05:01.010Z", 200));
+  ChaosReport r = ComputeChaosReport(in);
+  ASSERT_EQ(r.in_flight_at_payment.size(), 1u);
+  EXPECT_EQ(r.in_flight_at_payment[0].id, "j1/Call/3");
+  EXPECT_EQ(r.in_flight_at_payment[0].detail,
+            "c1: claimed at 15:04:59.990, payment committed at 15:05:00.000, accepted at 15:05:00.005");
+  EXPECT_EQ(r.demo.touches_after_payment, 2);
+  EXPECT_EQ(r.demo.violations, (std::vector<std::string>{
+                                   "touch after payment: j1/Sms/8 (c1) payment committed at 15:05:00.000, accepted "
+                                   "at 15:05:01.010, claimed after it, at 15:05:01.000",
+                                   "touch after payment: j1/Sms/7 (c1) payment committed at 15:05:00.000, accepted "
+                                   "at 15:05:02.000, claimed before it, at 15:04:58.000, and sent again after 1 "
+                                   "failed request(s)"}));
+  EXPECT_FALSE(r.Clean());
+  EXPECT_EQ(r.ToJson()["touches_after_payment"], 2);
+  EXPECT_EQ(r.ToJson()["touches_in_flight_at_payment"], 1);
+}
+
+TEST(ChaosReportTest, StormRateLimitsAreInjectedNotViolations) {
+  ChaosInputs in = Clean();
+  in.demo.audit.push_back(Audit("sms.send", "j1/Sms/1", "2026-01-06T15:00:30Z", 429, "storm_429"));
+  ChaosReport r = ComputeChaosReport(in);
+  EXPECT_EQ(r.demo.rate_limited_responses, 0);
+  in.demo.audit.push_back(Audit("sms.send", "j1/Sms/1", "2026-01-06T15:00:31Z", 429));
+  EXPECT_EQ(ComputeChaosReport(in).demo.rate_limited_responses, 1);
+}
+
+TEST(ChaosReportTest, StartUpsThatGaveUpAreToldApartFromExits) {
+  ChaosInputs in = Clean();
+  in.faults.push_back(Fault("2026-01-06T15:01:00Z", "exit", "sms-worker-1", "pid=5 status=1 during start-up"));
+  in.faults.push_back(Fault("2026-01-06T15:02:00Z", "exit", "email-worker-2", "pid=6 status=134"));
+  ChaosReport r = ComputeChaosReport(in);
+  ASSERT_EQ(r.failed_starts.size(), 1u);
+  EXPECT_EQ(r.failed_starts[0].id, "sms-worker-1");
+  ASSERT_EQ(r.unexpected_exits.size(), 1u);
+  EXPECT_EQ(r.unexpected_exits[0].detail, "exited on its own at 15:02:00.000 pid=6 status=134");
+  // A worker that died while serving may have left a request in doubt, one that never started
+  // had none; and the PostgreSQL stop one on each of the two worker replicas seen.
+  EXPECT_EQ(r.unknown_bound, 1 + 2);
 }
 
 TEST(ChaosReportTest, WorkerServiceNamesFollowTheChannel) {

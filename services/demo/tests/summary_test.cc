@@ -85,6 +85,9 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   Summary s = ComputeSummary(in);
   EXPECT_EQ(s.duplicate_touches, 1);
   EXPECT_EQ(s.touches_after_payment, 1);
+  ASSERT_EQ(s.after_payment.size(), 1u);
+  EXPECT_EQ(s.after_payment[0].touch_id, "ja/Call/4");
+  EXPECT_EQ(s.after_payment[0].customer_id, "a");
   EXPECT_EQ(s.touches_after_opt_out, 2);           // the SMS and the placed call
   EXPECT_EQ(s.inserts_scrubbed_after_opt_out, 1);  // the insert Genesys scrubbed
   EXPECT_EQ(s.calls_dialed, 2);

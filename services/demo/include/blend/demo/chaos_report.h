@@ -7,7 +7,8 @@
 //   - every journey finished or waits for a legitimate reason (a timer, quiet hours); none is
 //     lost, none stuck (e.g. a claimed touch without a disposition), none failed;
 //   - the demo's invariants (no duplicate touch, none after a payment or an opt-out, none
-//     outside the calling window: ComputeSummary);
+//     outside the calling window: ComputeSummary), where a touch after the payment breaks the
+//     fence unless its claim came first and it was its first request to Genesys;
 //   - every UNKNOWN touch has a cause (an injected in-doubt request, a killed worker), and
 //     there are no more of them than the faults could put in doubt.
 // Pure: the inputs are plain rows (chaos_sources.h reads them), so tests build them by hand.
@@ -89,7 +90,9 @@ struct UnknownTouch {
   std::string journey_id;
   std::string channel;
   // accepted_drop (Genesys took it, the answer was dropped), drop (connection dropped before
-  // Genesys handled it), worker_killed, latency, or unexplained.
+  // Genesys handled it), worker_killed / worker_exited (the replica that began the request
+  // died during it), postgresql_stopped (the answer came while the ledger was down), latency
+  // (a delayed request timed out), or unexplained.
   std::string cause;
   std::string detail;
 };
@@ -98,14 +101,21 @@ struct ChaosReport {
   Summary demo;
   std::map<std::string, int64_t> faults_by_kind;
   std::map<std::string, int64_t> faults_by_service;
-  std::vector<Finding> lost, stuck, failed, unexpected_exits;
-  // Running journeys that wait legitimately, by reason: timer, quiet_hours, deferred.
+  std::vector<Finding> lost, stuck, failed;
+  // Replicas that exited while serving, and start-ups that gave up (e.g. Kafka was down).
+  std::vector<Finding> unexpected_exits, failed_starts;
+  // Touches accepted by Genesys after the payment committed whose claim was granted before it,
+  // on their first request: in flight when the payment came (the claim is the fence).
+  // Information; the others count in demo.touches_after_payment.
+  std::vector<Finding> in_flight_at_payment;
+  // Running journeys that wait legitimately, by reason: timer, quiet_hours, touch_due (due
+  // just now), scheduled (a touch held until later, the window open now), deferred (<reason>).
   std::map<std::string, int> waiting;
   std::vector<UnknownTouch> unknown;
   int unknown_unexplained = 0;
   // The in-doubt requests the faults could create: the simulator's dropped connections and
-  // lost answers, plus one per killed (or crashed) worker (a worker has one Genesys request
-  // in flight at a time).
+  // lost answers, one per killed (or crashed) worker replica, and one per worker replica for
+  // each immediate stop of PostgreSQL (a replica has one Genesys request in flight at a time).
   int64_t unknown_bound = 0;
   int ledger_calling = 0;  // worker ledger rows still "calling": the outcome was never settled
   int rate_limited_outside_storm = 0;  // 429s the simulator's own rate limit answered

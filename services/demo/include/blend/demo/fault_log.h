@@ -2,10 +2,11 @@
 
 // The faults file scripts/chaos writes while it injects faults, one event per line:
 //   <RFC 3339 time> TAB <event> TAB <target> TAB <detail>
-// events: `kill` (SIGKILL of a service replica, or of the Kafka broker: target `kafka`),
+// events: `start` (a replica started, detail pid=N), `kill` (SIGKILL of a service replica,
+// detail pid=N, or of the Kafka broker: target `kafka`),
 // `stop` (immediate shutdown of PostgreSQL: target `postgresql`), `ready` (the target answers
 // /readyz again, or the server accepts connections again), `exit` (the target exited without
-// being killed), `sim-faults` / `storm` / `faults-off` (genesys-sim settings, target
+// being killed; "during start-up" when it never got ready), `sim-faults` / `storm` / `faults-off` (genesys-sim settings, target
 // `genesys-sim`), `phase` (chaos, drain, report). Lines starting with # are comments.
 
 #include <map>
