@@ -31,8 +31,10 @@ for name in ["orchestrator-1", "orchestrator-2", "sms-worker-1", "sms-worker-2",
              "dialer-worker-2", "email-worker-1", "email-worker-2"]:
     assert by_service.get(name, 0) >= 2, f"{name} killed {by_service.get(name, 0)} times: {by_service}"
 assert by_kind.get("kafka_sigkill") == 1 and by_kind.get("postgresql_immediate_stop") == 1, by_kind
-for kind in ["sim_error_5xx", "sim_latency", "sim_accepted_drop", "sim_storm_429"]:
+for kind in ["sim_error_5xx", "sim_latency", "sim_accepted_drop"]:
     assert by_kind.get(kind, 0) > 0, f"genesys-sim injected no {kind}: {by_kind}"
+# The workers pause their shared quota on the first 429, so the storm may answer only a few.
+assert by_kind.get("sim_storm_429_windows") == 1, by_kind
 r = s["recovery_seconds"]
 assert r["count"] >= 16 and r["unrecovered"] == 0 and 0 < r["p50"] <= r["max"], r
 print("faults:", by_kind)

@@ -291,10 +291,10 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
 void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
   std::map<std::string, const DbTouch*> touches;
   for (const DbTouch& t : in.touches) touches[t.touch_id] = &t;
-  std::map<std::string, std::vector<absl::Time>> requests;
+  std::map<std::string, std::vector<const AuditEntry*>> requests;
   for (const AuditEntry& e : in.demo.audit) {
     if (e.operation == "oauth.token") continue;
-    for (const std::string& id : e.touch_ids) requests[id].push_back(e.time);
+    for (const std::string& id : e.touch_ids) requests[id].push_back(&e);
   }
   std::erase_if(r.demo.violations,
                 [](const std::string& v) { return absl::StartsWith(v, "touch after payment:"); });
@@ -304,7 +304,12 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
     std::optional<absl::Time> claimed;
     if (touch != touches.end()) claimed = touch->second->claimed_at;
     int earlier = 0;
-    for (absl::Time at : requests[t.touch_id]) earlier += at < t.sent;
+    std::vector<std::string> answers;  // of the earlier requests: 429, 503, 0 (dropped), ...
+    for (const AuditEntry* e : requests[t.touch_id]) {
+      if (e->time >= t.sent) continue;
+      ++earlier;
+      answers.push_back(absl::StrCat(e->status));
+    }
     std::string when = absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
     if (claimed && *claimed < t.paid && earlier == 0) {
       Add(r.in_flight_at_payment, in_flight, t.touch_id,
@@ -315,7 +320,8 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
     std::string why = !claimed             ? "never claimed"
                       : *claimed >= t.paid ? absl::StrCat("claimed after it, at ", At(*claimed))
                                            : absl::StrCat("claimed before it, at ", At(*claimed), ", and sent again after ",
-                                                          earlier, " failed request(s)");
+                                                          earlier, " failed request(s) (", absl::StrJoin(answers, ", "),
+                                                          ")");
     if (r.demo.violations.size() < Summary::kMaxViolationsListed) {
       r.demo.violations.push_back(
           absl::StrCat("touch after payment: ", t.touch_id, " (", t.customer_id, ") ", when, ", ", why));

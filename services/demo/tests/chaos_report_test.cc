@@ -312,7 +312,7 @@ TEST(ChaosReportTest, ATouchAfterThePaymentBreaksTheFenceUnlessItsClaimCameFirst
                                    "at 15:05:01.010, claimed after it, at 15:05:01.000",
                                    "touch after payment: j1/Sms/7 (c1) payment committed at 15:05:00.000, accepted "
                                    "at 15:05:02.000, claimed before it, at 15:04:58.000, and sent again after 1 "
-                                   "failed request(s)"}));
+                                   "failed request(s) (503)"}));
   EXPECT_FALSE(r.Clean());
   EXPECT_EQ(r.ToJson()["touches_after_payment"], 2);
   EXPECT_EQ(r.ToJson()["touches_in_flight_at_payment"], 1);
