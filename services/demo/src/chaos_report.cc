@@ -19,9 +19,9 @@ constexpr size_t kMaxListed = 200;
 
 std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
 
-void Add(std::vector<Finding>& list, int& count, std::string id, std::string detail) {
-  ++count;
-  if (list.size() < kMaxListed) list.push_back({std::move(id), std::move(detail)});
+// Every finding is kept (the counts are their sizes); the JSON lists the first kMaxListed.
+void Add(std::vector<Finding>& list, std::string id, std::string detail) {
+  list.push_back({std::move(id), std::move(detail)});
 }
 
 bool IsOpen(const DbTouch& t) {
@@ -44,7 +44,6 @@ std::vector<JourneyRecord> JourneyRecords(const std::vector<DbJourney>& journeys
 }
 
 void CountFaults(const ChaosInputs& in, ChaosReport& r) {
-  int exits = 0;
   for (const FaultEvent& e : in.faults) {
     if (e.event == "kill") {
       ++r.faults_by_kind[e.target == "kafka" ? "kafka_sigkill" : "sigkill"];
@@ -57,7 +56,7 @@ void CountFaults(const ChaosInputs& in, ChaosReport& r) {
     } else if (e.event == "exit") {
       // scripts/chaos says "during start-up" when the replica had not been ready since its start.
       bool starting = absl::StrContains(e.detail, "start-up");
-      Add(starting ? r.failed_starts : r.unexpected_exits, exits, e.target,
+      Add(starting ? r.failed_starts : r.unexpected_exits, e.target,
           absl::StrCat(starting ? "gave up starting at " : "exited on its own at ", At(e.time), " ", e.detail));
     }
   }
@@ -68,28 +67,26 @@ void CountFaults(const ChaosInputs& in, ChaosReport& r) {
 }
 
 void FindLost(const ChaosInputs& in, ChaosReport& r) {
-  int n = 0;
   std::set<std::string> in_db;
   for (const DbJourney& j : in.journeys) in_db.insert(j.journey_id);
   for (const std::string& customer : in.not_started) {
-    Add(r.lost, n, customer, "its start was never acknowledged by the orchestrator");
+    Add(r.lost, customer, "its start was never acknowledged by the orchestrator");
   }
   for (const auto& [customer, journey] : in.demo.journey_of_customer) {
     if (!in_db.contains(journey)) {
-      Add(r.lost, n, journey, absl::StrCat("started for ", customer, " but not in the database"));
+      Add(r.lost, journey, absl::StrCat("started for ", customer, " but not in the database"));
     }
   }
 }
 
 void FindFailed(const ChaosInputs& in, ChaosReport& r) {
-  int n = 0;
   for (const DbJourney& j : in.journeys) {
     if (j.status != "FAILED" && j.status != "TIMED_OUT") continue;
     // A finished journey has no current state: name the last one it entered.
     std::string state = !j.current_state.empty()   ? j.current_state
                         : j.states_entered.empty() ? "?"
                                                    : j.states_entered.back();
-    Add(r.failed, n, j.journey_id,
+    Add(r.failed, j.journey_id,
         absl::StrCat(j.customer_id, ": ", j.status, " in ", state, ": ", j.error,
                      j.cause.empty() ? "" : absl::StrCat(" (", j.cause, ")")));
   }
@@ -108,7 +105,6 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
   }
   std::map<std::string, const DemoCustomer*> customers;
   for (const DemoCustomer& c : in.demo.customers) customers[c.customer_id] = &c;
-  int n = 0;
   for (const DbJourney& j : in.journeys) {
     if (j.status != "RUNNING") continue;
     const std::vector<const DbTouch*>& touches = open[j.journey_id];
@@ -120,11 +116,11 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
     };
     std::string where = absl::StrCat(j.customer_id, " in ", j.current_state, ": ");
     if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
-      Add(r.stuck, n, j.journey_id,
+      Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " claimed at ", t->claimed_at ? At(*t->claimed_at) : "?",
                        " by ", t->claimed_by, ", no disposition"));
     } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "sent"; })) {
-      Add(r.stuck, n, j.journey_id,
+      Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " (contact inserted) claimed at ",
                        t->claimed_at ? At(*t->claimed_at) : "?", ", no call outcome"));
     } else if (const DbTouch* t = with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
@@ -141,17 +137,17 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
       if (due > in.now - in.grace) {
         ++r.waiting["touch_due"];
       } else {
-        Add(r.stuck, n, j.journey_id,
+        Add(r.stuck, j.journey_id,
             absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", At(due), ", never claimed"));
       }
     } else if (auto timer = next_timer.find(j.journey_id); timer != next_timer.end()) {
       if (timer->second > in.now - in.grace) {
         ++r.waiting["timer"];
       } else {
-        Add(r.stuck, n, j.journey_id, absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
+        Add(r.stuck, j.journey_id, absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
       }
     } else {
-      Add(r.stuck, n, j.journey_id, absl::StrCat(where, "running with no timer and no open touch"));
+      Add(r.stuck, j.journey_id, absl::StrCat(where, "running with no timer and no open touch"));
     }
   }
 }
@@ -298,7 +294,7 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
   }
   std::erase_if(r.demo.violations,
                 [](const std::string& v) { return absl::StartsWith(v, "touch after payment:"); });
-  int broken = 0, in_flight = 0;
+  int broken = 0;
   for (const TouchAfterPayment& t : r.demo.after_payment) {
     auto touch = touches.find(t.touch_id);
     std::optional<absl::Time> claimed;
@@ -312,7 +308,7 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
     }
     std::string when = absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
     if (claimed && *claimed < t.paid && earlier == 0) {
-      Add(r.in_flight_at_payment, in_flight, t.touch_id,
+      Add(r.in_flight_at_payment, t.touch_id,
           absl::StrCat(t.customer_id, ": claimed at ", At(*claimed), ", ", when));
       continue;
     }
@@ -332,7 +328,9 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
 
 json FindingsJson(const std::vector<Finding>& list) {
   json out = json::array();
-  for (const Finding& f : list) out.push_back({{"id", f.id}, {"detail", f.detail}});
+  for (size_t i = 0; i < list.size() && i < kMaxListed; ++i) {
+    out.push_back({{"id", list[i].id}, {"detail", list[i].detail}});
+  }
   return out;
 }
 

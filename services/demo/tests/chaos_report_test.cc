@@ -155,6 +155,16 @@ TEST(ChaosReportTest, StuckJourneysAreListedWithTheirEvidence) {
   EXPECT_EQ(r.ToJson()["stuck_journeys"], 5);
 }
 
+TEST(ChaosReportTest, CountsAreCompleteWhileTheJsonListsAreCapped) {
+  ChaosInputs in = Clean();
+  for (int i = 0; i < 250; ++i) in.journeys.push_back(Journey("x" + std::to_string(i), "RUNNING", "Call"));
+  ChaosReport r = ComputeChaosReport(in);
+  EXPECT_EQ(r.stuck.size(), 250u);
+  nlohmann::json j = r.ToJson();
+  EXPECT_EQ(j["stuck_journeys"], 250);
+  EXPECT_EQ(j["stuck_journey_list"].size(), 200u);
+}
+
 TEST(ChaosReportTest, LostAndFailedJourneysBreakTheRun) {
   ChaosInputs in = Clean();
   in.not_started = {"c9"};
