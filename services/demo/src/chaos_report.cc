@@ -115,7 +115,12 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
       return nullptr;
     };
     std::string where = absl::StrCat(j.customer_id, " in ", j.current_state, ": ");
-    if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
+    auto claimed_recently = [&](const DbTouch& t) {
+      return (t.status == "claimed" || t.status == "sent") && t.claimed_at && *t.claimed_at > in.now - in.in_flight_grace;
+    };
+    if (with(claimed_recently) != nullptr) {
+      ++r.waiting["in_flight"];
+    } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
       Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " claimed at ", t->claimed_at ? At(*t->claimed_at) : "?",
                        " by ", t->claimed_by, ", no disposition"));

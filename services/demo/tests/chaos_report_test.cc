@@ -130,7 +130,8 @@ TEST(ChaosReportTest, StuckJourneysAreListedWithTheirEvidence) {
   in.journeys.push_back(Journey("j7", "RUNNING", "Sms"));    // pending for ten minutes
   in.journeys.push_back(Journey("j8", "RUNNING", "DayToPay"));  // timer long overdue
   in.journeys.push_back(Journey("j9", "RUNNING", "Call"));   // nothing to wait for
-  in.journeys.push_back(Journey("j10", "RUNNING", "Sms"));   // touch due a moment ago: in flight
+  in.journeys.push_back(Journey("j10", "RUNNING", "Sms"));   // touch due a moment ago
+  in.journeys.push_back(Journey("j11", "RUNNING", "Call"));  // claimed 30 s ago: in flight
   DbTouch claimed = Touch("j5/Sms/1", "claimed");
   claimed.claimed_at = At("2026-01-06T15:01:00Z");
   claimed.claimed_by = "sms-worker-77";
@@ -138,8 +139,10 @@ TEST(ChaosReportTest, StuckJourneysAreListedWithTheirEvidence) {
   sent.claimed_at = At("2026-01-06T15:02:00Z");
   DbTouch fresh = Touch("j10/Sms/1", "pending");
   fresh.created_at = At("2026-01-06T15:09:55Z");
+  DbTouch in_flight = Touch("j11/Call/3", "claimed");
+  in_flight.claimed_at = At("2026-01-06T15:09:30Z");
   in.touches.insert(in.touches.end(), {claimed, sent, Touch("j7/Sms/1", "pending"),
-                                       Touch("j9/Call/3", "done", "TOUCH_OUTCOME_CALL_COMPLETED"), fresh});
+                                       Touch("j9/Call/3", "done", "TOUCH_OUTCOME_CALL_COMPLETED"), fresh, in_flight});
   in.timers.push_back({"j8", At("2026-01-06T15:05:00Z")});
   ChaosReport r = ComputeChaosReport(in);
   ASSERT_EQ(r.stuck.size(), 5u);
@@ -151,6 +154,7 @@ TEST(ChaosReportTest, StuckJourneysAreListedWithTheirEvidence) {
   EXPECT_EQ(why["j8"], "c8 in DayToPay: timer due at 15:05:00.000 never fired");
   EXPECT_EQ(why["j9"], "c9 in Call: running with no timer and no open touch");
   EXPECT_EQ(r.waiting["touch_due"], 1);
+  EXPECT_EQ(r.waiting["in_flight"], 1);
   EXPECT_FALSE(r.Clean());
   EXPECT_EQ(r.ToJson()["stuck_journeys"], 5);
 }

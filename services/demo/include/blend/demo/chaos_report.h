@@ -77,6 +77,9 @@ struct ChaosInputs {
   absl::Time now;
   // A timer this late, or a touch due this long, is stuck rather than about to fire.
   absl::Duration grace = absl::Seconds(20);
+  // A touch claimed (or a contact inserted) this long ago with no disposition is stuck; a
+  // younger one is in flight (a request, a backoff after a 5xx or a 429, a call being dialled).
+  absl::Duration in_flight_grace = absl::Seconds(60);
 };
 
 // One finding: what (a journey or touch id) and why, in words.
@@ -109,7 +112,8 @@ struct ChaosReport {
   // Information; the others count in demo.touches_after_payment.
   std::vector<Finding> in_flight_at_payment;
   // Running journeys that wait legitimately, by reason: timer, quiet_hours, touch_due (due
-  // just now), scheduled (a touch held until later, the window open now), deferred (<reason>).
+  // just now), in_flight (claimed just now), scheduled (a touch held until later, the window
+  // open now), deferred (<reason>).
   std::map<std::string, int> waiting;
   std::vector<UnknownTouch> unknown;
   int unknown_unexplained = 0;
