@@ -1,5 +1,11 @@
 #include "workers_harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "blend/bus/topics.h"
@@ -92,6 +98,35 @@ int SimServer::Sent(const std::string& operation, const std::string& touch_id) {
   f.touch_id = touch_id;
   f.status = 200;
   return static_cast<int>(sim_->audit().Query(f).size());
+}
+
+SilentServer::SilentServer() {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(listen(listen_fd_, 64), 0);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      connections_.push_back(fd);
+      ++accepted_;
+    }
+  });
+}
+
+SilentServer::~SilentServer() {
+  stop_ = true;
+  thread_.join();
+  for (int fd : connections_) close(fd);
+  close(listen_fd_);
 }
 
 v1::TouchCommand SmsTouch(const std::string& touch_id, const std::string& phone) {

@@ -76,6 +76,26 @@ class SimServer {
   std::thread ticker_;
 };
 
+// A TCP server on a loopback port that accepts connections and never answers: Genesys as a
+// pod sees it when the host is gone (requests hang until their timeout), unlike a closed port,
+// which refuses at once.
+class SilentServer {
+ public:
+  SilentServer();
+  ~SilentServer();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Connections accepted so far (each is a request waiting for an answer).
+  int accepted() const { return accepted_; }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::vector<int> connections_;  // held open, never read, closed at destruction
+  std::thread thread_;
+};
+
 // A touch command envelope (key = journey id).
 v1::TouchCommand SmsTouch(const std::string& touch_id, const std::string& phone);
 std::string TouchEnvelope(const v1::TouchCommand& touch);
