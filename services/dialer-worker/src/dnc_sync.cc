@@ -205,7 +205,8 @@ absl::Status DncSync::Mirror() {
   absl::Time started = clock_.Now() - absl::Seconds(1);
   std::vector<std::string> all;
   for (const std::string& list : options_.mirror_list_ids) {
-    if (!TakeQuota(3)) return absl::CancelledError("shutdown bound passed");  // start, poll, download
+    // Start, poll, download.
+    if (!TakeQuota(3)) return absl::CancelledError("shutdown bound passed");
     genesys::DncExportPolicy policy;
     policy.poll_interval = options_.export_poll_interval;
     policy.sleep = [this](absl::Duration d) { SleepUnlessExpired(d); };

@@ -12,8 +12,10 @@
 
 namespace blend::email_worker {
 
-PublishEventsFn KafkaEventPublisher(bus::Producer& producer, std::string topic, const Clock& clock) {
-  return [&producer, topic = std::move(topic), &clock](const std::vector<v1::CustomerEvent>& events) {
+PublishEventsFn KafkaEventPublisher(bus::Producer& producer, std::string topic,
+                                    const Clock& clock) {
+  return [&producer, topic = std::move(topic),
+          &clock](const std::vector<v1::CustomerEvent>& events) {
     std::vector<bus::OutgoingMessage> messages;
     messages.reserve(events.size());
     for (const v1::CustomerEvent& e : events) {

@@ -136,7 +136,7 @@ TEST(UnsubscribePublisherTest, OnlyTheAcknowledgedOnesOfABatchAreMarkedDelivered
   EXPECT_EQ(*store.CountPending(), 1);
 }
 
-TEST(UnsubscribePublisherTest, AMarkLostAfterTheAcknowledgementRepublishesTheSameEventAfterTheLease) {
+TEST(UnsubscribePublisherTest, AMarkLostAfterTheAckRepublishesTheSameEventAfterTheLease) {
   FakeClock clock;
   FakeUnsubscribeStore store;
   FakeKafka kafka;
