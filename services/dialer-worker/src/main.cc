@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   auto server = WebhookServer::Start(handler, http_addr);
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
-  VoiceSender sender(rt.genesys(), voice);
+  VoiceSender sender(rt.genesys(), voice, &rt.quota());
   blend::worker::RunUntilSignal(rt, sender);
   (*server)->Stop();
   sync.Stop();
