@@ -14,6 +14,7 @@
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
 #include "blend/common/testing/ports.h"
+#include "blend/genesys/contact_id.h"
 #include "blend/genesys_sim/webhooks.h"
 #include "blend/store/migrations.h"
 #include "blend/worker/worker_loop.h"
@@ -29,13 +30,15 @@ using dialer_worker::WebhookServer;
 
 class DialerWorkerTest : public WorkersTest {
  protected:
-  void StartDialer() {
+  void StartDialer(absl::Duration genesys_timeout = absl::Seconds(10)) {
     genesys_sim::SimConfig config = genesys_sim::DemoConfig();
     config.dialer.dial_delay = absl::Milliseconds(300);
     config.webhooks.initial_backoff = absl::Milliseconds(200);
     StartSim(config);
+    worker::WorkerRuntimeConfig runtime = RuntimeConfig(v1::CHANNEL_VOICE, 300);
+    runtime.genesys.request_timeout = genesys_timeout;
     worker::WorkerRuntime& rt = StartReplica(
-        RuntimeConfig(v1::CHANNEL_VOICE, 300), [](worker::WorkerRuntime& r) {
+        std::move(runtime), [](worker::WorkerRuntime& r) {
           return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
                                                               dialer_worker::VoiceSenderOptions{});
         });
@@ -133,6 +136,45 @@ TEST_F(DialerWorkerTest, CallOutcomeWebhookCompletesTheVoiceTouchWithItsWrapupCo
   EXPECT_EQ(handler_->PostContact(body, signature).message, "duplicate");
   EXPECT_EQ(handler_->PostContact(body, "sha256=00").status, 401);
   EXPECT_EQ(dispositions.WaitFor(5, absl::Seconds(2)).size(), 4u);
+}
+
+TEST_F(DialerWorkerTest, LostInsertionAnswerIsRetriedUnderTheSameContactAndTheTouchIsSent) {
+  StartDialer(/*genesys_timeout=*/absl::Milliseconds(500));
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  // Genesys stores the contact but its answer comes after the client gave up.
+  genesys_sim::FaultConfig slow;
+  slow.latency = absl::Seconds(2);
+  slow.path_prefix = "/api/v2/outbound/contactlists/demo-contacts/contacts";
+  sim_->sim().faults().Set(slow);
+  Publish(VoiceTouch("v-lost", "+12125550144"));
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (sim_->Sent("contacts.add", "v-lost") == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(sim_->Sent("contacts.add", "v-lost"), 1);
+  sim_->sim().faults().Set(genesys_sim::FaultConfig{});  // the retry's answer arrives
+
+  auto got = Of(dispositions.WaitFor(2, absl::Seconds(40)), "v-lost");
+  ASSERT_EQ(got.size(), 2u);
+  // The stored contact may be dialled (and its outcome reported) while the sender still
+  // retries: the two dispositions can come in either order.
+  if (got[0].outcome() != v1::TOUCH_OUTCOME_SENT) std::swap(got[0], got[1]);
+  EXPECT_EQ(got[0].outcome(), v1::TOUCH_OUTCOME_SENT) << got[0].reason();
+  EXPECT_EQ(got[0].provider_ids().at("contactId"), genesys::ContactIdForTouch("v-lost"));
+  EXPECT_EQ(got[1].outcome(), v1::TOUCH_OUTCOME_CALL_COMPLETED);
+  EXPECT_EQ(got[1].provider_ids().at("contactId"), genesys::ContactIdForTouch("v-lost"));
+  EXPECT_EQ(sim_->Sent("contacts.add", "v-lost"), 2);  // the same contact, upserted
+  int stored = 0, dialled = 0;
+  auto contacts = sim_->sim().outbound().ListContacts("demo-contacts");
+  ASSERT_TRUE(contacts.ok()) << contacts.status();
+  for (const auto& c : *contacts) {
+    stored += c.data.count("touchId") && c.data.at("touchId") == "v-lost";
+  }
+  for (const auto& call : sim_->sim().RecentCalls()) {
+    dialled += call.contact_id == genesys::ContactIdForTouch("v-lost");
+  }
+  EXPECT_EQ(stored, 1);
+  EXPECT_EQ(dialled, 1);
 }
 
 TEST_F(DialerWorkerTest, GenesysDialTimeScrubBecomesDncActive) {

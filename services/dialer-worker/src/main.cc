@@ -63,7 +63,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   auto server = WebhookServer::Start(handler, flags.http_addr);
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
-  VoiceSender sender(rt.genesys(), flags.voice);
+  VoiceSender sender(rt.genesys(), flags.voice, &rt.quota());
 
   // The shutdown bound counts from the signal, while the consumer drains at the same time.
   std::atomic<bool> done{false};
