@@ -94,7 +94,7 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromLedger(const v1::TouchCommand&
     return ProcessResult{Kind::kPublish, *entry.disposition, clock_.Now(), "redelivery"};
   }
   // A previous attempt wrote "calling" and never finished: Genesys may or may not have
-  // accepted it. Never resend; the journey decides what UNKNOWN means (Catch).
+  // accepted it. Never resend; the campaign decides what UNKNOWN means (its onUnknown policy).
   return Finish(touch, Publish(touch, v1::TOUCH_OUTCOME_UNKNOWN,
                                "a previous attempt was interrupted during the Genesys request")
                            .disposition);

@@ -103,6 +103,10 @@ struct StartTrigger {
 struct TimerFiredTrigger {
   std::string timer_id;
 };
+// The error of an in-doubt touch under onUnknown "fail". A Retry or Catch naming
+// Blend.TouchUnknown (its name before the onUnknown policy) matches it too.
+inline constexpr char kTouchInDoubtError[] = "Blend.TouchInDoubt";
+
 // A touch's disposition: ok with a result (outcome, wrap-up code, provider ids), or an
 // error name (e.g. "Blend.Undeliverable") and cause. `in_doubt` marks an UNKNOWN disposition
 // (the touch may or may not have reached the customer): then `ok` and `error` are not used;
