@@ -120,7 +120,7 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromLedger(const v1::TouchCommand&
                          "another attempt is calling Genesys"};
   }
   // Its writer is gone: Genesys may or may not have accepted the request. Never resend; the
-  // campaign's policy decides what UNKNOWN means.
+  // campaign's onUnknown policy decides what UNKNOWN means.
   return Finish(touch, Publish(touch, v1::TOUCH_OUTCOME_UNKNOWN,
                                "a previous attempt was interrupted during the Genesys request")
                            .disposition);
