@@ -126,6 +126,7 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
                options.topic_prefix + "blend.customer-events"};
   cc.session_timeout = options.session_timeout;
   cc.heartbeat_interval = std::min(absl::Seconds(3), options.session_timeout / 4);
+  cc.max_poll_interval = options.max_poll_interval;
   cc.registry = registry;
   BLEND_ASSIGN_OR_RETURN(auto consumer, bus::Consumer::Create(std::move(cc)));
   std::string index = std::to_string(options.index);

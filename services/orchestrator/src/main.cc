@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   AddFlag(app, "topic-prefix", cfg.topic_prefix, "Prefix of every Kafka topic (tests)");
   AddFlag(app, "consumer-group", cfg.consumer_group, "Kafka consumer group of the event intake");
   AddFlag(app, "topic-partitions", cfg.topic_partitions, "Partitions of topics it creates");
+  AddDurationFlag(app, "kafka-max-poll-interval", cfg.kafka_max_poll_interval,
+                  "Longest gap between two polls of the event intake before Kafka evicts it "
+                  "from its group (max.poll.interval.ms; at least the session timeout)");
   AddFlag(app, "tls-cert-file", cfg.tls.cert_file, "PEM server certificate (enables TLS)");
   AddFlag(app, "tls-key-file", cfg.tls.key_file, "PEM server private key");
   AddFlag(app, "tls-client-ca-file", cfg.tls.client_ca_file,

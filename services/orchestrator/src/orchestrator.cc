@@ -75,6 +75,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   io.group_id = config.consumer_group;
   io.topic_prefix = config.topic_prefix;
   io.session_timeout = config.kafka_session_timeout;
+  io.max_poll_interval = config.kafka_max_poll_interval;
   for (int i = 0; i < std::max(1, config.intake_threads); ++i) {
     io.index = i;
     BLEND_ASSIGN_OR_RETURN(auto intake,

@@ -78,6 +78,7 @@ struct IntakeOptions {
   std::string group_id = "blend-orchestrator";
   std::string topic_prefix;
   absl::Duration session_timeout = absl::Seconds(10);
+  absl::Duration max_poll_interval = absl::Minutes(5);
   absl::Duration poll_timeout = absl::Milliseconds(200);
   absl::Duration retry_backoff = absl::Milliseconds(500);
   int max_internal_retries = 5;  // then the message is dead-lettered

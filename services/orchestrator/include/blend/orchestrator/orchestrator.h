@@ -39,6 +39,10 @@ struct OrchestratorConfig {
   std::string consumer_group = "blend-orchestrator";
   int topic_partitions = 4;
   absl::Duration kafka_session_timeout = absl::Seconds(10);
+  // The longest the intake may go between two polls before Kafka evicts it from its group
+  // (librdkafka's max.poll.interval.ms, at least the session timeout). The intake keeps
+  // polling even while PostgreSQL is down, so this only bounds a stuck thread.
+  absl::Duration kafka_max_poll_interval = absl::Minutes(5);
   TlsConfig tls;
   AuthConfig auth;
   int start_batch_size = 500;
