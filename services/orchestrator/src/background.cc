@@ -61,58 +61,6 @@ absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
       opts);
 }
 
-// ---- outbox relay ------------------------------------------------------------------------------
-
-OutboxRelay::OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer,
-                         const Clock& clock, Metrics* metrics, RelayOptions options)
-    : pool_(pool),
-      producer_(producer),
-      clock_(clock),
-      metrics_(metrics),
-      options_(options),
-      loop_("outbox-relay", [this] { return PublishOnce(); }, options.idle_poll) {}
-
-absl::StatusOr<int> OutboxRelay::PublishOnce() {
-  std::vector<double> latencies;
-  int failures = 0;
-  store::TxOptions opts;
-  opts.name = "outbox_relay";
-  auto published = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<int> {
-        latencies.clear();
-        failures = 0;
-        std::vector<pg::OutboxRow> rows = pg::ClaimOutbox(tx, clock_.Now(), options_.batch_size);
-        if (rows.empty()) return 0;
-        std::vector<bus::OutgoingMessage> messages;
-        messages.reserve(rows.size());
-        for (const auto& r : rows) messages.push_back({r.topic, r.key, r.payload, {}});
-        // The rows stay locked while we wait for the acks: no other replica can publish them
-        // concurrently. A crash before COMMIT republishes them (workers dedupe by touch id).
-        std::vector<absl::Status> acks = producer_.ProduceBatch(messages);
-        absl::Time now = clock_.Now();
-        std::vector<int64_t> done;
-        for (size_t i = 0; i < rows.size(); ++i) {
-          if (acks[i].ok()) {
-            done.push_back(rows[i].id);
-            latencies.push_back(absl::ToDoubleSeconds(now - rows[i].created_at));
-          } else {
-            ++failures;
-            pg::MarkOutboxFailed(tx, rows[i].id, std::string(acks[i].message()),
-                                 now + options_.retry_after_failure);
-          }
-        }
-        pg::DeleteOutbox(tx, done);
-        return static_cast<int>(done.size());
-      },
-      opts);
-  if (published.ok() && metrics_) {
-    for (double l : latencies) metrics_->OutboxPublished(l);
-    for (int i = 0; i < failures; ++i) metrics_->OutboxPublishFailed();
-  }
-  return published;
-}
-
 // ---- event intake ----------------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(

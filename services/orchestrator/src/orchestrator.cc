@@ -45,6 +45,16 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   pc.brokers = config.kafka_brokers;
   pc.client_id = "blend-orchestrator";
   pc.registry = registry.get();
+  // A publication waits at most the delivery timeout plus a grace of 5 s; a shorter lease
+  // would let another replica publish the same rows while this one still waits.
+  if (config.outbox_lease <= pc.delivery_timeout + absl::Seconds(5)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--outbox-lease must exceed the Kafka delivery timeout plus 5 s (",
+        absl::FormatDuration(pc.delivery_timeout + absl::Seconds(5)), ")"));
+  }
+  if (config.outbox_max_attempts < 1) {
+    return absl::InvalidArgumentError("--outbox-max-attempts must be at least 1");
+  }
   BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers,
                                           OrchestratorTopics(config.topic_prefix),
@@ -60,6 +70,10 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   RelayOptions rel;
   rel.batch_size = config.outbox_batch_size;
   rel.idle_poll = config.outbox_poll;
+  rel.max_attempts = config.outbox_max_attempts;
+  rel.retry_backoff = config.outbox_retry_backoff;
+  rel.max_retry_backoff = config.outbox_max_retry_backoff;
+  rel.lease = config.outbox_lease;
   o->relay_ = std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
   JourneyRunner* runner = o->runner_.get();
   for (int i = 0; i < std::max(1, config.timer_threads); ++i) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The orchestrator's background workers, each a thread running one step function in a loop:
-//   OutboxRelay   publishes committed outbox rows to Kafka, deleting them only after the ack;
+//   OutboxRelay   (outbox_relay.h) publishes committed outbox rows to Kafka;
 //   TimerPoller   fires due durable timers;
 //   EventIntake   consumes blend.dispositions and blend.customer-events.
 // Lifecycle: construct -> Start() -> Stop() (joins; idempotent, also run by the destructor).
@@ -47,31 +47,6 @@ class Loop {
 // journeys by campaign and state). Returns 0 so a Loop sleeps its interval between runs.
 absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
                                   const Clock& clock);
-
-struct RelayOptions {
-  int batch_size = 500;
-  absl::Duration idle_poll = absl::Milliseconds(20);
-  absl::Duration retry_after_failure = absl::Seconds(2);
-};
-
-class OutboxRelay {
- public:
-  OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer, const Clock& clock,
-              Metrics* metrics, RelayOptions options = {});
-  // Claims one batch (FOR UPDATE SKIP LOCKED), publishes it, deletes the acknowledged rows and
-  // reschedules the failed ones, then commits. Returns the number published.
-  absl::StatusOr<int> PublishOnce();
-  void Start() { loop_.Start(); }
-  void Stop() { loop_.Stop(); }
-
- private:
-  store::ConnectionPool& pool_;
-  bus::Producer& producer_;
-  const Clock& clock_;
-  Metrics* metrics_;
-  RelayOptions options_;
-  Loop loop_;
-};
 
 struct IntakeOptions {
   std::string brokers;

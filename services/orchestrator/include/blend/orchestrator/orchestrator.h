@@ -25,6 +25,7 @@
 #include "blend/orchestrator/grpc_services.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/metrics.h"
+#include "blend/orchestrator/outbox_relay.h"
 #include "blend/store/connection_pool.h"
 #include "prometheus/registry.h"
 
@@ -53,6 +54,12 @@ struct OrchestratorConfig {
   int intake_threads = 2;
   int timer_threads = 2;
   absl::Duration outbox_poll = absl::Milliseconds(20);
+  // Outbox rows: attempts before the dead letter (charged only while Kafka answers), backoff
+  // after a failure (doubling up to the max), and how long a claimed row is this replica's.
+  int outbox_max_attempts = 20;
+  absl::Duration outbox_retry_backoff = absl::Seconds(1);
+  absl::Duration outbox_max_retry_backoff = absl::Minutes(5);
+  absl::Duration outbox_lease = absl::Minutes(1);
   absl::Duration timer_poll = absl::Milliseconds(100);
   absl::Duration gauge_interval = absl::Seconds(10);
   absl::Duration shutdown_grace = absl::Seconds(10);
