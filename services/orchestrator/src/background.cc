@@ -1,5 +1,6 @@
 #include "blend/orchestrator/background.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -162,14 +163,40 @@ absl::Status EventIntake::Handle(const bus::Message& message, int attempt) {
   }
 }
 
+// Counts Poll() timeouts instead of reading a clock: a paused consumer's Poll() waits its
+// whole timeout, and a rebalance returning early only shortens the wait.
+void EventIntake::WaitPolling(absl::Duration wait) {
+  if (!paused_) {
+    if (absl::Status p = consumer_->PauseAll(); !p.ok()) {
+      BLEND_LOG(kWarn, "pausing the intake's partitions failed", {{"error", p.ToString()}});
+    }
+    paused_ = true;
+  }
+  for (absl::Duration left = wait; left > absl::ZeroDuration() && !stop_.HasBeenNotified();) {
+    const absl::Duration step = std::min(left, options_.poll_timeout);
+    if (auto m = consumer_->Poll(step)) held_.push_back(std::move(*m));
+    left -= step;
+  }
+}
+
+void EventIntake::ResumeIfPaused() {
+  if (!paused_) return;
+  if (absl::Status r = consumer_->ResumeAll(); !r.ok()) {
+    BLEND_LOG(kWarn, "resuming the intake's partitions failed", {{"error", r.ToString()}});
+  }
+  paused_ = false;
+}
+
 void EventIntake::HandleWithRetries(const bus::Message& m) {
+  absl::Duration backoff = options_.retry_backoff;
   for (int attempt = 1; !stop_.HasBeenNotified(); ++attempt) {
     absl::Status s = Handle(m, attempt);
     if (s.ok()) return;
     BLEND_LOG(kWarn, "applying message failed; retrying",
               {{"topic", m.topic}, {"attempt", std::to_string(attempt)},
                {"error", std::string(s.message())}});
-    stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+    WaitPolling(backoff);
+    backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
 }
 
@@ -203,7 +230,7 @@ bool EventIntake::ApplyBatch(const std::vector<bus::Message>& batch) {
     }
     // Rejected without any write: dead-letter it (retrying until the DLQ acknowledges).
     while (!stop_.HasBeenNotified() && !DeadLetter(*sources[i], std::string(st.message())).ok()) {
-      stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+      WaitPolling(options_.retry_backoff);
     }
   }
   return true;
@@ -221,12 +248,17 @@ void EventIntake::CommitAll(const std::vector<bus::Message>& batch) {
 }
 
 // Polls a batch (the first message waits up to poll_timeout, the rest only take what is already
-// buffered), applies it in one transaction, or message by message when that fails.
+// buffered), applies it in one transaction, or message by message when that fails. While a
+// message cannot be applied (PostgreSQL down) the intake keeps polling with its partitions
+// paused: it stays in the group and retries the same message, never skipping it.
 void EventIntake::Run() {
   while (!stop_.HasBeenNotified()) {
     UpdateLag();
-    std::vector<bus::Message> batch;
-    if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
+    std::vector<bus::Message> batch = std::move(held_);
+    held_.clear();
+    if (batch.empty()) {
+      if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
+    }
     if (batch.empty()) continue;
     while (static_cast<int>(batch.size()) < options_.max_batch) {
       auto m = consumer_->Poll(absl::ZeroDuration());
@@ -238,6 +270,7 @@ void EventIntake::Run() {
     }
     if (stop_.HasBeenNotified()) break;  // unfinished work stays uncommitted: redelivered
     CommitAll(batch);
+    ResumeIfPaused();
   }
 }
 

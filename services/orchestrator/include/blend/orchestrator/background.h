@@ -55,7 +55,10 @@ struct IntakeOptions {
   absl::Duration session_timeout = absl::Seconds(10);
   absl::Duration max_poll_interval = absl::Minutes(5);
   absl::Duration poll_timeout = absl::Milliseconds(200);
+  // A message that failed waits retry_backoff, doubling up to max_retry_backoff, polling Kafka
+  // meanwhile (partitions paused) so the group does not evict this member.
   absl::Duration retry_backoff = absl::Milliseconds(500);
+  absl::Duration max_retry_backoff = absl::Seconds(5);
   int max_internal_retries = 5;  // then the message is dead-lettered
   int max_batch = 256;            // messages applied per transaction
   int index = 0;                  // which intake of this process (label of its lag gauge)
@@ -84,6 +87,10 @@ class EventIntake {
   // Applies `batch` in one transaction; false when the transaction failed (nothing applied).
   bool ApplyBatch(const std::vector<bus::Message>& batch);
   void HandleWithRetries(const bus::Message& message);
+  // Waits about `wait` while staying in the consumer group: every partition paused, Poll()
+  // called all along. Undone by ResumeIfPaused() once the batch is finished.
+  void WaitPolling(absl::Duration wait);
+  void ResumeIfPaused();
   void CommitAll(const std::vector<bus::Message>& batch);
   absl::Status DeadLetter(const bus::Message& message, const std::string& reason);
 
@@ -95,6 +102,10 @@ class EventIntake {
   std::unique_ptr<bus::Consumer> consumer_;
   prometheus::Gauge* lag_ = nullptr;  // blend_orchestrator_consumer_lag{intake}
   absl::Time next_lag_update_ = absl::InfinitePast();
+  bool paused_ = false;
+  // Messages Poll() returned while paused (librdkafka should drop what it had fetched, but a
+  // message handed over must never be lost): handled first in the next batch.
+  std::vector<bus::Message> held_;
   absl::Notification stop_;
   std::thread thread_;
 };
