@@ -1,12 +1,21 @@
 // dialer-worker against the real genesys-sim, PostgreSQL and Kafka: priority insertion, call
 // outcomes through the signed webhook, inbound STOP, and the DNC mirror / write-back.
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include <httplib.h>
 #include <pqxx/pqxx>
 
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
+#include "blend/common/testing/ports.h"
 #include "blend/genesys_sim/webhooks.h"
+#include "blend/store/migrations.h"
 #include "blend/worker/worker_loop.h"
 #include "nlohmann/json.hpp"
 #include "workers_harness.h"
@@ -219,6 +228,77 @@ TEST_F(DialerWorkerTest, InboundReplyOfAKnownNumberBecomesAnSmsReplyEvent) {
   EXPECT_TRUE(e.attributes().fields().empty()) << "the text is personal data";
   EXPECT_FALSE(e.has_opt_out());
 }
+
+#ifdef BLEND_DIALER_WORKER_BIN
+// SIGTERM while Genesys hangs (the host is gone: connections are accepted, nothing answers)
+// and a DNC write-back and an inbound-STOP webhook wait on it: the real binary exits within
+// its shutdown bound (--dnc-shutdown-timeout, 2 s here), not after the Genesys request
+// timeout (25 s here; it took 24 s before the bound existed), and the write-back stays
+// pending in PostgreSQL for the next start.
+TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBackStaysPending) {
+  auto migrations = store::BlendMigrations();
+  ASSERT_TRUE(migrations.ok());
+  ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+  Count("INSERT INTO suppressions (channel, address, kind, source, received_at) VALUES "
+        "(1, '+12125550181', 'opt_out', 'customer-event', now()) RETURNING 1");
+  SilentServer genesys;
+  const int http_port = test_support::FreeLoopbackPort();
+  std::vector<std::string> args = {
+      BLEND_DIALER_WORKER_BIN, "--kafka-brokers=" + brokers_, "--pg-url=" + db_->url(),
+      "--orchestrator-addr=" + touch_service_->address(), "--genesys-api-url=" + genesys.url(),
+      "--genesys-timeout=25s", "--dnc-shutdown-timeout=2s", "--topic-prefix=" + prefix_,
+      "--metrics-addr=127.0.0.1:" + std::to_string(test_support::FreeLoopbackPort()),
+      "--http-addr=127.0.0.1:" + std::to_string(http_port), "--log-level=warn",
+      "--kafka-session-timeout=6s"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // The first DNC round's request is hanging...
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (genesys.accepted() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_GT(genesys.accepted(), 0) << "the dialer never called Genesys";
+  // ...and so is an inbound STOP, whose number the webhook writes to the DNC list at once.
+  std::string body = R"({"messageId":"m-1","fromAddress":"+12125550182","textBody":"STOP"})";
+  std::thread webhook([&] {
+    httplib::Client c("127.0.0.1", http_port);
+    c.set_read_timeout(60, 0);
+    c.Post("/webhooks/genesys/inbound-sms",
+           {{"X-Blend-Signature",
+             "sha256=" + genesys_sim::HmacSha256Hex("demo-signing-secret", body)}},
+           body, "application/json");
+  });
+  absl::SleepFor(absl::Seconds(1));
+
+  absl::Time sent = absl::Now();
+  kill(pid, SIGTERM);
+  int status = -1;
+  deadline = sent + absl::Seconds(40);
+  while (waitpid(pid, &status, WNOHANG) == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::Duration took = absl::Now() - sent;
+  if (absl::Now() >= deadline) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  webhook.join();
+  EXPECT_GE(took, absl::Seconds(2)) << "the final flush had its time";
+  EXPECT_LT(took, absl::Seconds(7)) << "exit " << took << " after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(Count("SELECT count(*) FROM dialer_dnc_pushes"), 0);
+
+  // The next start writes the pending number back.
+  StartDialer();
+  ASSERT_TRUE(sync_->PushPending().ok());
+  EXPECT_TRUE(OnSimDnc("+12125550181"));
+}
+#endif
 
 }  // namespace
 }  // namespace blend::workers_test
