@@ -5,7 +5,7 @@
 // Statements are prepared once per connection. Times cross the boundary as absl::Time
 // (int64 microseconds in SQL). libpqxx exceptions
 // propagate to blend::store::WithTransaction, which maps them to Status.
-// Schema: libs/store/migrations/0002_orchestrator.sql (outbox leases: 0014_outbox_relay.sql).
+// Schema: libs/store/migrations/0002_orchestrator.sql (outbox leases: 0015_outbox_relay.sql).
 
 #include <cstdint>
 #include <map>
