@@ -2,7 +2,7 @@
 //   - a PostgreSQL outage longer than max.poll.interval: the event intake keeps polling Kafka
 //     (its partitions paused), stays in its consumer group, and applies the message it holds
 //     exactly once when the database is back;
-//   - a fatal Kafka client error turns readiness red.
+//   - a fatal Kafka error of the producer or of an intake's consumer turns readiness red.
 
 #include <librdkafka/rdkafka.h>
 
@@ -124,6 +124,28 @@ TEST_F(FaultsTest, IntakeKeepsPollingThroughAPostgresOutageAndAppliesTheMessageO
   absl::SleepFor(absl::Seconds(2));
   EXPECT_EQ(MetricValue("blend_bus_consumed_total", dispositions), 1);
   EXPECT_EQ(groups.Members(group), before);
+}
+
+TEST_F(FaultsTest, FatalKafkaErrorOfTheProducerOrAnIntakeTurnsReadinessRed) {
+  OrchestratorConfig cfg = Config();
+  cfg.intake_threads = 2;
+  Orchestrator& first = StartOrchestrator(cfg);
+  absl::Status ready = first.Ready();
+  ASSERT_TRUE(ready.ok()) << ready;
+  first.producer().InjectFatalErrorForTesting("test: producer fenced");
+  EXPECT_TRUE(WaitUntil([&] { return !first.Ready().ok(); }, absl::Seconds(5)));
+  ready = first.Ready();
+  EXPECT_EQ(ready.code(), absl::StatusCode::kInternal) << ready;
+  EXPECT_THAT(ready.message(), ::testing::HasSubstr("test: producer fenced"));
+
+  Orchestrator& second = StartOrchestrator(cfg);
+  ready = second.Ready();
+  ASSERT_TRUE(ready.ok()) << ready;
+  second.intake(1).InjectFatalErrorForTesting("test: consumer fatal");
+  EXPECT_TRUE(WaitUntil([&] { return !second.Ready().ok(); }, absl::Seconds(5)));
+  ready = second.Ready();
+  EXPECT_EQ(ready.code(), absl::StatusCode::kInternal) << ready;
+  EXPECT_THAT(ready.message(), ::testing::HasSubstr("test: consumer fatal"));
 }
 
 }  // namespace

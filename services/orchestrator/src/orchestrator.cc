@@ -146,6 +146,10 @@ void Orchestrator::Shutdown() {
 }
 
 absl::Status Orchestrator::Ready() {
+  // After a fatal Kafka error the client never recovers (the relay pauses, an intake stops
+  // consuming) while the broker still answers: only a restart helps, so say so here first.
+  BLEND_RETURN_IF_ERROR(producer_->Health());
+  for (const auto& intake : intakes_) BLEND_RETURN_IF_ERROR(intake->Health());
   BLEND_RETURN_IF_ERROR(store::Ping(*pool_));
   BLEND_RETURN_IF_ERROR(producer_->CheckConnection(absl::Seconds(2)));
   BLEND_ASSIGN_OR_RETURN(auto migrations, store::BlendMigrations());

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -78,6 +79,11 @@ class EventIntake {
   absl::Status Handle(const bus::Message& message, int attempt);
   void Start();
   void Stop();
+  // kInternal once its Kafka consumer hit a fatal error (unusable until a restart).
+  absl::Status Health() const { return consumer_->Health(); }
+  void InjectFatalErrorForTesting(std::string_view reason) {
+    consumer_->InjectFatalErrorForTesting(reason);
+  }
 
  private:
   EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,

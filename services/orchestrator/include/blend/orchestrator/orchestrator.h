@@ -78,7 +78,8 @@ class Orchestrator {
   void Shutdown();
 
   int grpc_port() const { return grpc_port_; }
-  // OK when PostgreSQL and Kafka answer and the schema is migrated (for /readyz).
+  // OK when PostgreSQL and Kafka answer, the schema is migrated and neither the producer nor
+  // any intake consumer hit a fatal Kafka error (kInternal: restart the process) (for /readyz).
   absl::Status Ready();
 
   JourneyRunner& runner() { return *runner_; }
@@ -86,6 +87,7 @@ class Orchestrator {
   Metrics& metrics() { return *metrics_; }
   store::ConnectionPool& pool() { return *pool_; }
   bus::Producer& producer() { return *producer_; }
+  EventIntake& intake(size_t i) { return *intakes_.at(i); }
 
  private:
   Orchestrator() = default;
