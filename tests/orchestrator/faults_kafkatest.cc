@@ -114,8 +114,8 @@ TEST_F(FaultsTest, IntakeKeepsPollingThroughAPostgresOutageAndAppliesTheMessageO
   RestoreDatabase();
 
   ASSERT_TRUE(WaitUntil([&] {
-    return Count("SELECT count(*) FROM processed_messages WHERE message_id = 'disp-during-outage'") ==
-           1;
+    return Count("SELECT count(*) FROM processed_messages "
+                 "WHERE message_id = 'disp-during-outage'") == 1;
   }));
   blend::v1::Journey j = GetJourney(id);
   EXPECT_EQ(j.current_state(), "WaitForPaymentOrTimeout");

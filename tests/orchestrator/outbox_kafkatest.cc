@@ -66,8 +66,8 @@ class OutboxTest : public OrchestratorTest {
 
   // (key, payload) of the records that reach the topic, in arrival order, until `count`
   // arrived or `timeout` passed.
-  std::vector<std::pair<std::string, std::string>> Read(size_t count,
-                                                        absl::Duration timeout = absl::Seconds(20)) {
+  std::vector<std::pair<std::string, std::string>> Read(
+      size_t count, absl::Duration timeout = absl::Seconds(20)) {
     std::vector<std::pair<std::string, std::string>> out;
     absl::Time deadline = absl::Now() + timeout;
     while (out.size() < count && absl::Now() < deadline) {
