@@ -9,16 +9,29 @@
 namespace blend::worker {
 namespace {
 
-TEST(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
-  auto db = store::testing::TestDatabase::CreateFromEnv();
-  ASSERT_TRUE(db.ok()) << db.status();
-  auto pool = store::ConnectionPool::Create((*db)->url(), 4);
-  ASSERT_TRUE(pool.ok()) << pool.status();
-  auto migrations = store::BlendMigrations();
-  ASSERT_TRUE(migrations.ok());
-  ASSERT_TRUE(store::Migrate(**pool, *migrations).ok());
+// A fresh migrated database per test.
+class PgTouchLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::testing::TestDatabase::CreateFromEnv();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto pool = store::ConnectionPool::Create(db_->url(), 2);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    auto migrations = store::BlendMigrations();
+    ASSERT_TRUE(migrations.ok());
+    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+    ledger_ = std::make_unique<PgTouchLedger>(*pool_);
+  }
 
-  PgTouchLedger ledger(**pool);
+  std::unique_ptr<store::testing::TestDatabase> db_;
+  std::unique_ptr<store::ConnectionPool> pool_;
+  std::unique_ptr<PgTouchLedger> ledger_;
+};
+
+TEST_F(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
+  PgTouchLedger& ledger = *ledger_;
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   EXPECT_FALSE(*ledger.Find("t1"));
   EXPECT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w1", now));
@@ -48,15 +61,8 @@ TEST(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
 
 // Two replicas finished the same touch (one held it across a rebalance): the first
 // disposition recorded is the one kept and the one both publish.
-TEST(PgTouchLedgerTest, DoneIsFirstWriterWins) {
-  auto db = store::testing::TestDatabase::CreateFromEnv();
-  ASSERT_TRUE(db.ok()) << db.status();
-  auto pool = store::ConnectionPool::Create((*db)->url(), 2);
-  ASSERT_TRUE(pool.ok()) << pool.status();
-  auto migrations = store::BlendMigrations();
-  ASSERT_TRUE(migrations.ok());
-  ASSERT_TRUE(store::Migrate(**pool, *migrations).ok());
-  PgTouchLedger ledger(**pool);
+TEST_F(PgTouchLedgerTest, DoneIsFirstWriterWins) {
+  PgTouchLedger& ledger = *ledger_;
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
 
   ASSERT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w1", now));
