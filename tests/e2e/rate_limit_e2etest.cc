@@ -18,7 +18,7 @@ namespace {
 // More journeys than the limit allows in a minute, so the quota has to hold the workers back.
 // Three SMS-worker replicas (one sends about 15 SMS/s here, a touch at a time) could go
 // faster than the limit, so it is the quota, shared through PostgreSQL, that paces them, with
-// its defaults (burst 4, one-token leases, unused tokens given back): the busiest minute must
+// its defaults (burst 16, one-token leases, unused tokens given back): the busiest minute must
 // use at least 98 % of the limit, and never more than it.
 constexpr int kJourneys = 1000;
 constexpr int kRequestsPerMinute = 900;
