@@ -12,7 +12,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "blend/demo/campaign_file.h"
+#include "blend/demo/chaos_run.h"
 #include "blend/demo/progress.h"
+#include "blend/demo/run_state.h"
 #include "blend/demo/prom_text.h"
 #include "blend/demo/sim_admin.h"
 #include "blend/demo/summary.h"
@@ -131,33 +133,65 @@ v1::StartJourneyRequest StartRequest(const std::string& campaign_id, const DemoC
   return req;
 }
 
-// Streams every customer through StartJourneys; fills customer id -> journey id.
-absl::Status StartAll(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
-                      const std::string& run_id, std::map<std::string, std::string>& journeys,
-                      int& rejected) {
+// Streams the customers at `rows` through one StartJourneys call; fills customer id ->
+// journey id and erases every row that got an answer from `rows`.
+grpc::Status StartRows(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
+                       const std::string& run_id, std::vector<size_t>& rows,
+                       std::map<std::string, std::string>& journeys, int& rejected) {
   grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
   auto stream = stub.StartJourneys(&ctx);
   std::thread writer([&] {
-    for (size_t i = 0; i < customers.size(); ++i) {
+    for (size_t i : rows) {
       if (!stream->Write(StartRequest(campaign_id, customers[i], static_cast<int64_t>(i), run_id))) break;
     }
     stream->WritesDone();
   });
+  std::set<size_t> answered;
   v1::StartJourneyResult result;
   while (stream->Read(&result)) {
+    answered.insert(static_cast<size_t>(result.row()));
     if (result.accepted()) journeys[customers[result.row()].customer_id] = result.journey_id();
     else if (++rejected <= 5) std::cerr << "rejected row " << result.row() << ": " << result.reason() << "\n";
   }
   writer.join();
   grpc::Status s = stream->Finish();
-  return s.ok() ? absl::OkStatus() : absl::UnavailableError("StartJourneys: " + Describe(s));
+  std::erase_if(rows, [&](size_t i) { return answered.contains(i); });
+  return s;
 }
 
-// Sends each paying customer's payment at its moment, on its own thread.
+// Streams every customer through StartJourneys. A stream that breaks off (an orchestrator
+// replica died) is started again with the rows that got no answer, until `retry_for` has
+// passed: the start is idempotent by client key, so a row the orchestrator committed but did
+// not answer gets the same journey. Rows still unanswered then land in `not_started`.
+absl::Status StartAll(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
+                      const std::string& run_id, absl::Duration retry_for,
+                      std::map<std::string, std::string>& journeys, int& rejected,
+                      std::vector<std::string>& not_started) {
+  std::vector<size_t> rows(customers.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  absl::Time give_up = absl::Now() + retry_for;
+  while (true) {
+    grpc::Status s = StartRows(stub, campaign_id, customers, run_id, rows, journeys, rejected);
+    if (s.ok() && rows.empty()) return absl::OkStatus();
+    if (absl::Now() >= give_up) {
+      for (size_t i : rows) not_started.push_back(customers[i].customer_id);
+      return s.ok() ? absl::OkStatus() : absl::UnavailableError("StartJourneys: " + Describe(s));
+    }
+    std::cerr << "StartJourneys broke off (" << Describe(s) << "): starting the " << rows.size()
+              << " unanswered rows again\n";
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+}
+
+// Sends each paying customer's payment at its moment, on its own thread. A payment that does
+// not go through is sent again (same event id: the orchestrator applies it once) until
+// `retry_for` has passed.
 class PaymentSender {
  public:
-  PaymentSender(Stub& stub, const std::vector<DemoCustomer>& customers, absl::Time start)
-      : stub_(stub) {
+  PaymentSender(Stub& stub, const std::vector<DemoCustomer>& customers, absl::Time start,
+                absl::Duration retry_for)
+      : stub_(stub), retry_for_(retry_for) {
     for (const DemoCustomer& c : customers) {
       if (c.pays) due_.emplace_back(start + c.pays_after, c.customer_id);
     }
@@ -173,35 +207,54 @@ class PaymentSender {
     absl::MutexLock lock(&mu_);
     return results_;
   }
+  std::vector<std::string> NotSent() {
+    absl::MutexLock lock(&mu_);
+    return not_sent_;
+  }
 
  private:
+  grpc::Status SendOnce(const std::string& customer, v1::SendCustomerEventResponse& resp) {
+    v1::SendCustomerEventRequest req;
+    req.mutable_event()->set_event_id("payment-" + customer);
+    req.mutable_event()->set_customer_id(customer);
+    req.mutable_event()->set_type("payment.received");
+    (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value("PAID");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub_.SendCustomerEvent(&ctx, req, &resp);
+  }
+
   void Run() {
     for (const auto& [at, customer] : due_) {
       if (stop_.WaitForNotificationWithDeadline(at)) return;
-      v1::SendCustomerEventRequest req;
-      req.mutable_event()->set_event_id("payment-" + customer);
-      req.mutable_event()->set_customer_id(customer);
-      req.mutable_event()->set_type("payment.received");
-      (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value("PAID");
-      v1::SendCustomerEventResponse resp;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-      grpc::Status s = stub_.SendCustomerEvent(&ctx, req, &resp);
-      if (!s.ok()) {
-        std::cerr << "payment of " << customer << " not sent: " << Describe(s) << "\n";
-        continue;
+      absl::Time give_up = absl::Now() + retry_for_;
+      while (true) {
+        v1::SendCustomerEventResponse resp;
+        grpc::Status s = SendOnce(customer, resp);
+        if (s.ok()) {
+          absl::MutexLock lock(&mu_);
+          results_[customer] = Payment{absl::Now(), resp.journeys_matched()};
+          break;
+        }
+        if (absl::Now() >= give_up) {
+          std::cerr << "payment of " << customer << " not sent: " << Describe(s) << "\n";
+          absl::MutexLock lock(&mu_);
+          not_sent_.push_back(customer);
+          break;
+        }
+        if (stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500))) return;
       }
-      absl::MutexLock lock(&mu_);
-      results_[customer] = Payment{absl::Now(), resp.journeys_matched()};
     }
     done_.Notify();
   }
 
   Stub& stub_;
+  absl::Duration retry_for_;
   std::vector<std::pair<absl::Time, std::string>> due_;
   absl::Notification stop_, done_;
   absl::Mutex mu_;
   std::map<std::string, Payment> results_;
+  std::vector<std::string> not_sent_;
   std::thread thread_;
 };
 
@@ -296,13 +349,18 @@ absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInput
 
 }  // namespace
 
+PopulationOptions DemoPopulation(const DemoOptions& o, const DemoCampaign& campaign) {
+  PopulationOptions population = o.population;
+  population.pay_window = absl::Seconds(2 * campaign.longest_wait_seconds + 10);
+  return population;
+}
+
 int RunDemo(const DemoOptions& o) {
+  if (o.chaos_report) return RunChaosReport(o);
   auto campaign = LoadCampaignFile(o.campaign_file, o.time_scale);
   if (!campaign.ok()) return Fail(std::string(campaign.status().message()));
-  PopulationOptions population = o.population;
-  population.pay_window = absl::Seconds(2 * campaign->longest_wait_seconds + 10);
   SummaryInputs in;
-  in.customers = GeneratePopulation(population);
+  in.customers = GeneratePopulation(DemoPopulation(o, *campaign));
   in.windows = CallingWindows(campaign->policies_json);
   Say(DescribePopulation(in.customers));
 
@@ -320,9 +378,11 @@ int RunDemo(const DemoOptions& o) {
 
   absl::Time start = absl::Now();
   std::string run_id = absl::FormatTime("%Y%m%dT%H%M%S", start, absl::UTCTimeZone());
-  if (absl::Status s = StartAll(*stub, campaign->campaign_id, in.customers, run_id,
-                                in.journey_of_customer, in.rejected); !s.ok()) {
-    return Fail(std::string(s.message()));
+  std::vector<std::string> not_started;
+  if (absl::Status s = StartAll(*stub, campaign->campaign_id, in.customers, run_id, o.retry_for,
+                                in.journey_of_customer, in.rejected, not_started); !s.ok()) {
+    if (o.run_state.empty()) return Fail(std::string(s.message()));
+    std::cerr << s.message() << " (" << not_started.size() << " customers not started)\n";
   }
   Say(absl::StrCat("started ", in.journey_of_customer.size(), " journeys in ",
                    absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))),
@@ -332,7 +392,7 @@ int RunDemo(const DemoOptions& o) {
   for (const DemoCustomer& c : in.customers) {
     if (auto it = in.journey_of_customer.find(c.customer_id); it != in.journey_of_customer.end()) open[it->second] = &c;
   }
-  PaymentSender payments(*stub, in.customers, start);
+  PaymentSender payments(*stub, in.customers, start, o.retry_for);
   Progress progress(o.metrics_urls, o.sim_url, o.quota_rpm);
   absl::Time next_line = start, next_poll = start + absl::Seconds(3);
   while (true) {
@@ -353,6 +413,13 @@ int RunDemo(const DemoOptions& o) {
   }
   Say(progress.Line(absl::Now() - start));
   in.payments = payments.Results();
+  if (!o.run_state.empty()) {
+    // The chaos report checks later, after the faults stopped and the system drained.
+    RunState state{start, in.journey_of_customer, in.rejected, not_started, in.payments, payments.NotSent()};
+    if (absl::Status s = WriteRunState(o.run_state, state); !s.ok()) return Fail(std::string(s.message()));
+    Say("run state written to " + o.run_state);
+    return 0;
+  }
   in.end = absl::Now();
   in.elapsed_seconds = absl::ToDoubleSeconds(in.end - start);
   auto summary = Summarize(*stub, o, std::move(in));

@@ -32,6 +32,16 @@ int main(int argc, char** argv) {
   blend::AddDurationFlag(app, "timeout", o.timeout, "stop waiting for journeys after this long");
   blend::AddDurationFlag(app, "progress-interval", o.progress_interval, "time between progress lines");
   blend::AddFlag(app, "summary-json", o.summary_json, "also write the summary as JSON to this file");
+  blend::AddDurationFlag(app, "retry-for", o.retry_for,
+                         "send starts and payments the orchestrator did not answer again for this long");
+  blend::AddFlag(app, "run-state", o.run_state,
+                 "run: write the run's state here at the end instead of the summary; "
+                 "--chaos-report: read it (scripts/chaos)");
+  blend::AddSwitch(app, "chaos-report", o.chaos_report,
+                 "check a finished chaos run (--run-state, --faults-log, --pg-url, --sim-url and the "
+                 "run's --customers/--seed/--time-scale) instead of running; exit 0: every invariant held");
+  blend::AddFlag(app, "faults-log", o.faults_log, "--chaos-report: the faults file scripts/chaos wrote");
+  blend::AddFlag(app, "pg-url", o.pg_url, "--chaos-report: the orchestrator's PostgreSQL URL");
   CLI11_PARSE(app, argc, argv);
   if (o.population.customers < 1) {
     std::cerr << "blend-demo: --customers must be at least 1\n";

@@ -79,6 +79,8 @@ absl::StatusOr<std::vector<AuditEntry>> SimAdmin::Audit() {
     a.operation = e.value("operation", "");
     a.status = e.value("status", 0);
     a.to_address = e.value("toAddress", "");
+    a.fault = e.value("fault", "");
+    a.path = e.value("path", "");
     for (auto id : absl::StrSplit(e.value("touchId", ""), ',', absl::SkipEmpty())) {
       a.touch_ids.emplace_back(id);
     }
@@ -108,6 +110,16 @@ absl::StatusOr<std::vector<Call>> SimAdmin::Calls() {
   std::vector<Call> out;
   for (const json& c : *j) {
     out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())), c.value("wrapupCode", "")});
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> SimAdmin::FaultsInjected() {
+  auto j = GetJson("/sim/faults");
+  if (!j.ok()) return j.status();
+  std::map<std::string, int64_t> out;
+  if (j->contains("injected") && (*j)["injected"].is_object()) {
+    for (const auto& [kind, n] : (*j)["injected"].items()) out[kind] = n.get<int64_t>();
   }
   return out;
 }

@@ -20,7 +20,15 @@ std::string ChannelOfOperation(const std::string& op) {
 struct Send {
   absl::Time time;
   std::string channel;
+  std::string touch_id;
 };
+
+std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
+
+void Violation(Summary& s, std::string what) {
+  // Enough to find each case in the logs; the counters hold the totals.
+  if (s.violations.size() < Summary::kMaxViolationsListed) s.violations.push_back(std::move(what));
+}
 
 // Successful touch requests by journey id; touch ids seen more than once count as duplicates.
 std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditEntry>& audit,
@@ -32,9 +40,13 @@ std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditE
     std::string channel = ChannelOfOperation(e.operation);
     if (channel.empty() || e.status / 100 != 2) continue;
     for (const std::string& touch : e.touch_ids) {
-      if (++per_touch[touch] > 1) ++s.duplicate_touches;
+      if (++per_touch[touch] > 1) {
+        ++s.duplicate_touches;
+        Violation(s, absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ", At(e.time),
+                                  " (", per_touch[touch], " accepted requests)"));
+      }
       ++s.touches[channel];
-      out[touch.substr(0, touch.find('/'))].push_back({e.time, channel});
+      out[touch.substr(0, touch.find('/'))].push_back({e.time, channel, touch});
     }
   }
   for (auto& [id, sends] : out) {
@@ -59,12 +71,18 @@ bool WindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
   return false;
 }
 
-void CountPayment(const Payment& p, const std::vector<Send>& sends, Summary& s) {
+void CountPayment(const std::string& customer, const Payment& p, const std::vector<Send>& sends, Summary& s) {
   ++s.paid;
   std::string last;
   for (const Send& send : sends) {
-    if (send.time < p.acknowledged) last = send.channel;
-    else ++s.touches_after_payment;
+    if (send.time < p.acknowledged) {
+      last = send.channel;
+    } else {
+      ++s.touches_after_payment;
+      s.after_payment.push_back({send.touch_id, customer, send.time, p.acknowledged});
+      Violation(s, absl::StrCat("touch after payment: ", send.touch_id, " (", customer, ") ", send.channel,
+                                " at ", At(send.time), ", payment at ", At(p.acknowledged)));
+    }
   }
   if (!last.empty()) ++s.conversions_by_first_channel[sends.front().channel];
   if (last.empty()) ++s.paid_before_any_touch;
@@ -123,10 +141,12 @@ Summary ComputeSummary(const SummaryInputs& in) {
       auto w = in.windows.find(send.channel);
       if (w != in.windows.end() && !InWindowEverywhere(w->second, zones, send.time)) {
         ++s.touches_outside_quiet_hours;
+        Violation(s, absl::StrCat("touch outside the calling window: ", send.touch_id, " (", c.customer_id,
+                                  ", ", c.time_zone, ") ", send.channel, " at ", At(send.time)));
       }
     }
     if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
-      CountPayment(p->second, mine, s);
+      CountPayment(c.customer_id, p->second, mine, s);
       for (const Call* call : calls_to[c.phone_e164]) s.calls_after_payment += call->time > p->second.acknowledged;
     }
     auto opt = opt_out_at.find(c.phone_e164);
@@ -134,10 +154,19 @@ Summary ComputeSummary(const SummaryInputs& in) {
       ++s.opted_out;
       for (const Send& send : mine) {
         if (send.time <= opt->second) continue;
-        if (send.channel == "sms") ++s.touches_after_opt_out;
+        if (send.channel == "sms") {
+          ++s.touches_after_opt_out;
+          Violation(s, absl::StrCat("SMS after opt-out: ", send.touch_id, " (", c.customer_id, ") at ",
+                                    At(send.time), ", STOP at ", At(opt->second)));
+        }
         if (send.channel == "voice") ++s.inserts_scrubbed_after_opt_out;
       }
-      for (const Call* call : calls_to[c.phone_e164]) s.touches_after_opt_out += call->time > opt->second;
+      for (const Call* call : calls_to[c.phone_e164]) {
+        if (call->time <= opt->second) continue;
+        ++s.touches_after_opt_out;
+        Violation(s, absl::StrCat("call after opt-out: ", c.customer_id, " called at ", At(call->time),
+                                  ", STOP at ", At(opt->second)));
+      }
     }
     auto j = journeys.find(jit->second);
     if (j == journeys.end()) continue;
@@ -196,6 +225,7 @@ json Summary::ToJson() const {
           {"inserts_scrubbed_after_opt_out", inserts_scrubbed_after_opt_out},
           {"calls_after_payment", calls_after_payment},
           {"elapsed_seconds", elapsed_seconds},
+          {"violations", violations},
           {"clean", Clean()}};
 }
 
@@ -232,6 +262,8 @@ std::string Summary::ToText() const {
                         " calls placed after a payment from contacts queued before it: %d\n",
                         inserts_scrubbed_after_opt_out, calls_after_payment);
   absl::StrAppendFormat(&out, "elapsed                     %.1f s\n", elapsed_seconds);
+  for (size_t i = 0; i < violations.size() && i < 20; ++i) absl::StrAppend(&out, "  ! ", violations[i], "\n");
+  if (violations.size() > 20) absl::StrAppend(&out, "  ! ... ", violations.size() - 20, " more in the JSON summary\n");
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "blend/common/testing/times.h"
 
 namespace blend::demo {
@@ -10,7 +12,7 @@ namespace {
 using test_support::At;
 
 AuditEntry Sent(const char* op, const char* touch, const char* when, int status = 200) {
-  return AuditEntry{At(when), op, status, {touch}, ""};
+  return AuditEntry{At(when), op, status, {touch}, "", "", ""};
 }
 
 DemoCustomer Customer(const char* id, const char* phone) {
@@ -83,6 +85,9 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   Summary s = ComputeSummary(in);
   EXPECT_EQ(s.duplicate_touches, 1);
   EXPECT_EQ(s.touches_after_payment, 1);
+  ASSERT_EQ(s.after_payment.size(), 1u);
+  EXPECT_EQ(s.after_payment[0].touch_id, "ja/Call/4");
+  EXPECT_EQ(s.after_payment[0].customer_id, "a");
   EXPECT_EQ(s.touches_after_opt_out, 2);           // the SMS and the placed call
   EXPECT_EQ(s.inserts_scrubbed_after_opt_out, 1);  // the insert Genesys scrubbed
   EXPECT_EQ(s.calls_dialed, 2);
@@ -97,6 +102,18 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["touches"]["sms"], 6);
+  // Each violation is listed with its touch or customer, for the logs.
+  ASSERT_EQ(s.violations.size(), 5u);
+  EXPECT_EQ(j["violations"].size(), 5u);
+  auto listed = [&](const std::string& text) {
+    return std::any_of(s.violations.begin(), s.violations.end(),
+                       [&](const std::string& v) { return v.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(listed("duplicate touch ja/Sms/2"));
+  EXPECT_TRUE(listed("touch after payment: ja/Call/4 (a) voice at 15:00:21.000"));
+  EXPECT_TRUE(listed("SMS after opt-out: jb/Sms/9 (b)"));
+  EXPECT_TRUE(listed("call after opt-out: b called at 15:00:23.000"));
+  EXPECT_TRUE(listed("touch outside the calling window: jc/Sms/9 (c, America/New_York)"));
 }
 
 TEST(SummaryTest, HeldJourneysAreThoseWaitingForATouchWhileTheWindowIsClosed) {

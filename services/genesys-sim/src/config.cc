@@ -153,9 +153,11 @@ EventBridgeConfig ParseEventBridge(const json& j, EventBridgeConfig eb) {
 
 FaultConfig ParseFaults(const json& j, FaultConfig faults) {
   ReadDuration(j, "latency", faults.latency);
+  Read(j, "latencyRatio", faults.latency_ratio);
   Read(j, "errorRatio", faults.error_ratio);
   Read(j, "errorStatus", faults.error_status);
   Read(j, "dropRatio", faults.drop_ratio);
+  Read(j, "acceptedDropRatio", faults.accepted_drop_ratio);
   ReadDuration(j, "storm429For", faults.storm_429_for);
   Read(j, "pathPrefix", faults.path_prefix);
   return faults;
@@ -331,8 +333,11 @@ absl::StatusOr<FaultConfig> ParseFaultConfig(absl::string_view text, FaultConfig
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid fault settings: ", e.what()));
   }
-  if (out.error_ratio < 0 || out.error_ratio > 1 || out.drop_ratio < 0 || out.drop_ratio > 1) {
-    return absl::InvalidArgumentError("errorRatio and dropRatio must be in [0, 1]");
+  for (double ratio : {out.error_ratio, out.drop_ratio, out.latency_ratio, out.accepted_drop_ratio}) {
+    if (ratio < 0 || ratio > 1) {
+      return absl::InvalidArgumentError(
+          "errorRatio, dropRatio, latencyRatio and acceptedDropRatio must be in [0, 1]");
+    }
   }
   if (out.error_status < 500 || out.error_status > 599) {
     return absl::InvalidArgumentError("errorStatus must be a 5xx status");

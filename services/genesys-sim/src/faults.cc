@@ -19,6 +19,21 @@ bool Accumulate(double ratio, double& acc) {
 
 }  // namespace
 
+std::string FaultDecision::Kinds() const {
+  std::string out;
+  auto add = [&out](bool on, const char* kind) {
+    if (!on) return;
+    if (!out.empty()) out += ',';
+    out += kind;
+  };
+  add(latency > absl::ZeroDuration(), "latency");
+  add(drop, "drop");
+  add(storm_429, "storm_429");
+  add(error_status != 0, "error_5xx");
+  add(drop_after_handling, "accepted_drop");
+  return out;
+}
+
 FaultInjector::FaultInjector(const Clock& clock, const FaultConfig& config) : clock_(clock) {
   Set(config);
 }
@@ -31,6 +46,8 @@ void FaultInjector::Set(const FaultConfig& config) {
                                                              : absl::InfinitePast();
   error_acc_ = 0;
   drop_acc_ = 0;
+  latency_acc_ = 0;
+  accepted_drop_acc_ = 0;
 }
 
 FaultConfig FaultInjector::Get() const {
@@ -54,7 +71,7 @@ FaultDecision FaultInjector::Decide(const std::string& path) {
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   if (!absl::StartsWith(path, config_.path_prefix)) return d;
-  if (config_.latency > absl::ZeroDuration()) {
+  if (config_.latency > absl::ZeroDuration() && Accumulate(config_.latency_ratio, latency_acc_)) {
     d.latency = config_.latency;
     ++counts_["latency"];
   }
@@ -72,6 +89,12 @@ FaultDecision FaultInjector::Decide(const std::string& path) {
   if (Accumulate(config_.error_ratio, error_acc_)) {
     d.error_status = config_.error_status;
     ++counts_["error_5xx"];
+    return d;
+  }
+  // Only requests that would otherwise succeed lose their answer: the in-doubt case.
+  if (Accumulate(config_.accepted_drop_ratio, accepted_drop_acc_)) {
+    d.drop_after_handling = true;
+    ++counts_["accepted_drop"];
   }
   return d;
 }

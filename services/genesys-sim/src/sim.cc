@@ -255,7 +255,7 @@ GenesysSim::GenesysSim(SimConfig config, const Clock& clock,
                         .Register(*registry_)),
       faults_injected_(prometheus::BuildCounter()
                            .Name("blend_genesys_sim_faults_injected_total")
-                           .Help("Injected faults by kind (drop, storm_429, error_5xx)")
+                           .Help("Injected faults by kind (latency, drop, storm_429, error_5xx, accepted_drop)")
                            .Register(*registry_)),
       dials_(prometheus::BuildCounter()
                  .Name("blend_genesys_sim_dials_total")
@@ -344,6 +344,8 @@ HttpResponse GenesysSim::Serve(Call& call) {
                                 absl::StrCat("No resource at ", req.path));
   }
   r.delay = call.fault.latency;
+  // Performed (and audited with its real status), but the answer never reaches the client.
+  if (call.fault.drop_after_handling) r.drop = true;
   return r;
 }
 
@@ -459,6 +461,7 @@ void GenesysSim::Audit(const Call& call, const HttpResponse& response) {
   e.touch_id = call.touch_id;
   e.to_address = call.to_address;
   e.contact_id = call.contact_id;
+  e.fault = call.fault.Kinds();
   audit_.Record(std::move(e));
 }
 
@@ -469,6 +472,8 @@ void GenesysSim::ObserveMetrics(const Call& call, const HttpResponse& response) 
   if (call.fault.drop) faults_injected_.Add({{"kind", "drop"}}).Increment();
   if (call.fault.storm_429) faults_injected_.Add({{"kind", "storm_429"}}).Increment();
   if (call.fault.error_status != 0) faults_injected_.Add({{"kind", "error_5xx"}}).Increment();
+  if (call.fault.drop_after_handling) faults_injected_.Add({{"kind", "accepted_drop"}}).Increment();
+  if (call.fault.latency > absl::ZeroDuration()) faults_injected_.Add({{"kind", "latency"}}).Increment();
 }
 
 void GenesysSim::Tick() {

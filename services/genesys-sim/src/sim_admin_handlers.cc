@@ -21,7 +21,8 @@ json AuditJson(const AuditEntry& e) {
   return {{"seq", e.seq},           {"time", FormatIso(e.time)},   {"method", e.method},
           {"path", e.path},         {"operation", e.operation},    {"clientId", e.client_id},
           {"status", e.status},     {"bodySha256", e.body_sha256}, {"touchId", e.touch_id},
-          {"toAddress", e.to_address},   {"contactId", e.contact_id},   {"outcome", e.outcome}};
+          {"toAddress", e.to_address},   {"contactId", e.contact_id},   {"outcome", e.outcome},
+          {"fault", e.fault}};
 }
 
 json CountersJson(const AuditCounters& c) {
@@ -67,9 +68,11 @@ absl::StatusOr<AuditFilter> ParseAuditFilter(const HttpRequest& req) {
 
 json FaultsJson(const FaultConfig& f, absl::Time storm_until, absl::Time now) {
   return {{"latency", absl::FormatDuration(f.latency)},
+          {"latencyRatio", f.latency_ratio},
           {"errorRatio", f.error_ratio},
           {"errorStatus", f.error_status},
           {"dropRatio", f.drop_ratio},
+          {"acceptedDropRatio", f.accepted_drop_ratio},
           {"pathPrefix", f.path_prefix},
           {"storm429RemainingSeconds",
            storm_until > now ? absl::ToDoubleSeconds(storm_until - now) : 0.0}};

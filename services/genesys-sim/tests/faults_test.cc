@@ -7,6 +7,7 @@
 namespace blend::genesys_sim {
 namespace {
 
+using nlohmann::json;
 using testing::SimTest;
 
 TEST(FaultInjectorTest, ErrorRatioFailsAnExactShareInAFixedPattern) {
@@ -50,7 +51,74 @@ TEST(FaultInjectorTest, StormLastsItsDurationWithShrinkingRetryAfter) {
   EXPECT_FALSE(faults.Decide("/api/v2/x").storm_429);
 }
 
+TEST(FaultInjectorTest, LatencyRatioDelaysAnExactShare) {
+  FakeClock clock;
+  FaultConfig config;
+  config.latency = absl::Seconds(2);
+  config.latency_ratio = 0.1;
+  FaultInjector faults(clock, config);
+  std::vector<int> delayed;
+  for (int i = 1; i <= 100; ++i) {
+    FaultDecision d = faults.Decide("/api/v2/x");
+    if (d.latency > absl::ZeroDuration()) {
+      delayed.push_back(i);
+      EXPECT_EQ(d.latency, absl::Seconds(2));
+      EXPECT_EQ(d.Kinds(), "latency");
+    } else {
+      EXPECT_EQ(d.Kinds(), "");
+    }
+  }
+  ASSERT_EQ(delayed.size(), 10u);
+  EXPECT_EQ(delayed[0], 10);
+  EXPECT_EQ(faults.Counts().at("latency"), 10);
+}
+
+TEST(FaultInjectorTest, AcceptedDropOnlyHitsRequestsThatWouldOtherwiseSucceed) {
+  FakeClock clock;
+  FaultConfig config;
+  config.error_ratio = 0.5;
+  config.accepted_drop_ratio = 0.5;
+  FaultInjector faults(clock, config);
+  std::vector<int> lost_answers;
+  for (int i = 1; i <= 100; ++i) {
+    FaultDecision d = faults.Decide("/api/v2/x");
+    EXPECT_FALSE(d.drop_after_handling && d.error_status != 0) << "request " << i;
+    if (d.drop_after_handling) {
+      lost_answers.push_back(i);
+      EXPECT_EQ(d.Kinds(), "accepted_drop");
+    }
+  }
+  // Even requests fail with 503; every second odd one is handled and loses its answer.
+  ASSERT_EQ(lost_answers.size(), 25u);
+  EXPECT_EQ(lost_answers[0], 3);
+  EXPECT_EQ(lost_answers[1], 7);
+  EXPECT_EQ(faults.Counts().at("accepted_drop"), 25);
+  EXPECT_EQ(faults.Counts().at("error_5xx"), 50);
+}
+
 class FaultApiTest : public SimTest {};
+
+TEST_F(FaultApiTest, AcceptedDropPerformsTheRequestThenLosesTheAnswer) {
+  token_ = Token();
+  ASSERT_EQ(Call("PUT", "/sim/faults", R"({"acceptedDropRatio": 1})").status, 200);
+  json sms = {{"fromAddress", "+18005550199"}, {"toAddress", "+13175550100"},
+              {"toAddressMessengerType", "sms"}, {"textBody", "hi blend-touch-id:t-1"}};
+  HttpResponse r = Api("POST", "/api/v2/conversations/messages/agentless", sms.dump());
+  EXPECT_TRUE(r.drop);
+  // The SMS went out: Genesys accepted it, only the answer is lost.
+  json sent = Json(Call("GET", "/sim/messages/sms"));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["touchId"], "t-1");
+  json audit = Json(Call("GET", "/sim/audit", "", {{"operation", "sms.send"}}));
+  ASSERT_EQ(audit["entries"].size(), 1u);
+  EXPECT_EQ(audit["entries"][0]["status"], 200);
+  EXPECT_EQ(audit["entries"][0]["fault"], "accepted_drop");
+  EXPECT_EQ(audit["entries"][0]["touchId"], "t-1");
+  EXPECT_EQ(Json(Call("GET", "/sim/faults"))["injected"]["accepted_drop"], 1);
+  EXPECT_EQ(testing::MetricValue(*registry_, "blend_genesys_sim_faults_injected_total",
+                                 {{"kind", "accepted_drop"}}),
+            1);
+}
 
 TEST_F(FaultApiTest, ErrorRatioThroughAdminApiAnswers503WithGenesysBody) {
   token_ = Token();
@@ -94,12 +162,15 @@ TEST_F(FaultApiTest, DropAndLatencyAreHandedToTheServerAndAudited) {
   f.operation = "unknown";
   ASSERT_EQ(sim_->audit().Query(f).size(), 1u);
   EXPECT_EQ(sim_->audit().Query(f)[0].status, 0);
+  EXPECT_EQ(sim_->audit().Query(f)[0].fault, "latency,drop");
 }
 
 TEST_F(FaultApiTest, InvalidFaultSettingsAreRejected) {
   HttpResponse r = Call("PUT", "/sim/faults", R"({"errorRatio": 2})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Call("PUT", "/sim/faults", R"({"errorStatus": 404})").status, 400);
+  EXPECT_EQ(Call("PUT", "/sim/faults", R"({"latencyRatio": -0.1})").status, 400);
+  EXPECT_EQ(Call("PUT", "/sim/faults", R"({"acceptedDropRatio": 1.5})").status, 400);
 }
 
 }  // namespace

@@ -62,6 +62,18 @@ TEST_F(HttpServerTest, DroppedConnectionGivesTheClientNoResponse) {
   EXPECT_EQ(ok->status, 200);
 }
 
+TEST_F(HttpServerTest, AcceptedDropSendsTheSmsButTheClientGetsNoAnswer) {
+  std::string token = HttpToken();
+  ASSERT_EQ(Call("PUT", "/sim/faults", R"({"acceptedDropRatio": 1})").status, 200);
+  auto res = client_->Post("/api/v2/conversations/messages/agentless",
+                           httplib::Headers{{"Authorization", "Bearer " + token}},
+                           R"({"fromAddress":"+18005550199","toAddress":"+13175550100",)"
+                           R"("toAddressMessengerType":"sms","textBody":"hi"})",
+                           "application/json");
+  EXPECT_FALSE(res);
+  EXPECT_EQ(json::parse(Call("GET", "/sim/messages/sms").body).size(), 1u);
+}
+
 TEST_F(HttpServerTest, NoContentAnswersHaveNoBody) {
   httplib::Headers auth = {{"Authorization", "Bearer " + HttpToken()}};
   auto res = client_->Patch("/api/v2/outbound/dnclists/demo-dnc/phonenumbers", auth,

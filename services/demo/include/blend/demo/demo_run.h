@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "blend/demo/campaign_file.h"
 #include "blend/demo/population.h"
 
 namespace blend::demo {
@@ -24,10 +25,24 @@ struct DemoOptions {
   absl::Duration timeout = absl::Seconds(150);
   absl::Duration progress_interval = absl::Seconds(2);
   std::string summary_json;        // also write the summary here when set
+  // Starts and payments that fail (an orchestrator replica died) are sent again until this
+  // long has passed.
+  absl::Duration retry_for = absl::Seconds(60);
+  // With chaos_report false: write the run's state here at the end instead of the summary
+  // (scripts/chaos checks later). With chaos_report true: read it.
+  std::string run_state;
+  // The chaos report (chaos_run.h) instead of a run.
+  bool chaos_report = false;
+  std::string faults_log;  // scripts/chaos's faults file
+  std::string pg_url;      // the orchestrator's database
 };
 
-// 0 when the run finished and every invariant held; 1 on a violated invariant; 2 when the
-// cluster could not be used (the message says why).
+// The demo's population for `campaign` (payments fall within twice its longest wait).
+PopulationOptions DemoPopulation(const DemoOptions& options, const DemoCampaign& campaign);
+
+// 0 when the run finished and every invariant held (or, with run_state, when the state was
+// written); 1 on a violated invariant; 2 when the cluster could not be used (the message says
+// why). With chaos_report: RunChaosReport.
 int RunDemo(const DemoOptions& options);
 
 }  // namespace blend::demo

@@ -3,6 +3,7 @@
 // The demo's reads and writes on genesys-sim's admin API (/sim/..., see
 // services/genesys-sim/README.md) and on services' /metrics, over cpp-httplib.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct AuditEntry {
   int status = 0;
   std::vector<std::string> touch_ids;
   std::string to_address;
+  std::string fault;  // injected faults, e.g. "accepted_drop" or "latency,error_5xx"; "" for none
+  std::string path;
 };
 
 // An inbound SMS that opted its sender out (from the simulator's webhook deliveries).
@@ -51,6 +54,8 @@ class SimAdmin {
   absl::StatusOr<nlohmann::json> AuditCounters();
   absl::StatusOr<std::vector<OptOutEvent>> OptOutEvents();
   absl::StatusOr<std::vector<Call>> Calls();
+  // Faults the simulator injected since it started, by kind (GET /sim/faults "injected").
+  absl::StatusOr<std::map<std::string, int64_t>> FaultsInjected();
 
  private:
   absl::StatusOr<nlohmann::json> GetJson(const std::string& path);

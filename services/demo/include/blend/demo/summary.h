@@ -48,6 +48,14 @@ struct SummaryInputs {
   double elapsed_seconds = 0;
 };
 
+// A touch Genesys accepted after the customer's payment.
+struct TouchAfterPayment {
+  std::string touch_id;
+  std::string customer_id;
+  absl::Time sent;
+  absl::Time paid;
+};
+
 struct Summary {
   int started = 0, rejected = 0, succeeded = 0, failed = 0, cancelled = 0, still_running = 0;
   int held_by_quiet_hours = 0;  // running, waiting for a touch the calling window holds back
@@ -63,6 +71,7 @@ struct Summary {
   int rate_limited_responses = 0;
   int duplicate_touches = 0;
   int touches_after_payment = 0;
+  std::vector<TouchAfterPayment> after_payment;  // each of them
   int touches_outside_quiet_hours = 0;
   // What reached a customer after their STOP: SMS accepted, calls placed. A contact inserted
   // just before Blend learnt of the STOP is caught by Genesys's DNC scrub (the opt-out is
@@ -73,6 +82,10 @@ struct Summary {
   // withdraw queued contacts yet): information, not an invariant.
   int calls_after_payment = 0;
   double elapsed_seconds = 0;
+  // One line per invariant violation (which touch, customer, when), the first
+  // kMaxViolationsListed of them.
+  static constexpr size_t kMaxViolationsListed = 200;
+  std::vector<std::string> violations;
 
   // The invariants the demo promises: all zero.
   bool Clean() const;

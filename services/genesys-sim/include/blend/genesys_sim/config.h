@@ -118,9 +118,13 @@ struct PreCallConfig {
 
 struct FaultConfig {
   absl::Duration latency = absl::ZeroDuration();
+  double latency_ratio = 1;  // share of requests delayed by `latency`
   double error_ratio = 0;  // share of requests answered with error_status
   int error_status = 503;
   double drop_ratio = 0;   // share of requests whose connection is dropped
+  // Share of requests that are performed (and audited with their real status) and whose
+  // answer is then lost: the client cannot know whether Genesys accepted it (in doubt).
+  double accepted_drop_ratio = 0;
   absl::Duration storm_429_for = absl::ZeroDuration();  // from start (file) / from the call (API)
   std::string path_prefix = "/";  // faults apply to paths starting with this (never /sim/)
 };
