@@ -16,11 +16,10 @@ namespace blend::e2e {
 namespace {
 
 // More journeys than the limit allows in a minute, so the quota has to hold the workers back.
-// Two SMS-worker replicas (one sends about 15 SMS/s here, a touch at a time) could go faster
-// than the limit, so it is the quota, shared through PostgreSQL, that paces them: the 1,000
-// SMS drain in about 70 s. Burst 16 rather than the default 4: with two replicas the default
-// delivered only ~12.5 of the 14.7 tokens/s (leases lapse while a replica is busy) and the
-// drain took ~85 s; the 60 s guarantee holds for any burst (token_bucket.h).
+// Three SMS-worker replicas (one sends about 15 SMS/s here, a touch at a time) could go
+// faster than the limit, so it is the quota, shared through PostgreSQL, that paces them, with
+// its defaults (burst 16, one-token leases, unused tokens given back): the busiest minute must
+// use at least 98 % of the limit, and never more than it.
 constexpr int kJourneys = 1000;
 constexpr int kRequestsPerMinute = 900;
 
@@ -69,8 +68,7 @@ class RateLimitTest : public ClusterTest {
 TEST_F(RateLimitTest, BulkStartDrainsAtTheQuotaWithoutA429AndSendsEverySmsOnce) {
   options_.sim_rate_limit_per_minute = kRequestsPerMinute;
   options_.quota_rpm = kRequestsPerMinute;  // one OAuth client: one quota for all three workers
-  options_.sms_worker_replicas = 2;
-  options_.quota_burst = 16;
+  options_.sms_worker_replicas = 3;
   options_.sim_config = {{"smsReplies", nlohmann::json::array()}};
   options_.dnc_refresh_interval = "20s";  // the DNC mirror's requests count too, but are few
   StartCluster();
@@ -115,22 +113,24 @@ TEST_F(RateLimitTest, BulkStartDrainsAtTheQuotaWithoutA429AndSendsEverySmsOnce) 
   int64_t peak = max_rate.body.value("maxRequests", int64_t{-1});
   EXPECT_LE(peak, kRequestsPerMinute) << max_rate.body.dump();
   // The limit really bound: more SMS than it allows in a minute took more than a minute, and
-  // the busiest minute came near it (the floor leaves room for a loaded machine).
+  // the shared quota delivered what it promises: the busiest minute used >= 98 % of it.
   EXPECT_GT(drained, absl::Seconds(60));
-  EXPECT_GE(peak, kRequestsPerMinute * 7 / 10) << max_rate.body.dump();
+  EXPECT_GE(peak, kRequestsPerMinute * 98 / 100) << max_rate.body.dump();
   std::cerr << "drained " << kJourneys << " SMS in " << absl::FormatDuration(drained)
             << ", busiest 60 s window: " << peak << " requests\n";
 
-  // The workers' and services' own counters agree: both replicas sent (one quota between them),
-  // none saw a 429, and the simulator limited no one.
-  double sent_0 = Metric("sms-worker-0", "blend_worker_touches_total",
+  // The workers' and services' own counters agree: every replica sent (one quota between
+  // them), none saw a 429, and the simulator limited no one.
+  double sent_total = 0;
+  for (const char* replica : {"sms-worker-0", "sms-worker-1", "sms-worker-2"}) {
+    double sent = Metric(replica, "blend_worker_touches_total",
                          {{"channel", "CHANNEL_SMS"}, {"outcome", "TOUCH_OUTCOME_SENT"}});
-  double sent_1 = Metric("sms-worker-1", "blend_worker_touches_total",
-                         {{"channel", "CHANNEL_SMS"}, {"outcome", "TOUCH_OUTCOME_SENT"}});
-  EXPECT_EQ(sent_0 + sent_1, kJourneys);
-  EXPECT_GT(sent_0, 0);
-  EXPECT_GT(sent_1, 0);
-  for (const char* child : {"sms-worker-0", "sms-worker-1", "dialer-worker", "email-worker"}) {
+    EXPECT_GT(sent, 0) << replica;
+    sent_total += sent;
+  }
+  EXPECT_EQ(sent_total, kJourneys);
+  for (const char* child : {"sms-worker-0", "sms-worker-1", "sms-worker-2", "dialer-worker",
+                            "email-worker"}) {
     EXPECT_EQ(Metric(child, "blend_genesys_requests_total", {{"status", "429"}}), 0) << child;
   }
   EXPECT_EQ(Metric("genesys-sim", "blend_genesys_sim_rate_limited_total"), 0);

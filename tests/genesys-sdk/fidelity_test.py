@@ -6,7 +6,9 @@ Run by CTest (label integration):
 
 Creates the virtual environment (or reuses it), installs the pinned SDK, starts the simulator
 on a free loopback port and performs: token grant, agentless SMS, agentless email, priority
-contact insertion (and reads the dialled contact's callRecords), adding numbers to a DNC list,
+contact insertion (and reads the dialled contact's callRecords), insertion under a client-chosen
+contact id (twice: an upsert), making that contact uncallable (PUT) and deleting it (DELETE,
+then 404s), adding numbers to a DNC list,
 a DNC export with its CSV download, and a forced 429. Every response must deserialise into the
 SDK's own models, and every JSON key the simulator sends must be a field of that model. Any
 problem fails the test with a message; nothing is skipped.
@@ -230,6 +232,45 @@ def run(args):
         check(isinstance(record, gc.CallRecord) and record.last_result == "ININ-OUTBOUND-NO-ANSWER"
               and isinstance(record.last_attempt, datetime.datetime),
               "dialled contact shows callRecords.phone = ININ-OUTBOUND-NO-ANSWER")
+
+        # 4b. A client-chosen contact id (Blend derives it from the touch id, libs/genesys
+        # contact_id.h) makes the insertion an upsert; then the two ways to withdraw a queued
+        # contact: PUT with callable false, and DELETE.
+        import uuid
+        blend_ns = uuid.UUID("b30aa2a9-dd4e-4264-b905-d7dc0ea02440")
+        chosen = str(uuid.uuid5(blend_ns, "fidelity-voice-2"))
+        mine = gc.WritableDialerContact()
+        mine.id = chosen
+        mine.contact_list_id = "demo-contacts"
+        mine.data = {"phone": "+13175550105", "touchId": "fidelity-voice-2"}
+        for attempt in (1, 2):  # the second is a retry after a lost answer
+            got = outbound.post_outbound_contactlist_contacts(
+                "demo-contacts", [mine], priority=True, do_not_queue=True)
+            check_keys(gc, raw_json(), "list[DialerContact]", f"upsert {attempt}")
+            check(len(got) == 1 and got[0].id == chosen,
+                  f"insertion {attempt} with a client-chosen id keeps that id")
+        current = outbound.get_outbound_contactlist_contact("demo-contacts", chosen)
+        current.callable = False
+        updated = outbound.put_outbound_contactlist_contact("demo-contacts", chosen, current)
+        check_keys(gc, raw_json(), "DialerContact", "contact update")
+        check(isinstance(updated, gc.DialerContact) and updated.callable is False
+              and updated.data["touchId"] == "fidelity-voice-2",
+              "PUT contacts/{id} with callable false returns the uncallable DialerContact")
+        outbound.delete_outbound_contactlist_contact("demo-contacts", chosen)
+        check(RecordingHttpClient.last.status == 204, "DELETE contacts/{id} -> 204")
+        for what, call in (("GET", outbound.get_outbound_contactlist_contact),
+                           ("DELETE", outbound.delete_outbound_contactlist_contact)):
+            try:
+                call("demo-contacts", chosen)
+                raise Failure(f"{what} of a deleted contact succeeded")
+            except ApiException as e:
+                check(e.status == 404 and json.loads(e.body)["code"] == "not.found",
+                      f"{what} of the deleted contact -> ApiException 404 not.found")
+        withdrawals = admin(port, "GET", "/sim/audit?touchId=fidelity-voice-2")["entries"]
+        check([e["operation"] for e in withdrawals] ==
+              ["contacts.add", "contacts.add", "contacts.update", "contacts.delete"]
+              and all(e["contactId"] == chosen for e in withdrawals),
+              "audit shows the upserts and the withdrawals with touchId and contactId")
 
         # 5. Numbers added to the internal DNC list (POST and PATCH).
         outbound.post_outbound_dnclist_phonenumbers("demo-dnc", ["+13175550100", "+13175550101"])

@@ -174,6 +174,52 @@ TEST_F(OrchestratorTest, DuplicateDispositionAppliedOnce) {
   EXPECT_EQ(Count("SELECT count(*) FROM timers"), 1);
 }
 
+// An UNKNOWN disposition (the SMS may or may not have reached Genesys) does not drop the
+// customer: by default (onUnknown "assume-sent") the journey goes on to its wait as if the
+// SMS was sent, never sends it again, and its history says the SMS was in doubt. A campaign
+// with onUnknown "fail" gets Blend.TouchInDoubt (uncaught here: the journey fails with it).
+TEST_F(OrchestratorTest, UnknownSmsDispositionGoesOnToTheNextStateByDefault) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-6"));
+  auto touches = ReadTouches(sms, 1);
+  ASSERT_THAT(touches, SizeIs(1));
+  EXPECT_EQ(Claim(touches[0].touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  PublishDisposition(touches[0], blend::v1::TOUCH_OUTCOME_UNKNOWN, "disp-unknown-1");
+
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(id).current_state() == "WaitForPaymentOrTimeout";
+  })) << GetJourney(id).DebugString();
+  blend::v1::Journey j = GetJourney(id);
+  EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_TRUE(j.has_pending_timer());
+  int in_doubt = 0;
+  for (const auto& h : j.history()) {
+    if (h.kind() != "TouchInDoubt") continue;
+    ++in_doubt;
+    EXPECT_EQ(h.state_name(), "SendInitialSMS");
+    EXPECT_EQ(h.detail().fields().at("touchId").string_value(), touches[0].touch_id());
+    EXPECT_EQ(h.detail().fields().at("onUnknown").string_value(), "assume-sent");
+  }
+  EXPECT_EQ(in_doubt, 1) << j.DebugString();
+
+  PutCampaignWithPolicies("strict", R"({"onUnknown": "fail"})");
+  std::string strict = Start(StartRequest("strict", "k2", "cust-7"));
+  auto strict_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(strict_touches, SizeIs(1));
+  EXPECT_EQ(strict_touches[0].journey_id(), strict);
+  PublishDisposition(strict_touches[0], blend::v1::TOUCH_OUTCOME_UNKNOWN, "disp-unknown-2");
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(strict).status() == blend::v1::JOURNEY_STATUS_FAILED;
+  })) << GetJourney(strict).DebugString();
+  EXPECT_EQ(GetJourney(strict).error(), "Blend.TouchInDoubt");
+
+  // One SMS per journey, none sent again.
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE channel = 1"), 2);
+  EXPECT_THAT(ReadTouches(sms, 1, absl::Seconds(2)), IsEmpty());
+}
+
 TEST_F(OrchestratorTest, MalformedAndUnknownMessagesGoToDeadLetterTopic) {
   StartOrchestrator();
   bus::Consumer& dlq = Subscribe({"blend.dispositions.dlq"});

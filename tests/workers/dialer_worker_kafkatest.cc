@@ -1,12 +1,22 @@
 // dialer-worker against the real genesys-sim, PostgreSQL and Kafka: priority insertion, call
 // outcomes through the signed webhook, inbound STOP, and the DNC mirror / write-back.
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include <httplib.h>
 #include <pqxx/pqxx>
 
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
+#include "blend/common/testing/ports.h"
+#include "blend/genesys/contact_id.h"
 #include "blend/genesys_sim/webhooks.h"
+#include "blend/store/migrations.h"
 #include "blend/worker/worker_loop.h"
 #include "nlohmann/json.hpp"
 #include "workers_harness.h"
@@ -20,13 +30,15 @@ using dialer_worker::WebhookServer;
 
 class DialerWorkerTest : public WorkersTest {
  protected:
-  void StartDialer() {
+  void StartDialer(absl::Duration genesys_timeout = absl::Seconds(10)) {
     genesys_sim::SimConfig config = genesys_sim::DemoConfig();
     config.dialer.dial_delay = absl::Milliseconds(300);
     config.webhooks.initial_backoff = absl::Milliseconds(200);
     StartSim(config);
+    worker::WorkerRuntimeConfig runtime = RuntimeConfig(v1::CHANNEL_VOICE, 300);
+    runtime.genesys.request_timeout = genesys_timeout;
     worker::WorkerRuntime& rt = StartReplica(
-        RuntimeConfig(v1::CHANNEL_VOICE, 300), [](worker::WorkerRuntime& r) {
+        std::move(runtime), [](worker::WorkerRuntime& r) {
           return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
                                                               dialer_worker::VoiceSenderOptions{});
         });
@@ -126,6 +138,45 @@ TEST_F(DialerWorkerTest, CallOutcomeWebhookCompletesTheVoiceTouchWithItsWrapupCo
   EXPECT_EQ(dispositions.WaitFor(5, absl::Seconds(2)).size(), 4u);
 }
 
+TEST_F(DialerWorkerTest, LostInsertionAnswerIsRetriedUnderTheSameContactAndTheTouchIsSent) {
+  StartDialer(/*genesys_timeout=*/absl::Milliseconds(500));
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  // Genesys stores the contact but its answer comes after the client gave up.
+  genesys_sim::FaultConfig slow;
+  slow.latency = absl::Seconds(2);
+  slow.path_prefix = "/api/v2/outbound/contactlists/demo-contacts/contacts";
+  sim_->sim().faults().Set(slow);
+  Publish(VoiceTouch("v-lost", "+12125550144"));
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (sim_->Sent("contacts.add", "v-lost") == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(sim_->Sent("contacts.add", "v-lost"), 1);
+  sim_->sim().faults().Set(genesys_sim::FaultConfig{});  // the retry's answer arrives
+
+  auto got = Of(dispositions.WaitFor(2, absl::Seconds(40)), "v-lost");
+  ASSERT_EQ(got.size(), 2u);
+  // The stored contact may be dialled (and its outcome reported) while the sender still
+  // retries: the two dispositions can come in either order.
+  if (got[0].outcome() != v1::TOUCH_OUTCOME_SENT) std::swap(got[0], got[1]);
+  EXPECT_EQ(got[0].outcome(), v1::TOUCH_OUTCOME_SENT) << got[0].reason();
+  EXPECT_EQ(got[0].provider_ids().at("contactId"), genesys::ContactIdForTouch("v-lost"));
+  EXPECT_EQ(got[1].outcome(), v1::TOUCH_OUTCOME_CALL_COMPLETED);
+  EXPECT_EQ(got[1].provider_ids().at("contactId"), genesys::ContactIdForTouch("v-lost"));
+  EXPECT_EQ(sim_->Sent("contacts.add", "v-lost"), 2);  // the same contact, upserted
+  int stored = 0, dialled = 0;
+  auto contacts = sim_->sim().outbound().ListContacts("demo-contacts");
+  ASSERT_TRUE(contacts.ok()) << contacts.status();
+  for (const auto& c : *contacts) {
+    stored += c.data.count("touchId") && c.data.at("touchId") == "v-lost";
+  }
+  for (const auto& call : sim_->sim().RecentCalls()) {
+    dialled += call.contact_id == genesys::ContactIdForTouch("v-lost");
+  }
+  EXPECT_EQ(stored, 1);
+  EXPECT_EQ(dialled, 1);
+}
+
 TEST_F(DialerWorkerTest, GenesysDialTimeScrubBecomesDncActive) {
   StartDialer();
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
@@ -219,6 +270,77 @@ TEST_F(DialerWorkerTest, InboundReplyOfAKnownNumberBecomesAnSmsReplyEvent) {
   EXPECT_TRUE(e.attributes().fields().empty()) << "the text is personal data";
   EXPECT_FALSE(e.has_opt_out());
 }
+
+#ifdef BLEND_DIALER_WORKER_BIN
+// SIGTERM while Genesys hangs (the host is gone: connections are accepted, nothing answers)
+// and a DNC write-back and an inbound-STOP webhook wait on it: the real binary exits within
+// its shutdown bound (--dnc-shutdown-timeout, 2 s here), not after the Genesys request
+// timeout (25 s here; it took 24 s before the bound existed), and the write-back stays
+// pending in PostgreSQL for the next start.
+TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBackStaysPending) {
+  auto migrations = store::BlendMigrations();
+  ASSERT_TRUE(migrations.ok());
+  ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+  Count("INSERT INTO suppressions (channel, address, kind, source, received_at) VALUES "
+        "(1, '+12125550181', 'opt_out', 'customer-event', now()) RETURNING 1");
+  SilentServer genesys;
+  const int http_port = test_support::FreeLoopbackPort();
+  std::vector<std::string> args = {
+      BLEND_DIALER_WORKER_BIN, "--kafka-brokers=" + brokers_, "--pg-url=" + db_->url(),
+      "--orchestrator-addr=" + touch_service_->address(), "--genesys-api-url=" + genesys.url(),
+      "--genesys-timeout=25s", "--dnc-shutdown-timeout=2s", "--topic-prefix=" + prefix_,
+      "--metrics-addr=127.0.0.1:" + std::to_string(test_support::FreeLoopbackPort()),
+      "--http-addr=127.0.0.1:" + std::to_string(http_port), "--log-level=warn",
+      "--kafka-session-timeout=6s"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // The first DNC round's request is hanging...
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (genesys.accepted() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_GT(genesys.accepted(), 0) << "the dialer never called Genesys";
+  // ...and so is an inbound STOP, whose number the webhook writes to the DNC list at once.
+  std::string body = R"({"messageId":"m-1","fromAddress":"+12125550182","textBody":"STOP"})";
+  std::thread webhook([&] {
+    httplib::Client c("127.0.0.1", http_port);
+    c.set_read_timeout(60, 0);
+    c.Post("/webhooks/genesys/inbound-sms",
+           {{"X-Blend-Signature",
+             "sha256=" + genesys_sim::HmacSha256Hex("demo-signing-secret", body)}},
+           body, "application/json");
+  });
+  absl::SleepFor(absl::Seconds(1));
+
+  absl::Time sent = absl::Now();
+  kill(pid, SIGTERM);
+  int status = -1;
+  deadline = sent + absl::Seconds(40);
+  while (waitpid(pid, &status, WNOHANG) == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::Duration took = absl::Now() - sent;
+  if (absl::Now() >= deadline) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  webhook.join();
+  EXPECT_GE(took, absl::Seconds(2)) << "the final flush had its time";
+  EXPECT_LT(took, absl::Seconds(7)) << "exit " << took << " after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(Count("SELECT count(*) FROM dialer_dnc_pushes"), 0);
+
+  // The next start writes the pending number back.
+  StartDialer();
+  ASSERT_TRUE(sync_->PushPending().ok());
+  EXPECT_TRUE(OnSimDnc("+12125550181"));
+}
+#endif
 
 }  // namespace
 }  // namespace blend::workers_test

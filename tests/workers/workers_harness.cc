@@ -1,8 +1,15 @@
 #include "workers_harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "blend/bus/topics.h"
+#include "blend/common/testing/ports.h"
 #include "blend/common/ids.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_loop.h"
@@ -92,6 +99,107 @@ int SimServer::Sent(const std::string& operation, const std::string& touch_id) {
   f.touch_id = touch_id;
   f.status = 200;
   return static_cast<int>(sim_->audit().Query(f).size());
+}
+
+SilentServer::SilentServer() {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(listen(listen_fd_, 64), 0);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      connections_.push_back(fd);
+      ++accepted_;
+    }
+  });
+}
+
+SilentServer::~SilentServer() {
+  stop_ = true;
+  thread_.join();
+  for (int fd : connections_) close(fd);
+  close(listen_fd_);
+}
+
+TcpForwarder::TcpForwarder(std::string upstream) {
+  size_t colon = upstream.rfind(':');
+  upstream_host_ = upstream.substr(0, colon);
+  upstream_port_ = std::stoi(upstream.substr(colon + 1));
+  port_ = test_support::FreeLoopbackPort();
+}
+
+void TcpForwarder::Open() {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  ASSERT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listen_fd_, 64), 0);
+  acceptor_ = std::thread([this] {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int client = accept(listen_fd_, nullptr, nullptr);
+      if (client < 0) continue;
+      int server = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in up{};
+      up.sin_family = AF_INET;
+      up.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+      inet_pton(AF_INET, upstream_host_.c_str(), &up.sin_addr);
+      if (connect(server, reinterpret_cast<sockaddr*>(&up), sizeof up) != 0) {
+        close(server);
+        close(client);
+        continue;
+      }
+      absl::MutexLock lock(&mu_);
+      pumps_.emplace_back([this, client, server] { Pump(client, server); });
+    }
+  });
+}
+
+void TcpForwarder::Pump(int client, int server) {
+  char buf[16384];
+  pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+  while (!stop_) {
+    if (poll(fds, 2, 50) <= 0) continue;
+    bool closed = false;
+    for (int i = 0; i < 2 && !closed; ++i) {
+      if (fds[i].revents == 0) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        closed = true;
+        break;
+      }
+      for (ssize_t off = 0; off < n && !closed;) {
+        ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
+        if (w <= 0) closed = true;
+        off += w;
+      }
+    }
+    if (closed) break;
+  }
+  close(client);
+  close(server);
+}
+
+TcpForwarder::~TcpForwarder() {
+  stop_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& t : pumps_) t.join();
+  if (listen_fd_ >= 0) close(listen_fd_);
 }
 
 v1::TouchCommand SmsTouch(const std::string& touch_id, const std::string& phone) {

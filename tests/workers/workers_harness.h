@@ -76,6 +76,49 @@ class SimServer {
   std::thread ticker_;
 };
 
+// A TCP server on a loopback port that accepts connections and never answers: Genesys as a
+// pod sees it when the host is gone (requests hang until their timeout), unlike a closed port,
+// which refuses at once.
+class SilentServer {
+ public:
+  SilentServer();
+  ~SilentServer();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Connections accepted so far (each is a request waiting for an answer).
+  int accepted() const { return accepted_; }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::vector<int> connections_;  // held open, never read, closed at destruction
+  std::thread thread_;
+};
+
+// A loopback port that forwards TCP connections to `upstream` ("host:port") once Open() was
+// called; until then nothing listens there, so connecting is refused. Makes Kafka unreachable
+// for one client (pointed at address()) and later reachable, without touching the broker.
+class TcpForwarder {
+ public:
+  explicit TcpForwarder(std::string upstream);
+  ~TcpForwarder();
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  void Open();
+
+ private:
+  void Pump(int client, int server);
+
+  std::string upstream_host_;
+  int upstream_port_ = 0;
+  int port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  absl::Mutex mu_;
+  std::vector<std::thread> pumps_ ABSL_GUARDED_BY(mu_);
+};
+
 // A touch command envelope (key = journey id).
 v1::TouchCommand SmsTouch(const std::string& touch_id, const std::string& phone);
 std::string TouchEnvelope(const v1::TouchCommand& touch);

@@ -15,6 +15,8 @@
 namespace blend::bus {
 namespace {
 
+constexpr int kBrokerQueryTimeoutMs = 1000;
+
 // Owns a vector of librdkafka TopicPartition pointers.
 struct KafkaPartitionList {
   std::vector<RdKafka::TopicPartition*> list;
@@ -181,6 +183,11 @@ std::optional<Message> Consumer::Poll(absl::Duration timeout) {
   if (ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) {
     out.timestamp = absl::FromUnixMillis(ts.timestamp);
   }
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = assigned_.find({out.topic, out.partition});
+    if (it != assigned_.end()) out.assignment = it->second;
+  }
   metrics_->Consumed(out.topic);
   return out;
 }
@@ -240,19 +247,32 @@ absl::Status Consumer::Resume(const std::vector<TopicPartition>& partitions) {
 absl::Status Consumer::PauseAll() {
   absl::MutexLock lock(&mu_);
   paused_all_ = true;
-  return PauseOrResume({assigned_.begin(), assigned_.end()}, /*pause=*/true);
+  return PauseOrResume(AssignedLocked(), /*pause=*/true);
 }
 
 absl::Status Consumer::ResumeAll() {
   absl::MutexLock lock(&mu_);
   paused_all_ = false;
   paused_.clear();
-  return PauseOrResume({assigned_.begin(), assigned_.end()}, /*pause=*/false);
+  return PauseOrResume(AssignedLocked(), /*pause=*/false);
+}
+
+std::vector<TopicPartition> Consumer::AssignedLocked() const {
+  std::vector<TopicPartition> out;
+  out.reserve(assigned_.size());
+  for (const auto& [tp, assignment] : assigned_) out.push_back(tp);
+  return out;
 }
 
 std::vector<TopicPartition> Consumer::Assignment() const {
   absl::MutexLock lock(&mu_);
-  return {assigned_.begin(), assigned_.end()};
+  return AssignedLocked();
+}
+
+bool Consumer::StillAssigned(const Message& message) const {
+  absl::MutexLock lock(&mu_);
+  auto it = assigned_.find({message.topic, message.partition});
+  return it != assigned_.end() && it->second == message.assignment;
 }
 
 absl::StatusOr<int64_t> Consumer::Lag() {
@@ -265,36 +285,72 @@ absl::StatusOr<int64_t> Consumer::Lag() {
       !st.ok()) {
     return st;
   }
+  // A partition this member has not fetched from yet (e.g. one assigned while paused) has no
+  // position: the group's committed offset is where it would start.
+  KafkaPartitionList unpositioned;
+  for (const RdKafka::TopicPartition* tp : list.list) {
+    if (tp->offset() < 0) {
+      unpositioned.list.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
+    }
+  }
+  std::map<TopicPartition, int64_t> start;
+  if (!unpositioned.list.empty() &&
+      consumer_->committed(unpositioned.list, kBrokerQueryTimeoutMs) == RdKafka::ERR_NO_ERROR) {
+    for (const RdKafka::TopicPartition* tp : unpositioned.list) {
+      start[{tp->topic(), tp->partition()}] = tp->offset();
+    }
+  }
   int64_t lag = 0;
   for (const RdKafka::TopicPartition* tp : list.list) {
-    int64_t low = 0, high = 0;
-    if (tp->offset() < 0 ||
-        consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
-            RdKafka::ERR_NO_ERROR ||
-        high < 0) {
-      continue;  // Nothing consumed or fetched yet on this partition.
+    int64_t from = tp->offset();
+    if (from < 0) {
+      auto it = start.find({tp->topic(), tp->partition()});
+      if (it == start.end() || it->second < 0) continue;  // nothing committed: unknown
+      from = it->second;
     }
-    lag += std::max<int64_t>(0, high - tp->offset());
+    // The broker's high watermark, not the cached one: a paused partition fetches nothing,
+    // so its cached watermark would hide what arrived since (the stall watchdog needs it).
+    int64_t low = 0, high = -1;
+    if (consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high,
+                                           kBrokerQueryTimeoutMs) != RdKafka::ERR_NO_ERROR &&
+        consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
+            RdKafka::ERR_NO_ERROR) {
+      continue;
+    }
+    if (high >= 0) lag += std::max<int64_t>(0, high - from);
   }
   return lag;
 }
 
 void Consumer::OnAssigned(const std::vector<TopicPartition>& partitions) {
   absl::MutexLock lock(&mu_);
-  std::vector<TopicPartition> to_pause;
+  std::vector<TopicPartition> to_pause, to_resume;
   for (const TopicPartition& tp : partitions) {
-    assigned_.insert(tp);
-    if (paused_all_ || paused_.contains(tp)) to_pause.push_back(tp);
+    assigned_[tp] = ++assignments_;
+    (paused_all_ || paused_.contains(tp) ? to_pause : to_resume).push_back(tp);
   }
-  // A fresh assignment starts unpaused in librdkafka; keep the application's backpressure.
+  // librdkafka keeps a pause from an earlier assignment of the same partition, which a
+  // ResumeAll in between could not reach (the partition was not ours then): say both ways
+  // what the application wants now.
   if (absl::Status st = PauseOrResume(to_pause, /*pause=*/true); !st.ok()) {
     BLEND_LOG(kError, "kafka re-pause after assignment failed", {{"error", st.ToString()}});
+  }
+  if (absl::Status st = PauseOrResume(to_resume, /*pause=*/false); !st.ok()) {
+    BLEND_LOG(kError, "kafka resume after assignment failed", {{"error", st.ToString()}});
   }
 }
 
 void Consumer::OnRevoked(const std::vector<TopicPartition>& partitions) {
   absl::MutexLock lock(&mu_);
   for (const TopicPartition& tp : partitions) assigned_.erase(tp);
+}
+
+absl::Status Consumer::Health() const {
+  return internal::FatalErrorStatus(*consumer_, "consumer");
+}
+
+void Consumer::InjectFatalErrorForTesting(std::string_view reason) {
+  internal::InjectFatalError(*consumer_, reason);
 }
 
 absl::Status Consumer::Close() {

@@ -1,5 +1,7 @@
 #include "kafka_common.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -68,6 +70,19 @@ Headers FromKafkaHeaders(const RdKafka::Headers* headers) {
     out.push_back({h.key(), value == nullptr ? std::string() : std::string(value, h.value_size())});
   }
   return out;
+}
+
+absl::Status FatalErrorStatus(RdKafka::Handle& handle, std::string_view client_kind) {
+  std::string detail;
+  const RdKafka::ErrorCode err = handle.fatal_error(detail);
+  if (err == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("Kafka ", std::string(client_kind), " fatal error ",
+                                          RdKafka::err2str(err), ": ", detail,
+                                          " (restart the process)"));
+}
+
+void InjectFatalError(RdKafka::Handle& handle, std::string_view reason) {
+  rd_kafka_test_fatal_error(handle.c_ptr(), RD_KAFKA_RESP_ERR__FATAL, std::string(reason).c_str());
 }
 
 int ToMillis(absl::Duration d) {

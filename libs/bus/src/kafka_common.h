@@ -5,9 +5,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "blend/bus/message.h"
 
@@ -34,5 +36,10 @@ RdKafka::Headers* ToKafkaHeaders(const Headers& headers);
 Headers FromKafkaHeaders(const RdKafka::Headers* headers);
 
 int ToMillis(absl::Duration d);
+
+// kInternal naming librdkafka's fatal error if `handle` has raised one, OK otherwise.
+absl::Status FatalErrorStatus(RdKafka::Handle& handle, std::string_view client_kind);
+// librdkafka's test hook: raise a fabricated fatal error on `handle`.
+void InjectFatalError(RdKafka::Handle& handle, std::string_view reason);
 
 }  // namespace blend::bus::internal

@@ -236,6 +236,14 @@ absl::Status Producer::CheckConnection(absl::Duration timeout) {
   return KafkaErrorToStatus(err, absl::StrCat("Kafka metadata from ", config_.brokers));
 }
 
+absl::Status Producer::Health() const {
+  return internal::FatalErrorStatus(*producer_, "producer");
+}
+
+void Producer::InjectFatalErrorForTesting(std::string_view reason) {
+  internal::InjectFatalError(*producer_, reason);
+}
+
 int64_t Producer::InFlight() const {
   absl::MutexLock lock(&mu_);
   return in_flight_;

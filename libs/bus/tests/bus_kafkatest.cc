@@ -150,6 +150,25 @@ TEST_F(BusKafkaTest, LagCountsRecordsNotYetHandedOut) {
   EXPECT_EQ(*lag, 3);
 }
 
+// A paused partition fetches nothing; its lag must still count what arrived since (the
+// workers' stall watchdog relies on it).
+TEST_F(BusKafkaTest, LagCountsRecordsThatArrivedWhilePaused) {
+  ASSERT_TRUE(EnsureTopics(brokers_, {topic_}, 1).ok());
+  auto producer = MakeProducer();
+  auto consumer = MakeConsumer(NewGroup(), topic_);
+  ASSERT_TRUE(producer && consumer);
+  ASSERT_TRUE(producer->ProduceSync(topic_, "k", "first").ok());
+  std::vector<Message> got = PollFor(*consumer, 1, absl::Seconds(15));
+  ASSERT_THAT(got, SizeIs(1));
+  ASSERT_TRUE(consumer->Commit(got.front()).ok());
+  ASSERT_TRUE(consumer->PauseAll().ok());
+  EXPECT_THAT(PollFor(*consumer, 1, absl::Milliseconds(500)), IsEmpty());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(producer->ProduceSync(topic_, "k", "later").ok());
+  auto lag = consumer->Lag();
+  ASSERT_TRUE(lag.ok()) << lag.status();
+  EXPECT_EQ(*lag, 4);
+}
+
 TEST_F(BusKafkaTest, PauseStopsDeliveryAndResumeRestartsIt) {
   ASSERT_TRUE(EnsureTopics(brokers_, {topic_}, 1).ok());
   auto producer = MakeProducer();
@@ -191,6 +210,76 @@ TEST_F(BusKafkaTest, PauseAllBeforeAssignmentKeepsNewlyAssignedPartitionsPaused)
   EXPECT_THAT(PollFor(*consumer, 1, absl::Seconds(2)), IsEmpty());
   ASSERT_TRUE(consumer->ResumeAll().ok());
   EXPECT_THAT(Payloads(PollFor(*consumer, 1, absl::Seconds(10))), ElementsAre("queued"));
+}
+
+// The rebalance stall: librdkafka keeps an application pause on a partition's state across
+// revoke and re-assign. A member paused everything, lost a partition to a new member,
+// resumed (which reaches only what it still owned), then got the partition back when the
+// other member left: that partition must deliver again.
+TEST_F(BusKafkaTest, PartitionPausedBeforeARebalanceDeliversAfterResumeAllAndReassignment) {
+  ASSERT_TRUE(EnsureTopics(brokers_, {topic_}, 2).ok());
+  const std::string group = NewGroup();
+  auto producer = MakeProducer();
+  auto first = MakeConsumer(group, topic_);
+  ASSERT_TRUE(producer && first);
+  auto poll_until = [](std::vector<Consumer*> members, auto done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (!done() && absl::Now() < deadline) {
+      for (Consumer* c : members) EXPECT_EQ(c->Poll(absl::Milliseconds(50)), std::nullopt);
+    }
+    return done();
+  };
+  ASSERT_TRUE(poll_until({first.get()}, [&] { return first->Assignment().size() == 2; }));
+  ASSERT_TRUE(first->PauseAll().ok());
+
+  auto second = MakeConsumer(group, topic_);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(poll_until({first.get(), second.get()}, [&] {
+    return first->Assignment().size() == 1 && second->Assignment().size() == 1;
+  }));
+  ASSERT_TRUE(first->ResumeAll().ok());
+  ASSERT_TRUE(second->Close().ok());
+  ASSERT_TRUE(poll_until({first.get()}, [&] { return first->Assignment().size() == 2; }));
+
+  constexpr int kMessages = 20;  // distinct keys: both partitions get some
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(producer->ProduceSync(topic_, absl::StrCat("key-", i), absl::StrCat(i)).ok());
+  }
+  EXPECT_THAT(Payloads(PollFor(*first, kMessages, absl::Seconds(15))), SizeIs(kMessages));
+}
+
+// A record held across a rebalance belongs to whoever owns its partition now: the member
+// that held it must learn that its copy is stale, even when the partition came back to it.
+TEST_F(BusKafkaTest, RecordHeldAcrossARebalanceIsNoLongerAssigned) {
+  ASSERT_TRUE(EnsureTopics(brokers_, {topic_}, 2).ok());
+  const std::string group = NewGroup();
+  auto producer = MakeProducer();
+  auto first = MakeConsumer(group, topic_);
+  ASSERT_TRUE(producer && first);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(producer->ProduceSync(topic_, absl::StrCat("key-", i), "held").ok());
+  }
+  std::vector<Message> got = PollFor(*first, 1, absl::Seconds(15));
+  ASSERT_THAT(got, SizeIs(1));
+  const Message held = got.front();
+  EXPECT_TRUE(first->StillAssigned(held));
+
+  auto second = MakeConsumer(group, topic_);
+  ASSERT_NE(second, nullptr);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!(first->Assignment().size() == 1 && second->Assignment().size() == 1) &&
+         absl::Now() < deadline) {
+    for (Consumer* c : {first.get(), second.get()}) (void)c->Poll(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(first->Assignment().size(), 1u);
+  EXPECT_FALSE(first->StillAssigned(held));
+
+  // Nothing was committed, so the new owners get (some of) the records again: current copies.
+  std::vector<Message> again_first = PollFor(*first, 8, absl::Seconds(3));
+  std::vector<Message> again_second = PollFor(*second, 8, absl::Seconds(3));
+  EXPECT_FALSE(again_first.empty() && again_second.empty());
+  for (const Message& m : again_first) EXPECT_TRUE(first->StillAssigned(m)) << m.offset;
+  for (const Message& m : again_second) EXPECT_TRUE(second->StillAssigned(m)) << m.offset;
 }
 
 TEST_F(BusKafkaTest, DeadLetteredMessageCarriesReasonAndProvenance) {

@@ -157,6 +157,24 @@ TEST_F(MockClusterTest, BrokerDownSurfacesUnavailableWithinDeliveryTimeout) {
   ASSERT_EQ(rd_kafka_mock_broker_set_up(cluster_, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
+// A fatal librdkafka error leaves the client unusable: Health() must say so (readiness and
+// liveness read it), not only a log line.
+TEST_F(MockClusterTest, FatalErrorTurnsHealthFromOkToInternal) {
+  auto producer = MakeProducer();
+  ASSERT_NE(producer, nullptr);
+  EXPECT_TRUE(producer->Health().ok());
+  producer->InjectFatalErrorForTesting("fenced by a newer instance");
+  absl::Status health = producer->Health();
+  EXPECT_EQ(health.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(health.message(), HasSubstr("fenced by a newer instance"));
+
+  auto consumer = Consumer::Create({.brokers = brokers_, .group_id = "g-fatal", .topics = {topic_}});
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  EXPECT_TRUE((*consumer)->Health().ok());
+  (*consumer)->InjectFatalErrorForTesting("static member fenced");
+  EXPECT_EQ((*consumer)->Health().code(), absl::StatusCode::kInternal);
+}
+
 TEST_F(MockClusterTest, ConsumerReceivesRecordWithHeadersAndCommits) {
   auto producer = MakeProducer();
   ASSERT_NE(producer, nullptr);

@@ -32,6 +32,8 @@ constexpr std::string_view kSmsEndpoint = "agentless_sms";
 constexpr std::string_view kEmailEndpoint = "agentless_email";
 constexpr std::string_view kAddContactsEndpoint = "add_contacts";
 constexpr std::string_view kGetContactEndpoint = "get_contact";
+constexpr std::string_view kUpdateContactEndpoint = "update_contact";
+constexpr std::string_view kDeleteContactEndpoint = "delete_contact";
 constexpr std::string_view kDncAddEndpoint = "dnc_add_phonenumbers";
 constexpr std::string_view kDncExportStartEndpoint = "dnc_export_start";
 constexpr std::string_view kDncExportUriEndpoint = "dnc_export_uri";
@@ -389,11 +391,14 @@ absl::StatusOr<DialerContact> GenesysClient::InsertContact(const ContactInsertio
   for (const auto& [column, value] : insertion.extra_data) data[column] = value;
   data[insertion.phone_column] = phone;
   data[insertion.touch_id_column] = insertion.touch_id.value();
-  json contact = {{"contactListId", insertion.contact_list_id}, {"data", data}, {"callable", true}};
+  json contact = {{"contactListId", insertion.contact_list_id}, {"data", data}};
+  if (insertion.callable) contact["callable"] = *insertion.callable;
   if (!insertion.contact_id.empty()) contact["id"] = insertion.contact_id;
   std::string url = impl_->ApiUrl(
       absl::StrCat("/api/v2/outbound/contactlists/", Escape(insertion.contact_list_id),
                    "/contacts?priority=", insertion.priority ? "true" : "false"));
+  if (insertion.clear_system_data) absl::StrAppend(&url, "&clearSystemData=true");
+  if (insertion.do_not_queue) absl::StrAppend(&url, "&doNotQueue=true");
   BLEND_ASSIGN_OR_RETURN(Impl::JsonResponse response,
                          impl_->ExecuteJson({kAddContactsEndpoint, HttpMethod::kPost, url,
                                              json::array({contact}).dump()}));
@@ -416,6 +421,59 @@ absl::StatusOr<DialerContact> GenesysClient::GetContact(std::string_view contact
                          impl_->ExecuteJson({kGetContactEndpoint, HttpMethod::kGet, url}));
   DialerContact contact = ContactFromJson(response.body);
   contact.meta = std::move(response.meta);
+  return contact;
+}
+
+absl::StatusOr<ResponseMeta> GenesysClient::DeleteContact(std::string_view contact_list_id,
+                                                         std::string_view contact_id) {
+  BLEND_RETURN_IF_ERROR(RequireId(contact_list_id, "contact list id"));
+  BLEND_RETURN_IF_ERROR(RequireId(contact_id, "contact id"));
+  std::string url = impl_->ApiUrl(absl::StrCat(
+      "/api/v2/outbound/contactlists/", Escape(contact_list_id), "/contacts/", Escape(contact_id)));
+  absl::StatusOr<HttpResponse> response =
+      impl_->Execute({kDeleteContactEndpoint, HttpMethod::kDelete, url});
+  if (response.ok()) return internal::MetaFromResponse(*response);
+  std::optional<GenesysError> err = GetGenesysError(response.status());
+  if (err && err->http_status == 404) {
+    // Already gone (removed before, or never inserted): what the caller wanted.
+    return ResponseMeta{404, err->correlation_id, err->rate_limit};
+  }
+  return response.status();
+}
+
+absl::StatusOr<DialerContact> GenesysClient::SetContactCallable(std::string_view contact_list_id,
+                                                                std::string_view contact_id,
+                                                                bool callable) {
+  BLEND_RETURN_IF_ERROR(RequireId(contact_list_id, "contact list id"));
+  BLEND_RETURN_IF_ERROR(RequireId(contact_id, "contact id"));
+  std::string url = impl_->ApiUrl(absl::StrCat(
+      "/api/v2/outbound/contactlists/", Escape(contact_list_id), "/contacts/", Escape(contact_id)));
+  BLEND_ASSIGN_OR_RETURN(Impl::JsonResponse current,
+                         impl_->ExecuteJson({kGetContactEndpoint, HttpMethod::kGet, url}));
+  if (!current.body.is_object()) {
+    return absl::InternalError("Genesys get_contact: success without a contact in the response");
+  }
+  if (auto it = current.body.find("callable"); it != current.body.end() && it->is_boolean() &&
+                                                it->get<bool>() == callable) {
+    DialerContact unchanged = ContactFromJson(current.body);
+    unchanged.meta = std::move(current.meta);
+    return unchanged;
+  }
+  // The PUT replaces the contact: send back what makes it up (as Genesys's Terraform
+  // provider does), leaving out what the dialer owns (callRecords, dates, selfUri).
+  json body = {{"contactListId", std::string(contact_list_id)},
+               {"data", current.body.value("data", json::object())},
+               {"callable", callable}};
+  for (const char* key : {"phoneNumberStatus", "contactableStatus"}) {
+    if (auto it = current.body.find(key); it != current.body.end() && it->is_object()) {
+      body[key] = *it;
+    }
+  }
+  BLEND_ASSIGN_OR_RETURN(
+      Impl::JsonResponse updated,
+      impl_->ExecuteJson({kUpdateContactEndpoint, HttpMethod::kPut, url, body.dump()}));
+  DialerContact contact = ContactFromJson(updated.body);
+  contact.meta = std::move(updated.meta);
   return contact;
 }
 

@@ -5,6 +5,7 @@
 
 #include "blend/common/clock.h"
 #include "blend/genesys/client.h"
+#include "blend/genesys/contact_id.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
 #include "request_metrics.h"
@@ -90,6 +91,90 @@ TEST_F(ClientSimTest, InsertedContactIsDialledAndCallRecordsShowTheOutcome) {
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->call_records.count("phone"), 1u);
   EXPECT_EQ(read->call_records.at("phone").last_result, "ININ-OUTBOUND-NO-ANSWER");
+}
+
+// The dialer's insertion: the contact id derived from the touch, doNotQueue.
+ContactInsertion DialerInsertion(const std::string& touch, const std::string& phone) {
+  ContactInsertion insertion{"demo-contacts", TouchId(touch), phone};
+  insertion.contact_id = ContactIdForTouch(touch);
+  insertion.do_not_queue = true;
+  return insertion;
+}
+
+TEST_F(ClientSimTest, InsertionUnderAKnownIdIsAnUpsertDialledOnce) {
+  ContactInsertion insertion = DialerInsertion("j-1/Call/1", "+12015550124");
+  auto first = client_->InsertContact(insertion);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->id, ContactIdForTouch("j-1/Call/1"));
+  auto again = client_->InsertContact(insertion);  // a retry after a lost answer
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(sim_->outbound().ListContacts("demo-contacts")->size(), 1u);
+  sim_clock_.Advance(absl::Seconds(6));
+  sim_->Tick();
+  sim_->Tick();
+  EXPECT_EQ(sim_->RecentCalls().size(), 1u);
+  // Once dialled, a late retry neither re-queues nor re-dials it.
+  ASSERT_TRUE(client_->InsertContact(insertion).ok());
+  sim_clock_.Advance(absl::Seconds(6));
+  sim_->Tick();
+  EXPECT_EQ(sim_->RecentCalls().size(), 1u);
+}
+
+TEST_F(ClientSimTest, DeletedContactIsNeverDialledAndDeletingAgainIsDone) {
+  auto contact = client_->InsertContact(DialerInsertion("j-2/Call/1", "+12015550124"));
+  ASSERT_TRUE(contact.ok()) << contact.status();
+  auto removed = client_->DeleteContact("demo-contacts", contact->id);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->http_status, 204);
+  EXPECT_EQ(client_->GetContact("demo-contacts", contact->id).status().code(),
+            absl::StatusCode::kNotFound);
+  auto twice = client_->DeleteContact("demo-contacts", contact->id);
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(twice->http_status, 404);
+  sim_clock_.Advance(absl::Seconds(6));
+  sim_->Tick();
+  EXPECT_TRUE(sim_->RecentCalls().empty());
+  genesys_sim::AuditFilter filter;
+  filter.operation = "contacts.delete";
+  auto audit = sim_->audit().Query(filter);
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].touch_id, "j-2/Call/1");
+  EXPECT_EQ(audit[0].contact_id, contact->id);
+  EXPECT_EQ(audit[0].status, 204);
+  EXPECT_EQ(audit[1].status, 404);
+}
+
+TEST_F(ClientSimTest, UncallableContactIsSkippedWithoutACallAndARetriedInsertKeepsItSo) {
+  ContactInsertion insertion = DialerInsertion("j-3/Call/1", "+12015550124");
+  insertion.extra_data = {{"customerId", "c-3"}};
+  ASSERT_TRUE(client_->InsertContact(insertion).ok());
+  auto withdrawn = client_->SetContactCallable("demo-contacts", insertion.contact_id, false);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status();
+  EXPECT_EQ(withdrawn->callable, false);
+  EXPECT_EQ(withdrawn->data.at("customerId"), "c-3");  // the PUT kept the data
+  // The dialer's retry of the insertion (its first answer was lost) comes after the withdrawal.
+  ASSERT_TRUE(client_->InsertContact(insertion).ok());
+  auto read = client_->GetContact("demo-contacts", insertion.contact_id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->callable, false);
+  sim_clock_.Advance(absl::Seconds(6));
+  sim_->Tick();
+  auto calls = sim_->RecentCalls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].wrapup_code, "ININ-OUTBOUND-CONTACT-UNCALLABLE-SKIPPED");
+  EXPECT_TRUE(calls[0].conversation_id.empty());  // no call placed
+  genesys_sim::AuditFilter filter;
+  filter.operation = "contacts.update";
+  auto audit = sim_->audit().Query(filter);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].touch_id, "j-3/Call/1");
+  EXPECT_EQ(audit[0].contact_id, insertion.contact_id);
+  // Already uncallable: one GET, no second PUT.
+  ASSERT_TRUE(client_->SetContactCallable("demo-contacts", insertion.contact_id, false).ok());
+  EXPECT_EQ(sim_->audit().Query(filter).size(), 1u);
+  EXPECT_EQ(client_->SetContactCallable("demo-contacts", "nope", false).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(ClientSimTest, NumbersAddedToDncListComeBackInTheExport) {

@@ -514,8 +514,7 @@ TEST_F(GenesysClientTest, InsertContactWithPriorityCarriesTouchId) {
       json::parse(sent[0].body),
       json::array(
           {{{"contactListId", "demo-contacts"},
-            {"data", {{"phone", "+12015550123"}, {"touchId", "touch-42"}, {"customer", "cust-7"}}},
-            {"callable", true}}}));
+            {"data", {{"phone", "+12015550123"}, {"touchId", "touch-42"}, {"customer", "cust-7"}}}}}));
 }
 
 TEST_F(GenesysClientTest, GetContactReadsCallRecords) {

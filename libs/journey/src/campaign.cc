@@ -47,6 +47,7 @@ class PoliciesParser {
       else if (key == "frequencyCaps") Caps(v, kp, out);
       else if (key == "genesys") Genesys(v, kp, out.genesys);
       else if (key == "sendAtBestHour") BestHour(v, kp, out);
+      else if (key == "onUnknown") OnUnknownPolicy(v, kp, out);
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -56,7 +57,7 @@ class PoliciesParser {
       } else {
         Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
                                  "frequencyCaps, genesys, sendAtBestHour, "
-                                 "maxTransitionsPerTrigger)"));
+                                 "maxTransitionsPerTrigger, onUnknown)"));
       }
     }
     return out;
@@ -164,6 +165,16 @@ class PoliciesParser {
         }
       }
       if (ok) out.frequency_caps[*ch] = cap;
+    }
+  }
+
+  void OnUnknownPolicy(const json& v, const std::string& kp, CampaignPolicies& out) {
+    if (v == "assume-sent") {
+      out.on_unknown = OnUnknown::kAssumeSent;
+    } else if (v == "fail") {
+      out.on_unknown = OnUnknown::kFail;
+    } else {
+      Problem(kp, "onUnknown is \"assume-sent\" (the default) or \"fail\"");
     }
   }
 

@@ -47,6 +47,9 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
     if (n == error) return true;
     // States.ALL matches everything but States.Runtime (as in AWS Step Functions).
     if (n == "States.ALL" && error != "States.Runtime") return true;
+    // Blend.TouchUnknown was the documented error of an UNKNOWN disposition before the
+    // onUnknown policy: campaigns that name it keep catching in-doubt touches.
+    if (n == "Blend.TouchUnknown" && error == kTouchInDoubtError) return true;
     if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.Runtime" &&
         !error.starts_with("States.")) {
       return true;
@@ -209,6 +212,7 @@ class Stepper {
       CancelRunTimer(run);
       run.waiting = Run::Waiting::kNone;
       run.touch_id.clear();
+      if (t.in_doubt) return TouchInDoubt(id, t);
       if (t.ok) {
         History("TaskSucceeded", run.state, json{{"touchId", t.touch_id}, {"result", t.result}});
         return CompleteTask(id, t.result);
@@ -218,6 +222,29 @@ class Stepper {
       return HandleError(id, {t.error.empty() ? "States.TaskFailed" : t.error, t.cause});
     }
     Ignore("no task waits for this touch");
+  }
+
+  // An UNKNOWN disposition: the touch may or may not have reached the customer. The
+  // campaign's onUnknown decides; either way the history names the touch that was in doubt.
+  void TouchInDoubt(const std::string& run_id, const TaskResultTrigger& t) {
+    const std::string state = st().runs.at(run_id).state;
+    const bool fail = campaign_.policies().on_unknown == OnUnknown::kFail;
+    History("TouchInDoubt", state, json{{"touchId", t.touch_id},
+                                        {"onUnknown", fail ? "fail" : "assume-sent"},
+                                        {"cause", t.cause}});
+    if (fail) {
+      History("TaskFailed", state,
+              json{{"touchId", t.touch_id}, {"error", kTouchInDoubtError}, {"cause", t.cause}});
+      return HandleError(run_id, {kTouchInDoubtError, t.cause});
+    }
+    // As if SENT (a Choice on $.x.outcome takes the SENT branch), with what the disposition
+    // knew and a flag a campaign may branch on.
+    json result = t.result.is_object() ? t.result : json::object();
+    result["outcome"] = "SENT";
+    result["inDoubt"] = true;
+    History("TaskSucceeded", state,
+            json{{"touchId", t.touch_id}, {"result", result}, {"inDoubt", true}});
+    CompleteTask(run_id, std::move(result));
   }
 
   void Apply(const CustomerEventTrigger& t) {

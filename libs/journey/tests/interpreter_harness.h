@@ -48,6 +48,16 @@ inline TaskResultTrigger Err(const std::string& touch_id, const std::string& err
   return t;
 }
 
+// An UNKNOWN disposition: the touch may or may not have reached the customer.
+inline TaskResultTrigger InDoubt(const std::string& touch_id, const std::string& cause = "") {
+  TaskResultTrigger t;
+  t.touch_id = touch_id;
+  t.ok = false;
+  t.in_doubt = true;
+  t.cause = cause;
+  return t;
+}
+
 class JourneyHarness {
  public:
   explicit JourneyHarness(std::shared_ptr<const CompiledCampaign> campaign)

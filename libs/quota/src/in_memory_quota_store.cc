@@ -20,4 +20,12 @@ absl::Status InMemoryQuotaStore::PauseUntil(const std::string& name, const Quota
   return absl::OkStatus();
 }
 
+absl::Status InMemoryQuotaStore::GiveBack(const std::string& name, const QuotaConfig& config,
+                                          int count, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = buckets_.try_emplace(name, NewBucket(config, now));
+  it->second = quota::GiveBack(config, it->second, count, now);
+  return absl::OkStatus();
+}
+
 }  // namespace blend::quota

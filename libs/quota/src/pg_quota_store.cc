@@ -58,4 +58,11 @@ absl::Status PgQuotaStore::PauseUntil(const std::string& name, const QuotaConfig
   }).status();
 }
 
+absl::Status PgQuotaStore::GiveBack(const std::string& name, const QuotaConfig& config, int count,
+                                    absl::Time now) {
+  return UpdateBucket(pool_, name, config, now, [&](const BucketState& state) {
+    return TakeResult{quota::GiveBack(config, state, count, now), 0, now};
+  }).status();
+}
+
 }  // namespace blend::quota

@@ -1,5 +1,9 @@
 #include "blend/quota/quota_governor.h"
 
+#include <algorithm>
+
+#include "blend/common/status_macros.h"
+
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -11,6 +15,7 @@ struct QuotaGovernor::Metrics {
   prometheus::Counter* denied;
   prometheus::Counter* leases;
   prometheus::Counter* rate_limited;
+  prometheus::Counter* given_back;
   prometheus::Gauge* local_tokens;
   prometheus::Gauge* paused_until;
 };
@@ -31,6 +36,10 @@ QuotaGovernor::QuotaGovernor(QuotaStore& store, const Clock& clock, std::string 
            .Help("Lease transactions against the shared quota store").Register(*registry).Add(labels),
       &prometheus::BuildCounter().Name("blend_quota_rate_limited_total")
            .Help("429 responses that paused the quota").Register(*registry).Add(labels),
+      &prometheus::BuildCounter().Name("blend_quota_given_back_total")
+           .Help("Tokens returned unused to the shared bucket (lease expired, request refused "
+                 "before it went)")
+           .Register(*registry).Add(labels),
       &prometheus::BuildGauge().Name("blend_quota_local_tokens")
            .Help("Tokens this replica holds").Register(*registry).Add(labels),
       &prometheus::BuildGauge().Name("blend_quota_paused_until_seconds")
@@ -46,9 +55,17 @@ QuotaGovernor::~QuotaGovernor() = default;
 absl::StatusOr<QuotaGovernor::Decision> QuotaGovernor::TryAcquire() {
   absl::MutexLock lock(&mu_);
   absl::Time now = clock_.Now();
-  if (now >= lease_expires_) local_tokens_ = 0;
+  if (now >= lease_expires_ && local_tokens_ > 0) {
+    // Not used in time: back to the shared bucket for whichever replica needs them.
+    if (absl::Status st = store_.GiveBack(name_, config_, local_tokens_, now); !st.ok()) {
+      return st;
+    }
+    if (metrics_) metrics_->given_back->Increment(local_tokens_);
+    local_tokens_ = 0;
+  }
   if (local_tokens_ == 0 && now >= next_lease_) {
-    auto lease = store_.Lease(name_, config_, config_.burst, now);
+    const int wanted = std::clamp(config_.lease_size, 1, std::max(1, config_.burst));
+    auto lease = store_.Lease(name_, config_, wanted, now);
     if (!lease.ok()) return lease.status();
     if (metrics_) metrics_->leases->Increment();
     local_tokens_ = lease->granted;
@@ -66,6 +83,17 @@ absl::StatusOr<QuotaGovernor::Decision> QuotaGovernor::TryAcquire() {
     metrics_->local_tokens->Set(local_tokens_);
   }
   return Decision{true, now};
+}
+
+absl::Status QuotaGovernor::Release() {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_.Now();
+  if (metrics_) metrics_->given_back->Increment();
+  BLEND_RETURN_IF_ERROR(store_.GiveBack(name_, config_, 1, now));
+  // The bucket holds a token again: ask at once rather than at the last denial's retry time
+  // (during a 429 pause the store drops it and the next lease says how long to wait).
+  next_lease_ = std::min(next_lease_, now);
+  return absl::OkStatus();
 }
 
 absl::Status QuotaGovernor::OnRateLimited(absl::Duration retry_after) {

@@ -1,5 +1,8 @@
 #include "blend/quota/quota_governor.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "prometheus/registry.h"
@@ -20,15 +23,22 @@ class CountingStore : public QuotaStore {
     ++pauses;
     return inner.PauseUntil(name, config, until, now);
   }
+  absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,
+                        absl::Time now) override {
+    given_back += count;
+    return inner.GiveBack(name, config, count, now);
+  }
   InMemoryQuotaStore inner;
   int leases = 0;
   int pauses = 0;
+  int given_back = 0;
 };
 
 TEST(QuotaGovernorTest, LeasesInBatchesAndHandsOutOneTokenPerRequest) {
   FakeClock clock;
   CountingStore store;
-  QuotaGovernor governor(store, clock, "demo-client", {.requests_per_minute = 600, .burst = 5});
+  QuotaGovernor governor(store, clock, "demo-client",
+                         {.requests_per_minute = 600, .burst = 5, .lease_size = 5});
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(governor.TryAcquire()->granted) << i;
   EXPECT_EQ(store.leases, 1);
   auto denied = governor.TryAcquire();
@@ -60,7 +70,7 @@ TEST(QuotaGovernorTest, RateLimitPausesEveryReplicaForRetryAfter) {
   FakeClock clock;
   InMemoryQuotaStore store;
   auto registry = std::make_shared<prometheus::Registry>();
-  QuotaConfig config{.requests_per_minute = 600, .burst = 5};
+  QuotaConfig config{.requests_per_minute = 600, .burst = 5, .lease_size = 5};
   QuotaGovernor a(store, clock, "client", config, registry.get());
   QuotaGovernor b(store, clock, "client", config);
   ASSERT_TRUE(a.TryAcquire()->granted);  // a holds 4 more local tokens
@@ -80,15 +90,57 @@ TEST(QuotaGovernorTest, RateLimitPausesEveryReplicaForRetryAfter) {
             std::string::npos) << text;
 }
 
-TEST(QuotaGovernorTest, LeasedTokensExpireAfterTheirTtl) {
+// Tokens a replica leased and did not use in time go back to the shared bucket instead of
+// being dropped (the shared quota then delivers what it promises).
+TEST(QuotaGovernorTest, UnusedLeasedTokensGoBackAfterTheirTtl) {
   FakeClock clock;
   CountingStore store;
-  QuotaGovernor governor(store, clock, "client",
-                         {.requests_per_minute = 600, .burst = 5, .lease_ttl = absl::Seconds(1)});
-  ASSERT_TRUE(governor.TryAcquire()->granted);
+  // Refill so slow that only the first five tokens matter in this test.
+  QuotaConfig config{.requests_per_minute = 6, .burst = 5, .lease_size = 5,
+                     .lease_ttl = absl::Seconds(1)};
+  QuotaGovernor governor(store, clock, "client", config);
+  ASSERT_TRUE(governor.TryAcquire()->granted);  // leases 5, uses 1
   clock.Advance(absl::Seconds(2));
+  EXPECT_TRUE(governor.TryAcquire()->granted) << "the 4 unused tokens must not be lost";
+  EXPECT_EQ(store.given_back, 4);
+  EXPECT_EQ(store.leases, 2);
+}
+
+// A request that does not go after all (the claim was refused) does not spend its token.
+TEST(QuotaGovernorTest, ReleasedTokenIsNotSpent) {
+  FakeClock clock;
+  InMemoryQuotaStore store;
+  QuotaConfig config{.requests_per_minute = 6, .burst = 1};
+  QuotaGovernor governor(store, clock, "client", config);
   ASSERT_TRUE(governor.TryAcquire()->granted);
-  EXPECT_EQ(store.leases, 2);  // the 4 unused tokens were dropped, a new lease taken
+  EXPECT_FALSE(governor.TryAcquire()->granted);
+  ASSERT_TRUE(governor.Release().ok());
+  EXPECT_TRUE(governor.TryAcquire()->granted);
+}
+
+// With the defaults three replicas together get the whole rate: the busiest minute (what
+// Genesys counts) uses at least 98 % of the quota and never more than it.
+TEST(QuotaGovernorTest, ThreeReplicasUseAtLeast98PercentOfTheBusiestMinute) {
+  FakeClock clock;
+  InMemoryQuotaStore store;
+  QuotaConfig config{.requests_per_minute = 900};  // the defaults otherwise
+  QuotaGovernor a(store, clock, "client", config), b(store, clock, "client", config),
+      c(store, clock, "client", config);
+  std::vector<absl::Time> grants;
+  const absl::Time start = clock.Now();
+  for (; clock.Now() < start + absl::Minutes(5); clock.Advance(absl::Milliseconds(20))) {
+    for (QuotaGovernor* g : {&a, &b, &c}) {
+      if (g->TryAcquire()->granted) grants.push_back(clock.Now());
+    }
+  }
+  size_t busiest = 0;
+  for (size_t i = 0; i < grants.size(); ++i) {  // every 60 s window starting at a grant
+    size_t j = i;
+    while (j < grants.size() && grants[j] < grants[i] + absl::Minutes(1)) ++j;
+    busiest = std::max(busiest, j - i);
+  }
+  EXPECT_LE(busiest, 900u);
+  EXPECT_GE(busiest, 882u);
 }
 
 }  // namespace

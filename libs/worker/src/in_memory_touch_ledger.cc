@@ -10,10 +10,12 @@ absl::StatusOr<std::optional<LedgerEntry>> InMemoryTouchLedger::Find(const std::
 }
 
 absl::StatusOr<bool> InMemoryTouchLedger::BeginCall(const std::string& touch_id,
-                                                    const std::string&, const std::string&,
-                                                    absl::Time) {
+                                                    const std::string&,
+                                                    const std::string& worker_id, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  return entries_.try_emplace(touch_id, LedgerEntry{}).second;
+  return entries_
+      .try_emplace(touch_id, LedgerEntry{LedgerEntry::State::kCalling, std::nullopt, worker_id, now})
+      .second;
 }
 
 absl::Status InMemoryTouchLedger::AbortCall(const std::string& touch_id) {
@@ -23,11 +25,19 @@ absl::Status InMemoryTouchLedger::AbortCall(const std::string& touch_id) {
   return absl::OkStatus();
 }
 
-absl::Status InMemoryTouchLedger::Complete(const v1::Disposition& disposition, const std::string&,
-                                           absl::Time) {
+absl::StatusOr<v1::Disposition> InMemoryTouchLedger::Complete(const v1::Disposition& disposition,
+                                                              const std::string& worker_id,
+                                                              absl::Time now) {
   absl::MutexLock lock(&mu_);
-  entries_[disposition.touch_id()] = LedgerEntry{LedgerEntry::State::kDone, disposition};
-  return absl::OkStatus();
+  LedgerEntry& entry = entries_[disposition.touch_id()];
+  if (entry.state == LedgerEntry::State::kDone && entry.disposition) return *entry.disposition;
+  if (entry.worker_id.empty()) {
+    entry.worker_id = worker_id;
+    entry.started_at = now;
+  }
+  entry.state = LedgerEntry::State::kDone;
+  entry.disposition = disposition;
+  return disposition;
 }
 
 }  // namespace blend::worker

@@ -65,13 +65,22 @@ ProcessResult TouchProcessor::Publish(const v1::TouchCommand& touch, v1::TouchOu
 
 absl::StatusOr<ProcessResult> TouchProcessor::Finish(const v1::TouchCommand& touch,
                                                      v1::Disposition d) {
-  BLEND_RETURN_IF_ERROR(ledger_.Complete(d, options_.worker_id, clock_.Now()));
+  absl::StatusOr<v1::Disposition> recorded = ledger_.Complete(d, options_.worker_id, clock_.Now());
+  if (!recorded.ok()) {
+    // Genesys may have accepted the request: the outcome must not be lost with the commit.
+    unrecorded_[touch.touch_id()] = std::move(d);
+    return recorded.status();
+  }
+  unrecorded_.erase(touch.touch_id());
   transient_failures_.erase(touch.touch_id());
-  Count(d);
-  return ProcessResult{Kind::kPublish, std::move(d), clock_.Now(), "finished"};
+  Count(*recorded);
+  return ProcessResult{Kind::kPublish, *std::move(recorded), clock_.Now(), "finished"};
 }
 
 absl::StatusOr<ProcessResult> TouchProcessor::Process(const v1::TouchCommand& touch) {
+  if (auto it = unrecorded_.find(touch.touch_id()); it != unrecorded_.end()) {
+    return Finish(touch, it->second);
+  }
   BLEND_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, ledger_.Find(touch.touch_id()));
   if (entry) return FromLedger(touch, *entry);
 
@@ -79,13 +88,21 @@ absl::StatusOr<ProcessResult> TouchProcessor::Process(const v1::TouchCommand& to
   if (!quota.granted) return ProcessResult{Kind::kRetryAt, {}, quota.retry_at, "quota"};
 
   // The claim comes after the quota wait, right before the call, so a payment that commits
-  // while the touch waits for quota still stops it.
-  BLEND_ASSIGN_OR_RETURN(v1::ClaimTouchResponse claim, claimer_.Claim(touch.touch_id()));
+  // while the touch waits for quota still stops it. A claim that lets nothing go gives the
+  // token back: only requests that reach Genesys spend the quota.
+  absl::StatusOr<v1::ClaimTouchResponse> claim = claimer_.Claim(touch.touch_id());
+  if (!claim.ok()) {
+    (void)quota_.Release();
+    return claim.status();
+  }
   if (metrics_) {
-    metrics_->claims->Add({{"decision", v1::ClaimTouchResponse::Decision_Name(claim.decision())}})
+    metrics_->claims->Add({{"decision", v1::ClaimTouchResponse::Decision_Name(claim->decision())}})
         .Increment();
   }
-  return FromClaim(touch, claim);
+  const bool goes = claim->decision() == v1::ClaimTouchResponse::DECISION_GRANTED ||
+                    claim->decision() == v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED;
+  if (!goes) (void)quota_.Release();
+  return FromClaim(touch, *claim);
 }
 
 absl::StatusOr<ProcessResult> TouchProcessor::FromLedger(const v1::TouchCommand& touch,
@@ -93,8 +110,17 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromLedger(const v1::TouchCommand&
   if (entry.state == LedgerEntry::State::kDone && entry.disposition) {
     return ProcessResult{Kind::kPublish, *entry.disposition, clock_.Now(), "redelivery"};
   }
-  // A previous attempt wrote "calling" and never finished: Genesys may or may not have
-  // accepted it. Never resend; the journey decides what UNKNOWN means (Catch).
+  // Another attempt wrote "calling" and has not finished. While the row is young its writer
+  // may still be waiting for Genesys (a replica that held the touch across a rebalance):
+  // come back later rather than call the touch in doubt.
+  const absl::Duration age = clock_.Now() - entry.started_at;
+  if (age < options_.in_doubt_after) {
+    return ProcessResult{Kind::kRetryAt, {},
+                         clock_.Now() + std::min(options_.in_doubt_after - age, absl::Seconds(5)),
+                         "another attempt is calling Genesys"};
+  }
+  // Its writer is gone: Genesys may or may not have accepted the request. Never resend; the
+  // campaign's onUnknown policy decides what UNKNOWN means.
   return Finish(touch, Publish(touch, v1::TOUCH_OUTCOME_UNKNOWN,
                                "a previous attempt was interrupted during the Genesys request")
                            .disposition);

@@ -43,6 +43,8 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v
   AddFlag(app, "quota-rpm", c.quota.requests_per_minute,
           "Genesys requests per minute for this OAuth client, shared by every replica");
   AddFlag(app, "quota-burst", c.quota.burst, "quota bucket capacity (largest burst)");
+  AddFlag(app, "quota-lease-size", c.quota.lease_size,
+          "tokens taken from the shared bucket per database round trip (unused ones go back)");
   AddFlag(app, "quota-name", c.quota_name, "name of the shared quota (default genesys:<client id>)");
   AddFlag(app, "worker-id", c.worker_id, "this replica's id in claims and logs (default <service>-<pid>)");
   AddFlag(app, "group-id", c.group_id, "Kafka consumer group (default blend-<service>)");
@@ -50,6 +52,12 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v
   AddFlag(app, "topic-partitions", c.topic_partitions, "partitions of topics this worker creates");
   AddDurationFlag(app, "kafka-session-timeout", c.kafka_session_timeout,
                   "consumer group session timeout");
+  AddDurationFlag(app, "in-doubt-after", c.in_doubt_after,
+                  "another attempt's unfinished Genesys call younger than this is waited for; "
+                  "older, the touch is reported UNKNOWN (keep above --genesys-timeout)");
+  AddDurationFlag(app, "stall-after", c.stall_after,
+                  "records waiting on this replica's partitions and none received for this long: "
+                  "log an error, set blend_worker_stalled and fail /readyz");
   AddFlag(app, "metrics-addr", c.metrics_addr, "host:port for /metrics, /healthz, /readyz");
   AddFlag(app, "log-level", v.log_level, "debug, info, warn or error");
 }

@@ -118,6 +118,15 @@ absl::Status WorkerRuntime::BuildGenesys() {
 }
 
 absl::Status WorkerRuntime::Ready() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (loop_ != nullptr && loop_->stalled()) {
+      return absl::UnavailableError(
+          "stalled: records wait on this replica's partitions but none arrives");
+    }
+  }
+  BLEND_RETURN_IF_ERROR(producer_->Health());
+  BLEND_RETURN_IF_ERROR(consumer_->Health());
   BLEND_RETURN_IF_ERROR(store::Ping(*pool_));
   return producer_->CheckConnection(absl::Seconds(2));
 }
@@ -131,10 +140,14 @@ void WorkerRuntime::Run(ChannelSender& sender) {
                            ProcessorOptions{.worker_id = config_.worker_id,
                                             .channel = config_.channel,
                                             .backoff = config_.backoff,
-                                            .default_retry_after = config_.default_retry_after},
+                                            .default_retry_after = config_.default_retry_after,
+                                            .in_doubt_after = config_.in_doubt_after},
                            [&] { return uniform(rng); }, registry_.get());
-  WorkerLoop loop(*consumer_, *producer_, processor, clock_, registry_.get(),
-                  Topic(kDispositionsTopic));
+  KafkaTouchQueue queue(*consumer_, *producer_, clock_);
+  WorkerLoop loop(queue, processor, clock_,
+                  WorkerLoopOptions{.dispositions_topic = Topic(kDispositionsTopic),
+                                    .stall_after = config_.stall_after},
+                  registry_.get());
   {
     absl::MutexLock lock(&mu_);
     if (stop_requested_) return;

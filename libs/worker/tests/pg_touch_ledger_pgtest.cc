@@ -9,16 +9,29 @@
 namespace blend::worker {
 namespace {
 
-TEST(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
-  auto db = store::testing::TestDatabase::CreateFromEnv();
-  ASSERT_TRUE(db.ok()) << db.status();
-  auto pool = store::ConnectionPool::Create((*db)->url(), 4);
-  ASSERT_TRUE(pool.ok()) << pool.status();
-  auto migrations = store::BlendMigrations();
-  ASSERT_TRUE(migrations.ok());
-  ASSERT_TRUE(store::Migrate(**pool, *migrations).ok());
+// A fresh migrated database per test.
+class PgTouchLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::testing::TestDatabase::CreateFromEnv();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto pool = store::ConnectionPool::Create(db_->url(), 2);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    auto migrations = store::BlendMigrations();
+    ASSERT_TRUE(migrations.ok());
+    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+    ledger_ = std::make_unique<PgTouchLedger>(*pool_);
+  }
 
-  PgTouchLedger ledger(**pool);
+  std::unique_ptr<store::testing::TestDatabase> db_;
+  std::unique_ptr<store::ConnectionPool> pool_;
+  std::unique_ptr<PgTouchLedger> ledger_;
+};
+
+TEST_F(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
+  PgTouchLedger& ledger = *ledger_;
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   EXPECT_FALSE(*ledger.Find("t1"));
   EXPECT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w1", now));
@@ -42,6 +55,35 @@ TEST(PgTouchLedgerTest, OnlyOneAttemptOwnsACallAndTheOutcomeIsKept) {
   ASSERT_TRUE(done.ok() && done->has_value());
   EXPECT_EQ((*done)->state, LedgerEntry::State::kDone);
   EXPECT_EQ((*done)->disposition->SerializeAsString(), d.SerializeAsString());
+  EXPECT_EQ((*done)->worker_id, "w2");
+  EXPECT_EQ((*done)->started_at, now);
+}
+
+// Two replicas finished the same touch (one held it across a rebalance): the first
+// disposition recorded is the one kept and the one both publish.
+TEST_F(PgTouchLedgerTest, DoneIsFirstWriterWins) {
+  PgTouchLedger& ledger = *ledger_;
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+
+  ASSERT_TRUE(*ledger.BeginCall("t1", "CHANNEL_SMS", "w1", now));
+  v1::Disposition sent;
+  sent.set_touch_id("t1");
+  sent.set_channel(v1::CHANNEL_SMS);
+  sent.set_outcome(v1::TOUCH_OUTCOME_SENT);
+  (*sent.mutable_provider_ids())["messageId"] = "m-1";
+  auto first = ledger.Complete(sent, "w1", now);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->outcome(), v1::TOUCH_OUTCOME_SENT);
+
+  v1::Disposition unknown = sent;
+  unknown.clear_provider_ids();
+  unknown.set_outcome(v1::TOUCH_OUTCOME_UNKNOWN);
+  auto second = ledger.Complete(unknown, "w2", now);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->SerializeAsString(), sent.SerializeAsString());
+  auto kept = ledger.Find("t1");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "blend/genesys/error.h"
+#include "fakes.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 
@@ -12,49 +13,6 @@ namespace blend::worker {
 namespace {
 
 using Kind = ProcessResult::Kind;
-
-class FakeClaimer : public TouchClaimer {
- public:
-  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override {
-    claims.push_back(touch_id);
-    v1::ClaimTouchResponse r;
-    r.set_decision(claimed.insert(touch_id).second ? decision
-                                                   : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
-    r.set_reason(reason);
-    if (decision != v1::ClaimTouchResponse::DECISION_GRANTED) claimed.erase(touch_id);
-    return r;
-  }
-  v1::ClaimTouchResponse::Decision decision = v1::ClaimTouchResponse::DECISION_GRANTED;
-  std::string reason;
-  std::set<std::string> claimed;
-  std::vector<std::string> claims;
-};
-
-class FakeSender : public ChannelSender {
- public:
-  absl::StatusOr<SendReceipt> Send(const v1::TouchCommand& touch) override {
-    sent.push_back(touch.touch_id());
-    if (!errors.empty()) {
-      absl::Status e = errors.front();
-      errors.pop_front();
-      return e;
-    }
-    return SendReceipt{{{"conversationId", "conv-" + touch.touch_id()}}};
-  }
-  std::deque<absl::Status> errors;
-  std::vector<std::string> sent;
-};
-
-absl::Status GenesysFailure(absl::StatusCode code, int http, std::optional<absl::Duration> retry_after,
-                            bool unknown = false) {
-  genesys::GenesysError e;
-  e.http_status = http;
-  e.retry_after = retry_after;
-  e.outcome_unknown = unknown;
-  e.message = "boom";
-  e.code = "some.code";
-  return genesys::AttachGenesysError(absl::Status(code, "genesys said no"), e);
-}
 
 class TouchProcessorTest : public ::testing::Test {
  protected:
@@ -74,7 +32,7 @@ class TouchProcessorTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  InMemoryTouchLedger ledger_;
+  FlakyLedger ledger_;
   FakeClaimer claimer_;
   FakeSender sender_;
   quota::InMemoryQuotaStore quota_store_;
@@ -104,11 +62,67 @@ TEST_F(TouchProcessorTest, SendsOnceAndRepublishesTheRecordedDispositionOnRedeli
 
 TEST_F(TouchProcessorTest, CrashDuringTheCallIsReportedUnknownAndNeverResent) {
   ASSERT_TRUE(*ledger_.BeginCall("t2", "sms", "w0", clock_.Now()));  // a worker died mid-call
+  clock_.Advance(absl::Seconds(31));  // older than in_doubt_after: its writer is gone
   auto result = processor_.Process(Touch("t2"));
   EXPECT_EQ(result->kind, Kind::kPublish);
   EXPECT_EQ(result->disposition.outcome(), v1::TOUCH_OUTCOME_UNKNOWN);
   EXPECT_TRUE(sender_.sent.empty());
   EXPECT_TRUE(claimer_.claims.empty());
+}
+
+// A replica that held the touch across a rebalance may still be waiting for Genesys: its
+// young "calling" row means "come back later", not UNKNOWN.
+TEST_F(TouchProcessorTest, YoungCallingRowOfAnotherAttemptMeansRetryLaterNotUnknown) {
+  ASSERT_TRUE(*ledger_.BeginCall("t2", "sms", "w0", clock_.Now()));
+  auto early = processor_.Process(Touch("t2"));
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->kind, Kind::kRetryAt);
+  EXPECT_LE(early->retry_at, clock_.Now() + absl::Seconds(5));
+
+  // The other attempt finishes: its outcome is republished, nothing is sent twice.
+  v1::Disposition sent;
+  sent.set_touch_id("t2");
+  sent.set_journey_id("j-t2");
+  sent.set_outcome(v1::TOUCH_OUTCOME_SENT);
+  ASSERT_TRUE(ledger_.Complete(sent, "w0", clock_.Now()).ok());
+  clock_.Advance(absl::Seconds(5));
+  auto later = processor_.Process(Touch("t2"));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->kind, Kind::kPublish);
+  EXPECT_EQ(later->disposition.outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
+TEST_F(TouchProcessorTest, DoneIsFirstWriterWinsAndTheRecordedOutcomeIsPublished) {
+  ASSERT_TRUE(*ledger_.BeginCall("t2", "sms", "w0", clock_.Now()));
+  v1::Disposition sent;
+  sent.set_touch_id("t2");
+  sent.set_outcome(v1::TOUCH_OUTCOME_SENT);
+  ASSERT_TRUE(ledger_.Complete(sent, "w0", clock_.Now()).ok());
+  v1::Disposition unknown = sent;
+  unknown.set_outcome(v1::TOUCH_OUTCOME_UNKNOWN);
+  auto kept = ledger_.Complete(unknown, "w1", clock_.Now());
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->outcome(), v1::TOUCH_OUTCOME_SENT);
+}
+
+// The SMS went out, then the ledger commit was lost: the retry records the real outcome
+// (with its provider ids) instead of finding "calling" and reporting UNKNOWN.
+TEST_F(TouchProcessorTest, LostLedgerCommitAfterTheCallKeepsTheRealOutcome) {
+  ledger_.fail_completes = 1;
+  auto first = processor_.Process(Touch("t9"));
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_EQ(sender_.sent.size(), 1u);
+
+  auto retry = processor_.Process(Touch("t9"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->kind, Kind::kPublish);
+  EXPECT_EQ(retry->disposition.outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_EQ(retry->disposition.provider_ids().at("conversationId"), "conv-t9");
+  EXPECT_EQ(sender_.sent.size(), 1u);
+  auto recorded = ledger_.Find("t9");
+  ASSERT_TRUE(recorded.ok() && recorded->has_value());
+  EXPECT_EQ((*recorded)->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
 }
 
 TEST_F(TouchProcessorTest, RefusedClaimPublishesItsReasonWithoutCallingGenesys) {
@@ -120,6 +134,25 @@ TEST_F(TouchProcessorTest, RefusedClaimPublishesItsReasonWithoutCallingGenesys) 
   claimer_.reason = "dnc_active";
   EXPECT_EQ(processor_.Process(Touch("t5"))->disposition.outcome(), v1::TOUCH_OUTCOME_DNC_ACTIVE);
   EXPECT_TRUE(sender_.sent.empty());
+}
+
+// A refused or deferred claim sends nothing, so it must not spend a quota token.
+TEST_F(TouchProcessorTest, RefusedOrDeferredClaimSpendsNoQuotaToken) {
+  quota::QuotaGovernor one_token(quota_store_, clock_, "one",
+                                 {.requests_per_minute = 6, .burst = 1});
+  TouchProcessor processor(ledger_, claimer_, one_token, sender_, clock_,
+                           {.worker_id = "w1", .channel = v1::CHANNEL_SMS, .backoff = {}},
+                           [] { return 1.0; });
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_REFUSED;
+  claimer_.reason = "journey finished: SUCCEEDED";
+  ASSERT_EQ(processor.Process(Touch("r1"))->kind, Kind::kPublish);
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_DEFERRED;
+  ASSERT_EQ(processor.Process(Touch("r2"))->kind, Kind::kDrop);
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_GRANTED;
+  auto sent = processor.Process(Touch("r3"));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->kind, Kind::kPublish) << "the one token is still there for r3";
+  EXPECT_EQ(sender_.sent, std::vector<std::string>{"r3"});
 }
 
 TEST_F(TouchProcessorTest, DeferredClaimIsDroppedForTheOrchestratorToReEmit) {

@@ -149,6 +149,13 @@ class Simulation {
   absl::Status Disposition(size_t i, const json& step) {
     const json& d = step["disposition"];
     if (!d.is_object()) return ScriptError(i, "disposition is an object");
+    // An UNKNOWN disposition (in doubt) is the one outcome named as such: the campaign's
+    // onUnknown policy decides what it does, as in the orchestrator.
+    const bool in_doubt = d.contains("outcome") && d["outcome"] == "UNKNOWN";
+    if (d.contains("outcome") && !in_doubt) {
+      return ScriptError(i, "disposition \"outcome\" is only \"UNKNOWN\" (in doubt); give "
+                            "\"result\" for a sent touch, \"error\" for a failed one");
+    }
     std::string touch_id = FindTouch(d);
     // Without "at", let virtual time run until the touch is emitted.
     while (!step.contains("at") && touch_id.empty() && FireNextTimer(absl::InfiniteFuture())) {
@@ -174,6 +181,7 @@ class Simulation {
     t.result = d.value("result", json::object());
     t.error = d.value("error", "");
     t.cause = d.value("cause", "");
+    t.in_doubt = in_doubt;
     Record(json{{"kind", "trigger"}, {"what", "disposition"}, {"detail", d}});
     Apply(t);
     return absl::OkStatus();

@@ -57,6 +57,36 @@ TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
   EXPECT_THAT(out.str(), HasSubstr("TIME (UTC)"));
 }
 
+// An in-doubt SMS (disposition UNKNOWN): the seed journey goes on to its wait and its call
+// as if the SMS was sent, and the timeline says the SMS was in doubt.
+TEST(SimulateCommandTest, UnknownSmsDispositionGoesOnAsSent) {
+  std::ostringstream out, err;
+  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{}",
+                    BLENDCTL_TESTDATA "/seed_sms_unknown.script.json", true};
+  ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
+  auto lines = Lines(out.str());
+  auto touches = Kind(lines, "touch");
+  ASSERT_EQ(touches.size(), 2u);
+  EXPECT_EQ(touches[0]["channel"], "sms");
+  EXPECT_EQ(touches[1]["channel"], "voice");
+  EXPECT_EQ(touches[1]["at"], "2026-11-27T17:00:00Z");  // after the 24 h wait
+  std::vector<json> doubts;
+  for (const json& h : Kind(lines, "history")) {
+    if (h["event"] == "TouchInDoubt") doubts.push_back(h);
+  }
+  ASSERT_EQ(doubts.size(), 1u);
+  EXPECT_EQ(doubts[0]["state"], "SendInitialSMS");
+  EXPECT_EQ(doubts[0]["detail"]["touchId"], touches[0]["touchId"]);
+  EXPECT_EQ(doubts[0]["detail"]["onUnknown"], "assume-sent");
+  EXPECT_EQ(lines.back()["status"], "SUCCEEDED");
+
+  std::ostringstream table, table_err;
+  o.json_lines = false;
+  ASSERT_EQ(RunSimulate(o, table, table_err), 0) << table_err.str();
+  EXPECT_THAT(table.str(), HasSubstr("TouchInDoubt"));
+  EXPECT_THAT(table.str(), HasSubstr("final status: SUCCEEDED"));
+}
+
 // The first touch of a journey routed by engagement history, from a profile fixture.
 std::string FirstTouchChannel(const std::string& script) {
   std::ostringstream out, err;
@@ -130,6 +160,27 @@ TEST_F(SimulatorTest, OptOutFactsAndFailedDispositionsDriveCatch) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->final_status, "FAILED");
   EXPECT_EQ(r->error, "Blend.Bounced");
+}
+
+TEST_F(SimulatorTest, UnknownDispositionFailsTheTaskUnderOnUnknownFail) {
+  auto c = Campaign(R"({"StartAt":"Sms","States":{
+    "Sms":{"Type":"Task","Resource":"blend:sms","Next":"Email"},
+    "Email":{"Type":"Task","Resource":"blend:email","End":true}}})",
+                    R"({"onUnknown":"fail"})");
+  auto r = Simulate(*c, json::object(), json::parse(R"({"steps":[
+      {"disposition":{"state":"Sms","outcome":"UNKNOWN","cause":"timeout"}}]})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->final_status, "FAILED");
+  EXPECT_EQ(r->error, "Blend.TouchInDoubt");
+  EXPECT_EQ(r->cause, "timeout");
+}
+
+TEST_F(SimulatorTest, OnlyUnknownIsGivenAsAnOutcome) {
+  auto c = Campaign(R"({"StartAt":"Sms","States":{"Sms":{"Type":"Task","Resource":"blend:sms","End":true}}})");
+  auto r = Simulate(*c, json::object(), json::parse(R"({"steps":[
+      {"disposition":{"state":"Sms","outcome":"FAILED"}}]})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("step 0: disposition \"outcome\" is only \"UNKNOWN\""));
 }
 
 TEST_F(SimulatorTest, FrequencyCapCountsTouchesOfTheSimulatedJourney) {

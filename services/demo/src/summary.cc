@@ -31,6 +31,9 @@ void Violation(Summary& s, std::string what) {
 }
 
 // Successful touch requests by journey id; touch ids seen more than once count as duplicates.
+// Except voice: the dialer inserts a contact under an id derived from the touch, so repeating
+// the insertion (after a lost answer) updates the same contact and places no second call. The
+// customer-visible duplicate there is a second call, counted from the calls (below).
 std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditEntry>& audit,
                                                         Summary& s) {
   std::map<std::string, std::vector<Send>> out;
@@ -40,6 +43,7 @@ std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditE
     std::string channel = ChannelOfOperation(e.operation);
     if (channel.empty() || e.status / 100 != 2) continue;
     for (const std::string& touch : e.touch_ids) {
+      if (channel == "voice" && per_touch[touch] > 0) continue;  // an upsert of the same contact
       if (++per_touch[touch] > 1) {
         ++s.duplicate_touches;
         Violation(s, absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ", At(e.time),
@@ -144,6 +148,14 @@ Summary ComputeSummary(const SummaryInputs& in) {
         Violation(s, absl::StrCat("touch outside the calling window: ", send.touch_id, " (", c.customer_id,
                                   ", ", c.time_zone, ") ", send.channel, " at ", At(send.time)));
       }
+    }
+    const std::vector<const Call*>& calls = calls_to[c.phone_e164];
+    const auto voice_touches = std::count_if(mine.begin(), mine.end(),
+                                             [](const Send& x) { return x.channel == "voice"; });
+    if (static_cast<long>(calls.size()) > voice_touches) {
+      s.duplicate_touches += static_cast<int>(calls.size()) - static_cast<int>(voice_touches);
+      Violation(s, absl::StrCat("duplicate call: ", c.customer_id, " called ", calls.size(),
+                                " times for ", voice_touches, " voice touch(es)"));
     }
     if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
       CountPayment(c.customer_id, p->second, mine, s);

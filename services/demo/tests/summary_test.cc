@@ -116,6 +116,25 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   EXPECT_TRUE(listed("touch outside the calling window: jc/Sms/9 (c, America/New_York)"));
 }
 
+// The dialer repeats an insertion whose answer was lost under the same contact id: Genesys
+// updates that contact and places no second call. The duplicate a customer would notice is a
+// second call.
+TEST(SummaryTest, RepeatedVoiceInsertionIsNoDuplicateButASecondCallIs) {
+  SummaryInputs in = Inputs();
+  in.audit.push_back(Sent("contacts.add", "jc/Call/4", "2026-01-06T15:00:22Z"));
+  in.calls = {{"+12125550105", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-NO-ANSWER"}};
+  Summary once = ComputeSummary(in);
+  EXPECT_EQ(once.duplicate_touches, 0);
+  EXPECT_EQ(once.touches.at("voice"), 1);
+
+  in.calls.push_back({"+12125550105", At("2026-01-06T15:00:40Z"), "ININ-OUTBOUND-NO-ANSWER"});
+  Summary twice = ComputeSummary(in);
+  EXPECT_EQ(twice.duplicate_touches, 1);
+  ASSERT_FALSE(twice.violations.empty());
+  EXPECT_NE(twice.violations.back().find("duplicate call: c called 2 times"), std::string::npos)
+      << twice.violations.back();
+}
+
 TEST(SummaryTest, HeldJourneysAreThoseWaitingForATouchWhileTheWindowIsClosed) {
   SummaryInputs in = Inputs();
   in.journeys[2].status = "RUNNING";

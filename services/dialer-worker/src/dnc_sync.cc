@@ -1,11 +1,12 @@
 #include "blend/dialer_worker/dnc_sync.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blend/common/status_macros.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
-#include "blend/worker/worker_runtime.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
@@ -46,8 +47,9 @@ struct DncSync::Metrics {
 
 DncSync::DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys,
                  quota::QuotaGovernor& quota, const Clock& clock, DncSyncOptions options,
-                 prometheus::Registry* registry)
-    : pool_(pool), genesys_(genesys), quota_(quota), clock_(clock), options_(std::move(options)) {
+                 prometheus::Registry* registry, DeadlineTransport* requests)
+    : pool_(pool), genesys_(genesys), quota_(quota), clock_(clock), options_(std::move(options)),
+      requests_(requests) {
   if (registry == nullptr) return;
   metrics_ = std::make_unique<Metrics>(Metrics{
       &prometheus::BuildGauge().Name("blend_dialer_dnc_mirrored_numbers")
@@ -62,37 +64,81 @@ DncSync::DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys,
 DncSync::~DncSync() { Stop(); }
 
 void DncSync::Start() {
-  thread_ = std::thread([this] {
-    absl::Time next_mirror = absl::InfinitePast();
-    while (!stop_) {
-      absl::Status st = PushPending();
-      if (st.ok() && clock_.Now() >= next_mirror) {
-        st = Mirror();
-        next_mirror = clock_.Now() + options_.interval;
-      }
-      if (metrics_) {
-        metrics_->rounds->Add({{"step", "round"}, {"result", st.ok() ? "ok" : "error"}}).Increment();
-      }
-      if (!st.ok()) {
-        BLEND_LOG(kWarn, "DNC sync failed; next round later", {{"error", std::string(st.message())}});
-      }
-      absl::Duration wait = std::min(options_.push_interval, options_.interval);
-      if (stopped_.WaitForNotificationWithTimeout(wait)) break;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DncSync::Loop() {
+  absl::Time next_mirror = absl::InfinitePast();
+  for (;;) {
+    // After BeginStop this push is the final flush (bounded by the shutdown deadline).
+    absl::Status st = PushPending();
+    const bool stopping = stop_;
+    // A mirror is a refresh, not a promise: none starts once stopping.
+    if (!stopping && st.ok() && clock_.Now() >= next_mirror) {
+      st = Mirror();
+      next_mirror = clock_.Now() + options_.interval;
     }
-  });
+    if (metrics_) {
+      metrics_->rounds->Add({{"step", "round"}, {"result", st.ok() ? "ok" : "error"}}).Increment();
+    }
+    if (stopping) {
+      if (!st.ok()) {
+        BLEND_LOG(kWarn, "DNC write-back unfinished at shutdown; the pending numbers stay in "
+                         "PostgreSQL for the next start", {{"error", std::string(st.message())}});
+      }
+      return;
+    }
+    if (!st.ok()) {
+      BLEND_LOG(kWarn, "DNC sync failed; next round later", {{"error", std::string(st.message())}});
+    }
+    // Returns at once after BeginStop: the next iteration is the final flush.
+    wake_.WaitForNotificationWithTimeout(std::min(options_.push_interval, options_.interval));
+  }
+}
+
+void DncSync::BeginStop() {
+  absl::Time deadline = clock_.Now() + options_.shutdown_timeout;
+  {
+    absl::MutexLock lock(&stop_mu_);
+    if (stop_) return;
+    stop_ = true;
+    deadline_ = deadline;
+  }
+  if (requests_ != nullptr) requests_->SetDeadline(deadline);
+  wake_.Notify();
 }
 
 void DncSync::Stop() {
-  stop_ = true;
-  if (!stopped_.HasBeenNotified()) stopped_.Notify();
+  BeginStop();
   if (thread_.joinable()) thread_.join();
 }
 
+bool DncSync::Expired() const {
+  absl::MutexLock lock(&stop_mu_);
+  return clock_.Now() >= deadline_;
+}
+
+// worker::AcquireQuotaBlocking gives up on a flag; this one on the shutdown deadline, so a
+// final flush may still take tokens after BeginStop.
 bool DncSync::TakeQuota(int tokens) {
   for (int i = 0; i < tokens; ++i) {
-    if (!worker::AcquireQuotaBlocking(quota_, clock_, stop_)) return false;
+    for (;;) {
+      if (Expired()) return false;
+      absl::StatusOr<quota::QuotaGovernor::Decision> d = quota_.TryAcquire();
+      if (d.ok() && d->granted) break;
+      absl::Time until = d.ok() ? d->retry_at : clock_.Now() + absl::Seconds(1);
+      absl::SleepFor(std::clamp(until - clock_.Now(), absl::Milliseconds(1),
+                                absl::Milliseconds(200)));
+    }
   }
   return true;
+}
+
+void DncSync::SleepUnlessExpired(absl::Duration d) const {
+  absl::Time until = clock_.Now() + d;
+  while (!Expired() && clock_.Now() < until) {
+    absl::SleepFor(std::min(until - clock_.Now(), absl::Milliseconds(200)));
+  }
 }
 
 absl::Status DncSync::SyncOnce() {
@@ -106,7 +152,7 @@ absl::Status DncSync::SyncOnce() {
 }
 
 absl::Status DncSync::PushPending() {
-  while (!stop_) {
+  while (!Expired()) {
     BLEND_ASSIGN_OR_RETURN(std::vector<std::string> pending,
                            store::WithTransaction(pool_, [&](pqxx::work& tx)
                                -> absl::StatusOr<std::vector<std::string>> {
@@ -125,12 +171,12 @@ absl::Status DncSync::PushPending() {
 
 absl::Status DncSync::PushNumbers(const std::vector<std::string>& numbers) {
   if (numbers.empty()) return absl::OkStatus();
-  if (!TakeQuota(1)) return absl::CancelledError("stopping");
+  if (!TakeQuota(1)) return absl::CancelledError("shutdown bound passed");
   absl::Status st = genesys_.AddNumbersToDncList(options_.push_list_id, numbers).status();
   if (st.code() == absl::StatusCode::kInvalidArgument && numbers.size() > 1) {
     // One bad number rejects the batch: push one by one so the good ones go through.
     for (const std::string& n : numbers) {
-      if (!TakeQuota(1)) return absl::CancelledError("stopping");
+      if (!TakeQuota(1)) return absl::CancelledError("shutdown bound passed");
       absl::Status one = genesys_.AddNumbersToDncList(options_.push_list_id, {n}).status();
       if (!one.ok() && one.code() != absl::StatusCode::kInvalidArgument) return one;
     }
@@ -159,9 +205,11 @@ absl::Status DncSync::Mirror() {
   absl::Time started = clock_.Now() - absl::Seconds(1);
   std::vector<std::string> all;
   for (const std::string& list : options_.mirror_list_ids) {
-    if (!TakeQuota(3)) return absl::CancelledError("stopping");  // start, poll, download
+    // Start, poll, download.
+    if (!TakeQuota(3)) return absl::CancelledError("shutdown bound passed");
     genesys::DncExportPolicy policy;
     policy.poll_interval = options_.export_poll_interval;
+    policy.sleep = [this](absl::Duration d) { SleepUnlessExpired(d); };
     BLEND_ASSIGN_OR_RETURN(genesys::DncExportFile file, genesys_.ExportDncList(list, policy));
     all.insert(all.end(), file.numbers.begin(), file.numbers.end());
   }

@@ -2,23 +2,89 @@
 // + VoiceSender, the webhook server (call outcomes, inbound SMS) and the DNC sync; consumes
 // blend.touch.voice until SIGTERM.
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "blend/common/clock.h"
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
+#include "blend/dialer_worker/deadline_transport.h"
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
+#include "blend/genesys/curl_transport.h"
+#include "blend/genesys/metrics.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
 #include "blend/worker/worker_loop.h"
 
+namespace {
+
+using namespace blend::dialer_worker;
+
+struct DialerFlags {
+  VoiceSenderOptions voice;
+  WebhookOptions webhook;
+  DncSyncOptions dnc;
+  std::string http_addr = "127.0.0.1:7481";
+};
+
+// Runs the worker until SIGTERM; every object it built is gone when it returns. Sets
+// `abandoned` when Genesys exchanges given up on at the shutdown bound are still running.
+int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& abandoned) {
+  auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
+                                                      blend::RealClock::Instance(), nullptr);
+  if (!runtime.ok()) return blend::worker::ReportStartFailure("dialer-worker", runtime.status());
+  blend::worker::WorkerRuntime& rt = **runtime;
+  // The DNC sync and the webhook call Genesys through their own client, whose transport ends
+  // every request at the shutdown bound (the runtime's client serves the touches).
+  auto curl = blend::genesys::CurlTransport::Create();
+  if (!curl.ok()) return blend::worker::ReportStartFailure("dialer-worker", curl.status());
+  DeadlineTransport requests(std::shared_ptr<blend::genesys::HttpTransport>(std::move(*curl)),
+                             rt.clock());
+  blend::genesys::PrometheusRequestObserver observer(rt.registry());
+  auto genesys = blend::genesys::GenesysClient::Create(rt.config().genesys, requests, rt.clock(),
+                                                       &observer);
+  if (!genesys.ok()) return blend::worker::ReportStartFailure("dialer-worker", genesys.status());
+  DncSync sync(rt.pool(), **genesys, rt.quota(), rt.clock(), flags.dnc, &rt.registry(),
+               &requests);
+  flags.webhook.touch_id_column = flags.voice.touch_id_column;
+  flags.webhook.dispositions_topic = rt.Topic(blend::worker::kDispositionsTopic);
+  flags.webhook.customer_events_topic = rt.Topic(blend::worker::kCustomerEventsTopic);
+  WebhookHandler handler(rt.pool(), rt.producer(), **genesys, rt.quota(), rt.ledger(), &sync,
+                         rt.clock(), flags.webhook, &rt.registry());
+  auto server = WebhookServer::Start(handler, flags.http_addr);
+  if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
+  sync.Start();
+  VoiceSender sender(rt.genesys(), flags.voice, &rt.quota());
+
+  // The shutdown bound counts from the signal, while the consumer drains at the same time.
+  std::atomic<bool> done{false};
+  std::thread begin_stop([&] {
+    while (!done && !blend::ShutdownSignal::WaitFor(absl::Milliseconds(200))) {
+    }
+    sync.BeginStop();
+    handler.BeginShutdown();
+  });
+  blend::worker::RunUntilSignal(rt, sender);
+  done = true;
+  begin_stop.join();
+  sync.Stop();
+  (*server)->Stop();
+  abandoned = requests.abandoned_in_flight() > 0;
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace blend::dialer_worker;
   CLI::App app{"blend-dialer-worker: inserts voice touches at high priority into the campaign's "
                "Genesys contact list, turns call outcomes and inbound SMS opt-outs (webhooks) into "
                "dispositions and customer events, and keeps Blend's suppressions and the Genesys "
@@ -27,53 +93,49 @@ int main(int argc, char** argv) {
                                                     "127.0.0.1:9402");
   blend::worker::RuntimeFlagValues values;
   blend::worker::AddRuntimeFlags(app, config, values);
-  VoiceSenderOptions voice;
-  WebhookOptions webhook;
-  DncSyncOptions dnc;
-  std::string http_addr = "127.0.0.1:7481";
-  blend::AddFlag(app, "http-addr", http_addr,
+  DialerFlags f;
+  blend::AddFlag(app, "http-addr", f.http_addr,
                  "host:port of the webhooks: POST /webhooks/genesys/post-contact and "
                  "/webhooks/genesys/inbound-sms");
-  blend::AddSecretFlag(app, "webhook-secret", webhook.secret,
+  blend::AddSecretFlag(app, "webhook-secret", f.webhook.secret,
                        "HMAC-SHA256 key of X-Blend-Signature (default: genesys-sim's demo key)");
-  blend::AddFlag(app, "contact-list-id", voice.default_contact_list_id,
+  blend::AddFlag(app, "contact-list-id", f.voice.default_contact_list_id,
                  "contact list when the campaign names none (GenesysIds.contact_list_id)");
-  blend::AddFlag(app, "phone-column", voice.phone_column, "contact-list column of the phone number");
-  blend::AddFlag(app, "touch-id-column", voice.touch_id_column,
+  blend::AddFlag(app, "phone-column", f.voice.phone_column,
+                 "contact-list column of the phone number");
+  blend::AddFlag(app, "touch-id-column", f.voice.touch_id_column,
                  "contact-list column holding the touch id (call outcomes are matched by it)");
-  blend::AddFlag(app, "customer-id-column", voice.customer_id_column,
+  blend::AddFlag(app, "customer-id-column", f.voice.customer_id_column,
                  "contact-list column for the customer id (empty: not written)");
-  blend::AddFlag(app, "dnc-list-ids", dnc.mirror_list_ids,
+  blend::AddFlag(app, "dnc-list-ids", f.dnc.mirror_list_ids,
                  "Genesys DNC lists mirrored into Blend's suppressions (comma-separated in the env)")
       ->delimiter(',');
-  blend::AddFlag(app, "internal-dnc-list-id", dnc.push_list_id,
+  blend::AddFlag(app, "internal-dnc-list-id", f.dnc.push_list_id,
                  "internal (rds) Genesys DNC list every Blend opt-out is written to");
-  blend::AddDurationFlag(app, "dnc-refresh-interval", dnc.interval,
+  blend::AddDurationFlag(app, "dnc-refresh-interval", f.dnc.interval,
                          "how often the DNC lists are exported and mirrored");
-  blend::AddDurationFlag(app, "dnc-push-interval", dnc.push_interval,
+  blend::AddDurationFlag(app, "dnc-push-interval", f.dnc.push_interval,
                          "how often new opt-outs are written to the internal Genesys DNC list");
+  blend::AddDurationFlag(app, "dnc-shutdown-timeout", f.dnc.shutdown_timeout,
+                         "after SIGTERM, how long the DNC sync may finish its step or push what "
+                         "is pending before its Genesys requests are given up on (what is not "
+                         "written back stays pending for the next start); keep it well under "
+                         "the pod's termination grace period");
   CLI11_PARSE(app, argc, argv);
 
   blend::ShutdownSignal::Install();
   if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) {
     return blend::worker::ReportStartFailure("dialer-worker", st);
   }
-  auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
-                                                      blend::RealClock::Instance(), nullptr);
-  if (!runtime.ok()) return blend::worker::ReportStartFailure("dialer-worker", runtime.status());
-  blend::worker::WorkerRuntime& rt = **runtime;
-  DncSync sync(rt.pool(), rt.genesys(), rt.quota(), rt.clock(), dnc, &rt.registry());
-  webhook.touch_id_column = voice.touch_id_column;
-  webhook.dispositions_topic = rt.Topic(blend::worker::kDispositionsTopic);
-  webhook.customer_events_topic = rt.Topic(blend::worker::kCustomerEventsTopic);
-  WebhookHandler handler(rt.pool(), rt.producer(), rt.genesys(), rt.quota(), rt.ledger(), &sync,
-                         rt.clock(), webhook, &rt.registry());
-  auto server = WebhookServer::Start(handler, http_addr);
-  if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
-  sync.Start();
-  VoiceSender sender(rt.genesys(), voice);
-  blend::worker::RunUntilSignal(rt, sender);
-  (*server)->Stop();
-  sync.Stop();
-  return 0;
+  bool abandoned = false;
+  int rc = Serve(std::move(config), std::move(f), abandoned);
+  if (abandoned) {
+    // A Genesys exchange given up on at the shutdown bound may still be inside libcurl (and
+    // OpenSSL) on its own thread: exit without the exit-time cleanup that would pull those
+    // libraries from under it. Everything of ours was already stopped and destroyed.
+    BLEND_LOG(kInfo, "exiting with Genesys requests given up on still in flight", {});
+    std::fflush(nullptr);
+    std::_Exit(rc);
+  }
+  return rc;
 }

@@ -126,7 +126,9 @@ absl::Status WebhookHandler::PublishCallOutcome(const json& event) {
     touch_id = Str(event["contactData"], options_.touch_id_column.c_str());
   }
   if (touch_id.empty()) {
-    worker::AcquireQuotaBlocking(quota_, clock_, never_stop_);
+    if (!worker::AcquireQuotaBlocking(quota_, clock_, stopping_)) {
+      return absl::UnavailableError("shutting down");
+    }
     absl::StatusOr<genesys::DialerContact> contact = genesys_.GetContact(list_id, contact_id);
     if (contact.status().code() == absl::StatusCode::kNotFound) {
       BLEND_LOG(kWarn, "call outcome for an unknown contact ignored", {{"contact_id", contact_id}});

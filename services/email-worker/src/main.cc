@@ -10,6 +10,8 @@
 #include "blend/common/shutdown.h"
 #include "blend/email_worker/email_sender.h"
 #include "blend/email_worker/unsubscribe.h"
+#include "blend/email_worker/unsubscribe_publisher.h"
+#include "blend/email_worker/unsubscribe_store.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
@@ -41,13 +43,22 @@ int main(int argc, char** argv) {
   auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
                                                       blend::RealClock::Instance(), nullptr);
   if (!runtime.ok()) return blend::worker::ReportStartFailure("email-worker", runtime.status());
+  blend::worker::WorkerRuntime& rt = **runtime;
   blend::email_worker::UnsubscribeTokens tokens(unsubscribe_secret);
-  auto server = blend::email_worker::UnsubscribeServer::Start(
-      http_addr, tokens, (*runtime)->producer(),
-      (*runtime)->Topic(blend::worker::kCustomerEventsTopic), blend::RealClock::Instance());
+  // Clicks are committed to PostgreSQL first; the publisher delivers them to Kafka.
+  blend::email_worker::PgUnsubscribeStore unsubscribes(rt.pool());
+  blend::email_worker::UnsubscribePublisher publisher(
+      unsubscribes,
+      blend::email_worker::KafkaEventPublisher(
+          rt.producer(), rt.Topic(blend::worker::kCustomerEventsTopic), rt.clock()),
+      rt.clock(), {}, &rt.registry());
+  publisher.Start();
+  auto server = blend::email_worker::UnsubscribeServer::Start(http_addr, tokens, unsubscribes,
+                                                              &publisher, rt.clock());
   if (!server.ok()) return blend::worker::ReportStartFailure("email-worker", server.status());
-  blend::email_worker::EmailSender sender((*runtime)->genesys(), tokens, email);
-  blend::worker::RunUntilSignal(**runtime, sender);
+  blend::email_worker::EmailSender sender(rt.genesys(), tokens, email);
+  blend::worker::RunUntilSignal(rt, sender);
   (*server)->Stop();
+  publisher.Stop();
   return 0;
 }

@@ -63,13 +63,13 @@ std::string UnsubscribeTokens::Link(const std::string& base_url, const Unsubscri
 }
 
 absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
-    const std::string& address, const UnsubscribeTokens& tokens, bus::Producer& producer,
-    std::string topic, const Clock& clock) {
+    const std::string& address, const UnsubscribeTokens& tokens, UnsubscribeStore& store,
+    UnsubscribePublisher* publisher, const Clock& clock) {
   auto hp = telemetry::ParseHostPort(address);
   if (!hp.ok()) return hp.status();
   std::unique_ptr<UnsubscribeServer> s(new UnsubscribeServer());
   s->server_ = std::make_unique<httplib::Server>();
-  auto handle = [&tokens, &producer, topic, &clock](const httplib::Request& req,
+  auto handle = [&tokens, &store, publisher, &clock](const httplib::Request& req,
                                                      httplib::Response& res) {
     absl::StatusOr<UnsubscribeClaims> claims = tokens.Verify(req.get_param_value("token"));
     if (!claims.ok()) {
@@ -77,21 +77,26 @@ absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
       res.set_content("This unsubscribe link is not valid.", "text/plain");
       return;
     }
+    // One id per link: a second click, and every redelivery, is the same opt-out.
     std::string event_id = absl::StrCat("email-unsubscribe:", claims->customer_id, ":",
                                         claims->touch_id);
     v1::CustomerEvent event = worker::MakeOptOutEvent(event_id, claims->customer_id,
                                                       v1::CHANNEL_EMAIL, claims->email,
                                                       "UNSUBSCRIBE", clock);
-    absl::Status st = producer.ProduceSync(topic, claims->customer_id,
-                                           worker::EncodeCustomerEvent(event, clock));
-    if (!st.ok()) {
-      BLEND_LOG(kError, "unsubscribe not recorded", {{"error", std::string(st.message())}});
+    // Committed before the answer: the customer will not click again, so the opt-out must
+    // survive a Kafka outage (the publisher delivers it when Kafka is back).
+    absl::StatusOr<bool> recorded = store.Record(event, clock.Now());
+    if (!recorded.ok()) {
+      BLEND_LOG(kError, "unsubscribe not recorded",
+                {{"error", std::string(recorded.status().message())}});
       res.status = 503;
       res.set_content("Please try again in a minute.", "text/plain");
       return;
     }
+    if (*recorded && publisher != nullptr) publisher->Wake();
     BLEND_LOG(kInfo, "email unsubscribe", {{"customer_id", claims->customer_id},
-                                           {"email", log::RedactEmail(claims->email)}});
+                                           {"email", log::RedactEmail(claims->email)},
+                                           {"repeat", *recorded ? "false" : "true"}});
     res.set_content(kDonePage, "text/html");
   };
   s->server_->Get("/unsubscribe", handle);

@@ -53,6 +53,7 @@ std::vector<AuditEntry> AuditLog::Query(const AuditFilter& f) const {
     if (f.client_id && e.client_id != *f.client_id) continue;
     if (f.touch_id && !HasItem(e.touch_id, *f.touch_id)) continue;
     if (f.to_address && !HasItem(e.to_address, *f.to_address)) continue;
+    if (f.contact_id && !HasItem(e.contact_id, *f.contact_id)) continue;
     if (f.status && e.status != *f.status) continue;
     if (f.since && e.time < *f.since) continue;
     if (f.until && e.time >= *f.until) continue;

@@ -163,12 +163,25 @@ FaultConfig ParseFaults(const json& j, FaultConfig faults) {
   return faults;
 }
 
+PreCallConfig ParsePreCall(const json& j, PreCallConfig precall) {
+  Read(j, "url", precall.url);
+  ReadDuration(j, "timeout", precall.timeout);
+  if (j.contains("default")) {
+    std::string d = j.at("default").get<std::string>();
+    if (d != "allow" && d != "skip") throw ConfigError("preCall.default: expected allow or skip");
+    precall.skip_on_error = d == "skip";
+  }
+  Read(j, "user", precall.user);
+  if (j.contains("password")) precall.password = Secret(j.at("password").get<std::string>());
+  return precall;
+}
+
 void Overlay(const json& doc, SimConfig& c) {
   if (!doc.is_object()) throw ConfigError("the configuration must be a JSON object");
   static const std::set<std::string> kKnown = {
       "oauthClients", "rateLimit", "smsSenders", "emailSenders", "contactLists", "dncLists",
       "campaigns", "dialer", "smsReplies", "rejectOptedOutSms", "webhooks", "eventBridge",
-      "faults", "exportDelay", "auditCapacity"};
+      "faults", "preCall", "exportDelay", "auditCapacity"};
   for (const auto& [key, _] : doc.items()) {
     if (!kKnown.contains(key)) throw ConfigError(absl::StrCat("unknown section '", key, "'"));
   }
@@ -185,6 +198,7 @@ void Overlay(const json& doc, SimConfig& c) {
   if (doc.contains("webhooks")) c.webhooks = ParseWebhooks(doc.at("webhooks"), c.webhooks);
   if (doc.contains("eventBridge")) c.event_bridge = ParseEventBridge(doc.at("eventBridge"), c.event_bridge);
   if (doc.contains("faults")) c.faults = ParseFaults(doc.at("faults"), c.faults);
+  if (doc.contains("preCall")) c.precall = ParsePreCall(doc.at("preCall"), c.precall);
   ReadDuration(doc, "exportDelay", c.export_delay);
   Read(doc, "auditCapacity", c.audit_capacity);
 }
@@ -301,6 +315,14 @@ absl::Status ValidateConfig(const SimConfig& c) {
     return absl::InvalidArgumentError("faults.errorStatus must be a 5xx status");
   }
   if (c.webhooks.max_attempts < 1) return absl::InvalidArgumentError("webhooks.maxAttempts >= 1");
+  // Plain HTTP only: the simulator calls a local rule service (as it posts its webhooks).
+  if (!c.precall.url.empty() && c.precall.url.rfind("http://", 0) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("preCall.url must start with http://, got '", c.precall.url, "'"));
+  }
+  if (c.precall.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("preCall.timeout must be positive");
+  }
   return absl::OkStatus();
 }
 

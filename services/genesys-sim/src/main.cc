@@ -37,6 +37,11 @@ struct Flags {
   blend::Secret webhook_signing_secret;
   std::string client_id;
   blend::Secret client_secret;
+  std::string precall_url;
+  absl::Duration precall_timeout = absl::Seconds(2);
+  std::string precall_default = "skip";
+  std::string precall_user;
+  blend::Secret precall_password;
 };
 
 void Register(CLI::App& app, Flags& f, std::map<std::string, CLI::Option*>& opts) {
@@ -70,6 +75,18 @@ void Register(CLI::App& app, Flags& f, std::map<std::string, CLI::Option*>& opts
                               "replace the OAuth clients with this one (needs --client-secret)");
   opts["client-secret"] = blend::AddSecretFlag(app, "client-secret", f.client_secret,
                                                "secret of --client-id");
+  opts["precall-url"] = AddFlag(app, "precall-url", f.precall_url,
+                                "pre-call rule: POST each contact's columns and contactId here "
+                                "just before dialling it; {\"skip\": true} means do not dial");
+  opts["precall-timeout"] = AddDurationFlag(app, "precall-timeout", f.precall_timeout,
+                                            "pre-call rule: how long to wait for the answer");
+  opts["precall-default"] = AddFlag(app, "precall-default", f.precall_default,
+                                    "pre-call rule: when the call fails or times out, skip the "
+                                    "dial (as Genesys does) or allow it: skip or allow");
+  opts["precall-user"] = AddFlag(app, "precall-user", f.precall_user,
+                                 "pre-call rule: Basic Auth user (empty: no Authorization header)");
+  opts["precall-password"] = blend::AddSecretFlag(app, "precall-password", f.precall_password,
+                                                  "pre-call rule: Basic Auth password");
 }
 
 // Explicit flags (command line or environment) win over the configuration file.
@@ -95,6 +112,16 @@ absl::StatusOr<SimConfig> BuildConfig(const Flags& f,
   if (given("token-lifetime")) {
     for (auto& c : config.clients) c.token_lifetime = f.token_lifetime;
   }
+  if (given("precall-url")) config.precall.url = f.precall_url;
+  if (given("precall-timeout")) config.precall.timeout = f.precall_timeout;
+  if (given("precall-default")) {
+    if (f.precall_default != "skip" && f.precall_default != "allow") {
+      return absl::InvalidArgumentError("--precall-default must be skip or allow");
+    }
+    config.precall.skip_on_error = f.precall_default == "skip";
+  }
+  if (given("precall-user")) config.precall.user = f.precall_user;
+  if (given("precall-password")) config.precall.password = f.precall_password;
   return config;
 }
 

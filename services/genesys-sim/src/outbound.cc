@@ -178,6 +178,33 @@ absl::StatusOr<Contact> OutboundStore::GetContact(const std::string& list_id,
   return cit->second;
 }
 
+absl::StatusOr<Contact> OutboundStore::UpdateContact(const std::string& list_id,
+                                                     const std::string& contact_id,
+                                                     const ContactInput& input) {
+  absl::MutexLock lock(&mu_);
+  auto lit = lists_.find(list_id);
+  if (lit == lists_.end()) return ListNotFound("contact list", list_id);
+  auto cit = lit->second.contacts.find(contact_id);
+  if (cit == lit->second.contacts.end()) return ListNotFound("contact", contact_id);
+  Contact& c = cit->second;
+  c.data = input.data;
+  if (input.callable) c.callable = *input.callable;
+  return c;
+}
+
+absl::StatusOr<Contact> OutboundStore::DeleteContact(const std::string& list_id,
+                                                     const std::string& contact_id) {
+  absl::MutexLock lock(&mu_);
+  auto lit = lists_.find(list_id);
+  if (lit == lists_.end()) return ListNotFound("contact list", list_id);
+  auto cit = lit->second.contacts.find(contact_id);
+  if (cit == lit->second.contacts.end()) return ListNotFound("contact", contact_id);
+  Contact removed = std::move(cit->second);
+  lit->second.contacts.erase(cit);
+  if (removed.queued) --queued_;  // its queue item turns stale (PopDue skips it)
+  return removed;
+}
+
 absl::StatusOr<ContactListConfig> OutboundStore::GetContactList(const std::string& list_id) const {
   absl::MutexLock lock(&mu_);
   auto lit = lists_.find(list_id);
@@ -380,18 +407,52 @@ bool OutboundStore::PopDue(std::deque<QueueItem>& queue, absl::Time now, QueueIt
   return false;
 }
 
-std::vector<CallOutcome> OutboundStore::DialDue() {
+Contact* OutboundStore::Find(const std::string& list_id, const std::string& contact_id) {
+  auto lit = lists_.find(list_id);
+  if (lit == lists_.end()) return nullptr;
+  auto cit = lit->second.contacts.find(contact_id);
+  return cit == lit->second.contacts.end() ? nullptr : &cit->second;
+}
+
+std::vector<CallOutcome> OutboundStore::DialDue(const PreCallCheck& precall) {
   absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
   std::vector<CallOutcome> out;
   const bool paced = dialer_.dial_interval > absl::ZeroDuration();
+  absl::MutexLock lock(&mu_);
   if (paced && now < next_dial_at_) return out;
   QueueItem item;
   while (PopDue(priority_queue_, now, &item) || PopDue(normal_queue_, now, &item)) {
-    ContactList& list = lists_.at(item.list_id);
-    const CampaignConfig* campaign = CampaignForList(item.list_id);
-    if (campaign == nullptr) continue;  // the campaign was removed meanwhile
-    out.push_back(Dial(list.contacts.at(item.contact_id), list, *campaign, now));
+    const CampaignConfig* found = CampaignForList(item.list_id);
+    if (found == nullptr) continue;  // the campaign was removed meanwhile
+    const CampaignConfig campaign = *found;
+    CallOutcome o;
+    bool decided = PreDial(lists_.at(item.list_id).contacts.at(item.contact_id),
+                           lists_.at(item.list_id), campaign, now, o);
+    if (!decided && precall) {
+      // The rule may call out over HTTP: never with the lock held (API calls would wait).
+      Contact snapshot = lists_.at(item.list_id).contacts.at(item.contact_id);
+      mu_.Unlock();
+      PreCallVerdict verdict = precall(snapshot, campaign, o.phone_number);
+      mu_.Lock();
+      Contact* now_contact = Find(item.list_id, item.contact_id);
+      // Removed meanwhile: never dialled. Queued again meanwhile: its new queue item dials it.
+      if (now_contact == nullptr || now_contact->queued) continue;
+      if (!now_contact->callable) {
+        o.wrapup_code = "ININ-OUTBOUND-CONTACT-UNCALLABLE-SKIPPED";
+        decided = true;
+      } else if (!verdict.dial) {
+        o.wrapup_code = verdict.wrapup_code;
+        decided = true;
+      }
+    }
+    Contact* contact = Find(item.list_id, item.contact_id);
+    if (contact == nullptr) continue;
+    if (!decided) {
+      o.conversation_id = NewUuid();
+      ApplyRules(o.phone_number, o);
+    }
+    Record(*contact, o);
+    out.push_back(std::move(o));
     if (paced) {
       next_dial_at_ = now + dialer_.dial_interval;
       break;
@@ -405,9 +466,9 @@ size_t OutboundStore::QueuedCount() const {
   return queued_;
 }
 
-CallOutcome OutboundStore::Dial(Contact& contact, const ContactList& list,
-                                const CampaignConfig& campaign, absl::Time now) {
-  CallOutcome o;
+bool OutboundStore::PreDial(const Contact& contact, const ContactList& list,
+                            const CampaignConfig& campaign, absl::Time now,
+                            CallOutcome& o) const {
   o.contact_id = contact.id;
   o.contact_list_id = list.config.id;
   o.time = now;
@@ -432,11 +493,13 @@ CallOutcome OutboundStore::Dial(Contact& contact, const ContactList& list,
   } else if (!IsE164(o.phone_number)) {
     o.wrapup_code = "ININ-OUTBOUND-INVALID-PHONE-NUMBER";
   } else {
-    o.conversation_id = NewUuid();
-    ApplyRules(o.phone_number, o);
+    return false;
   }
-  if (!o.phone_column.empty()) contact.call_records[o.phone_column] = {now, o.wrapup_code};
-  return o;
+  return true;
+}
+
+void OutboundStore::Record(Contact& contact, const CallOutcome& o) {
+  if (!o.phone_column.empty()) contact.call_records[o.phone_column] = {o.time, o.wrapup_code};
 }
 
 void OutboundStore::ApplyRules(const std::string& number, CallOutcome& o) const {

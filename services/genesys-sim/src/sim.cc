@@ -209,23 +209,30 @@ void AddRateHeaders(const RateDecision& d, HttpResponse& r) {
 
 absl::StatusOr<std::unique_ptr<GenesysSim>> GenesysSim::Create(
     SimConfig config, const Clock& clock, std::shared_ptr<prometheus::Registry> registry,
-    std::unique_ptr<WebhookSender> sender) {
+    std::unique_ptr<WebhookSender> sender, std::unique_ptr<PreCallTransport> precall_transport) {
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
   if (sender == nullptr) {
     sender = std::make_unique<HttplibWebhookSender>(config.webhooks.timeout);
   }
+  if (precall_transport == nullptr) precall_transport = std::make_unique<HttplibPreCallTransport>();
   if (registry == nullptr) registry = std::make_shared<prometheus::Registry>();
-  return std::unique_ptr<GenesysSim>(
-      new GenesysSim(std::move(config), clock, std::move(registry), std::move(sender)));
+  return std::unique_ptr<GenesysSim>(new GenesysSim(std::move(config), clock, std::move(registry),
+                                                    std::move(sender),
+                                                    std::move(precall_transport)));
 }
 
 GenesysSim::GenesysSim(SimConfig config, const Clock& clock,
                        std::shared_ptr<prometheus::Registry> registry,
-                       std::unique_ptr<WebhookSender> sender)
+                       std::unique_ptr<WebhookSender> sender,
+                       std::unique_ptr<PreCallTransport> precall_transport)
     : config_(std::move(config)),
       clock_(clock),
       registry_(std::move(registry)),
       sender_(std::move(sender)),
+      precall_transport_(std::move(precall_transport)),
+      precall_(config_.precall.url.empty()
+                   ? nullptr
+                   : std::make_unique<PreCallRule>(config_.precall, *precall_transport_)),
       tokens_(clock_, config_.clients),
       rate_limiter_(clock_, config_.requests_per_minute),
       faults_(clock_, config_.faults),
@@ -261,6 +268,11 @@ GenesysSim::GenesysSim(SimConfig config, const Clock& clock,
       webhook_results_(prometheus::BuildCounter()
                            .Name("blend_genesys_sim_webhook_deliveries_total")
                            .Help("Webhook delivery attempts by kind and result")
+                           .Register(*registry_)),
+      precall_results_(prometheus::BuildCounter()
+                           .Name("blend_genesys_sim_precall_evaluations_total")
+                           .Help("Pre-call rule evaluations by outcome (dial, skip, error-skip, "
+                                 "error-dial)")
                            .Register(*registry_)),
       dial_queue_(prometheus::BuildGauge()
                       .Name("blend_genesys_sim_dial_queue_size")
@@ -347,6 +359,10 @@ HttpResponse GenesysSim::ServeApi(Call& call) {
        &GenesysSim::HandleAddContacts},
       {"GET", "/api/v2/outbound/contactlists/{}/contacts/{}", "contacts.get",
        &GenesysSim::HandleGetContact},
+      {"PUT", "/api/v2/outbound/contactlists/{}/contacts/{}", "contacts.update",
+       &GenesysSim::HandleUpdateContact},
+      {"DELETE", "/api/v2/outbound/contactlists/{}/contacts/{}", "contacts.delete",
+       &GenesysSim::HandleDeleteContact},
       {"GET", "/api/v2/outbound/contactlists/{}", "contactlist.get",
        &GenesysSim::HandleGetContactList},
       {"POST", "/api/v2/outbound/contactlists/{}/export", "contactlist.export",
@@ -444,6 +460,7 @@ void GenesysSim::Audit(const Call& call, const HttpResponse& response) {
   e.body_sha256 = Sha256Hex(call.req.body);
   e.touch_id = call.touch_id;
   e.to_address = call.to_address;
+  e.contact_id = call.contact_id;
   e.fault = call.fault.Kinds();
   audit_.Record(std::move(e));
 }
@@ -466,8 +483,38 @@ void GenesysSim::Tick() {
 
 void GenesysSim::DeliverWebhooks() { dispatcher_.DeliverDue(); }
 
+PreCallVerdict GenesysSim::EvaluatePreCall(const Contact& contact) {
+  PreCallEvaluation e = precall_->Evaluate(contact);
+  precall_results_.Add({{"outcome", e.outcome}}).Increment();
+  if (!e.error.empty()) {
+    BLEND_LOG(kWarn, "pre-call rule evaluation failed",
+              {{"contact_id", contact.id}, {"error", e.error}, {"outcome", e.outcome}});
+  }
+  const std::string& url = config_.precall.url;
+  size_t scheme_end = url.find("://");
+  size_t path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  AuditEntry a;
+  a.time = clock_.Now();
+  a.method = "POST";
+  a.path = path_start == std::string::npos ? "/" : url.substr(path_start);
+  a.operation = "precall.evaluate";
+  a.status = e.http_status;
+  a.body_sha256 = Sha256Hex(e.request_body);
+  a.touch_id = internal::ExtractTouchIds(json{{"data", contact.data}}, HttpRequest{});
+  a.contact_id = contact.id;
+  a.outcome = e.outcome;
+  audit_.Record(std::move(a));
+  return e.verdict;
+}
+
 void GenesysSim::Advance() {
-  for (const CallOutcome& outcome : outbound_.DialDue()) {
+  PreCallCheck precall;
+  if (precall_ != nullptr) {
+    precall = [this](const Contact& contact, const CampaignConfig&, const std::string&) {
+      return EvaluatePreCall(contact);
+    };
+  }
+  for (const CallOutcome& outcome : outbound_.DialDue(precall)) {
     dials_.Add({{"wrapup_code", outcome.wrapup_code}}).Increment();
     EmitPostContact(outcome);
     absl::MutexLock lock(&webhook_mu_);

@@ -21,7 +21,8 @@ json AuditJson(const AuditEntry& e) {
   return {{"seq", e.seq},           {"time", FormatIso(e.time)},   {"method", e.method},
           {"path", e.path},         {"operation", e.operation},    {"clientId", e.client_id},
           {"status", e.status},     {"bodySha256", e.body_sha256}, {"touchId", e.touch_id},
-          {"toAddress", e.to_address}, {"fault", e.fault}};
+          {"toAddress", e.to_address},   {"contactId", e.contact_id},   {"outcome", e.outcome},
+          {"fault", e.fault}};
 }
 
 json CountersJson(const AuditCounters& c) {
@@ -44,6 +45,7 @@ absl::StatusOr<AuditFilter> ParseAuditFilter(const HttpRequest& req) {
   opt("clientId", f.client_id);
   opt("touchId", f.touch_id);
   opt("toAddress", f.to_address);
+  opt("contactId", f.contact_id);
   int status = 0;
   if (req.query.contains("status")) {
     if (!absl::SimpleAtoi(req.Query("status"), &status)) return internal::InvalidValue("status");

@@ -108,16 +108,52 @@ HttpResponse GenesysSim::HandleAddContacts(Call& call) {
   absl::StatusOr<std::vector<Contact>> added = outbound_.AddContacts(list_id, inputs, options);
   if (!added.ok()) return ErrorResponse(call.correlation_id, added.status());
   json out = json::array();
-  for (const Contact& c : *added) out.push_back(internal::ContactJson(c, list->phone_columns));
+  std::vector<std::string> ids;
+  for (const Contact& c : *added) {
+    out.push_back(internal::ContactJson(c, list->phone_columns));
+    ids.push_back(c.id);
+  }
+  call.contact_id = absl::StrJoin(ids, ",");
   return JsonResponse(200, out);
 }
 
 HttpResponse GenesysSim::HandleGetContact(Call& call) {
+  call.contact_id = call.params[1];
   absl::StatusOr<ContactListConfig> list = outbound_.GetContactList(call.params[0]);
   if (!list.ok()) return ErrorResponse(call.correlation_id, list.status());
   absl::StatusOr<Contact> c = outbound_.GetContact(call.params[0], call.params[1]);
   if (!c.ok()) return ErrorResponse(call.correlation_id, c.status());
   return JsonResponse(200, internal::ContactJson(*c, list->phone_columns));
+}
+
+HttpResponse GenesysSim::HandleUpdateContact(Call& call) {
+  const std::string& list_id = call.params[0];
+  call.contact_id = call.params[1];
+  absl::StatusOr<json> body = internal::ParseJsonBody(call.req);
+  if (!body.ok()) return ErrorResponse(call.correlation_id, body.status());
+  call.touch_id = internal::ExtractTouchIds(*body, call.req);
+  // The body is a DialerContact: contactListId and data are required, as on insertion.
+  absl::StatusOr<ContactInput> input = ParseContact(*body);
+  if (!input.ok()) return ErrorResponse(call.correlation_id, input.status());
+  if (input->contact_list_id != list_id || (!input->id.empty() && input->id != call.params[1])) {
+    return ErrorResponse(call.correlation_id,
+                         InvalidValue("contactListId and id must match the path."));
+  }
+  absl::StatusOr<ContactListConfig> list = outbound_.GetContactList(list_id);
+  if (!list.ok()) return ErrorResponse(call.correlation_id, list.status());
+  absl::StatusOr<Contact> updated = outbound_.UpdateContact(list_id, call.params[1], *input);
+  if (!updated.ok()) return ErrorResponse(call.correlation_id, updated.status());
+  return JsonResponse(200, internal::ContactJson(*updated, list->phone_columns));
+}
+
+HttpResponse GenesysSim::HandleDeleteContact(Call& call) {
+  call.contact_id = call.params[1];
+  absl::StatusOr<Contact> removed = outbound_.DeleteContact(call.params[0], call.params[1]);
+  if (!removed.ok()) return ErrorResponse(call.correlation_id, removed.status());
+  // The audit names the touch whose contact was withdrawn (its data carries the touch id).
+  std::string from_data = internal::ExtractTouchIds(json{{"data", removed->data}}, HttpRequest{});
+  if (!from_data.empty()) call.touch_id = from_data;
+  return NoContent(204);
 }
 
 HttpResponse GenesysSim::HandleGetContactList(Call& call) {

@@ -1,5 +1,6 @@
 #include "blend/orchestrator/background.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -61,58 +62,6 @@ absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
       opts);
 }
 
-// ---- outbox relay ------------------------------------------------------------------------------
-
-OutboxRelay::OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer,
-                         const Clock& clock, Metrics* metrics, RelayOptions options)
-    : pool_(pool),
-      producer_(producer),
-      clock_(clock),
-      metrics_(metrics),
-      options_(options),
-      loop_("outbox-relay", [this] { return PublishOnce(); }, options.idle_poll) {}
-
-absl::StatusOr<int> OutboxRelay::PublishOnce() {
-  std::vector<double> latencies;
-  int failures = 0;
-  store::TxOptions opts;
-  opts.name = "outbox_relay";
-  auto published = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<int> {
-        latencies.clear();
-        failures = 0;
-        std::vector<pg::OutboxRow> rows = pg::ClaimOutbox(tx, clock_.Now(), options_.batch_size);
-        if (rows.empty()) return 0;
-        std::vector<bus::OutgoingMessage> messages;
-        messages.reserve(rows.size());
-        for (const auto& r : rows) messages.push_back({r.topic, r.key, r.payload, {}});
-        // The rows stay locked while we wait for the acks: no other replica can publish them
-        // concurrently. A crash before COMMIT republishes them (workers dedupe by touch id).
-        std::vector<absl::Status> acks = producer_.ProduceBatch(messages);
-        absl::Time now = clock_.Now();
-        std::vector<int64_t> done;
-        for (size_t i = 0; i < rows.size(); ++i) {
-          if (acks[i].ok()) {
-            done.push_back(rows[i].id);
-            latencies.push_back(absl::ToDoubleSeconds(now - rows[i].created_at));
-          } else {
-            ++failures;
-            pg::MarkOutboxFailed(tx, rows[i].id, std::string(acks[i].message()),
-                                 now + options_.retry_after_failure);
-          }
-        }
-        pg::DeleteOutbox(tx, done);
-        return static_cast<int>(done.size());
-      },
-      opts);
-  if (published.ok() && metrics_) {
-    for (double l : latencies) metrics_->OutboxPublished(l);
-    for (int i = 0; i < failures; ++i) metrics_->OutboxPublishFailed();
-  }
-  return published;
-}
-
 // ---- event intake ----------------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
@@ -126,6 +75,7 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
                options.topic_prefix + "blend.customer-events"};
   cc.session_timeout = options.session_timeout;
   cc.heartbeat_interval = std::min(absl::Seconds(3), options.session_timeout / 4);
+  cc.max_poll_interval = options.max_poll_interval;
   cc.registry = registry;
   BLEND_ASSIGN_OR_RETURN(auto consumer, bus::Consumer::Create(std::move(cc)));
   std::string index = std::to_string(options.index);
@@ -213,14 +163,40 @@ absl::Status EventIntake::Handle(const bus::Message& message, int attempt) {
   }
 }
 
+// Counts Poll() timeouts instead of reading a clock: a paused consumer's Poll() waits its
+// whole timeout, and a rebalance returning early only shortens the wait.
+void EventIntake::WaitPolling(absl::Duration wait) {
+  if (!paused_) {
+    if (absl::Status p = consumer_->PauseAll(); !p.ok()) {
+      BLEND_LOG(kWarn, "pausing the intake's partitions failed", {{"error", p.ToString()}});
+    }
+    paused_ = true;
+  }
+  for (absl::Duration left = wait; left > absl::ZeroDuration() && !stop_.HasBeenNotified();) {
+    const absl::Duration step = std::min(left, options_.poll_timeout);
+    if (auto m = consumer_->Poll(step)) held_.push_back(std::move(*m));
+    left -= step;
+  }
+}
+
+void EventIntake::ResumeIfPaused() {
+  if (!paused_) return;
+  if (absl::Status r = consumer_->ResumeAll(); !r.ok()) {
+    BLEND_LOG(kWarn, "resuming the intake's partitions failed", {{"error", r.ToString()}});
+  }
+  paused_ = false;
+}
+
 void EventIntake::HandleWithRetries(const bus::Message& m) {
+  absl::Duration backoff = options_.retry_backoff;
   for (int attempt = 1; !stop_.HasBeenNotified(); ++attempt) {
     absl::Status s = Handle(m, attempt);
     if (s.ok()) return;
     BLEND_LOG(kWarn, "applying message failed; retrying",
               {{"topic", m.topic}, {"attempt", std::to_string(attempt)},
                {"error", std::string(s.message())}});
-    stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+    WaitPolling(backoff);
+    backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
 }
 
@@ -254,7 +230,7 @@ bool EventIntake::ApplyBatch(const std::vector<bus::Message>& batch) {
     }
     // Rejected without any write: dead-letter it (retrying until the DLQ acknowledges).
     while (!stop_.HasBeenNotified() && !DeadLetter(*sources[i], std::string(st.message())).ok()) {
-      stop_.WaitForNotificationWithTimeout(options_.retry_backoff);
+      WaitPolling(options_.retry_backoff);
     }
   }
   return true;
@@ -272,12 +248,17 @@ void EventIntake::CommitAll(const std::vector<bus::Message>& batch) {
 }
 
 // Polls a batch (the first message waits up to poll_timeout, the rest only take what is already
-// buffered), applies it in one transaction, or message by message when that fails.
+// buffered), applies it in one transaction, or message by message when that fails. While a
+// message cannot be applied (PostgreSQL down) the intake keeps polling with its partitions
+// paused: it stays in the group and retries the same message, never skipping it.
 void EventIntake::Run() {
   while (!stop_.HasBeenNotified()) {
     UpdateLag();
-    std::vector<bus::Message> batch;
-    if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
+    std::vector<bus::Message> batch = std::move(held_);
+    held_.clear();
+    if (batch.empty()) {
+      if (auto m = consumer_->Poll(options_.poll_timeout)) batch.push_back(std::move(*m));
+    }
     if (batch.empty()) continue;
     while (static_cast<int>(batch.size()) < options_.max_batch) {
       auto m = consumer_->Poll(absl::ZeroDuration());
@@ -289,6 +270,7 @@ void EventIntake::Run() {
     }
     if (stop_.HasBeenNotified()) break;  // unfinished work stays uncommitted: redelivered
     CommitAll(batch);
+    ResumeIfPaused();
   }
 }
 

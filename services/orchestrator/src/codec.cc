@@ -178,6 +178,23 @@ std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time no
   return env.SerializeAsString();
 }
 
+namespace {
+
+// What a disposition tells about a touch that went (or may have gone) out.
+json DispositionResult(const blend::v1::Disposition& d, const std::string& outcome) {
+  json providers = json::object();
+  for (const auto& [k, v] : d.provider_ids()) providers[k] = v;
+  return {{"outcome", outcome},
+          {"reason", d.reason()},
+          {"wrapupCode", d.call().wrapup_code()},
+          {"callAnalysisDisposition", d.call().call_analysis_disposition()},
+          {"answered", d.call().answered()},
+          {"conversationId", d.call().conversation_id()},
+          {"providerIds", providers}};
+}
+
+}  // namespace
+
 journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
   journey::TaskResultTrigger t;
   t.touch_id = d.touch_id();
@@ -186,23 +203,20 @@ journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
   if (outcome.rfind(kPrefix, 0) == 0) outcome = outcome.substr(kPrefix.size());
   switch (d.outcome()) {
     case blend::v1::TOUCH_OUTCOME_SENT:
-    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED: {
+    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED:
       t.ok = true;
-      json providers = json::object();
-      for (const auto& [k, v] : d.provider_ids()) providers[k] = v;
-      t.result = {{"outcome", outcome},
-                  {"reason", d.reason()},
-                  {"wrapupCode", d.call().wrapup_code()},
-                  {"callAnalysisDisposition", d.call().call_analysis_disposition()},
-                  {"answered", d.call().answered()},
-                  {"conversationId", d.call().conversation_id()},
-                  {"providerIds", providers}};
+      t.result = DispositionResult(d, outcome);
       return t;
-    }
     case blend::v1::TOUCH_OUTCOME_OPTED_OUT: t.error = "Blend.OptedOut"; break;
     case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: t.error = "Blend.DncActive"; break;
     case blend::v1::TOUCH_OUTCOME_SKIPPED: t.error = "Blend.TouchSkipped"; break;
-    case blend::v1::TOUCH_OUTCOME_UNKNOWN: t.error = "Blend.TouchUnknown"; break;
+    case blend::v1::TOUCH_OUTCOME_UNKNOWN:
+      // In doubt: the campaign's onUnknown policy (in the interpreter) decides whether the
+      // journey goes on as if sent, with this result, or fails with Blend.TouchInDoubt.
+      t.in_doubt = true;
+      t.error = journey::kTouchInDoubtError;
+      t.result = DispositionResult(d, outcome);
+      break;
     default: t.error = "Blend.TouchFailed"; break;
   }
   t.ok = false;

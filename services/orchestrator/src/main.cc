@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   AddFlag(app, "topic-prefix", cfg.topic_prefix, "Prefix of every Kafka topic (tests)");
   AddFlag(app, "consumer-group", cfg.consumer_group, "Kafka consumer group of the event intake");
   AddFlag(app, "topic-partitions", cfg.topic_partitions, "Partitions of topics it creates");
+  AddDurationFlag(app, "kafka-max-poll-interval", cfg.kafka_max_poll_interval,
+                  "Longest gap between two polls of the event intake before Kafka evicts it "
+                  "from its group (max.poll.interval.ms; at least the session timeout)");
   AddFlag(app, "tls-cert-file", cfg.tls.cert_file, "PEM server certificate (enables TLS)");
   AddFlag(app, "tls-key-file", cfg.tls.key_file, "PEM server private key");
   AddFlag(app, "tls-client-ca-file", cfg.tls.client_ca_file,
@@ -70,6 +73,16 @@ int main(int argc, char** argv) {
   AddFlag(app, "intake-threads", cfg.intake_threads, "Parallel consumers of events/dispositions");
   AddFlag(app, "timer-threads", cfg.timer_threads, "Parallel timer pollers");
   AddDurationFlag(app, "outbox-poll", cfg.outbox_poll, "Outbox poll interval when idle");
+  AddFlag(app, "outbox-max-attempts", cfg.outbox_max_attempts,
+          "Publication attempts of an outbox row before it is dead-lettered (a Kafka outage "
+          "charges none)");
+  AddDurationFlag(app, "outbox-retry-backoff", cfg.outbox_retry_backoff,
+                  "Wait after an outbox row's first failed publication (doubles per attempt)");
+  AddDurationFlag(app, "outbox-max-retry-backoff", cfg.outbox_max_retry_backoff,
+                  "Longest wait between two attempts of an outbox row");
+  AddDurationFlag(app, "outbox-lease", cfg.outbox_lease,
+                  "How long claimed outbox rows belong to this replica (longer than the Kafka "
+                  "delivery timeout + 5 s); a dead replica's rows go out after it");
   AddDurationFlag(app, "timer-poll", cfg.timer_poll, "Timer poll interval when idle");
   AddDurationFlag(app, "shutdown-grace", cfg.shutdown_grace, "Time allowed to drain on SIGTERM");
   AddFlag(app, "conversion-events", cfg.engagement.goal_events,

@@ -47,9 +47,16 @@ Metrics::Metrics(prometheus::Registry& r)
                            .Add({}, LatencyBuckets())),
       publish_failed_(prometheus::BuildCounter()
                           .Name("blend_outbox_publish_failed_total")
-                          .Help("Outbox rows whose publication failed (retried later)")
+                          .Help("Outbox row publications that failed (retried, or "
+                                "dead-lettered when Kafka rejects the record)")
                           .Register(r)
                           .Add({})),
+      outbox_dead_(prometheus::BuildCounter()
+                       .Name("blend_outbox_dead_lettered_total")
+                       .Help("Outbox rows moved to outbox_dead_letters (rejected by Kafka or "
+                             "out of attempts), by topic: their journeys wait for a touch "
+                             "that will not come")
+                       .Register(r)),
       dlq_(prometheus::BuildCounter()
                .Name("blend_orchestrator_dead_lettered_total")
                .Help("Consumed messages sent to a dead-letter topic, by source topic")
@@ -101,6 +108,9 @@ void Metrics::TriggerApplied(const std::string& trigger, double seconds) {
 void Metrics::TimerLateness(double seconds) { timer_lateness_.Observe(seconds); }
 void Metrics::OutboxPublished(double latency_seconds) { publish_latency_.Observe(latency_seconds); }
 void Metrics::OutboxPublishFailed() { publish_failed_.Increment(); }
+void Metrics::OutboxDeadLettered(const std::string& topic) {
+  outbox_dead_.Add({{"topic", topic}}).Increment();
+}
 void Metrics::DeadLettered(const std::string& topic) { dlq_.Add({{"topic", topic}}).Increment(); }
 void Metrics::ClaimDecision(const std::string& decision) {
   claims_.Add({{"decision", decision}}).Increment();

@@ -45,6 +45,16 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   pc.brokers = config.kafka_brokers;
   pc.client_id = "blend-orchestrator";
   pc.registry = registry.get();
+  // A publication waits at most the delivery timeout plus a grace of 5 s; a shorter lease
+  // would let another replica publish the same rows while this one still waits.
+  if (config.outbox_lease <= pc.delivery_timeout + absl::Seconds(5)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--outbox-lease must exceed the Kafka delivery timeout plus 5 s (",
+        absl::FormatDuration(pc.delivery_timeout + absl::Seconds(5)), ")"));
+  }
+  if (config.outbox_max_attempts < 1) {
+    return absl::InvalidArgumentError("--outbox-max-attempts must be at least 1");
+  }
   BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers,
                                           OrchestratorTopics(config.topic_prefix),
@@ -60,6 +70,10 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   RelayOptions rel;
   rel.batch_size = config.outbox_batch_size;
   rel.idle_poll = config.outbox_poll;
+  rel.max_attempts = config.outbox_max_attempts;
+  rel.retry_backoff = config.outbox_retry_backoff;
+  rel.max_retry_backoff = config.outbox_max_retry_backoff;
+  rel.lease = config.outbox_lease;
   o->relay_ = std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
   JourneyRunner* runner = o->runner_.get();
   for (int i = 0; i < std::max(1, config.timer_threads); ++i) {
@@ -75,6 +89,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   io.group_id = config.consumer_group;
   io.topic_prefix = config.topic_prefix;
   io.session_timeout = config.kafka_session_timeout;
+  io.max_poll_interval = config.kafka_max_poll_interval;
   for (int i = 0; i < std::max(1, config.intake_threads); ++i) {
     io.index = i;
     BLEND_ASSIGN_OR_RETURN(auto intake,
@@ -131,6 +146,10 @@ void Orchestrator::Shutdown() {
 }
 
 absl::Status Orchestrator::Ready() {
+  // After a fatal Kafka error the client never recovers (the relay pauses, an intake stops
+  // consuming) while the broker still answers: only a restart helps, so say so here first.
+  BLEND_RETURN_IF_ERROR(producer_->Health());
+  for (const auto& intake : intakes_) BLEND_RETURN_IF_ERROR(intake->Health());
   BLEND_RETURN_IF_ERROR(store::Ping(*pool_));
   BLEND_RETURN_IF_ERROR(producer_->CheckConnection(absl::Seconds(2)));
   BLEND_ASSIGN_OR_RETURN(auto migrations, store::BlendMigrations());

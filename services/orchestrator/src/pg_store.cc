@@ -1,5 +1,6 @@
 #include "blend/orchestrator/pg_store.h"
 
+#include <algorithm>
 #include <functional>
 
 #include <pqxx/pqxx>
@@ -44,10 +45,41 @@ constexpr char kTouchColumns[] =
     "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
     "claimed_by, reason";
 
-constexpr char kClaimOutbox[] = R"sql(
-SELECT id, topic, msg_key, encode(payload, 'base64'), blend_ts_to_us(created_at), attempts
-FROM outbox WHERE available_at <= blend_us_to_ts($1)
-ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)sql";
+// An earlier row of the same key blocks a row while it is due (not sent yet), leased (in
+// flight: its attempts were counted) or retrying (attempts > 0); a row deliberately scheduled
+// later that was never tried (a deferred touch) does not.
+constexpr char kLeaseOutbox[] = R"sql(
+WITH picked AS (
+  SELECT o.id FROM outbox o
+  WHERE o.available_at <= blend_us_to_ts($1)
+    AND (o.lease_until IS NULL OR o.lease_until <= blend_us_to_ts($1))
+    AND NOT EXISTS (SELECT 1 FROM outbox e
+                    WHERE e.msg_key = o.msg_key AND e.id < o.id
+                      AND (e.attempts > 0 OR e.available_at <= blend_us_to_ts($1)))
+  ORDER BY o.id LIMIT $2
+  FOR UPDATE OF o SKIP LOCKED)
+UPDATE outbox SET attempts = outbox.attempts + 1, leased_by = $3,
+                  lease_until = blend_us_to_ts($4)
+FROM picked WHERE outbox.id = picked.id
+RETURNING outbox.id, outbox.topic, outbox.msg_key, encode(outbox.payload, 'base64'),
+          blend_ts_to_us(outbox.created_at), outbox.attempts)sql";
+
+constexpr char kReleaseOutbox[] = R"sql(
+UPDATE outbox o SET attempts = u.attempts::integer,
+                    available_at = blend_us_to_ts(u.retry_at::bigint), last_error = u.error,
+                    leased_by = '', lease_until = NULL
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+     AS u(id, claimed, attempts, retry_at, error)
+WHERE o.id = u.id::bigint AND o.leased_by = $1 AND o.attempts = u.claimed::integer)sql";
+
+constexpr char kDeadLetterOutbox[] = R"sql(
+WITH gone AS (
+  DELETE FROM outbox o USING unnest($2::text[], $3::text[], $4::text[]) AS u(id, claimed, reason)
+  WHERE o.id = u.id::bigint AND o.leased_by = $1 AND o.attempts = u.claimed::integer
+  RETURNING o.id, o.topic, o.msg_key, o.payload, o.created_at, o.attempts, u.reason)
+INSERT INTO outbox_dead_letters (id, topic, msg_key, payload, created_at, attempts, reason,
+                                 dead_at)
+SELECT id, topic, msg_key, payload, created_at, attempts, reason, blend_us_to_ts($5) FROM gone)sql";
 
 constexpr char kClaimTimers[] = R"sql(
 SELECT journey_id, timer_key, blend_ts_to_us(due_at) FROM timers
@@ -314,8 +346,9 @@ void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& k
       topic, key, B64(payload), ToMicros(now), ToMicros(available_at));
 }
 
-std::vector<OutboxRow> ClaimOutbox(pqxx::work& tx, absl::Time now, int limit) {
-  pqxx::result r = Exec(tx, kClaimOutbox, ToMicros(now), limit);
+std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
+                                   const std::string& owner, absl::Time lease_until) {
+  pqxx::result r = Exec(tx, kLeaseOutbox, ToMicros(now), limit, owner, ToMicros(lease_until));
   std::vector<OutboxRow> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -323,6 +356,9 @@ std::vector<OutboxRow> ClaimOutbox(pqxx::work& tx, absl::Time now, int limit) {
                             row[2].as<std::string>(), UnB64(row[3]),
                             FromMicros(row[4].as<int64_t>()), row[5].as<int32_t>()});
   }
+  // UPDATE ... RETURNING has no order; the relay publishes in id order.
+  std::sort(out.begin(), out.end(),
+            [](const OutboxRow& a, const OutboxRow& b) { return a.id < b.id; });
   return out;
 }
 
@@ -332,12 +368,32 @@ void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids) {
                  "{" + absl::StrJoin(ids, ",") + "}");
 }
 
-void MarkOutboxFailed(pqxx::work& tx, int64_t id, const std::string& error,
-                      absl::Time retry_at) {
-  Exec(tx,
-      "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
-      "available_at = blend_us_to_ts($3) WHERE id = $1",
-      id, error, ToMicros(retry_at));
+void ReleaseOutbox(pqxx::work& tx, const std::string& owner,
+                   const std::vector<OutboxRelease>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> id, claimed, attempts, retry_at, error;
+  for (const OutboxRelease& r : rows) {
+    id.push_back(std::to_string(r.id));
+    claimed.push_back(std::to_string(r.claimed_attempts));
+    attempts.push_back(std::to_string(r.attempts));
+    retry_at.push_back(std::to_string(ToMicros(r.retry_at)));
+    error.push_back(r.error);
+  }
+  Exec(tx, kReleaseOutbox, owner, TextArray(id), TextArray(claimed), TextArray(attempts),
+       TextArray(retry_at), TextArray(error));
+}
+
+void DeadLetterOutbox(pqxx::work& tx, const std::string& owner,
+                      const std::vector<OutboxDeadLetter>& rows, absl::Time now) {
+  if (rows.empty()) return;
+  std::vector<std::string> id, claimed, reason;
+  for (const OutboxDeadLetter& r : rows) {
+    id.push_back(std::to_string(r.id));
+    claimed.push_back(std::to_string(r.attempts));
+    reason.push_back(r.reason);
+  }
+  Exec(tx, kDeadLetterOutbox, owner, TextArray(id), TextArray(claimed), TextArray(reason),
+       ToMicros(now));
 }
 
 int64_t OutboxBacklog(pqxx::work& tx) {

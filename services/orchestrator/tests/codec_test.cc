@@ -65,6 +65,7 @@ struct OutcomeCase {
   blend::v1::TouchOutcome outcome;
   bool ok;
   std::string error;
+  bool in_doubt = false;
 };
 
 class DispositionTriggerTest : public ::testing::TestWithParam<OutcomeCase> {};
@@ -79,9 +80,12 @@ TEST_P(DispositionTriggerTest, MapsOutcomeToTaskResult) {
   EXPECT_EQ(t.touch_id, "t1");
   EXPECT_EQ(t.ok, GetParam().ok);
   EXPECT_EQ(t.error, GetParam().error);
-  if (t.ok) {
+  EXPECT_EQ(t.in_doubt, GetParam().in_doubt);
+  if (t.ok || t.in_doubt) {  // an in-doubt touch may go on as sent: it carries what is known
     EXPECT_EQ(t.result["wrapupCode"], "ININ-OUTBOUND-NO-ANSWER");
-  } else {
+    EXPECT_EQ(t.result["outcome"], blend::v1::TouchOutcome_Name(GetParam().outcome).substr(14));
+  }
+  if (!t.ok) {
     EXPECT_EQ(t.cause, "because");
   }
 }
@@ -95,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_FAILED, false, "Blend.TouchFailed"},
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_SKIPPED, false, "Blend.TouchSkipped"},
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_UNKNOWN, false,
-                                  "Blend.TouchUnknown"}));
+                                  "Blend.TouchInDoubt", true}));
 
 TEST(PgStoreTest, TextArrayQuotesAndEscapes) {
   EXPECT_EQ(pg::TextArray({}), "{}");

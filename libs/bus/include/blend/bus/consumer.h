@@ -53,7 +53,11 @@ struct ConsumerConfig {
 //
 // Backpressure: Pause()/PauseAll() stop fetching (nothing is buffered while paused), and a
 // paused partition stays paused across rebalances until resumed. Keep calling Poll() while
-// paused (it returns nothing) so the group does not evict this member.
+// paused (it returns nothing) so the group does not evict this member. Every assignment
+// applies the application's wish explicitly (pause or resume), because librdkafka keeps an
+// old pause on a partition across revoke and re-assign: without that, a partition paused
+// before a rebalance and resumed while it belonged to another member would come back
+// paused for good.
 //
 // Threading: Poll() from one thread at a time (the consumer loop); rebalance handling runs
 // inside Poll() on that thread. Commit, Pause*, Resume* and Assignment may be called from any
@@ -84,10 +88,25 @@ class Consumer {
   // Partitions currently assigned to this member.
   std::vector<TopicPartition> Assignment() const;
 
+  // Whether the assignment that delivered `message` still holds. False once its partition
+  // was revoked, even if it was assigned back since: the record is then redelivered from the
+  // committed offset (to this member or another), so a held copy must be dropped, not
+  // processed.
+  bool StillAssigned(const Message& message) const;
+
   // Records on this member's partitions not yet handed out by Poll(): the sum over assigned
-  // partitions of (high watermark - position), from the watermarks of the latest fetch (no
-  // broker round trip). Partitions not fetched yet count as 0. For a consumer-lag gauge.
+  // partitions of (high watermark - position), asking the broker (up to a second a
+  // partition; the last fetched watermark when it does not answer). A partition not fetched
+  // yet counts from its committed offset, or as 0 when the group committed none. For a
+  // consumer-lag gauge and the workers' stall watchdog: call it every few seconds, not per
+  // message.
   absl::StatusOr<int64_t> Lag();
+
+  // kInternal once librdkafka raised a fatal error (the consumer is unusable: restart the
+  // process); OK otherwise. For /readyz and /healthz.
+  absl::Status Health() const;
+  // Makes librdkafka raise a fabricated fatal error (its own test hook), for tests only.
+  void InjectFatalErrorForTesting(std::string_view reason);
 
   // Leaves the group cleanly (its partitions are reassigned at once). Idempotent.
   absl::Status Close();
@@ -99,6 +118,7 @@ class Consumer {
   void OnAssigned(const std::vector<TopicPartition>& partitions);
   void OnRevoked(const std::vector<TopicPartition>& partitions);
   absl::Status PauseOrResume(const std::vector<TopicPartition>& partitions, bool pause);
+  std::vector<TopicPartition> AssignedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ConsumerConfig config_;
   std::unique_ptr<BusMetrics> metrics_;
@@ -109,7 +129,9 @@ class Consumer {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool paused_all_ ABSL_GUARDED_BY(mu_) = false;
   std::set<TopicPartition> paused_ ABSL_GUARDED_BY(mu_);
-  std::set<TopicPartition> assigned_ ABSL_GUARDED_BY(mu_);
+  // Assigned partitions, each with the number of the assignment that gave it to this member.
+  std::map<TopicPartition, uint64_t> assigned_ ABSL_GUARDED_BY(mu_);
+  uint64_t assignments_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace blend::bus

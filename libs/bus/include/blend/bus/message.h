@@ -49,6 +49,9 @@ struct Message {
   std::string payload{};
   Headers headers{};
   absl::Time timestamp = absl::InfinitePast();  // InfinitePast when the broker sent none.
+  // Which assignment of its partition delivered it (Consumer::StillAssigned compares it with
+  // the current one): a record held across a rebalance may belong to another member by now.
+  uint64_t assignment = 0;
 };
 
 struct TopicPartition {

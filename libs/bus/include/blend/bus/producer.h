@@ -90,6 +90,12 @@ class Producer {
   // Records enqueued whose callbacks have not run yet.
   int64_t InFlight() const;
 
+  // kInternal once librdkafka raised a fatal error (the client is unusable: restart the
+  // process); OK otherwise. For /readyz and /healthz.
+  absl::Status Health() const;
+  // Makes librdkafka raise a fabricated fatal error (its own test hook), for tests only.
+  void InjectFatalErrorForTesting(std::string_view reason);
+
  private:
   friend class DeliveryReportBridge;
   Producer(ProducerConfig config, std::unique_ptr<BusMetrics> metrics);

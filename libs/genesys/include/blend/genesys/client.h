@@ -1,8 +1,9 @@
 #pragma once
 
 // GenesysClient: the Genesys Cloud Platform API calls Blend makes (agentless SMS and
-// email, priority contact insertion, contact read-back, internal DNC list writes and
-// export), authenticated with the OAuth client-credentials grant.
+// email, priority contact insertion, contact read-back, removal and make-uncallable,
+// internal DNC list writes and export), authenticated with the OAuth client-credentials
+// grant.
 //
 // Lifecycle: built once per OAuth client with Create(); the transport, clock and observer
 // passed in must outlive it. Thread-safe: any number of threads may call it at once; they
@@ -103,6 +104,12 @@ struct AgentlessEmailResult {
 
 // One contact for POST /api/v2/outbound/contactlists/{id}/contacts. The touch id is
 // written into the contact's data so call outcomes can be traced back to the touch.
+//
+// With a contact_id the POST is an upsert: Genesys updates the contact that has that id
+// (its data replaced by this one's) instead of adding another; see contact_id.h for the
+// id Blend derives from the touch id. `callable` is left out unless set: a new contact is
+// callable, and an update must not make a contact that was withdrawn (callable false)
+// callable again.
 struct ContactInsertion {
   std::string contact_list_id = {};
   TouchId touch_id = {};
@@ -112,6 +119,13 @@ struct ContactInsertion {
   std::map<std::string, std::string> extra_data = {};  // further columns, written as given
   std::string contact_id = {};                         // optional; empty lets Genesys assign one
   bool priority = true;                                // ?priority=true: dial it next
+  // ?doNotQueue=true: an existing contact keeps its place in the dialer's queue, so one
+  // already dialled is not dialled again. No effect on a new contact.
+  bool do_not_queue = false;
+  // ?clearSystemData=true: an existing contact's system columns (attempts, callable
+  // status, call records) are reset.
+  bool clear_system_data = false;
+  std::optional<bool> callable = {};
 };
 
 struct CallRecord {
@@ -164,11 +178,26 @@ class GenesysClient {
   absl::StatusOr<AgentlessSmsResult> SendAgentlessSms(const AgentlessSmsRequest& request);
   absl::StatusOr<AgentlessEmailResult> SendAgentlessEmail(const AgentlessEmailRequest& request);
 
-  // Inserts one contact; returns the contact as Genesys stored it (with its id).
+  // Inserts (or, with a known contact_id, updates) one contact; returns the contact as
+  // Genesys stored it (with its id).
   absl::StatusOr<DialerContact> InsertContact(const ContactInsertion& insertion);
-  // GET /api/v2/outbound/contactlists/{contactListId}/contacts/{contactId}.
+  // GET /api/v2/outbound/contactlists/{contactListId}/contacts/{contactId}; kNotFound when
+  // the list or the contact does not exist.
   absl::StatusOr<DialerContact> GetContact(std::string_view contact_list_id,
                                            std::string_view contact_id);
+  // DELETE /api/v2/outbound/contactlists/{contactListId}/contacts/{contactId}: the dialer
+  // never dials a removed contact. A 404 (contact or list unknown) counts as done: the
+  // result is OK with meta.http_status 404. Idempotent, so safe to retry after any error.
+  absl::StatusOr<ResponseMeta> DeleteContact(std::string_view contact_list_id,
+                                             std::string_view contact_id);
+  // Marks the contact (un)callable: GET the contact, then PUT
+  // /api/v2/outbound/contactlists/{contactListId}/contacts/{contactId} with the same data,
+  // phoneNumberStatus and contactableStatus and `callable` changed (Genesys's PUT replaces
+  // the contact, so its data must be sent back). Two requests, or one when the contact
+  // already has that value. Returns the contact as stored; kNotFound when it does not exist.
+  // Idempotent.
+  absl::StatusOr<DialerContact> SetContactCallable(std::string_view contact_list_id,
+                                                   std::string_view contact_id, bool callable);
 
   // POST /api/v2/outbound/dnclists/{dncListId}/phonenumbers (internal "rds" lists only;
   // Genesys answers 400 dnc.source.operation.not.supported otherwise). All numbers are

@@ -49,6 +49,12 @@ struct SendAtBestHourPolicy {
   absl::Duration max_delay = absl::Hours(24);
 };
 
+// What an in-doubt touch means for the journey: a disposition UNKNOWN says the request may or
+// may not have reached Genesys (a timeout after it left), so the customer may or may not have
+// been touched. kAssumeSent (the default) goes on as if the touch was SENT: never risk a second
+// SMS. kFail fails the task with Blend.TouchInDoubt, for Retry / Catch.
+enum class OnUnknown { kAssumeSent, kFail };
+
 struct GenesysIds {
   std::string contact_list_id;
   std::string dnc_list_id;
@@ -65,6 +71,7 @@ struct CampaignPolicies {
   GenesysIds genesys;
   std::optional<SendAtBestHourPolicy> send_at_best_hour;
   int max_transitions_per_trigger = 1000;
+  OnUnknown on_unknown = OnUnknown::kAssumeSent;
 };
 
 // The Blend task resources a definition's Task states may name (directly or via an alias).

@@ -103,14 +103,21 @@ struct StartTrigger {
 struct TimerFiredTrigger {
   std::string timer_id;
 };
+// The error of an in-doubt touch under onUnknown "fail". A Retry or Catch naming
+// Blend.TouchUnknown (its name before the onUnknown policy) matches it too.
+inline constexpr char kTouchInDoubtError[] = "Blend.TouchInDoubt";
+
 // A touch's disposition: ok with a result (outcome, wrap-up code, provider ids), or an
-// error name (e.g. "Blend.Undeliverable") and cause.
+// error name (e.g. "Blend.Undeliverable") and cause. `in_doubt` marks an UNKNOWN disposition
+// (the touch may or may not have reached the customer): then `ok` and `error` are not used;
+// the campaign's onUnknown policy decides, and `result` / `cause` describe what is known.
 struct TaskResultTrigger {
   std::string touch_id;
   bool ok = true;
   nlohmann::json result = nlohmann::json::object();
   std::string error;
   std::string cause;
+  bool in_doubt = false;
 };
 struct CustomerEventTrigger {
   std::string event_id;

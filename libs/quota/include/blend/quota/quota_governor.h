@@ -13,12 +13,15 @@ class Registry;
 
 namespace blend::quota {
 
-// One replica's view of a global quota. It leases a few tokens at a time from the shared
-// QuotaStore and hands them out one per Genesys request; it never sleeps: it answers *when*
-// the next request may go, and the worker pauses its Kafka partitions until then.
+// One replica's view of a global quota. It leases config.lease_size tokens at a time from
+// the shared QuotaStore and hands them out one per Genesys request; it never sleeps: it
+// answers *when* the next request may go, and the worker pauses its Kafka partitions until
+// then.
 //
-// Leased tokens expire after config.lease_ttl (see token_bucket.h for why). A 429 drops
-// local tokens at once and pauses the quota for every replica.
+// No token is lost: leased tokens not used within config.lease_ttl (see token_bucket.h for
+// why) go back to the shared bucket, and so does a token whose request did not go after all
+// (Release: the claim was refused or deferred). A 429 drops local tokens at once and pauses
+// the quota for every replica.
 // Thread-safe. Status codes: those of the store (kUnavailable when it cannot be reached).
 class QuotaGovernor {
  public:
@@ -32,6 +35,8 @@ class QuotaGovernor {
   ~QuotaGovernor();
 
   absl::StatusOr<Decision> TryAcquire();
+  // Gives back one granted token whose request will not go (so it is not spent).
+  absl::Status Release();
   absl::Status OnRateLimited(absl::Duration retry_after);
 
   const std::string& name() const { return name_; }

@@ -28,6 +28,9 @@ class QuotaStore {
   // Pauses bucket `name` for every replica until `until` (see Pause()).
   virtual absl::Status PauseUntil(const std::string& name, const QuotaConfig& config,
                                   absl::Time until, absl::Time now) = 0;
+  // Returns `count` leased tokens that were not used (see GiveBack()).
+  virtual absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,
+                                absl::Time now) = 0;
 };
 
 // One process's buckets in memory: for a single replica and for unit tests.
@@ -37,6 +40,8 @@ class InMemoryQuotaStore final : public QuotaStore {
                                    int wanted, absl::Time now) override;
   absl::Status PauseUntil(const std::string& name, const QuotaConfig& config, absl::Time until,
                           absl::Time now) override;
+  absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,
+                        absl::Time now) override;
 
  private:
   absl::Mutex mu_;
@@ -53,6 +58,8 @@ class PgQuotaStore final : public QuotaStore {
                                    int wanted, absl::Time now) override;
   absl::Status PauseUntil(const std::string& name, const QuotaConfig& config, absl::Time until,
                           absl::Time now) override;
+  absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,
+                        absl::Time now) override;
 
  private:
   store::ConnectionPool& pool_;

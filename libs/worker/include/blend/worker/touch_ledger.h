@@ -20,6 +20,8 @@ struct LedgerEntry {
   enum class State { kCalling, kDone };
   State state = State::kCalling;
   std::optional<v1::Disposition> disposition;  // when kDone
+  std::string worker_id;                       // who wrote the row
+  absl::Time started_at = absl::InfinitePast();  // when "calling" was written
 };
 
 // Thread-safe. Status codes: kUnavailable when the database cannot be reached.
@@ -34,9 +36,12 @@ class TouchLedger {
   // Genesys did not accept the request (429, or a transient error to retry): forget the
   // 'calling' row so a later attempt may call again.
   virtual absl::Status AbortCall(const std::string& touch_id) = 0;
-  // Records the final disposition (inserting the row if BeginCall was never needed).
-  virtual absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
-                                absl::Time now) = 0;
+  // Records the final disposition (inserting the row if BeginCall was never needed) and
+  // returns the one on record: the first writer wins, so when another attempt finished the
+  // touch first its disposition comes back, and that is the one to publish.
+  virtual absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
+                                                   const std::string& worker_id,
+                                                   absl::Time now) = 0;
 };
 
 class PgTouchLedger final : public TouchLedger {
@@ -46,8 +51,9 @@ class PgTouchLedger final : public TouchLedger {
   absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
                                  const std::string& worker_id, absl::Time now) override;
   absl::Status AbortCall(const std::string& touch_id) override;
-  absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
-                        absl::Time now) override;
+  absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
+                                           const std::string& worker_id,
+                                           absl::Time now) override;
 
  private:
   store::ConnectionPool& pool_;
@@ -59,8 +65,9 @@ class InMemoryTouchLedger final : public TouchLedger {
   absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
                                  const std::string& worker_id, absl::Time now) override;
   absl::Status AbortCall(const std::string& touch_id) override;
-  absl::Status Complete(const v1::Disposition& disposition, const std::string& worker_id,
-                        absl::Time now) override;
+  absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
+                                           const std::string& worker_id,
+                                           absl::Time now) override;
 
  private:
   absl::Mutex mu_;

@@ -24,6 +24,10 @@ struct ProcessorOptions {
   BackoffPolicy backoff;
   // Used when a 429 carries no Retry-After.
   absl::Duration default_retry_after = absl::Seconds(60);
+  // A "calling" row younger than this belongs to an attempt that may still be waiting for
+  // Genesys (another replica, after a rebalance): try again later. Older, its writer is gone
+  // and the outcome is UNKNOWN. Keep it above the Genesys request timeout.
+  absl::Duration in_doubt_after = absl::Seconds(30);
 };
 
 // What to do with the Kafka message that carried the touch.
@@ -39,11 +43,14 @@ struct ProcessResult {
   std::string note;  // for logs
 };
 
-// The decision sequence of one touch (issue 6): ledger → quota → claim fence → ledger
-// "calling" → Genesys → ledger "done". It makes exactly-once effects out of at-least-once
-// delivery: a touch already done republishes its recorded disposition; a touch left
-// "calling" by a crash is reported UNKNOWN and never resent; only one attempt can hold
-// the "calling" row. It never sleeps: waits come back as kRetryAt.
+// The decision sequence of one touch: ledger → quota → claim fence → ledger "calling" →
+// Genesys → ledger "done". It makes exactly-once effects out of at-least-once delivery: a
+// touch already done republishes its recorded disposition (the first one recorded wins); a
+// touch left "calling" by a crash is reported UNKNOWN and never resent, once the row is
+// older than `in_doubt_after` (a younger one means "retry later"); only one attempt can
+// hold the "calling" row. When recording the outcome of a Genesys call fails, the outcome
+// is kept in memory and recorded on the next attempt, so a lost commit does not turn a sent
+// touch into UNKNOWN. It never sleeps: waits come back as kRetryAt.
 // Not thread-safe: one processor per consumer loop.
 class TouchProcessor {
  public:
@@ -78,6 +85,8 @@ class TouchProcessor {
   std::function<double()> uniform01_;
   std::unique_ptr<Metrics> metrics_;
   absl::flat_hash_map<std::string, int> transient_failures_;  // touch id -> attempts so far
+  // Outcomes of Genesys calls whose ledger write failed, to record on the next attempt.
+  absl::flat_hash_map<std::string, v1::Disposition> unrecorded_;
 };
 
 }  // namespace blend::worker

@@ -5,7 +5,8 @@
 // PostgreSQL pool (+ migrations), the Kafka producer, the touch topics, the consumer (group
 // per service), the global quota (PgQuotaStore), the Genesys client (CurlTransport tagged
 // with the touch id, PrometheusRequestObserver), the ledger, the claimer (GrpcTouchClaimer)
-// and the admin server (/metrics, /healthz, /readyz = PostgreSQL and Kafka reachable).
+// and the admin server (/metrics, /healthz, /readyz = PostgreSQL and Kafka reachable and
+// the loop not stalled).
 //
 // Lifecycle: Create() -> Run(sender) on one thread (blocks) -> Stop() from any thread (e.g. on
 // SIGTERM): the message in hand finishes or stays uncommitted, then Run() returns and the
@@ -67,6 +68,10 @@ struct WorkerRuntimeConfig {
   BackoffPolicy backoff;
   absl::Duration default_retry_after = absl::Seconds(60);
   std::string metrics_addr;  // "" = no admin server
+  // ProcessorOptions::in_doubt_after: how long another attempt's "calling" row is waited for.
+  absl::Duration in_doubt_after = absl::Seconds(30);
+  // The stall watchdog (WorkerLoopOptions::stall_after): readiness fails while it fires.
+  absl::Duration stall_after = absl::Seconds(60);
 };
 
 class WorkerRuntime {
@@ -80,7 +85,7 @@ class WorkerRuntime {
   void Run(ChannelSender& sender);
   void Stop();
 
-  // OK when PostgreSQL and Kafka answer.
+  // OK when PostgreSQL and Kafka answer and the stall watchdog has not fired.
   absl::Status Ready();
   // "<prefix><base>", e.g. Topic("blend.customer-events").
   std::string Topic(std::string_view base) const { return config_.topic_prefix + std::string(base); }

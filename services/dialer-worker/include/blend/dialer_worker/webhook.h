@@ -67,6 +67,11 @@ class WebhookHandler {
                  WebhookOptions options, prometheus::Registry* registry = nullptr);
   ~WebhookHandler();
 
+  // At SIGTERM: a request waiting for a quota token gives up (503, the sender retries) instead
+  // of holding the server's shutdown. Genesys requests are bounded by the client's transport
+  // (the dialer's DeadlineTransport).
+  void BeginShutdown() { stopping_ = true; }
+
   WebhookResult PostContact(const std::string& body, const std::string& signature);
   WebhookResult InboundSms(const std::string& body, const std::string& signature);
   bool SignatureValid(const std::string& body, const std::string& signature) const;
@@ -92,7 +97,7 @@ class WebhookHandler {
   const Clock& clock_;
   const WebhookOptions options_;
   std::unique_ptr<Metrics> metrics_;
-  std::atomic<bool> never_stop_{false};
+  std::atomic<bool> stopping_{false};
 };
 
 // Serves a WebhookHandler on `address` ("127.0.0.1:0" picks a free port) until Stop().

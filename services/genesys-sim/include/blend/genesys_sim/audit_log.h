@@ -21,18 +21,21 @@ struct AuditEntry {
   absl::Time time;
   std::string method;
   std::string path;
-  std::string operation;  // e.g. "sms.send", "email.send", "contacts.add", "dnc.add"
+  std::string operation;  // e.g. "sms.send", "contacts.add", "contacts.delete", "precall.evaluate"
   std::string client_id;  // empty when the request was not authenticated
   int status = 0;         // 0: connection dropped by fault injection before handling
   std::string body_sha256;  // hex digest of the request body ("" for an empty body)
   std::string touch_id;     // see README "Touch ids"
   std::string to_address;   // SMS/email recipient or inserted phone number(s), comma-separated
+  std::string contact_id;   // outbound contact(s) the request or evaluation concerned
+  std::string outcome;      // pre-call evaluations: "dial", "skip", "error-skip", "error-dial"
   std::string fault;        // injected faults, e.g. "latency,accepted_drop" (FaultDecision::Kinds)
 };
 
-// touch_id and to_address match one item of the entry's comma-separated list.
+// touch_id, to_address and contact_id match one item of the entry's comma-separated list.
 struct AuditFilter {
-  std::optional<std::string> method, path_prefix, operation, client_id, touch_id, to_address;
+  std::optional<std::string> method, path_prefix, operation, client_id, touch_id, to_address,
+      contact_id;
   std::optional<int> status;
   std::optional<absl::Time> since, until;  // since inclusive, until exclusive
   size_t limit = 1000;

@@ -101,6 +101,21 @@ struct EventBridgeConfig {
   std::string region = "us-east-1";
 };
 
+// A pre-call rule set whose condition is a web-services data action: just before each dial
+// the simulator POSTs the contact to `url` and skips the dial when the answer says so (see
+// README "Pre-call rule").
+struct PreCallConfig {
+  std::string url;  // http://host:port/path; empty: no rule
+  absl::Duration timeout = absl::Seconds(2);
+  // When the call fails, times out or answers something unusable: skip the dial (Genesys
+  // places no call when a pre-call rule evaluation fails) or dial anyway.
+  bool skip_on_error = true;
+  // The integration's "Basic Auth" credentials: `Authorization: Basic base64(user:password)`
+  // on every request. Empty user: no Authorization header.
+  std::string user;
+  Secret password;
+};
+
 struct FaultConfig {
   absl::Duration latency = absl::ZeroDuration();
   double latency_ratio = 1;  // share of requests delayed by `latency`
@@ -128,6 +143,7 @@ struct SimConfig {
   WebhookConfig webhooks;
   EventBridgeConfig event_bridge;
   FaultConfig faults;
+  PreCallConfig precall;
   absl::Duration export_delay = absl::ZeroDuration();  // export job -> URI available
   size_t audit_capacity = 1'000'000;                   // oldest entries dropped beyond this
 };

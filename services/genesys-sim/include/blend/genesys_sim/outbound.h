@@ -2,12 +2,15 @@
 
 // Genesys outbound state: contact lists with their contacts, internal DNC lists, campaigns,
 // export jobs, and the simulated dialer that dials queued contacts (priority ones first)
-// and decides each call's outcome (DNC scrub at dial time, then the configured rules).
-// Errors are Genesys errors (api_error.h). Thread-safe; never sleeps: DialDue() dials what
-// is due at the injected clock's now.
+// and decides each call's outcome (uncallable skip, DNC scrub at dial time, the pre-call
+// rule, then the configured rules). Removed contacts are never dialled; uncallable ones are
+// skipped without a call. Errors are Genesys errors (api_error.h). Thread-safe; never
+// sleeps: DialDue() dials what is due at the injected clock's now (the pre-call check it
+// is given may block; it runs without the store's lock held).
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
@@ -75,6 +78,17 @@ struct ExportJob {
   std::string csv;
 };
 
+// The verdict of a pre-call rule on one contact about to be dialled.
+struct PreCallVerdict {
+  bool dial = true;
+  std::string wrapup_code;  // when !dial: the system wrap-up code of the skip
+};
+// Called just before a contact would be dialled (after the uncallable, DNC and number
+// checks), without the store's lock: it may call out over HTTP.
+using PreCallCheck = std::function<PreCallVerdict(const Contact& contact,
+                                                  const CampaignConfig& campaign,
+                                                  const std::string& phone_number)>;
+
 // What the dialer did with one contact; becomes callRecords and a postContact event.
 struct CallOutcome {
   std::string contact_id;
@@ -101,6 +115,13 @@ class OutboundStore {
                                                    const std::vector<ContactInput>& contacts,
                                                    const AddContactsOptions& options);
   absl::StatusOr<Contact> GetContact(const std::string& list_id, const std::string& contact_id) const;
+  // PUT .../contacts/{contactId}: replaces data, sets callable when given; the queue
+  // position is kept. kNotFound for an unknown list or contact.
+  absl::StatusOr<Contact> UpdateContact(const std::string& list_id, const std::string& contact_id,
+                                        const ContactInput& input);
+  // DELETE .../contacts/{contactId}: the contact leaves the list and the queue. Returns the
+  // removed contact; kNotFound for an unknown list or contact.
+  absl::StatusOr<Contact> DeleteContact(const std::string& list_id, const std::string& contact_id);
   absl::StatusOr<ContactListConfig> GetContactList(const std::string& list_id) const;
   absl::StatusOr<std::vector<Contact>> ListContacts(const std::string& list_id) const;
 
@@ -129,8 +150,9 @@ class OutboundStore {
   std::vector<std::string> DncListIds() const;
 
   // Dials every queued contact whose delay has passed (priority queue first; with a dial
-  // interval, at most one per interval) and returns the outcomes.
-  std::vector<CallOutcome> DialDue();
+  // interval, at most one per interval) and returns the outcomes. `precall` (optional) is
+  // asked about each contact that would otherwise be dialled.
+  std::vector<CallOutcome> DialDue(const PreCallCheck& precall = nullptr);
   size_t QueuedCount() const;
 
  private:
@@ -163,8 +185,14 @@ class OutboundStore {
   void Enqueue(Contact& contact, bool priority, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool OnDncLocked(const std::string& number, const std::vector<std::string>& list_ids,
                    absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  CallOutcome Dial(Contact& contact, const ContactList& list, const CampaignConfig& campaign,
-                   absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fills the outcome's contact, phone column and number; true (wrap-up code set) when no
+  // call can be placed (uncallable, DNC, invalid number), false when it may be dialled.
+  bool PreDial(const Contact& contact, const ContactList& list, const CampaignConfig& campaign,
+               absl::Time now, CallOutcome& outcome) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Record(Contact& contact, const CallOutcome& outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The contact a queue item was popped for, if it still exists in its list.
+  Contact* Find(const std::string& list_id, const std::string& contact_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyRules(const std::string& number, CallOutcome& outcome) const;
   // Pops the next due, still valid item of `queue`; false if none.
   bool PopDue(std::deque<QueueItem>& queue, absl::Time now, QueueItem* item)

@@ -21,6 +21,7 @@
 #include "blend/genesys_sim/faults.h"
 #include "blend/genesys_sim/messaging.h"
 #include "blend/genesys_sim/outbound.h"
+#include "blend/genesys_sim/precall.h"
 #include "blend/genesys_sim/rate_limiter.h"
 #include "blend/genesys_sim/token_store.h"
 #include "blend/genesys_sim/webhooks.h"
@@ -55,16 +56,20 @@ struct HttpResponse {
 
 class GenesysSim {
  public:
-  // `sender` delivers webhooks; nullptr uses HttplibWebhookSender. `registry` receives the
-  // blend_genesys_sim_* metrics. InvalidArgument if the configuration is inconsistent.
+  // `sender` delivers webhooks; nullptr uses HttplibWebhookSender. `precall_transport`
+  // calls the pre-call rule's URL (when config.precall.url is set); nullptr uses
+  // HttplibPreCallTransport. `registry` receives the blend_genesys_sim_* metrics.
+  // InvalidArgument if the configuration is inconsistent.
   static absl::StatusOr<std::unique_ptr<GenesysSim>> Create(
       SimConfig config, const Clock& clock, std::shared_ptr<prometheus::Registry> registry,
-      std::unique_ptr<WebhookSender> sender = nullptr);
+      std::unique_ptr<WebhookSender> sender = nullptr,
+      std::unique_ptr<PreCallTransport> precall_transport = nullptr);
 
   HttpResponse Handle(const HttpRequest& request);
   // Advance() then DeliverWebhooks(): what tests call after moving the fake clock.
   void Tick();
-  // Dials due contacts and turns due SMS replies into webhook deliveries (never blocks on I/O).
+  // Dials due contacts and turns due SMS replies into webhook deliveries. Blocks on I/O only
+  // for the pre-call rule (at most its timeout per contact about to be dialled).
   void Advance();
   // Posts due webhook deliveries (blocks on the receivers; the binary runs it on its own thread
   // so a slow receiver never delays the dialer).
@@ -86,7 +91,11 @@ class GenesysSim {
 
  private:
   GenesysSim(SimConfig config, const Clock& clock, std::shared_ptr<prometheus::Registry> registry,
-             std::unique_ptr<WebhookSender> sender);
+             std::unique_ptr<WebhookSender> sender,
+             std::unique_ptr<PreCallTransport> precall_transport);
+  // The pre-call rule's verdict on one contact, recorded in the audit (operation
+  // "precall.evaluate").
+  PreCallVerdict EvaluatePreCall(const Contact& contact);
 
   HttpResponse Serve(Call& call);
   HttpResponse ServeApi(Call& call);
@@ -100,6 +109,8 @@ class GenesysSim {
   HttpResponse HandleSendEmail(Call& call);
   HttpResponse HandleAddContacts(Call& call);
   HttpResponse HandleGetContact(Call& call);
+  HttpResponse HandleUpdateContact(Call& call);
+  HttpResponse HandleDeleteContact(Call& call);
   HttpResponse HandleGetContactList(Call& call);
   HttpResponse HandleDncAdd(Call& call);
   HttpResponse HandleDncPatch(Call& call);
@@ -128,6 +139,8 @@ class GenesysSim {
   const Clock& clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<WebhookSender> sender_;
+  std::unique_ptr<PreCallTransport> precall_transport_;
+  std::unique_ptr<PreCallRule> precall_;  // null without config.precall.url
   TokenStore tokens_;
   RateLimiter rate_limiter_;
   FaultInjector faults_;
@@ -148,6 +161,7 @@ class GenesysSim {
   prometheus::Family<prometheus::Counter>& dials_;
   prometheus::Family<prometheus::Counter>& messages_;
   prometheus::Family<prometheus::Counter>& webhook_results_;
+  prometheus::Family<prometheus::Counter>& precall_results_;
   prometheus::Gauge& dial_queue_;
 };
 

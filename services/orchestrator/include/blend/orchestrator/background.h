@@ -1,7 +1,7 @@
 #pragma once
 
 // The orchestrator's background workers, each a thread running one step function in a loop:
-//   OutboxRelay   publishes committed outbox rows to Kafka, deleting them only after the ack;
+//   OutboxRelay   (outbox_relay.h) publishes committed outbox rows to Kafka;
 //   TimerPoller   fires due durable timers;
 //   EventIntake   consumes blend.dispositions and blend.customer-events.
 // Lifecycle: construct -> Start() -> Stop() (joins; idempotent, also run by the destructor).
@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -48,38 +49,17 @@ class Loop {
 absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
                                   const Clock& clock);
 
-struct RelayOptions {
-  int batch_size = 500;
-  absl::Duration idle_poll = absl::Milliseconds(20);
-  absl::Duration retry_after_failure = absl::Seconds(2);
-};
-
-class OutboxRelay {
- public:
-  OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer, const Clock& clock,
-              Metrics* metrics, RelayOptions options = {});
-  // Claims one batch (FOR UPDATE SKIP LOCKED), publishes it, deletes the acknowledged rows and
-  // reschedules the failed ones, then commits. Returns the number published.
-  absl::StatusOr<int> PublishOnce();
-  void Start() { loop_.Start(); }
-  void Stop() { loop_.Stop(); }
-
- private:
-  store::ConnectionPool& pool_;
-  bus::Producer& producer_;
-  const Clock& clock_;
-  Metrics* metrics_;
-  RelayOptions options_;
-  Loop loop_;
-};
-
 struct IntakeOptions {
   std::string brokers;
   std::string group_id = "blend-orchestrator";
   std::string topic_prefix;
   absl::Duration session_timeout = absl::Seconds(10);
+  absl::Duration max_poll_interval = absl::Minutes(5);
   absl::Duration poll_timeout = absl::Milliseconds(200);
+  // A message that failed waits retry_backoff, doubling up to max_retry_backoff, polling Kafka
+  // meanwhile (partitions paused) so the group does not evict this member.
   absl::Duration retry_backoff = absl::Milliseconds(500);
+  absl::Duration max_retry_backoff = absl::Seconds(5);
   int max_internal_retries = 5;  // then the message is dead-lettered
   int max_batch = 256;            // messages applied per transaction
   int index = 0;                  // which intake of this process (label of its lag gauge)
@@ -99,6 +79,11 @@ class EventIntake {
   absl::Status Handle(const bus::Message& message, int attempt);
   void Start();
   void Stop();
+  // kInternal once its Kafka consumer hit a fatal error (unusable until a restart).
+  absl::Status Health() const { return consumer_->Health(); }
+  void InjectFatalErrorForTesting(std::string_view reason) {
+    consumer_->InjectFatalErrorForTesting(reason);
+  }
 
  private:
   EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
@@ -108,6 +93,10 @@ class EventIntake {
   // Applies `batch` in one transaction; false when the transaction failed (nothing applied).
   bool ApplyBatch(const std::vector<bus::Message>& batch);
   void HandleWithRetries(const bus::Message& message);
+  // Waits about `wait` while staying in the consumer group: every partition paused, Poll()
+  // called all along. Undone by ResumeIfPaused() once the batch is finished.
+  void WaitPolling(absl::Duration wait);
+  void ResumeIfPaused();
   void CommitAll(const std::vector<bus::Message>& batch);
   absl::Status DeadLetter(const bus::Message& message, const std::string& reason);
 
@@ -119,6 +108,10 @@ class EventIntake {
   std::unique_ptr<bus::Consumer> consumer_;
   prometheus::Gauge* lag_ = nullptr;  // blend_orchestrator_consumer_lag{intake}
   absl::Time next_lag_update_ = absl::InfinitePast();
+  bool paused_ = false;
+  // Messages Poll() returned while paused (librdkafka should drop what it had fetched, but a
+  // message handed over must never be lost): handled first in the next batch.
+  std::vector<bus::Message> held_;
   absl::Notification stop_;
   std::thread thread_;
 };

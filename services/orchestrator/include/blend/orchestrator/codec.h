@@ -53,8 +53,9 @@ std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time no
 
 // The interpreter trigger for a disposition: SENT / CALL_COMPLETED succeed with a result
 // {outcome, reason, wrapupCode, callAnalysisDisposition, answered, conversationId,
-// providerIds}; the others fail with Blend.OptedOut, Blend.DncActive, Blend.TouchFailed,
-// Blend.TouchSkipped or Blend.TouchUnknown.
+// providerIds}; UNKNOWN is in doubt (`in_doubt`, the same result, error Blend.TouchInDoubt:
+// the campaign's onUnknown policy decides); the others fail with Blend.OptedOut,
+// Blend.DncActive, Blend.TouchFailed or Blend.TouchSkipped.
 journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d);
 
 }  // namespace blend::orchestrator

@@ -33,6 +33,7 @@ class Metrics {
   void TimerLateness(double seconds);
   void OutboxPublished(double latency_seconds);
   void OutboxPublishFailed();
+  void OutboxDeadLettered(const std::string& topic);
   void DeadLettered(const std::string& topic);
   void ClaimDecision(const std::string& decision);
   void MessageConsumed(const std::string& topic, const std::string& result);
@@ -51,6 +52,7 @@ class Metrics {
   prometheus::Histogram& timer_lateness_;
   prometheus::Histogram& publish_latency_;
   prometheus::Counter& publish_failed_;
+  prometheus::Family<prometheus::Counter>& outbox_dead_;
   prometheus::Family<prometheus::Counter>& dlq_;
   prometheus::Family<prometheus::Counter>& claims_;
   prometheus::Family<prometheus::Counter>& consumed_;

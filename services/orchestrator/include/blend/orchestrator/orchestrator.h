@@ -25,6 +25,7 @@
 #include "blend/orchestrator/grpc_services.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/metrics.h"
+#include "blend/orchestrator/outbox_relay.h"
 #include "blend/store/connection_pool.h"
 #include "prometheus/registry.h"
 
@@ -39,6 +40,10 @@ struct OrchestratorConfig {
   std::string consumer_group = "blend-orchestrator";
   int topic_partitions = 4;
   absl::Duration kafka_session_timeout = absl::Seconds(10);
+  // The longest the intake may go between two polls before Kafka evicts it from its group
+  // (librdkafka's max.poll.interval.ms, at least the session timeout). The intake keeps
+  // polling even while PostgreSQL is down, so this only bounds a stuck thread.
+  absl::Duration kafka_max_poll_interval = absl::Minutes(5);
   TlsConfig tls;
   AuthConfig auth;
   int start_batch_size = 500;
@@ -49,6 +54,12 @@ struct OrchestratorConfig {
   int intake_threads = 2;
   int timer_threads = 2;
   absl::Duration outbox_poll = absl::Milliseconds(20);
+  // Outbox rows: attempts before the dead letter (charged only while Kafka answers), backoff
+  // after a failure (doubling up to the max), and how long a claimed row is this replica's.
+  int outbox_max_attempts = 20;
+  absl::Duration outbox_retry_backoff = absl::Seconds(1);
+  absl::Duration outbox_max_retry_backoff = absl::Minutes(5);
+  absl::Duration outbox_lease = absl::Minutes(1);
   absl::Duration timer_poll = absl::Milliseconds(100);
   absl::Duration gauge_interval = absl::Seconds(10);
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -67,7 +78,8 @@ class Orchestrator {
   void Shutdown();
 
   int grpc_port() const { return grpc_port_; }
-  // OK when PostgreSQL and Kafka answer and the schema is migrated (for /readyz).
+  // OK when PostgreSQL and Kafka answer, the schema is migrated and neither the producer nor
+  // any intake consumer hit a fatal Kafka error (kInternal: restart the process) (for /readyz).
   absl::Status Ready();
 
   JourneyRunner& runner() { return *runner_; }
@@ -75,6 +87,7 @@ class Orchestrator {
   Metrics& metrics() { return *metrics_; }
   store::ConnectionPool& pool() { return *pool_; }
   bus::Producer& producer() { return *producer_; }
+  EventIntake& intake(size_t i) { return *intakes_.at(i); }
 
  private:
   Orchestrator() = default;

@@ -5,7 +5,7 @@
 // Statements are prepared once per connection. Times cross the boundary as absl::Time
 // (int64 microseconds in SQL). libpqxx exceptions
 // propagate to blend::store::WithTransaction, which maps them to Status.
-// Schema: libs/store/migrations/0002_orchestrator.sql.
+// Schema: libs/store/migrations/0002_orchestrator.sql (outbox leases: 0015_outbox_relay.sql).
 
 #include <cstdint>
 #include <map>
@@ -151,11 +151,32 @@ struct OutboxRow {
 };
 void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                   const std::string& payload, absl::Time available_at, absl::Time now);
-// Rows available at `now`, by id, locked FOR UPDATE SKIP LOCKED.
-std::vector<OutboxRow> ClaimOutbox(pqxx::work& tx, absl::Time now, int limit);
+// Leases up to `limit` rows to `owner` until `lease_until` and counts one attempt each
+// (FOR UPDATE SKIP LOCKED, so concurrent claims never take the same row). A row qualifies when
+// it is due, its lease (if any) has expired, and no earlier row of its key is due, leased or
+// retrying (a journey's rows go out in id order). Returned by id.
+std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
+                                   const std::string& owner, absl::Time lease_until);
 void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids);
-void MarkOutboxFailed(pqxx::work& tx, int64_t id, const std::string& error,
-                      absl::Time retry_at);
+// A leased row handed back: due again at retry_at with `attempts`, the lease cleared.
+struct OutboxRelease {
+  int64_t id = 0;
+  int32_t claimed_attempts = 0;  // the counter as leased: a row leased since by another
+                                 // replica (expired lease) is left alone
+  int32_t attempts = 0;
+  absl::Time retry_at;
+  std::string error;
+};
+void ReleaseOutbox(pqxx::work& tx, const std::string& owner,
+                   const std::vector<OutboxRelease>& rows);
+// A leased row moved to outbox_dead_letters with `reason`.
+struct OutboxDeadLetter {
+  int64_t id = 0;
+  int32_t attempts = 0;  // as leased (same guard as above)
+  std::string reason;
+};
+void DeadLetterOutbox(pqxx::work& tx, const std::string& owner,
+                      const std::vector<OutboxDeadLetter>& rows, absl::Time now);
 int64_t OutboxBacklog(pqxx::work& tx);
 
 // ---- messages, facts, suppressions -------------------------------------------------------

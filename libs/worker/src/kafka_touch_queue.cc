@@ -1,0 +1,31 @@
+#include "blend/bus/consumer.h"
+#include "blend/bus/dead_letter.h"
+#include "blend/bus/producer.h"
+#include "blend/worker/touch_queue.h"
+
+namespace blend::worker {
+
+std::optional<bus::Message> KafkaTouchQueue::Poll(absl::Duration timeout) {
+  return consumer_.Poll(timeout);
+}
+absl::Status KafkaTouchQueue::Commit(const bus::Message& message) {
+  return consumer_.Commit(message);
+}
+absl::Status KafkaTouchQueue::PauseAll() { return consumer_.PauseAll(); }
+absl::Status KafkaTouchQueue::ResumeAll() { return consumer_.ResumeAll(); }
+bool KafkaTouchQueue::StillAssigned(const bus::Message& message) const {
+  return consumer_.StillAssigned(message);
+}
+int KafkaTouchQueue::AssignedPartitions() const {
+  return static_cast<int>(consumer_.Assignment().size());
+}
+absl::StatusOr<int64_t> KafkaTouchQueue::Lag() { return consumer_.Lag(); }
+absl::Status KafkaTouchQueue::Publish(std::string_view topic, std::string_view key,
+                                      std::string_view payload) {
+  return producer_.ProduceSync(topic, key, payload);
+}
+absl::Status KafkaTouchQueue::DeadLetter(const bus::Message& message, std::string_view reason) {
+  return bus::DeadLetter(producer_, message, reason, clock_);
+}
+
+}  // namespace blend::worker

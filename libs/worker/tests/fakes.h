@@ -1,0 +1,132 @@
+#pragma once
+
+// Fakes of the worker's I/O seams, shared by the processor and loop tests.
+
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "blend/genesys/error.h"
+#include "blend/worker/ports.h"
+#include "blend/worker/touch_ledger.h"
+#include "blend/worker/touch_queue.h"
+
+namespace blend::worker {
+
+class FakeClaimer : public TouchClaimer {
+ public:
+  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override {
+    claims.push_back(touch_id);
+    v1::ClaimTouchResponse r;
+    r.set_decision(claimed.insert(touch_id).second ? decision
+                                                   : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
+    r.set_reason(reason);
+    if (decision != v1::ClaimTouchResponse::DECISION_GRANTED) claimed.erase(touch_id);
+    return r;
+  }
+  v1::ClaimTouchResponse::Decision decision = v1::ClaimTouchResponse::DECISION_GRANTED;
+  std::string reason;
+  std::set<std::string> claimed;
+  std::vector<std::string> claims;
+};
+
+class FakeSender : public ChannelSender {
+ public:
+  absl::StatusOr<SendReceipt> Send(const v1::TouchCommand& touch) override {
+    sent.push_back(touch.touch_id());
+    if (!errors.empty()) {
+      absl::Status e = errors.front();
+      errors.pop_front();
+      return e;
+    }
+    return SendReceipt{{{"conversationId", "conv-" + touch.touch_id()}}};
+  }
+  std::deque<absl::Status> errors;
+  std::vector<std::string> sent;
+};
+
+inline absl::Status GenesysFailure(absl::StatusCode code, int http, std::optional<absl::Duration> retry_after,
+                            bool unknown = false) {
+  genesys::GenesysError e;
+  e.http_status = http;
+  e.retry_after = retry_after;
+  e.outcome_unknown = unknown;
+  e.message = "boom";
+  e.code = "some.code";
+  return genesys::AttachGenesysError(absl::Status(code, "genesys said no"), e);
+}
+
+// The in-memory ledger, whose Complete can be made to fail (a lost commit).
+class FlakyLedger final : public TouchLedger {
+ public:
+  absl::StatusOr<std::optional<LedgerEntry>> Find(const std::string& touch_id) override {
+    return inner.Find(touch_id);
+  }
+  absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
+                                 const std::string& worker_id, absl::Time now) override {
+    return inner.BeginCall(touch_id, channel, worker_id, now);
+  }
+  absl::Status AbortCall(const std::string& touch_id) override { return inner.AbortCall(touch_id); }
+  absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& d, const std::string& worker_id,
+                                           absl::Time now) override {
+    if (fail_completes > 0) {
+      --fail_completes;
+      return absl::UnavailableError("connection lost during COMMIT");
+    }
+    return inner.Complete(d, worker_id, now);
+  }
+  int fail_completes = 0;
+  InMemoryTouchLedger inner;
+};
+
+// Messages to deliver, what was committed and published, which partitions were revoked.
+class FakeTouchQueue final : public TouchQueue {
+ public:
+  std::optional<bus::Message> Poll(absl::Duration) override {
+    ++polls;
+    if (paused || incoming.empty()) return std::nullopt;
+    bus::Message m = std::move(incoming.front());
+    incoming.pop_front();
+    return m;
+  }
+  absl::Status Commit(const bus::Message& m) override {
+    committed.push_back(m.offset);
+    return absl::OkStatus();
+  }
+  absl::Status PauseAll() override {
+    paused = true;
+    return absl::OkStatus();
+  }
+  absl::Status ResumeAll() override {
+    paused = false;
+    return absl::OkStatus();
+  }
+  bool StillAssigned(const bus::Message& m) const override {
+    return !revoked.contains(m.partition);
+  }
+  int AssignedPartitions() const override { return assigned_partitions; }
+  absl::StatusOr<int64_t> Lag() override { return lag; }
+  absl::Status Publish(std::string_view topic, std::string_view key,
+                       std::string_view payload) override {
+    published.push_back({std::string(topic), std::string(key), std::string(payload)});
+    return absl::OkStatus();
+  }
+  absl::Status DeadLetter(const bus::Message& m, std::string_view reason) override {
+    dead_letters.push_back({m.offset, std::string(reason)});
+    return absl::OkStatus();
+  }
+
+  std::deque<bus::Message> incoming;
+  bool paused = false;
+  int polls = 0;
+  std::set<int32_t> revoked;
+  int assigned_partitions = 1;
+  int64_t lag = 0;
+  std::vector<int64_t> committed;
+  std::vector<bus::OutgoingMessage> published;
+  std::vector<std::pair<int64_t, std::string>> dead_letters;
+};
+
+}  // namespace blend::worker
