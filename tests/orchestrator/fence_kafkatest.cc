@@ -71,6 +71,34 @@ TEST_F(FenceTest, OptOutCommittedBeforeClaimRefusesTheTouch) {
             1);
 }
 
+// A worker that claimed a touch and got a 429 claims it again before retrying (nothing was
+// sent). A payment that committed in between must win over that re-claim, and so must the
+// calling window: "already claimed" is no pass around the fence (found by scripts/chaos).
+TEST_F(FenceTest, ReClaimAfterAPaymentIsRefusedAndOutsideTheWindowDeferred) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  Start(StartRequest("dunning", "k1", "cust-p"));
+  Start(StartRequest("dunning", "k2", "cust-w"));
+  auto touches = ReadTouches(sms, 2);
+  ASSERT_THAT(touches, SizeIs(2));
+  for (const auto& t : touches) {
+    ASSERT_EQ(Claim(t.touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  }
+  const auto& paid = touches[0].journey_id() < touches[1].journey_id() ? touches[0] : touches[1];
+  const auto& other = &paid == &touches[0] ? touches[1] : touches[0];
+  const std::string paying_customer = paid.customer().customer_id();
+  ASSERT_EQ(SendEvent(paying_customer, "payment.received", "pay-1").journeys_matched(), 1);
+
+  auto again = Claim(paid.touch_id());
+  EXPECT_EQ(again.decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED) << again.reason();
+  EXPECT_THAT(again.reason(), HasSubstr("journey finished"));
+
+  clock_.Advance(absl::Hours(7));  // 22:00 in London: outside 08:00-21:00
+  auto late = Claim(other.touch_id());
+  EXPECT_EQ(late.decision(), blend::v1::ClaimTouchResponse::DECISION_DEFERRED) << late.reason();
+}
+
 TEST_F(FenceTest, InvalidCampaignListsEveryProblemWithPointers) {
   StartOrchestrator();
   blend::v1::Campaign c = SeedCampaign("broken");

@@ -2,6 +2,8 @@
 // Genesys; the decision and the claim record commit together, under the journey's row lock, so
 // a payment (or opt-out, or cancel) that committed first always wins.
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -62,10 +64,14 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   // Lock order: journey row, then touch row (as every trigger does).
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
   pg::TouchRow touch = *pg::FindTouch(tx, touch_id, pg::Lock::kForUpdate);
-  if (touch.status == "claimed" || touch.status == "sent" || touch.status == "done") {
+  if (touch.status == "sent" || touch.status == "done") {
     *decision = "already_claimed";
     return Decide(Decision::DECISION_ALREADY_CLAIMED, "touch already claimed");
   }
+  // "claimed" again: a worker whose earlier attempt sent nothing (a 429, a transient error, a
+  // crash before its ledger row) claims before it retries. The fence applies anew: a payment,
+  // an opt-out or the calling window may have changed since the first claim.
+  const bool reclaim = touch.status == "claimed";
   if (touch.status == "refused" || touch.status == "cancelled") {
     *decision = "refused";
     return Decide(Decision::DECISION_REFUSED, touch.reason);
@@ -93,6 +99,10 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   std::vector<absl::TimeZone> zones = policy::CandidateZones(
       j.customer.time_zone(), j.customer.postal_time_zone(), j.customer.phone_e164());
   std::vector<absl::Time> past = facts.past_touches[*channel];
+  if (reclaim && touch.claimed_at) {  // its own first claim is not a past touch
+    auto own = std::find(past.begin(), past.end(), *touch.claimed_at);
+    if (own != past.end()) past.erase(own);
+  }
   BLEND_ASSIGN_OR_RETURN(
       policy::TouchDecision d,
       policy::DecideTouch(*channel, ChannelPolicyOf(j.campaign->policies(), *channel), zones,
@@ -114,6 +124,10 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     return out;
   }
   pg::MarkTouchClaimed(tx, touch_id, worker_id, now);
+  if (reclaim) {
+    *decision = "already_claimed";
+    return Decide(Decision::DECISION_ALREADY_CLAIMED, "claimed again after an attempt that sent nothing");
+  }
   *decision = "granted";
   return Decide(Decision::DECISION_GRANTED, "");
 }
