@@ -113,9 +113,9 @@ TEST_F(RateLimitTest, BulkStartDrainsAtTheQuotaWithoutA429AndSendsEverySmsOnce) 
   int64_t peak = max_rate.body.value("maxRequests", int64_t{-1});
   EXPECT_LE(peak, kRequestsPerMinute) << max_rate.body.dump();
   // The limit really bound: more SMS than it allows in a minute took more than a minute, and
-  // the shared quota delivered nearly all of it. Three runs on a quiet 2-core machine: 881, 892
-  // and one >= 882 of 900 (the bucket's rate is (900 - 16) / 60.5 s plus its burst of 16, at most 892.7);
-  // the floor leaves a little room for a slower machine.
+  // the shared quota delivered nearly all of it. Three runs on a quiet 2-core machine: 881,
+  // 892 and one >= 882 of 900 (the bucket allows (900 - 16) / 60.5 s plus its burst of 16, at
+  // most 892.7); the floor leaves a little room for a slower machine.
   EXPECT_GT(drained, absl::Seconds(60));
   EXPECT_GE(peak, kRequestsPerMinute * 95 / 100) << max_rate.body.dump();
   std::cerr << "drained " << kJourneys << " SMS in " << absl::FormatDuration(drained)
