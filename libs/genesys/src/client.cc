@@ -121,6 +121,15 @@ DialerContact ContactFromJson(const json& j) {
   return contact;
 }
 
+// A failed token request means the API call never left: whatever happened to the token
+// request itself (a timeout), the call's outcome is not in doubt.
+absl::Status CallNotSent(absl::Status status) {
+  std::optional<GenesysError> error = GetGenesysError(status);
+  if (!error || !error->outcome_unknown) return status;
+  error->outcome_unknown = false;
+  return AttachGenesysError(std::move(status), *error);
+}
+
 }  // namespace
 
 class GenesysClient::Impl {
@@ -220,13 +229,17 @@ absl::StatusOr<HttpResponse> GenesysClient::Impl::SendOnce(const Call& call,
 absl::StatusOr<HttpResponse> GenesysClient::Impl::Execute(const Call& call) {
   std::string token;
   if (call.authenticate) {
-    BLEND_ASSIGN_OR_RETURN(token, tokens_.Get());
+    absl::StatusOr<std::string> fetched = tokens_.Get();
+    if (!fetched.ok()) return CallNotSent(fetched.status());
+    token = *std::move(fetched);
   }
   absl::StatusOr<HttpResponse> result = SendOnce(call, call.authenticate ? &token : nullptr);
   if (call.authenticate && result.ok() && result->status == 401) {
     BLEND_LOG(kInfo, "genesys rejected the access token; refreshing it and retrying once",
               {{"endpoint", std::string(call.endpoint)}});
-    BLEND_ASSIGN_OR_RETURN(token, tokens_.Refresh(token));
+    absl::StatusOr<std::string> refreshed = tokens_.Refresh(token);
+    if (!refreshed.ok()) return CallNotSent(refreshed.status());
+    token = *std::move(refreshed);
     result = SendOnce(call, &token);
   }
   if (!result.ok()) {

@@ -325,6 +325,23 @@ TEST_F(GenesysClientTest, TimeoutIsUnavailableAndOutcomeUnknown) {
   EXPECT_EQ(RequestCount("agentless_sms", "timeout"), 1);
 }
 
+// The token request timed out: the API call itself never left, so nothing is in doubt (a
+// worker must retry the touch, not report it UNKNOWN; found by scripts/chaos).
+TEST_F(GenesysClientTest, TokenTimeoutIsUnavailableButNothingWasSent) {
+  imposter_.SetTokenDelay(absl::Seconds(3));
+  GenesysClientConfig config = Config();
+  config.request_timeout = absl::Milliseconds(200);
+  auto client = MakeClient(config);
+
+  auto result = client->SendAgentlessSms(Sms());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  auto err = GetGenesysError(result.status());
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->endpoint, "oauth_token");
+  EXPECT_FALSE(err->outcome_unknown);
+  EXPECT_TRUE(imposter_.Requests().empty());
+}
+
 TEST_F(GenesysClientTest, RefusedConnectionIsUnavailableAndNotSent) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);  // bound but never listening: refuses
   sockaddr_in addr{};
