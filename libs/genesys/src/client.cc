@@ -424,12 +424,18 @@ absl::StatusOr<DialerContact> GenesysClient::InsertContact(const ContactInsertio
   return stored;
 }
 
-absl::StatusOr<DialerContact> GenesysClient::GetContact(std::string_view contact_list_id,
-                                                        std::string_view contact_id) {
+// The URL of one contact, after checking both ids (GetContact, DeleteContact, SetContactCallable).
+absl::StatusOr<std::string> GenesysClient::ContactUrl(std::string_view contact_list_id,
+                                                      std::string_view contact_id) const {
   BLEND_RETURN_IF_ERROR(RequireId(contact_list_id, "contact list id"));
   BLEND_RETURN_IF_ERROR(RequireId(contact_id, "contact id"));
-  std::string url = impl_->ApiUrl(absl::StrCat(
-      "/api/v2/outbound/contactlists/", Escape(contact_list_id), "/contacts/", Escape(contact_id)));
+  return impl_->ApiUrl(absl::StrCat("/api/v2/outbound/contactlists/", Escape(contact_list_id),
+                                    "/contacts/", Escape(contact_id)));
+}
+
+absl::StatusOr<DialerContact> GenesysClient::GetContact(std::string_view contact_list_id,
+                                                        std::string_view contact_id) {
+  BLEND_ASSIGN_OR_RETURN(std::string url, ContactUrl(contact_list_id, contact_id));
   BLEND_ASSIGN_OR_RETURN(Impl::JsonResponse response,
                          impl_->ExecuteJson({kGetContactEndpoint, HttpMethod::kGet, url}));
   DialerContact contact = ContactFromJson(response.body);
@@ -439,10 +445,7 @@ absl::StatusOr<DialerContact> GenesysClient::GetContact(std::string_view contact
 
 absl::StatusOr<ResponseMeta> GenesysClient::DeleteContact(std::string_view contact_list_id,
                                                          std::string_view contact_id) {
-  BLEND_RETURN_IF_ERROR(RequireId(contact_list_id, "contact list id"));
-  BLEND_RETURN_IF_ERROR(RequireId(contact_id, "contact id"));
-  std::string url = impl_->ApiUrl(absl::StrCat(
-      "/api/v2/outbound/contactlists/", Escape(contact_list_id), "/contacts/", Escape(contact_id)));
+  BLEND_ASSIGN_OR_RETURN(std::string url, ContactUrl(contact_list_id, contact_id));
   absl::StatusOr<HttpResponse> response =
       impl_->Execute({kDeleteContactEndpoint, HttpMethod::kDelete, url});
   if (response.ok()) return internal::MetaFromResponse(*response);
@@ -457,10 +460,7 @@ absl::StatusOr<ResponseMeta> GenesysClient::DeleteContact(std::string_view conta
 absl::StatusOr<DialerContact> GenesysClient::SetContactCallable(std::string_view contact_list_id,
                                                                 std::string_view contact_id,
                                                                 bool callable) {
-  BLEND_RETURN_IF_ERROR(RequireId(contact_list_id, "contact list id"));
-  BLEND_RETURN_IF_ERROR(RequireId(contact_id, "contact id"));
-  std::string url = impl_->ApiUrl(absl::StrCat(
-      "/api/v2/outbound/contactlists/", Escape(contact_list_id), "/contacts/", Escape(contact_id)));
+  BLEND_ASSIGN_OR_RETURN(std::string url, ContactUrl(contact_list_id, contact_id));
   BLEND_ASSIGN_OR_RETURN(Impl::JsonResponse current,
                          impl_->ExecuteJson({kGetContactEndpoint, HttpMethod::kGet, url}));
   if (!current.body.is_object()) {

@@ -222,6 +222,8 @@ class GenesysClient {
  private:
   class Impl;
   explicit GenesysClient(std::unique_ptr<Impl> impl);
+  absl::StatusOr<std::string> ContactUrl(std::string_view contact_list_id,
+                                         std::string_view contact_id) const;
   std::unique_ptr<Impl> impl_;
 };
 
