@@ -349,6 +349,19 @@ class OrchestratorTest : public ::testing::Test {
     return tx.exec(sql)[0][0].as<int64_t>();
   }
 
+  // What is left in the outbox, grouped by attempts, lease and last error: a failure message.
+  std::string OutboxState() {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    std::string out = "outbox rows left (attempts | leased by | last error | rows):";
+    for (const auto& row : tx.exec("SELECT attempts, leased_by, last_error, count(*) FROM outbox "
+                                   "GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 20")) {
+      absl::StrAppend(&out, "\n  ", row[0].as<int>(), " | ", row[1].as<std::string>(), " | ",
+                      row[2].as<std::string>(), " | ", row[3].as<int64_t>());
+    }
+    return out;
+  }
+
   // Value of a counter (or sample count of a histogram) with exactly these labels; -1 if absent.
   double MetricValue(const std::string& name,
                      const std::map<std::string, std::string>& labels = {}) {
