@@ -149,10 +149,11 @@ TEST_F(MockClusterTest, BrokerDownSurfacesUnavailableWithinDeliveryTimeout) {
   ASSERT_NE(producer, nullptr);
   ASSERT_TRUE(producer->ProduceSync(topic_, "k", "warm-up").ok());
   ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster_, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  const absl::Time start = absl::Now();
+  // kUnavailable is librdkafka's own message timeout (delivery_timeout, 1 s here): had the
+  // report not come, ProduceSync would have given up on its own after the 5 s grace with
+  // kDeadlineExceeded. The code says which; a wall-clock bound flaked on a loaded machine.
   absl::Status st = producer->ProduceSync(topic_, "k", "lost");
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
-  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
   EXPECT_EQ(CounterValue(registry_, "blend_bus_produce_failed_total", topic_), 1);
   ASSERT_EQ(rd_kafka_mock_broker_set_up(cluster_, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
