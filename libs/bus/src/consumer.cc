@@ -213,13 +213,16 @@ absl::Status Consumer::PauseOrResume(const std::vector<TopicPartition>& partitio
   if (list.list.empty()) return absl::OkStatus();
   const std::string context =
       absl::StrCat(pause ? "pause " : "resume ", Describe(partitions));
-  if (absl::Status st = KafkaErrorToStatus(
-          pause ? consumer_->pause(list.list) : consumer_->resume(list.list), context);
-      !st.ok()) {
-    return st;
-  }
+  // A partition librdkafka has no state for yet (a topic whose metadata has not arrived) holds
+  // no pause, so there is nothing to resume: not an error worth a log line at every start.
+  auto fine = [pause](RdKafka::ErrorCode e) {
+    return e == RdKafka::ERR_NO_ERROR || (!pause && e == RdKafka::ERR__UNKNOWN_PARTITION);
+  };
+  const RdKafka::ErrorCode err =
+      pause ? consumer_->pause(list.list) : consumer_->resume(list.list);
+  if (!fine(err)) return KafkaErrorToStatus(err, context);
   for (const RdKafka::TopicPartition* tp : list.list) {
-    if (tp->err() != RdKafka::ERR_NO_ERROR) return KafkaErrorToStatus(tp->err(), context);
+    if (!fine(tp->err())) return KafkaErrorToStatus(tp->err(), context);
   }
   return absl::OkStatus();
 }
