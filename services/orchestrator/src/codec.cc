@@ -178,6 +178,30 @@ std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time no
   return env.SerializeAsString();
 }
 
+std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view envelope_bytes,
+                                                            const std::string& reason,
+                                                            absl::Time now) {
+  blend::v1::Envelope in;
+  if (!in.ParseFromArray(envelope_bytes.data(), static_cast<int>(envelope_bytes.size())) ||
+      !in.has_touch() || in.touch().touch_id().empty()) {
+    return std::nullopt;
+  }
+  const blend::v1::TouchCommand& cmd = in.touch();
+  blend::v1::Envelope out;
+  out.set_message_id(absl::StrCat(cmd.touch_id(), ":", cmd.attempt(), ":unpublished"));
+  out.set_schema_version(1);
+  *out.mutable_produced_at() = ToProto(now);
+  out.set_trace_id(cmd.journey_id());
+  blend::v1::Disposition& d = *out.mutable_disposition();
+  d.set_touch_id(cmd.touch_id());
+  d.set_journey_id(cmd.journey_id());
+  d.set_channel(cmd.channel());
+  d.set_outcome(blend::v1::TOUCH_OUTCOME_FAILED);
+  d.set_reason(absl::StrCat("Blend could not publish the touch to Kafka: ", reason));
+  *d.mutable_occurred_at() = ToProto(now);
+  return out.SerializeAsString();
+}
+
 namespace {
 
 // What a disposition tells about a touch that went (or may have gone) out.

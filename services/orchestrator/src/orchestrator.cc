@@ -74,6 +74,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   rel.retry_backoff = config.outbox_retry_backoff;
   rel.max_retry_backoff = config.outbox_max_retry_backoff;
   rel.lease = config.outbox_lease;
+  rel.dispositions_topic = config.topic_prefix + std::string(bus::kTopicDispositions);
   o->relay_ = std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
   JourneyRunner* runner = o->runner_.get();
   for (int i = 0; i < std::max(1, config.timer_threads); ++i) {

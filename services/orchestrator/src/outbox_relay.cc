@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "blend/common/ids.h"
 #include "blend/common/status_macros.h"
+#include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/outbox_store.h"
 #include "blend/telemetry/log.h"
 
@@ -57,6 +58,20 @@ absl::Status OutboxRelay::PauseForOutage(absl::Time now, const std::string& why)
   outage_backoff_ = std::min(outage_backoff_ * 2, options_.max_outage_backoff);
   return absl::UnavailableError(absl::StrCat("outbox relay paused for ",
                                              absl::FormatDuration(paused), ": ", why));
+}
+
+void OutboxRelay::DeadLetter(const pg::OutboxRow& row, std::string reason, absl::Time now,
+                             OutboxOutcome& outcome) const {
+  // A dead touch command would leave its journey waiting for a disposition that cannot come:
+  // it is reported FAILED instead (a small record on another topic, so it still goes out when
+  // this one was too large), and the journey takes its error path.
+  if (!options_.dispositions_topic.empty()) {
+    if (std::optional<std::string> failed =
+            UnpublishedTouchDispositionBytes(row.payload, reason, now)) {
+      outcome.follow_ups.push_back({options_.dispositions_topic, row.key, std::move(*failed)});
+    }
+  }
+  outcome.dead.push_back({row.id, row.attempts, std::move(reason)});
 }
 
 absl::StatusOr<int> OutboxRelay::PublishOnce() {
@@ -120,14 +135,14 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     const std::string error(a.message());
     const PublishFailure kind = ClassifyPublishFailure(a);
     if (kind == PublishFailure::kPermanent) {
-      outcome.dead.push_back({r.id, r.attempts, absl::StrCat("rejected by Kafka: ", error)});
+      DeadLetter(r, absl::StrCat("rejected by Kafka: ", error), done, outcome);
       dead_rows.push_back(&r);
     } else if (kind == PublishFailure::kRelay || !outage.empty()) {
       // Not the row's fault: its attempt is given back and it stays due.
       outcome.released.push_back({r.id, r.attempts, r.attempts - 1, done, error});
     } else if (r.attempts >= options_.max_attempts) {
-      outcome.dead.push_back(
-          {r.id, r.attempts, absl::StrCat("gave up after ", r.attempts, " attempts: ", error)});
+      DeadLetter(r, absl::StrCat("gave up after ", r.attempts, " attempts: ", error), done,
+                 outcome);
       dead_rows.push_back(&r);
     } else {
       outcome.released.push_back(

@@ -29,6 +29,9 @@ absl::Status PgOutboxStore::Finish(const std::string& owner, const OutboxOutcome
         pg::DeleteOutbox(tx, outcome.sent);
         pg::ReleaseOutbox(tx, owner, outcome.released);
         pg::DeadLetterOutbox(tx, owner, outcome.dead, now);
+        for (const OutboxFollowUp& f : outcome.follow_ups) {
+          pg::InsertOutbox(tx, f.topic, f.key, f.payload, now, now);
+        }
         return absl::OkStatus();
       },
       opts);

@@ -11,6 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "blend/orchestrator/codec.h"
+#include "blend/v1/bus.pb.h"
 #include "prometheus/registry.h"
 
 namespace blend::orchestrator {
@@ -75,11 +77,13 @@ class FakeOutbox final : public OutboxStore {
       dead[d.id] = {d.attempts, d.reason};
       rows.erase(d.id);
     }
+    for (const OutboxFollowUp& f : outcome.follow_ups) follow_ups.push_back(f);
     return absl::OkStatus();
   }
 
   std::map<int64_t, Row> rows;
   std::map<int64_t, Dead> dead;
+  std::vector<OutboxFollowUp> follow_ups;
   int claims = 0;
   absl::Status finish_error;
 };
@@ -319,6 +323,41 @@ TEST_F(OutboxRelayTest, UnrecordedPublicationIsAnErrorAndCountsNoDeadLetter) {
   // Still leased: another round (or replica) takes it once the lease has expired.
   EXPECT_EQ(outbox_->rows.at(1).leased_by, "me");
   EXPECT_THAT(outbox_->dead, IsEmpty());
+}
+
+// A touch whose command Kafka never took must not leave its journey waiting for a disposition
+// that cannot come: the dead letter is followed, in the same transaction, by a FAILED
+// disposition on the dispositions topic, so the journey takes its error path (Blend.TouchFailed).
+TEST_F(OutboxRelayTest, DeadLetteredTouchIsReportedFailedToItsJourney) {
+  RelayOptions options;
+  options.dispositions_topic = "p.blend.dispositions";
+  OutboxRelay& relay = Relay(options);
+  blend::v1::TouchCommand cmd;
+  cmd.set_touch_id("journey-1/Sms/1");
+  cmd.set_journey_id("journey-1");
+  cmd.set_channel(blend::v1::CHANNEL_SMS);
+  cmd.set_attempt(1);
+  outbox_->Add(1, "touch", clock_.Now());
+  outbox_->rows[1].row.payload = TouchEnvelopeBytes(cmd, clock_.Now());
+  outbox_->Add(2, "touch", clock_.Now());  // not an envelope: dead-lettered without follow-up
+  kafka_->ack = [](const bus::OutgoingMessage&) {
+    return absl::InvalidArgumentError("Message size too large");
+  };
+  ASSERT_TRUE(relay.PublishOnce().ok());
+  ASSERT_EQ(outbox_->dead.size(), 2u);
+  ASSERT_EQ(outbox_->follow_ups.size(), 1u);
+  const OutboxFollowUp& f = outbox_->follow_ups[0];
+  EXPECT_EQ(f.topic, "p.blend.dispositions");
+  EXPECT_EQ(f.key, "journey-1");
+  blend::v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(f.payload));
+  ASSERT_TRUE(env.has_disposition());
+  EXPECT_EQ(env.disposition().touch_id(), "journey-1/Sms/1");
+  EXPECT_EQ(env.disposition().journey_id(), "journey-1");
+  EXPECT_EQ(env.disposition().channel(), blend::v1::CHANNEL_SMS);
+  EXPECT_EQ(env.disposition().outcome(), blend::v1::TOUCH_OUTCOME_FAILED);
+  EXPECT_THAT(env.disposition().reason(), HasSubstr("Message size too large"));
+  EXPECT_FALSE(env.message_id().empty());
 }
 
 }  // namespace

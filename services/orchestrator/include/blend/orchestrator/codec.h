@@ -3,7 +3,9 @@
 // Conversions between the wire types (blend.v1 protos), the interpreter's JSON values and the
 // rows of pg_store.h. Pure functions.
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,13 @@ blend::v1::TouchCommand MakeTouchCommand(const journey::EmitTouch& touch,
 // Wraps a command in an Envelope (message id "<touch_id>:<attempt>": a re-publication of the
 // same attempt carries the same id) and serialises it.
 std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now);
+
+// The FAILED disposition of a touch whose command the outbox relay gave up publishing, as an
+// Envelope (message id "<touch_id>:<attempt>:unpublished"); nullopt when `envelope_bytes` is
+// not a touch command's envelope.
+std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view envelope_bytes,
+                                                            const std::string& reason,
+                                                            absl::Time now);
 
 // The interpreter trigger for a disposition: SENT / CALL_COMPLETED succeed with a result
 // {outcome, reason, wrapupCode, callAnalysisDisposition, answered, conversationId,

@@ -43,10 +43,18 @@
 namespace blend::orchestrator {
 
 // What the relay decided for the rows of one claimed batch.
+// A row the relay adds to the outbox when it finishes a batch (due at once).
+struct OutboxFollowUp {
+  std::string topic;
+  std::string key;
+  std::string payload;
+};
+
 struct OutboxOutcome {
   std::vector<int64_t> sent;                     // deleted
   std::vector<pg::OutboxRelease> released;       // due again later (or at once)
   std::vector<pg::OutboxDeadLetter> dead;        // moved to outbox_dead_letters
+  std::vector<OutboxFollowUp> follow_ups;        // e.g. the FAILED disposition of a dead touch
 };
 
 class OutboxStore {
@@ -98,6 +106,9 @@ struct RelayOptions {
   absl::Duration max_outage_backoff = absl::Seconds(30);
   // Names this relay in leased_by (and logs); a fresh id when empty.
   std::string owner;
+  // Where a dead-lettered touch's FAILED disposition goes (its journey must not wait for a
+  // disposition that cannot come); none when empty.
+  std::string dispositions_topic;
 };
 
 // Wait before the next attempt of a row that failed `attempts` times.
@@ -120,6 +131,9 @@ class OutboxRelay {
   const std::string& owner() const { return options_.owner; }
 
  private:
+  // Moves `row` to the dead letters with `reason`, with its touch's FAILED disposition.
+  void DeadLetter(const pg::OutboxRow& row, std::string reason, absl::Time now,
+                  OutboxOutcome& outcome) const;
   absl::Status PauseForOutage(absl::Time now, const std::string& why);
 
   std::unique_ptr<OutboxStore> store_;
