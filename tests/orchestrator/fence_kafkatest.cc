@@ -119,17 +119,30 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
   PutSeedCampaign("dunning");
   Start(StartRequest("dunning", "k1", "cust-paid"));
   Start(StartRequest("dunning", "k2", "cust-late"));
-  auto texts = ReadTouches(sms, 2);
-  ASSERT_THAT(texts, SizeIs(2));
+  {
+    blend::v1::StartJourneyRequest own_number = StartRequest("dunning", "k3", "cust-stop");
+    own_number.mutable_customer()->set_phone_e164("+442079460959");  // suppressions are per number
+    Start(own_number);
+  }
+  auto texts = ReadTouches(sms, 3);
+  ASSERT_THAT(texts, SizeIs(3));
   for (const auto& t : texts) {
     PublishDisposition(t, blend::v1::TOUCH_OUTCOME_SENT, "d-" + t.touch_id());
   }
-  ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM timers") == 2; }));
+  ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM timers") == 3; }));
   clock_.Advance(absl::Hours(24) + absl::Seconds(1));  // 15:00:01 in London, next day
-  auto calls = ReadTouches(voice, 2);
-  ASSERT_THAT(calls, SizeIs(2));
-  const auto& paid = calls[0].customer().customer_id() == "cust-paid" ? calls[0] : calls[1];
-  const auto& late = &paid == &calls[0] ? calls[1] : calls[0];
+  auto calls = ReadTouches(voice, 3);
+  ASSERT_THAT(calls, SizeIs(3));
+  auto of = [&](const std::string& customer) -> const blend::v1::TouchCommand& {
+    for (const auto& c : calls) {
+      if (c.customer().customer_id() == customer) return c;
+    }
+    ADD_FAILURE() << "no voice touch for " << customer;
+    return calls[0];
+  };
+  const auto& paid = of("cust-paid");
+  const auto& late = of("cust-late");
+  const auto& stop = of("cust-stop");
 
   // Not yet claimed: no worker is about to dial it.
   auto unclaimed = Check(*touches_, paid.touch_id());
@@ -154,6 +167,23 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
   auto after_payment = Check(*touches_, paid.touch_id());
   EXPECT_FALSE(after_payment.allowed());
   EXPECT_EQ(after_payment.reason(), "journey finished: SUCCEEDED");
+
+  // A voice opt-out after the claim: the number is suppressed on the touch's channel.
+  EXPECT_TRUE(Check(*touches_, stop.touch_id()).allowed());
+  {
+    grpc::ClientContext ctx;
+    blend::v1::SendCustomerEventRequest req;
+    req.mutable_event()->set_event_id("voice-stop-1");
+    req.mutable_event()->set_customer_id("cust-stop");
+    req.mutable_event()->set_type("opt_out");
+    req.mutable_event()->mutable_opt_out()->set_channel(blend::v1::CHANNEL_VOICE);
+    req.mutable_event()->mutable_opt_out()->set_keyword("STOP");
+    blend::v1::SendCustomerEventResponse resp;
+    ASSERT_TRUE(journeys_->SendCustomerEvent(&ctx, req, &resp).ok());
+  }
+  auto opted_out = Check(*touches_, stop.touch_id());
+  EXPECT_FALSE(opted_out.allowed());
+  EXPECT_EQ(opted_out.reason(), "opted_out");
 
   EXPECT_TRUE(Check(*touches_, late.touch_id()).allowed());
   clock_.Advance(absl::Hours(7));  // 22:00 in London: outside the calling window
