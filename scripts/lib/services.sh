@@ -12,6 +12,11 @@
 #   svc_ready NAME, svc_alive NAME   one probe each
 #   stop_pids PID…            SIGTERM, then SIGKILL after 15 s
 #   svc_stop_all              stop every service started here (current processes)
+#   dial_check_args ON HOOK   the dial-time check (docs/dial-time-check.md): sets SIM_DIAL_CHECK
+#                             (genesys-sim's --precall-* flags, pointing its pre-call rule at
+#                             the dialer's http://127.0.0.1:HOOK/v1/dial-check) and
+#                             DIALER_DIAL_CHECK (the dialer's matching --dial-check-* flags);
+#                             ON=0: no pre-call rule, the dialer serves no check
 # State: SVC_NAMES (in start order), SVC_PID[name], SVC_PORT[name].
 
 build_blend() {
@@ -106,4 +111,20 @@ svc_stop_all() {
   [ ${#SVC_NAMES[@]} -gt 0 ] || return 0
   # shellcheck disable=SC2046
   stop_pids $(svc_pids)
+}
+
+# Loopback demo credentials of the pre-call data action (Basic auth), not a secret.
+DIAL_CHECK_USER=blend-precall
+DIAL_CHECK_PASSWORD=blend-precall-demo
+
+dial_check_args() {  # dial_check_args ON HOOK_PORT
+  if [ "$1" = 1 ]; then
+    SIM_DIAL_CHECK=(--precall-url "http://127.0.0.1:$2/v1/dial-check"
+                    --precall-user "$DIAL_CHECK_USER" --precall-password "$DIAL_CHECK_PASSWORD")
+    DIALER_DIAL_CHECK=(--dial-check-user "$DIAL_CHECK_USER"
+                       --dial-check-password "$DIAL_CHECK_PASSWORD")
+  else
+    SIM_DIAL_CHECK=()
+    DIALER_DIAL_CHECK=(--dial-check=false)
+  fi
 }

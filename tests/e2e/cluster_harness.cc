@@ -225,6 +225,12 @@ void ClusterTest::StartSim() {
       "--tick=50ms",
       "--postcontact-webhook-urls=" + hooks + "post-contact",
       "--inbound-sms-webhook-urls=" + hooks + "inbound-sms"};
+  if (options_.dial_check) {
+    argv.push_back(absl::StrCat("--precall-url=http://", Loopback(dialer_http_port_),
+                                "/v1/dial-check"));
+    argv.push_back(absl::StrCat("--precall-user=", kDialCheckUser));
+    argv.push_back(absl::StrCat("--precall-password=", kDialCheckPassword));
+  }
   if (!options_.sim_config.empty()) {
     std::string path = tmp_dir_ + "/sim-config.json";
     std::ofstream(path) << options_.sim_config.dump(2);
@@ -292,7 +298,9 @@ void ClusterTest::StartWorkers() {
                      BLEND_DIALER_WORKER_BIN,
                      {"--http-addr=" + Loopback(dialer_http_port_),
                       "--dnc-refresh-interval=" + options_.dnc_refresh_interval,
-                      "--dnc-push-interval=" + options_.dnc_push_interval}});
+                      "--dnc-push-interval=" + options_.dnc_push_interval,
+                      absl::StrCat("--dial-check-user=", kDialCheckUser),
+                      absl::StrCat("--dial-check-password=", kDialCheckPassword)}});
   workers.push_back({"email-worker",
                      "email-worker",
                      BLEND_EMAIL_WORKER_BIN,
@@ -365,6 +373,7 @@ std::vector<AuditEntry> ClusterTest::Audit(
     a.status = e.value("status", 0);
     a.touch_id = e.value("touchId", "");
     a.to_address = e.value("toAddress", "");
+    a.outcome = e.value("outcome", "");
     out.push_back(std::move(a));
   }
   return out;

@@ -81,6 +81,7 @@ struct AuditEntry {
   int status = 0;
   std::string touch_id;
   std::string to_address;
+  std::string outcome;  // precall.evaluate only: dial, skip, error-skip, error-dial
 };
 
 // What a fixture may change before the services start. Defaults: a generous rate limit and
@@ -97,7 +98,13 @@ struct ClusterOptions {
   std::string log_level = "info";
   // Replicas of blend-sms-worker (one consumer group; they share the quota through PostgreSQL).
   int sms_worker_replicas = 1;
+  // The dial-time check: genesys-sim's pre-call rule asks the dialer's POST /v1/dial-check
+  // (Basic auth) before each dial and skips what Blend refuses (docs/dial-time-check.md).
+  bool dial_check = true;
 };
+
+inline constexpr char kDialCheckUser[] = "e2e-precall";
+inline constexpr char kDialCheckPassword[] = "e2e-precall-secret";
 
 // Policies without quiet hours (the tests run on the real clock at any time of day).
 inline constexpr char kPolicies[] = R"json({

@@ -36,6 +36,14 @@ class AuthTest : public OrchestratorTest {
       return touches_->ClaimTouch(&ctx, req, &resp);
     });
   }
+  grpc::StatusCode CheckWith(const std::string& token) {
+    return Call(token, [&](grpc::ClientContext& ctx) {
+      blend::v1::CheckTouchRequest req;
+      req.set_touch_id("unknown");
+      blend::v1::CheckTouchResponse resp;
+      return touches_->CheckTouch(&ctx, req, &resp);
+    });
+  }
 };
 
 TEST_F(AuthTest, TokensScopesAndServiceCredential) {
@@ -64,6 +72,9 @@ TEST_F(AuthTest, TokensScopesAndServiceCredential) {
   EXPECT_EQ(ClaimWith("crm-token"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ClaimWith("worker-token"), grpc::StatusCode::OK);
   EXPECT_EQ(ClaimWith(""), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CheckWith("crm-token"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(CheckWith("worker-token"), grpc::StatusCode::OK);
+  EXPECT_EQ(CheckWith(""), grpc::StatusCode::UNAUTHENTICATED);
 
   // Rotation without restart.
   std::ofstream(file, std::ios::trunc) << "crm2 : " << Sha256Hex("crm-token-2") << " : *\n";

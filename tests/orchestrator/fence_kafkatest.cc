@@ -1,6 +1,6 @@
 // The claim fence's policy decisions and the remaining JourneyService RPCs against the real
-// PostgreSQL and Kafka: quiet-hours deferral with re-emission, opt-out refusal, validation
-// errors, cancel, list.
+// PostgreSQL and Kafka: quiet-hours deferral with re-emission, opt-out refusal, the read-only
+// dial-time check (CheckTouch), validation errors, cancel, list.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,6 +97,107 @@ TEST_F(FenceTest, ReClaimAfterAPaymentIsRefusedAndOutsideTheWindowDeferred) {
   clock_.Advance(absl::Hours(7));  // 22:00 in London: outside 08:00-21:00
   auto late = Claim(other.touch_id());
   EXPECT_EQ(late.decision(), blend::v1::ClaimTouchResponse::DECISION_DEFERRED) << late.reason();
+}
+
+blend::v1::CheckTouchResponse Check(blend::v1::TouchService::Stub& touches,
+                                    const std::string& touch_id) {
+  grpc::ClientContext ctx;
+  blend::v1::CheckTouchRequest req;
+  req.set_touch_id(touch_id);
+  blend::v1::CheckTouchResponse resp;
+  grpc::Status s = touches.CheckTouch(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+// The dial-time check (Genesys's pre-call rule asks it through the dialer): the claim fence,
+// answered read-only for a voice touch that is claimed or already in the contact list.
+TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  bus::Consumer& voice = Subscribe({"blend.touch.voice"});
+  PutSeedCampaign("dunning");
+  Start(StartRequest("dunning", "k1", "cust-paid"));
+  Start(StartRequest("dunning", "k2", "cust-late"));
+  {
+    blend::v1::StartJourneyRequest own_number = StartRequest("dunning", "k3", "cust-stop");
+    own_number.mutable_customer()->set_phone_e164("+442079460959");  // suppressions are per number
+    Start(own_number);
+  }
+  auto texts = ReadTouches(sms, 3);
+  ASSERT_THAT(texts, SizeIs(3));
+  for (const auto& t : texts) {
+    PublishDisposition(t, blend::v1::TOUCH_OUTCOME_SENT, "d-" + t.touch_id());
+  }
+  ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM timers") == 3; }));
+  clock_.Advance(absl::Hours(24) + absl::Seconds(1));  // 15:00:01 in London, next day
+  auto calls = ReadTouches(voice, 3);
+  ASSERT_THAT(calls, SizeIs(3));
+  auto of = [&](const std::string& customer) -> const blend::v1::TouchCommand& {
+    for (const auto& c : calls) {
+      if (c.customer().customer_id() == customer) return c;
+    }
+    ADD_FAILURE() << "no voice touch for " << customer;
+    return calls[0];
+  };
+  const auto& paid = of("cust-paid");
+  const auto& late = of("cust-late");
+  const auto& stop = of("cust-stop");
+
+  // Not yet claimed: no worker is about to dial it.
+  auto unclaimed = Check(*touches_, paid.touch_id());
+  EXPECT_FALSE(unclaimed.allowed());
+  EXPECT_EQ(unclaimed.reason(), "touch not claimed: pending");
+  for (const auto& c : calls) {
+    ASSERT_EQ(Claim(c.touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  }
+  auto claimed = Check(*touches_, paid.touch_id());
+  EXPECT_TRUE(claimed.allowed()) << claimed.reason();
+  // The contact is in the list ("sent", not dialed yet): still allowed, and the check, asked
+  // twice, does not count as a second touch against the frequency cap.
+  PublishDisposition(paid, blend::v1::TOUCH_OUTCOME_SENT, "inserted-" + paid.touch_id());
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM touches WHERE status = 'sent' AND touch_id = '" +
+                 paid.touch_id() + "'") == 1;
+  }));
+  EXPECT_TRUE(Check(*touches_, paid.touch_id()).allowed());
+  EXPECT_TRUE(Check(*touches_, paid.touch_id()).allowed());
+
+  ASSERT_EQ(SendEvent("cust-paid", "payment.received", "pay-1").journeys_matched(), 1);
+  auto after_payment = Check(*touches_, paid.touch_id());
+  EXPECT_FALSE(after_payment.allowed());
+  EXPECT_EQ(after_payment.reason(), "journey finished: SUCCEEDED");
+
+  // A voice opt-out after the claim: the number is suppressed on the touch's channel.
+  EXPECT_TRUE(Check(*touches_, stop.touch_id()).allowed());
+  {
+    grpc::ClientContext ctx;
+    blend::v1::SendCustomerEventRequest req;
+    req.mutable_event()->set_event_id("voice-stop-1");
+    req.mutable_event()->set_customer_id("cust-stop");
+    req.mutable_event()->set_type("opt_out");
+    req.mutable_event()->mutable_opt_out()->set_channel(blend::v1::CHANNEL_VOICE);
+    req.mutable_event()->mutable_opt_out()->set_keyword("STOP");
+    blend::v1::SendCustomerEventResponse resp;
+    ASSERT_TRUE(journeys_->SendCustomerEvent(&ctx, req, &resp).ok());
+  }
+  auto opted_out = Check(*touches_, stop.touch_id());
+  EXPECT_FALSE(opted_out.allowed());
+  EXPECT_EQ(opted_out.reason(), "opted_out");
+
+  EXPECT_TRUE(Check(*touches_, late.touch_id()).allowed());
+  clock_.Advance(absl::Hours(7));  // 22:00 in London: outside the calling window
+  auto outside = Check(*touches_, late.touch_id());
+  EXPECT_FALSE(outside.allowed());
+  EXPECT_EQ(outside.reason(), "quiet_hours");
+  // Read-only: the touch stays claimed (a claim there would have deferred and re-emitted it).
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'claimed' AND touch_id = '" +
+                  late.touch_id() + "'"),
+            1);
+
+  auto unknown = Check(*touches_, "no-such-touch");
+  EXPECT_FALSE(unknown.allowed());
+  EXPECT_EQ(unknown.reason(), "unknown touch");
 }
 
 TEST_F(FenceTest, InvalidCampaignListsEveryProblemWithPointers) {

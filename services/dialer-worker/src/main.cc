@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
 #include "blend/dialer_worker/deadline_transport.h"
+#include "blend/dialer_worker/dial_check.h"
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
@@ -33,8 +35,25 @@ struct DialerFlags {
   VoiceSenderOptions voice;
   WebhookOptions webhook;
   DncSyncOptions dnc;
+  DialCheckOptions dial_check;
+  std::string dial_check_password_file;
+  bool dial_check_enabled = true;
   std::string http_addr = "127.0.0.1:7481";
 };
+
+// The password from --dial-check-password-file (one line; a trailing newline is not part of it).
+absl::Status ReadDialCheckPassword(DialerFlags& f) {
+  if (f.dial_check_password_file.empty()) return absl::OkStatus();
+  std::ifstream in(f.dial_check_password_file);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    return absl::InvalidArgumentError("cannot read --dial-check-password-file " +
+                                      f.dial_check_password_file);
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  f.dial_check.password = blend::Secret(line);
+  return absl::OkStatus();
+}
 
 // Runs the worker until SIGTERM; every object it built is gone when it returns. Sets
 // `abandoned` when Genesys exchanges given up on at the shutdown bound are still running.
@@ -60,7 +79,19 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   flags.webhook.customer_events_topic = rt.Topic(blend::worker::kCustomerEventsTopic);
   WebhookHandler handler(rt.pool(), rt.producer(), **genesys, rt.quota(), rt.ledger(), &sync,
                          rt.clock(), flags.webhook, &rt.registry());
-  auto server = WebhookServer::Start(handler, flags.http_addr);
+  flags.dial_check.touch_id_field = flags.voice.touch_id_column;
+  GrpcTouchChecker checker(rt.config().orchestrator_addr, rt.config().orchestrator_token);
+  DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
+  DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
+  if (serve_check != nullptr && dial_check.open() && !IsLoopbackHostPort(flags.http_addr)) {
+    // Not a start failure: the webhooks keep working; the pre-call rule's calls fail (404) and
+    // its error setting decides.
+    BLEND_LOG(kWarn, "dial check NOT served: no credentials and a non-loopback address; set "
+              "--dial-check-user and --dial-check-password(-file)",
+              {{"http_addr", flags.http_addr}});
+    serve_check = nullptr;
+  }
+  auto server = WebhookServer::Start(handler, flags.http_addr, serve_check);
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
   VoiceSender sender(rt.genesys(), flags.voice, &rt.quota());
@@ -95,10 +126,24 @@ int main(int argc, char** argv) {
   blend::worker::AddRuntimeFlags(app, config, values);
   DialerFlags f;
   blend::AddFlag(app, "http-addr", f.http_addr,
-                 "host:port of the webhooks: POST /webhooks/genesys/post-contact and "
-                 "/webhooks/genesys/inbound-sms");
+                 "host:port of the webhooks: POST /webhooks/genesys/post-contact, "
+                 "/webhooks/genesys/inbound-sms and /v1/dial-check");
   blend::AddSecretFlag(app, "webhook-secret", f.webhook.secret,
                        "HMAC-SHA256 key of X-Blend-Signature (default: genesys-sim's demo key)");
+  blend::AddSwitch(app, "dial-check", f.dial_check_enabled,
+                   "serve POST /v1/dial-check on the webhook server: the Web Services Data Action "
+                   "a Genesys pre-call rule asks before each dial (docs/dial-time-check.md); on by "
+                   "default, --dial-check=false turns it off");
+  blend::AddFlag(app, "dial-check-user", f.dial_check.user,
+                 "Basic auth user the pre-call data action's credential sends (empty: the "
+                 "endpoint is served only on a loopback --http-addr, open)");
+  blend::AddSecretFlag(app, "dial-check-password", f.dial_check.password,
+                       "Basic auth password of --dial-check-user");
+  blend::AddFlag(app, "dial-check-password-file", f.dial_check_password_file,
+                 "file whose first line is the --dial-check-password (wins over the flag)");
+  blend::AddDurationFlag(app, "dial-check-timeout", f.dial_check.check_timeout,
+                         "deadline of the orchestrator's CheckTouch behind a dial check; keep it "
+                         "well under the data action's timeout (the sim's --precall-timeout)");
   blend::AddFlag(app, "contact-list-id", f.voice.default_contact_list_id,
                  "contact list when the campaign names none (GenesysIds.contact_list_id)");
   blend::AddFlag(app, "phone-column", f.voice.phone_column,
@@ -125,6 +170,9 @@ int main(int argc, char** argv) {
 
   blend::ShutdownSignal::Install();
   if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) {
+    return blend::worker::ReportStartFailure("dialer-worker", st);
+  }
+  if (absl::Status st = ReadDialCheckPassword(f); !st.ok()) {
     return blend::worker::ReportStartFailure("dialer-worker", st);
   }
   bool abandoned = false;

@@ -226,10 +226,16 @@ WebhookResult WebhookHandler::InboundReply(const std::string& message_id, const 
   return Count("inbound_sms", {200, published > 0 ? "reply recorded" : "not an opt-out"});
 }
 
-absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookHandler& handler,
-                                                                    const std::string& address) {
+absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
+    WebhookHandler& handler, const std::string& address, DialCheckHandler* dial_check) {
   auto hp = telemetry::ParseHostPort(address);
   if (!hp.ok()) return hp.status();
+  if (dial_check != nullptr && dial_check->open() && !IsLoopbackHostPort(address)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve the dial check on ", address,
+        " without credentials: set --dial-check-user and --dial-check-password (or "
+        "--dial-check-password-file), or listen on a loopback address such as 127.0.0.1"));
+  }
   std::unique_ptr<WebhookServer> s(new WebhookServer());
   s->server_ = std::make_unique<httplib::Server>();
   auto reply = [](httplib::Response& res, const WebhookResult& r) {
@@ -244,6 +250,21 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookHandl
                    [&handler, reply](const httplib::Request& req, httplib::Response& res) {
                      reply(res, handler.InboundSms(req.body, req.get_header_value("X-Blend-Signature")));
                    });
+  if (dial_check != nullptr) {
+    if (dial_check->open()) {
+      BLEND_LOG(kWarn, "dial check is OPEN (no credentials configured); loopback only", {});
+    }
+    s->server_->Post("/v1/dial-check",
+                     [dial_check](const httplib::Request& req, httplib::Response& res) {
+                       DialCheckReply r =
+                           dial_check->Handle(req.body, req.get_header_value("Authorization"));
+                       res.status = r.status;
+                       if (r.status == 401) {
+                         res.set_header("WWW-Authenticate", "Basic realm=\"blend-dial-check\"");
+                       }
+                       res.set_content(r.body, "application/json");
+                     });
+  }
   s->port_ = hp->second == 0 ? s->server_->bind_to_any_port(hp->first)
                              : (s->server_->bind_to_port(hp->first, hp->second) ? hp->second : -1);
   if (s->port_ < 0) return absl::UnavailableError("cannot bind the webhook server to " + address);

@@ -179,6 +179,15 @@ grpc::Status TouchServiceImpl::ClaimTouch(grpc::ServerContext* ctx,
   return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id()), resp);
 }
 
+grpc::Status TouchServiceImpl::CheckTouch(grpc::ServerContext* ctx,
+                                          const blend::v1::CheckTouchRequest* req,
+                                          blend::v1::CheckTouchResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckServiceAccess(*who));
+  return Assign(runner_.CheckTouch(req->touch_id()), resp);
+}
+
 grpc::Status EngagementServiceImpl::ImportInteractions(
     grpc::ServerContext* ctx, grpc::ServerReader<blend::v1::ImportInteractionRequest>* reader,
     blend::v1::ImportInteractionsResponse* resp) {

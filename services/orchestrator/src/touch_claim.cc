@@ -53,6 +53,55 @@ std::string RefusalReason(const std::string& error) {
 
 }  // namespace
 
+absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
+                                                                 const Loaded& j,
+                                                                 const pg::TouchRow& touch,
+                                                                 bool own_claim_counted,
+                                                                 absl::Time now) {
+  FenceVerdict v;
+  auto stop = [&](std::string reason) {
+    v.kind = FenceVerdict::Kind::kRefuse;
+    v.reason = std::move(reason);
+    return v;
+  };
+  if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
+    return stop(absl::StrCat(
+        "journey finished: ",
+        blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(j.row.status))
+            .substr(15)));
+  }
+  if (!AwaitsTouch(j.state, touch.touch_id)) return stop("superseded: the journey moved on");
+  std::optional<Channel> channel =
+      FromProto(static_cast<blend::v1::Channel>(touch.channel));
+  if (!channel) return stop("touch without channel");
+  v.channel = *channel;
+  journey::CustomerFacts facts =
+      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/false,
+                 std::nullopt);
+  policy::SuppressionFacts suppression{facts.sms_opted_out, facts.voice_opted_out,
+                                       facts.email_opted_out, facts.dnc_active};
+  std::vector<absl::TimeZone> tz = policy::CandidateZones(
+      j.customer.time_zone(), j.customer.postal_time_zone(), j.customer.phone_e164());
+  std::vector<absl::Time> past = facts.past_touches[*channel];
+  if (own_claim_counted && touch.claimed_at) {  // its own claim is not a past touch
+    auto own = std::find(past.begin(), past.end(), *touch.claimed_at);
+    if (own != past.end()) past.erase(own);
+  }
+  BLEND_ASSIGN_OR_RETURN(
+      policy::TouchDecision d,
+      policy::DecideTouch(*channel, ChannelPolicyOf(j.campaign->policies(), *channel), tz,
+                          suppression, past, now));
+  if (d.kind == policy::TouchDecision::Kind::kFail) return stop(RefusalReason(d.error));
+  if (d.send_at > now) {
+    v.kind = FenceVerdict::Kind::kDefer;
+    v.reason = d.deferred_by_quiet_hours ? "quiet_hours" : "frequency_cap";
+    v.send_at = d.send_at;
+    return v;
+  }
+  v.kind = FenceVerdict::Kind::kPass;
+  return v;
+}
+
 absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     pqxx::work& tx, const std::string& touch_id, const std::string& worker_id, absl::Time now,
     std::string* decision) {
@@ -76,50 +125,24 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     *decision = "refused";
     return Decide(Decision::DECISION_REFUSED, touch.reason);
   }
-  auto refuse = [&](std::string reason) {
-    pg::SetTouchStatus(tx, touch_id, "refused", reason, now);
+  BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, reclaim, now));
+  if (v.kind == FenceVerdict::Kind::kRefuse) {
+    pg::SetTouchStatus(tx, touch_id, "refused", v.reason, now);
     *decision = "refused";
-    return Decide(Decision::DECISION_REFUSED, std::move(reason));
-  };
-  if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
-    return refuse(absl::StrCat(
-        "journey finished: ",
-        blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(j.row.status))
-            .substr(15)));
+    return Decide(Decision::DECISION_REFUSED, std::move(v.reason));
   }
-  if (!AwaitsTouch(j.state, touch_id)) return refuse("superseded: the journey moved on");
-  std::optional<Channel> channel =
-      FromProto(static_cast<blend::v1::Channel>(touch.channel));
-  if (!channel) return refuse("touch without channel");
-  journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/false,
-                 std::nullopt);
-  policy::SuppressionFacts suppression{facts.sms_opted_out, facts.voice_opted_out,
-                                       facts.email_opted_out, facts.dnc_active};
-  std::vector<absl::TimeZone> zones = policy::CandidateZones(
-      j.customer.time_zone(), j.customer.postal_time_zone(), j.customer.phone_e164());
-  std::vector<absl::Time> past = facts.past_touches[*channel];
-  if (reclaim && touch.claimed_at) {  // its own first claim is not a past touch
-    auto own = std::find(past.begin(), past.end(), *touch.claimed_at);
-    if (own != past.end()) past.erase(own);
-  }
-  BLEND_ASSIGN_OR_RETURN(
-      policy::TouchDecision d,
-      policy::DecideTouch(*channel, ChannelPolicyOf(j.campaign->policies(), *channel), zones,
-                          suppression, past, now));
-  if (d.kind == policy::TouchDecision::Kind::kFail) return refuse(RefusalReason(d.error));
-  if (d.send_at > now) {
+  if (v.kind == FenceVerdict::Kind::kDefer) {
     // Deferred, never dropped: re-emit the same touch (next attempt) at the allowed moment.
-    std::string reason = d.deferred_by_quiet_hours ? "quiet_hours" : "frequency_cap";
     blend::v1::TouchCommand cmd;
     cmd.ParseFromString(touch.command);
     cmd.set_attempt(touch.attempt + 1);
-    *cmd.mutable_not_before() = orchestrator::ToProto(d.send_at);
-    pg::MarkTouchDeferred(tx, touch_id, reason, d.send_at, cmd.attempt(), cmd.SerializeAsString());
-    pg::InsertOutbox(tx, TouchTopicFor(*channel, options_.topic_prefix), j.row.journey_id,
-                     TouchEnvelopeBytes(cmd, now), d.send_at, now);
-    Decision out = Decide(Decision::DECISION_DEFERRED, reason);
-    *out.mutable_retry_at() = orchestrator::ToProto(d.send_at);
+    *cmd.mutable_not_before() = orchestrator::ToProto(v.send_at);
+    pg::MarkTouchDeferred(tx, touch_id, v.reason, v.send_at, cmd.attempt(),
+                          cmd.SerializeAsString());
+    pg::InsertOutbox(tx, TouchTopicFor(v.channel, options_.topic_prefix), j.row.journey_id,
+                     TouchEnvelopeBytes(cmd, now), v.send_at, now);
+    Decision out = Decide(Decision::DECISION_DEFERRED, v.reason);
+    *out.mutable_retry_at() = orchestrator::ToProto(v.send_at);
     *decision = "deferred";
     return out;
   }
@@ -130,6 +153,36 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   }
   *decision = "granted";
   return Decide(Decision::DECISION_GRANTED, "");
+}
+
+absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
+    pqxx::work& tx, const std::string& touch_id, absl::Time now) {
+  blend::v1::CheckTouchResponse out;
+  auto no = [&](std::string reason) {
+    out.set_allowed(false);
+    out.set_reason(std::move(reason));
+    return out;
+  };
+  auto peek = pg::FindTouch(tx, touch_id, pg::Lock::kNone);
+  if (!peek) return no("unknown touch");
+  // Read-only: no row locks. A payment that commits after this read is a race the dial lost
+  // by milliseconds, not by the seconds a delete takes to travel.
+  BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kNone));
+  pg::TouchRow touch = *pg::FindTouch(tx, touch_id, pg::Lock::kNone);
+  if (touch.status == "refused" || touch.status == "cancelled") {
+    return no(touch.reason.empty() ? touch.status : touch.reason);
+  }
+  if (touch.status == "done") return no("touch finished");
+  // Only a touch a worker claimed (and perhaps already handed to Genesys) is about to be dialed;
+  // anything else (pending, deferred) must not be dialed now.
+  if (touch.status != "claimed" && touch.status != "sent") {
+    return no(absl::StrCat("touch not claimed: ", touch.status));
+  }
+  // The claim itself is in the cap's history; the dial is the same touch, not another one.
+  BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, /*own_claim_counted=*/true, now));
+  if (v.kind != FenceVerdict::Kind::kPass) return no(std::move(v.reason));
+  out.set_allowed(true);
+  return out;
 }
 
 absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimTouch(
@@ -145,6 +198,16 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimTouch(
       opts);
   if (out.ok() && metrics_) metrics_->ClaimDecision(decision);
   return out;
+}
+
+absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckTouch(
+    const std::string& touch_id) {
+  if (touch_id.empty()) return absl::InvalidArgumentError("touch_id is required");
+  store::TxOptions opts;
+  opts.name = "check_touch";
+  opts.max_attempts = options_.tx_attempts;
+  return store::WithTransaction(
+      pool_, [&](pqxx::work& tx) { return CheckInTx(tx, touch_id, clock_.Now()); }, opts);
 }
 
 }  // namespace blend::orchestrator

@@ -28,6 +28,7 @@
 #include "blend/bus/producer.h"
 #include "blend/common/clock.h"
 #include "blend/common/secret.h"
+#include "blend/dialer_worker/dial_check.h"
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/genesys/client.h"
 #include "blend/quota/quota_governor.h"
@@ -100,11 +101,14 @@ class WebhookHandler {
   std::atomic<bool> stopping_{false};
 };
 
-// Serves a WebhookHandler on `address` ("127.0.0.1:0" picks a free port) until Stop().
+// Serves a WebhookHandler on `address` ("127.0.0.1:0" picks a free port) until Stop(), and,
+// when `dial_check` is given, POST /v1/dial-check (blend/dialer_worker/dial_check.h). An open
+// dial check (no Basic credentials) is refused on a non-loopback address.
 class WebhookServer {
  public:
-  static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(WebhookHandler& handler,
-                                                              const std::string& address);
+  static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(
+      WebhookHandler& handler, const std::string& address,
+      DialCheckHandler* dial_check = nullptr);
   ~WebhookServer();
   int port() const { return port_; }
   void Stop();

@@ -53,6 +53,8 @@ class TouchServiceImpl final : public blend::v1::TouchService::Service {
   TouchServiceImpl(JourneyRunner& runner, Authenticator& auth) : runner_(runner), auth_(auth) {}
   grpc::Status ClaimTouch(grpc::ServerContext* ctx, const blend::v1::ClaimTouchRequest* req,
                           blend::v1::ClaimTouchResponse* resp) override;
+  grpc::Status CheckTouch(grpc::ServerContext* ctx, const blend::v1::CheckTouchRequest* req,
+                          blend::v1::CheckTouchResponse* resp) override;
 
  private:
   JourneyRunner& runner_;

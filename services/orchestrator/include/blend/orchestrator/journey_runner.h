@@ -132,6 +132,8 @@ class JourneyRunner {
   // ---- the touch claim fence (TouchService)
   absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(const std::string& touch_id,
                                                            const std::string& worker_id);
+  // Read-only: may this claimed (or sent) touch be dialed now? Same fence as ClaimTouch.
+  absl::StatusOr<blend::v1::CheckTouchResponse> CheckTouch(const std::string& touch_id);
 
   const Clock& clock() const { return clock_; }
   store::ConnectionPool& pool() { return pool_; }
@@ -172,6 +174,20 @@ class JourneyRunner {
                                                           const std::string& touch_id,
                                                           const std::string& worker_id,
                                                           absl::Time now, std::string* decision);
+  // The fence shared by ClaimTouch and CheckTouch: journey running and still waiting on the
+  // touch, no suppression, inside the calling window and the caps. Writes nothing.
+  struct FenceVerdict {
+    enum class Kind { kPass, kRefuse, kDefer };
+    Kind kind = Kind::kPass;
+    std::string reason;
+    absl::Time send_at;  // kDefer: the allowed moment
+    Channel channel = Channel::kSms;
+  };
+  absl::StatusOr<FenceVerdict> Fence(pqxx::work& tx, const Loaded& j, const pg::TouchRow& touch,
+                                     bool own_claim_counted, absl::Time now);
+  absl::StatusOr<blend::v1::CheckTouchResponse> CheckInTx(pqxx::work& tx,
+                                                          const std::string& touch_id,
+                                                          absl::Time now);
   absl::Status DispositionInTx(pqxx::work& tx, const std::string& message_id,
                                const blend::v1::Disposition& d, absl::Time now, TxNotes& notes);
   absl::StatusOr<blend::v1::SendCustomerEventResponse> CustomerEventInTx(
