@@ -223,6 +223,26 @@ TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsButAnSmsOptOutDoesNot) {
   EXPECT_EQ(Withdrawals(), 2);
 }
 
+// A crash left it unknown whether Genesys accepted the contact (UNKNOWN; the journey goes on
+// by default): it may be queued, so the journey's end withdraws it, and the dialer's answer is
+// recorded on the touch although its journey already had a result.
+TEST_F(WithdrawTest, ContactInDoubtIsWithdrawnWhenTheJourneyEnds) {
+  const blend::v1::TouchCommand touch = StartCall("k1", "cust-doubt");
+  Grant(touch);
+  PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_UNKNOWN, "unknown-1");
+  ASSERT_TRUE(WaitUntil([&] {
+    return GetJourney(touch.journey_id()).current_state() == "Later";
+  }));
+  ASSERT_EQ(SendEvent("cust-doubt", "payment.received", "pay-1").journeys_matched(), 1);
+  auto got = Read(1);
+  ASSERT_THAT(got, SizeIs(1));
+  ExpectWithdraw(got[0], touch, "journey finished: SUCCEEDED");
+  PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_WITHDRAWN, "withdrawn-1");
+  ASSERT_TRUE(WaitUntil([&] { return TouchStatus(touch.touch_id()) ==
+                                     "done/TOUCH_OUTCOME_WITHDRAWN"; }));
+  EXPECT_EQ(CountHistory(GetJourney(touch.journey_id()), "touch_withdrawn"), 1);
+}
+
 // A DNC outcome on one voice touch blocks the customer's voice channel: their other queued
 // voice contact is withdrawn.
 TEST_F(WithdrawTest, DncOutcomeWithdrawsTheCustomersOtherQueuedContact) {
