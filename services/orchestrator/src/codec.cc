@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/auth.h"
 
 namespace blend::orchestrator {
@@ -200,6 +201,42 @@ std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view env
   d.set_reason(absl::StrCat("Blend could not publish the touch to Kafka: ", reason));
   *d.mutable_occurred_at() = ToProto(now);
   return out.SerializeAsString();
+
+blend::v1::WithdrawTouch MakeWithdrawTouch(const blend::v1::TouchCommand& cmd,
+                                           const std::string& stored_contact_id,
+                                           const std::string& reason, absl::Time now) {
+  blend::v1::WithdrawTouch w;
+  w.set_touch_id(cmd.touch_id());
+  w.set_journey_id(cmd.journey_id());
+  w.set_channel(blend::v1::CHANNEL_VOICE);
+  w.set_contact_list_id(cmd.genesys().contact_list_id());
+  w.set_contact_id(stored_contact_id.empty() ? genesys::ContactIdForTouch(cmd.touch_id())
+                                             : stored_contact_id);
+  w.set_reason(reason);
+  *w.mutable_requested_at() = ToProto(now);
+  return w;
+}
+
+std::string WithdrawEnvelopeBytes(const blend::v1::WithdrawTouch& withdraw) {
+  blend::v1::Envelope env;
+  env.set_message_id(absl::StrCat(withdraw.touch_id(), ":withdraw"));
+  env.set_schema_version(1);
+  *env.mutable_produced_at() = withdraw.requested_at();
+  env.set_trace_id(withdraw.journey_id());
+  *env.mutable_withdraw() = withdraw;
+  return env.SerializeAsString();
+}
+
+std::optional<std::string> VoiceBlockReason(const blend::v1::Disposition& d) {
+  if (d.outcome() == blend::v1::TOUCH_OUTCOME_DNC_ACTIVE) return "dnc_active";
+  if (d.outcome() == blend::v1::TOUCH_OUTCOME_OPTED_OUT && OptOutCoversVoice(d.channel())) {
+    return "opted_out";
+  }
+  return std::nullopt;
+}
+
+bool OptOutCoversVoice(blend::v1::Channel channel) {
+  return channel == blend::v1::CHANNEL_VOICE || channel == blend::v1::CHANNEL_UNSPECIFIED;
 }
 
 namespace {
@@ -234,6 +271,9 @@ journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
     case blend::v1::TOUCH_OUTCOME_OPTED_OUT: t.error = "Blend.OptedOut"; break;
     case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: t.error = "Blend.DncActive"; break;
     case blend::v1::TOUCH_OUTCOME_SKIPPED: t.error = "Blend.TouchSkipped"; break;
+    // The dialer took the queued contact back out (the orchestrator asked: journey ended,
+    // opt-out, DNC): the touch never reached the customer.
+    case blend::v1::TOUCH_OUTCOME_WITHDRAWN: t.error = "Blend.TouchWithdrawn"; break;
     case blend::v1::TOUCH_OUTCOME_UNKNOWN:
       // In doubt: the campaign's onUnknown policy (in the interpreter) decides whether the
       // journey goes on as if sent, with this result, or fails with Blend.TouchInDoubt.

@@ -29,7 +29,9 @@ engagement::Outcome ToOutcome(blend::v1::TouchOutcome o) {
     case blend::v1::TOUCH_OUTCOME_FAILED: return engagement::Outcome::kFailed;
     case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: return engagement::Outcome::kDncActive;
     case blend::v1::TOUCH_OUTCOME_OPTED_OUT: return engagement::Outcome::kOptedOut;
-    case blend::v1::TOUCH_OUTCOME_SKIPPED: return engagement::Outcome::kSkipped;
+    case blend::v1::TOUCH_OUTCOME_SKIPPED:
+    case blend::v1::TOUCH_OUTCOME_WITHDRAWN:  // taken back before the call: no interaction
+      return engagement::Outcome::kSkipped;
     case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED: return engagement::Outcome::kCallCompleted;
     default: return engagement::Outcome::kUnknown;
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "blend/common/ids.h"
 #include "blend/common/status_macros.h"
+#include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
@@ -104,6 +105,7 @@ void TxNotes::Flush(Metrics* metrics) const {
   for (const auto& c : started) metrics->JourneyStarted(c);
   for (const auto& [c, s] : finished) metrics->JourneyFinished(c, s);
   for (const auto& ch : touches) metrics->TouchEmitted(ch);
+  for (const auto& ch : withdrawals) metrics->TouchWithdrawal(ch, "requested");
   for (const auto& c : conversions) {
     metrics->Conversion(c.channel, c.campaign, c.seconds_since_touch);
   }
@@ -248,10 +250,11 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& r
               blend::v1::TouchCommand cmd =
                   MakeTouchCommand(t, row.journey_id, row.campaign_id, row.campaign_version,
                                    customer, campaign.policies().genesys, 1);
-              buf.AddTouch(pg::TouchRow{t.touch_id, row.journey_id, row.customer_id,
-                                        static_cast<int16_t>(cmd.channel()), "pending", 1,
-                                        cmd.SerializeAsString(), now, t.not_before,
-                                        std::nullopt, "", ""});
+              buf.AddTouch(pg::TouchRow{
+                  t.touch_id, row.journey_id, row.customer_id,
+                  static_cast<int16_t>(cmd.channel()), "pending", 1, cmd.SerializeAsString(),
+                  now, t.not_before, std::nullopt, "", "",
+                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(t.touch_id) : ""});
               buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
                             TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
               notes.touches.emplace_back(ChannelName(t.channel));
@@ -302,6 +305,12 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   j.state = std::move(result.next);
   if (before == blend::v1::JOURNEY_STATUS_RUNNING && j.row.status != before) {
     notes.finished.emplace_back(j.row.campaign_id, StatusName(j.row.status));
+    // Every way a journey ends passes here (exit event, CancelJourney, failure, timeout): its
+    // voice contacts still queued in Genesys come back out. (A journey that ends in its very
+    // first step, in StartRows, has no claimed touch yet.)
+    WithdrawJourneyVoiceTouches(tx, j.row.journey_id,
+                                absl::StrCat("journey finished: ", StatusName(j.row.status)),
+                                now, notes);
   }
   return absl::OkStatus();
 }
@@ -564,6 +573,11 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEven
   blend::v1::Disposition opt_out_outcome;
   opt_out_outcome.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
   opt_out_outcome.set_channel(ev.opt_out().channel());
+  // Before the journeys step: an opt-out that also ends a journey withdraws as "opted_out".
+  // By customer id: the customer's finished journeys' touches were withdrawn when they ended.
+  if (opt_out && OptOutCoversVoice(ev.opt_out().channel())) {
+    WithdrawCustomerVoiceTouches(tx, ev.customer_id(), "opted_out", now, notes);
+  }
   for (Loaded& j : journeys) {
     if (opt_out) {
       BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, j.customer, now));
@@ -643,7 +657,20 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   // Lock order everywhere: journey row, then touch row.
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
   auto touch = pg::FindTouch(tx, d.touch_id(), pg::Lock::kForUpdate);
-  if (touch->status == "done") return absl::OkStatus();  // already applied
+  if (touch->status == "done") {
+    // Already applied, but for one case: a touch whose insertion was in doubt (UNKNOWN) was
+    // withdrawn anyway (the contact may have been queued); the dialer's answer is recorded
+    // on the row and in the history, and the journey, which had its result, does not move.
+    if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN &&
+        touch->reason == "TOUCH_OUTCOME_UNKNOWN") {
+      pg::SetTouchStatus(tx, d.touch_id(), "done", "TOUCH_OUTCOME_WITHDRAWN", now);
+      pg::AppendHistory(tx, j.row.journey_id,
+                        pg::HistoryRow{0, now, "touch_withdrawn", "",
+                                       json{{"touchId", d.touch_id()}, {"reason", d.reason()}}
+                                           .dump()});
+    }
+    return absl::OkStatus();
+  }
   BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now));
   RecordDispositionEngagement(tx, d, static_cast<blend::v1::Channel>(touch->channel), j, now);
   // A voice touch completes with its call outcome, not with the contact insertion.
@@ -652,7 +679,22 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
     pg::SetTouchStatus(tx, d.touch_id(), "sent", "contact inserted", now);
     return absl::OkStatus();
   }
-  pg::SetTouchStatus(tx, d.touch_id(), "done", blend::v1::TouchOutcome_Name(d.outcome()), now);
+  // An outcome value this build does not know is recorded by number (TouchOutcome_Name is
+  // empty for it) and fails the task like FAILED (DispositionTrigger).
+  std::string outcome = blend::v1::TouchOutcome_Name(d.outcome());
+  if (outcome.empty()) outcome = absl::StrCat("TOUCH_OUTCOME_", static_cast<int>(d.outcome()));
+  pg::SetTouchStatus(tx, d.touch_id(), "done", outcome, now);
+  if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN) {
+    pg::AppendHistory(tx, j.row.journey_id,
+                      pg::HistoryRow{0, now, "touch_withdrawn", "",
+                                     json{{"touchId", d.touch_id()}, {"reason", d.reason()}}
+                                         .dump()});
+  }
+  // A DNC or voice opt-out outcome blocks the customer's voice channel: their other queued
+  // voice contacts come back out (this touch is done now, so it is not among them).
+  if (std::optional<std::string> block = VoiceBlockReason(d)) {
+    WithdrawCustomerVoiceTouches(tx, j.row.customer_id, *block, now, notes);
+  }
   if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) return absl::OkStatus();
   return Apply(tx, j, DispositionTrigger(d), now, notes);
 }

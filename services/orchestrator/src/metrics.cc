@@ -65,6 +65,11 @@ Metrics::Metrics(prometheus::Registry& r)
                   .Name("blend_touch_claims_total")
                   .Help("ClaimTouch decisions")
                   .Register(r)),
+      withdrawals_(prometheus::BuildCounter()
+                       .Name("blend_touch_withdrawals_total")
+                       .Help("Withdrawals of queued voice contacts from the dialer, by channel "
+                             "and result (orchestrator: requested)")
+                       .Register(r)),
       consumed_(prometheus::BuildCounter()
                     .Name("blend_orchestrator_messages_total")
                     .Help("Consumed bus messages by topic and result")
@@ -114,6 +119,9 @@ void Metrics::OutboxDeadLettered(const std::string& topic) {
 void Metrics::DeadLettered(const std::string& topic) { dlq_.Add({{"topic", topic}}).Increment(); }
 void Metrics::ClaimDecision(const std::string& decision) {
   claims_.Add({{"decision", decision}}).Increment();
+}
+void Metrics::TouchWithdrawal(const std::string& channel, const std::string& result) {
+  withdrawals_.Add({{"channel", channel}, {"result", result}}).Increment();
 }
 void Metrics::MessageConsumed(const std::string& topic, const std::string& result) {
   consumed_.Add({{"topic", topic}, {"result", result}}).Increment();

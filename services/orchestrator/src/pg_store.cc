@@ -6,7 +6,9 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "blend/genesys/contact_id.h"
 
 namespace blend::orchestrator::pg {
 namespace {
@@ -43,7 +45,14 @@ RETURNING blend_ts_to_us(pending_timer))sql";
 constexpr char kTouchColumns[] =
     "touch_id, journey_id, customer_id, channel, status, attempt, encode(command, 'base64'), "
     "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
-    "claimed_by, reason";
+    "claimed_by, reason, COALESCE(genesys_contact_id, '')";
+
+// A voice touch whose contact may be queued in Genesys and that no withdrawal was requested
+// for (see RequestJourneyVoiceWithdrawals in pg_store.h; the same predicate as the partial
+// index touches_withdrawable_by_customer, so the planner can use it).
+constexpr char kWithdrawable[] =
+    "channel = 2 AND withdraw_requested_at IS NULL AND "
+    "(status IN ('claimed', 'sent') OR (status = 'done' AND reason = 'TOUCH_OUTCOME_UNKNOWN'))";
 
 // An earlier row of the same key blocks a row while it is due (not sent yet), leased (in
 // flight: its attempts were counted) or retrying (attempts > 0); a row deliberately scheduled
@@ -171,6 +180,7 @@ TouchRow ReadTouch(const pqxx::row& r) {
   t.claimed_at = OptTime(r[9]);
   t.claimed_by = r[10].as<std::string>();
   t.reason = r[11].as<std::string>();
+  t.genesys_contact_id = r[12].as<std::string>();
   return t;
 }
 
@@ -316,8 +326,9 @@ void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::st
                       absl::Time now) {
   Exec(tx,
       "UPDATE touches SET status = 'claimed', claimed_at = blend_us_to_ts($3), claimed_by = $2, "
-      "reason = '' WHERE touch_id = $1",
-      touch_id, worker, ToMicros(now));
+      "reason = '', genesys_contact_id = CASE WHEN channel = 2 "
+      "THEN COALESCE(genesys_contact_id, $4) END WHERE touch_id = $1",
+      touch_id, worker, ToMicros(now), genesys::ContactIdForTouch(touch_id));
 }
 
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
@@ -335,6 +346,63 @@ int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::
       "WHERE journey_id = $1 AND status IN ('pending', 'deferred')",
       journey_id, reason, ToMicros(now));
   return static_cast<int>(r.affected_rows());
+}
+
+namespace {
+
+std::vector<WithdrawnTouch> RequestWithdrawals(pqxx::work& tx, const char* scope_column,
+                                               const std::string& scope,
+                                               const std::string& reason, absl::Time now) {
+  // ORDER BY in the locking subquery: two transactions lock the same rows in the same order.
+  const std::string sql = absl::StrCat(
+      "UPDATE touches t SET withdraw_requested_at = blend_us_to_ts($3), withdraw_reason = $2 "
+      "FROM (SELECT touch_id FROM touches WHERE ", scope_column, " = $1 AND ", kWithdrawable,
+      " ORDER BY touch_id FOR UPDATE) w WHERE t.touch_id = w.touch_id AND t.",
+      kWithdrawable,
+      " RETURNING t.touch_id, t.journey_id, encode(t.command, 'base64'), "
+      "COALESCE(t.genesys_contact_id, '')");
+  pqxx::result r = Exec(tx, sql, scope, reason, ToMicros(now));
+  std::vector<WithdrawnTouch> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    out.push_back(WithdrawnTouch{row[0].as<std::string>(), row[1].as<std::string>(),
+                                 UnB64(row[2]), row[3].as<std::string>()});
+  }
+  std::sort(out.begin(), out.end(), [](const WithdrawnTouch& a, const WithdrawnTouch& b) {
+    return a.touch_id < b.touch_id;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
+                                                           const std::string& journey_id,
+                                                           const std::string& reason,
+                                                           absl::Time now) {
+  return RequestWithdrawals(tx, "journey_id", journey_id, reason, now);
+}
+
+std::vector<WithdrawnTouch> RequestCustomerVoiceWithdrawals(pqxx::work& tx,
+                                                            const std::string& customer_id,
+                                                            const std::string& reason,
+                                                            absl::Time now) {
+  // The lock order of every trigger: journey rows (in id order), then touch rows. The caller
+  // appends to these journeys' history, which needs their lock (seq = max + 1).
+  Exec(tx,
+       absl::StrCat("SELECT 1 FROM journeys WHERE journey_id IN (SELECT journey_id FROM touches "
+                    "WHERE customer_id = $1 AND ", kWithdrawable,
+                    ") ORDER BY journey_id FOR UPDATE"),
+       customer_id);
+  return RequestWithdrawals(tx, "customer_id", customer_id, reason, now);
+}
+
+void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row) {
+  Exec(tx,
+      "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
+      "SELECT $1, COALESCE(max(seq), 0) + 1, blend_us_to_ts($2), $3, $4, $5::jsonb "
+      "FROM journey_history WHERE journey_id = $1",
+      journey_id, ToMicros(row.at), row.kind, row.state_name, row.detail_json);
 }
 
 std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
@@ -582,6 +650,7 @@ void EffectBuffer::AddTouch(const TouchRow& row) {
   t_channel_.push_back(std::to_string(row.channel));
   t_command_.push_back(B64(row.command));
   t_not_before_.push_back(OptUs(row.not_before));
+  t_contact_.push_back(row.genesys_contact_id);
 }
 
 void EffectBuffer::AddOutbox(const std::string& topic, const std::string& key,
@@ -624,12 +693,13 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
   if (!t_id_.empty()) {
     Exec(tx,
         "INSERT INTO touches (touch_id, journey_id, customer_id, channel, status, attempt, "
-        "command, created_at, not_before) SELECT i, j, c, ch::smallint, 'pending', 1, "
-        "decode(cmd, 'base64'), blend_us_to_ts($7), blend_us_to_ts(NULLIF(nb::bigint, -1)) "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
-        "AS u(i, j, c, ch, cmd, nb) ON CONFLICT (touch_id) DO NOTHING",
+        "command, created_at, not_before, genesys_contact_id) SELECT i, j, c, ch::smallint, "
+        "'pending', 1, decode(cmd, 'base64'), blend_us_to_ts($7), "
+        "blend_us_to_ts(NULLIF(nb::bigint, -1)), NULLIF(gc, '') "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+        "$8::text[]) AS u(i, j, c, ch, cmd, nb, gc) ON CONFLICT (touch_id) DO NOTHING",
         TextArray(t_id_), TextArray(t_journey_), TextArray(t_customer_), TextArray(t_channel_),
-        TextArray(t_command_), TextArray(t_not_before_), ToMicros(now));
+        TextArray(t_command_), TextArray(t_not_before_), ToMicros(now), TextArray(t_contact_));
   }
   if (!o_topic_.empty()) {
     Exec(tx,

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/pg_store.h"
 
 namespace blend::orchestrator {
@@ -99,7 +100,65 @@ INSTANTIATE_TEST_SUITE_P(
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_FAILED, false, "Blend.TouchFailed"},
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_SKIPPED, false, "Blend.TouchSkipped"},
                       OutcomeCase{blend::v1::TOUCH_OUTCOME_UNKNOWN, false,
-                                  "Blend.TouchInDoubt", true}));
+                                  "Blend.TouchInDoubt", true},
+                      OutcomeCase{blend::v1::TOUCH_OUTCOME_WITHDRAWN, false,
+                                  "Blend.TouchWithdrawn"},
+                      // A value from a newer producer this build does not know.
+                      OutcomeCase{static_cast<blend::v1::TouchOutcome>(99), false,
+                                  "Blend.TouchFailed"}));
+
+blend::v1::TouchCommand VoiceCommand() {
+  journey::EmitTouch t;
+  t.touch_id = "j1/Call/1";
+  t.channel = Channel::kVoice;
+  journey::GenesysIds g;
+  g.contact_list_id = "demo-contacts";
+  blend::v1::Customer c;
+  c.set_customer_id("c1");
+  return MakeTouchCommand(t, "j1", "camp", 2, c, g, 1);
+}
+
+TEST(CodecTest, WithdrawTouchNamesTheContactOfTheTouch) {
+  const absl::Time now = absl::FromUnixSeconds(70);
+  blend::v1::WithdrawTouch w = MakeWithdrawTouch(VoiceCommand(), "", "opted_out", now);
+  EXPECT_EQ(w.touch_id(), "j1/Call/1");
+  EXPECT_EQ(w.journey_id(), "j1");
+  EXPECT_EQ(w.channel(), blend::v1::CHANNEL_VOICE);
+  EXPECT_EQ(w.contact_list_id(), "demo-contacts");
+  // No stored id (a row from before migration 0016): the same derivation as the dialer's.
+  EXPECT_EQ(w.contact_id(), genesys::ContactIdForTouch("j1/Call/1"));
+  EXPECT_EQ(w.reason(), "opted_out");
+  EXPECT_EQ(FromProto(w.requested_at()), now);
+  EXPECT_EQ(MakeWithdrawTouch(VoiceCommand(), "stored-id", "x", now).contact_id(), "stored-id");
+
+  blend::v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(WithdrawEnvelopeBytes(w)));
+  EXPECT_EQ(env.message_id(), "j1/Call/1:withdraw");  // one withdrawal per touch
+  EXPECT_EQ(env.trace_id(), "j1");
+  EXPECT_EQ(FromProto(env.produced_at()), now);
+  EXPECT_EQ(env.withdraw().contact_id(), w.contact_id());
+}
+
+TEST(CodecTest, VoiceBlockReasonOfOutcomesAndOptOuts) {
+  blend::v1::Disposition d;
+  d.set_outcome(blend::v1::TOUCH_OUTCOME_DNC_ACTIVE);
+  EXPECT_EQ(VoiceBlockReason(d), "dnc_active");
+  d.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
+  d.set_channel(blend::v1::CHANNEL_VOICE);
+  EXPECT_EQ(VoiceBlockReason(d), "opted_out");
+  d.set_channel(blend::v1::CHANNEL_UNSPECIFIED);  // every channel
+  EXPECT_EQ(VoiceBlockReason(d), "opted_out");
+  d.set_channel(blend::v1::CHANNEL_SMS);  // a STOP reply: SMS only
+  EXPECT_EQ(VoiceBlockReason(d), std::nullopt);
+  d.set_outcome(blend::v1::TOUCH_OUTCOME_CALL_COMPLETED);
+  d.set_channel(blend::v1::CHANNEL_VOICE);
+  EXPECT_EQ(VoiceBlockReason(d), std::nullopt);
+
+  EXPECT_TRUE(OptOutCoversVoice(blend::v1::CHANNEL_VOICE));
+  EXPECT_TRUE(OptOutCoversVoice(blend::v1::CHANNEL_UNSPECIFIED));
+  EXPECT_FALSE(OptOutCoversVoice(blend::v1::CHANNEL_SMS));
+  EXPECT_FALSE(OptOutCoversVoice(blend::v1::CHANNEL_EMAIL));
+}
 
 TEST(PgStoreTest, TextArrayQuotesAndEscapes) {
   EXPECT_EQ(pg::TextArray({}), "{}");

@@ -60,11 +60,29 @@ std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view env
                                                             const std::string& reason,
                                                             absl::Time now);
 
+// The withdrawal of a voice touch's contact from the dialer: the contact list from the touch's
+// command (its GenesysIds), the contact id as stored on the touch row or, for a row from before
+// migration 0016 (none stored), genesys::ContactIdForTouch(touch_id), the id the dialer
+// inserted with.
+blend::v1::WithdrawTouch MakeWithdrawTouch(const blend::v1::TouchCommand& cmd,
+                                           const std::string& stored_contact_id,
+                                           const std::string& reason, absl::Time now);
+// Wraps it in an Envelope (message id "<touch_id>:withdraw": one withdrawal per touch, so a
+// re-publication carries the same id) and serialises it.
+std::string WithdrawEnvelopeBytes(const blend::v1::WithdrawTouch& withdraw);
+// Why a disposition blocks the customer's voice channel: "dnc_active" (DNC_ACTIVE), "opted_out"
+// (OPTED_OUT on voice or on every channel); nullopt when it does not.
+std::optional<std::string> VoiceBlockReason(const blend::v1::Disposition& d);
+// An opt-out customer event on `channel` blocks voice (CHANNEL_UNSPECIFIED: every channel).
+bool OptOutCoversVoice(blend::v1::Channel channel);
+
 // The interpreter trigger for a disposition: SENT / CALL_COMPLETED succeed with a result
 // {outcome, reason, wrapupCode, callAnalysisDisposition, answered, conversationId,
 // providerIds}; UNKNOWN is in doubt (`in_doubt`, the same result, error Blend.TouchInDoubt:
 // the campaign's onUnknown policy decides); the others fail with Blend.OptedOut,
-// Blend.DncActive, Blend.TouchFailed or Blend.TouchSkipped.
+// Blend.DncActive, Blend.TouchSkipped, Blend.TouchWithdrawn (the dialer took the queued contact
+// back out, see MakeWithdrawTouch) or Blend.TouchFailed (FAILED and any value this build does
+// not know).
 journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d);
 
 }  // namespace blend::orchestrator

@@ -56,6 +56,7 @@ struct TxNotes {
   std::vector<std::string> started;                              // campaign
   std::vector<std::pair<std::string, std::string>> finished;     // campaign, status
   std::vector<std::string> touches;                              // channel
+  std::vector<std::string> withdrawals;                          // channel (requested)
   struct Conversion {
     std::string channel;   // "none" when no touch within the attribution window
     std::string campaign;  // "none" likewise
@@ -194,6 +195,15 @@ class JourneyRunner {
       pqxx::work& tx, const blend::v1::CustomerEvent& ev, absl::Time now, TxNotes& notes);
   absl::Status RecordOutcomeSuppression(pqxx::work& tx, const blend::v1::Disposition& d,
                                         const blend::v1::Customer& customer, absl::Time now);
+  // Withdrawals (touch_withdraw.cc): a WithdrawTouch in the outbox, in the caller's
+  // transaction, for every voice touch of the journey / of the customer whose contact may be
+  // queued in Genesys and that has none yet (pg::RequestJourneyVoiceWithdrawals).
+  void WithdrawJourneyVoiceTouches(pqxx::work& tx, const std::string& journey_id,
+                                   const std::string& reason, absl::Time now, TxNotes& notes);
+  void WithdrawCustomerVoiceTouches(pqxx::work& tx, const std::string& customer_id,
+                                    const std::string& reason, absl::Time now, TxNotes& notes);
+  void WriteWithdrawals(pqxx::work& tx, const std::vector<pg::WithdrawnTouch>& rows,
+                        const std::string& reason, absl::Time now, TxNotes& notes);
   blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
   // Engagement updates, inside the trigger's transaction (after the journey row locks: the
   // profile row is always the last lock taken).

@@ -36,6 +36,9 @@ class Metrics {
   void OutboxDeadLettered(const std::string& topic);
   void DeadLettered(const std::string& topic);
   void ClaimDecision(const std::string& decision);
+  // blend_touch_withdrawals_total{channel,result}: the orchestrator counts result="requested"
+  // (a WithdrawTouch committed to the outbox); the dialer counts what became of it.
+  void TouchWithdrawal(const std::string& channel, const std::string& result);
   void MessageConsumed(const std::string& topic, const std::string& result);
   void SetOutboxBacklog(double rows);
   void SetDueTimers(double rows);
@@ -55,6 +58,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& outbox_dead_;
   prometheus::Family<prometheus::Counter>& dlq_;
   prometheus::Family<prometheus::Counter>& claims_;
+  prometheus::Family<prometheus::Counter>& withdrawals_;
   prometheus::Family<prometheus::Counter>& consumed_;
   prometheus::Gauge& outbox_backlog_;
   prometheus::Gauge& due_timers_;

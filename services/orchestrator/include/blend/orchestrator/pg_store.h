@@ -5,7 +5,8 @@
 // Statements are prepared once per connection. Times cross the boundary as absl::Time
 // (int64 microseconds in SQL). libpqxx exceptions
 // propagate to blend::store::WithTransaction, which maps them to Status.
-// Schema: libs/store/migrations/0002_orchestrator.sql (outbox leases: 0015_outbox_relay.sql).
+// Schema: libs/store/migrations/0002_orchestrator.sql (outbox leases: 0015_outbox_relay.sql,
+// voice withdrawals: 0016_touch_withdrawals.sql).
 
 #include <cstdint>
 #include <map>
@@ -116,7 +117,9 @@ struct TouchRow {
   std::string journey_id;
   std::string customer_id;
   int16_t channel = 0;  // blend.v1.Channel
-  std::string status;   // pending | claimed | refused | deferred | done | cancelled
+  // pending | claimed | refused | deferred | sent (voice: contact inserted, no call outcome
+  // yet) | done | cancelled
+  std::string status;
   int32_t attempt = 1;
   std::string command;  // serialised blend.v1.TouchCommand
   absl::Time created_at;
@@ -124,10 +127,13 @@ struct TouchRow {
   std::optional<absl::Time> claimed_at;
   std::string claimed_by;
   std::string reason;
+  std::string genesys_contact_id;  // voice: genesys::ContactIdForTouch(touch_id); else ""
 };
 std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock);
 void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
                     const std::string& reason, absl::Time now);
+// Also records the Genesys contact id of a voice touch that has none yet (emitted before
+// migration 0016).
 void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,
                       absl::Time now);
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
@@ -135,6 +141,32 @@ void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::s
 // Touches of the journey still pending/deferred become `cancelled` (the journey moved on).
 int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
                       absl::Time now);
+// A voice touch whose contact may sit in a Genesys dialer queue and whose withdrawal was just
+// requested (withdraw_requested_at was NULL and is now set).
+struct WithdrawnTouch {
+  std::string touch_id;
+  std::string journey_id;
+  std::string command;             // serialised blend.v1.TouchCommand (its GenesysIds)
+  std::string genesys_contact_id;  // "" when the row predates migration 0016
+};
+// Marks every voice touch of the journey (or of the customer) that may be queued in Genesys
+// and has no withdrawal requested yet: withdraw_requested_at = now, withdraw_reason = reason.
+// Returns those rows, each at most once over any number of calls. "May be queued": `claimed`
+// (the dialer got the grant and may be inserting), `sent` (inserted, no call outcome yet), or
+// `done` with TOUCH_OUTCOME_UNKNOWN (a crash left the insertion in doubt). Not `pending` or
+// `deferred`: those are cancelled, and the claim fence refuses a cancelled touch before the
+// dialer inserts anything. Not `done` with any other outcome: a final call outcome, or an
+// insertion that failed / was refused / was already withdrawn.
+std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
+                                                           const std::string& journey_id,
+                                                           const std::string& reason,
+                                                           absl::Time now);
+std::vector<WithdrawnTouch> RequestCustomerVoiceWithdrawals(pqxx::work& tx,
+                                                            const std::string& customer_id,
+                                                            const std::string& reason,
+                                                            absl::Time now);
+// Appends one history row after the journey's last one.
+void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row);
 // Claim times of the customer's touches on `channel` since `since` (frequency-cap history).
 std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
                                           int16_t channel, absl::Time since);
@@ -242,14 +274,16 @@ class EffectBuffer {
                  absl::Time available_at);
   void SetTimer(const std::string& journey_id, const std::string& key, absl::Time due);
   void CancelTimer(const std::string& journey_id, const std::string& key);
-  // The journey ended: all its timers go and its open touches are cancelled.
+  // The journey ended: all its timers go and its open touches are cancelled. (Voice touches
+  // already claimed are withdrawn by JourneyRunner, which knows the topics.)
   void Finish(const std::string& journey_id, const std::string& reason);
   void Flush(pqxx::work& tx, absl::Time now);
   bool empty() const;
 
  private:
   std::vector<std::string> h_journey_, h_seq_, h_at_, h_kind_, h_state_, h_detail_;
-  std::vector<std::string> t_id_, t_journey_, t_customer_, t_channel_, t_command_, t_not_before_;
+  std::vector<std::string> t_id_, t_journey_, t_customer_, t_channel_, t_command_, t_not_before_,
+      t_contact_;
   std::vector<std::string> o_topic_, o_key_, o_payload_, o_available_;
   std::map<std::pair<std::string, std::string>, std::optional<absl::Time>> timers_;
   std::vector<std::pair<std::string, std::string>> finished_;  // journey, reason
