@@ -80,9 +80,14 @@ ProcessResult VoiceWithdrawer::Done(const v1::WithdrawTouch& w, Result result,
                                     std::string reason) {
   failures_.erase(w.touch_id());
   Count(result, w);
-  BLEND_LOG(result == Result::kFailed ? kError : kInfo, "touch withdrawal finished",
-            {{"touch_id", w.touch_id()}, {"result", ResultLabel(static_cast<int>(result))},
-             {"reason", reason}});
+  if (result == Result::kFailed) {
+    BLEND_LOG(kError, "touch withdrawal gave up: the contact may still be dialled",
+              {{"touch_id", w.touch_id()}, {"reason", reason}});
+  } else {
+    BLEND_LOG(kInfo, "touch withdrawal finished",
+              {{"touch_id", w.touch_id()}, {"result", ResultLabel(static_cast<int>(result))},
+               {"reason", reason}});
+  }
   return Outcome(w, result, std::move(reason));
 }
 
@@ -129,7 +134,8 @@ absl::StatusOr<ProcessResult> VoiceWithdrawer::Withdraw(const v1::WithdrawTouch&
     return recorded.status();
   }
   if (recorded->outcome() != v1::TOUCH_OUTCOME_WITHDRAWN) {
-    return ProcessResult{Kind::kRetryAt, {}, clock_.Now(), "ledger race"};  // cannot happen
+    // Another attempt completed the row first (it outlived in_doubt_after): look again.
+    return ProcessResult{Kind::kRetryAt, {}, clock_.Now(), "ledger race"};
   }
   Done(w, Result::kTombstoned, tombstone.note);  // counts and logs
   tombstone.disposition = *std::move(recorded);

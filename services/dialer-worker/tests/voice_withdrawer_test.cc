@@ -126,7 +126,8 @@ TEST_F(VoiceWithdrawerTest, TombstoneBeforeTheInsertRefusesTheLateInsertWhichRep
   GrantAll claimer;
   VoiceSender sender(*client_, VoiceSenderOptions{});
   worker::TouchProcessor processor(ledger_, claimer, inserts_, sender, clock_,
-                                   {.worker_id = "w1", .channel = v1::CHANNEL_VOICE},
+                                   {.worker_id = "w1", .channel = v1::CHANNEL_VOICE,
+                                    .backoff = {}},
                                    [] { return 0.5; });
   v1::TouchCommand touch;
   touch.set_touch_id(kTouch);
