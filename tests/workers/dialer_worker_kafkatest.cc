@@ -1,5 +1,6 @@
 // dialer-worker against the real genesys-sim, PostgreSQL and Kafka: priority insertion, call
-// outcomes through the signed webhook, inbound STOP, and the DNC mirror / write-back.
+// outcomes through the signed webhook, inbound STOP, the DNC mirror / write-back, and
+// withdrawals (WithdrawTouch) of queued contacts.
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,16 +9,21 @@
 #include <thread>
 
 #include <httplib.h>
+#include "absl/strings/match.h"
 #include <pqxx/pqxx>
 
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
+#include "blend/dialer_worker/voice_withdrawer.h"
 #include "blend/dialer_worker/webhook.h"
 #include "blend/common/testing/ports.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/genesys_sim/webhooks.h"
+#include "blend/quota/quota_governor.h"
+#include "blend/quota/quota_store.h"
 #include "blend/store/migrations.h"
 #include "blend/worker/worker_loop.h"
+#include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
 #include "workers_harness.h"
 
@@ -30,9 +36,10 @@ using dialer_worker::WebhookServer;
 
 class DialerWorkerTest : public WorkersTest {
  protected:
-  void StartDialer(absl::Duration genesys_timeout = absl::Seconds(10)) {
+  void StartDialer(absl::Duration genesys_timeout = absl::Seconds(10),
+                   absl::Duration dial_delay = absl::Milliseconds(300)) {
     genesys_sim::SimConfig config = genesys_sim::DemoConfig();
-    config.dialer.dial_delay = absl::Milliseconds(300);
+    config.dialer.dial_delay = dial_delay;
     config.webhooks.initial_backoff = absl::Milliseconds(200);
     StartSim(config);
     worker::WorkerRuntimeConfig runtime = RuntimeConfig(v1::CHANNEL_VOICE, 300);
@@ -41,6 +48,22 @@ class DialerWorkerTest : public WorkersTest {
         std::move(runtime), [](worker::WorkerRuntime& r) {
           return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
                                                               dialer_worker::VoiceSenderOptions{});
+        },
+        [this](worker::WorkerRuntime& r) -> std::unique_ptr<worker::WithdrawHandler> {
+          // The withdrawals' own lane, as main.cc builds it.
+          lane_store_ = std::make_unique<quota::PgQuotaStore>(r.pool());
+          lane_ = std::make_unique<quota::QuotaGovernor>(
+              *lane_store_, r.clock(), r.config().quota_name + ":withdrawals",
+              // Roomy: the 5xx test retries GET + DELETE a few times within a second.
+              quota::QuotaConfig{.requests_per_minute = 600, .burst = 16});
+          return std::make_unique<dialer_worker::VoiceWithdrawer>(
+              r.ledger(), r.genesys(), *lane_, &r.quota(), r.clock(),
+              dialer_worker::VoiceWithdrawerOptions{
+                  .worker_id = r.config().worker_id,
+                  .delete_attempts = 10,  // the 5xx test expects DELETE retried, not uncallable
+                  .backoff = {.initial = absl::Milliseconds(200), .max = absl::Seconds(1),
+                              .max_attempts = 20}},
+              [] { return 1.0; });
         });
     dialer_worker::DncSyncOptions dnc;
     dnc.interval = absl::Hours(1);  // the tests drive it
@@ -62,6 +85,8 @@ class DialerWorkerTest : public WorkersTest {
     if (server_) server_->Stop();
     if (sync_) sync_->Stop();
     StopReplicas();
+    lane_.reset();
+    lane_store_.reset();
     handler_.reset();
     sync_.reset();
     WorkersTest::TearDown();
@@ -87,6 +112,41 @@ class DialerWorkerTest : public WorkersTest {
     return n;
   }
 
+  // A WithdrawTouch envelope on the voice topic, keyed by journey id like the orchestrator's.
+  void PublishWithdraw(const v1::TouchCommand& touch) {
+    v1::Envelope envelope;
+    envelope.set_message_id("withdraw-" + touch.touch_id());
+    envelope.set_schema_version(1);
+    v1::WithdrawTouch* w = envelope.mutable_withdraw();
+    w->set_touch_id(touch.touch_id());
+    w->set_journey_id(touch.journey_id());
+    w->set_channel(v1::CHANNEL_VOICE);
+    w->set_contact_list_id("demo-contacts");
+    w->set_contact_id(genesys::ContactIdForTouch(touch.touch_id()));
+    w->set_reason("payment received");
+    *w->mutable_requested_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    ASSERT_TRUE(producer_->ProduceSync(Topic("blend.touch.voice"), touch.journey_id(),
+                                       envelope.SerializeAsString()).ok());
+  }
+  // Requests of `operation` on the touch's contact, with `status` (0: any).
+  int Audited(const std::string& operation, const std::string& touch_id, int status = 0) {
+    genesys_sim::AuditFilter f;
+    f.operation = operation;
+    f.contact_id = genesys::ContactIdForTouch(touch_id);
+    if (status != 0) f.status = status;
+    return static_cast<int>(sim_->sim().audit().Query(f).size());
+  }
+  bool InSimList(const std::string& touch_id) {
+    return sim_->sim().outbound().GetContact("demo-contacts", genesys::ContactIdForTouch(touch_id)).ok();
+  }
+  int PostContactEvents() {
+    int n = 0;
+    for (const auto& d : sim_->sim().dispatcher().Deliveries()) n += d.kind == "postContact";
+    return n;
+  }
+
+  std::unique_ptr<quota::PgQuotaStore> lane_store_;
+  std::unique_ptr<quota::QuotaGovernor> lane_;
   std::unique_ptr<DncSync> sync_;
   std::unique_ptr<WebhookHandler> handler_;
   std::unique_ptr<WebhookServer> server_;
@@ -341,6 +401,78 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
   EXPECT_TRUE(OnSimDnc("+12125550181"));
 }
 #endif
+
+TEST_F(DialerWorkerTest, WithdrawAfterTheInsertRemovesTheQueuedContact) {
+  StartDialer(absl::Seconds(10), /*dial_delay=*/absl::Seconds(30));
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  v1::TouchCommand touch = VoiceTouch("v-withdrawn", "+12125550140");
+  Publish(touch);
+  auto sent = dispositions.WaitFor(1, absl::Seconds(30));
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(sent[0].disposition().outcome(), v1::TOUCH_OUTCOME_SENT);
+  ASSERT_TRUE(InSimList("v-withdrawn"));
+
+  PublishWithdraw(touch);
+  auto all = dispositions.WaitFor(2, absl::Seconds(30));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].disposition().outcome(), v1::TOUCH_OUTCOME_WITHDRAWN);
+  EXPECT_EQ(all[1].disposition().reason(), "removed from the contact list");
+  EXPECT_EQ(all[1].disposition().journey_id(), touch.journey_id());
+  EXPECT_EQ(Audited("contacts.delete", "v-withdrawn", 204), 1);
+  EXPECT_FALSE(InSimList("v-withdrawn")) << "the contact left the list and the dial queue";
+}
+
+TEST_F(DialerWorkerTest, WithdrawBeforeItsTouchCommandKeepsTheInsertAwayFromGenesys) {
+  StartDialer(absl::Seconds(10), /*dial_delay=*/absl::Milliseconds(300));
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  v1::TouchCommand touch = VoiceTouch("v-overtaken", "+12125550140");
+  PublishWithdraw(touch);  // same journey key: same partition, consumed first
+  Publish(touch);
+  auto all = dispositions.WaitFor(2, absl::Seconds(30));
+  ASSERT_EQ(all.size(), 2u);
+  for (const auto& e : all) {
+    EXPECT_EQ(e.disposition().touch_id(), "v-overtaken");
+    EXPECT_EQ(e.disposition().outcome(), v1::TOUCH_OUTCOME_WITHDRAWN) << "never SENT";
+    EXPECT_TRUE(absl::StrContains(e.disposition().reason(), "never inserted"));
+  }
+  EXPECT_EQ(Audited("contacts.add", "v-overtaken"), 0) << "the insert never reached Genesys";
+  EXPECT_EQ(Audited("contacts.delete", "v-overtaken"), 0);
+  EXPECT_EQ(touch_service_->service().claims("v-overtaken"), 0);
+  EXPECT_FALSE(InSimList("v-overtaken"));
+}
+
+TEST_F(DialerWorkerTest, WithdrawRetriesADeleteAnsweredWith5xxUntilTheContactIsGone) {
+  StartDialer(absl::Seconds(10), /*dial_delay=*/absl::Seconds(6));
+  Collector dispositions(brokers_, {Topic("blend.dispositions")});
+  v1::TouchCommand touch = VoiceTouch("v-retried", "+12125550140");
+  Publish(touch);
+  ASSERT_EQ(dispositions.WaitFor(1, absl::Seconds(30)).size(), 1u);
+  const absl::Time inserted = absl::Now();
+  nlohmann::json faults = {{"errorRatio", 1}, {"errorStatus", 503}, {"method", "DELETE"},
+                           {"pathPrefix", "/api/v2/outbound/contactlists/"}};
+  ASSERT_EQ(sim_->Admin("PUT", "/sim/faults", faults.dump()).status, 200);
+  PublishWithdraw(touch);
+  auto injected = [&] {
+    auto j = nlohmann::json::parse(sim_->Admin("GET", "/sim/faults").body, nullptr, false);
+    return j.is_object() ? j["injected"].value("error_5xx", 0) : 0;
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (injected() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_GE(injected(), 2) << "the DELETE answered 503 is retried";
+  ASSERT_EQ(sim_->Admin("DELETE", "/sim/faults").status, 200);
+
+  auto all = dispositions.WaitFor(2, absl::Seconds(20));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].disposition().outcome(), v1::TOUCH_OUTCOME_WITHDRAWN);
+  EXPECT_EQ(all[1].disposition().reason(), "removed from the contact list");
+  EXPECT_EQ(Audited("contacts.delete", "v-retried", 204), 1);
+  EXPECT_EQ(Audited("contacts.update", "v-retried"), 0) << "no fallback needed";
+  EXPECT_FALSE(InSimList("v-retried"));
+  // Past the moment the dialer would have dialled it: never dialled.
+  absl::SleepFor(std::max(absl::ZeroDuration(), inserted + absl::Seconds(7) - absl::Now()));
+  EXPECT_EQ(PostContactEvents(), 0);
+  EXPECT_EQ(dispositions.WaitFor(3, absl::Seconds(1)).size(), 2u) << "no call outcome";
+}
 
 }  // namespace
 }  // namespace blend::workers_test

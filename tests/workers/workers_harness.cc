@@ -307,14 +307,16 @@ worker::WorkerRuntimeConfig WorkersTest::RuntimeConfig(v1::Channel channel, int 
 }
 
 worker::WorkerRuntime& WorkersTest::StartReplica(worker::WorkerRuntimeConfig config,
-                                                 SenderFactory make_sender) {
+                                                 SenderFactory make_sender,
+                                                 WithdrawerFactory make_withdrawer) {
   auto runtime = worker::WorkerRuntime::Create(std::move(config), RealClock::Instance(), nullptr);
   EXPECT_TRUE(runtime.ok()) << runtime.status();
   auto replica = std::make_unique<Replica>();
   replica->runtime = std::move(*runtime);
   replica->sender = make_sender(*replica->runtime);
+  if (make_withdrawer) replica->withdrawer = make_withdrawer(*replica->runtime);
   Replica* r = replica.get();
-  r->thread = std::thread([r] { r->runtime->Run(*r->sender); });
+  r->thread = std::thread([r] { r->runtime->Run(*r->sender, r->withdrawer.get()); });
   replicas_.push_back(std::move(replica));
   return *r->runtime;
 }

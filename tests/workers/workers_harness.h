@@ -22,6 +22,7 @@
 #include "blend/store/connection_pool.h"
 #include "blend/store/testing/test_database.h"
 #include "blend/v1/touch_service.grpc.pb.h"
+#include "blend/worker/withdraw_handler.h"
 #include "blend/worker/worker_runtime.h"
 
 namespace blend::workers_test {
@@ -150,7 +151,11 @@ class WorkersTest : public ::testing::Test {
   // Creates a replica; Run(sender) on its own thread.
   using SenderFactory =
       std::function<std::unique_ptr<worker::ChannelSender>(worker::WorkerRuntime&)>;
-  worker::WorkerRuntime& StartReplica(worker::WorkerRuntimeConfig config, SenderFactory make_sender);
+  // `make_withdrawer` (optional) gives the replica a WithdrawHandler (the dialer's).
+  using WithdrawerFactory =
+      std::function<std::unique_ptr<worker::WithdrawHandler>(worker::WorkerRuntime&)>;
+  worker::WorkerRuntime& StartReplica(worker::WorkerRuntimeConfig config, SenderFactory make_sender,
+                                      WithdrawerFactory make_withdrawer = nullptr);
   // Waits until the replicas' consumers own every partition of their topic.
   void WaitForAssignment(int partitions, absl::Duration timeout = absl::Seconds(30));
   void StopReplicas();
@@ -170,6 +175,7 @@ class WorkersTest : public ::testing::Test {
   struct Replica {
     std::unique_ptr<worker::WorkerRuntime> runtime;
     std::unique_ptr<worker::ChannelSender> sender;
+    std::unique_ptr<worker::WithdrawHandler> withdrawer;
     std::thread thread;
   };
   std::vector<std::unique_ptr<Replica>> replicas_;

@@ -82,14 +82,15 @@ int ReportStartFailure(const std::string& service, const absl::Status& status) {
   return 1;
 }
 
-void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender) {
+void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender,
+                    WithdrawHandler* withdrawals) {
   std::atomic<bool> done{false};
   std::thread watcher([&] {
     while (!done && !ShutdownSignal::WaitFor(absl::Milliseconds(200))) {
     }
     runtime.Stop();
   });
-  runtime.Run(sender);
+  runtime.Run(sender, withdrawals);
   done = true;
   watcher.join();
 }

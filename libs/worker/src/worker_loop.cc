@@ -150,6 +150,14 @@ void WorkerLoop::Handle(bus::Message message) {
   std::string reason;
   if (!envelope.ParseFromString(message.payload)) {
     reason = "payload is not a blend.v1.Envelope";
+  } else if (envelope.has_withdraw()) {
+    if (options_.withdrawals == nullptr) {
+      // Only voice touches wait in Genesys long enough to be taken back; an SMS or email is
+      // sent the moment it is processed. A withdrawal here was misrouted: keep it visible.
+      reason = "WithdrawTouch on a channel whose worker does not withdraw touches";
+    } else if (envelope.withdraw().touch_id().empty()) {
+      reason = "withdraw touch without touch_id";
+    }
   } else if (!envelope.has_touch()) {
     reason = "envelope carries no TouchCommand";
   } else if (envelope.touch().touch_id().empty()) {
@@ -170,19 +178,26 @@ void WorkerLoop::Handle(bus::Message message) {
     ++handled_;
     return;
   }
+  if (envelope.has_withdraw()) {
+    Attempt(Held{std::move(message), {}, clock_.Now(), clock_.Now(), envelope.withdraw()});
+    return;
+  }
   Attempt(Held{std::move(message), envelope.touch(), clock_.Now(), clock_.Now()});
 }
 
 void WorkerLoop::Attempt(Held held) {
-  if (held.touch.touch_id().empty()) {  // a dead-letter publish that failed before
+  if (!held.withdraw && held.touch.touch_id().empty()) {  // a dead-letter publish that failed
     Handle(std::move(held.message));
     return;
   }
-  absl::StatusOr<ProcessResult> result = processor_.Process(held.touch);
+  const std::string& touch_id = held.withdraw ? held.withdraw->touch_id() : held.touch.touch_id();
+  absl::StatusOr<ProcessResult> result = held.withdraw
+                                             ? options_.withdrawals->Withdraw(*held.withdraw)
+                                             : processor_.Process(held.touch);
   absl::Time retry_at;
   if (!result.ok()) {
     BLEND_LOG(kWarn, "touch processing failed; will retry",
-              {{"touch_id", held.touch.touch_id()}, {"error", std::string(result.status().message())}});
+              {{"touch_id", touch_id}, {"error", std::string(result.status().message())}});
     retry_at = clock_.Now() + kInfraRetry;
   } else if (result->kind == ProcessResult::Kind::kRetryAt) {
     retry_at = result->retry_at;

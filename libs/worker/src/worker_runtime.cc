@@ -133,7 +133,7 @@ absl::Status WorkerRuntime::Ready() {
 
 int64_t WorkerRuntime::handled() const { return handled_.load(); }
 
-void WorkerRuntime::Run(ChannelSender& sender) {
+void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   TouchProcessor processor(*ledger_, *parts_->claimer, *quota_, sender, clock_,
@@ -146,7 +146,8 @@ void WorkerRuntime::Run(ChannelSender& sender) {
   KafkaTouchQueue queue(*consumer_, *producer_, clock_);
   WorkerLoop loop(queue, processor, clock_,
                   WorkerLoopOptions{.dispositions_topic = Topic(kDispositionsTopic),
-                                    .stall_after = config_.stall_after},
+                                    .stall_after = config_.stall_after,
+                                    .withdrawals = withdrawals},
                   registry_.get());
   {
     absl::MutexLock lock(&mu_);

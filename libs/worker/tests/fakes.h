@@ -12,6 +12,7 @@
 #include "blend/worker/ports.h"
 #include "blend/worker/touch_ledger.h"
 #include "blend/worker/touch_queue.h"
+#include "blend/worker/withdraw_handler.h"
 
 namespace blend::worker {
 
@@ -82,6 +83,27 @@ class FlakyLedger final : public TouchLedger {
 };
 
 // Messages to deliver, what was committed and published, which partitions were revoked.
+// Records the withdrawals it is given and answers with the queued results (kPublish of a
+// WITHDRAWN disposition when none is queued).
+class FakeWithdrawHandler final : public WithdrawHandler {
+ public:
+  absl::StatusOr<ProcessResult> Withdraw(const v1::WithdrawTouch& w) override {
+    withdrawn.push_back(w.touch_id());
+    if (!results.empty()) {
+      absl::StatusOr<ProcessResult> r = std::move(results.front());
+      results.pop_front();
+      return r;
+    }
+    ProcessResult r{ProcessResult::Kind::kPublish, {}, absl::InfinitePast(), "withdrawn"};
+    r.disposition.set_touch_id(w.touch_id());
+    r.disposition.set_journey_id(w.journey_id());
+    r.disposition.set_outcome(v1::TOUCH_OUTCOME_WITHDRAWN);
+    return r;
+  }
+  std::vector<std::string> withdrawn;
+  std::deque<absl::StatusOr<ProcessResult>> results;
+};
+
 class FakeTouchQueue final : public TouchQueue {
  public:
   std::optional<bus::Message> Poll(absl::Duration) override {

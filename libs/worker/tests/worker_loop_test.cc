@@ -23,6 +23,19 @@ bus::Message TouchMessage(const std::string& id, int32_t partition, int64_t offs
   return m;
 }
 
+bus::Message WithdrawMessage(const std::string& id, int32_t partition, int64_t offset) {
+  v1::Envelope envelope;
+  envelope.mutable_withdraw()->set_touch_id(id);
+  envelope.mutable_withdraw()->set_journey_id("j-" + id);
+  envelope.mutable_withdraw()->set_channel(v1::CHANNEL_VOICE);
+  bus::Message m;
+  m.topic = "blend.touch.voice";
+  m.partition = partition;
+  m.offset = offset;
+  m.payload = envelope.SerializeAsString();
+  return m;
+}
+
 class WorkerLoopTest : public ::testing::Test {
  protected:
   WorkerLoopTest()
@@ -137,6 +150,65 @@ TEST_F(WorkerLoopTest, MalformedMessageIsDeadLetteredAndCommitted) {
   ASSERT_EQ(queue_.dead_letters.size(), 1u);
   EXPECT_EQ(queue_.committed, std::vector<int64_t>{5});
   EXPECT_TRUE(sender_.sent.empty());
+}
+
+TEST_F(WorkerLoopTest, WithdrawalWithoutAHandlerIsDeadLetteredWithItsReason) {
+  queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
+  loop_.Step();
+  ASSERT_EQ(queue_.dead_letters.size(), 1u);
+  EXPECT_NE(queue_.dead_letters[0].second.find("does not withdraw"), std::string::npos)
+      << queue_.dead_letters[0].second;
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{7});
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
+class WithdrawLoopTest : public WorkerLoopTest {
+ protected:
+  WithdrawLoopTest()
+      : withdraw_loop_(queue_, processor_, clock_,
+                       {.dispositions_topic = "dispositions", .withdrawals = &withdrawer_}) {}
+  FakeWithdrawHandler withdrawer_;
+  WorkerLoop withdraw_loop_;
+};
+
+TEST_F(WithdrawLoopTest, WithdrawalGoesToTheHandlerAndItsDispositionIsPublished) {
+  queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
+  withdraw_loop_.Step();
+  EXPECT_EQ(withdrawer_.withdrawn, std::vector<std::string>{"t1"});
+  EXPECT_TRUE(sender_.sent.empty());
+  ASSERT_EQ(queue_.published.size(), 1u);
+  v1::Envelope published;
+  ASSERT_TRUE(published.ParseFromString(queue_.published[0].payload));
+  EXPECT_EQ(published.disposition().outcome(), v1::TOUCH_OUTCOME_WITHDRAWN);
+  EXPECT_EQ(queue_.published[0].key, "j-t1");
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{7});
+}
+
+TEST_F(WithdrawLoopTest, WithdrawalToRetryIsHeldLikeATouchAndRetriedAtItsTime) {
+  withdrawer_.results.push_back(
+      ProcessResult{ProcessResult::Kind::kRetryAt, {}, clock_.Now() + absl::Seconds(2), "5xx"});
+  queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
+  queue_.incoming.push_back(TouchMessage("t2", 0, 8));
+  withdraw_loop_.Step();
+  EXPECT_TRUE(queue_.paused);
+  EXPECT_TRUE(queue_.committed.empty());
+  withdraw_loop_.Step();  // not its time yet
+  EXPECT_EQ(withdrawer_.withdrawn.size(), 1u);
+  clock_.Advance(absl::Seconds(2));
+  withdraw_loop_.Step();
+  EXPECT_EQ(withdrawer_.withdrawn, (std::vector<std::string>{"t1", "t1"}));
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{7});
+  withdraw_loop_.Step();
+  EXPECT_EQ(sender_.sent, std::vector<std::string>{"t2"});
+}
+
+TEST_F(WithdrawLoopTest, TooLateWithdrawalIsCommittedWithoutADisposition) {
+  withdrawer_.results.push_back(
+      ProcessResult{ProcessResult::Kind::kDrop, {}, clock_.Now(), "too late"});
+  queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
+  withdraw_loop_.Step();
+  EXPECT_TRUE(queue_.published.empty());
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{7});
 }
 
 }  // namespace

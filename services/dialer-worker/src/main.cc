@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -19,9 +20,12 @@
 #include "blend/dialer_worker/dial_check.h"
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
+#include "blend/dialer_worker/voice_withdrawer.h"
 #include "blend/dialer_worker/webhook.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
+#include "blend/quota/quota_governor.h"
+#include "blend/quota/quota_store.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
@@ -39,6 +43,8 @@ struct DialerFlags {
   std::string dial_check_password_file;
   bool dial_check_enabled = true;
   std::string http_addr = "127.0.0.1:7481";
+  // The withdrawals' own quota lane, carved out of the OAuth client's Genesys limit.
+  int withdraw_quota_rpm = 30;
 };
 
 // The password from --dial-check-password-file (one line; a trailing newline is not part of it).
@@ -95,6 +101,26 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
   VoiceSender sender(rt.genesys(), flags.voice, &rt.quota());
+  // Withdrawals take tokens from their own bucket ("<quota name>:withdrawals"), so one never
+  // waits behind the inserts' tokens; a 429 still pauses both (one OAuth client limit).
+  blend::quota::PgQuotaStore lane_store(rt.pool());
+  blend::quota::QuotaConfig lane_config = rt.config().quota;
+  lane_config.requests_per_minute = std::max(1, flags.withdraw_quota_rpm);
+  lane_config.burst = std::clamp(lane_config.burst, 1, lane_config.requests_per_minute);
+  blend::quota::QuotaGovernor lane(lane_store, rt.clock(), rt.config().quota_name + ":withdrawals",
+                                   lane_config, &rt.registry());
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  VoiceWithdrawer withdrawer(rt.ledger(), rt.genesys(), lane, &rt.quota(), rt.clock(),
+                             VoiceWithdrawerOptions{
+                                 .worker_id = rt.config().worker_id,
+                                 .default_contact_list_id = flags.voice.default_contact_list_id,
+                                 .in_doubt_after = rt.config().in_doubt_after,
+                                 .backoff = {.initial = rt.config().backoff.initial,
+                                             .max = rt.config().backoff.max,
+                                             .multiplier = rt.config().backoff.multiplier,
+                                             .max_attempts = 8}},
+                             [&] { return uniform(rng); }, &rt.registry());
 
   // The shutdown bound counts from the signal, while the consumer drains at the same time.
   std::atomic<bool> done{false};
@@ -104,7 +130,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
     sync.BeginStop();
     handler.BeginShutdown();
   });
-  blend::worker::RunUntilSignal(rt, sender);
+  blend::worker::RunUntilSignal(rt, sender, &withdrawer);
   done = true;
   begin_stop.join();
   sync.Stop();
@@ -166,6 +192,11 @@ int main(int argc, char** argv) {
                          "is pending before its Genesys requests are given up on (what is not "
                          "written back stays pending for the next start); keep it well under "
                          "the pod's termination grace period");
+  blend::AddFlag(app, "withdraw-quota-rpm", f.withdraw_quota_rpm,
+                 "Genesys requests per minute reserved for withdrawals (WithdrawTouch: read, "
+                 "remove or make uncallable a queued contact), in their own quota bucket "
+                 "'<quota-name>:withdrawals'; keep --quota-rpm + this within the OAuth "
+                 "client's Genesys limit");
   CLI11_PARSE(app, argc, argv);
 
   blend::ShutdownSignal::Install();

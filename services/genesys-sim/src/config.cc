@@ -160,6 +160,7 @@ FaultConfig ParseFaults(const json& j, FaultConfig faults) {
   Read(j, "acceptedDropRatio", faults.accepted_drop_ratio);
   ReadDuration(j, "storm429For", faults.storm_429_for);
   Read(j, "pathPrefix", faults.path_prefix);
+  Read(j, "method", faults.method);
   return faults;
 }
 

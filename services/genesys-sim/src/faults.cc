@@ -65,12 +65,17 @@ std::map<std::string, int64_t> FaultInjector::Counts() const {
   return counts_;
 }
 
-FaultDecision FaultInjector::Decide(const std::string& path) {
+FaultDecision FaultInjector::Decide(const std::string& path, const std::string& method) {
   FaultDecision d;
   if (absl::StartsWith(path, "/sim/") || path == "/healthz") return d;
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   if (!absl::StartsWith(path, config_.path_prefix)) return d;
+  // A method filter leaves the other requests to the same path alone (e.g. fail only the
+  // DELETE of a contact, not the GET before it).
+  if (!config_.method.empty() && !method.empty() && !absl::EqualsIgnoreCase(method, config_.method)) {
+    return d;
+  }
   if (config_.latency > absl::ZeroDuration() && Accumulate(config_.latency_ratio, latency_acc_)) {
     d.latency = config_.latency;
     ++counts_["latency"];

@@ -322,7 +322,7 @@ HttpResponse GenesysSim::Serve(Call& call) {
     call.audited = false;
     return HandleAdmin(call);
   }
-  call.fault = faults_.Decide(req.path);
+  call.fault = faults_.Decide(req.path, req.method);
   HttpResponse r;
   if (call.fault.drop) {
     r.drop = true;

@@ -74,6 +74,7 @@ json FaultsJson(const FaultConfig& f, absl::Time storm_until, absl::Time now) {
           {"dropRatio", f.drop_ratio},
           {"acceptedDropRatio", f.accepted_drop_ratio},
           {"pathPrefix", f.path_prefix},
+          {"method", f.method},
           {"storm429RemainingSeconds",
            storm_until > now ? absl::ToDoubleSeconds(storm_until - now) : 0.0}};
 }

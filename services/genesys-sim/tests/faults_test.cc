@@ -36,6 +36,19 @@ TEST(FaultInjectorTest, AdminPathsAndOtherPrefixesAreNeverFaulted) {
   EXPECT_EQ(faults.Decide("/api/v2/conversations/messages/agentless").error_status, 503);
 }
 
+TEST(FaultInjectorTest, MethodFilterFaultsOnlyThatMethod) {
+  FakeClock clock;
+  FaultConfig config;
+  config.error_ratio = 1;
+  config.path_prefix = "/api/v2/outbound/contactlists/";
+  config.method = "DELETE";
+  FaultInjector faults(clock, config);
+  const std::string contact = "/api/v2/outbound/contactlists/l/contacts/c";
+  EXPECT_EQ(faults.Decide(contact, "GET").error_status, 0);
+  EXPECT_EQ(faults.Decide(contact, "PUT").error_status, 0);
+  EXPECT_EQ(faults.Decide(contact, "DELETE").error_status, 503);
+}
+
 TEST(FaultInjectorTest, StormLastsItsDurationWithShrinkingRetryAfter) {
   FakeClock clock;
   FaultInjector faults(clock, FaultConfig{});

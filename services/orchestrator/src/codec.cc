@@ -201,6 +201,7 @@ std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view env
   d.set_reason(absl::StrCat("Blend could not publish the touch to Kafka: ", reason));
   *d.mutable_occurred_at() = ToProto(now);
   return out.SerializeAsString();
+}
 
 blend::v1::WithdrawTouch MakeWithdrawTouch(const blend::v1::TouchCommand& cmd,
                                            const std::string& stored_contact_id,

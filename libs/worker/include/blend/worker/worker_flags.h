@@ -41,6 +41,7 @@ absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& config, const RuntimeFlagVa
 int ReportStartFailure(const std::string& service, const absl::Status& status);
 
 // Runs `runtime` with `sender` until SIGTERM/SIGINT (ShutdownSignal must be installed).
-void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender);
+void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender,
+                    WithdrawHandler* withdrawals = nullptr);
 
 }  // namespace blend::worker

@@ -10,6 +10,7 @@
 #include "blend/common/clock.h"
 #include "blend/worker/touch_processor.h"
 #include "blend/worker/touch_queue.h"
+#include "blend/worker/withdraw_handler.h"
 
 namespace prometheus {
 class Registry;
@@ -31,6 +32,9 @@ struct WorkerLoopOptions {
   absl::Duration stall_after = absl::Seconds(60);
   // How often the lag is read from the broker (gauge and watchdog).
   absl::Duration lag_interval = absl::Seconds(5);
+  // Handles blend.v1.WithdrawTouch envelopes (the dialer's). Null: a withdrawal is
+  // dead-lettered with the reason that this channel's worker does not withdraw touches.
+  WithdrawHandler* withdrawals = nullptr;
 };
 
 // The consume → process → publish → commit loop shared by the three workers.
@@ -40,7 +44,9 @@ struct WorkerLoopOptions {
 // are queued in Kafka (the consumer's prefetch is kept small too). The offset is committed
 // only after the disposition is acknowledged by the broker. A message that is not a touch
 // command goes to `<topic>.dlq` with the reason and is committed: it never blocks its
-// partition. A held or backlogged message whose partition was revoked meanwhile is dropped:
+// partition. A WithdrawTouch goes to `options.withdrawals` and is held, retried and
+// committed exactly like a touch (so a withdrawal waiting for Genesys holds the partitions
+// no longer than a touch's backoff would). A held or backlogged message whose partition was revoked meanwhile is dropped:
 // the partition's new owner (possibly this replica again) gets it from the committed offset.
 // Run() returns after Stop(), once the message in hand is finished or held.
 // Thread-safety: Run() on one thread; Stop(), handled() and stalled() from any thread.
@@ -66,6 +72,7 @@ class WorkerLoop {
     v1::TouchCommand touch;
     absl::Time retry_at;
     absl::Time first_wait;
+    std::optional<v1::WithdrawTouch> withdraw = std::nullopt;  // set: a withdrawal, not a touch
   };
 
   void Handle(bus::Message message);

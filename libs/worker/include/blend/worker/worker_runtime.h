@@ -46,6 +46,7 @@ class AdminServer;
 namespace blend::worker {
 
 class WorkerLoop;
+class WithdrawHandler;
 
 struct WorkerRuntimeConfig {
   std::string service = "sms-worker";  // logs, consumer group "blend-<service>", client id
@@ -81,8 +82,9 @@ class WorkerRuntime {
       std::shared_ptr<prometheus::Registry> registry);
   ~WorkerRuntime();
 
-  // Consumes the channel's touch topic and sends each touch with `sender` until Stop().
-  void Run(ChannelSender& sender);
+  // Consumes the channel's touch topic and sends each touch with `sender` until Stop();
+  // withdrawals (WithdrawTouch) go to `withdrawals`, or are dead-lettered when null.
+  void Run(ChannelSender& sender, WithdrawHandler* withdrawals = nullptr);
   void Stop();
 
   // OK when PostgreSQL and Kafka answer and the stall watchdog has not fired.

@@ -127,6 +127,7 @@ struct FaultConfig {
   double accepted_drop_ratio = 0;
   absl::Duration storm_429_for = absl::ZeroDuration();  // from start (file) / from the call (API)
   std::string path_prefix = "/";  // faults apply to paths starting with this (never /sim/)
+  std::string method;  // and, when not empty, only to requests of this method (e.g. DELETE)
 };
 
 struct SimConfig {

@@ -33,8 +33,9 @@ class FaultInjector {
  public:
   FaultInjector(const Clock& clock, const FaultConfig& config);
 
-  // The faults for one request to `path` (admin paths /sim/ and /healthz never get any).
-  FaultDecision Decide(const std::string& path);
+  // The faults for one `method` request to `path` (admin paths /sim/ and /healthz never get
+  // any); "" matches any method filter.
+  FaultDecision Decide(const std::string& path, const std::string& method = "");
   // Replaces the settings; a storm_429_for > 0 starts a storm lasting that long from now.
   void Set(const FaultConfig& config);
   FaultConfig Get() const;
