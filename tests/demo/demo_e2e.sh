@@ -25,11 +25,14 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 for key in ["started", "succeeded", "failed", "touches", "rate_limited_responses",
             "duplicate_touches", "touches_after_payment", "touches_outside_quiet_hours",
-            "touches_after_opt_out"]:
+            "touches_after_opt_out", "calls_after_payment", "calls_after_opt_out",
+            "calls_in_progress_at_payment", "withdrawn", "withdraw_latency_ms"]:
     assert key in s, f"summary lacks {key}"
+assert set(s["withdraw_latency_ms"]) >= {"p50", "p99"}, s["withdraw_latency_ms"]
 assert s["started"] == 200, s
 for key in ["rate_limited_responses", "duplicate_touches", "touches_after_payment",
-            "touches_outside_quiet_hours", "touches_after_opt_out", "failed"]:
+            "touches_outside_quiet_hours", "touches_after_opt_out", "calls_after_payment",
+            "calls_after_opt_out", "failed"]:
     assert s[key] == 0, f"{key} = {s[key]}"
 # DNC customers are emailed whatever the hour; some zone is always inside its SMS window.
 assert s["touches"]["email"] > 0 and s["blocked_by_dnc"] > 0, s

@@ -378,6 +378,7 @@ ChaosReport ComputeChaosReport(const ChaosInputs& in) {
 bool ChaosReport::Clean() const {
   return lost.empty() && stuck.empty() && failed.empty() && demo.duplicate_touches == 0 &&
          demo.touches_after_payment == 0 && demo.touches_after_opt_out == 0 &&
+         demo.calls_after_payment == 0 && demo.calls_after_opt_out == 0 &&
          demo.touches_outside_quiet_hours == 0 && unknown_unexplained == 0 &&
          static_cast<int64_t>(unknown.size()) <= unknown_bound;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "blend/demo/chaos_report.h"
 #include "blend/demo/chaos_sources.h"
+#include "blend/demo/event_times.h"
 #include "blend/demo/fault_log.h"
 #include "blend/demo/run_state.h"
 #include "blend/demo/sim_admin.h"
@@ -80,6 +81,10 @@ int RunChaosReport(const DemoOptions& o) {
     p.acknowledged = committed;
     p.journeys_matched = std::max(p.journeys_matched, 1);
   }
+  // Opt-out commits and touch outcomes for the calls-after-payment check (call_race.h).
+  auto event_times = ReadEventTimes(o.pg_url);
+  if (!event_times.ok()) return Fail(std::string(event_times.status().message()));
+  in.demo.db = std::move(*event_times);
   in.journeys = std::move(db->journeys);
   in.touches = std::move(db->touches);
   in.timers = std::move(db->timers);

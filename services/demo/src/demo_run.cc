@@ -13,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "blend/demo/campaign_file.h"
 #include "blend/demo/chaos_run.h"
+#include "blend/demo/event_times.h"
 #include "blend/demo/progress.h"
 #include "blend/demo/run_state.h"
 #include "blend/demo/prom_text.h"
@@ -344,6 +345,16 @@ absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInput
   auto calls = sim.Calls();
   if (!calls.ok()) return calls.status();
   in.calls = std::move(*calls);
+  if (o.pg_url.empty()) {
+    // Without the database the instants are the demo's own (payment acknowledged, STOP sent)
+    // and no touch outcome is known: every call dialled before a payment counts as in progress.
+    Say("no --pg-url: payments and opt-outs judged at the demo's acknowledgement, not Blend's commit");
+  } else {
+    auto db = ReadEventTimes(o.pg_url);
+    if (!db.ok()) return db.status();
+    in.db = std::move(*db);
+  }
+  in.dial_check = o.dial_check;
   return ComputeSummary(in);
 }
 

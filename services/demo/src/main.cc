@@ -41,10 +41,19 @@ int main(int argc, char** argv) {
                  "check a finished chaos run (--run-state, --faults-log, --pg-url, --sim-url and the "
                  "run's --customers/--seed/--time-scale) instead of running; exit 0: every invariant held");
   blend::AddFlag(app, "faults-log", o.faults_log, "--chaos-report: the faults file scripts/chaos wrote");
-  blend::AddFlag(app, "pg-url", o.pg_url, "--chaos-report: the orchestrator's PostgreSQL URL");
+  blend::AddFlag(app, "pg-url", o.pg_url,
+                 "the orchestrator's PostgreSQL URL: run: when Blend committed each payment and opt-out "
+                 "and recorded each touch's outcome (the calls-after-payment check); --chaos-report: its inputs");
+  blend::AddFlag(app, "dial-check", o.dial_check,
+                 "on|off: whether the cluster runs Blend's dial-time check (scripts/demo --dial-check); "
+                 "only reported in the summary");
   CLI11_PARSE(app, argc, argv);
   if (o.population.customers < 1) {
     std::cerr << "blend-demo: --customers must be at least 1\n";
+    return 2;
+  }
+  if (!o.dial_check.empty() && o.dial_check != "on" && o.dial_check != "off") {
+    std::cerr << "blend-demo: --dial-check must be on or off\n";
     return 2;
   }
   o.population.seed = static_cast<uint64_t>(seed);

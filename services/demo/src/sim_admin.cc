@@ -48,6 +48,11 @@ absl::StatusOr<httplib::Result> Send(const std::string& url, const char* method,
 
 }  // namespace
 
+bool Call::Placed() const {
+  return !Scrubbed() && wrapup_code != "ININ-OUTBOUND-CONTACT-UNCALLABLE-SKIPPED" &&
+         wrapup_code != "ININ-OUTBOUND-RULE-SKIPPED" && wrapup_code != "ININ-OUTBOUND-RULE-ERROR-SKIPPED";
+}
+
 absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout) {
   auto r = Send(url, "GET", "", timeout);
   if (!r.ok()) return r.status();
@@ -84,6 +89,10 @@ absl::StatusOr<std::vector<AuditEntry>> SimAdmin::Audit() {
     for (auto id : absl::StrSplit(e.value("touchId", ""), ',', absl::SkipEmpty())) {
       a.touch_ids.emplace_back(id);
     }
+    for (auto id : absl::StrSplit(e.value("contactId", ""), ',', absl::SkipEmpty())) {
+      a.contact_ids.emplace_back(id);
+    }
+    a.outcome = e.value("outcome", "");
     out.push_back(std::move(a));
   }
   return out;
@@ -109,7 +118,8 @@ absl::StatusOr<std::vector<Call>> SimAdmin::Calls() {
   if (!j.ok()) return j.status();
   std::vector<Call> out;
   for (const json& c : *j) {
-    out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())), c.value("wrapupCode", "")});
+    out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())), c.value("wrapupCode", ""),
+                   c.value("contactId", "")});
   }
   return out;
 }

@@ -110,6 +110,40 @@ bool Entered(const JourneyRecord& j, std::string_view state) {
   return std::find(j.states_entered.begin(), j.states_entered.end(), state) != j.states_entered.end();
 }
 
+// Calls after a payment or an opt-out (call_race.h), each instant as Blend committed it.
+void CountCallRace(const SummaryInputs& in, const std::map<std::string, absl::Time>& stop_at, Summary& s) {
+  CallRaceInputs race;
+  race.audit = in.audit;
+  race.calls = in.calls;
+  race.touch_done_at = in.db.touch_done_at;
+  for (const auto& [customer, journey] : in.journey_of_customer) race.customer_of_journey[journey] = customer;
+  for (const DemoCustomer& c : in.customers) {
+    race.customer_of_phone[c.phone_e164] = c.customer_id;
+    if (auto db = in.db.payment_commits.find(c.customer_id); db != in.db.payment_commits.end()) {
+      race.paid_at[c.customer_id] = db->second;
+    } else if (auto p = in.payments.find(c.customer_id); p != in.payments.end()) {
+      race.paid_at[c.customer_id] = p->second.acknowledged;
+    }
+    if (auto db = in.db.opt_out_commits.find(c.phone_e164); db != in.db.opt_out_commits.end()) {
+      race.opted_out_at[c.customer_id] = db->second;
+    } else if (auto stop = stop_at.find(c.phone_e164); stop != stop_at.end()) {
+      race.opted_out_at[c.customer_id] = stop->second;
+    }
+  }
+  CallRace r = ComputeCallRace(race);
+  s.calls_after_payment = r.calls_after_payment;
+  s.calls_after_opt_out = r.calls_after_opt_out;
+  s.calls_in_progress_at_payment = r.calls_in_progress_at_payment;
+  s.payments_with_contact_queued = r.payments_with_contact_queued;
+  s.withdrawn = r.withdrawn;
+  s.withdraw_latency_ms = r.withdraw_latency_ms;
+  s.precall_evaluations = r.precall_evaluations;
+  s.precall_skipped = r.precall_skipped;
+  s.precall_error_skipped = r.precall_error_skipped;
+  s.dial_check = in.dial_check;
+  for (std::string& v : r.violations) Violation(s, std::move(v));
+}
+
 }  // namespace
 
 Summary ComputeSummary(const SummaryInputs& in) {
@@ -129,7 +163,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
   }
   std::map<std::string, std::vector<const Call*>> calls_to;
   for (const Call& call : in.calls) {
-    if (call.Scrubbed()) continue;
+    if (!call.Placed()) continue;
     ++s.calls_dialed;
     calls_to[call.phone_e164].push_back(&call);
   }
@@ -159,7 +193,6 @@ Summary ComputeSummary(const SummaryInputs& in) {
     }
     if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
       CountPayment(c.customer_id, p->second, mine, s);
-      for (const Call* call : calls_to[c.phone_e164]) s.calls_after_payment += call->time > p->second.acknowledged;
     }
     auto opt = opt_out_at.find(c.phone_e164);
     if (opt != opt_out_at.end()) {
@@ -172,12 +205,6 @@ Summary ComputeSummary(const SummaryInputs& in) {
                                     At(send.time), ", STOP at ", At(opt->second)));
         }
         if (send.channel == "voice") ++s.inserts_scrubbed_after_opt_out;
-      }
-      for (const Call* call : calls_to[c.phone_e164]) {
-        if (call->time <= opt->second) continue;
-        ++s.touches_after_opt_out;
-        Violation(s, absl::StrCat("call after opt-out: ", c.customer_id, " called at ", At(call->time),
-                                  ", STOP at ", At(opt->second)));
       }
     }
     auto j = journeys.find(jit->second);
@@ -195,6 +222,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
     if (Entered(rec, "NoAnswerEmail")) ++s.no_answer_email;
     if (Entered(rec, "EmailOnly") && opt == opt_out_at.end()) ++s.blocked_by_dnc;
   }
+  CountCallRace(in, opt_out_at, s);
   return s;
 }
 
@@ -205,7 +233,8 @@ bool CallingWindowClosed(const std::map<std::string, policy::DailyWindow>& windo
 
 bool Summary::Clean() const {
   return duplicate_touches == 0 && touches_after_payment == 0 && touches_outside_quiet_hours == 0 &&
-         touches_after_opt_out == 0 && rate_limited_responses == 0;
+         touches_after_opt_out == 0 && rate_limited_responses == 0 && calls_after_payment == 0 &&
+         calls_after_opt_out == 0;
 }
 
 json Summary::ToJson() const {
@@ -236,6 +265,16 @@ json Summary::ToJson() const {
           {"touches_after_opt_out", touches_after_opt_out},
           {"inserts_scrubbed_after_opt_out", inserts_scrubbed_after_opt_out},
           {"calls_after_payment", calls_after_payment},
+          {"calls_after_opt_out", calls_after_opt_out},
+          {"calls_in_progress_at_payment", calls_in_progress_at_payment},
+          {"payments_with_contact_queued", payments_with_contact_queued},
+          {"withdrawn", withdrawn},
+          {"withdraw_latency_ms",
+           {{"p50", withdraw_latency_ms.p50}, {"p99", withdraw_latency_ms.p99}, {"count", withdraw_latency_ms.count}}},
+          {"precall_evaluations", precall_evaluations},
+          {"precall_skipped", precall_skipped},
+          {"precall_error_skipped", precall_error_skipped},
+          {"dial_check", dial_check.empty() ? json() : json(dial_check)},
           {"elapsed_seconds", elapsed_seconds},
           {"violations", violations},
           {"clean", Clean()}};
@@ -270,9 +309,19 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "touches after a payment     %s\n", check(touches_after_payment));
   absl::StrAppendFormat(&out, "touches after an opt-out    %s\n", check(touches_after_opt_out));
   absl::StrAppendFormat(&out, "touches outside quiet hours %s\n", check(touches_outside_quiet_hours));
-  absl::StrAppendFormat(&out, "(information) contacts inserted in the instant of a STOP, not called (DNC scrub): %d;"
-                        " calls placed after a payment from contacts queued before it: %d\n",
-                        inserts_scrubbed_after_opt_out, calls_after_payment);
+  absl::StrAppendFormat(&out, "calls after a payment       %s\n", check(calls_after_payment));
+  absl::StrAppendFormat(&out, "calls after an opt-out      %s\n", check(calls_after_opt_out));
+  absl::StrAppendFormat(&out, "calls in progress at payment  %d   (dialled before a payment or STOP, outcome not yet"
+                        " in Blend: not a violation)\n", calls_in_progress_at_payment);
+  absl::StrAppendFormat(&out, "withdrawn from Genesys      %6d   (payments that found a contact queued: %d)\n",
+                        withdrawn, payments_with_contact_queued);
+  absl::StrAppendFormat(&out, "  payment -> contact removed  p50 %d ms · p99 %d ms (%d removals)\n",
+                        withdraw_latency_ms.p50, withdraw_latency_ms.p99, withdraw_latency_ms.count);
+  absl::StrAppendFormat(&out, "skipped at dial time        %6d   (%d more for no usable answer; dial-time check"
+                        " asked %s, %d evaluations seen)\n", precall_skipped, precall_error_skipped,
+                        dial_check.empty() ? "-" : dial_check, precall_evaluations);
+  absl::StrAppendFormat(&out, "(information) contacts inserted in the instant of a STOP, not called (DNC scrub): %d\n",
+                        inserts_scrubbed_after_opt_out);
   absl::StrAppendFormat(&out, "elapsed                     %.1f s\n", elapsed_seconds);
   for (size_t i = 0; i < violations.size() && i < 20; ++i) absl::StrAppend(&out, "  ! ", violations[i], "\n");
   if (violations.size() > 20) absl::StrAppend(&out, "  ! ... ", violations.size() - 20, " more in the JSON summary\n");

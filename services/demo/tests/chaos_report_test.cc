@@ -36,7 +36,7 @@ DbTouch Touch(const std::string& id, const std::string& status, const std::strin
 
 AuditEntry Audit(const std::string& op, const std::string& touch, const char* when, int status,
                  const std::string& fault = "") {
-  return AuditEntry{At(when), op, status, {touch}, "", fault, "/api/v2/x"};
+  return AuditEntry{At(when), op, status, {touch}, "", fault, "/api/v2/x", {}, ""};
 }
 
 LedgerRow Ledger(const std::string& touch, const std::string& worker, const std::string& reason,

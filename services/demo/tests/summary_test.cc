@@ -12,7 +12,7 @@ namespace {
 using test_support::At;
 
 AuditEntry Sent(const char* op, const char* touch, const char* when, int status = 200) {
-  return AuditEntry{At(when), op, status, {touch}, "", "", ""};
+  return AuditEntry{At(when), op, status, {touch}, "", "", "", {}, ""};
 }
 
 DemoCustomer Customer(const char* id, const char* phone) {
@@ -78,9 +78,9 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   in.audit.push_back(Sent("contacts.add", "ja/Call/4", "2026-01-06T15:00:21Z"));  // after payment
   in.audit.push_back(Sent("contacts.add", "jb/Call/4", "2026-01-06T15:00:21Z"));  // after STOP
   in.audit.push_back(Sent("sms.send", "jb/Sms/9", "2026-01-06T15:00:30Z"));      // after STOP
-  in.calls = {{"+12125550113", At("2026-01-06T15:00:23Z"), "ININ-OUTBOUND-NO-ANSWER"},          // placed
-              {"+12125550113", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST"},  // scrubbed
-              {"+12125550104", At("2026-01-06T15:00:25Z"), "ININ-OUTBOUND-NO-ANSWER"}};         // a paid at :10
+  in.calls = {{"+12125550113", At("2026-01-06T15:00:23Z"), "ININ-OUTBOUND-NO-ANSWER", ""},          // placed
+              {"+12125550113", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST", ""},  // scrubbed
+              {"+12125550104", At("2026-01-06T15:00:25Z"), "ININ-OUTBOUND-NO-ANSWER", ""}};         // a paid at :10
   in.audit.push_back(Sent("sms.send", "jc/Sms/9", "2026-01-07T03:00:00Z"));      // 22:00 in New York
   Summary s = ComputeSummary(in);
   EXPECT_EQ(s.duplicate_touches, 1);
@@ -88,7 +88,8 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   ASSERT_EQ(s.after_payment.size(), 1u);
   EXPECT_EQ(s.after_payment[0].touch_id, "ja/Call/4");
   EXPECT_EQ(s.after_payment[0].customer_id, "a");
-  EXPECT_EQ(s.touches_after_opt_out, 2);           // the SMS and the placed call
+  EXPECT_EQ(s.touches_after_opt_out, 1);           // the SMS
+  EXPECT_EQ(s.calls_after_opt_out, 1);             // the placed call
   EXPECT_EQ(s.inserts_scrubbed_after_opt_out, 1);  // the insert Genesys scrubbed
   EXPECT_EQ(s.calls_dialed, 2);
   EXPECT_EQ(s.calls_after_payment, 1);
@@ -98,13 +99,15 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   nlohmann::json j = s.ToJson();
   for (const char* key : {"started", "succeeded", "failed", "touches", "rate_limited_responses",
                           "duplicate_touches", "touches_after_payment",
-                          "touches_outside_quiet_hours", "touches_after_opt_out"}) {
+                          "touches_outside_quiet_hours", "touches_after_opt_out", "calls_after_payment",
+                          "calls_in_progress_at_payment", "calls_after_opt_out", "withdrawn",
+                          "withdraw_latency_ms", "precall_skipped"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["touches"]["sms"], 6);
   // Each violation is listed with its touch or customer, for the logs.
-  ASSERT_EQ(s.violations.size(), 5u);
-  EXPECT_EQ(j["violations"].size(), 5u);
+  ASSERT_EQ(s.violations.size(), 6u);
+  EXPECT_EQ(j["violations"].size(), 6u);
   auto listed = [&](const std::string& text) {
     return std::any_of(s.violations.begin(), s.violations.end(),
                        [&](const std::string& v) { return v.find(text) != std::string::npos; });
@@ -112,8 +115,57 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   EXPECT_TRUE(listed("duplicate touch ja/Sms/2"));
   EXPECT_TRUE(listed("touch after payment: ja/Call/4 (a) voice at 15:00:21.000"));
   EXPECT_TRUE(listed("SMS after opt-out: jb/Sms/9 (b)"));
-  EXPECT_TRUE(listed("call after opt-out: b called at 15:00:23.000"));
+  EXPECT_TRUE(listed("call after opt-out: b dialled at 15:00:23.000"));
+  EXPECT_TRUE(listed("call after payment: a dialled at 15:00:25.000"));
   EXPECT_TRUE(listed("touch outside the calling window: jc/Sms/9 (c, America/New_York)"));
+}
+
+// calls_after_payment and calls_after_opt_out are invariants: either above 0 fails the run
+// (exit 1). The payment's instant is its commit in PostgreSQL when known: a call Genesys had
+// dialled before that commit was in progress, not after the payment.
+TEST(SummaryTest, ACallAfterThePaymentsCommitFailsTheRunOneBeforeItIsInProgress) {
+  SummaryInputs in = Inputs();
+  in.audit.erase(in.audit.begin() + 4);  // drop the 429: this run is clean but for the call
+  AuditEntry insert = Sent("contacts.add", "ja/Call/4", "2026-01-06T15:00:08Z");
+  insert.contact_ids = {"k-a"};
+  in.audit.push_back(insert);
+  in.calls = {{"+12125550104", At("2026-01-06T15:00:11Z"), "ININ-OUTBOUND-NO-ANSWER", "k-a"}};
+  Summary s = ComputeSummary(in);  // acknowledged at :10, no commit known
+  EXPECT_EQ(s.calls_after_payment, 1);
+  EXPECT_FALSE(s.Clean());
+  EXPECT_NE(s.ToText().find("calls after a payment       1  VIOLATION"), std::string::npos) << s.ToText();
+  EXPECT_EQ(s.ToJson()["calls_after_payment"], 1);
+  EXPECT_EQ(s.ToJson()["clean"], false);
+
+  in.db.payment_commits = {{"a", At("2026-01-06T15:00:11.500Z")}};
+  in.db.touch_done_at = {{"ja/Call/4", std::nullopt}};
+  s = ComputeSummary(in);
+  EXPECT_EQ(s.calls_after_payment, 0);
+  EXPECT_EQ(s.calls_in_progress_at_payment, 1);
+  EXPECT_TRUE(s.Clean()) << s.ToText();
+  EXPECT_NE(s.ToText().find("calls in progress at payment  1"), std::string::npos) << s.ToText();
+}
+
+TEST(SummaryTest, EitherCallInvariantAloneFailsTheRun) {
+  Summary clean;
+  clean.touches = {{"sms", 0}, {"voice", 0}, {"email", 0}};
+  clean.first_channel = clean.conversions_by_first_channel = clean.touches;
+  EXPECT_TRUE(clean.Clean());
+  Summary paid = clean;
+  paid.calls_after_payment = 1;
+  EXPECT_FALSE(paid.Clean());
+  Summary stopped = clean;
+  stopped.calls_after_opt_out = 1;
+  EXPECT_FALSE(stopped.Clean());
+  Summary informational = clean;  // counted, never a failure
+  informational.calls_in_progress_at_payment = 3;
+  informational.withdrawn = 5;
+  informational.precall_skipped = 2;
+  EXPECT_TRUE(informational.Clean());
+  nlohmann::json j = informational.ToJson();
+  EXPECT_EQ(j["withdrawn"], 5);
+  EXPECT_TRUE(j["withdraw_latency_ms"].contains("p50"));
+  EXPECT_TRUE(j["withdraw_latency_ms"].contains("p99"));
 }
 
 // The dialer repeats an insertion whose answer was lost under the same contact id: Genesys
@@ -122,12 +174,12 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
 TEST(SummaryTest, RepeatedVoiceInsertionIsNoDuplicateButASecondCallIs) {
   SummaryInputs in = Inputs();
   in.audit.push_back(Sent("contacts.add", "jc/Call/4", "2026-01-06T15:00:22Z"));
-  in.calls = {{"+12125550105", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-NO-ANSWER"}};
+  in.calls = {{"+12125550105", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-NO-ANSWER", ""}};
   Summary once = ComputeSummary(in);
   EXPECT_EQ(once.duplicate_touches, 0);
   EXPECT_EQ(once.touches.at("voice"), 1);
 
-  in.calls.push_back({"+12125550105", At("2026-01-06T15:00:40Z"), "ININ-OUTBOUND-NO-ANSWER"});
+  in.calls.push_back({"+12125550105", At("2026-01-06T15:00:40Z"), "ININ-OUTBOUND-NO-ANSWER", ""});
   Summary twice = ComputeSummary(in);
   EXPECT_EQ(twice.duplicate_touches, 1);
   ASSERT_FALSE(twice.violations.empty());

@@ -34,7 +34,9 @@ struct DemoOptions {
   // The chaos report (chaos_run.h) instead of a run.
   bool chaos_report = false;
   std::string faults_log;  // scripts/chaos's faults file
-  std::string pg_url;      // the orchestrator's database
+  std::string pg_url;      // the orchestrator's database (run: payment / opt-out commits)
+  // Whether scripts/demo started Blend's dial-time check ("on", "off"); only reported.
+  std::string dial_check;
 };
 
 // The demo's population for `campaign` (payments fall within twice its longest wait).

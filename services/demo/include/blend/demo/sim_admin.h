@@ -22,6 +22,8 @@ struct AuditEntry {
   std::string to_address;
   std::string fault;  // injected faults, e.g. "accepted_drop" or "latency,error_5xx"; "" for none
   std::string path;
+  std::vector<std::string> contact_ids;  // contacts.* and precall.evaluate: the contact(s) concerned
+  std::string outcome;                   // precall.evaluate: dial, skip, error-skip, error-dial
 };
 
 // An inbound SMS that opted its sender out (from the simulator's webhook deliveries).
@@ -35,8 +37,12 @@ struct Call {
   std::string phone_e164;
   absl::Time time;
   std::string wrapup_code;
+  std::string contact_id;
   // The DNC scrub at dial time: Genesys placed no call.
   bool Scrubbed() const { return wrapup_code == "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST"; }
+  // False when Genesys reached the contact at dial time but placed no call: the DNC scrub, an
+  // uncallable (withdrawn) contact, or the pre-call rule (Blend's dial-time check) skipping it.
+  bool Placed() const;
 };
 
 // GET `url` (http://host:port/path); the body, or an error naming the url.

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "blend/demo/call_race.h"
+#include "blend/demo/event_times.h"
 #include "blend/demo/population.h"
 #include "blend/demo/sim_admin.h"
 #include "blend/policy/policy.h"
@@ -42,6 +44,10 @@ struct SummaryInputs {
   std::vector<AuditEntry> audit;
   std::vector<OptOutEvent> opt_outs;
   std::vector<Call> calls;
+  // From PostgreSQL (event_times.h): payment and opt-out commits, touch outcomes. A payment
+  // missing there falls back to its acknowledgement, an opt-out to the STOP's own time.
+  DbEventTimes db;
+  std::string dial_check;  // "on", "off" or "" (not said): printed beside the dial-time skips
   // Calling windows of the campaign by channel ("sms", "voice"); absent = no window.
   std::map<std::string, policy::DailyWindow> windows;
   absl::Time end;
@@ -78,9 +84,22 @@ struct Summary {
   // written to the DNC list at once) and counted apart, as information.
   int touches_after_opt_out = 0;
   int inserts_scrubbed_after_opt_out = 0;
-  // Calls placed after a payment from contacts inserted before it (the dialer does not
-  // withdraw queued contacts yet): information, not an invariant.
+  // Calls Genesys placed after Blend committed the customer's payment / opt-out: invariants.
+  // A call dialled at or before that instant whose outcome Blend had not yet received was
+  // ringing: calls_in_progress_at_payment (payment or opt-out), information. See call_race.h.
   int calls_after_payment = 0;
+  int calls_after_opt_out = 0;
+  int calls_in_progress_at_payment = 0;
+  // Payments that found the customer's contact queued in Genesys (the race is real when > 0),
+  // contacts withdrawn (removed or made uncallable), payment -> removal latency, and the
+  // contacts Blend's dial-time check skipped (pre-call rule answers).
+  int payments_with_contact_queued = 0;
+  int withdrawn = 0;
+  LatencyPercentiles withdraw_latency_ms;
+  int precall_evaluations = 0;
+  int precall_skipped = 0;
+  int precall_error_skipped = 0;
+  std::string dial_check;  // as scripts/demo asked ("on", "off", "" not said)
   double elapsed_seconds = 0;
   // One line per invariant violation (which touch, customer, when), the first
   // kMaxViolationsListed of them.
