@@ -82,7 +82,7 @@ int RunChaosReport(const DemoOptions& o) {
     p.journeys_matched = std::max(p.journeys_matched, 1);
   }
   // Opt-out commits and touch outcomes for the calls-after-payment check (call_race.h).
-  auto event_times = ReadEventTimes(o.pg_url);
+  auto event_times = ReadEventTimes(o.pg_url, /*run_id=*/"");  // a chaos cluster holds one run
   if (!event_times.ok()) return Fail(std::string(event_times.status().message()));
   in.demo.db = std::move(*event_times);
   in.journeys = std::move(db->journeys);

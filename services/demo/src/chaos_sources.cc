@@ -1,11 +1,14 @@
 #include "blend/demo/chaos_sources.h"
 
+#include "blend/demo/event_times.h"
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "blend/demo/event_times.h"
 #include "blend/v1/bus.pb.h"
 #include "blend/v1/common.pb.h"
 
@@ -104,11 +107,12 @@ absl::StatusOr<DbSnapshot> ReadDatabase(const std::string& pg_url) {
     ReadJourneys(tx, out);
     ReadTouches(tx, out);
     if (absl::Status s = ReadLedger(tx, out); !s.ok()) return s;
-    const std::string prefix = "customer-event:payment-";
+    // A chaos run has its cluster to itself: every payment in it is this run's.
     for (const pqxx::row& row : tx.exec(
              "SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
              "WHERE message_id LIKE 'customer-event:payment-%'")) {
-      out.payment_commits[row[0].as<std::string>().substr(prefix.size())] = Us(row[1]);
+      const std::string customer = PaymentCustomer(row[0].as<std::string>(), "");
+      if (!customer.empty()) out.payment_commits[customer] = Us(row[1]);
     }
     tx.commit();
   } catch (const std::exception& e) {

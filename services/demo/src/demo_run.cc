@@ -191,8 +191,8 @@ absl::Status StartAll(Stub& stub, const std::string& campaign_id, const std::vec
 class PaymentSender {
  public:
   PaymentSender(Stub& stub, const std::vector<DemoCustomer>& customers, absl::Time start,
-                absl::Duration retry_for)
-      : stub_(stub), retry_for_(retry_for) {
+                std::string run_id, absl::Duration retry_for)
+      : stub_(stub), run_id_(std::move(run_id)), retry_for_(retry_for) {
     for (const DemoCustomer& c : customers) {
       if (c.pays) due_.emplace_back(start + c.pays_after, c.customer_id);
     }
@@ -216,7 +216,7 @@ class PaymentSender {
  private:
   grpc::Status SendOnce(const std::string& customer, v1::SendCustomerEventResponse& resp) {
     v1::SendCustomerEventRequest req;
-    req.mutable_event()->set_event_id("payment-" + customer);
+    req.mutable_event()->set_event_id(PaymentEventId(customer, run_id_));
     req.mutable_event()->set_customer_id(customer);
     req.mutable_event()->set_type("payment.received");
     (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value("PAID");
@@ -250,6 +250,7 @@ class PaymentSender {
   }
 
   Stub& stub_;
+  const std::string run_id_;
   absl::Duration retry_for_;
   std::vector<std::pair<absl::Time, std::string>> due_;
   absl::Notification stop_, done_;
@@ -350,7 +351,7 @@ absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInput
     // and no touch outcome is known: every call dialled before a payment counts as in progress.
     Say("no --pg-url: payments and opt-outs judged at the demo's acknowledgement, not Blend's commit");
   } else {
-    auto db = ReadEventTimes(o.pg_url);
+    auto db = ReadEventTimes(o.pg_url, in.run_id, in.run_start);
     if (!db.ok()) return db.status();
     in.db = std::move(*db);
   }
@@ -389,6 +390,8 @@ int RunDemo(const DemoOptions& o) {
 
   absl::Time start = absl::Now();
   std::string run_id = absl::FormatTime("%Y%m%dT%H%M%S", start, absl::UTCTimeZone());
+  in.run_id = run_id;
+  in.run_start = start;
   std::vector<std::string> not_started;
   if (absl::Status s = StartAll(*stub, campaign->campaign_id, in.customers, run_id, o.retry_for,
                                 in.journey_of_customer, in.rejected, not_started); !s.ok()) {
@@ -403,7 +406,7 @@ int RunDemo(const DemoOptions& o) {
   for (const DemoCustomer& c : in.customers) {
     if (auto it = in.journey_of_customer.find(c.customer_id); it != in.journey_of_customer.end()) open[it->second] = &c;
   }
-  PaymentSender payments(*stub, in.customers, start, o.retry_for);
+  PaymentSender payments(*stub, in.customers, start, run_id, o.retry_for);
   Progress progress(o.metrics_urls, o.sim_url, o.quota_rpm);
   absl::Time next_line = start, next_poll = start + absl::Seconds(3);
   while (true) {

@@ -2,28 +2,48 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace blend::demo {
 
-absl::StatusOr<DbEventTimes> ReadEventTimes(const std::string& pg_url) {
+namespace {
+constexpr absl::string_view kPaymentMessagePrefix = "customer-event:payment-";
+}  // namespace
+
+std::string PaymentEventId(const std::string& customer_id, const std::string& run_id) {
+  return absl::StrCat("payment-", customer_id, "@", run_id);
+}
+
+std::string PaymentCustomer(const std::string& message_id, const std::string& run_id) {
+  if (!absl::StartsWith(message_id, kPaymentMessagePrefix)) return "";
+  absl::string_view rest = absl::string_view(message_id).substr(kPaymentMessagePrefix.size());
+  const size_t at = rest.rfind('@');
+  const absl::string_view run = at == absl::string_view::npos ? "" : rest.substr(at + 1);
+  if (!run_id.empty() && run != run_id) return "";
+  return std::string(rest.substr(0, at));
+}
+
+absl::StatusOr<DbEventTimes> ReadEventTimes(const std::string& pg_url, const std::string& run_id,
+                                            absl::Time since) {
   DbEventTimes out;
   try {
     pqxx::connection conn(pg_url);
     pqxx::work tx(conn);
     tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     // Times cross as microseconds since the epoch (blend_ts_to_us, libs/store/migrations).
-    const std::string prefix = "customer-event:payment-";
     for (const pqxx::row& row : tx.exec(
              "SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
              "WHERE message_id LIKE 'customer-event:payment-%'")) {
-      out.payment_commits[row[0].as<std::string>().substr(prefix.size())] =
-          absl::FromUnixMicros(row[1].as<int64_t>());
+      const std::string customer = PaymentCustomer(row[0].as<std::string>(), run_id);
+      if (!customer.empty()) out.payment_commits[customer] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
     // An SMS STOP suppresses several channels of the same number: the first row is the commit.
-    for (const pqxx::row& row : tx.exec(
+    const int64_t since_us = since == absl::InfinitePast() ? 0 : absl::ToUnixMicros(since);
+    for (const pqxx::row& row : tx.exec_params(
              "SELECT address, min(blend_ts_to_us(received_at)) FROM suppressions "
-             "WHERE kind = 'opt_out' GROUP BY address")) {
+             "WHERE kind = 'opt_out' AND received_at >= blend_us_to_ts($1) GROUP BY address",
+             since_us)) {
       out.opt_out_commits[row[0].as<std::string>()] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
     for (const pqxx::row& row : tx.exec("SELECT touch_id, blend_ts_to_us(completed_at) FROM touches")) {

@@ -37,6 +37,8 @@ struct Payment {
 
 struct SummaryInputs {
   std::vector<DemoCustomer> customers;
+  std::string run_id;  // names this run's journeys (client keys) and payments (event ids)
+  absl::Time run_start = absl::InfinitePast();
   std::map<std::string, std::string> journey_of_customer;  // customer id -> journey id
   int rejected = 0;
   std::vector<JourneyRecord> journeys;
