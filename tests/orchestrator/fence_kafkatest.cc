@@ -186,6 +186,22 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
   EXPECT_EQ(opted_out.reason(), "opted_out");
 
   EXPECT_TRUE(Check(*touches_, late.touch_id()).allowed());
+  {
+    // A withdrawal already asked for (a DNC_ACTIVE outcome of another of the customer's touches
+    // asks for one, with no suppression the fence would see): the dial must not go out.
+    pqxx::connection c(db_->url());
+    pqxx::work tx(c);
+    tx.exec_params("UPDATE touches SET withdraw_requested_at = now(), withdraw_reason = "
+                   "'dnc_active' WHERE touch_id = $1", late.touch_id());
+    tx.commit();
+    auto withdrawn = Check(*touches_, late.touch_id());
+    EXPECT_FALSE(withdrawn.allowed());
+    EXPECT_EQ(withdrawn.reason(), "withdrawal requested: dnc_active");
+    pqxx::work undo(c);
+    undo.exec_params("UPDATE touches SET withdraw_requested_at = NULL, withdraw_reason = '' "
+                     "WHERE touch_id = $1", late.touch_id());
+    undo.commit();
+  }
   clock_.Advance(absl::Hours(7));  // 22:00 in London: outside the calling window
   auto outside = Check(*touches_, late.touch_id());
   EXPECT_FALSE(outside.allowed());

@@ -254,7 +254,8 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& r
                   t.touch_id, row.journey_id, row.customer_id,
                   static_cast<int16_t>(cmd.channel()), "pending", 1, cmd.SerializeAsString(),
                   now, t.not_before, std::nullopt, "", "",
-                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(t.touch_id) : ""});
+                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(t.touch_id) : "",
+                  /*withdraw_reason=*/std::nullopt});
               buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
                             TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
               notes.touches.emplace_back(ChannelName(t.channel));

@@ -45,7 +45,8 @@ RETURNING blend_ts_to_us(pending_timer))sql";
 constexpr char kTouchColumns[] =
     "touch_id, journey_id, customer_id, channel, status, attempt, encode(command, 'base64'), "
     "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
-    "claimed_by, reason, COALESCE(genesys_contact_id, '')";
+    "claimed_by, reason, COALESCE(genesys_contact_id, ''), "
+    "CASE WHEN withdraw_requested_at IS NULL THEN NULL ELSE withdraw_reason END";
 
 // A voice touch whose contact may be queued in Genesys and that no withdrawal was requested
 // for (see RequestJourneyVoiceWithdrawals in pg_store.h; the same predicate as the partial
@@ -181,6 +182,7 @@ TouchRow ReadTouch(const pqxx::row& r) {
   t.claimed_by = r[10].as<std::string>();
   t.reason = r[11].as<std::string>();
   t.genesys_contact_id = r[12].as<std::string>();
+  if (!r[13].is_null()) t.withdraw_reason = r[13].as<std::string>();
   return t;
 }
 

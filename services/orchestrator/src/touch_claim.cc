@@ -181,6 +181,9 @@ absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
   // The claim itself is in the cap's history; the dial is the same touch, not another one.
   BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, /*own_claim_counted=*/true, now));
   if (v.kind != FenceVerdict::Kind::kPass) return no(std::move(v.reason));
+  // The contact is on its way out of the list though the fence passes (a DNC outcome of another
+  // of the customer's touches asked for it): a dial now would race the removal.
+  if (touch.withdraw_reason) return no(absl::StrCat("withdrawal requested: ", *touch.withdraw_reason));
   out.set_allowed(true);
   return out;
 }

@@ -128,6 +128,8 @@ struct TouchRow {
   std::string claimed_by;
   std::string reason;
   std::string genesys_contact_id;  // voice: genesys::ContactIdForTouch(touch_id); else ""
+  // Set (to touches.withdraw_reason) once a withdrawal of the voice contact was requested.
+  std::optional<std::string> withdraw_reason;
 };
 std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock);
 void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
