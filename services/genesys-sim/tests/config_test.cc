@@ -69,7 +69,8 @@ TEST(ConfigTest, ExampleFileInTheReadmeLoadsAndValidates) {
   EXPECT_EQ(c->clients.size(), 2u);
   EXPECT_EQ(c->dialer.outcome_rules.size(), 6u);
   EXPECT_EQ(c->contact_lists[0].contacts[0].id, "seed-1");
-  EXPECT_EQ(c->webhooks.post_contact_urls[0], "http://127.0.0.1:7481/events/genesys");
+  // The dialer worker's real receiver (its default --http-addr and path).
+  EXPECT_EQ(c->webhooks.post_contact_urls[0], "http://127.0.0.1:7481/webhooks/genesys/post-contact");
   EXPECT_FALSE(LoadConfigFile("config/missing.json", DemoConfig()).ok());
 }
 
