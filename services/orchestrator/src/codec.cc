@@ -169,12 +169,24 @@ blend::v1::TouchCommand MakeTouchCommand(const journey::EmitTouch& touch,
   return cmd;
 }
 
-std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now) {
+namespace {
+
+// The header every envelope the orchestrator writes carries (schema version 1).
+blend::v1::Envelope NewEnvelope(std::string message_id, google::protobuf::Timestamp produced_at,
+                                const std::string& journey_id) {
   blend::v1::Envelope env;
-  env.set_message_id(absl::StrCat(cmd.touch_id(), ":", cmd.attempt()));
+  env.set_message_id(std::move(message_id));
   env.set_schema_version(1);
-  *env.mutable_produced_at() = ToProto(now);
-  env.set_trace_id(cmd.journey_id());
+  *env.mutable_produced_at() = std::move(produced_at);
+  env.set_trace_id(journey_id);
+  return env;
+}
+
+}  // namespace
+
+std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now) {
+  blend::v1::Envelope env =
+      NewEnvelope(absl::StrCat(cmd.touch_id(), ":", cmd.attempt()), ToProto(now), cmd.journey_id());
   *env.mutable_touch() = cmd;
   return env.SerializeAsString();
 }
@@ -188,11 +200,9 @@ std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view env
     return std::nullopt;
   }
   const blend::v1::TouchCommand& cmd = in.touch();
-  blend::v1::Envelope out;
-  out.set_message_id(absl::StrCat(cmd.touch_id(), ":", cmd.attempt(), ":unpublished"));
-  out.set_schema_version(1);
-  *out.mutable_produced_at() = ToProto(now);
-  out.set_trace_id(cmd.journey_id());
+  blend::v1::Envelope out = NewEnvelope(
+      absl::StrCat(cmd.touch_id(), ":", cmd.attempt(), ":unpublished"), ToProto(now),
+      cmd.journey_id());
   blend::v1::Disposition& d = *out.mutable_disposition();
   d.set_touch_id(cmd.touch_id());
   d.set_journey_id(cmd.journey_id());
@@ -219,11 +229,8 @@ blend::v1::WithdrawTouch MakeWithdrawTouch(const blend::v1::TouchCommand& cmd,
 }
 
 std::string WithdrawEnvelopeBytes(const blend::v1::WithdrawTouch& withdraw) {
-  blend::v1::Envelope env;
-  env.set_message_id(absl::StrCat(withdraw.touch_id(), ":withdraw"));
-  env.set_schema_version(1);
-  *env.mutable_produced_at() = withdraw.requested_at();
-  env.set_trace_id(withdraw.journey_id());
+  blend::v1::Envelope env = NewEnvelope(absl::StrCat(withdraw.touch_id(), ":withdraw"),
+                                        withdraw.requested_at(), withdraw.journey_id());
   *env.mutable_withdraw() = withdraw;
   return env.SerializeAsString();
 }
