@@ -51,6 +51,10 @@ VoiceWithdrawer::VoiceWithdrawer(worker::TouchLedger& ledger, genesys::GenesysCl
            .Add({{"channel", "voice"}},
                 prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60,
                                                         300})});
+  // The dashboard shows every result from the first scrape: zero is an answer, no data is not.
+  for (int r = 0; r <= static_cast<int>(Result::kFailed); ++r) {
+    metrics_->withdrawals->Add({{"channel", "voice"}, {"result", ResultLabel(r)}});
+  }
 }
 
 VoiceWithdrawer::~VoiceWithdrawer() = default;

@@ -89,6 +89,21 @@ class DialCheckTest : public ::testing::Test {
   std::unique_ptr<DialCheckHandler> handler_;
 };
 
+// The dashboard's dial-check panel needs its series before the first check.
+TEST_F(DialCheckTest, EveryResultSeriesExistsAtZeroBeforeAnyCheck) {
+  Handler();
+  for (const char* result : {"allowed", "refused", "error"}) {
+    bool found = false;
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != "blend_dial_checks_total") continue;
+      for (const auto& m : family.metric) {
+        for (const auto& l : m.label) found = found || (l.name == "result" && l.value == result);
+      }
+    }
+    EXPECT_TRUE(found) << result;
+  }
+}
+
 TEST_F(DialCheckTest, AllowedTouchAnswersSkipFalse) {
   DialCheckReply r = Handler().Handle(Request("j-1/Call/1"), Basic("genesys", "s3cret"));
   ASSERT_EQ(r.status, 200) << r.body;

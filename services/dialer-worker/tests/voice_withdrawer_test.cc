@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/quota/quota_store.h"
@@ -113,6 +114,16 @@ class VoiceWithdrawerTest : public ::testing::Test {
   prometheus::Registry registry_;
   std::unique_ptr<VoiceWithdrawer> withdrawer_;
 };
+
+// The dashboard's withdrawal panel needs its series before the first withdrawal: a run without
+// one shows zeros, not "no data".
+TEST_F(VoiceWithdrawerTest, EveryResultSeriesExistsAtZeroBeforeAnyWithdrawal) {
+  for (const char* result : {"removed", "uncallable", "tombstoned", "too_late", "failed"}) {
+    EXPECT_TRUE(HasMetric(absl::StrCat("blend_touch_withdrawals_total{channel=\"voice\",result=\"",
+                                       result, "\"} 0")))
+        << result << "\n" << Metrics();
+  }
+}
 
 TEST_F(VoiceWithdrawerTest, TombstoneBeforeTheInsertRefusesTheLateInsertWhichReportsWithdrawn) {
   auto r = withdrawer_->Withdraw(Withdrawal());

@@ -87,7 +87,10 @@ Metrics::Metrics(prometheus::Registry& r)
       running_(prometheus::BuildGauge()
                    .Name("blend_journeys_running")
                    .Help("Running journeys by campaign and current state")
-                   .Register(r)) {}
+                   .Register(r)) {
+  // The dashboard shows withdrawals from the first scrape: zero is an answer, no data is not.
+  withdrawals_.Add({{"channel", "voice"}, {"result", "requested"}});
+}
 
 void Metrics::JourneyStarted(const std::string& campaign) {
   started_.Add({{"campaign", campaign}}).Increment();
