@@ -8,15 +8,19 @@
 //   3. pgbench (TPC-B-like) on the same server as the reference.
 // Usage: orchestrator_bench [journeys=20000] [pgbench_seconds=20] [threads=2]
 //   threads: intake consumers and timer pollers each (--intake-threads / --timer-threads).
+// The last line of the output is one JSON object: journeys, starts_per_s, transitions_per_s,
+// pgbench_tps.
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -66,6 +70,17 @@ std::string PgBench(const std::string& server_url, int seconds) {
     pclose(p);
   }
   return out;
+}
+
+// The "tps = 1234.5 (without initial connection time)" figure of pgbench's output.
+std::optional<double> PgBenchTps(const std::string& out) {
+  const size_t at = out.find("tps = ");
+  if (at == std::string::npos) return std::nullopt;
+  double tps = 0;
+  if (!absl::SimpleAtod(out.substr(at + 6, out.find(' ', at + 6) - at - 6), &tps)) {
+    return std::nullopt;
+  }
+  return tps;
 }
 
 }  // namespace
@@ -186,7 +201,18 @@ int main(int argc, char** argv) {
   (*orch)->Shutdown();
 
   // 3. The reference.
+  const std::string pgbench = PgBench((*db)->url(), pgbench_seconds);
   std::printf("pgbench (TPC-B-like, scale 10, 8 clients, %d s, same server):\n%s",
-              pgbench_seconds, PgBench((*db)->url(), pgbench_seconds).c_str());
+              pgbench_seconds, pgbench.c_str());
+
+  // 4. One JSON line last, so runs can be compared by a program (the ratios travel between
+  // machines; the absolute figures do not). pgbench_tps is null when pgbench printed no tps.
+  const double starts_per_s = n / absl::ToDoubleSeconds(committed);
+  const double transitions_per_s = transitions / absl::ToDoubleSeconds(applied);
+  const std::optional<double> tps = PgBenchTps(pgbench);
+  std::printf("{\"journeys\": %d, \"starts_per_s\": %.0f, \"transitions_per_s\": %.0f, "
+              "\"pgbench_tps\": %s}\n",
+              n, starts_per_s, transitions_per_s,
+              tps ? absl::StrCat(static_cast<int64_t>(*tps)).c_str() : "null");
   return 0;
 }
