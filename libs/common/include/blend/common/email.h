@@ -1,8 +1,8 @@
 #pragma once
 
-// The one rule Blend applies to a customer's email address (README.md, "Customer fields"),
-// wherever an address comes in: what the orchestrator accepts in StartJourney and bulk
-// starts. Deliberately narrower than RFC 5322 (no quoted local parts, comments, IP literals
+// The one rule Blend applies to a customer's email address wherever an address comes in
+// (services/blendctl/README.md, "Customer fields"): what the orchestrator accepts in
+// StartJourney and bulk starts. Deliberately narrower than RFC 5322 (no quoted local parts, comments, IP literals
 // or non-ASCII): addresses a sender can actually deliver to through Genesys, and one stored
 // form per mailbox so suppressions match.
 
