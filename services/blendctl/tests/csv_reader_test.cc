@@ -219,8 +219,24 @@ TEST(CsvReaderTest, TenMegabyteRowAndStrayQuoteImportEveryOtherRow) {
   }
   EXPECT_EQ(good, 998);
   EXPECT_THAT(rejected, ElementsAre(302, 602));
-  EXPECT_LE(reader.peak_buffered_bytes(), reader.limits().max_record_bytes + 1);
+  EXPECT_LE(reader.peak_buffered_bytes(), reader.limits().max_record_bytes + 2);
   EXPECT_EQ(reader.bytes_read(), static_cast<int64_t>(text.size()));
+}
+
+// Found by csv_fuzzer: an opening quote and an escaped quote were read before the record limit
+// was checked again, so a record could hold three bytes past it.
+TEST(CsvReaderTest, QuotesCannotCarryARecordPastItsLimitBeforeTheCheck) {
+  CsvLimits limits;
+  limits.max_record_bytes = 1;
+  std::istringstream in(",\"\"\"\"\"1\"\"\"\n6\n");
+  CsvReader reader(in, limits);
+  auto first = reader.Next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->error, "record longer than the 1-byte limit");
+  auto next = reader.Next();
+  ASSERT_TRUE(next);
+  EXPECT_THAT(next->fields, ElementsAre("6"));
+  EXPECT_LE(reader.peak_buffered_bytes(), limits.max_record_bytes + 2);
 }
 
 TEST(CsvLineTest, QuotesOnlyWhatNeedsQuotingAndRoundTrips) {

@@ -59,7 +59,8 @@ class CsvReader {
   const CsvLimits& limits() const { return limits_; }
 
   // The most input bytes held at once (the current record and the bytes to read again):
-  // never more than limits().max_record_bytes + 1. For tests and diagnostics.
+  // never more than limits().max_record_bytes + 2 (the limit is checked after each character,
+  // and a CRLF or an escaped "" is two bytes). For tests and diagnostics.
   int64_t peak_buffered_bytes() const { return peak_buffered_; }
 
  private:
