@@ -395,6 +395,50 @@ TEST_F(BlendctlTest, StartManyRejectsExactlyTheBadRows) {
   EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND"));
 }
 
+// The attack file of issue 14: a 10 MB row, a 5 MB row (within raised CSV limits but over
+// gRPC's 4 MiB message limit) and a stray opening quote among normal rows. Each costs one
+// reject with its line; every other row starts a journey, and the stream is never aborted.
+TEST_F(BlendctlTest, StartManyHugeRowsAndAStrayQuoteCostOneRejectEach) {
+  PutCampaign("camp-big");
+  std::string csv = "customer_id,phone,note\n";
+  for (int i = 1; i <= 200; ++i) {
+    const int line = i + 1;
+    if (line == 51) {
+      csv += "big-10m,+442079460958," + std::string(10 << 20, 'x') + "\n";
+    } else if (line == 101) {
+      csv += "big-5m,+442079460958," + std::string(5 << 20, 'y') + "\n";
+    } else if (line == 151) {
+      csv += "stray,+442079460958,\"unclosed note\n";
+    } else {
+      csv += absl::StrCat("huge-", i, ",+442079460958,note ", i, "\n");
+    }
+  }
+  WriteFile(Path("huge.csv"), csv);
+  const std::string six_mib = std::to_string(6 << 20);
+  Result r = Ctl({"journey", "start-many", "--campaign", "camp-big", "--csv", Path("huge.csv"),
+                  "--rejects", Path("huge-rejects.csv"), "--batch", "64", "--json",
+                  "--csv-max-field-bytes", six_mib, "--csv-max-record-bytes", six_mib});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  json summary = Json(r);
+  EXPECT_FALSE(summary.contains("error")) << summary.dump();
+  EXPECT_EQ(summary["rows"], 200);
+  EXPECT_EQ(summary["created"], 197);
+  EXPECT_EQ(summary["rejected"], 3);
+  EXPECT_EQ(summary["lastConfirmedLine"], 201);
+  std::vector<std::string> rejects =
+      absl::StrSplit(ReadFile(Path("huge-rejects.csv")), '\n', absl::SkipEmpty());
+  ASSERT_EQ(rejects.size(), 4u) << ReadFile(Path("huge-rejects.csv")).substr(0, 2000);
+  EXPECT_THAT(rejects[1], ::testing::StartsWith("51,big-10m,malformed CSV: record longer than"));
+  EXPECT_THAT(rejects[2], ::testing::StartsWith("101,big-5m,row too large to send:"));
+  EXPECT_THAT(rejects[2], HasSubstr("4194304-byte gRPC message limit"));
+  EXPECT_THAT(rejects[3], ::testing::StartsWith("151,stray,malformed CSV: unterminated quoted"));
+  // The rows right after each bad one started.
+  for (const char* customer : {"huge-51", "huge-101", "huge-151", "huge-200"}) {
+    Result one = Ctl({"journey", "list", "--customer-id", customer, "--json"});
+    EXPECT_EQ(Json(one)["journeys"].size(), 1u) << customer;
+  }
+}
+
 TEST_F(BlendctlTest, UnreachableServerExitsFourAndUsageErrorsTwo) {
   std::string nowhere = absl::StrCat("--addr=127.0.0.1:", test_support::FreeLoopbackPort());
   Result r =

@@ -228,20 +228,68 @@ TEST_F(OrchestratorTest, MalformedAndUnknownMessagesGoToDeadLetterTopic) {
   ghost.set_touch_id("ghost-touch");
   ghost.set_journey_id("ghost-journey");
   PublishDisposition(ghost, blend::v1::TOUCH_OUTCOME_SENT, "disp-ghost");
+  // Envelopes the decoder refuses (bus::DecodeEnvelope): no payload, a newer schema.
+  blend::v1::Envelope empty;
+  empty.set_message_id("empty-1");
+  ASSERT_TRUE(
+      producer_->ProduceSync(Topic("blend.dispositions"), "k", empty.SerializeAsString()).ok());
+  blend::v1::Envelope newer;
+  newer.set_message_id("newer-1");
+  newer.set_schema_version(7);
+  newer.mutable_disposition()->set_touch_id("t");
+  ASSERT_TRUE(
+      producer_->ProduceSync(Topic("blend.dispositions"), "k", newer.SerializeAsString()).ok());
   std::vector<std::string> reasons;
   absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (reasons.size() < 2 && absl::Now() < deadline) {
+  while (reasons.size() < 4 && absl::Now() < deadline) {
     auto m = dlq.Poll(absl::Milliseconds(200));
     if (!m) continue;
     auto r = bus::FindHeader(m->headers, "blend.dlq.reason");
     reasons.emplace_back(r ? std::string(*r) : "");
   }
-  EXPECT_THAT(reasons, ::testing::UnorderedElementsAre(::testing::HasSubstr("unparseable"),
-                                                       ::testing::HasSubstr("unknown touch")));
+  EXPECT_THAT(reasons, ::testing::UnorderedElementsAre(
+                           ::testing::HasSubstr("unparseable"),
+                           ::testing::HasSubstr("unknown touch"),
+                           ::testing::Eq("envelope carries no payload"),
+                           ::testing::HasSubstr("schema_version 7 is newer")));
   EXPECT_TRUE(WaitUntil([&] {
     return MetricValue("blend_orchestrator_dead_lettered_total",
-                       {{"topic", Topic("blend.dispositions")}}) == 2;
+                       {{"topic", Topic("blend.dispositions")}}) == 4;
   }, absl::Seconds(5)));
+}
+
+// processed_messages does not grow forever: once the (injected) clock passes the retention,
+// the background loop deletes the expired rows in batches; engagement-import row keys stay.
+TEST_F(OrchestratorTest, ProcessedMessagesArePrunedAfterTheRetention) {
+  OrchestratorConfig cfg = Config();
+  cfg.dedupe_retention = absl::Hours(1);
+  cfg.dedupe_prune_batch = 1;
+  cfg.dedupe_prune_interval = absl::Milliseconds(20);
+  StartOrchestrator(cfg);
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  Start(StartRequest("dunning", "k1", "cust-p"));
+  auto sms_touches = ReadTouches(sms, 1);
+  ASSERT_THAT(sms_touches, SizeIs(1));
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-prune-1");
+  PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-prune-2");
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 2;
+  }));
+  Count("INSERT INTO processed_messages VALUES ('engagement-import:r1', 'engagement-import', "
+        "now() - interval '400 days') RETURNING 1");
+  // Within the retention nothing goes.
+  clock_.Advance(absl::Minutes(59));
+  EXPECT_FALSE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") < 2;
+  }, absl::Milliseconds(300)));
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 0;
+  }, absl::Seconds(10)));
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE source = 'engagement-import'"),
+            1);
+  EXPECT_EQ(MetricValue("blend_dedupe_pruned_total", {{"table", "processed_messages"}}), 2);
 }
 
 }  // namespace

@@ -89,8 +89,9 @@ std::string Cell(const json& v) {
 
 absl::Status ReadInteractionsCsv(
     std::istream& in, const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
-    const std::function<void(int64_t line, const std::string& reason)>& bad) {
-  CsvReader reader(in);
+    const std::function<void(int64_t line, const std::string& reason)>& bad,
+    const CsvLimits& limits, int64_t max_message_bytes) {
+  CsvReader reader(in, limits);
   std::optional<CsvRecord> header = reader.Next();
   if (!header) return absl::InvalidArgumentError("empty file: no header");
   if (!header->error.empty()) return absl::InvalidArgumentError("header: " + header->error);
@@ -114,6 +115,7 @@ absl::Status ReadInteractionsCsv(
           "converted, campaign_id, time_zone)"));
     }
   }
+  reader.ExpectFieldCount(header->fields.size());
   while (std::optional<CsvRecord> rec = reader.Next()) {
     if (!rec->error.empty()) {
       bad(rec->line, rec->error);
@@ -123,6 +125,10 @@ absl::Status ReadInteractionsCsv(
     const std::string why = ToRequest(cols, rec->fields, rec->line, r);
     if (!why.empty()) {
       bad(rec->line, why);
+      continue;
+    }
+    if (absl::Status size = CheckRequestSize(r, max_message_bytes); !size.ok()) {
+      bad(rec->line, std::string(size.message()));
       continue;
     }
     if (!row(std::move(r))) break;
@@ -154,7 +160,8 @@ int RunEngagementImport(const ImportOptions& options,
       },
       [&](int64_t line, const std::string& reason) {
         if (++local_bad <= 100) err << options.csv_path << ":" << line << ": " << reason << "\n";
-      });
+      },
+      options.csv_limits, options.max_message_bytes);
   if (!read.ok()) {
     ctx.TryCancel();
     (void)writer->Finish();
@@ -237,6 +244,8 @@ void AddEngagementCommands(CLI::App& app, OnlineContext& context) {
       ->capture_default_str();
   imp->callback([import, &context] {
     context.action = [import](GrpcConnection& c, OnlineContext& x) {
+      import->csv_limits = x.csv_limits;
+      import->max_message_bytes = x.max_message_bytes;
       return RunEngagementImport(*import, c.engagement(), *c.NewContext(/*with_deadline=*/false),
                                  *x.out, *x.err);
     };

@@ -19,6 +19,23 @@ void AddGlobalFlags(CLI::App& app, OnlineContext& context) {
                  "PEM CA bundle: connect with TLS and verify the server against it")
       ->envname("BLEND_CA_FILE");
   app.add_flag("--json", context.json, "print one JSON document on stdout instead of tables");
+  // CSV commands: a row over a cap is a reject with its line, and the file goes on.
+  app.add_option("--csv-max-field-bytes", context.csv_limits.max_field_bytes,
+                 "CSV commands: longest field (unquoted bytes); a longer one rejects its row")
+      ->envname("BLEND_CSV_MAX_FIELD_BYTES")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--csv-max-record-bytes", context.csv_limits.max_record_bytes,
+                 "CSV commands: longest row as written; a longer one is rejected and skipped")
+      ->envname("BLEND_CSV_MAX_RECORD_BYTES")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-message-bytes", context.max_message_bytes,
+                 "CSV commands: largest request one row may become (the server's gRPC receive "
+                 "limit); a larger row is rejected instead of ending the stream")
+      ->envname("BLEND_MAX_MESSAGE_BYTES")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 int RunOnline(OnlineContext& context) {

@@ -19,6 +19,7 @@
 #include "blend/blendctl/csv_reader.h"
 #include "blend/blendctl/exit_codes.h"
 #include "blend/blendctl/progress.h"
+#include "blend/blendctl/request_size.h"
 #include "blend/blendctl/start_request.h"
 #include "output.h"
 
@@ -34,6 +35,7 @@ struct StartManyOptions {
   std::string rejects_path;
   std::string key_prefix;
   int batch = 10000;
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;  // the global --max-message-bytes
 };
 
 struct Reject {
@@ -106,6 +108,11 @@ bool StreamBatch(CsvReader& reader, const CsvStartMapper& mapper, const StartMan
     if (!req.ok()) {
       run.AddReject(
           {record->line, mapper.CustomerIdOf(*record), std::string(req.status().message())});
+      continue;
+    }
+    // Over the server's limit the write would end the whole stream: reject the row instead.
+    if (absl::Status size = CheckRequestSize(*req, opts.max_message_bytes); !size.ok()) {
+      run.AddReject({record->line, req->customer().customer_id(), std::string(size.message())});
       continue;
     }
     {
@@ -224,9 +231,10 @@ int RunStartMany(const StartManyOptions& opts, GrpcConnection& conn, OnlineConte
   if (!csv) return ReportError(ctx, kExitUsage, "cannot read " + opts.csv_path);
   std::error_code size_error;
   auto file_size = static_cast<int64_t>(std::filesystem::file_size(opts.csv_path, size_error));
-  CsvReader reader(csv);
+  CsvReader reader(csv, ctx.csv_limits);
   std::optional<CsvRecord> header = reader.Next();
   if (!header) return ReportError(ctx, kExitInvalid, opts.csv_path + ": empty file, no header row");
+  reader.ExpectFieldCount(header->fields.size());
   auto mapper =
       CsvStartMapper::Create(*header, opts.campaign_id, opts.campaign_version, opts.key_prefix);
   if (!mapper.ok()) {
@@ -265,7 +273,10 @@ void AddStartManyCommand(CLI::App& journey, OnlineContext& context) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->callback([o, &context] {
-    context.action = [o](GrpcConnection& c, OnlineContext& x) { return RunStartMany(*o, c, x); };
+    context.action = [o](GrpcConnection& c, OnlineContext& x) {
+      o->max_message_bytes = x.max_message_bytes;
+      return RunStartMany(*o, c, x);
+    };
   });
 }
 

@@ -17,7 +17,8 @@ struct Parsed {
   absl::Status status;
 };
 
-Parsed Parse(std::istream& in) {
+Parsed Parse(std::istream& in, CsvLimits limits = {},
+             int64_t max_message_bytes = kDefaultMaxMessageBytes) {
   Parsed p;
   p.status = ReadInteractionsCsv(
       in,
@@ -25,7 +26,8 @@ Parsed Parse(std::istream& in) {
         p.rows.push_back(std::move(r));
         return true;
       },
-      [&](int64_t line, const std::string& why) { p.bad.emplace_back(line, why); });
+      [&](int64_t line, const std::string& why) { p.bad.emplace_back(line, why); }, limits,
+      max_message_bytes);
   return p;
 }
 
@@ -71,6 +73,44 @@ TEST(InteractionsCsvTest, MissingRequiredColumnIsAnError) {
   EXPECT_THAT(std::string(p.status.message()), HasSubstr("occurred_at"));
   std::istringstream empty("");
   EXPECT_FALSE(Parse(empty).status.ok());
+}
+
+// An oversized row and a stray quote each cost one reject; every other row is read.
+TEST(InteractionsCsvTest, OversizedRowAndStrayQuoteAreRejectedAndTheRestIsRead) {
+  std::istringstream in(
+      "customer_id,channel,occurred_at,outcome\n"
+      "c-1,sms,2026-10-01T14:00:00Z,sent\n"
+      "c-2,sms,2026-10-01T14:00:00Z," + std::string(300, 'x') + "\n"
+      "c-3,sms,2026-10-01T14:00:00Z,\"sent\n"
+      "c-4,sms,2026-10-01T14:00:00Z,sent\n");
+  CsvLimits limits;
+  limits.max_record_bytes = 200;
+  Parsed p = Parse(in, limits);
+  ASSERT_TRUE(p.status.ok()) << p.status;
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.rows[0].customer_id(), "c-1");
+  EXPECT_EQ(p.rows[1].customer_id(), "c-4");
+  EXPECT_EQ(p.rows[1].row(), 5);
+  ASSERT_EQ(p.bad.size(), 2u);
+  EXPECT_EQ(p.bad[0].first, 3);
+  EXPECT_THAT(p.bad[0].second, HasSubstr("200-byte limit"));
+  EXPECT_EQ(p.bad[1].first, 4);
+  EXPECT_THAT(p.bad[1].second, HasSubstr("unterminated"));
+}
+
+// A row whose request would pass gRPC's message limit is a reject, never sent.
+TEST(InteractionsCsvTest, RowOverTheMessageLimitIsRejected) {
+  std::istringstream in(
+      "customer_id,channel,occurred_at,outcome\n"
+      "c-1,sms,2026-10-01T14:00:00Z,sent\n"
+      "c-2,sms,2026-10-01T14:00:00Z," + std::string(500, 'x') + "\n"
+      "c-3,sms,2026-10-01T14:00:00Z,sent\n");
+  Parsed p = Parse(in, CsvLimits{}, /*max_message_bytes=*/400);
+  ASSERT_TRUE(p.status.ok()) << p.status;
+  ASSERT_EQ(p.rows.size(), 2u);
+  ASSERT_EQ(p.bad.size(), 1u);
+  EXPECT_EQ(p.bad[0].first, 3);
+  EXPECT_THAT(p.bad[0].second, HasSubstr("400-byte gRPC message limit"));
 }
 
 TEST(FormatEngagementTest, TableShowsChannelsAndBestAnswers) {

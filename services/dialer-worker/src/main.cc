@@ -26,6 +26,7 @@
 #include "blend/genesys/metrics.h"
 #include "blend/quota/quota_governor.h"
 #include "blend/quota/quota_store.h"
+#include "blend/store/dedupe_pruner.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
@@ -45,6 +46,8 @@ struct DialerFlags {
   std::string http_addr = "127.0.0.1:7481";
   // The withdrawals' own quota lane, carved out of the OAuth client's Genesys limit.
   int withdraw_quota_rpm = 30;
+  // dialer_webhook_events (the webhook dedupe) rows older than the retention are pruned.
+  blend::store::PrunerOptions dedupe;
 };
 
 // The password from --dial-check-password-file (one line; a trailing newline is not part of it).
@@ -97,9 +100,14 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
               {{"http_addr", flags.http_addr}});
     serve_check = nullptr;
   }
+  // Webhook deliveries are retried for hours at most: rows far older only take space.
+  blend::store::DedupePruner pruner(rt.pool(), rt.clock(),
+                                    {{"dialer_webhook_events", "received_at", ""}}, flags.dedupe,
+                                    &rt.registry());
   auto server = WebhookServer::Start(handler, flags.http_addr, serve_check);
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
+  pruner.Start();
   VoiceSender sender(rt.genesys(), flags.voice, &rt.quota());
   // Withdrawals take tokens from their own bucket ("<quota name>:withdrawals"), so one never
   // waits behind the inserts' tokens; a 429 still pauses both (one OAuth client limit).
@@ -134,6 +142,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   done = true;
   begin_stop.join();
   sync.Stop();
+  pruner.Stop();
   (*server)->Stop();
   abandoned = requests.abandoned_in_flight() > 0;
   return 0;
@@ -185,6 +194,13 @@ int main(int argc, char** argv) {
                  "internal (rds) Genesys DNC list every Blend opt-out is written to");
   blend::AddDurationFlag(app, "dnc-refresh-interval", f.dnc.interval,
                          "how often the DNC lists are exported and mirrored");
+  blend::AddDurationFlag(app, "dedupe-retention", f.dedupe.retention,
+                         "keep dialer_webhook_events rows (webhook redelivery dedupe) this long; "
+                         "longer than any webhook retry window");
+  blend::AddFlag(app, "dedupe-prune-batch", f.dedupe.batch,
+                 "dialer_webhook_events rows deleted per prune transaction");
+  blend::AddDurationFlag(app, "dedupe-prune-interval", f.dedupe.interval,
+                         "pause between prune rounds once nothing is due");
   blend::AddDurationFlag(app, "dnc-push-interval", f.dnc.push_interval,
                          "how often new opt-outs are written to the internal Genesys DNC list");
   blend::AddDurationFlag(app, "dnc-shutdown-timeout", f.dnc.shutdown_timeout,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "blend/bus/dead_letter.h"
+#include "blend/bus/envelope.h"
 #include "blend/common/status_macros.h"
 #include "blend/orchestrator/pg_store.h"
 #include "blend/store/transaction.h"
@@ -131,10 +132,9 @@ absl::Status EventIntake::DeadLetter(const bus::Message& message, const std::str
 }
 
 absl::Status EventIntake::Handle(const bus::Message& message, int attempt) {
-  blend::v1::Envelope env;
-  if (!env.ParseFromString(message.payload)) {
-    return DeadLetter(message, "unparseable: not a blend.v1.Envelope");
-  }
+  absl::StatusOr<blend::v1::Envelope> decoded = bus::DecodeEnvelope(message.payload);
+  if (!decoded.ok()) return DeadLetter(message, std::string(decoded.status().message()));
+  const blend::v1::Envelope& env = *decoded;
   absl::Status s;
   if (env.has_disposition()) {
     s = runner_.ApplyDisposition(env.message_id(), env.disposition());
@@ -204,8 +204,9 @@ bool EventIntake::ApplyBatch(const std::vector<bus::Message>& batch) {
   std::vector<JourneyRunner::BusEvent> events;
   std::vector<const bus::Message*> sources;
   for (const bus::Message& m : batch) {
-    blend::v1::Envelope env;
-    if (!env.ParseFromString(m.payload)) return false;  // the slow path dead-letters it
+    absl::StatusOr<blend::v1::Envelope> decoded = bus::DecodeEnvelope(m.payload);
+    if (!decoded.ok()) return false;  // the slow path dead-letters it
+    const blend::v1::Envelope& env = *decoded;
     if (env.has_disposition()) {
       events.push_back({env.message_id(), env.disposition()});
     } else if (env.has_customer_event()) {

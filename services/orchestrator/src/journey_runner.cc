@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "blend/common/email.h"
 #include "blend/common/ids.h"
 #include "blend/common/status_macros.h"
 #include "blend/genesys/contact_id.h"
@@ -332,10 +333,12 @@ absl::Status NormalizeStartRequest(blend::v1::StartJourneyRequest& r) {
     c.set_phone_e164(*e164);
   }
   if (!c.email().empty()) {
-    if (c.email().find('@') == std::string::npos) {
-      return absl::InvalidArgumentError("bad email address: no '@'");
+    auto email = NormalizeEmail(c.email());  // README.md, "Customer fields"
+    if (!email.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad email address: ", std::string(email.status().message())));
     }
-    c.set_email(absl::AsciiStrToLower(c.email()));
+    c.set_email(*std::move(email));
   }
   return absl::OkStatus();
 }

@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
                   "How long claimed outbox rows belong to this replica (longer than the Kafka "
                   "delivery timeout + 5 s); a dead replica's rows go out after it");
   AddDurationFlag(app, "timer-poll", cfg.timer_poll, "Timer poll interval when idle");
+  AddDurationFlag(app, "dedupe-retention", cfg.dedupe_retention,
+                  "keep processed_messages rows (redelivery dedupe) this long; longer than "
+                  "Kafka's retention, so a redelivered message still finds its row");
+  blend::AddFlag(app, "dedupe-prune-batch", cfg.dedupe_prune_batch,
+                 "processed_messages rows deleted per prune transaction");
+  AddDurationFlag(app, "dedupe-prune-interval", cfg.dedupe_prune_interval,
+                  "pause between prune rounds once nothing is due");
   AddDurationFlag(app, "shutdown-grace", cfg.shutdown_grace, "Time allowed to drain on SIGTERM");
   AddFlag(app, "conversion-events", cfg.engagement.goal_events,
           "Customer event types that count as conversions (comma-separated in the env)");

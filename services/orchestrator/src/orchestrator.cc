@@ -85,6 +85,17 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
       "gauges",
       [p = o->pool_.get(), m = o->metrics_.get(), &clock] { return RefreshGauges(*p, *m, clock); },
       config.gauge_interval);
+  // Engagement-import row keys stay: "re-importing the same file changes nothing" is forever.
+  o->pruner_ = std::make_unique<store::DedupePruner>(
+      *o->pool_, clock,
+      std::vector<store::PruneTarget>{
+          {"processed_messages", "processed_at", "source <> 'engagement-import'"}},
+      store::PrunerOptions{.retention = config.dedupe_retention,
+                           .batch = config.dedupe_prune_batch},
+      registry.get());
+  o->prune_loop_ = std::make_unique<Loop>(
+      "dedupe-prune", [p = o->pruner_.get()] { return p->PruneOnce(); },
+      config.dedupe_prune_interval);
   IntakeOptions io;
   io.brokers = config.kafka_brokers;
   io.group_id = config.consumer_group;
@@ -128,6 +139,7 @@ void Orchestrator::Start() {
   relay_->Start();
   for (auto& t : timers_) t->Start();
   gauges_->Start();
+  prune_loop_->Start();
   for (auto& i : intakes_) i->Start();
 }
 
@@ -142,6 +154,7 @@ void Orchestrator::Shutdown() {
   for (auto& i : intakes_) i->Stop();
   for (auto& t : timers_) t->Stop();
   if (gauges_) gauges_->Stop();
+  if (prune_loop_) prune_loop_->Stop();
   if (relay_) relay_->Stop();
   if (producer_) (void)producer_->Flush(config_.shutdown_grace);
 }

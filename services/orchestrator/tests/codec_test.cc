@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "blend/genesys/contact_id.h"
+#include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/pg_store.h"
 
 namespace blend::orchestrator {
@@ -165,6 +166,30 @@ TEST(PgStoreTest, TextArrayQuotesAndEscapes) {
   EXPECT_EQ(pg::TextArray({"a", "b c"}), R"({"a","b c"})");
   EXPECT_EQ(pg::TextArray({R"({"k":"v\n"})"}), R"({"{\"k\":\"v\\n\"}"})");
   EXPECT_EQ(pg::TextArray({"", "NULL"}), R"({"","NULL"})");
+}
+
+}  // namespace
+}  // namespace blend::orchestrator
+
+namespace blend::orchestrator {
+namespace {
+
+// The start path's e-mail rule (blend/common/email.h) with the reason a bulk reject shows.
+TEST(NormalizeStartRequestTest, EmailFollowsTheDocumentedRule) {
+  blend::v1::StartJourneyRequest r;
+  r.set_campaign_id("camp");
+  r.set_client_key("k");
+  r.mutable_customer()->set_customer_id("c");
+  r.mutable_customer()->set_email("  Jane.Doe@Example.COM ");
+  ASSERT_TRUE(NormalizeStartRequest(r).ok());
+  EXPECT_EQ(r.customer().email(), "jane.doe@example.com");
+  for (const char* bad : {"a@b@example.com", "jane@localhost", "a..b@example.com",
+                          "jane doe@example.com", "jane@example.com."}) {
+    r.mutable_customer()->set_email(bad);
+    absl::Status s = NormalizeStartRequest(r);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(s.message()), ::testing::StartsWith("bad email address: ")) << bad;
+  }
 }
 
 }  // namespace

@@ -16,7 +16,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "blend/blendctl/csv_reader.h"
 #include "blend/blendctl/online_commands.h"
+#include "blend/blendctl/request_size.h"
 #include "blend/v1/engagement_service.grpc.pb.h"
 
 namespace blend::blendctl {
@@ -28,15 +30,19 @@ namespace blend::blendctl {
 // result, conversion, id / rowKey, campaign, timeZone. Without row_key the key is
 // "customer_id|channel|occurred_at|outcome", so re-importing the same file changes nothing.
 // Calls `row` for each valid record (stop early by returning false) and `bad` for each
-// invalid one (its first line). InvalidArgument for a missing or unusable header.
+// invalid one (its first line): malformed or over `limits` (csv_reader.h), or a request over
+// `max_message_bytes` once serialised. InvalidArgument for a missing or unusable header.
 absl::Status ReadInteractionsCsv(
     std::istream& in,
     const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
-    const std::function<void(int64_t line, const std::string& reason)>& bad);
+    const std::function<void(int64_t line, const std::string& reason)>& bad,
+    const CsvLimits& limits = {}, int64_t max_message_bytes = kDefaultMaxMessageBytes);
 
 struct ImportOptions {
   std::string csv_path;
   int64_t progress_every = 10000;  // rows between progress lines on `err`
+  CsvLimits csv_limits;            // the global --csv-max-* flags
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;  // the global --max-message-bytes
 };
 // kExitOk when every row was applied or already present, kExitInvalid when some were
 // rejected (locally or by the server), kExitUsage for an unreadable file, else ExitCodeFor

@@ -11,7 +11,9 @@
 #include <ostream>
 #include <string>
 
+#include "blend/blendctl/csv_reader.h"
 #include "blend/blendctl/grpc_connection.h"
+#include "blend/blendctl/request_size.h"
 
 namespace blend::blendctl {
 
@@ -19,13 +21,18 @@ struct OnlineContext {
   ConnectionOptions connection;
   bool json = false;           // --json: one JSON document on stdout, errors included
   bool stderr_is_tty = false;  // live progress bar (start-many) instead of periodic lines
+  // Every CSV command (start-many, engagement import, ...): the reader's caps and the size a
+  // row's request may have (--csv-max-field-bytes, --csv-max-record-bytes, --max-message-bytes).
+  CsvLimits csv_limits;
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
   // Set by the chosen subcommand; returns the exit code (exit_codes.h).
   std::function<int(GrpcConnection&, OnlineContext&)> action;
 };
 
-// --addr, --token, --timeout, --ca-file, --json on `app`, with their environment variables.
+// --addr, --token, --timeout, --ca-file, --json, --csv-max-field-bytes, --csv-max-record-bytes,
+// --max-message-bytes on `app`, with their environment variables.
 void AddGlobalFlags(CLI::App& app, OnlineContext& context);
 
 void AddCampaignCommands(CLI::App& app, OnlineContext& context);

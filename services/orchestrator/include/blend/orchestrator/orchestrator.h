@@ -27,6 +27,7 @@
 #include "blend/orchestrator/metrics.h"
 #include "blend/orchestrator/outbox_relay.h"
 #include "blend/store/connection_pool.h"
+#include "blend/store/dedupe_pruner.h"
 #include "prometheus/registry.h"
 
 namespace blend::orchestrator {
@@ -62,6 +63,11 @@ struct OrchestratorConfig {
   absl::Duration outbox_lease = absl::Minutes(1);
   absl::Duration timer_poll = absl::Milliseconds(100);
   absl::Duration gauge_interval = absl::Seconds(10);
+  // processed_messages rows (bus messages and customer events applied) older than this are
+  // pruned, dedupe_prune_batch at a time, every dedupe_prune_interval (store/dedupe_pruner.h).
+  absl::Duration dedupe_retention = store::kDefaultDedupeRetention;
+  int dedupe_prune_batch = 1000;
+  absl::Duration dedupe_prune_interval = absl::Minutes(1);
   absl::Duration shutdown_grace = absl::Seconds(10);
   bool migrate = true;
   engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
@@ -101,6 +107,8 @@ class Orchestrator {
   std::unique_ptr<OutboxRelay> relay_;
   std::vector<std::unique_ptr<Loop>> timers_;
   std::unique_ptr<Loop> gauges_;
+  std::unique_ptr<store::DedupePruner> pruner_;
+  std::unique_ptr<Loop> prune_loop_;
   std::vector<std::unique_ptr<EventIntake>> intakes_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<JourneyServiceImpl> journey_service_;
