@@ -1,5 +1,7 @@
 #include "blend/bus/security.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace blend::bus {
@@ -43,9 +45,17 @@ absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
     }
   }
   if (UsesSasl(p)) {
-    if (s.sasl_mechanism != "SCRAM-SHA-256" && s.sasl_mechanism != "SCRAM-SHA-512") {
-      return absl::InvalidArgumentError(absl::StrCat("--kafka-sasl-mechanism '", s.sasl_mechanism,
-                                                     "' is not SCRAM-SHA-256 or SCRAM-SHA-512"));
+    const bool scram = s.sasl_mechanism == "SCRAM-SHA-256" || s.sasl_mechanism == "SCRAM-SHA-512";
+    if (!scram && s.sasl_mechanism != "PLAIN") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-sasl-mechanism '", s.sasl_mechanism,
+                       "' is not SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN"));
+    }
+    if (!scram && p != "SASL_SSL") {
+      // PLAIN sends the password itself: only inside TLS.
+      return absl::InvalidArgumentError(
+          "--kafka-sasl-mechanism PLAIN sends the password as is: it needs "
+          "--kafka-security-protocol SASL_SSL");
     }
     if (s.sasl_username.empty() || s.sasl_password.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -71,6 +81,8 @@ bool IsSecretProperty(std::string_view name) {
   return name == "ssl.key.pem";
 }
 
+bool LibrdkafkaScramWorksWithKafka4() { return rd_kafka_version() >= 0x020601ff; }
+
 std::string DescribeSecurity(const KafkaSecurity& s) {
   std::string out = s.protocol;
   if (UsesTls(s.protocol)) {
@@ -80,6 +92,11 @@ std::string DescribeSecurity(const KafkaSecurity& s) {
   }
   if (UsesSasl(s.protocol)) {
     absl::StrAppend(&out, " ", s.sasl_mechanism, " user ", s.sasl_username);
+    if (s.sasl_mechanism != "PLAIN" && !LibrdkafkaScramWorksWithKafka4()) {
+      absl::StrAppend(&out, "; note: this librdkafka (", rd_kafka_version_str(),
+                      ") is older than 2.6.1, whose SCRAM Kafka 4.x brokers refuse: use PLAIN "
+                      "over SASL_SSL or a newer librdkafka");
+    }
   }
   return out;
 }

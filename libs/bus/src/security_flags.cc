@@ -15,13 +15,15 @@ void AddKafkaSecurityFlags(CLI::App& app, KafkaSecurityFlags& f) {
           "PEM CA that signed the Kafka brokers' certificates (default: the system's trust store)");
   AddFlag(app, "kafka-cert-file", s.cert_file, "PEM client certificate for Kafka mTLS");
   AddFlag(app, "kafka-key-file", s.key_file, "PEM private key of --kafka-cert-file");
-  AddFlag(app, "kafka-sasl-mechanism", s.sasl_mechanism, "SCRAM-SHA-256 or SCRAM-SHA-512");
-  AddFlag(app, "kafka-sasl-username", s.sasl_username, "SASL/SCRAM user name");
+  AddFlag(app, "kafka-sasl-mechanism", s.sasl_mechanism,
+          "SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (PLAIN only with SASL_SSL; SCRAM against Kafka "
+          "4.x needs librdkafka 2.6.1 or newer)");
+  AddFlag(app, "kafka-sasl-username", s.sasl_username, "SASL user name");
   AddSecretFlag(app, "kafka-sasl-password", s.sasl_password,
-                "SASL/SCRAM password (prefer the variable or --kafka-sasl-password-file: a flag "
+                "SASL password (prefer the variable or --kafka-sasl-password-file: a flag "
                 "shows in the process list)");
   AddFlag(app, "kafka-sasl-password-file", f.sasl_password_file,
-          "file whose first line is the SASL/SCRAM password (wins over --kafka-sasl-password)");
+          "file whose first line is the SASL password (wins over --kafka-sasl-password)");
 }
 
 absl::StatusOr<KafkaSecurity> FinishKafkaSecurityFlags(const KafkaSecurityFlags& f) {

@@ -7,6 +7,8 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "blend/bus/dead_letter.h"
 #include "blend/bus/errors.h"
 #include "blend/telemetry/log.h"
@@ -160,7 +162,15 @@ absl::Status EnsureTopics(std::string_view brokers, const KafkaSecurity& securit
   KafkaPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(rk));
   rd_kafka_CreateTopics(rk, raw.data(), raw.size(), options.get(), queue.get());
   // The request timeout yields a timed-out result event; the extra second only avoids a race.
-  KafkaPtr<rd_kafka_event_t> event(rd_kafka_queue_poll(queue.get(), ms + 1000));
+  // Polled in slices: a refused TLS handshake or SASL login is final for these settings (the
+  // broker would refuse every retry), so it ends the wait at once.
+  KafkaPtr<rd_kafka_event_t> event;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(ms + 1000);
+  while (event == nullptr && absl::Now() < deadline) {
+    event.reset(rd_kafka_queue_poll(queue.get(), 250));
+    absl::MutexLock lock(&errors.mu);
+    if (!errors.last_security_error.empty()) break;
+  }
   absl::Status result =
       event == nullptr ? absl::UnavailableError(absl::StrCat(
                              "create Kafka topics: no answer from ", std::string(brokers),

@@ -84,10 +84,19 @@ TEST(SecurityPropertiesTest, RefusalsNameTheFlag) {
   EXPECT_THAT(SecurityProperties(no_password).status().message(),
               HasSubstr("--kafka-sasl-password-file"));
 
-  KafkaSecurity plain_mechanism = SaslSsl();
-  plain_mechanism.sasl_mechanism = "PLAIN";
-  EXPECT_THAT(SecurityProperties(plain_mechanism).status().message(),
+  KafkaSecurity kerberos = SaslSsl();  // Kerberos: not supported
+  kerberos.sasl_mechanism = "GSSAPI";
+  EXPECT_THAT(SecurityProperties(kerberos).status().message(),
               HasSubstr("--kafka-sasl-mechanism"));
+
+  KafkaSecurity plain_without_tls = SaslSsl();
+  plain_without_tls.protocol = "SASL_PLAINTEXT";
+  plain_without_tls.ca_file.clear();
+  plain_without_tls.sasl_mechanism = "PLAIN";
+  EXPECT_THAT(SecurityProperties(plain_without_tls).status().message(),
+              HasSubstr("needs --kafka-security-protocol SASL_SSL"));
+  plain_without_tls.protocol = "SASL_SSL";
+  EXPECT_TRUE(SecurityProperties(plain_without_tls).ok());
 
   KafkaSecurity user_without_sasl;
   user_without_sasl.protocol = "SSL";

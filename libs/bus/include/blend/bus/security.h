@@ -24,7 +24,9 @@ struct KafkaSecurity {
   // ssl.key.location). Both or neither.
   std::string cert_file{};
   std::string key_file{};
-  // SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism); needed with the SASL_* protocols.
+  // SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (sasl.mechanism; PLAIN only inside SASL_SSL).
+  // librdkafka before 2.6.1 computes a SCRAM proof that Kafka 4.x brokers refuse ("invalid
+  // credentials"; Debian 12 ships 2.0.2): there, use PLAIN over SASL_SSL, or upgrade it.
   std::string sasl_mechanism = "SCRAM-SHA-512";
   std::string sasl_username{};
   Secret sasl_password{};
@@ -39,6 +41,9 @@ absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
 
 // Whether a librdkafka property holds a secret (its value never appears in logs or errors).
 bool IsSecretProperty(std::string_view name);
+
+// Whether the linked librdkafka computes SCRAM proofs that Kafka 4.x accepts (>= 2.6.1).
+bool LibrdkafkaScramWorksWithKafka4();
 
 // "SASL_SSL (CA /x/ca.pem, SCRAM-SHA-512 user blend)": a one-line description for the start-up
 // log, without the password.
