@@ -29,7 +29,7 @@ struct Outcome {
 };
 
 // Runs `bin args...`, collecting its output, for at most `timeout`; never leaves it running.
-Outcome Run(const std::string& bin, const std::vector<std::string>& args,
+Outcome RunBinary(const std::string& bin, const std::vector<std::string>& args,
             absl::Duration timeout = absl::Seconds(20)) {
   int fds[2];
   if (pipe(fds) != 0) return {};
@@ -83,7 +83,7 @@ Outcome Run(const std::string& bin, const std::vector<std::string>& args,
 #ifdef BLEND_ORCHESTRATOR_BIN
 TEST(StartupRefusalTest, OrchestratorWithTokensOnAllInterfacesWithoutTlsExits) {
   // "blend-demo : <sha256 of 'demo-token'> : *" is a valid inline token entry.
-  Outcome out = Run(BLEND_ORCHESTRATOR_BIN,
+  Outcome out = RunBinary(BLEND_ORCHESTRATOR_BIN,
                     {"--grpc-addr=0.0.0.0:0", "--metrics-addr=127.0.0.1:0",
                      "--api-tokens=blend-demo : "
                      "7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c : *",
@@ -99,7 +99,7 @@ TEST(StartupRefusalTest, OrchestratorWithTokensOnAllInterfacesWithoutTlsExits) {
 TEST(StartupRefusalTest, OrchestratorWithTokensOnLoopbackGetsPastTheCheck) {
   // The same tokens on loopback pass the rule; it then fails on the closed PostgreSQL port,
   // which shows the refusal above came from the rule, not from the missing database.
-  Outcome out = Run(BLEND_ORCHESTRATOR_BIN,
+  Outcome out = RunBinary(BLEND_ORCHESTRATOR_BIN,
                     {"--grpc-addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0",
                      "--api-tokens=blend-demo : "
                      "7c43ef5ae21d43ce2743f770c68e24def1a43ee2f416d2438410c8af7af2ff2c : *",
@@ -113,7 +113,7 @@ TEST(StartupRefusalTest, OrchestratorWithTokensOnLoopbackGetsPastTheCheck) {
 
 #ifdef BLEND_SMS_WORKER_BIN
 TEST(StartupRefusalTest, WorkerSendingItsTokenOffLoopbackWithoutTlsExits) {
-  Outcome out = Run(BLEND_SMS_WORKER_BIN,
+  Outcome out = RunBinary(BLEND_SMS_WORKER_BIN,
                     {"--orchestrator-addr=10.20.30.40:7400", "--orchestrator-token=worker-secret",
                      "--metrics-addr=127.0.0.1:0",
                      "--pg-url=postgresql://postgres@127.0.0.1:1/blend",

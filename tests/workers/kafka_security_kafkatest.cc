@@ -23,7 +23,6 @@
 namespace blend::workers_test {
 namespace {
 
-using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -104,7 +103,7 @@ TEST_F(KafkaSecurityTest, ProducerConsumerAndSmsWorkerOverTlsAndSasl) {
 
   auto producer = bus::Producer::Create({.brokers = brokers, .security = security});
   ASSERT_TRUE(producer.ok()) << producer.status();
-  EXPECT_TRUE((*producer)->CheckConnection(absl::Seconds(10)).ok());
+  EXPECT_TRUE((*producer)->CheckConnection(absl::Seconds(5)).ok());
   auto dispositions = bus::Consumer::Create(
       {.brokers = brokers, .group_id = "collector-" + NewUuid(), .security = security,
        .topics = {Topic("blend.dispositions")}});
@@ -145,9 +144,9 @@ TEST_F(KafkaSecurityTest, WrongPasswordIsRefusedWithAClearError) {
   security.sasl_password = Secret("not-the-password");
   auto producer = bus::Producer::Create({.brokers = brokers, .security = security});
   ASSERT_TRUE(producer.ok()) << producer.status();
-  absl::Status st = (*producer)->CheckConnection(absl::Seconds(10));
+  absl::Status st = (*producer)->CheckConnection(absl::Seconds(5));
   EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
-  EXPECT_THAT(st.message(), HasSubstr("invalid credentials"));
+  EXPECT_THAT(st.message(), HasSubstr("Authentication failed")) << st;
   EXPECT_THAT(st.message(), Not(HasSubstr("not-the-password")));
 
   // A worker with the wrong password does not start, and says why well before the 30 s
@@ -159,7 +158,7 @@ TEST_F(KafkaSecurityTest, WrongPasswordIsRefusedWithAClearError) {
   const absl::Time start = absl::Now();
   auto runtime = worker::WorkerRuntime::Create(std::move(config), RealClock::Instance(), nullptr);
   EXPECT_EQ(runtime.status().code(), absl::StatusCode::kPermissionDenied) << runtime.status();
-  EXPECT_THAT(runtime.status().message(), HasSubstr("invalid credentials"));
+  EXPECT_THAT(runtime.status().message(), HasSubstr("Authentication failed"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(20));
 }
 
@@ -169,21 +168,22 @@ TEST_F(KafkaSecurityTest, UntrustedCaIsRefusedWithAClearError) {
   auto producer = bus::Producer::Create(
       {.brokers = ClusterEnv("BLEND_CLUSTER_KAFKA_SASL_SSL_BROKERS"), .security = security});
   ASSERT_TRUE(producer.ok()) << producer.status();
-  absl::Status st = (*producer)->CheckConnection(absl::Seconds(10));
+  absl::Status st = (*producer)->CheckConnection(absl::Seconds(5));
   EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
-  EXPECT_THAT(st.message(), HasSubstr("certificate verify failed"));
+  EXPECT_THAT(st.message(), HasSubstr("certificate verify failed")) << st;
 }
 
 TEST_F(KafkaSecurityTest, MutualTlsListenerRefusesAClientWithoutCertificate) {
   bus::KafkaSecurity security = MutualTls();
   security.cert_file.clear();
   security.key_file.clear();
+  const absl::Time start = absl::Now();
   const absl::Status st =
       bus::EnsureTopics(ClusterEnv("BLEND_CLUSTER_KAFKA_SSL_BROKERS"), security,
-                        {Topic("security.nocert")}, 1, absl::Seconds(10));
-  EXPECT_FALSE(st.ok());
-  EXPECT_THAT(st.message(), AnyOf(HasSubstr("refused the connection"), HasSubstr("no answer")))
-      << st;
+                        {Topic("security.nocert")}, 1, absl::Seconds(20));
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
+  EXPECT_THAT(st.message(), HasSubstr("refused the connection")) << st;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15));  // named at once, not after the timeout
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ absl::StatusOr<std::map<std::string, std::string>> WithSecurity(
 void LogEventBridge::event_cb(RdKafka::Event& event) {
   switch (event.type()) {
     case RdKafka::Event::EVENT_ERROR:
-      if (IsSecurityError(event.err())) {
+      if (IsSecurityError(event.err(), event.str())) {
         absl::MutexLock lock(&mu_);
         last_security_error_ = event.str();
       }
@@ -76,9 +76,13 @@ std::string LogEventBridge::LastSecurityError() const {
   return last_security_error_;
 }
 
-bool IsSecurityError(int code) {
-  return code == RdKafka::ERR__AUTHENTICATION || code == RdKafka::ERR__SSL ||
-         code == RdKafka::ERR_SASL_AUTHENTICATION_FAILED;
+bool IsSecurityError(int code, std::string_view reason) {
+  if (code == RdKafka::ERR__AUTHENTICATION || code == RdKafka::ERR__SSL ||
+      code == RdKafka::ERR_SASL_AUTHENTICATION_FAILED) {
+    return true;
+  }
+  return code == RdKafka::ERR__TRANSPORT && (reason.find("SSL alert") != std::string_view::npos ||
+                                             reason.find("SSL handshake") != std::string_view::npos);
 }
 
 RdKafka::Headers* ToKafkaHeaders(const Headers& headers) {

@@ -45,8 +45,10 @@ class LogEventBridge final : public RdKafka::EventCb {
   std::string last_security_error_ ABSL_GUARDED_BY(mu_);
 };
 
-// Whether librdkafka's error code means TLS or SASL refused the connection.
-bool IsSecurityError(int code);
+// Whether librdkafka's error means TLS or SASL refused the connection: an authentication or
+// SSL error code, or a transport failure caused by a TLS alert (the broker rejecting our
+// certificate, or the lack of one, shows up as "Receive failed: ... SSL alert ...").
+bool IsSecurityError(int code, std::string_view reason);
 
 // Caller owns the result (librdkafka takes it over on a successful produce()).
 RdKafka::Headers* ToKafkaHeaders(const Headers& headers);

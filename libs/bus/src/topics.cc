@@ -51,7 +51,9 @@ struct AdminErrors {
 };
 
 void RememberSecurityError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-  if (opaque == nullptr || !internal::IsSecurityError(err)) return;
+  if (opaque == nullptr || !internal::IsSecurityError(err, reason == nullptr ? "" : reason)) {
+    return;
+  }
   auto* errors = static_cast<AdminErrors*>(opaque);
   absl::MutexLock lock(&errors->mu);
   errors->last_security_error = reason;
@@ -168,6 +170,7 @@ absl::Status EnsureTopics(std::string_view brokers, const KafkaSecurity& securit
   const absl::Time deadline = absl::Now() + absl::Milliseconds(ms + 1000);
   while (event == nullptr && absl::Now() < deadline) {
     event.reset(rd_kafka_queue_poll(queue.get(), 250));
+    rd_kafka_poll(rk, 0);  // serves the error callback (RememberSecurityError)
     absl::MutexLock lock(&errors.mu);
     if (!errors.last_security_error.empty()) break;
   }
