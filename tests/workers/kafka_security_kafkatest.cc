@@ -2,11 +2,15 @@
 // them with a throwaway CA): a producer, a consumer and an sms-worker replica all on SASL_SSL,
 // SCRAM (where the linked librdkafka can), mTLS on the SSL listener, and the refusals: a wrong
 // password and an untrusted CA end with an error that says so, not with a silent timeout.
+// Also the workers' claim client over TLS and mTLS to a TouchService that requires a client
+// certificate (the same throwaway CA).
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
+#include <grpcpp/grpcpp.h>
 #include <librdkafka/rdkafka.h>
 
 #include <gmock/gmock.h>
@@ -18,6 +22,8 @@
 #include "blend/bus/topics.h"
 #include "blend/common/ids.h"
 #include "blend/sms_worker/sms_sender.h"
+#include "blend/worker/grpc_touch_claimer.h"
+#include "blend/worker/orchestrator_channel.h"
 #include "workers_harness.h"
 
 namespace blend::workers_test {
@@ -65,6 +71,49 @@ bus::KafkaSecurity MutualTls() {
   return s;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_FALSE(ss.str().empty()) << "cannot read " << path;
+  return ss.str();
+}
+
+// A TouchService on loopback that serves TLS with the cluster's throwaway certificate (valid
+// for 127.0.0.1) and requires a client certificate signed by the same CA.
+class MutualTlsTouchService {
+ public:
+  MutualTlsTouchService() {
+    grpc::SslServerCredentialsOptions opts;
+    opts.pem_key_cert_pairs.push_back(
+        {ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE")),
+         ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE"))});
+    opts.pem_root_certs = ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE"));
+    opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(opts), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~MutualTlsTouchService() { server_->Shutdown(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  FakeTouchService& service() { return service_; }
+
+ private:
+  FakeTouchService service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+absl::StatusOr<v1::ClaimTouchResponse> ClaimOver(const std::string& addr,
+                                                  const worker::OrchestratorClientTls& tls) {
+  auto channel = worker::NewOrchestratorChannel(addr, tls);
+  if (!channel.ok()) return channel.status();
+  worker::GrpcTouchClaimer claimer(*channel, "tls-test", Secret("service-token"),
+                                   absl::Seconds(5));
+  return claimer.Claim("tls-touch-1");
+}
+
 class KafkaSecurityTest : public WorkersTest {
  protected:
   // Creates a topic, produces a record and consumes it back, all over `brokers` + `security`.
@@ -94,9 +143,16 @@ TEST_F(KafkaSecurityTest, ProducerConsumerAndSmsWorkerOverTlsAndSasl) {
   StartSim(genesys_sim::DemoConfig());
 
   // The worker's own clients (topic admin, touch consumer, disposition producer) on SASL_SSL.
+  // ... and its claims over mTLS with a service token, as in production.
+  MutualTlsTouchService orchestrator;
   worker::WorkerRuntimeConfig config = RuntimeConfig(v1::CHANNEL_SMS, 300);
   config.kafka_brokers = brokers;
   config.kafka_security = security;
+  config.orchestrator_addr = orchestrator.address();
+  config.orchestrator_token = Secret("service-token");
+  config.orchestrator_tls.ca_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE");
+  config.orchestrator_tls.cert_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE");
+  config.orchestrator_tls.key_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE");
   StartReplica(std::move(config), [](worker::WorkerRuntime& rt) {
     return std::make_unique<sms_worker::SmsSender>(rt.genesys(), sms_worker::SmsSenderOptions{});
   });
@@ -122,6 +178,8 @@ TEST_F(KafkaSecurityTest, ProducerConsumerAndSmsWorkerOverTlsAndSasl) {
   ASSERT_TRUE(got.has_value()) << "no disposition over SASL_SSL";
   EXPECT_EQ(got->disposition().outcome(), v1::TOUCH_OUTCOME_SENT);
   EXPECT_EQ(sim_->Sent("sms.send", "tls-sasl-1"), 1);
+  EXPECT_EQ(orchestrator.service().claims("tls-sasl-1"), 1);
+  StopReplicas();  // before the TLS TouchService goes away
 }
 
 TEST_F(KafkaSecurityTest, ScramLogin) {
@@ -184,6 +242,33 @@ TEST_F(KafkaSecurityTest, MutualTlsListenerRefusesAClientWithoutCertificate) {
   EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
   EXPECT_THAT(st.message(), HasSubstr("refused the connection")) << st;
   EXPECT_LT(absl::Now() - start, absl::Seconds(15));  // named at once, not after the timeout
+}
+
+TEST(OrchestratorClientTlsTest, ClaimsOverMutualTlsAndRefusesWithoutTheRightCredentials) {
+  MutualTlsTouchService server;
+  worker::OrchestratorClientTls tls;
+  tls.ca_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE");
+  tls.cert_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE");
+  tls.key_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE");
+  auto granted = ClaimOver(server.address(), tls);
+  ASSERT_TRUE(granted.ok()) << granted.status();
+  EXPECT_EQ(granted->decision(), v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(server.service().claims("tls-touch-1"), 1);
+
+  worker::OrchestratorClientTls no_cert = tls;  // TLS, but no client certificate
+  no_cert.cert_file.clear();
+  no_cert.key_file.clear();
+  EXPECT_FALSE(ClaimOver(server.address(), no_cert).ok());
+  worker::OrchestratorClientTls untrusted = tls;  // a CA that did not sign the server's cert
+  untrusted.ca_file = ClusterEnv("BLEND_CLUSTER_KAFKA_UNTRUSTED_CA_FILE");
+  EXPECT_FALSE(ClaimOver(server.address(), untrusted).ok());
+  EXPECT_FALSE(ClaimOver(server.address(), worker::OrchestratorClientTls{}).ok());  // plaintext
+  EXPECT_EQ(server.service().claims("tls-touch-1"), 1);  // none of those reached the service
+
+  worker::OrchestratorClientTls missing_key = tls;
+  missing_key.key_file.clear();
+  EXPECT_THAT(worker::NewOrchestratorChannel(server.address(), missing_key).status().message(),
+              HasSubstr("--orchestrator-key-file"));
 }
 
 }  // namespace
