@@ -76,6 +76,11 @@ std::string LogEventBridge::LastSecurityError() const {
   return last_security_error_;
 }
 
+void LogEventBridge::ClearSecurityError() {
+  absl::MutexLock lock(&mu_);
+  last_security_error_.clear();
+}
+
 bool IsSecurityError(int code, std::string_view reason) {
   if (code == RdKafka::ERR__AUTHENTICATION || code == RdKafka::ERR__SSL ||
       code == RdKafka::ERR_SASL_AUTHENTICATION_FAILED) {

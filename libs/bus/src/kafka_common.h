@@ -38,6 +38,8 @@ class LogEventBridge final : public RdKafka::EventCb {
   // verify failed", "SASL authentication error: ..."), empty if none: librdkafka only retries
   // such errors, so callers name it when the broker does not answer.
   std::string LastSecurityError() const;
+  // Forgets it (the broker answered since: the settings work now).
+  void ClearSecurityError();
 
  private:
   const std::string client_kind_;

@@ -236,6 +236,7 @@ absl::Status Producer::CheckConnection(absl::Duration timeout) {
   RdKafka::ErrorCode err =
       producer_->metadata(/*all_topics=*/false, nullptr, &metadata, internal::ToMillis(timeout));
   delete metadata;
+  if (err == RdKafka::ERR_NO_ERROR) bridge_->events.ClearSecurityError();  // not stale later
   if (err != RdKafka::ERR_NO_ERROR) {
     // A refused TLS handshake or SASL login looks like an unreachable broker to metadata();
     // the reason is in librdkafka's error events.

@@ -83,6 +83,8 @@ absl::Status WorkerRuntime::Build() {
   const std::string touch_topic = Topic(bus::TouchTopic(FromProto(config_.channel)));
   std::vector<std::string> topics;
   for (const std::string& t : bus::BlendTopics()) topics.push_back(Topic(t));
+  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config_.kafka_brokers},
+                                        {"security", bus::DescribeSecurity(config_.kafka_security)}});
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config_.kafka_brokers, config_.kafka_security, topics,
                                           config_.topic_partitions));
   BLEND_ASSIGN_OR_RETURN(producer_, bus::Producer::Create(bus::ProducerConfig{

@@ -62,6 +62,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   if (config.outbox_max_attempts < 1) {
     return absl::InvalidArgumentError("--outbox-max-attempts must be at least 1");
   }
+  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config.kafka_brokers},
+                                        {"security", bus::DescribeSecurity(config.kafka_security)}});
   BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers, config.kafka_security,
                                           OrchestratorTopics(config.topic_prefix),
