@@ -40,6 +40,8 @@ BINARIES = {
     "blend-dialer-worker": "dialer-worker", "blend-email-worker": "email-worker",
     "blend-genesys-sim": "genesys-sim",
 }
+# Services that talk to Kafka declare libs/bus's security flags (AddKafkaSecurityFlags).
+KAFKA_SERVICES = {"orchestrator", "sms-worker", "dialer-worker", "email-worker"}
 HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
 # The `job` label depends on each Prometheus's scrape config; Blend's own `service` label does not.
 JOB_LABEL_RE = re.compile(r"\bjob\s*(=~|!~|!=|=|\))|by \([^)]*\bjob\b|labels\.job|\{\{\s*job\s*\}\}")
@@ -106,9 +108,12 @@ FLAG_RE = re.compile(r'Add(?:Duration|Secret)?(?:Flag|Switch)\(\s*\w+\s*,\s*"([a
 
 
 def binary_flags(repo, binary):
-    """Flags of a service binary: its own sources, plus libs/worker's for the workers."""
+    """Flags of a service binary: its own sources, plus libs/worker's for the workers and
+    libs/bus's shared Kafka security flags for every service that talks to Kafka."""
     svc = BINARIES[binary]
     roots = [f"services/{svc}/src"] + (["libs/worker/src"] if svc.endswith("-worker") else [])
+    if svc in KAFKA_SERVICES:
+        roots.append("libs/bus/src")
     flags = set()
     for path in source_files(repo, roots):
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -196,6 +201,8 @@ def check_k8s_objects(repo, docs, c):
     for name, dep in deployments.items():
         c.check(any(svc_selects(s, dep) for s in services.values()), f"{name} has no Service")
         check_deployment(repo, name, dep, docs, c)
+        if name != "blend-genesys-sim":
+            check_tls(repo, name, dep, docs, c)
     # The migration step: an init container of the orchestrator running a flag that exists.
     inits = pod_spec(deployments.get("blend-orchestrator", {})).get("initContainers", [])
     c.check(any(ic.get("command") == ["blend-orchestrator", "--migrate-only"] for ic in inits),
@@ -282,6 +289,59 @@ def check_container_env(repo, where, ct, metrics_port, docs, c):
     for src in ct.get("envFrom", []):
         name = src.get("configMapRef", {}).get("name")
         c.check(name in configmaps, f"{where}: envFrom ConfigMap {name} does not exist")
+
+
+# Flags whose value is a file the service reads at start: each must come from a mounted Secret.
+FILE_FLAGS = ("BLEND_TLS_CERT_FILE", "BLEND_TLS_KEY_FILE", "BLEND_TLS_CLIENT_CA_FILE",
+              "BLEND_ORCHESTRATOR_CA_FILE", "BLEND_ORCHESTRATOR_CERT_FILE",
+              "BLEND_ORCHESTRATOR_KEY_FILE", "BLEND_KAFKA_CA_FILE", "BLEND_KAFKA_CERT_FILE",
+              "BLEND_KAFKA_KEY_FILE", "BLEND_KAFKA_SASL_PASSWORD_FILE")
+
+
+def container_env(ct, docs):
+    """The container's BLEND_* settings: blend-config values overlaid by its own env (a value,
+    or True for one taken from a Secret)."""
+    env = dict(config_values(docs)) if ct.get("envFrom") else {}
+    for e in ct.get("env", []):
+        env[e["name"]] = e.get("value", True)
+    return env
+
+
+def check_tls(repo, name, dep, docs, c):
+    """TLS is on: tokens cross the network only inside TLS (the services refuse otherwise),
+    Kafka is reached over SSL or SASL_SSL, and every certificate, key and password file is a
+    key of a Secret mounted at that path."""
+    spec = pod_spec(dep)
+    secrets = {n: set(s.get("data", {})) for n, s in by_kind(docs, "Secret").items()}
+    volumes = {v["name"]: v.get("secret", {}).get("secretName") for v in spec.get("volumes", [])}
+    for ct in spec["containers"]:
+        where = f"{name}/{ct['name']}"
+        binary = (ct.get("command") or [""])[0]
+        flags = binary_flags(repo, binary) if binary in BINARIES else set()
+        env = container_env(ct, docs)
+        protocol = env.get("BLEND_KAFKA_SECURITY_PROTOCOL")
+        c.check(protocol in ("SSL", "SASL_SSL"),
+                f"{where}: BLEND_KAFKA_SECURITY_PROTOCOL={protocol!r}, expected SSL or SASL_SSL")
+        if binary == "blend-orchestrator":
+            c.check("BLEND_API_TOKENS" in env or "BLEND_API_TOKENS_FILE" in env,
+                    f"{where}: the orchestrator needs API tokens on a routable address")
+            c.check("BLEND_TLS_CERT_FILE" in env and "BLEND_TLS_KEY_FILE" in env,
+                    f"{where}: API tokens without BLEND_TLS_CERT_FILE/BLEND_TLS_KEY_FILE: the "
+                    f"orchestrator refuses to start")
+        else:
+            c.check("BLEND_ORCHESTRATOR_CA_FILE" in env or env.get("BLEND_ORCHESTRATOR_TLS") == "true",
+                    f"{where}: BLEND_ORCHESTRATOR_TOKEN without BLEND_ORCHESTRATOR_CA_FILE: the "
+                    f"worker refuses to start")
+        for var in FILE_FLAGS:
+            path = env.get(var)
+            if not isinstance(path, str) or env_flag(var) not in flags:
+                continue
+            mounts = [m for m in ct.get("volumeMounts", [])
+                      if path.startswith(m["mountPath"].rstrip("/") + "/")]
+            secret = volumes.get(mounts[0]["name"]) if mounts else None
+            key = path[len(mounts[0]["mountPath"].rstrip("/")) + 1:] if mounts else None
+            c.check(secret is not None and key in secrets.get(secret, set()),
+                    f"{where}: {var}={path} is not a key of a mounted Secret")
 
 
 # ---- prometheus -----------------------------------------------------------------------------

@@ -128,7 +128,9 @@ class RebalanceBridge final : public RdKafka::RebalanceCb {
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config) {
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
-  auto conf_or = internal::BuildConf(EffectiveProperties(config));
+  auto props = internal::WithSecurity(config.security, EffectiveProperties(config));
+  if (!props.ok()) return props.status();
+  auto conf_or = internal::BuildConf(*props);
   if (!conf_or.ok()) return conf_or.status();
   std::unique_ptr<RdKafka::Conf> conf = *std::move(conf_or);
 
@@ -142,7 +144,8 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config
   }
   c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (c->consumer_ == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Kafka consumer (", DescribeSecurity(c->config_.security), "): ", err));
   }
   if (auto code = c->consumer_->subscribe(c->config_.topics); code != RdKafka::ERR_NO_ERROR) {
     return KafkaErrorToStatus(

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "blend/bus/security.h"
 #include "blend/telemetry/log.h"
 
 namespace blend::bus::internal {
@@ -17,15 +18,29 @@ absl::StatusOr<std::unique_ptr<RdKafka::Conf>> BuildConf(
   for (const auto& [name, value] : properties) {
     if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
       return absl::InvalidArgumentError(
-          absl::StrCat("Kafka property ", name, "=", value, " refused: ", err));
+          absl::StrCat("Kafka property ", name, "=", IsSecretProperty(name) ? "<redacted>" : value,
+                       " refused: ", err));
     }
   }
   return conf;
 }
 
+absl::StatusOr<std::map<std::string, std::string>> WithSecurity(
+    const KafkaSecurity& security, std::map<std::string, std::string> properties) {
+  auto secure = SecurityProperties(security);
+  if (!secure.ok()) return secure.status();
+  // insert() keeps an explicitly given property.
+  for (auto& [name, value] : *secure) properties.insert({name, std::move(value)});
+  return properties;
+}
+
 void LogEventBridge::event_cb(RdKafka::Event& event) {
   switch (event.type()) {
     case RdKafka::Event::EVENT_ERROR:
+      if (IsSecurityError(event.err(), event.str())) {
+        absl::MutexLock lock(&mu_);
+        last_security_error_ = event.str();
+      }
       if (event.fatal()) {
         BLEND_LOG(kError, "kafka fatal error",
                   {{"client", client_kind_}, {"error", RdKafka::err2str(event.err())},
@@ -54,6 +69,25 @@ void LogEventBridge::event_cb(RdKafka::Event& event) {
     default:
       break;
   }
+}
+
+std::string LogEventBridge::LastSecurityError() const {
+  absl::MutexLock lock(&mu_);
+  return last_security_error_;
+}
+
+void LogEventBridge::ClearSecurityError() {
+  absl::MutexLock lock(&mu_);
+  last_security_error_.clear();
+}
+
+bool IsSecurityError(int code, std::string_view reason) {
+  if (code == RdKafka::ERR__AUTHENTICATION || code == RdKafka::ERR__SSL ||
+      code == RdKafka::ERR_SASL_AUTHENTICATION_FAILED) {
+    return true;
+  }
+  return code == RdKafka::ERR__TRANSPORT && (reason.find("SSL alert") != std::string_view::npos ||
+                                             reason.find("SSL handshake") != std::string_view::npos);
 }
 
 RdKafka::Headers* ToKafkaHeaders(const Headers& headers) {

@@ -83,7 +83,9 @@ class DeliveryReportBridge final : public RdKafka::DeliveryReportCb {
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(ProducerConfig config) {
   if (absl::Status st = ValidateConfig(config); !st.ok()) return st;
-  auto conf_or = internal::BuildConf(EffectiveProperties(config));
+  auto props = internal::WithSecurity(config.security, EffectiveProperties(config));
+  if (!props.ok()) return props.status();
+  auto conf_or = internal::BuildConf(*props);
   if (!conf_or.ok()) return conf_or.status();
   std::unique_ptr<RdKafka::Conf> conf = *std::move(conf_or);
 
@@ -97,7 +99,8 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(ProducerConfig config
   }
   p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (p->producer_ == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Kafka producer (", DescribeSecurity(p->config_.security), "): ", err));
   }
   p->poll_thread_ = std::thread(&Producer::PollLoop, p.get());
   return p;
@@ -233,6 +236,16 @@ absl::Status Producer::CheckConnection(absl::Duration timeout) {
   RdKafka::ErrorCode err =
       producer_->metadata(/*all_topics=*/false, nullptr, &metadata, internal::ToMillis(timeout));
   delete metadata;
+  if (err == RdKafka::ERR_NO_ERROR) bridge_->events.ClearSecurityError();  // not stale later
+  if (err != RdKafka::ERR_NO_ERROR) {
+    // A refused TLS handshake or SASL login looks like an unreachable broker to metadata();
+    // the reason is in librdkafka's error events.
+    if (std::string why = bridge_->events.LastSecurityError(); !why.empty()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "Kafka ", config_.brokers, " refused the connection (",
+          DescribeSecurity(config_.security), "): ", why));
+    }
+  }
   return KafkaErrorToStatus(err, absl::StrCat("Kafka metadata from ", config_.brokers));
 }
 

@@ -7,6 +7,8 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "blend/bus/dead_letter.h"
 #include "blend/bus/errors.h"
 #include "blend/telemetry/log.h"
@@ -41,14 +43,39 @@ void LogToJson(const rd_kafka_t*, int level, const char* fac, const char* buf) {
   }
 }
 
-absl::StatusOr<KafkaPtr<rd_kafka_t>> NewAdminClient(std::string_view brokers) {
+// librdkafka's error callback (on its own thread): keeps the last TLS / SASL refusal in the
+// AdminErrors the opaque points to, so a timed-out request can say why.
+struct AdminErrors {
+  absl::Mutex mu;
+  std::string last_security_error ABSL_GUARDED_BY(mu);
+};
+
+void RememberSecurityError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  if (opaque == nullptr || !internal::IsSecurityError(err, reason == nullptr ? "" : reason)) {
+    return;
+  }
+  auto* errors = static_cast<AdminErrors*>(opaque);
+  absl::MutexLock lock(&errors->mu);
+  errors->last_security_error = reason;
+}
+
+absl::StatusOr<KafkaPtr<rd_kafka_t>> NewAdminClient(std::string_view brokers,
+                                                    const KafkaSecurity& security,
+                                                    AdminErrors* last_security_error) {
   char errstr[512];
+  auto props = internal::WithSecurity(security, {{"bootstrap.servers", std::string(brokers)}});
+  if (!props.ok()) return props.status();
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set_log_cb(conf, &LogToJson);
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", std::string(brokers).c_str(), errstr,
-                        sizeof errstr) != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka admin: ", errstr));
+  rd_kafka_conf_set_error_cb(conf, &RememberSecurityError);
+  rd_kafka_conf_set_opaque(conf, last_security_error);
+  for (const auto& [name, value] : *props) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Kafka admin: ", name, "=", IsSecretProperty(name) ? "<redacted>" : value, ": ", errstr));
+    }
   }
   // rd_kafka_new takes ownership of conf only on success.
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
@@ -101,10 +128,17 @@ std::vector<std::string> BlendTopics() {
 
 absl::Status EnsureTopics(std::string_view brokers, const std::vector<std::string>& names,
                           int partitions, absl::Duration timeout) {
+  return EnsureTopics(brokers, KafkaSecurity{}, names, partitions, timeout);
+}
+
+absl::Status EnsureTopics(std::string_view brokers, const KafkaSecurity& security,
+                          const std::vector<std::string>& names, int partitions,
+                          absl::Duration timeout) {
   if (partitions < 1) return absl::InvalidArgumentError("EnsureTopics: partitions must be >= 1");
   const std::set<std::string> unique(names.begin(), names.end());
   if (unique.empty()) return absl::OkStatus();
-  auto rk_or = NewAdminClient(brokers);
+  AdminErrors errors;
+  auto rk_or = NewAdminClient(brokers, security, &errors);
   if (!rk_or.ok()) return rk_or.status();
   rd_kafka_t* rk = rk_or->get();
 
@@ -130,13 +164,28 @@ absl::Status EnsureTopics(std::string_view brokers, const std::vector<std::strin
   KafkaPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(rk));
   rd_kafka_CreateTopics(rk, raw.data(), raw.size(), options.get(), queue.get());
   // The request timeout yields a timed-out result event; the extra second only avoids a race.
-  KafkaPtr<rd_kafka_event_t> event(rd_kafka_queue_poll(queue.get(), ms + 1000));
-  if (event == nullptr) {
-    return absl::UnavailableError(absl::StrCat("create Kafka topics: no answer from ",
-                                               std::string(brokers), " within ",
-                                               absl::FormatDuration(timeout)));
+  // Polled in slices: a refused TLS handshake or SASL login is final for these settings (the
+  // broker would refuse every retry), so it ends the wait at once.
+  KafkaPtr<rd_kafka_event_t> event;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(ms + 1000);
+  while (event == nullptr && absl::Now() < deadline) {
+    event.reset(rd_kafka_queue_poll(queue.get(), 250));
+    rd_kafka_poll(rk, 0);  // serves the error callback (RememberSecurityError)
+    absl::MutexLock lock(&errors.mu);
+    if (!errors.last_security_error.empty()) break;
   }
-  return CheckResults(event.get());
+  absl::Status result =
+      event == nullptr ? absl::UnavailableError(absl::StrCat(
+                             "create Kafka topics: no answer from ", std::string(brokers),
+                             " within ", absl::FormatDuration(timeout)))
+                       : CheckResults(event.get());
+  if (result.ok()) return result;
+  // A refused TLS handshake or SASL login only shows as a timeout here: name the real reason.
+  absl::MutexLock lock(&errors.mu);
+  if (errors.last_security_error.empty()) return result;
+  return absl::PermissionDeniedError(
+      absl::StrCat("create Kafka topics: ", std::string(brokers), " refused the connection (",
+                   DescribeSecurity(security), "): ", errors.last_security_error));
 }
 
 }  // namespace blend::bus

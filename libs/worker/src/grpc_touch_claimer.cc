@@ -6,8 +6,12 @@ namespace blend::worker {
 
 GrpcTouchClaimer::GrpcTouchClaimer(const std::string& target, std::string worker_id,
                                    Secret service_token, absl::Duration timeout)
-    : stub_(v1::TouchService::NewStub(
-          grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+    : GrpcTouchClaimer(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+                       std::move(worker_id), std::move(service_token), timeout) {}
+
+GrpcTouchClaimer::GrpcTouchClaimer(std::shared_ptr<grpc::Channel> channel, std::string worker_id,
+                                   Secret service_token, absl::Duration timeout)
+    : stub_(v1::TouchService::NewStub(std::move(channel))),
       worker_id_(std::move(worker_id)), token_(std::move(service_token)), timeout_(timeout) {}
 
 absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const std::string& touch_id) {

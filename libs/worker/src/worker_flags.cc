@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "blend/bus/security_flags.h"
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
 #include "blend/telemetry/log.h"
@@ -23,12 +24,23 @@ WorkerRuntimeConfig DefaultRuntimeConfig(std::string service, v1::Channel channe
 
 void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v) {
   AddFlag(app, "kafka-brokers", c.kafka_brokers, "Kafka bootstrap servers, host:port[,host:port]");
+  bus::AddKafkaSecurityFlags(app, v.kafka_security);
   AddFlag(app, "pg-url", c.pg_url, "PostgreSQL libpq URL (touch ledger, quotas, suppressions)");
   AddFlag(app, "pg-pool-size", c.pg_pool_size, "PostgreSQL connections");
   AddFlag(app, "orchestrator-addr", c.orchestrator_addr,
           "host:port of the orchestrator's TouchService (the claim fence)");
   AddSecretFlag(app, "orchestrator-token", c.orchestrator_token,
-                "service credential sent to the orchestrator as a bearer token");
+                "service credential sent to the orchestrator as a bearer token (off loopback "
+                "only over TLS)");
+  AddSwitch(app, "orchestrator-tls", c.orchestrator_tls.tls,
+            "TLS to the orchestrator with the system's trust store (implied by "
+            "--orchestrator-ca-file)");
+  AddFlag(app, "orchestrator-ca-file", c.orchestrator_tls.ca_file,
+          "PEM CA of the orchestrator's certificate (turns TLS on)");
+  AddFlag(app, "orchestrator-cert-file", c.orchestrator_tls.cert_file,
+          "PEM client certificate for the orchestrator (mTLS)");
+  AddFlag(app, "orchestrator-key-file", c.orchestrator_tls.key_file,
+          "PEM private key of --orchestrator-cert-file");
   AddFlag(app, "genesys-api-url", v.genesys_api_url,
           "Genesys API base URL; default the simulator http://127.0.0.1:7480 unless "
           "--genesys-region is set");
@@ -73,6 +85,9 @@ absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& c, const RuntimeFlagValues&
   c.genesys.api_base_url = v.genesys_api_url;
   if (v.genesys_api_url.empty() && v.genesys_region.empty()) c.genesys.api_base_url = kSimulatorUrl;
   c.genesys.login_base_url = v.genesys_login_url;
+  auto kafka_security = bus::FinishKafkaSecurityFlags(v.kafka_security);
+  if (!kafka_security.ok()) return kafka_security.status();
+  c.kafka_security = *std::move(kafka_security);
   return absl::OkStatus();
 }
 

@@ -58,6 +58,9 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
     std::shared_ptr<prometheus::Registry> registry) {
   if (config.kafka_brokers.empty()) return absl::InvalidArgumentError("--kafka-brokers is required");
   if (config.pg_url.empty()) return absl::InvalidArgumentError("--pg-url is required");
+  // Before any connection: a token must not leave this machine in plaintext.
+  BLEND_RETURN_IF_ERROR(CheckOrchestratorClientSecurity(
+      config.orchestrator_addr, config.orchestrator_tls, config.orchestrator_token));
   if (config.worker_id.empty()) config.worker_id = absl::StrCat(config.service, "-", getpid());
   if (config.group_id.empty()) config.group_id = "blend-" + config.service;
   if (config.quota_name.empty()) config.quota_name = "genesys:" + config.genesys.client_id;
@@ -80,13 +83,18 @@ absl::Status WorkerRuntime::Build() {
   const std::string touch_topic = Topic(bus::TouchTopic(FromProto(config_.channel)));
   std::vector<std::string> topics;
   for (const std::string& t : bus::BlendTopics()) topics.push_back(Topic(t));
-  BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config_.kafka_brokers, topics, config_.topic_partitions));
+  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config_.kafka_brokers},
+                                        {"security", bus::DescribeSecurity(config_.kafka_security)}});
+  BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config_.kafka_brokers, config_.kafka_security, topics,
+                                          config_.topic_partitions));
   BLEND_ASSIGN_OR_RETURN(producer_, bus::Producer::Create(bus::ProducerConfig{
                                         .brokers = config_.kafka_brokers,
                                         .client_id = config_.worker_id,
+                                        .security = config_.kafka_security,
                                         .registry = registry_.get()}));
   bus::ConsumerConfig cc{.brokers = config_.kafka_brokers, .group_id = config_.group_id,
-                         .client_id = config_.worker_id, .topics = {touch_topic}};
+                         .client_id = config_.worker_id, .security = config_.kafka_security,
+                         .topics = {touch_topic}};
   cc.session_timeout = config_.kafka_session_timeout;
   cc.heartbeat_interval = std::min(absl::Seconds(3), config_.kafka_session_timeout / 5);
   // Little prefetch: touches wait in Kafka, not in this process's memory.
@@ -99,7 +107,9 @@ absl::Status WorkerRuntime::Build() {
                                                   config_.quota, registry_.get());
   BLEND_RETURN_IF_ERROR(BuildGenesys());
   ledger_ = std::make_unique<PgTouchLedger>(*pool_);
-  parts_->claimer = std::make_unique<GrpcTouchClaimer>(config_.orchestrator_addr, config_.worker_id,
+  BLEND_ASSIGN_OR_RETURN(orchestrator_channel_, NewOrchestratorChannel(config_.orchestrator_addr,
+                                                                       config_.orchestrator_tls));
+  parts_->claimer = std::make_unique<GrpcTouchClaimer>(orchestrator_channel_, config_.worker_id,
                                                        config_.orchestrator_token);
   if (!config_.metrics_addr.empty()) {
     BLEND_ASSIGN_OR_RETURN(admin_, telemetry::AdminServer::Create(config_.metrics_addr, registry_));

@@ -1,12 +1,19 @@
 #include "blend/blendctl/grpc_connection.h"
 
 #include "absl/time/clock.h"
+#include "blend/common/transport_security.h"
 #include "file_util.h"
 
 namespace blend::blendctl {
 
 absl::StatusOr<std::unique_ptr<GrpcConnection>> GrpcConnection::Create(
     const ConnectionOptions& options) {
+  // The same rule as the services': a bearer token leaves this machine only inside TLS.
+  if (absl::Status st = CheckTokensTravelOverTls(options.addr, !options.ca_file.empty(),
+                                                 !options.token.empty(), "--token", "--ca-file");
+      !st.ok()) {
+    return st;
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options.ca_file.empty()) {
     std::optional<std::string> roots = ReadWholeFile(options.ca_file);

@@ -32,9 +32,11 @@ DialCheckReply Error(int status, const std::string& message) {
 }  // namespace
 
 GrpcTouchChecker::GrpcTouchChecker(const std::string& target, Secret service_token)
-    : stub_(v1::TouchService::NewStub(
-          grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
-      token_(std::move(service_token)) {}
+    : GrpcTouchChecker(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+                       std::move(service_token)) {}
+
+GrpcTouchChecker::GrpcTouchChecker(std::shared_ptr<grpc::Channel> channel, Secret service_token)
+    : stub_(v1::TouchService::NewStub(std::move(channel))), token_(std::move(service_token)) {}
 
 absl::StatusOr<v1::CheckTouchResponse> GrpcTouchChecker::Check(const std::string& touch_id,
                                                                absl::Duration deadline) {

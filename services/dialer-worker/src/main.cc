@@ -89,7 +89,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   WebhookHandler handler(rt.pool(), rt.producer(), **genesys, rt.quota(), rt.ledger(), &sync,
                          rt.clock(), flags.webhook, &rt.registry());
   flags.dial_check.touch_id_field = flags.voice.touch_id_column;
-  GrpcTouchChecker checker(rt.config().orchestrator_addr, rt.config().orchestrator_token);
+  GrpcTouchChecker checker(rt.orchestrator_channel(), rt.config().orchestrator_token);
   DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
   DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
   if (serve_check != nullptr && dial_check.open() && !IsLoopbackHostPort(flags.http_addr)) {

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
   cc.brokers = options.brokers;
   cc.group_id = options.group_id;
   cc.client_id = "blend-orchestrator";
+  cc.security = options.security;
   cc.topics = {options.topic_prefix + "blend.dispositions",
                options.topic_prefix + "blend.customer-events"};
   cc.session_timeout = options.session_timeout;

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "blend/bus/security_flags.h"
 #include "blend/common/clock.h"
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
   AddFlag(app, "pg-url", cfg.pg_url, "PostgreSQL libpq URL")->required();
   AddFlag(app, "pg-pool-size", cfg.pg_pool_size, "PostgreSQL connections");
   AddFlag(app, "kafka-brokers", cfg.kafka_brokers, "Kafka bootstrap servers host:port (required)");
+  blend::bus::KafkaSecurityFlags kafka_security;
+  blend::bus::AddKafkaSecurityFlags(app, kafka_security);
   bool migrate_only = false;
   blend::AddSwitch(app, "migrate-only", migrate_only,
                    "Apply the database migrations and exit (no Kafka, no listeners)");
@@ -59,7 +62,8 @@ int main(int argc, char** argv) {
   AddDurationFlag(app, "kafka-max-poll-interval", cfg.kafka_max_poll_interval,
                   "Longest gap between two polls of the event intake before Kafka evicts it "
                   "from its group (max.poll.interval.ms; at least the session timeout)");
-  AddFlag(app, "tls-cert-file", cfg.tls.cert_file, "PEM server certificate (enables TLS)");
+  AddFlag(app, "tls-cert-file", cfg.tls.cert_file,
+          "PEM server certificate (enables TLS; required with tokens off loopback)");
   AddFlag(app, "tls-key-file", cfg.tls.key_file, "PEM server private key");
   AddFlag(app, "tls-client-ca-file", cfg.tls.client_ca_file,
           "PEM CA of client certificates (enables mTLS)");
@@ -114,12 +118,19 @@ int main(int argc, char** argv) {
     std::cerr << "--kafka-brokers is required (or BLEND_KAFKA_BROKERS)\n" << app.help();
     return 2;
   }
+  if (auto security = blend::bus::FinishKafkaSecurityFlags(kafka_security); security.ok()) {
+    cfg.kafka_security = *std::move(security);
+  } else {
+    std::cerr << "blend-orchestrator: " << security.status().message() << "\n";
+    return 2;
+  }
   blend::ShutdownSignal::Install();
 
   auto registry = std::make_shared<prometheus::Registry>();
   auto orch = blend::orchestrator::Orchestrator::Create(cfg, blend::RealClock::Instance(), registry);
   if (!orch.ok()) {
     BLEND_LOG(kError, "orchestrator failed to start", {{"error", orch.status().ToString()}});
+    std::cerr << "blend-orchestrator: " << orch.status().message() << "\n";
     return 1;
   }
   auto admin = blend::telemetry::AdminServer::Create(metrics_addr, registry);

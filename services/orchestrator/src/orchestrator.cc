@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "blend/bus/topics.h"
 #include "blend/common/status_macros.h"
+#include "blend/common/transport_security.h"
 #include "blend/store/migrations.h"
 #include "blend/telemetry/log.h"
 
@@ -28,6 +29,11 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   // Refuse an open server on a routable address before touching anything else.
   BLEND_ASSIGN_OR_RETURN(o->auth_, Authenticator::Create(config.auth, clock));
   BLEND_RETURN_IF_ERROR(CheckListenAddressAllowed(config.grpc_addr, o->auth_->open()));
+  // Tokens are bearer secrets: off loopback they only travel inside TLS.
+  const bool tokens = !config.auth.tokens_file.empty() || !config.auth.inline_tokens.empty();
+  BLEND_RETURN_IF_ERROR(CheckTokensTravelOverTls(
+      config.grpc_addr, !config.tls.cert_file.empty(), tokens, "--api-tokens-file / --api-tokens",
+      "--tls-cert-file and --tls-key-file"));
   BLEND_ASSIGN_OR_RETURN(auto creds, MakeServerCredentials(config.tls));
 
   store::PoolOptions po;
@@ -44,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   bus::ProducerConfig pc;
   pc.brokers = config.kafka_brokers;
   pc.client_id = "blend-orchestrator";
+  pc.security = config.kafka_security;
   pc.registry = registry.get();
   // A publication waits at most the delivery timeout plus a grace of 5 s; a shorter lease
   // would let another replica publish the same rows while this one still waits.
@@ -55,8 +62,10 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   if (config.outbox_max_attempts < 1) {
     return absl::InvalidArgumentError("--outbox-max-attempts must be at least 1");
   }
+  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config.kafka_brokers},
+                                        {"security", bus::DescribeSecurity(config.kafka_security)}});
   BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
-  BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers,
+  BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers, config.kafka_security,
                                           OrchestratorTopics(config.topic_prefix),
                                           config.topic_partitions));
 
@@ -98,6 +107,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
       config.dedupe_prune_interval);
   IntakeOptions io;
   io.brokers = config.kafka_brokers;
+  io.security = config.kafka_security;
   io.group_id = config.consumer_group;
   io.topic_prefix = config.topic_prefix;
   io.session_timeout = config.kafka_session_timeout;

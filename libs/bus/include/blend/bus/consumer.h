@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "blend/bus/message.h"
+#include "blend/bus/security.h"
 
 namespace RdKafka {
 class KafkaConsumer;
@@ -29,6 +30,8 @@ struct ConsumerConfig {
   std::string brokers{};  // bootstrap.servers
   std::string group_id{};
   std::string client_id = "blend";
+  // TLS / SASL settings (security.h); PLAINTEXT by default.
+  KafkaSecurity security{};
   std::vector<std::string> topics{};
   // A member silent for this long is dropped from the group and its partitions reassigned.
   // Tests use ~6 s; the librdkafka default is 45 s.

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "blend/bus/message.h"
+#include "blend/bus/security.h"
 
 namespace RdKafka {
 class Producer;
@@ -31,6 +32,8 @@ class DeliveryReportBridge;
 struct ProducerConfig {
   std::string brokers{};  // "host:port[,host:port]" (bootstrap.servers)
   std::string client_id = "blend";
+  // TLS / SASL settings (security.h); PLAINTEXT by default.
+  KafkaSecurity security{};
   // Upper bound on the time from Produce() to the delivery report, retries included
   // (librdkafka's message.timeout.ms). An unreachable broker surfaces as kUnavailable
   // after this long.

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "blend/bus/security.h"
 #include "blend/common/channel.h"
 
 namespace blend::bus {
@@ -31,5 +32,9 @@ std::vector<std::string> BlendTopics();
 // name or partition count.
 absl::Status EnsureTopics(std::string_view brokers, const std::vector<std::string>& names,
                           int partitions, absl::Duration timeout = absl::Seconds(30));
+// The same over a TLS / SASL connection (security.h).
+absl::Status EnsureTopics(std::string_view brokers, const KafkaSecurity& security,
+                          const std::vector<std::string>& names, int partitions,
+                          absl::Duration timeout = absl::Seconds(30));
 
 }  // namespace blend::bus

@@ -13,8 +13,12 @@ namespace blend::worker {
 // travels as "authorization: Bearer <token>" when set. Thread-safe.
 class GrpcTouchClaimer final : public TouchClaimer {
  public:
+  // Plaintext to `target` (loopback, tests).
   GrpcTouchClaimer(const std::string& target, std::string worker_id, Secret service_token,
                    absl::Duration timeout = absl::Seconds(5));
+  // Over `channel` (NewOrchestratorChannel: TLS / mTLS).
+  GrpcTouchClaimer(std::shared_ptr<grpc::Channel> channel, std::string worker_id,
+                   Secret service_token, absl::Duration timeout = absl::Seconds(5));
   absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override;
 
  private:

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
+#include "blend/bus/security_flags.h"
 #include "blend/worker/worker_runtime.h"
 
 namespace blend::worker {
@@ -19,6 +20,7 @@ struct RuntimeFlagValues {
   std::string genesys_login_url;
   std::string genesys_region;
   std::string log_level = "info";
+  bus::KafkaSecurityFlags kafka_security;  // --kafka-security-protocol, --kafka-ca-file, ...
 };
 
 // The default genesys-sim address used when neither --genesys-api-url nor --genesys-region
@@ -33,8 +35,8 @@ WorkerRuntimeConfig DefaultRuntimeConfig(std::string service, v1::Channel channe
 // channel and metrics_addr before calling).
 void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& config, RuntimeFlagValues& values);
 
-// After parsing: applies the Genesys address rules and the log level.
-// kInvalidArgument for an unknown log level.
+// After parsing: applies the Genesys address rules, the log level and the Kafka security
+// settings (password file read). kInvalidArgument for an unknown log level or bad settings.
 absl::Status FinishRuntimeFlags(WorkerRuntimeConfig& config, const RuntimeFlagValues& values);
 
 // Reports why a worker could not start (JSON log and stderr) and returns exit code 1.

@@ -21,11 +21,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "blend/bus/security.h"
 #include "blend/common/clock.h"
 #include "blend/common/secret.h"
 #include "blend/genesys/client.h"
 #include "blend/quota/quota_governor.h"
 #include "blend/worker/backoff.h"
+#include "blend/worker/orchestrator_channel.h"
 #include "blend/worker/ports.h"
 #include "blend/worker/touch_ledger.h"
 
@@ -63,6 +65,10 @@ struct WorkerRuntimeConfig {
   absl::Duration kafka_session_timeout = absl::Seconds(10);
   std::string orchestrator_addr = "127.0.0.1:7400";
   Secret orchestrator_token;
+  // TLS / mTLS to the orchestrator; a token to a non-loopback address requires it.
+  OrchestratorClientTls orchestrator_tls;
+  // TLS / SASL to Kafka (blend/bus/security.h).
+  bus::KafkaSecurity kafka_security;
   genesys::GenesysClientConfig genesys;
   quota::QuotaConfig quota;
   std::string quota_name;  // default "genesys:<client id>": Genesys limits per OAuth client
@@ -101,6 +107,8 @@ class WorkerRuntime {
   quota::QuotaGovernor& quota() { return *quota_; }
   TouchLedger& ledger() { return *ledger_; }
   bus::Consumer& consumer() { return *consumer_; }
+  // The channel to the orchestrator (TLS as configured), for other TouchService clients.
+  std::shared_ptr<grpc::Channel> orchestrator_channel() const { return orchestrator_channel_; }
   // Null without metrics_addr. Services may add readiness checks.
   telemetry::AdminServer* admin() { return admin_.get(); }
   int64_t handled() const;
@@ -118,6 +126,7 @@ class WorkerRuntime {
   std::unique_ptr<store::ConnectionPool> pool_;
   std::unique_ptr<bus::Producer> producer_;
   std::unique_ptr<bus::Consumer> consumer_;
+  std::shared_ptr<grpc::Channel> orchestrator_channel_;
   std::unique_ptr<Parts> parts_;  // quota store, transports, observer, claimer
   std::unique_ptr<quota::QuotaGovernor> quota_;
   std::unique_ptr<genesys::GenesysClient> genesys_;

@@ -34,7 +34,10 @@ class TouchChecker {
 // TouchChecker over gRPC with the worker's service credential ("authorization: Bearer").
 class GrpcTouchChecker final : public TouchChecker {
  public:
+  // Plaintext to `target` (loopback, tests).
   GrpcTouchChecker(const std::string& target, Secret service_token);
+  // Over `channel` (the worker runtime's orchestrator channel: TLS / mTLS as configured).
+  GrpcTouchChecker(std::shared_ptr<grpc::Channel> channel, Secret service_token);
   absl::StatusOr<v1::CheckTouchResponse> Check(const std::string& touch_id,
                                                absl::Duration deadline) override;
 

@@ -51,6 +51,7 @@ absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
 
 struct IntakeOptions {
   std::string brokers;
+  bus::KafkaSecurity security;  // TLS / SASL to Kafka
   std::string group_id = "blend-orchestrator";
   std::string topic_prefix;
   absl::Duration session_timeout = absl::Seconds(10);
