@@ -33,6 +33,7 @@ TEST(IsLoopbackAddressTest, OnlyLoopbackHosts) {
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:7481"));
   EXPECT_FALSE(IsLoopbackAddress("127.example.com:7481"));
   EXPECT_FALSE(IsLoopbackAddress("127.0.0.256:7481"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.example.com:80"));
   EXPECT_FALSE(IsLoopbackAddress(":7481")) << "an empty host listens everywhere";
 }
 
