@@ -92,7 +92,8 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   GrpcTouchChecker checker(rt.config().orchestrator_addr, rt.config().orchestrator_token);
   DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
   DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
-  if (serve_check != nullptr && dial_check.open() && !blend::http::IsLoopbackAddress(flags.http_addr)) {
+  if (serve_check != nullptr && dial_check.open() &&
+      !blend::http::IsLoopbackAddress(flags.http_addr)) {
     // Not a start failure: the webhooks keep working; the pre-call rule's calls fail (404) and
     // its error setting decides.
     BLEND_LOG(kWarn, "dial check NOT served: no credentials and a non-loopback address; set "

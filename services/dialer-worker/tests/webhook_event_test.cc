@@ -31,7 +31,8 @@ TEST(ParsePostContactTest, TopicFromDetailTypeAndOtherTopicsAreNotRead) {
   ASSERT_TRUE(by_type.ok());
   EXPECT_TRUE(by_type->is_post_contact);
   auto other = ParsePostContact(
-      R"({"id":"e","detail":{"topicName":"v2.users.presence","eventBody":{"outboundContactId":"c"}}})",
+      R"({"id":"e","detail":{"topicName":"v2.users.presence",
+          "eventBody":{"outboundContactId":"c"}}})",
       "touchId");
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->is_post_contact);

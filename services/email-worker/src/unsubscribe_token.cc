@@ -121,7 +121,8 @@ std::string UnsubscribeTokens::Sign(const UnsubscribeClaims& claims) const {
 absl::StatusOr<UnsubscribeClaims> UnsubscribeTokens::Verify(std::string_view token) const {
   if (token.find('.') != std::string_view::npos) return VerifyLegacy(token);
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(std::string(token), &raw) || raw.size() < 1 + kNonce + kTag + 1 ||
+  if (!absl::WebSafeBase64Unescape(std::string(token), &raw) ||
+      raw.size() < 1 + kNonce + kTag + 1 ||
       static_cast<unsigned char>(raw[0]) != kVersion) {
     return absl::InvalidArgumentError("malformed unsubscribe token");
   }
