@@ -69,3 +69,29 @@ function(blend_cc_binary)
   target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endfunction()
+
+# blend_fuzzer(NAME <name> SRCS ... DEPS ... CORPUS <dir>)
+#   -> a fuzz target in build/fuzz. Normal build: linked with libs/journey's standalone runner
+#   and registered with CTest (label unit) over every file in CORPUS, so the kept corpus runs
+#   as regression tests. With -DBLEND_LIBFUZZER=ON (clang, CMAKE_CXX_FLAGS with
+#   -fsanitize=fuzzer-no-link,address,undefined): a real libFuzzer binary.
+option(BLEND_LIBFUZZER "Build blend_fuzzer targets as libFuzzer binaries (clang only)" OFF)
+function(blend_fuzzer)
+  cmake_parse_arguments(ARG "" "NAME;CORPUS" "SRCS;DEPS" ${ARGN})
+  if(BLEND_LIBFUZZER)
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+    target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+  else()
+    add_executable(${ARG_NAME} ${ARG_SRCS}
+                   ${PROJECT_SOURCE_DIR}/libs/journey/fuzz/standalone_main.cc)
+  endif()
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
+  set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+  if(NOT BLEND_LIBFUZZER)
+    add_dependencies(unit_tests ${ARG_NAME})
+    file(GLOB corpus ${ARG_CORPUS}/*)
+    add_test(NAME ${ARG_NAME}_corpus COMMAND ${ARG_NAME} ${corpus})
+    set_tests_properties(${ARG_NAME}_corpus PROPERTIES LABELS unit TIMEOUT 120)
+  endif()
+endfunction()

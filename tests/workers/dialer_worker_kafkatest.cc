@@ -2,7 +2,10 @@
 // outcomes through the signed webhook, inbound STOP, the DNC mirror / write-back, and
 // withdrawals (WithdrawTouch) of queued contacts.
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +199,51 @@ TEST_F(DialerWorkerTest, CallOutcomeWebhookCompletesTheVoiceTouchWithItsWrapupCo
   EXPECT_EQ(handler_->PostContact(body, signature).message, "duplicate");
   EXPECT_EQ(handler_->PostContact(body, "sha256=00").status, 401);
   EXPECT_EQ(dispositions.WaitFor(5, absl::Seconds(2)).size(), 4u);
+}
+
+// Sends only the request headers on a fresh connection and returns everything the server
+// answers until it closes the connection ("" when it kept waiting for the body for 5 s).
+std::string AnswerToHeaders(int port, const std::string& headers) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      send(fd, headers.data(), headers.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(headers.size())) {
+    char buf[4096];
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 5000) <= 0) {
+        out.clear();  // still waiting for the body: not refused
+        break;
+      }
+      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return out;
+}
+
+// The attack: a 10 MB webhook body. It is refused from its headers alone (413, the connection
+// closed) — never read, never HMAC'd; and without a well-formed signature header a request is
+// refused (401) before its body is read, whatever its size.
+TEST_F(DialerWorkerTest, TenMegabyteWebhookIsRefusedWithoutBeingRead) {
+  StartSim(genesys_sim::DemoConfig());
+  StartDialer();
+  const std::string signature = "sha256=" + std::string(64, 'a');
+  std::string big = AnswerToHeaders(
+      server_->port(), "POST /webhooks/genesys/post-contact HTTP/1.1\r\nHost: x\r\n"
+                       "X-Blend-Signature: " + signature + "\r\nContent-Length: 10485760\r\n\r\n");
+  EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big;
+  std::string unsigned_request = AnswerToHeaders(
+      server_->port(),
+      "POST /webhooks/genesys/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  EXPECT_EQ(unsigned_request.rfind("HTTP/1.1 401", 0), 0u) << unsigned_request;
 }
 
 TEST_F(DialerWorkerTest, LostInsertionAnswerIsRetriedUnderTheSameContactAndTheTouchIsSent) {

@@ -63,7 +63,12 @@ TEST_F(WorkersTest, EmailIsSentOnceAndItsUnsubscribeLinkOptsTheCustomerOut) {
   auto bad = client.Get("/unsubscribe?token=forged");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
-  auto ok = client.Get(("/unsubscribe?token=" + token).c_str());
+  auto page = client.Get(("/unsubscribe?token=" + token).c_str());  // the confirmation page
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_TRUE(events.WaitFor(1, absl::Seconds(2)).empty()) << "a GET unsubscribes no one";
+  auto ok = client.Post(("/unsubscribe?token=" + token).c_str(), "List-Unsubscribe=One-Click",
+                        "application/x-www-form-urlencoded");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
   auto ev = events.WaitFor(1, absl::Seconds(20));
@@ -108,7 +113,8 @@ TEST_F(WorkersTest, UnsubscribeDuringAKafkaOutageSucceedsAndIsDeliveredOnceKafka
 
   httplib::Client client("127.0.0.1", (*server)->port());
   std::string path = "/unsubscribe?token=" + tokens.Sign({"c-e-2", "e-2@customer.example", "e-2"});
-  auto first = client.Get(path.c_str());
+  auto first = client.Post(path.c_str(), "List-Unsubscribe=One-Click",
+                           "application/x-www-form-urlencoded");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200) << "the customer will not click again";
   auto again = client.Post(path.c_str());  // a one-click client, or the customer twice
@@ -125,7 +131,7 @@ TEST_F(WorkersTest, UnsubscribeDuringAKafkaOutageSucceedsAndIsDeliveredOnceKafka
   EXPECT_EQ(got[0].customer_event().type(), "opt_out");
   EXPECT_EQ(got[0].customer_event().opt_out().channel(), v1::CHANNEL_EMAIL);
   EXPECT_EQ(got[0].customer_event().opt_out().address(), "e-2@customer.example");
-  auto late = client.Get(path.c_str());  // after delivery: answered, not published again
+  auto late = client.Post(path.c_str());  // after delivery: answered, not published again
   ASSERT_TRUE(late);
   EXPECT_EQ(late->status, 200);
   EXPECT_EQ(events.WaitFor(2, absl::Seconds(3)).size(), 1u) << "exactly once";

@@ -127,23 +127,4 @@ DialCheckReply DialCheckHandler::Handle(const std::string& body,
   return Done(check->allowed() ? "allowed" : "refused", started, {200, answer.dump()});
 }
 
-bool IsLoopbackHostPort(const std::string& host_port) {
-  std::string host = host_port;
-  if (absl::StartsWith(host, "[")) {
-    host = host.substr(1, host.find(']') == std::string::npos ? std::string::npos
-                                                              : host.find(']') - 1);
-  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  if (host == "localhost" || host == "::1") return true;
-  std::vector<std::string> octets = absl::StrSplit(host, '.');
-  if (octets.size() != 4 || octets[0] != "127") return false;
-  for (const std::string& o : octets) {
-    if (o.empty() || o.size() > 3 || o.find_first_not_of("0123456789") != std::string::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace blend::dialer_worker

@@ -24,6 +24,8 @@
 #include "blend/dialer_worker/webhook.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
+#include "blend/http/address.h"
+#include "blend/http/exposure.h"
 #include "blend/quota/quota_governor.h"
 #include "blend/quota/quota_store.h"
 #include "blend/store/dedupe_pruner.h"
@@ -44,6 +46,7 @@ struct DialerFlags {
   std::string dial_check_password_file;
   bool dial_check_enabled = true;
   std::string http_addr = "127.0.0.1:7481";
+  WebhookServerOptions http;
   // The withdrawals' own quota lane, carved out of the OAuth client's Genesys limit.
   int withdraw_quota_rpm = 30;
   // dialer_webhook_events (the webhook dedupe) rows older than the retention are pruned.
@@ -92,7 +95,8 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   GrpcTouchChecker checker(rt.orchestrator_channel(), rt.config().orchestrator_token);
   DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
   DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
-  if (serve_check != nullptr && dial_check.open() && !IsLoopbackHostPort(flags.http_addr)) {
+  if (serve_check != nullptr && dial_check.open() &&
+      !blend::http::IsLoopbackAddress(flags.http_addr)) {
     // Not a start failure: the webhooks keep working; the pre-call rule's calls fail (404) and
     // its error setting decides.
     BLEND_LOG(kWarn, "dial check NOT served: no credentials and a non-loopback address; set "
@@ -104,7 +108,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   blend::store::DedupePruner pruner(rt.pool(), rt.clock(),
                                     {{"dialer_webhook_events", "received_at", ""}}, flags.dedupe,
                                     &rt.registry());
-  auto server = WebhookServer::Start(handler, flags.http_addr, serve_check);
+  auto server = WebhookServer::Start(handler, flags.http_addr, serve_check, flags.http);
   if (!server.ok()) return blend::worker::ReportStartFailure("dialer-worker", server.status());
   sync.Start();
   pruner.Start();
@@ -164,7 +168,14 @@ int main(int argc, char** argv) {
                  "host:port of the webhooks: POST /webhooks/genesys/post-contact, "
                  "/webhooks/genesys/inbound-sms and /v1/dial-check");
   blend::AddSecretFlag(app, "webhook-secret", f.webhook.secret,
-                       "HMAC-SHA256 key of X-Blend-Signature (default: genesys-sim's demo key)");
+                       "HMAC-SHA256 key of X-Blend-Signature (default: genesys-sim's demo key, "
+                       "accepted only on a loopback --http-addr)");
+  blend::AddFlag(app, "webhook-max-body", f.http.max_body_bytes,
+                 "largest request body accepted on --http-addr, in bytes; a larger one is "
+                 "refused (413) without being read");
+  blend::AddDurationFlag(app, "http-read-timeout", f.http.read_timeout,
+                         "a client on --http-addr that sends nothing for this long is "
+                         "disconnected");
   blend::AddSwitch(app, "dial-check", f.dial_check_enabled,
                    "serve POST /v1/dial-check on the webhook server: the Web Services Data Action "
                    "a Genesys pre-call rule asks before each dial (docs/dial-time-check.md); on by "
@@ -220,6 +231,12 @@ int main(int argc, char** argv) {
     return blend::worker::ReportStartFailure("dialer-worker", st);
   }
   if (absl::Status st = ReadDialCheckPassword(f); !st.ok()) {
+    return blend::worker::ReportStartFailure("dialer-worker", st);
+  }
+  // Before anything connects: a public key off loopback lets anyone forge call outcomes.
+  if (absl::Status st = blend::http::CheckSecretForAddress(f.http_addr, f.webhook.secret,
+                                                           kDemoWebhookSecret, "webhook-secret");
+      !st.ok()) {
     return blend::worker::ReportStartFailure("dialer-worker", st);
   }
   bool abandoned = false;

@@ -1,6 +1,5 @@
 #include "blend/dialer_worker/webhook.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,8 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "blend/common/status_macros.h"
+#include "blend/dialer_worker/webhook_event.h"
 #include "blend/store/transaction.h"
-#include "blend/telemetry/admin_server.h"
+#include "blend/http/address.h"
+#include "blend/http/server.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/call_outcome.h"
 #include "blend/worker/customer_events.h"
@@ -26,7 +27,6 @@ namespace blend::dialer_worker {
 namespace {
 
 using nlohmann::json;
-constexpr char kPostContactTopic[] = "v2.outbound.voice.campaigns.contact.postContact";
 constexpr char kRecordEvent[] =
     "INSERT INTO dialer_webhook_events (event_id, kind, received_at) VALUES ($1, $2, now()) "
     "ON CONFLICT (event_id) DO NOTHING";
@@ -39,11 +39,6 @@ std::string HexHmac(const std::string& key, const std::string& data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(out), len));
-}
-
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 WebhookResult FromStatus(const absl::Status& st) {
@@ -101,30 +96,28 @@ absl::StatusOr<bool> WebhookHandler::Once(const std::string& event_id, const std
 
 WebhookResult WebhookHandler::PostContact(const std::string& body, const std::string& signature) {
   if (!SignatureValid(body, signature)) return Count("post_contact", {401, "bad signature"});
-  json envelope = json::parse(body, nullptr, false);
-  if (!envelope.is_object() || !envelope.contains("detail") || Str(envelope, "id").empty()) {
-    return Count("post_contact", {400, "not an EventBridge event"});
-  }
-  const json& detail = envelope["detail"];
-  std::string topic = Str(detail, "topicName");
-  if (topic.empty()) topic = Str(envelope, "detail-type");
-  if (topic != kPostContactTopic || !detail.contains("eventBody")) {
+  absl::StatusOr<PostContactEvent> event = ParsePostContact(body, options_.touch_id_column);
+  if (!event.ok()) return Count("post_contact", {400, std::string(event.status().message())});
+  if (!event->is_post_contact) {
     return Count("post_contact", {200, "ignored: not a postContact event"});
   }
-  absl::StatusOr<bool> applied = Once(Str(envelope, "id"), "post_contact", [&](pqxx::work&) {
-    return PublishCallOutcome(detail["eventBody"]);
+  absl::StatusOr<bool> applied = Once(event->event_id, "post_contact", [&](pqxx::work&) {
+    return PublishCallOutcome(*event);
   });
   if (!applied.ok()) return Count("post_contact", FromStatus(applied.status()));
   return Count("post_contact", {200, *applied ? "applied" : "duplicate"});
 }
 
-absl::Status WebhookHandler::PublishCallOutcome(const json& event) {
-  std::string list_id = Str(event, "outboundContactListId");
-  std::string contact_id = Str(event, "outboundContactId");
-  std::string touch_id;
-  if (event.contains("contactData") && event["contactData"].is_object()) {
-    touch_id = Str(event["contactData"], options_.touch_id_column.c_str());
-  }
+std::optional<WebhookResult> WebhookHandler::CheckSignatureHeader(const std::string& kind,
+                                                                  const std::string& signature) {
+  if (SignatureHeaderWellFormed(signature)) return std::nullopt;
+  return Count(kind, {401, "bad signature"});
+}
+
+absl::Status WebhookHandler::PublishCallOutcome(const PostContactEvent& event) {
+  const std::string& list_id = event.contact_list_id;
+  const std::string& contact_id = event.contact_id;
+  std::string touch_id = event.touch_id;
   if (touch_id.empty()) {
     if (!worker::AcquireQuotaBlocking(quota_, clock_, stopping_)) {
       return absl::UnavailableError("shutting down");
@@ -147,15 +140,15 @@ absl::Status WebhookHandler::PublishCallOutcome(const json& event) {
   d.set_channel(v1::CHANNEL_VOICE);
   BLEND_ASSIGN_OR_RETURN(std::optional<worker::LedgerEntry> entry, ledger_.Find(touch_id));
   if (entry && entry->disposition) d.set_journey_id(entry->disposition->journey_id());
-  std::string wrapup = Str(event, "wrapupCode");
+  const std::string& wrapup = event.wrapup_code;
   worker::MappedCallOutcome mapped = worker::MapWrapupCode(wrapup);
   d.set_outcome(mapped.outcome);
   if (mapped.outcome == v1::TOUCH_OUTCOME_DNC_ACTIVE) d.set_reason("dialer DNC scrub: " + wrapup);
   v1::CallOutcome* call = d.mutable_call();
   call->set_wrapup_code(wrapup);
-  call->set_call_analysis_disposition(Str(event, "callAnalysisDisposition"));
+  call->set_call_analysis_disposition(event.call_analysis_disposition);
   call->set_answered(mapped.answered);
-  call->set_conversation_id(Str(event, "conversationId"));
+  call->set_conversation_id(event.conversation_id);
   (*d.mutable_provider_ids())["contactId"] = contact_id;
   (*d.mutable_provider_ids())["contactListId"] = list_id;
   if (!call->conversation_id().empty()) (*d.mutable_provider_ids())["conversationId"] = call->conversation_id();
@@ -169,13 +162,11 @@ absl::Status WebhookHandler::PublishCallOutcome(const json& event) {
 
 WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::string& signature) {
   if (!SignatureValid(body, signature)) return Count("inbound_sms", {401, "bad signature"});
-  json msg = json::parse(body, nullptr, false);
-  std::string message_id = msg.is_object() ? Str(msg, "messageId") : "";
-  std::string from = msg.is_object() ? Str(msg, "fromAddress") : "";
-  if (message_id.empty() || from.empty()) {
-    return Count("inbound_sms", {400, "need messageId, fromAddress and textBody"});
-  }
-  std::string text = Str(msg, "textBody");
+  absl::StatusOr<InboundSmsEvent> msg = ParseInboundSms(body);
+  if (!msg.ok()) return Count("inbound_sms", {400, std::string(msg.status().message())});
+  const std::string& message_id = msg->message_id;
+  const std::string& from = msg->from;
+  const std::string& text = msg->text;
   if (!worker::IsOptOutKeyword(text)) return InboundReply(message_id, from);
   std::string keyword = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
   absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
@@ -227,56 +218,87 @@ WebhookResult WebhookHandler::InboundReply(const std::string& message_id, const 
 }
 
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
-    WebhookHandler& handler, const std::string& address, DialCheckHandler* dial_check) {
-  auto hp = telemetry::ParseHostPort(address);
+    WebhookHandler& handler, const std::string& address, DialCheckHandler* dial_check,
+    WebhookServerOptions options) {
+  auto hp = http::ParseHostPort(address);
   if (!hp.ok()) return hp.status();
-  if (dial_check != nullptr && dial_check->open() && !IsLoopbackHostPort(address)) {
+  if (dial_check != nullptr && dial_check->open() && !http::IsLoopbackAddress(address)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to serve the dial check on ", address,
         " without credentials: set --dial-check-user and --dial-check-password (or "
         "--dial-check-password-file), or listen on a loopback address such as 127.0.0.1"));
   }
-  std::unique_ptr<WebhookServer> s(new WebhookServer());
-  s->server_ = std::make_unique<httplib::Server>();
-  auto reply = [](httplib::Response& res, const WebhookResult& r) {
+  auto reply = [](const WebhookResult& r) {
+    http::Response res;
     res.status = r.status;
-    res.set_content(json{{"result", r.message}}.dump(), "application/json");
+    res.body = json{{"result", r.message}}.dump();
+    res.content_type = "application/json";
+    return res;
   };
-  s->server_->Post("/webhooks/genesys/post-contact",
-                   [&handler, reply](const httplib::Request& req, httplib::Response& res) {
-                     reply(res, handler.PostContact(req.body, req.get_header_value("X-Blend-Signature")));
-                   });
-  s->server_->Post("/webhooks/genesys/inbound-sms",
-                   [&handler, reply](const httplib::Request& req, httplib::Response& res) {
-                     reply(res, handler.InboundSms(req.body, req.get_header_value("X-Blend-Signature")));
-                   });
+  // The signature header is checked before the body is read: without a well-formed one the
+  // request cannot be genuine, so its body is refused unread. The HMAC needs the body.
+  auto signed_header = [&handler, reply](const char* kind) {
+    return [&handler, reply, kind](const http::Request& req) -> std::optional<http::Response> {
+      std::optional<WebhookResult> refused =
+          handler.CheckSignatureHeader(kind, req.Header("x-blend-signature"));
+      if (!refused) return std::nullopt;
+      return reply(*refused);
+    };
+  };
+  std::vector<http::Route> routes;
+  routes.push_back({"POST", "/webhooks/genesys/post-contact",
+                    [&handler, reply](const http::Request& req) {
+                      return reply(handler.PostContact(req.body, req.Header("x-blend-signature")));
+                    },
+                    signed_header("post_contact")});
+  routes.push_back({"POST", "/webhooks/genesys/inbound-sms",
+                    [&handler, reply](const http::Request& req) {
+                      return reply(handler.InboundSms(req.body, req.Header("x-blend-signature")));
+                    },
+                    signed_header("inbound_sms")});
   if (dial_check != nullptr) {
     if (dial_check->open()) {
       BLEND_LOG(kWarn, "dial check is OPEN (no credentials configured); loopback only", {});
     }
-    s->server_->Post("/v1/dial-check",
-                     [dial_check](const httplib::Request& req, httplib::Response& res) {
-                       DialCheckReply r =
-                           dial_check->Handle(req.body, req.get_header_value("Authorization"));
-                       res.status = r.status;
-                       if (r.status == 401) {
-                         res.set_header("WWW-Authenticate", "Basic realm=\"blend-dial-check\"");
-                       }
-                       res.set_content(r.body, "application/json");
-                     });
+    auto answer = [](const DialCheckReply& r) {
+      http::Response res;
+      res.status = r.status;
+      if (r.status == 401) {
+        res.headers.emplace_back("WWW-Authenticate", "Basic realm=\"blend-dial-check\"");
+      }
+      res.body = r.body;
+      res.content_type = "application/json";
+      return res;
+    };
+    routes.push_back({"POST", "/v1/dial-check",
+                      [dial_check, answer](const http::Request& req) {
+                        return answer(dial_check->Handle(req.body, req.Header("authorization")));
+                      },
+                      // Credentials are checked on the headers, before the body is read.
+                      [dial_check, answer](const http::Request& req)
+                          -> std::optional<http::Response> {
+                        const std::string auth = req.Header("authorization");
+                        if (dial_check->Authorized(auth)) return std::nullopt;
+                        return answer(dial_check->Handle("", auth));
+                      }});
   }
-  s->port_ = hp->second == 0 ? s->server_->bind_to_any_port(hp->first)
-                             : (s->server_->bind_to_port(hp->first, hp->second) ? hp->second : -1);
-  if (s->port_ < 0) return absl::UnavailableError("cannot bind the webhook server to " + address);
-  s->thread_ = std::thread([srv = s->server_.get()] { srv->listen_after_bind(); });
+  http::ServerOptions http_options;
+  http_options.name = "webhooks";
+  http_options.max_body_bytes = options.max_body_bytes;
+  http_options.read_timeout = options.read_timeout;
+  auto server = http::Server::Start(address, std::move(routes), http_options);
+  if (!server.ok()) return server.status();
+  std::unique_ptr<WebhookServer> s(new WebhookServer());
+  s->server_ = std::move(*server);
   return s;
 }
 
 WebhookServer::~WebhookServer() { Stop(); }
 
+int WebhookServer::port() const { return server_ ? server_->port() : 0; }
+
 void WebhookServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 }  // namespace blend::dialer_worker

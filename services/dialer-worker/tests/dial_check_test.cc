@@ -185,17 +185,5 @@ TEST_F(DialCheckTest, WithoutAUserTheCheckIsOpen) {
   EXPECT_EQ(Handler().Handle(Request("j-1/Call/1"), "").status, 200);
 }
 
-TEST(IsLoopbackHostPortTest, OnlyLoopbackHosts) {
-  EXPECT_TRUE(IsLoopbackHostPort("127.0.0.1:7481"));
-  EXPECT_TRUE(IsLoopbackHostPort("127.1.2.3:0"));
-  EXPECT_TRUE(IsLoopbackHostPort("localhost:7481"));
-  EXPECT_TRUE(IsLoopbackHostPort("[::1]:7481"));
-  EXPECT_FALSE(IsLoopbackHostPort("0.0.0.0:7481"));
-  EXPECT_FALSE(IsLoopbackHostPort("10.0.0.5:7481"));
-  EXPECT_FALSE(IsLoopbackHostPort(":7481"));
-  EXPECT_FALSE(IsLoopbackHostPort("[::]:7481"));
-  EXPECT_FALSE(IsLoopbackHostPort("127.0.0.1.example.com:80"));
-}
-
 }  // namespace
 }  // namespace blend::dialer_worker

@@ -12,6 +12,7 @@
 #include "blend/email_worker/unsubscribe.h"
 #include "blend/email_worker/unsubscribe_publisher.h"
 #include "blend/email_worker/unsubscribe_store.h"
+#include "blend/http/exposure.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_flags.h"
@@ -25,7 +26,9 @@ int main(int argc, char** argv) {
   blend::worker::AddRuntimeFlags(app, config, values);
   blend::email_worker::EmailSenderOptions email;
   std::string http_addr = "127.0.0.1:7482";
-  blend::Secret unsubscribe_secret("demo-unsubscribe-secret");
+  blend::Secret unsubscribe_secret(blend::email_worker::kDemoUnsubscribeSecret);
+  blend::email_worker::UnsubscribeTokenOptions token_options;
+  blend::email_worker::UnsubscribeServerOptions http_options;
   blend::AddFlag(app, "email-from", email.default_from,
                  "sender address when the campaign names none (GenesysIds.email_from_address)");
   blend::AddFlag(app, "email-from-name", email.from_name, "sender display name");
@@ -33,18 +36,36 @@ int main(int argc, char** argv) {
   blend::AddFlag(app, "unsubscribe-base-url", email.unsubscribe_base_url,
                  "public base URL of the unsubscribe endpoint, used in every email's link");
   blend::AddSecretFlag(app, "unsubscribe-secret", unsubscribe_secret,
-                       "HMAC key of unsubscribe tokens (set a real one in production)");
+                       "key that seals unsubscribe tokens (the default is a public demo key, "
+                       "accepted only on a loopback --http-addr)");
+  blend::AddDurationFlag(app, "unsubscribe-link-ttl", token_options.ttl,
+                         "how long an email's unsubscribe link works (CAN-SPAM: at least 30 "
+                         "days after sending)");
+  blend::AddSwitch(app, "unsubscribe-legacy-links", token_options.accept_legacy,
+                   "also accept links of the old format (address inside, no expiry) sent "
+                   "before the upgrade; turn off once the last is older than "
+                   "--unsubscribe-link-ttl");
+  blend::AddDurationFlag(app, "http-read-timeout", http_options.read_timeout,
+                         "a client on --http-addr that sends nothing for this long is "
+                         "disconnected");
   CLI11_PARSE(app, argc, argv);
 
   blend::ShutdownSignal::Install();
   if (absl::Status st = blend::worker::FinishRuntimeFlags(config, values); !st.ok()) {
     return blend::worker::ReportStartFailure("email-worker", st);
   }
+  // Before anything connects: with a public key anyone can make links that unsubscribe anyone.
+  if (absl::Status st = blend::http::CheckSecretForAddress(
+          http_addr, unsubscribe_secret, blend::email_worker::kDemoUnsubscribeSecret,
+          "unsubscribe-secret");
+      !st.ok()) {
+    return blend::worker::ReportStartFailure("email-worker", st);
+  }
   auto runtime = blend::worker::WorkerRuntime::Create(std::move(config),
                                                       blend::RealClock::Instance(), nullptr);
   if (!runtime.ok()) return blend::worker::ReportStartFailure("email-worker", runtime.status());
   blend::worker::WorkerRuntime& rt = **runtime;
-  blend::email_worker::UnsubscribeTokens tokens(unsubscribe_secret);
+  blend::email_worker::UnsubscribeTokens tokens(unsubscribe_secret, rt.clock(), token_options);
   // Clicks are committed to PostgreSQL first; the publisher delivers them to Kafka.
   blend::email_worker::PgUnsubscribeStore unsubscribes(rt.pool());
   blend::email_worker::UnsubscribePublisher publisher(
@@ -53,8 +74,8 @@ int main(int argc, char** argv) {
           rt.producer(), rt.Topic(blend::worker::kCustomerEventsTopic), rt.clock()),
       rt.clock(), {}, &rt.registry());
   publisher.Start();
-  auto server = blend::email_worker::UnsubscribeServer::Start(http_addr, tokens, unsubscribes,
-                                                              &publisher, rt.clock());
+  auto server = blend::email_worker::UnsubscribeServer::Start(
+      http_addr, tokens, unsubscribes, &publisher, rt.clock(), http_options);
   if (!server.ok()) return blend::worker::ReportStartFailure("email-worker", server.status());
   blend::email_worker::EmailSender sender(rt.genesys(), tokens, email);
   blend::worker::RunUntilSignal(rt, sender);

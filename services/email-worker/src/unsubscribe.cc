@@ -1,87 +1,81 @@
 #include "blend/email_worker/unsubscribe.h"
 
-#include <httplib.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "blend/telemetry/admin_server.h"
+#include "blend/http/server.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/customer_events.h"
-#include "nlohmann/json.hpp"
 
 namespace blend::email_worker {
 namespace {
 
-std::string Hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
+// The confirmation page posts back to its own URL (no action attribute: the token is not
+// echoed into the page).
+constexpr char kConfirmPage[] =
+    "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribe</title>"
+    "<p>Do you want to stop receiving these emails?</p>"
+    "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
+    "<button type=\"submit\">Unsubscribe</button></form>";
 constexpr char kDonePage[] =
-    "<!doctype html><title>Unsubscribed</title><p>You have been unsubscribed. You will not "
-    "receive further emails about this matter.</p>";
+    "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribed</title><p>You have been "
+    "unsubscribed. You will not receive further emails about this matter.</p>";
+constexpr char kInvalidPage[] =
+    "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribe</title>"
+    "<p>This unsubscribe link is not valid.</p>";
+constexpr char kExpiredPage[] =
+    "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribe</title>"
+    "<p>This unsubscribe link has expired. Please use the link in a more recent email, or "
+    "reply to the email to unsubscribe.</p>";
+constexpr char kRetryPage[] =
+    "<!doctype html><meta charset=\"utf-8\"><title>Unsubscribe</title>"
+    "<p>Please try again in a minute.</p>";
+
+http::Response Page(int status, const char* html) {
+  http::Response r;
+  r.status = status;
+  r.body = html;
+  r.content_type = "text/html; charset=utf-8";
+  // The token is in the URL: keep it out of caches and Referer headers; the button must not
+  // be framed by another site (clickjacking) and the page loads nothing.
+  r.headers = {{"Cache-Control", "no-store"},
+               {"Referrer-Policy", "no-referrer"},
+               {"X-Robots-Tag", "noindex"},
+               {"X-Frame-Options", "DENY"},
+               {"Content-Security-Policy", "default-src 'none'; form-action 'self'"}};
+  return r;
+}
 
 }  // namespace
 
-std::string UnsubscribeTokens::Sign(const UnsubscribeClaims& c) const {
-  std::string payload =
-      nlohmann::json{{"c", c.customer_id}, {"e", c.email}, {"t", c.touch_id}}.dump();
-  std::string body = absl::WebSafeBase64Escape(payload);
-  return absl::StrCat(body, ".", absl::WebSafeBase64Escape(Hmac(key_.Reveal(), body)));
-}
-
-absl::StatusOr<UnsubscribeClaims> UnsubscribeTokens::Verify(const std::string& token) const {
-  std::vector<std::string> parts = absl::StrSplit(token, '.');
-  std::string payload, signature;
-  if (parts.size() != 2 || !absl::WebSafeBase64Unescape(parts[0], &payload) ||
-      !absl::WebSafeBase64Unescape(parts[1], &signature)) {
-    return absl::InvalidArgumentError("malformed unsubscribe token");
-  }
-  std::string expected = Hmac(key_.Reveal(), parts[0]);
-  if (signature.size() != expected.size() ||
-      CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
-    return absl::PermissionDeniedError("unsubscribe token signature does not match");
-  }
-  nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
-  if (!j.is_object() || !j.value("c", nlohmann::json()).is_string() ||
-      !j.value("e", nlohmann::json()).is_string()) {
-    return absl::InvalidArgumentError("malformed unsubscribe token payload");
-  }
-  return UnsubscribeClaims{j["c"].get<std::string>(), j["e"].get<std::string>(),
-                           j.value("t", std::string())};
-}
-
-std::string UnsubscribeTokens::Link(const std::string& base_url, const UnsubscribeClaims& c) const {
-  return absl::StrCat(base_url, "/unsubscribe?token=", Sign(c));
-}
-
 absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
     const std::string& address, const UnsubscribeTokens& tokens, UnsubscribeStore& store,
-    UnsubscribePublisher* publisher, const Clock& clock) {
-  auto hp = telemetry::ParseHostPort(address);
-  if (!hp.ok()) return hp.status();
-  std::unique_ptr<UnsubscribeServer> s(new UnsubscribeServer());
-  s->server_ = std::make_unique<httplib::Server>();
-  auto handle = [&tokens, &store, publisher, &clock](const httplib::Request& req,
-                                                     httplib::Response& res) {
-    absl::StatusOr<UnsubscribeClaims> claims = tokens.Verify(req.get_param_value("token"));
-    if (!claims.ok()) {
-      res.status = 400;
-      res.set_content("This unsubscribe link is not valid.", "text/plain");
-      return;
+    UnsubscribePublisher* publisher, const Clock& clock, UnsubscribeServerOptions options) {
+  // Checks the token; nullopt when it opens, else the page that says why not.
+  auto refused = [&tokens](const http::Request& req,
+                           UnsubscribeClaims* claims) -> std::optional<http::Response> {
+    absl::StatusOr<UnsubscribeClaims> opened = tokens.Verify(req.Param("token"));
+    if (opened.ok()) {
+      *claims = *std::move(opened);
+      return std::nullopt;
     }
+    if (opened.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return Page(410, kExpiredPage);
+    }
+    return Page(400, kInvalidPage);
+  };
+  auto confirm = [refused](const http::Request& req) {
+    UnsubscribeClaims claims;
+    if (auto page = refused(req, &claims)) return *page;
+    return Page(200, kConfirmPage);  // nothing recorded: only a POST unsubscribes
+  };
+  auto unsubscribe = [refused, &store, publisher, &clock](const http::Request& req) {
+    UnsubscribeClaims claims;
+    if (auto page = refused(req, &claims)) return *page;
     // One id per link: a second click, and every redelivery, is the same opt-out.
-    std::string event_id = absl::StrCat("email-unsubscribe:", claims->customer_id, ":",
-                                        claims->touch_id);
-    v1::CustomerEvent event = worker::MakeOptOutEvent(event_id, claims->customer_id,
-                                                      v1::CHANNEL_EMAIL, claims->email,
+    std::string event_id =
+        absl::StrCat("email-unsubscribe:", claims.customer_id, ":", claims.touch_id);
+    v1::CustomerEvent event = worker::MakeOptOutEvent(event_id, claims.customer_id,
+                                                      v1::CHANNEL_EMAIL, claims.email,
                                                       "UNSUBSCRIBE", clock);
     // Committed before the answer: the customer will not click again, so the opt-out must
     // survive a Kafka outage (the publisher delivers it when Kafka is back).
@@ -89,30 +83,38 @@ absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
     if (!recorded.ok()) {
       BLEND_LOG(kError, "unsubscribe not recorded",
                 {{"error", std::string(recorded.status().message())}});
-      res.status = 503;
-      res.set_content("Please try again in a minute.", "text/plain");
-      return;
+      return Page(503, kRetryPage);
     }
     if (*recorded && publisher != nullptr) publisher->Wake();
-    BLEND_LOG(kInfo, "email unsubscribe", {{"customer_id", claims->customer_id},
-                                           {"email", log::RedactEmail(claims->email)},
-                                           {"repeat", *recorded ? "false" : "true"}});
-    res.set_content(kDonePage, "text/html");
+    BLEND_LOG(kInfo, "email unsubscribe",
+              {{"customer_id", claims.customer_id},
+               {"email", log::RedactEmail(claims.email)},
+               {"one_click", absl::StrContains(req.body, "One-Click") ||
+                                     req.form.count("List-Unsubscribe") > 0
+                                 ? "true"
+                                 : "false"},
+               {"repeat", *recorded ? "false" : "true"}});
+    return Page(200, kDonePage);
   };
-  s->server_->Get("/unsubscribe", handle);
-  s->server_->Post("/unsubscribe", handle);
-  s->port_ = hp->second == 0 ? s->server_->bind_to_any_port(hp->first)
-                             : (s->server_->bind_to_port(hp->first, hp->second) ? hp->second : -1);
-  if (s->port_ < 0) return absl::UnavailableError("cannot bind unsubscribe server to " + address);
-  s->thread_ = std::thread([srv = s->server_.get()] { srv->listen_after_bind(); });
+  std::vector<http::Route> routes = {{"GET", "/unsubscribe", confirm},
+                                     {"POST", "/unsubscribe", unsubscribe}};
+  http::ServerOptions http_options;
+  http_options.name = "unsubscribe";
+  http_options.max_body_bytes = 4 * 1024;  // a one-click body is 26 bytes
+  http_options.read_timeout = options.read_timeout;
+  auto server = http::Server::Start(address, std::move(routes), http_options);
+  if (!server.ok()) return server.status();
+  std::unique_ptr<UnsubscribeServer> s(new UnsubscribeServer());
+  s->server_ = std::move(*server);
   return s;
 }
 
 UnsubscribeServer::~UnsubscribeServer() { Stop(); }
 
+int UnsubscribeServer::port() const { return server_ ? server_->port() : 0; }
+
 void UnsubscribeServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 }  // namespace blend::email_worker

@@ -3,10 +3,8 @@
 #include <deque>
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "absl/synchronization/notification.h"
-#include "blend/email_worker/unsubscribe.h"
 #include "blend/worker/customer_events.h"
 #include "fake_unsubscribe_store.h"
 #include "prometheus/registry.h"
@@ -208,37 +206,6 @@ TEST(UnsubscribePublisherTest, AWakeRunsAPassOnTheThread) {
   EXPECT_TRUE(published.WaitForNotificationWithTimeout(absl::Seconds(10)));
   publisher.Stop();
   EXPECT_EQ(*store.CountPending(), 0);
-}
-
-// The endpoint: answered once recorded, whatever Kafka does; 503 only when the store fails.
-TEST(UnsubscribeServerTest, AClickIsAnsweredOnceRecordedAndASecondClickIsTheSameUnsubscribe) {
-  FakeClock clock;
-  FakeUnsubscribeStore store;
-  UnsubscribeTokens tokens(Secret("k"));
-  auto server = UnsubscribeServer::Start("127.0.0.1:0", tokens, store, nullptr, clock);
-  ASSERT_TRUE(server.ok()) << server.status();
-  httplib::Client client("127.0.0.1", (*server)->port());
-  std::string path = "/unsubscribe?token=" + tokens.Sign({"c-9", "c9@example.com", "t-9"});
-  auto first = client.Get(path.c_str());
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->status, 200);
-  clock.Advance(absl::Minutes(5));
-  auto second = client.Post(path.c_str());
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->status, 200);
-  EXPECT_EQ(*store.CountPending(), 1);
-  FakeUnsubscribeStore::Row row = store.row("email-unsubscribe:c-9:t-9");
-  EXPECT_EQ(row.recorded_at, clock.Now() - absl::Minutes(5)) << "the first click's record";
-  EXPECT_EQ(row.event.customer_id(), "c-9");
-  EXPECT_EQ(row.event.opt_out().channel(), v1::CHANNEL_EMAIL);
-  EXPECT_EQ(row.event.opt_out().address(), "c9@example.com");
-
-  store.fail_record = absl::UnavailableError("PostgreSQL down");
-  auto down = client.Get(("/unsubscribe?token=" + tokens.Sign({"c-8", "c8@example.com", "t-8"}))
-                             .c_str());
-  ASSERT_TRUE(down);
-  EXPECT_EQ(down->status, 503);
-  (*server)->Stop();
 }
 
 }  // namespace

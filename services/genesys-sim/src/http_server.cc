@@ -1,80 +1,62 @@
 #include "blend/genesys_sim/http_server.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "blend/telemetry/admin_server.h"
+#include "blend/http/server.h"
 
 namespace blend::genesys_sim {
 namespace {
 
-HttpRequest Convert(const httplib::Request& req) {
+HttpRequest Convert(const http::Request& req) {
   HttpRequest out;
   out.method = req.method;
   out.path = req.path;
   for (const auto& [k, v] : req.params) out.query.emplace(k, v);
-  for (const auto& [k, v] : req.headers) out.headers.emplace(absl::AsciiStrToLower(k), v);
+  for (const auto& [k, v] : req.headers) out.headers.emplace(k, v);
   out.body = req.body;
   return out;
 }
 
 }  // namespace
 
-SimHttpServer::SimHttpServer(GenesysSim& sim) : sim_(sim) {}
-
 SimHttpServer::~SimHttpServer() { Stop(); }
 
+int SimHttpServer::port() const { return server_ ? server_->port() : 0; }
+
 void SimHttpServer::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
 absl::StatusOr<std::unique_ptr<SimHttpServer>> SimHttpServer::Start(GenesysSim& sim,
                                                                     const std::string& address,
                                                                     int threads) {
-  auto host_port = telemetry::ParseHostPort(address);
-  if (!host_port.ok()) return host_port.status();
-  std::unique_ptr<SimHttpServer> s(new SimHttpServer(sim));
-  s->server_ = std::make_unique<httplib::Server>();
-  const size_t pool = static_cast<size_t>(std::max(1, threads));
-  s->server_->new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
-  s->server_->set_keep_alive_max_count(1000);  // workers reuse connections, as with Genesys
   // One handler for everything: GenesysSim does the routing.
-  auto handler = [self = s.get()](const httplib::Request& req, httplib::Response& res) {
-    HttpResponse r = self->sim_.Handle(Convert(req));
+  auto handler = [&sim](const http::Request& req) {
+    HttpResponse r = sim.Handle(Convert(req));
     if (r.delay > absl::ZeroDuration()) absl::SleepFor(r.delay);
-    if (r.drop) {
-      // Announce a body and never send it: httplib then closes the connection mid-response,
-      // which clients see as a reset / truncated transfer.
-      res.set_content_provider(
-          1, "application/json",
-          [](size_t, size_t, httplib::DataSink&) { return false; });
-      return;
-    }
-    res.status = r.status;
-    for (const auto& [k, v] : r.headers) res.set_header(k, v);
-    if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
+    http::Response out;
+    // Announce a body and never send it: clients see a reset / truncated transfer.
+    out.drop = r.drop;
+    out.status = r.status;
+    for (const auto& [k, v] : r.headers) out.headers.emplace_back(k, v);
+    out.body = r.body;
+    if (!r.content_type.empty()) out.content_type = r.content_type;
+    return out;
   };
-  const char* kPattern = R"(/.*)";
-  s->server_->Get(kPattern, handler);
-  s->server_->Post(kPattern, handler);
-  s->server_->Put(kPattern, handler);
-  s->server_->Patch(kPattern, handler);
-  s->server_->Delete(kPattern, handler);
-  const auto& [host, port] = *host_port;
-  s->port_ = port == 0 ? s->server_->bind_to_any_port(host)
-                       : (s->server_->bind_to_port(host, port) ? port : -1);
-  if (s->port_ < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", address, ": is the port in use?"));
+  std::vector<http::Route> routes;
+  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+    routes.push_back({method, R"(/.*)", handler});
   }
-  SimHttpServer* self = s.get();
-  s->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
-  for (int i = 0; i < 1000 && !s->server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(2));
+  http::ServerOptions options;
+  options.name = "genesys-sim";
+  options.threads = std::max(1, threads);  // one per open keep-alive connection; latency holds it
+  options.keep_alive_max_requests = 1000;   // workers reuse connections, as with Genesys
+  options.max_body_bytes = 8 * 1024 * 1024;  // bulk contact and DNC uploads
+  auto server = http::Server::Start(address, std::move(routes), options);
+  if (!server.ok()) return server.status();
+  std::unique_ptr<SimHttpServer> s(new SimHttpServer());
+  s->server_ = std::move(*server);
   return s;
 }
 

@@ -5,11 +5,11 @@
 //   GET /healthz  200 while the process is alive (liveness)
 //   GET /readyz   200 when every readiness check passes, else 503 with the failing reasons
 // Create() binds (port 0 picks a free port); Stop() or the destructor stops the thread.
+// Served through libs/http (blend/http/server.h); host:port parsing lives there too.
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,7 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "prometheus/registry.h"
 
-namespace httplib {
+namespace blend::http {
 class Server;
 }
 
@@ -34,7 +34,7 @@ class AdminServer {
   ~AdminServer();
 
   void AddReadinessCheck(std::string name, ReadinessCheck check);
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
@@ -42,14 +42,9 @@ class AdminServer {
   absl::Status Ready() const;
 
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<http::Server> server_;
   mutable absl::Mutex mu_;
   std::vector<std::pair<std::string, ReadinessCheck>> checks_ ABSL_GUARDED_BY(mu_);
 };
-
-// Splits "host:port"; the port must be a number 0..65535.
-absl::StatusOr<std::pair<std::string, int>> ParseHostPort(const std::string& address);
 
 }  // namespace blend::telemetry

@@ -85,7 +85,4 @@ class DialCheckHandler {
   std::unique_ptr<Metrics> metrics_;
 };
 
-// "127.0.0.1:7481", "localhost:80", "[::1]:7481": may a server there go without credentials?
-bool IsLoopbackHostPort(const std::string& host_port);
-
 }  // namespace blend::dialer_worker

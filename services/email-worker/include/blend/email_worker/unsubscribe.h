@@ -1,67 +1,58 @@
 #pragma once
 
-// CAN-SPAM unsubscribe links and the small HTTP endpoint they point at. A link carries a
-// signed token (customer id, email address, touch id; HMAC-SHA256 under a secret), so nobody
-// can unsubscribe someone else by editing a URL. Opening it (GET, or POST for one-click
-// clients) records an email opt-out CustomerEvent in PostgreSQL (UnsubscribeStore), which
-// UnsubscribePublisher then delivers to blend.customer-events.
+// CAN-SPAM unsubscribe links and the small HTTP endpoint they point at (libs/http's server).
+// A link carries an opaque, expiring token (unsubscribe_token.h): nobody can unsubscribe
+// someone else by editing a URL, and the URL shows nothing about the person.
+//
+//   GET  /unsubscribe?token=…  a confirmation page with one button; changes nothing (mail
+//                               scanners and link previews fetch links on their own)
+//   POST /unsubscribe?token=…  unsubscribes: the page's button, or a mail client's RFC 8058
+//                               one-click POST (body "List-Unsubscribe=One-Click", form- or
+//                               multipart-encoded; the token is in the URL either way)
+//
+// A POST records an email opt-out CustomerEvent (event id "email-unsubscribe:<customer>:
+// <touch>") in `store` before it answers, whatever Kafka is doing, and wakes `publisher` (may
+// be null) to deliver it; a second POST finds it recorded and gets the same page. 400 for a
+// token that is not valid, 410 for an expired one, 503 only when PostgreSQL cannot record it
+// (the person can retry). Bodies over 4 KiB are refused unread.
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "blend/common/clock.h"
-#include "blend/common/secret.h"
 #include "blend/email_worker/unsubscribe_publisher.h"
 #include "blend/email_worker/unsubscribe_store.h"
+#include "blend/email_worker/unsubscribe_token.h"
 
-namespace httplib {
+namespace blend::http {
 class Server;
 }
 
 namespace blend::email_worker {
 
-struct UnsubscribeClaims {
-  std::string customer_id;
-  std::string email;
-  std::string touch_id;
+// The email-worker's demo token secret: the default, accepted only on a loopback --http-addr.
+inline constexpr char kDemoUnsubscribeSecret[] = "demo-unsubscribe-secret";
+
+struct UnsubscribeServerOptions {
+  absl::Duration read_timeout = absl::Seconds(5);
 };
 
-// Signs and verifies tokens. Thread-safe (immutable).
-class UnsubscribeTokens {
- public:
-  explicit UnsubscribeTokens(Secret key) : key_(std::move(key)) {}
-  std::string Sign(const UnsubscribeClaims& claims) const;
-  // kInvalidArgument for a malformed token, kPermissionDenied for a bad signature.
-  absl::StatusOr<UnsubscribeClaims> Verify(const std::string& token) const;
-  // "<base_url>/unsubscribe?token=<token>".
-  std::string Link(const std::string& base_url, const UnsubscribeClaims& claims) const;
-
- private:
-  Secret key_;
-};
-
-// GET|POST /unsubscribe?token=… on its own thread (cpp-httplib). Answers 200 with a short
-// page once the opt-out (event id "email-unsubscribe:<customer>:<touch>") is committed in
-// `store`, whatever Kafka is doing, and wakes `publisher` (may be null) to deliver it; a
-// second click finds it recorded and gets the same page. 400 for a bad token; 503 only when
-// PostgreSQL cannot record it either (the person can retry). Start() binds; port 0 picks a
-// free port.
 class UnsubscribeServer {
  public:
+  // Start() binds `address`; port 0 picks a free port.
   static absl::StatusOr<std::unique_ptr<UnsubscribeServer>> Start(
       const std::string& address, const UnsubscribeTokens& tokens, UnsubscribeStore& store,
-      UnsubscribePublisher* publisher, const Clock& clock);
+      UnsubscribePublisher* publisher, const Clock& clock,
+      UnsubscribeServerOptions options = {});
   ~UnsubscribeServer();
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
   UnsubscribeServer() = default;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace blend::email_worker

@@ -1,17 +1,16 @@
 #pragma once
 
-// Serves a GenesysSim over HTTP with cpp-httplib: converts requests, applies injected latency
-// (a real sleep: this is the real-time edge) and drops connections when told to.
+// Serves a GenesysSim over HTTP (libs/http's server): converts requests, applies injected
+// latency (a real sleep: this is the real-time edge) and drops connections when told to.
 // Start() binds (port 0 picks a free port) and serves on its own thread until Stop().
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "blend/genesys_sim/sim.h"
 
-namespace httplib {
+namespace blend::http {
 class Server;
 }
 
@@ -27,16 +26,13 @@ class SimHttpServer {
                                                               int threads = 64);
   ~SimHttpServer();
 
-  int port() const { return port_; }
+  int port() const;
   void Stop();
 
  private:
-  explicit SimHttpServer(GenesysSim& sim);
+  SimHttpServer() = default;
 
-  GenesysSim& sim_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace blend::genesys_sim
