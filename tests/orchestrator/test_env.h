@@ -53,7 +53,8 @@ inline constexpr char kSeedDefinition[] = R"json({
 })json";
 
 inline constexpr char kSeedPolicies[] =
-    R"json({"exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
+    R"json({"choiceOnMissingVariable": "default",
+            "exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
             "genesys": {"contactListId": "demo-contacts", "smsFromNumber": "+18005550199"}})json";
 
 inline blend::v1::Campaign SeedCampaign(const std::string& id) {
