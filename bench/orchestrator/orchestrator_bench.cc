@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     v1::PutCampaignRequest req;
     req.mutable_campaign()->set_campaign_id("bench");
     req.mutable_campaign()->set_definition_json(kDefinition);
-    req.mutable_campaign()->set_policies_json(R"({"quietHours": {"sms": null, "voice": null}})");
+    req.mutable_campaign()->set_policies_json(R"({"choiceOnMissingVariable": "default", "quietHours": {"sms": null, "voice": null}})");
     v1::PutCampaignResponse resp;
     if (!stub->PutCampaign(&ctx, req, &resp).ok()) return 1;
   }

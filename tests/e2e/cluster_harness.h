@@ -108,6 +108,7 @@ inline constexpr char kDialCheckPassword[] = "e2e-precall-secret";
 
 // Policies without quiet hours (the tests run on the real clock at any time of day).
 inline constexpr char kPolicies[] = R"json({
+  "choiceOnMissingVariable": "default",
   "exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
   "quietHours": {"sms": null, "voice": null, "email": null},
   "genesys": {"contactListId": "demo-contacts", "dncListId": "demo-dnc",

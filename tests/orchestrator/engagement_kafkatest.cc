@@ -193,6 +193,8 @@ TEST_F(EngagementTest, ChoiceRoutesFirstTouchByBestChannel) {
   blend::v1::PutCampaignRequest put;
   put.mutable_campaign()->set_campaign_id("eng-route");
   put.mutable_campaign()->set_definition_json(kRouteDefinition);
+  // A customer without history has no $.engagement: fall to Default instead of States.Runtime.
+  put.mutable_campaign()->set_policies_json(R"({"choiceOnMissingVariable": "default"})");
   blend::v1::PutCampaignResponse put_resp;
   ASSERT_TRUE(journeys_->PutCampaign(&ctx, put, &put_resp).ok());
   const absl::Time t = TestStart() - absl::Hours(24 * 7);

@@ -69,7 +69,7 @@ TEST_F(ScaleTest, TwoReplicasPublishEveryTouchOnceAndFinishEveryJourneyOnce) {
     req.mutable_campaign()->set_definition_json(
         absl::StrReplaceAll(kSeedDefinition, {{"\"Seconds\": 86400", "\"Seconds\": 1"}}));
     req.mutable_campaign()->set_policies_json(
-        R"({"quietHours": {"sms": null, "voice": null}})");
+        R"({"choiceOnMissingVariable": "default", "quietHours": {"sms": null, "voice": null}})");
     blend::v1::PutCampaignResponse resp;
     ASSERT_TRUE(journeys_a->PutCampaign(&ctx, req, &resp).ok());
   }

@@ -53,7 +53,8 @@ inline constexpr char kSeedDefinition[] = R"json({
 })json";
 
 inline constexpr char kSeedPolicies[] =
-    R"json({"exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
+    R"json({"choiceOnMissingVariable": "default",
+            "exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
             "genesys": {"contactListId": "demo-contacts", "smsFromNumber": "+18005550199"}})json";
 
 inline blend::v1::Campaign SeedCampaign(const std::string& id) {
@@ -301,7 +302,17 @@ class OrchestratorTest : public ::testing::Test {
     grpc::ClientContext ctx;
     blend::v1::PutCampaignRequest req;
     *req.mutable_campaign() = SeedCampaign(id);
-    req.mutable_campaign()->set_policies_json(policies_json);
+    // The seed tests $.paymentStatus, absent until a payment: keep Default on a missing
+    // variable (AWS would fail the Choice with States.Runtime) unless the test says otherwise.
+    std::string policies = policies_json;
+    if (policies.find("choiceOnMissingVariable") == std::string::npos) {
+      const size_t brace = policies.find('{');
+      const bool empty = policies.find_first_not_of(" \t\n", brace + 1) == policies.find('}');
+      policies = brace == std::string::npos || empty
+                     ? std::string(R"({"choiceOnMissingVariable": "default"})")
+                     : policies.insert(brace + 1, R"("choiceOnMissingVariable": "default", )");
+    }
+    req.mutable_campaign()->set_policies_json(policies);
     blend::v1::PutCampaignResponse resp;
     grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();

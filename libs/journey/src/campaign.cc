@@ -48,6 +48,11 @@ class PoliciesParser {
       else if (key == "genesys") Genesys(v, kp, out.genesys);
       else if (key == "sendAtBestHour") BestHour(v, kp, out);
       else if (key == "onUnknown") OnUnknownPolicy(v, kp, out);
+      else if (key == "choiceOnMissingVariable") {
+        if (v == "fail") out.choice_missing_variable_default = false;
+        else if (v == "default") out.choice_missing_variable_default = true;
+        else Problem(kp, "choiceOnMissingVariable is \"fail\" (the default, as AWS) or \"default\"");
+      }
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -57,7 +62,7 @@ class PoliciesParser {
       } else {
         Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
                                  "frequencyCaps, genesys, sendAtBestHour, "
-                                 "maxTransitionsPerTrigger, onUnknown)"));
+                                 "maxTransitionsPerTrigger, onUnknown, choiceOnMissingVariable)"));
       }
     }
     return out;

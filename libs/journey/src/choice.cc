@@ -249,10 +249,33 @@ bool CompileComparison(ChoiceRule& out, const nlohmann::json& rule, const std::s
 }  // namespace
 
 std::optional<absl::Time> ParseTimestamp(const std::string& text) {
+  // The specification: RFC 3339 with an upper-case 'T' between date and time and an upper-case
+  // 'Z' when there is no numeric offset. Checked by shape first (absl accepts more):
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM).
+  auto digits = [&](size_t from, size_t n) {
+    if (from + n > text.size()) return false;
+    for (size_t i = from; i < from + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+    }
+    return true;
+  };
+  if (!digits(0, 4) || text.size() < 20 || text[4] != '-' || !digits(5, 2) || text[7] != '-' ||
+      !digits(8, 2) || text[10] != 'T' || !digits(11, 2) || text[13] != ':' || !digits(14, 2) ||
+      text[16] != ':' || !digits(17, 2)) {
+    return std::nullopt;
+  }
+  size_t i = 19;
+  if (text[i] == '.') {
+    size_t start = ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == start) return std::nullopt;
+  }
+  const std::string_view zone = std::string_view(text).substr(i);
+  const bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digits(i + 1, 2) &&
+                      zone[3] == ':' && digits(i + 4, 2);
+  if (zone != "Z" && !offset) return std::nullopt;
   absl::Time t;
   std::string err;
-  // RFC 3339 requires the 'T', seconds and an offset (or Z).
-  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
   if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return t;
   return std::nullopt;
 }
@@ -313,28 +336,45 @@ std::optional<ChoiceRule> ChoiceRule::Compile(const nlohmann::json& rule,
 }
 
 bool ChoiceRule::Matches(const nlohmann::json& input, const nlohmann::json* context) const {
+  return *Evaluate(input, context, /*strict=*/false, nullptr);
+}
+
+std::optional<bool> ChoiceRule::Evaluate(const nlohmann::json& input, const nlohmann::json* context,
+                                         bool strict, std::string* missing) const {
   switch (kind) {
     case Kind::kAnd:
       for (const ChoiceRule& c : children) {
-        if (!c.Matches(input, context)) return false;
+        std::optional<bool> r = c.Evaluate(input, context, strict, missing);
+        if (!r || !*r) return r;
       }
       return true;
     case Kind::kOr:
       for (const ChoiceRule& c : children) {
-        if (c.Matches(input, context)) return true;
+        std::optional<bool> r = c.Evaluate(input, context, strict, missing);
+        if (!r || *r) return r;
       }
       return false;
-    case Kind::kNot:
-      return !children.front().Matches(input, context);
+    case Kind::kNot: {
+      std::optional<bool> r = children.front().Evaluate(input, context, strict, missing);
+      if (!r) return r;
+      return !*r;
+    }
     case Kind::kCompare:
       break;
   }
   const nlohmann::json* v = Resolve(*variable, input, context);
+  // Type tests ask about presence or type: a missing value is an answer, not an error.
   if (type >= Type::kIsNull && type <= Type::kIsTimestamp) return TypeTest(*this, v);
-  if (v == nullptr) return false;
+  auto absent = [&](const ReferencePath& p) -> std::optional<bool> {
+    if (!strict) return false;
+    if (missing != nullptr) *missing = p.text();
+    return std::nullopt;
+  };
+  if (v == nullptr) return absent(*variable);
   if (operand_path) {
     const nlohmann::json* other = Resolve(*operand_path, input, context);
-    return other != nullptr && CompareValues(*this, *v, *other);
+    if (other == nullptr) return absent(*operand_path);
+    return CompareValues(*this, *v, *other);
   }
   return CompareValues(*this, *v, operand);
 }

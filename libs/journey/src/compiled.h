@@ -17,7 +17,7 @@
 
 namespace blend::journey::internal {
 
-enum class StateType { kTask, kWait, kChoice, kPass, kSucceed, kFail, kParallel };
+enum class StateType { kTask, kWait, kChoice, kPass, kSucceed, kFail, kParallel, kMap };
 
 // InputPath / OutputPath / ResultPath: absent (default "$"), null, or a path.
 struct OptionalPath {
@@ -68,8 +68,14 @@ struct State {
   // Fail
   std::string error, cause;
   std::optional<ReferencePath> error_path, cause_path;
-  // Parallel: machine indices of the branches
+  // Parallel: machine indices of the branches; Map: one, its ItemProcessor (Iterator)
   std::vector<int> branches;
+  // Map (inline)
+  std::optional<ReferencePath> items_path;       // unset: the effective input itself
+  std::optional<PayloadTemplate> item_selector;  // ItemSelector, or the older Parameters
+  int max_concurrency = 0;                       // 0: no limit
+  std::optional<int> tolerated_failure_count;
+  std::optional<double> tolerated_failure_percentage;
 };
 
 struct Machine {

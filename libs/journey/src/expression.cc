@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blend/common/status_macros.h"
+#include "intrinsics.h"
 
 namespace blend::journey {
 
@@ -34,16 +35,14 @@ struct Expression::Node {
   std::optional<ReferencePath> path;
   std::string function;
   std::vector<Node> args;
+  // A string literal: where its unescaped "{}" pairs start (States.Format placeholders;
+  // "\\{" and "\\}" are plain braces).
+  std::vector<size_t> placeholders;
 };
 
 namespace {
 
 using Node = Expression::Node;
-
-constexpr std::string_view kFunctions[] = {"States.Format",    "States.StringToJson",
-                                           "States.JsonToString", "States.Array",
-                                           "States.MathAdd",   "States.StringSplit",
-                                           "States.UUID"};
 
 class IntrinsicParser {
  public:
@@ -105,23 +104,32 @@ class IntrinsicParser {
     return node;
   }
 
+  // A 'quoted' literal. The specification reserves ' { } and \ inside it: written \' \{ \}
+  // and \\ they stand for the character itself, once (States.Format does not unescape
+  // again). An unescaped "{}" is a States.Format placeholder; an escaped brace never is.
+  // A backslash before any other character is kept as it is.
   absl::StatusOr<Node> ParseString() {
     ++pos_;  // opening quote
+    Node node;
     std::string value;
+    bool open_brace = false;  // the previous character was an unescaped '{'
     while (pos_ < text_.size() && text_[pos_] != '\'') {
-      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
+      char c = text_[pos_];
+      if (c == '\\' && pos_ + 1 < text_.size()) {
         char next = text_[pos_ + 1];
-        // Keep \{ and \} escaped: States.Format needs to tell them from placeholders.
-        if (next == '{' || next == '}') value.push_back('\\');
+        if (next != '\'' && next != '{' && next != '}' && next != '\\') value.push_back('\\');
         value.push_back(next);
         pos_ += 2;
+        open_brace = false;
         continue;
       }
-      value.push_back(text_[pos_++]);
+      if (c == '}' && open_brace) node.placeholders.push_back(value.size() - 1);
+      open_brace = c == '{';
+      value.push_back(c);
+      ++pos_;
     }
     if (pos_ >= text_.size()) return Error("unterminated string literal");
     ++pos_;
-    Node node;
     node.literal = std::move(value);
     return node;
   }
@@ -161,9 +169,7 @@ class IntrinsicParser {
     size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != '(') ++pos_;
     std::string name(text_.substr(start, pos_ - start));
-    bool known = false;
-    for (std::string_view f : kFunctions) known = known || f == name;
-    if (!known) {
+    if (!internal::FindIntrinsic(name)) {
       pos_ = start;
       return Error(absl::StrCat("unknown intrinsic function '", name, "'"));
     }
@@ -208,20 +214,13 @@ bool NodeUsesContext(const Node& n) {
 }
 
 absl::Status CheckArity(const Node& n) {
-  auto want = [&](size_t lo, size_t hi) -> absl::Status {
-    if (n.args.size() < lo || n.args.size() > hi) {
-      return absl::InvalidArgumentError(absl::StrCat(n.function, " takes ", lo,
-                                                     lo == hi ? "" : absl::StrCat(" to ", hi),
-                                                     " argument(s), got ", n.args.size()));
-    }
-    return absl::OkStatus();
-  };
-  const std::string& f = n.function;
-  if (f == "States.Format") return want(1, 64);
-  if (f == "States.StringToJson" || f == "States.JsonToString") return want(1, 1);
-  if (f == "States.MathAdd" || f == "States.StringSplit") return want(2, 2);
-  if (f == "States.UUID") return want(0, 0);
-  return absl::OkStatus();  // States.Array: any count
+  const internal::IntrinsicArity want = *internal::FindIntrinsic(n.function);
+  if (n.args.size() < want.min || n.args.size() > want.max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        n.function, " takes ", want.min,
+        want.min == want.max ? "" : absl::StrCat(" to ", want.max), " argument(s), got ", n.args.size()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckTree(const Node& n) {
@@ -229,80 +228,6 @@ absl::Status CheckTree(const Node& n) {
   BLEND_RETURN_IF_ERROR(CheckArity(n));
   for (const Node& a : n.args) BLEND_RETURN_IF_ERROR(CheckTree(a));
   return absl::OkStatus();
-}
-
-absl::Status Fail(const Node& n, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(n.function, ": ", std::string(why)));
-}
-
-absl::StatusOr<nlohmann::json> EvalNode(const Node& n, const EvalContext& ctx);
-
-absl::StatusOr<nlohmann::json> Format(const Node& n, const std::vector<nlohmann::json>& args) {
-  if (!args[0].is_string()) return Fail(n, "the template must be a string");
-  const std::string& tmpl = args[0].get_ref<const std::string&>();
-  std::string out;
-  size_t next_arg = 1;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    char c = tmpl[i];
-    if (c == '\\' && i + 1 < tmpl.size()) {
-      out.push_back(tmpl[++i]);
-    } else if (c == '{' && i + 1 < tmpl.size() && tmpl[i + 1] == '}') {
-      if (next_arg >= args.size()) return Fail(n, "more {} placeholders than arguments");
-      const nlohmann::json& a = args[next_arg++];
-      if (a.is_object() || a.is_array()) return Fail(n, "arguments must be strings, numbers, booleans or null");
-      out += a.is_string() ? a.get<std::string>() : a.dump();
-      ++i;
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (next_arg != args.size()) return Fail(n, "fewer {} placeholders than arguments");
-  return nlohmann::json(std::move(out));
-}
-
-absl::StatusOr<nlohmann::json> Apply(const Node& n, std::vector<nlohmann::json> args,
-                                     const EvalContext& ctx) {
-  const std::string& f = n.function;
-  if (f == "States.Format") return Format(n, args);
-  if (f == "States.Array") return nlohmann::json(std::move(args));
-  if (f == "States.JsonToString") return nlohmann::json(args[0].dump());
-  if (f == "States.StringToJson") {
-    if (!args[0].is_string()) return Fail(n, "the argument must be a string");
-    try {  // not allow_exceptions=false: nlohmann still throws on number overflow there
-      return nlohmann::json::parse(args[0].get_ref<const std::string&>());
-    } catch (const nlohmann::json::exception&) {
-      return Fail(n, "the argument is not valid JSON");
-    }
-  }
-  if (f == "States.MathAdd") {
-    if (!args[0].is_number() || !args[1].is_number()) return Fail(n, "both arguments must be numbers");
-    if (args[0].is_number_integer() && args[1].is_number_integer()) {
-      return nlohmann::json(args[0].get<int64_t>() + args[1].get<int64_t>());
-    }
-    return nlohmann::json(args[0].get<double>() + args[1].get<double>());
-  }
-  if (f == "States.StringSplit") {
-    if (!args[0].is_string() || !args[1].is_string()) return Fail(n, "both arguments must be strings");
-    const std::string& s = args[0].get_ref<const std::string&>();
-    const std::string& delims = args[1].get_ref<const std::string&>();
-    nlohmann::json out = nlohmann::json::array();
-    std::string cur;
-    for (char c : s) {
-      if (delims.find(c) != std::string::npos) {
-        if (!cur.empty()) out.push_back(std::move(cur));
-        cur.clear();
-      } else {
-        cur.push_back(c);
-      }
-    }
-    if (!cur.empty()) out.push_back(std::move(cur));
-    return out;
-  }
-  if (f == "States.UUID") {
-    if (ctx.uuid == nullptr || !*ctx.uuid) return Fail(n, "no UUID source was supplied");
-    return nlohmann::json((*ctx.uuid)());
-  }
-  return Fail(n, "unknown function");
 }
 
 absl::StatusOr<nlohmann::json> EvalNode(const Node& n, const EvalContext& ctx) {
@@ -329,7 +254,10 @@ absl::StatusOr<nlohmann::json> EvalNode(const Node& n, const EvalContext& ctx) {
         if (!v.ok()) return v.status();
         args.push_back(*std::move(v));
       }
-      return Apply(n, std::move(args), ctx);
+      const bool literal_template = n.function == "States.Format" &&
+                                    n.args[0].kind == Node::Kind::kLiteral;
+      return internal::ApplyIntrinsic(n.function, std::move(args),
+                                      literal_template ? &n.args[0].placeholders : nullptr, ctx);
     }
   }
   return absl::InternalError("bad expression node");
@@ -353,14 +281,51 @@ absl::StatusOr<nlohmann::json> Expression::Evaluate(const EvalContext& ctx) cons
   return EvalNode(*root_, ctx);
 }
 
+namespace {
+
+// True when `v` holds an object field named "*.$" anywhere (then it needs evaluating).
+bool HasDynamicField(const nlohmann::json& v) {
+  if (v.is_object()) {
+    for (const auto& [key, child] : v.items()) {
+      if ((key.size() > 2 && key.ends_with(".$")) || HasDynamicField(child)) return true;
+    }
+  } else if (v.is_array()) {
+    for (const nlohmann::json& child : v) {
+      if (HasDynamicField(child)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 PayloadTemplate PayloadTemplate::Compile(const nlohmann::json& tmpl, const std::string& pointer,
                                          std::vector<ValidationProblem>& problems) {
   PayloadTemplate out;
-  if (!tmpl.is_object()) {
+  if (!tmpl.is_object() && !tmpl.is_array()) {
     out.static_value_ = tmpl;
     return out;
   }
-  out.is_object_ = true;
+  // Static parts are copied whole; only values holding ".$" fields become nested templates.
+  auto add_value = [&](Field& field, const nlohmann::json& value, const std::string& child) {
+    if (HasDynamicField(value)) {
+      auto nested = std::make_shared<PayloadTemplate>(Compile(value, child, problems));
+      out.uses_context_ = out.uses_context_ || nested->uses_context_;
+      field.nested = std::move(nested);
+    } else {
+      field.value = value;
+    }
+  };
+  if (tmpl.is_array()) {
+    out.kind_ = Kind::kArray;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+      Field field;
+      add_value(field, tmpl[i], PointerAppend(pointer, i));
+      out.fields_.push_back(std::move(field));
+    }
+    return out;
+  }
+  out.kind_ = Kind::kObject;
   for (const auto& [key, value] : tmpl.items()) {
     std::string child = PointerAppend(pointer, key);
     Field field;
@@ -378,14 +343,9 @@ PayloadTemplate PayloadTemplate::Compile(const nlohmann::json& tmpl, const std::
       }
       out.uses_context_ = out.uses_context_ || expr->uses_context();
       field.expr = std::make_shared<const Expression>(*std::move(expr));
-    } else if (value.is_object()) {
-      field.key = key;
-      auto nested = std::make_shared<PayloadTemplate>(Compile(value, child, problems));
-      out.uses_context_ = out.uses_context_ || nested->uses_context_;
-      field.nested = std::move(nested);
     } else {
       field.key = key;
-      field.value = value;
+      add_value(field, value, child);
     }
     out.fields_.push_back(std::move(field));
   }
@@ -393,19 +353,25 @@ PayloadTemplate PayloadTemplate::Compile(const nlohmann::json& tmpl, const std::
 }
 
 absl::StatusOr<nlohmann::json> PayloadTemplate::Evaluate(const EvalContext& ctx) const {
-  if (!is_object_) return static_value_;
-  nlohmann::json out = nlohmann::json::object();
+  if (kind_ == Kind::kStatic) return static_value_;
+  nlohmann::json out = kind_ == Kind::kArray ? nlohmann::json::array() : nlohmann::json::object();
   for (const Field& f : fields_) {
+    nlohmann::json v;
     if (f.expr) {
-      auto v = f.expr->Evaluate(ctx);
-      if (!v.ok()) return v.status();
-      out[f.key] = *std::move(v);
+      auto r = f.expr->Evaluate(ctx);
+      if (!r.ok()) return r.status();
+      v = *std::move(r);
     } else if (f.nested) {
-      auto v = f.nested->Evaluate(ctx);
-      if (!v.ok()) return v.status();
-      out[f.key] = *std::move(v);
+      auto r = f.nested->Evaluate(ctx);
+      if (!r.ok()) return r.status();
+      v = *std::move(r);
     } else {
-      out[f.key] = f.value;
+      v = f.value;
+    }
+    if (kind_ == Kind::kArray) {
+      out.push_back(std::move(v));
+    } else {
+      out[f.key] = std::move(v);
     }
   }
   return out;

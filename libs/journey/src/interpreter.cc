@@ -21,6 +21,7 @@ using internal::State;
 using internal::StateType;
 
 constexpr char kMainRun[] = "main";
+const std::string kNoState;
 constexpr double kMaxSeconds = 31622400;  // 366 days: the longest wait, timeout or back-off
 
 // FNV-1a: a stable hash (absl::Hash is seeded per process, so it is useless for ids).
@@ -78,7 +79,20 @@ class Stepper {
           absl::Time now)
       : campaign_(campaign), def_(campaign.definition()), facts_(facts), now_(now) {
     result_.next = std::move(state);
-    uuid_ = [this] { return DeterministicUuid(st().uuid_seed, ++st().step_counter); };
+    // The caller's randomness (StartTrigger::uuid_seed) expanded deterministically, so a replay
+    // draws the same values; what was drawn is recorded in history (IntrinsicRandomness).
+    uuid_ = [this] {
+      std::string v = DeterministicUuid(st().uuid_seed, ++st().step_counter);
+      drawn_.push_back(json{{"function", "States.UUID"}, {"value", v}});
+      return v;
+    };
+    random_ = [this] {
+      ++st().step_counter;
+      uint64_t bits = Fnv1a(absl::StrCat(st().uuid_seed, "#random#", *drawing_state_, "#", st().step_counter));
+      bits = Fnv1a(absl::StrCat(bits), bits);  // two rounds: FNV-1a's low bits alone mix poorly
+      drawn_.push_back(json{{"function", "States.MathRandom"}, {"bits", absl::StrCat(bits)}});
+      return bits;
+    };
   }
 
   StepResult Process(const Trigger& trigger) {
@@ -115,7 +129,8 @@ class Stepper {
     for (const auto& [id, run] : st().runs) {
       bool ok = run.machine >= 0 && run.machine < static_cast<int>(def_.machines.size()) &&
                 def_.machines[run.machine].by_name.contains(run.state) &&
-                WaitingFits(run) && (run.parent.empty() || IsBranchOf(run, run.parent));
+                WaitingFits(run) && (run.parent.empty() || IsBranchOf(run, run.parent)) &&
+                MapCountersFit(run);
       if (!ok) {
         FinishJourney(JourneyStatus::kFailed, json(), "Blend.DefinitionMismatch",
                       absl::StrCat("run '", id, "' is in state '", run.state, "', which campaign '",
@@ -134,10 +149,22 @@ class Stepper {
       case Run::Waiting::kWait: return t == StateType::kWait;
       case Run::Waiting::kTask:
       case Run::Waiting::kEvent: return t == StateType::kTask;
-      case Run::Waiting::kRetry: return t == StateType::kTask || t == StateType::kParallel;
-      case Run::Waiting::kBranches: return t == StateType::kParallel;
+      case Run::Waiting::kRetry:
+        return t == StateType::kTask || t == StateType::kParallel || t == StateType::kMap;
+      case Run::Waiting::kBranches: return t == StateType::kParallel || t == StateType::kMap;
     }
     return false;
+  }
+
+  // A Map waiting on its iterations: its counters must describe its items (a stored state is
+  // untrusted; a negative index would grow the items array without bound).
+  bool MapCountersFit(const struct Run& run) const {
+    if (run.waiting != Run::Waiting::kBranches || StateOf(run).type != StateType::kMap) return true;
+    const int n = run.branch_results.is_array() ? static_cast<int>(run.branch_results.size()) : -1;
+    return n > 0 && run.map_inputs.is_array() && static_cast<int>(run.map_inputs.size()) == n &&
+           run.map_next >= 0 && run.map_next <= n && run.map_failed >= 0 && run.map_failed <= n &&
+           run.pending_branches > 0 && run.pending_branches <= n &&
+           run.map_next >= n - run.pending_branches;
   }
 
   bool IsBranchOf(const struct Run& run, const std::string& parent_id) {
@@ -367,7 +394,8 @@ class Stepper {
       return std::nullopt;
     }
     if (!s.parameters) return *selected;
-    auto params = s.parameters->Evaluate(EvalContext{*selected, context, &uuid_});
+    auto params = s.parameters->Evaluate(Eval(s, *selected, context));
+    RecordRandomness(s);
     if (!params.ok()) {
       bool intrinsic = params.status().code() == absl::StatusCode::kInvalidArgument;
       HandleError(run_id, {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
@@ -375,6 +403,17 @@ class Stepper {
       return std::nullopt;
     }
     return *std::move(params);
+  }
+
+  EvalContext Eval(const State& s, const json& input, const json* context) {
+    drawing_state_ = &s.name;
+    return EvalContext{input, context, &uuid_, &random_};
+  }
+
+  void RecordRandomness(const State& s) {
+    if (drawn_.empty()) return;
+    History("IntrinsicRandomness", s.name, json{{"values", std::move(drawn_)}});
+    drawn_.clear();
   }
 
   void Execute(const std::string& run_id) {
@@ -413,6 +452,11 @@ class Stepper {
         if (!effective) return;
         return ExecuteParallel(run_id, s, *effective);
       }
+      case StateType::kMap: {
+        auto effective = EffectiveInput(run_id, s, ctx);
+        if (!effective) return;
+        return ExecuteMap(run_id, s, *effective);
+      }
     }
   }
 
@@ -424,9 +468,22 @@ class Stepper {
     int next = s.default_next;
     json used = json::object();  // what the rules looked at, for "which facts a Choice used"
     json matched = nullptr;
+    const bool strict = !campaign_.policies().choice_missing_variable_default;
+    std::string missing;
     for (size_t i = 0; i < s.choices.size(); ++i) {
       CollectChoiceValues(s.choices[i], *effective, ctx, used);
-      if (!s.choices[i].Matches(*effective, ctx)) continue;
+      std::optional<bool> hit = s.choices[i].Evaluate(*effective, ctx, strict, &missing);
+      if (!hit) {
+        // AWS: a rule reading a path that names nothing fails the execution.
+        History("ChoiceEvaluated", s.name, json{{"values", std::move(used)}, {"matchedRule", nullptr},
+                                                {"next", nullptr}, {"missingPath", missing}});
+        return Fail(run_id, {"States.Runtime",
+                             absl::StrCat("Choice rule ", i, " of '", s.name, "' reads '", missing,
+                                          "', which names nothing in the input (campaign policy "
+                                          "\"choiceOnMissingVariable\": \"default\" makes such "
+                                          "a comparison false instead)")});
+      }
+      if (!*hit) continue;
       next = m.by_name.at(s.choices[i].next);
       matched = i;
       break;
@@ -657,14 +714,119 @@ class Stepper {
     }
   }
 
-  // A Task or Parallel produced `result`: ResultSelector, ResultPath, OutputPath, Next.
+  // Map (inline): one iteration per item of ItemsPath, each a child run of the ItemProcessor
+  // exactly like a Parallel branch (so the orchestrator stores iterations as it stores
+  // branches), started MaxConcurrency at a time.
+  void ExecuteMap(const std::string& run_id, const State& s, const json& effective) {
+    const json* items = s.items_path ? s.items_path->Find(effective) : &effective;
+    if (items == nullptr || !items->is_array()) {
+      return Fail(run_id, {"States.Runtime",
+                           absl::StrCat("ItemsPath '", s.items_path ? s.items_path->text() : "$",
+                                        "' must name an array in the input of '", s.name, "'")});
+    }
+    json inputs = json::array();
+    if (!s.item_selector) {
+      inputs = *items;
+    } else {
+      json context = ContextObject(st().runs.at(run_id));
+      for (size_t i = 0; i < items->size(); ++i) {
+        context["Map"] = json{{"Item", {{"Index", i}, {"Value", (*items)[i]}}}};
+        auto v = s.item_selector->Evaluate(Eval(s, effective, &context));
+        RecordRandomness(s);
+        if (!v.ok()) {
+          bool intrinsic = v.status().code() == absl::StatusCode::kInvalidArgument;
+          return HandleError(run_id, {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
+                                      std::string(v.status().message())});
+        }
+        inputs.push_back(*std::move(v));
+      }
+    }
+    struct Run& run = st().runs.at(run_id);
+    const size_t n = inputs.size();
+    History("MapStarted", s.name, json{{"items", n}});
+    if (n == 0) {
+      History("MapSucceeded", s.name);
+      return CompleteTask(run_id, json::array());
+    }
+    run.waiting = Run::Waiting::kBranches;
+    run.pending_branches = static_cast<int>(n);
+    run.branch_results = json::array();
+    for (size_t i = 0; i < n; ++i) run.branch_results.push_back(nullptr);
+    run.map_inputs = std::move(inputs);
+    run.map_next = 0;
+    run.map_failed = 0;
+    MapProgress(run_id);
+  }
+
+  // Starts iterations while fewer than MaxConcurrency run; completes the Map when all ended.
+  void MapProgress(const std::string& run_id) {
+    struct Run& run = st().runs.at(run_id);
+    const State& s = StateOf(run);
+    const int total = static_cast<int>(run.branch_results.size());
+    if (run.pending_branches == 0) {
+      run.waiting = Run::Waiting::kNone;
+      json results = std::move(run.branch_results);
+      run.branch_results = json();
+      run.map_inputs = json();
+      History("MapSucceeded", s.name, json{{"failedItems", run.map_failed}});
+      return CompleteTask(run_id, std::move(results));
+    }
+    const Machine& m = def_.machines[s.branches[0]];
+    while (run.map_next < total) {
+      const int running = run.map_next - (total - run.pending_branches);
+      if (s.max_concurrency > 0 && running >= s.max_concurrency) break;
+      const int i = run.map_next++;
+      std::string child_id = absl::StrCat(run_id, "/", s.name, "/", i);
+      struct Run child;
+      child.machine = s.branches[0];
+      child.parent = run_id;
+      child.branch_index = i;
+      json input = std::move(run.map_inputs[i]);
+      run.map_inputs[i] = nullptr;
+      st().runs[child_id] = std::move(child);
+      Enter(child_id, m.states[m.start], std::move(input));
+      if (finished_) return;
+    }
+  }
+
+  // An iteration failed: within the tolerated failures the Map goes on (the item's result is
+  // {"Error", "Cause"}); beyond them the Map fails.
+  void MapIterationFailed(const std::string& parent_id, int index, StateError e) {
+    struct Run& parent = st().runs.at(parent_id);
+    const State& s = StateOf(parent);
+    ++parent.map_failed;
+    const double total = static_cast<double>(parent.branch_results.size());
+    const bool has_tolerance = s.tolerated_failure_count || s.tolerated_failure_percentage;
+    const bool within =
+        has_tolerance &&
+        (!s.tolerated_failure_count || parent.map_failed <= *s.tolerated_failure_count) &&
+        (!s.tolerated_failure_percentage ||
+         100.0 * parent.map_failed / total <= *s.tolerated_failure_percentage);
+    if (!within) {
+      CancelChildren(parent_id);
+      parent.waiting = Run::Waiting::kNone;
+      parent.map_inputs = json();
+      if (has_tolerance) {
+        e = {"States.ExceedToleratedFailureThreshold",
+             absl::StrCat(parent.map_failed, " of ", parent.branch_results.size(),
+                          " iterations failed, more than tolerated (last: ", e.error, ": ", e.cause, ")")};
+      }
+      return HandleError(parent_id, std::move(e));
+    }
+    parent.branch_results[index] = json{{"Error", e.error}, {"Cause", e.cause}};
+    --parent.pending_branches;
+    MapProgress(parent_id);
+  }
+
+  // A Task, Parallel or Map produced `result`: ResultSelector, ResultPath, OutputPath, Next.
   void CompleteTask(const std::string& run_id, json result) {
     const struct Run& run = st().runs.at(run_id);
     const State& s = StateOf(run);
     if (s.result_selector) {
       std::optional<json> context;
       if (s.uses_context) context = ContextObject(run);
-      auto selected = s.result_selector->Evaluate(EvalContext{result, context ? &*context : nullptr, &uuid_});
+      auto selected = s.result_selector->Evaluate(Eval(s, result, context ? &*context : nullptr));
+      RecordRandomness(s);
       if (!selected.ok()) {
         bool intrinsic = selected.status().code() == absl::StatusCode::kInvalidArgument;
         return HandleError(run_id, {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
@@ -744,6 +906,13 @@ class Stepper {
     History("StateFailed", run.state, json{{"error", e.error}, {"cause", e.cause}});
     if (run.parent.empty()) return FinishJourney(JourneyStatus::kFailed, json(), e.error, e.cause);
     std::string parent = run.parent;
+    if (StateOf(st().runs.at(parent)).type == StateType::kMap) {
+      const int index = run.branch_index;
+      CancelChildren(run_id);
+      CancelRunTimer(run);
+      st().runs.erase(run_id);
+      return MapIterationFailed(parent, index, std::move(e));
+    }
     CancelChildren(parent);
     st().runs.at(parent).waiting = Run::Waiting::kNone;
     HandleError(parent, std::move(e));
@@ -757,6 +926,10 @@ class Stepper {
     st().runs.erase(run_id);
     struct Run& parent = st().runs.at(parent_id);
     parent.branch_results[index] = std::move(output);
+    if (StateOf(parent).type == StateType::kMap) {
+      --parent.pending_branches;
+      return MapProgress(parent_id);
+    }
     if (--parent.pending_branches > 0) return;
     parent.waiting = Run::Waiting::kNone;
     json results = std::move(parent.branch_results);
@@ -807,6 +980,9 @@ class Stepper {
   StepResult result_;
   std::deque<std::string> ready_;
   std::function<std::string()> uuid_;
+  std::function<uint64_t()> random_;
+  const std::string* drawing_state_ = &kNoState;  // the state whose template is evaluated
+  std::vector<json> drawn_;    // random values handed out during that evaluation
   std::map<Channel, std::vector<absl::Time>> emitted_;
   bool finished_ = false;
 };

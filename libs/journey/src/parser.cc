@@ -23,6 +23,10 @@ const std::set<std::string>& AllowedFields(StateType t) {
   static const std::set<std::string> kParallel = {
       "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters",
       "ResultSelector", "ResultPath", "Retry", "Catch", "Branches"};
+  static const std::set<std::string> kMap = {
+      "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector",
+      "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultSelector",
+      "ResultPath", "Retry", "Catch", "ToleratedFailureCount", "ToleratedFailurePercentage"};
   static const std::set<std::string> kPass = {"Type", "Comment", "Next", "End", "InputPath",
                                               "OutputPath", "Parameters", "ResultPath", "Result"};
   static const std::set<std::string> kWait = {"Type", "Comment", "Next", "End", "InputPath",
@@ -41,6 +45,7 @@ const std::set<std::string>& AllowedFields(StateType t) {
     case StateType::kChoice: return kChoice;
     case StateType::kSucceed: return kSucceed;
     case StateType::kFail: return kFail;
+    case StateType::kMap: return kMap;
   }
   return kFail;
 }
@@ -53,6 +58,7 @@ std::optional<StateType> ParseStateType(const std::string& s) {
   if (s == "Succeed") return StateType::kSucceed;
   if (s == "Fail") return StateType::kFail;
   if (s == "Parallel") return StateType::kParallel;
+  if (s == "Map") return StateType::kMap;
   return std::nullopt;
 }
 
@@ -195,13 +201,12 @@ class DefinitionParser {
     std::optional<StateType> type;
     if (type_it == js.end() || !type_it->is_string()) {
       Problem(type_it == js.end() ? ptr : ptr + "/Type",
-              "missing \"Type\": one of Task, Wait, Choice, Pass, Succeed, Fail, Parallel");
+              "missing \"Type\": one of Task, Wait, Choice, Pass, Succeed, Fail, Parallel, Map");
       return;
     }
     type = ParseStateType(type_it->get<std::string>());
     if (!type) {
-      Problem(ptr + "/Type", absl::StrCat("unknown state type '", type_it->get<std::string>(),
-                                          "' (Map is not supported)"));
+      Problem(ptr + "/Type", absl::StrCat("unknown state type '", type_it->get<std::string>(), "'"));
       return;
     }
     s.type = *type;
@@ -210,7 +215,9 @@ class DefinitionParser {
     s.input_path = NullablePath(js, "InputPath", ptr);
     s.output_path = NullablePath(js, "OutputPath", ptr);
     s.result_path = NullablePath(js, "ResultPath", ptr);
-    if (auto it = js.find("Parameters"); it != js.end() && AllowedFields(s.type).count("Parameters")) {
+    // A Map's Parameters is the older name of its ItemSelector (per item): see ParseMap.
+    if (auto it = js.find("Parameters");
+        it != js.end() && s.type != StateType::kMap && AllowedFields(s.type).count("Parameters")) {
       s.parameters = PayloadTemplate::Compile(*it, ptr + "/Parameters", problems_);
       s.uses_context = s.uses_context || s.parameters->uses_context();
     }
@@ -227,9 +234,10 @@ class DefinitionParser {
         break;
       case StateType::kFail: ParseFail(js, ptr, s); break;
       case StateType::kParallel: ParseParallel(js, ptr, s); break;
+      case StateType::kMap: ParseMap(js, ptr, s); break;
       case StateType::kSucceed: break;
     }
-    if (s.type == StateType::kTask || s.type == StateType::kParallel) {
+    if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
       ParseRetry(js, ptr, s);
       ParseCatch(js, ptr, s, by_name);
     }
@@ -241,8 +249,17 @@ class DefinitionParser {
       if (allowed.count(key)) continue;
       std::string type_name = js.at("Type").get<std::string>();
       if (key == "Retry" || key == "Catch") {
-        Problem(PointerAppend(ptr, key), absl::StrCat(key, " is only allowed on Task and Parallel "
-                                                      "states, not on a ", type_name, " state"));
+        Problem(PointerAppend(ptr, key), absl::StrCat(key, " is only allowed on Task, Parallel "
+                                                      "and Map states, not on a ", type_name, " state"));
+      } else if (type == StateType::kMap &&
+                 (key == "ItemReader" || key == "ResultWriter" || key == "ItemBatcher" ||
+                  key == "Label" || key.ends_with("Path") || key == "ItemsPointer")) {
+        Problem(PointerAppend(ptr, key),
+                absl::StrCat(key, key.ends_with("Path") && key != "ItemsPath"
+                                      ? " is not supported: give the value itself"
+                                      : " belongs to a distributed Map, which Blend does not run: "
+                                        "only inline Map states (ProcessorConfig Mode INLINE) are "
+                                        "supported"));
       } else if ((key == "Next" || key == "End") &&
                  (type == StateType::kSucceed || type == StateType::kFail)) {
         Problem(PointerAppend(ptr, key), absl::StrCat("a ", type_name, " state is terminal and "
@@ -310,9 +327,14 @@ class DefinitionParser {
       if (s.timeout_seconds) Problem(ptr + "/TimeoutSecondsPath", "give TimeoutSeconds or TimeoutSecondsPath, not both");
       s.timeout_seconds_path = Path(*it, ptr + "/TimeoutSecondsPath", false);
     }
-    for (const char* hb : {"HeartbeatSeconds"}) {
-      if (auto it = js.find(hb); it != js.end() && !it->is_number_unsigned()) {
-        Problem(PointerAppend(ptr, hb), "HeartbeatSeconds must be a positive integer");
+    // A Blend touch has no worker heartbeat to time out on: rather than accept the field and
+    // never raise States.HeartbeatTimeout, refuse it (TimeoutSeconds bounds a touch instead).
+    for (const char* hb : {"HeartbeatSeconds", "HeartbeatSecondsPath"}) {
+      if (js.contains(hb)) {
+        Problem(PointerAppend(ptr, hb),
+                absl::StrCat(hb, " is not supported on Blend resources (a touch sends no "
+                                 "heartbeats, so States.HeartbeatTimeout could never be raised): "
+                                 "remove it and bound the task with TimeoutSeconds"));
       }
     }
   }
@@ -411,6 +433,73 @@ class DefinitionParser {
       }
       s.branches.push_back(ParseMachine((*it)[i], bp, /*top_level=*/false));
     }
+  }
+
+  void ParseMap(const json& js, const std::string& ptr, State& s) {
+    if (auto it = js.find("ItemsPath"); it != js.end()) {
+      s.items_path = Path(*it, ptr + "/ItemsPath", false);
+    }
+    const bool has_selector = js.contains("ItemSelector");
+    if (has_selector && js.contains("Parameters")) {
+      Problem(ptr + "/Parameters", "give ItemSelector or (its older name) Parameters, not both");
+    }
+    for (const char* f : {"ItemSelector", "Parameters"}) {
+      if (auto it = js.find(f); it != js.end()) {
+        s.item_selector = PayloadTemplate::Compile(*it, PointerAppend(ptr, f), problems_);
+        break;
+      }
+    }
+    if (auto it = js.find("MaxConcurrency"); it != js.end()) {
+      if (!it->is_number_unsigned() || it->get<uint64_t>() > 1000000) {
+        Problem(ptr + "/MaxConcurrency", "MaxConcurrency must be a non-negative integer (0: no limit)");
+      } else {
+        s.max_concurrency = it->get<int>();
+      }
+    }
+    if (auto it = js.find("ToleratedFailureCount"); it != js.end()) {
+      if (!it->is_number_unsigned() || it->get<uint64_t>() > 1000000) {
+        Problem(ptr + "/ToleratedFailureCount", "ToleratedFailureCount must be a non-negative integer");
+      } else {
+        s.tolerated_failure_count = it->get<int>();
+      }
+    }
+    if (auto it = js.find("ToleratedFailurePercentage"); it != js.end()) {
+      if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 100) {
+        Problem(ptr + "/ToleratedFailurePercentage",
+                "ToleratedFailurePercentage must be a number from 0 to 100");
+      } else {
+        s.tolerated_failure_percentage = it->get<double>();
+      }
+    }
+    const bool has_processor = js.contains("ItemProcessor");
+    if (has_processor && js.contains("Iterator")) {
+      Problem(ptr + "/Iterator", "give ItemProcessor or (its older name) Iterator, not both");
+    }
+    const char* field = has_processor ? "ItemProcessor" : "Iterator";
+    auto it = js.find(field);
+    if (it == js.end() || !it->is_object()) {
+      Problem(it == js.end() ? ptr : PointerAppend(ptr, field),
+              "a Map state needs \"ItemProcessor\" (or \"Iterator\"): an object with StartAt and States");
+      return;
+    }
+    std::string pp = PointerAppend(ptr, field);
+    json machine = *it;
+    if (auto cfg = machine.find("ProcessorConfig"); cfg != machine.end()) {
+      if (!cfg->is_object()) {
+        Problem(pp + "/ProcessorConfig", "ProcessorConfig must be an object");
+      } else {
+        for (const auto& [key, v] : cfg->items()) {
+          if (key == "Mode" && v == "INLINE") continue;
+          Problem(PointerAppend(pp + "/ProcessorConfig", key),
+                  key == "Mode" || key == "ExecutionType"
+                      ? "only inline Map states are supported (\"Mode\": \"INLINE\"); a "
+                        "distributed Map is not"
+                      : absl::StrCat("unknown field '", key, "' in ProcessorConfig"));
+        }
+      }
+      machine.erase("ProcessorConfig");
+    }
+    s.branches.push_back(ParseMachine(machine, pp, /*top_level=*/false));
   }
 
   std::vector<std::string> ErrorEquals(const json& obj, const std::string& ptr) {
@@ -524,7 +613,7 @@ class DefinitionParser {
   bool Blocks(const State& s) const {
     if (s.type == StateType::kWait) return true;
     if (s.type == StateType::kTask) return s.resource != BlendResource::kFacts;
-    if (s.type == StateType::kParallel) {
+    if (s.type == StateType::kParallel || s.type == StateType::kMap) {
       for (int b : s.branches) {
         for (const State& bs : def_->machines[b].states) {
           if (Blocks(bs)) return true;

@@ -44,6 +44,11 @@ json RunToJson(const Run& r) {
   if (r.waiting == Run::Waiting::kBranches) {
     j["pendingBranches"] = r.pending_branches;
     j["branchResults"] = r.branch_results;
+    if (r.map_inputs.is_array()) {
+      j["mapInputs"] = r.map_inputs;
+      j["mapNext"] = r.map_next;
+      j["mapFailed"] = r.map_failed;
+    }
   }
   return j;
 }
@@ -110,6 +115,11 @@ absl::StatusOr<Run> RunFromJson(const json& j) {
   r.branch_index = IntField(j, "branchIndex", 0);
   r.pending_branches = IntField(j, "pendingBranches", 0);
   if (j.contains("branchResults")) r.branch_results = j["branchResults"];
+  if (j.contains("mapInputs") && j["mapInputs"].is_array()) {
+    r.map_inputs = j["mapInputs"];
+    r.map_next = IntField(j, "mapNext", 0);
+    r.map_failed = IntField(j, "mapFailed", 0);
+  }
   return r;
 }
 

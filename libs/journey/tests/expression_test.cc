@@ -108,16 +108,17 @@ TEST(ExpressionTest, ContextPathWithoutContextFails) {
   EXPECT_EQ(v.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// Objects inside arrays are templates too (the specification: "however deeply nested").
 TEST(PayloadTemplateTest, EvaluatesDynamicAndStaticFieldsRecursively) {
   std::vector<ValidationProblem> problems;
-  json tmpl = json::parse(R"J({"to.$":"$.name","static":[1,{"a.$":"kept"}],
+  json tmpl = json::parse(R"J({"to.$":"$.name","static":[1,{"a.$":"$.name"}],
       "nested":{"count.$":"States.MathAdd($.n, 1)","plain":"x"},"exec.$":"$$.Execution.Id"})J");
   PayloadTemplate t = PayloadTemplate::Compile(tmpl, "/Parameters", problems);
   ASSERT_TRUE(problems.empty());
   EXPECT_TRUE(t.uses_context());
   auto v = t.Evaluate(EvalContext{kInput, &kContext, nullptr});
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(*v, json::parse(R"({"to":"Ana","static":[1,{"a.$":"kept"}],
+  EXPECT_EQ(*v, json::parse(R"({"to":"Ana","static":[1,{"a":"Ana"}],
       "nested":{"count":4,"plain":"x"},"exec":"j-1"})"));
 }
 

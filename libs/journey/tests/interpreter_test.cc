@@ -57,6 +57,30 @@ TEST(InterpreterTest, ContextObjectAndDeterministicUuid) {
   EXPECT_EQ(fa.output, fb.output);
 }
 
+// States.MathRandom / States.UUID draw on the caller's seed only: the same seed gives the
+// same values (replay), another seed others; every draw is recorded in history.
+TEST(InterpreterTest, IntrinsicRandomnessComesFromTheSeedAndIsRecorded) {
+  auto campaign = Campaign(R"J({"StartAt":"P","States":{
+    "P":{"Type":"Pass","Parameters":{"r.$":"States.MathRandom(0, 1000000000)","u.$":"States.UUID()"},"End":true}}})J");
+  JourneyHarness a(campaign), b(campaign), c(campaign);
+  auto ea = a.Start(kNoon);
+  auto fb = FinishOf(b.Start(kNoon));
+  auto fc = FinishOf(c.Apply(StartTrigger{"j-1", json::object(), JourneyHarness::DefaultCustomer(), "seed-2"}, kNoon));
+  auto fa = FinishOf(ea);
+  EXPECT_EQ(fa.output, fb.output);
+  EXPECT_NE(fa.output["r"], fc.output["r"]);
+  EXPECT_NE(fa.output["u"], fc.output["u"]);
+  std::vector<HistoryEntry> drawn;
+  for (const HistoryEntry& h : Only<HistoryEntry>(ea)) {
+    if (h.kind == "IntrinsicRandomness") drawn.push_back(h);
+  }
+  ASSERT_THAT(drawn, SizeIs(1));
+  EXPECT_EQ(drawn[0].state_name, "P");
+  ASSERT_THAT(drawn[0].detail["values"], SizeIs(2));
+  EXPECT_EQ(drawn[0].detail["values"][0]["function"], "States.MathRandom");
+  EXPECT_EQ(drawn[0].detail["values"][1]["value"], fa.output["u"]);
+}
+
 TEST(InterpreterTest, ChoiceBranchesOnVoiceWrapupCodeFromResultPath) {
   auto campaign = Campaign(R"({"StartAt":"Call","States":{
     "Call":{"Type":"Task","Resource":"blend:voice","ResultPath":"$.voice","Next":"Answered?"},

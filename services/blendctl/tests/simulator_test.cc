@@ -199,5 +199,29 @@ TEST_F(SimulatorTest, FrequencyCapCountsTouchesOfTheSimulatedJourney) {
   EXPECT_EQ(r->final_status, "SUCCEEDED");
 }
 
+
+// A Map over a household's debts: one SMS per debt, each answered once; the Map's result is
+// the dispositions in item order.
+TEST_F(SimulatorTest, MapSendsOneTouchPerItem) {
+  auto c = Campaign(R"J({"StartAt":"EachDebt","States":{
+    "EachDebt":{"Type":"Map","ItemsPath":"$.debts","MaxConcurrency":2,
+      "ItemSelector":{"debtId.$":"$$.Map.Item.Value","n.$":"$$.Map.Item.Index"},
+      "ItemProcessor":{"StartAt":"Sms","States":{"Sms":{"Type":"Task","Resource":"blend:sms","End":true}}},
+      "ResultSelector":{"sent.$":"States.ArrayLength($)"},"End":true}}})J",
+                    R"({"quietHours":{"sms":null}})");
+  auto r = Simulate(*c, json::parse(R"({"debts":["d-1","d-2","d-3"]})"), json::parse(R"({"steps":[
+      {"disposition":{"state":"Sms","result":{"outcome":"SENT"}}},
+      {"disposition":{"state":"Sms","result":{"outcome":"SENT"}}},
+      {"disposition":{"state":"Sms","result":{"outcome":"SENT"}}}]})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> debts;
+  for (const auto& e : r->timeline) {
+    if (e.record["kind"] == "touch") debts.push_back(e.record["parameters"]["debtId"]);
+  }
+  EXPECT_THAT(debts, ::testing::UnorderedElementsAre("d-1", "d-2", "d-3"));
+  EXPECT_EQ(r->final_status, "SUCCEEDED");
+  EXPECT_EQ(r->output, json({{"sent", 3}}));
+}
+
 }  // namespace
 }  // namespace blend::blendctl

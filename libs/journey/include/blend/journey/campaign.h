@@ -72,6 +72,10 @@ struct CampaignPolicies {
   std::optional<SendAtBestHourPolicy> send_at_best_hour;
   int max_transitions_per_trigger = 1000;
   OnUnknown on_unknown = OnUnknown::kAssumeSent;
+  // "choiceOnMissingVariable": a Choice comparison on a path that names nothing fails the
+  // state with States.Runtime, as on AWS ("fail", default), or is false so the Choice falls
+  // through to Default ("default": Blend's behaviour before it followed AWS here).
+  bool choice_missing_variable_default = false;
 };
 
 // The Blend task resources a definition's Task states may name (directly or via an alias).

@@ -5,6 +5,7 @@
 // Expressions and payload templates are compiled once and evaluated many times; both are
 // immutable after compilation and safe to share between threads.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,11 +22,15 @@
 namespace blend::journey {
 
 // What an expression may read. `context` may be null when no expression of the state uses
-// `$$`; `uuid` supplies States.UUID() values (the library has no randomness of its own).
+// `$$`. The library has no randomness of its own: `uuid` supplies States.UUID() values and
+// `random` the 64 random bits behind each States.MathRandom without a seed argument (the
+// interpreter derives both from the journey's seed, the state and its step counter, and
+// records what it handed out in history).
 struct EvalContext {
   const nlohmann::json& input;
   const nlohmann::json* context = nullptr;
   const std::function<std::string()>* uuid = nullptr;
+  const std::function<uint64_t()>* random = nullptr;
 };
 
 class Expression {
@@ -46,8 +51,9 @@ class Expression {
   bool uses_context_ = false;
 };
 
-// A payload template (Parameters, ResultSelector): a JSON object whose keys ending in ".$"
-// are expressions. Nested objects are templates too; arrays and other values are copied.
+// A payload template (Parameters, ResultSelector, ItemSelector): a JSON value in which every
+// object field whose name ends in ".$" is an expression, however deeply nested, objects inside
+// arrays included. Parts without such fields are copied as they are.
 class PayloadTemplate {
  public:
   // Reports every bad `.$` value into `problems` under `pointer`; the template is usable
@@ -59,15 +65,17 @@ class PayloadTemplate {
   bool uses_context() const { return uses_context_; }
 
  private:
+  // An object field or an array element (then `key` is unused).
   struct Field {
     std::string key;
-    std::shared_ptr<const PayloadTemplate> nested;  // set for object values
+    std::shared_ptr<const PayloadTemplate> nested;  // set for values holding ".$" fields
     std::shared_ptr<const Expression> expr;         // set for ".$" keys
     nlohmann::json value;                           // otherwise
   };
+  enum class Kind { kStatic, kObject, kArray };
   std::vector<Field> fields_;
-  nlohmann::json static_value_;  // when the template is not an object
-  bool is_object_ = false;
+  nlohmann::json static_value_;  // kStatic
+  Kind kind_ = Kind::kStatic;
   bool uses_context_ = false;
 };
 

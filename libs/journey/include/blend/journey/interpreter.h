@@ -34,7 +34,8 @@ struct CustomerInfo {
   std::string postal_tz;
 };
 
-// One thread of execution: the journey itself ("main") or one branch of a Parallel state.
+// One thread of execution: the journey itself ("main"), one branch of a Parallel state or
+// one iteration of a Map state (`branch_index` is then the item's index).
 struct Run {
   enum class Waiting { kNone, kWait, kTask, kEvent, kRetry, kBranches };
   int machine = 0;               // index of the (sub-)state machine
@@ -50,7 +51,13 @@ struct Run {
   std::string parent;            // parent run id; empty for "main"
   int branch_index = 0;
   int pending_branches = 0;
-  nlohmann::json branch_results;  // Parallel results collected so far
+  nlohmann::json branch_results;  // Parallel / Map results collected so far
+  // Map: the inputs of iterations not started yet (an array, null once an item has started;
+  // null altogether for a Parallel), the next index to start (MaxConcurrency) and how many
+  // iterations failed within ToleratedFailureCount / ToleratedFailurePercentage.
+  nlohmann::json map_inputs;
+  int map_next = 0;
+  int map_failed = 0;
 };
 
 // Everything the interpreter remembers about one journey. ToJson() is deterministic
