@@ -87,7 +87,7 @@ TEST_F(FenceTest, ReClaimAfterAPaymentIsRefusedAndOutsideTheWindowDeferred) {
   }
   const auto& paid = touches[0].journey_id() < touches[1].journey_id() ? touches[0] : touches[1];
   const auto& other = &paid == &touches[0] ? touches[1] : touches[0];
-  const std::string paying_customer = paid.customer().customer_id();
+  const std::string paying_customer = StoredTouch(paid.touch_id()).customer().customer_id();
   ASSERT_EQ(SendEvent(paying_customer, "payment.received", "pay-1").journeys_matched(), 1);
 
   auto again = Claim(paid.touch_id());
@@ -135,7 +135,7 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
   ASSERT_THAT(calls, SizeIs(3));
   auto of = [&](const std::string& customer) -> const blend::v1::TouchCommand& {
     for (const auto& c : calls) {
-      if (c.customer().customer_id() == customer) return c;
+      if (StoredTouch(c.touch_id()).customer().customer_id() == customer) return c;
     }
     ADD_FAILURE() << "no voice touch for " << customer;
     return calls[0];

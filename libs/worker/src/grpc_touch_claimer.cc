@@ -10,13 +10,14 @@ GrpcTouchClaimer::GrpcTouchClaimer(const std::string& target, std::string worker
           grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
       worker_id_(std::move(worker_id)), token_(std::move(service_token)), timeout_(timeout) {}
 
-absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const std::string& touch_id) {
+absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const v1::TouchCommand& bus_copy) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_.Reveal());
   v1::ClaimTouchRequest request;
-  request.set_touch_id(touch_id);
+  request.set_touch_id(bus_copy.touch_id());
   request.set_worker_id(worker_id_);
+  *request.mutable_touch() = bus_copy;
   v1::ClaimTouchResponse response;
   grpc::Status status = stub_->ClaimTouch(&context, request, &response);
   if (!status.ok()) {

@@ -107,6 +107,13 @@ absl::Status CheckCampaignAccess(const Principal& principal, std::string_view ca
 absl::Status CheckAllCampaignsAccess(const Principal& principal);
 // PERMISSION_DENIED unless the principal holds the service credential.
 absl::Status CheckServiceAccess(const Principal& principal);
+// Access to journey `journey_id`, given the lookup of its campaign (kNotFound when no such
+// journey). A caller scoped to some campaigns gets the same PERMISSION_DENIED, with the same
+// message, whether the journey does not exist or belongs to another campaign: the answer
+// never tells which journey ids exist. A '*' caller may learn it (kNotFound). Other lookup
+// errors (kUnavailable) pass through.
+absl::Status CheckJourneyAccess(const Principal& principal, std::string_view journey_id,
+                                const absl::StatusOr<std::string>& campaign_of_journey);
 
 // True for 127.0.0.0/8, ::1 and "localhost" (with or without a port).
 bool IsLoopbackAddress(std::string_view host_port);
