@@ -136,7 +136,9 @@ TEST_F(OrchestratorTest, PaymentAfterVoiceCommandPublishedRefusesClaim) {
   auto claim = Claim(voice_touches[0].touch_id());
   EXPECT_EQ(claim.decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
   EXPECT_EQ(claim.reason(), "journey finished: SUCCEEDED");
-  EXPECT_EQ(Claim("no-such-touch").decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
+  // An id Blend never emitted is not refused like a real touch (a SKIPPED disposition for
+  // nothing): NOT_ISSUED tells the worker to dead-letter the message.
+  EXPECT_EQ(Claim("no-such-touch").decision(), blend::v1::ClaimTouchResponse::DECISION_NOT_ISSUED);
 }
 
 TEST_F(OrchestratorTest, StartIsIdempotentByClientKey) {

@@ -3,7 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "absl/strings/str_cat.h"
+#include <string>
+
 
 namespace blend::orchestrator {
 
@@ -15,7 +16,8 @@ std::string PublicTouchId(std::string_view key, std::string_view journey_id,
        reinterpret_cast<const unsigned char*>(step_touch_id.data()), step_touch_id.size(), mac,
        &len);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = absl::StrCat(journey_id, "/");
+  std::string out(journey_id);
+  out.push_back('/');
   for (unsigned int i = 0; i < 16 && i < len; ++i) {  // 128 bits
     out.push_back(kHex[mac[i] >> 4]);
     out.push_back(kHex[mac[i] & 0xf]);
