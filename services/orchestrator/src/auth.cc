@@ -232,6 +232,12 @@ absl::Status CheckAllCampaignsAccess(const Principal& principal) {
       "credential '", principal.name, "' is scoped to some campaigns; this call needs scope '*'"));
 }
 
+absl::Status CheckSomeCampaignAccess(const Principal& principal) {
+  if (principal.all_campaigns || !principal.campaigns.empty()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "credential '", principal.name, "' may use no campaign (scope '*' or a campaign list)"));
+}
+
 absl::Status CheckServiceAccess(const Principal& principal) {
   if (principal.service) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(

@@ -94,6 +94,7 @@ grpc::Status JourneyServiceImpl::StartJourneys(
         stream) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then each row's campaign, below
   std::vector<blend::v1::StartJourneyRequest> batch;
   std::vector<blend::v1::StartJourneyResult> denied;  // out-of-scope rows, in batch order
   auto flush = [&]() -> bool {
@@ -141,6 +142,7 @@ grpc::Status JourneyServiceImpl::ListJourneys(grpc::ServerContext* ctx,
                                               blend::v1::ListJourneysResponse* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then filtered by scope, below
   auto r = runner_.ListJourneys(*req);
   ORCH_RETURN_IF_ERROR(r.status());
   for (auto& j : *r->mutable_journeys()) {

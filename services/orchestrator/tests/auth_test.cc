@@ -199,6 +199,19 @@ TEST(JourneyAccessTest, MissingAndForeignJourneysLookTheSameToAScopedCaller) {
             absl::StatusCode::kPermissionDenied);
 }
 
+TEST(JourneyAccessTest, RowScopedRpcsNeedSomeCampaign) {
+  Principal eu;
+  eu.campaigns.insert("dunning-eu");
+  Principal all;
+  all.all_campaigns = true;
+  Principal service;
+  service.name = "workers";
+  service.service = true;
+  EXPECT_TRUE(CheckSomeCampaignAccess(eu).ok());
+  EXPECT_TRUE(CheckSomeCampaignAccess(all).ok());
+  EXPECT_EQ(CheckSomeCampaignAccess(service).code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST(ListenAddressTest, OpenServerOnlyOnLoopback) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7400"));
   EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:0"));

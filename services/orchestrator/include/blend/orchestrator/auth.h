@@ -105,6 +105,10 @@ class Authenticator {
 absl::Status CheckCampaignAccess(const Principal& principal, std::string_view campaign_id);
 // PERMISSION_DENIED unless the principal may use every campaign (customer events, lists).
 absl::Status CheckAllCampaignsAccess(const Principal& principal);
+// PERMISSION_DENIED unless the principal may use at least one campaign: the gate of the RPCs
+// that then check each row's campaign (StartJourneys) or filter by scope (ListJourneys), so a
+// service credential, which has no campaign, is refused outright.
+absl::Status CheckSomeCampaignAccess(const Principal& principal);
 // PERMISSION_DENIED unless the principal holds the service credential.
 absl::Status CheckServiceAccess(const Principal& principal);
 // Access to journey `journey_id`, given the lookup of its campaign (kNotFound when no such
