@@ -2,11 +2,13 @@
 // rotation through the token file, and the refusal to serve open on a routable address.
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_replace.h"
 #include "test_env.h"
 
 namespace blend::orchestrator::testing {
@@ -83,6 +85,61 @@ TEST_F(AuthTest, TokensScopesAndServiceCredential) {
                         absl::Seconds(10)));
   EXPECT_EQ(GetCampaign("crm-token-2", "dunning-us"), grpc::StatusCode::OK);
   std::remove(file.c_str());
+}
+
+// A campaign-scoped caller learns nothing about journeys outside its scope: one of another
+// campaign and one that does not exist get the same PERMISSION_DENIED, with the same message
+// but for the id asked; CancelJourney alike. A '*' caller still gets NOT_FOUND.
+TEST_F(AuthTest, ForeignAndMissingJourneysAreTheSameDenialToAScopedCaller) {
+  OrchestratorConfig cfg = Config();
+  cfg.auth.inline_tokens = Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" +
+                                  Sha256Hex("eu-token") + ":dunning-eu");
+  StartOrchestrator(cfg);
+  std::string journey_id;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer crm-token");
+    blend::v1::PutCampaignRequest req;
+    *req.mutable_campaign() = SeedCampaign("dunning-us");
+    blend::v1::PutCampaignResponse resp;
+    ASSERT_TRUE(journeys_->PutCampaign(&ctx, req, &resp).ok());
+    grpc::ClientContext start_ctx;
+    start_ctx.AddMetadata("authorization", "Bearer crm-token");
+    blend::v1::StartJourneyResponse started;
+    grpc::Status s =
+        journeys_->StartJourney(&start_ctx, StartRequest("dunning-us", "k1", "cust-1"), &started);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    journey_id = started.journey_id();
+  }
+  auto get = [&](const std::string& token, const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    blend::v1::GetJourneyRequest req;
+    req.set_journey_id(id);
+    blend::v1::Journey j;
+    return journeys_->GetJourney(&ctx, req, &j);
+  };
+  auto cancel = [&](const std::string& token, const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    blend::v1::CancelJourneyRequest req;
+    req.set_journey_id(id);
+    blend::v1::Journey j;
+    return journeys_->CancelJourney(&ctx, req, &j);
+  };
+  const std::string missing = "00000000-0000-4000-8000-000000000000";
+  ASSERT_EQ(missing.size(), journey_id.size());
+  for (auto call : {std::function<grpc::Status(const std::string&, const std::string&)>(get),
+                    std::function<grpc::Status(const std::string&, const std::string&)>(cancel)}) {
+    grpc::Status foreign = call("eu-token", journey_id);
+    grpc::Status absent = call("eu-token", missing);
+    EXPECT_EQ(foreign.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(absent.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(absl::StrReplaceAll(foreign.error_message(), {{journey_id, "<id>"}}),
+              absl::StrReplaceAll(absent.error_message(), {{missing, "<id>"}}));
+    EXPECT_EQ(call("crm-token", missing).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_TRUE(get("crm-token", journey_id).ok());
 }
 
 std::string ReadAll(const std::string& path) {

@@ -44,6 +44,56 @@ TEST_F(FenceTest, ClaimInQuietHoursIsDeferredAndTheTouchReEmitted) {
   EXPECT_EQ(GetJourney(id).status(), blend::v1::JOURNEY_STATUS_RUNNING);
 }
 
+blend::v1::ClaimTouchResponse ClaimCopy(blend::v1::TouchService::Stub& touches,
+                                        const blend::v1::TouchCommand& bus_copy) {
+  grpc::ClientContext ctx;
+  blend::v1::ClaimTouchRequest req;
+  req.set_touch_id(bus_copy.touch_id());
+  req.set_worker_id("test-worker");
+  *req.mutable_touch() = bus_copy;
+  blend::v1::ClaimTouchResponse resp;
+  grpc::Status s = touches.ClaimTouch(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+// The claim is where a message Blend never wrote stops: an id it never emitted, or a real id
+// whose content was changed, is NOT_ISSUED (with the differing fields' names) and leaves the
+// touch as it was, so the real message is still granted, with the stored touch.
+TEST_F(FenceTest, MessageBlendNeverWroteIsNotIssuedAndLeavesTheRealTouchAlone) {
+  StartOrchestrator();
+  bus::Consumer& sms = Subscribe({"blend.touch.sms"});
+  PutSeedCampaign("dunning");
+  std::string id = Start(StartRequest("dunning", "k1", "cust-f"));
+  auto touches = ReadTouches(sms, 1);
+  ASSERT_THAT(touches, SizeIs(1));
+  const blend::v1::TouchCommand& real = touches[0];
+
+  blend::v1::TouchCommand unknown = real;
+  unknown.set_touch_id(id + "/0123456789abcdef0123456789abcdef");
+  auto refused = ClaimCopy(*touches_, unknown);
+  EXPECT_EQ(refused.decision(), blend::v1::ClaimTouchResponse::DECISION_NOT_ISSUED);
+  EXPECT_THAT(refused.reason(), HasSubstr("unknown touch"));
+  EXPECT_FALSE(refused.has_touch());
+
+  blend::v1::TouchCommand altered = real;
+  altered.mutable_customer()->set_phone_e164("+15550000666");
+  (*altered.mutable_parameters()->mutable_fields())["text"].set_string_value("evil");
+  refused = ClaimCopy(*touches_, altered);
+  EXPECT_EQ(refused.decision(), blend::v1::ClaimTouchResponse::DECISION_NOT_ISSUED);
+  EXPECT_THAT(refused.reason(), HasSubstr("customer.phone_e164"));
+  EXPECT_THAT(refused.reason(), HasSubstr("parameters"));
+  EXPECT_THAT(refused.reason(), ::testing::Not(HasSubstr("+1555")));
+  EXPECT_FALSE(refused.has_touch());
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'pending' AND claimed_at IS NULL"), 1)
+      << "the forgeries changed nothing";
+
+  auto granted = ClaimCopy(*touches_, real);
+  ASSERT_EQ(granted.decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED) << granted.reason();
+  EXPECT_EQ(granted.touch().SerializeAsString(), StoredTouch(real.touch_id()).SerializeAsString());
+  EXPECT_EQ(granted.touch().customer().phone_e164(), "+442079460958");
+}
+
 TEST_F(FenceTest, OptOutCommittedBeforeClaimRefusesTheTouch) {
   StartOrchestrator();
   bus::Consumer& sms = Subscribe({"blend.touch.sms"});
@@ -87,7 +137,7 @@ TEST_F(FenceTest, ReClaimAfterAPaymentIsRefusedAndOutsideTheWindowDeferred) {
   }
   const auto& paid = touches[0].journey_id() < touches[1].journey_id() ? touches[0] : touches[1];
   const auto& other = &paid == &touches[0] ? touches[1] : touches[0];
-  const std::string paying_customer = paid.customer().customer_id();
+  const std::string paying_customer = StoredTouch(paid.touch_id()).customer().customer_id();
   ASSERT_EQ(SendEvent(paying_customer, "payment.received", "pay-1").journeys_matched(), 1);
 
   auto again = Claim(paid.touch_id());
@@ -135,7 +185,7 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
   ASSERT_THAT(calls, SizeIs(3));
   auto of = [&](const std::string& customer) -> const blend::v1::TouchCommand& {
     for (const auto& c : calls) {
-      if (c.customer().customer_id() == customer) return c;
+      if (StoredTouch(c.touch_id()).customer().customer_id() == customer) return c;
     }
     ADD_FAILURE() << "no voice touch for " << customer;
     return calls[0];

@@ -24,10 +24,19 @@ TEST_F(OrchestratorTest, SeedJourneySmsDispositionTimerThenVoice) {
   ASSERT_THAT(sms_touches, SizeIs(1));
   EXPECT_EQ(sms_touches[0].journey_id(), id);
   EXPECT_EQ(sms_touches[0].channel(), blend::v1::CHANNEL_SMS);
-  EXPECT_EQ(sms_touches[0].customer().phone_e164(), "+442079460958");
-  EXPECT_EQ(sms_touches[0].genesys().sms_from_number(), "+18005550199");
-  EXPECT_EQ(Claim(sms_touches[0].touch_id()).decision(),
-            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  // The bus only names the touch; the claim hands out the stored one.
+  EXPECT_FALSE(sms_touches[0].has_customer());
+  EXPECT_FALSE(sms_touches[0].has_parameters());
+  EXPECT_FALSE(sms_touches[0].has_genesys());
+  EXPECT_THAT(sms_touches[0].touch_id(), ::testing::StartsWith(id + "/"));
+  EXPECT_EQ(sms_touches[0].touch_id().find("Sms"), std::string::npos)
+      << "the interpreter's guessable name is not the id: " << sms_touches[0].touch_id();
+  blend::v1::ClaimTouchResponse granted = Claim(sms_touches[0].touch_id());
+  EXPECT_EQ(granted.decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(granted.touch().touch_id(), sms_touches[0].touch_id());
+  EXPECT_EQ(granted.touch().customer().phone_e164(), "+442079460958");
+  EXPECT_EQ(granted.touch().genesys().sms_from_number(), "+18005550199");
+  EXPECT_FALSE(granted.touch().parameters().fields().empty());
   EXPECT_EQ(Claim(sms_touches[0].touch_id()).decision(),
             blend::v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
 
@@ -44,7 +53,7 @@ TEST_F(OrchestratorTest, SeedJourneySmsDispositionTimerThenVoice) {
   auto voice_touches = ReadTouches(voice, 1);
   ASSERT_THAT(voice_touches, SizeIs(1));
   EXPECT_EQ(voice_touches[0].journey_id(), id);
-  EXPECT_EQ(voice_touches[0].genesys().contact_list_id(), "demo-contacts");
+  EXPECT_EQ(StoredTouch(voice_touches[0].touch_id()).genesys().contact_list_id(), "demo-contacts");
   blend::v1::Journey j = GetJourney(id);
   EXPECT_EQ(j.current_state(), "InjectToVoiceDialer");
   EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_RUNNING);
@@ -127,7 +136,9 @@ TEST_F(OrchestratorTest, PaymentAfterVoiceCommandPublishedRefusesClaim) {
   auto claim = Claim(voice_touches[0].touch_id());
   EXPECT_EQ(claim.decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
   EXPECT_EQ(claim.reason(), "journey finished: SUCCEEDED");
-  EXPECT_EQ(Claim("no-such-touch").decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
+  // An id Blend never emitted is not refused like a real touch (a SKIPPED disposition for
+  // nothing): NOT_ISSUED tells the worker to dead-letter the message.
+  EXPECT_EQ(Claim("no-such-touch").decision(), blend::v1::ClaimTouchResponse::DECISION_NOT_ISSUED);
 }
 
 TEST_F(OrchestratorTest, StartIsIdempotentByClientKey) {

@@ -23,6 +23,8 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "blend/bus/consumer.h"
@@ -352,6 +354,22 @@ class OrchestratorTest : public ::testing::Test {
     grpc::Status s = journeys_->SendCustomerEvent(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
+  }
+
+  // The touch as the orchestrator stored it at emission (what ClaimTouch hands a worker); the
+  // bus copy only names it.
+  blend::v1::TouchCommand StoredTouch(const std::string& touch_id) {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    pqxx::result r = tx.exec_params(
+        "SELECT encode(command, 'base64') FROM touches WHERE touch_id = $1", touch_id);
+    blend::v1::TouchCommand cmd;
+    EXPECT_FALSE(r.empty()) << "no touch " << touch_id;
+    if (r.empty()) return cmd;
+    std::string bytes;
+    EXPECT_TRUE(absl::Base64Unescape(r[0][0].as<std::string>(), &bytes));
+    EXPECT_TRUE(cmd.ParseFromString(bytes));
+    return cmd;
   }
 
   int64_t Count(const std::string& sql) {

@@ -2,7 +2,12 @@
 // a FakeClock so a 24-hour wait passes at once), the three workers (in-process replicas),
 // genesys-sim, PostgreSQL and Kafka.
 
+#include <map>
+#include <tuple>
+
 #include <pqxx/pqxx>
+
+#include "blend/bus/dead_letter.h"
 
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
@@ -63,6 +68,13 @@ constexpr char kPolicies[] = R"json({
               "oauthClient": "demo-client"}
 })json";
 
+// Texts only between 12:00 and 13:00: a journey started at the fixture's 10:00 New York time
+// emits its SMS touch (stored, in the outbox) that is not published before noon.
+constexpr char kNoonSmsPolicies[] = R"json({
+  "quietHours": {"sms": {"from": "12:00", "until": "13:00"}, "voice": null, "email": null},
+  "genesys": {"smsFromNumber": "+18005550199", "oauthClient": "demo-client"}
+})json";
+
 class JourneyScenarioTest : public WorkersTest {
  protected:
   void SetUp() override {
@@ -96,13 +108,15 @@ class JourneyScenarioTest : public WorkersTest {
     orchestrator_addr_ = "127.0.0.1:" + std::to_string(orchestrator_->grpc_port());
     journeys_ = v1::JourneyService::NewStub(
         grpc::CreateChannel(orchestrator_addr_, grpc::InsecureChannelCredentials()));
-    for (auto [id, definition] : {std::pair{"collections", kDefinition},
-                                  std::pair{"reminders", kReminderDefinition}}) {
+    for (auto [id, definition, policies] :
+         {std::tuple{"collections", kDefinition, kPolicies},
+          std::tuple{"reminders", kReminderDefinition, kPolicies},
+          std::tuple{"noon-texts", kReminderDefinition, kNoonSmsPolicies}}) {
       grpc::ClientContext ctx;
       v1::PutCampaignRequest req;
       req.mutable_campaign()->set_campaign_id(id);
       req.mutable_campaign()->set_definition_json(definition);
-      req.mutable_campaign()->set_policies_json(kPolicies);
+      req.mutable_campaign()->set_policies_json(policies);
       v1::PutCampaignResponse resp;
       grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
       ASSERT_TRUE(s.ok()) << s.error_message();
@@ -366,6 +380,97 @@ TEST_F(JourneyScenarioTest, InboundStopRefusesTheQueuedSmsAndTheJourneyTakesItsO
     refused |= e.disposition().outcome() == v1::TOUCH_OUTCOME_OPTED_OUT;
   }
   EXPECT_TRUE(refused) << "the queued SMS is refused at its claim";
+}
+
+}  // namespace
+}  // namespace blend::workers_test
+
+namespace blend::workers_test {
+namespace {
+
+std::string Header(const bus::Message& m, std::string_view name) {
+  for (const bus::Header& h : m.headers) {
+    if (h.key == name) return h.value;
+  }
+  return "";
+}
+
+// The attack test of issue 14: whoever can produce to blend.touch.sms cannot text anyone. A
+// touch id Blend never emitted, and a real touch id with another recipient and text, are
+// refused at the claim (DECISION_NOT_ISSUED) and dead-lettered with the reason; genesys-sim
+// receives nothing, and the real touch, untouched by the forgery, goes out later exactly as
+// the orchestrator stored it.
+TEST_F(JourneyScenarioTest, ForgedTouchOnTheTopicSendsNothingAndIsDeadLettered) {
+  StartSim(genesys_sim::DemoConfig());
+  StartOrchestrator();
+  const std::string phone = "+12125550197";
+  const std::string attacker = "+12125550666";
+  std::string id = StartJourney("cust-forged", phone, "noon-texts");
+  std::string real_touch;
+  ASSERT_TRUE(WaitUntil([&] {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    pqxx::result r = tx.exec_params(
+        "SELECT touch_id FROM touches WHERE journey_id = $1 AND status = 'pending'", id);
+    if (r.empty()) return false;
+    real_touch = r[0][0].as<std::string>();
+    return true;
+  })) << "the journey's SMS touch was not stored";
+
+  // Two forgeries, written straight to the topic with a recipient and a text of their own.
+  v1::TouchCommand unknown = SmsTouch(id + "/00000000000000000000000000000000", attacker);
+  unknown.set_journey_id(id);
+  Publish(unknown);
+  v1::TouchCommand altered = SmsTouch(real_touch, attacker);
+  altered.set_journey_id(id);
+  altered.set_campaign_id("noon-texts");
+  (*altered.mutable_parameters()->mutable_fields())["text"].set_string_value(
+      "Pay now at evil.example");
+  Publish(altered);
+
+  Collector dlq(brokers_, {Topic("blend.touch.sms.dlq")});
+  StartSmsWorker();
+  dlq.WaitFor(2, absl::Seconds(30));
+  std::vector<bus::Message> letters = dlq.raw();
+  ASSERT_EQ(letters.size(), 2u) << "both forgeries are dead-lettered";
+  std::map<std::string, std::string> reason_of;
+  for (const auto& m : letters) {
+    v1::Envelope e;
+    ASSERT_TRUE(e.ParseFromString(m.payload));
+    reason_of[e.touch().touch_id()] = Header(m, bus::kDlqReason);
+  }
+  EXPECT_NE(reason_of[unknown.touch_id()].find("unknown touch"), std::string::npos)
+      << reason_of[unknown.touch_id()];
+  EXPECT_NE(reason_of[real_touch].find("customer"), std::string::npos) << reason_of[real_touch];
+  EXPECT_NE(reason_of[real_touch].find("parameters"), std::string::npos) << reason_of[real_touch];
+  EXPECT_EQ(reason_of[real_touch].find(attacker), std::string::npos)
+      << "the reason names fields, not the forged values";
+  EXPECT_EQ(Operations("sms.send"), 0) << "nothing reached genesys-sim";
+  {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    EXPECT_EQ(tx.exec_params("SELECT status FROM touches WHERE touch_id = $1", real_touch)[0][0]
+                  .as<std::string>(),
+              "pending")
+        << "the forgery neither claimed nor refused the real touch";
+  }
+
+  // Noon: the real touch is published, claimed and sent as stored.
+  clock_.Advance(absl::Hours(2) + absl::Minutes(1));
+  ASSERT_TRUE(WaitUntil([&] { return Operations("sms.send") == 1; }))
+      << GetJourney(id).DebugString();
+  genesys_sim::AuditFilter to_attacker;
+  to_attacker.to_address = attacker;
+  EXPECT_TRUE(sim_->sim().audit().Query(to_attacker).empty());
+  genesys_sim::AuditFilter sent;
+  sent.operation = "sms.send";
+  sent.status = 200;
+  auto real = sim_->sim().audit().Query(sent);
+  ASSERT_EQ(real.size(), 1u);
+  EXPECT_EQ(real[0].to_address, phone);
+  EXPECT_EQ(real[0].touch_id, real_touch);
+  EXPECT_TRUE(WaitUntil([&] { return GetJourney(id).current_state() == "Wait"; }))
+      << GetJourney(id).DebugString();
 }
 
 }  // namespace

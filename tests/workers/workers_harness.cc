@@ -38,6 +38,8 @@ grpc::Status FakeTouchService::ClaimTouch(grpc::ServerContext*, const v1::ClaimT
   } else {
     resp->set_decision(n == 1 ? v1::ClaimTouchResponse::DECISION_GRANTED
                               : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
+    // These tests publish whole touches: the stand-in "stored" exactly what it was sent.
+    *resp->mutable_touch() = req->touch();
   }
   return grpc::Status::OK;
 }

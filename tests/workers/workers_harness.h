@@ -30,7 +30,9 @@ namespace blend::workers_test {
 // Reads BLEND_KAFKA_BROKERS; fails the test (never skips) when it is missing.
 std::string KafkaBrokersOrFail();
 
-// Grants every claim unless told otherwise; records how often each touch was claimed.
+// Grants every claim unless told otherwise; records how often each touch was claimed. A grant
+// carries the claimed message itself as the stored touch (these tests publish whole touches;
+// the real orchestrator's check is tested in tests/orchestrator and tests/e2e).
 class FakeTouchService final : public v1::TouchService::Service {
  public:
   grpc::Status ClaimTouch(grpc::ServerContext*, const v1::ClaimTouchRequest* request,

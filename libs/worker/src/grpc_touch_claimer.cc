@@ -14,13 +14,14 @@ GrpcTouchClaimer::GrpcTouchClaimer(std::shared_ptr<grpc::Channel> channel, std::
     : stub_(v1::TouchService::NewStub(std::move(channel))),
       worker_id_(std::move(worker_id)), token_(std::move(service_token)), timeout_(timeout) {}
 
-absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const std::string& touch_id) {
+absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const v1::TouchCommand& bus_copy) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_.Reveal());
   v1::ClaimTouchRequest request;
-  request.set_touch_id(touch_id);
+  request.set_touch_id(bus_copy.touch_id());
   request.set_worker_id(worker_id_);
+  *request.mutable_touch() = bus_copy;
   v1::ClaimTouchResponse response;
   grpc::Status status = stub_->ClaimTouch(&context, request, &response);
   if (!status.ok()) {

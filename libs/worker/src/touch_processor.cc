@@ -90,7 +90,7 @@ absl::StatusOr<ProcessResult> TouchProcessor::Process(const v1::TouchCommand& to
   // The claim comes after the quota wait, right before the call, so a payment that commits
   // while the touch waits for quota still stops it. A claim that lets nothing go gives the
   // token back: only requests that reach Genesys spend the quota.
-  absl::StatusOr<v1::ClaimTouchResponse> claim = claimer_.Claim(touch.touch_id());
+  absl::StatusOr<v1::ClaimTouchResponse> claim = claimer_.Claim(touch);
   if (!claim.ok()) {
     (void)quota_.Release();
     return claim.status();
@@ -133,8 +133,25 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromClaim(const v1::TouchCommand& 
     case v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED:
       // Already claimed by an attempt that died before writing "calling" (the ledger row is
       // written before any request): Genesys was not called, so this attempt may go on.
-      // Only one attempt can write the row.
-      return CallGenesys(touch);
+      // Only one attempt can write the row. Only the stored touch is sent, never the bus copy.
+      if (claim.has_touch() && claim.touch().touch_id() == touch.touch_id()) {
+        return CallGenesys(claim.touch());
+      }
+      if (claim.decision() == v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED) {
+        // The touch already went (sent or done): nothing to send, nothing new to report.
+        (void)quota_.Release();
+        return ProcessResult{Kind::kDrop, {}, clock_.Now(),
+                             "already claimed, no touch to send: " + claim.reason()};
+      }
+      // An orchestrator that predates stored touches (upgrade it before the workers).
+      (void)quota_.Release();
+      return Finish(touch, Publish(touch, v1::TOUCH_OUTCOME_FAILED,
+                                   "the claim granted no stored touch to send")
+                               .disposition);
+    case v1::ClaimTouchResponse::DECISION_NOT_ISSUED:
+      // Forged or corrupt: no disposition (there is no such touch, or it is not this one).
+      return ProcessResult{Kind::kDeadLetter, {}, clock_.Now(),
+                           "claim refused, not a touch Blend emitted: " + claim.reason()};
     case v1::ClaimTouchResponse::DECISION_DEFERRED:
       return ProcessResult{Kind::kDrop, {}, clock_.Now(), "deferred: " + claim.reason()};
     default:

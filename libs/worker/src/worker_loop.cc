@@ -213,6 +213,19 @@ void WorkerLoop::Attempt(Held held) {
 }
 
 bool WorkerLoop::Complete(const bus::Message& message, const ProcessResult& result) {
+  if (result.kind == ProcessResult::Kind::kDeadLetter) {
+    // A touch message the orchestrator refused as not its own (forged or corrupt).
+    absl::Status dlq = queue_.DeadLetter(message, result.note);
+    if (!dlq.ok()) {
+      BLEND_LOG(kError, "dead-letter publish failed; will retry",
+                {{"error", std::string(dlq.message())}});
+      return false;
+    }
+    if (metrics_) metrics_->dead_lettered->Increment();
+    BLEND_LOG(kWarn, "touch message dead-lettered",
+              {{"topic", message.topic}, {"offset", std::to_string(message.offset)},
+               {"reason", result.note}});
+  }
   if (result.kind == ProcessResult::Kind::kPublish) {
     absl::Status published = queue_.Publish(options_.dispositions_topic,
                                             result.disposition.journey_id(),

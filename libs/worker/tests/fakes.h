@@ -3,6 +3,7 @@
 // Fakes of the worker's I/O seams, shared by the processor and loop tests.
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,19 +17,29 @@
 
 namespace blend::worker {
 
+// Grants with the touch in `stored` (by id), or, when none is stored there, with the bus copy
+// itself as the stored touch.
 class FakeClaimer : public TouchClaimer {
  public:
-  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override {
+  absl::StatusOr<v1::ClaimTouchResponse> Claim(const v1::TouchCommand& bus_copy) override {
+    const std::string& touch_id = bus_copy.touch_id();
     claims.push_back(touch_id);
     v1::ClaimTouchResponse r;
     r.set_decision(claimed.insert(touch_id).second ? decision
                                                    : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
     r.set_reason(reason);
     if (decision != v1::ClaimTouchResponse::DECISION_GRANTED) claimed.erase(touch_id);
+    if (r.decision() == v1::ClaimTouchResponse::DECISION_GRANTED ||
+        r.decision() == v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED) {
+      auto it = stored.find(touch_id);
+      if (with_touch) *r.mutable_touch() = it != stored.end() ? it->second : bus_copy;
+    }
     return r;
   }
   v1::ClaimTouchResponse::Decision decision = v1::ClaimTouchResponse::DECISION_GRANTED;
   std::string reason;
+  bool with_touch = true;  // false: an orchestrator that grants without the stored touch
+  std::map<std::string, v1::TouchCommand> stored;
   std::set<std::string> claimed;
   std::vector<std::string> claims;
 };
@@ -37,6 +48,7 @@ class FakeSender : public ChannelSender {
  public:
   absl::StatusOr<SendReceipt> Send(const v1::TouchCommand& touch) override {
     sent.push_back(touch.touch_id());
+    sent_touches.push_back(touch);
     if (!errors.empty()) {
       absl::Status e = errors.front();
       errors.pop_front();
@@ -46,6 +58,7 @@ class FakeSender : public ChannelSender {
   }
   std::deque<absl::Status> errors;
   std::vector<std::string> sent;
+  std::vector<v1::TouchCommand> sent_touches;  // what Send() was given
 };
 
 inline absl::Status GenesysFailure(absl::StatusCode code, int http, std::optional<absl::Duration> retry_after,

@@ -155,6 +155,62 @@ TEST_F(TouchProcessorTest, RefusedOrDeferredClaimSpendsNoQuotaToken) {
   EXPECT_EQ(sender_.sent, std::vector<std::string>{"r3"});
 }
 
+// The bus message only names the touch; whatever it carries, the worker sends the touch the
+// claim returned (as the orchestrator stored it at emission).
+TEST_F(TouchProcessorTest, SendsTheStoredTouchFromTheClaimNeverTheBusCopy) {
+  v1::TouchCommand stored = Touch("s1");
+  stored.mutable_customer()->set_phone_e164("+442079460958");
+  (*stored.mutable_parameters()->mutable_fields())["text"].set_string_value("Your balance");
+  stored.mutable_genesys()->set_sms_from_number("+18005550199");
+  claimer_.stored["s1"] = stored;
+  v1::TouchCommand bus = Touch("s1");
+  bus.mutable_customer()->set_phone_e164("+15550000666");
+  (*bus.mutable_parameters()->mutable_fields())["text"].set_string_value("Click evil.example");
+  auto result = processor_.Process(bus);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->disposition.outcome(), v1::TOUCH_OUTCOME_SENT);
+  ASSERT_EQ(sender_.sent_touches.size(), 1u);
+  EXPECT_EQ(sender_.sent_touches[0].SerializeAsString(), stored.SerializeAsString());
+  EXPECT_EQ(claimer_.claims, std::vector<std::string>{"s1"});
+}
+
+// A message Blend never wrote (unknown id, or content differing from the stored touch): the
+// orchestrator answers NOT_ISSUED; the message is dead-lettered, nothing is sent, reported
+// or recorded, and the quota token goes back.
+TEST_F(TouchProcessorTest, NotIssuedClaimDeadLettersWithTheReasonAndSendsNothing) {
+  quota::QuotaGovernor one_token(quota_store_, clock_, "one",
+                                 {.requests_per_minute = 6, .burst = 1});
+  TouchProcessor processor(ledger_, claimer_, one_token, sender_, clock_,
+                           {.worker_id = "w1", .channel = v1::CHANNEL_SMS, .backoff = {}},
+                           [] { return 1.0; });
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_NOT_ISSUED;
+  claimer_.reason = "unknown touch: Blend never emitted this id";
+  auto forged = processor.Process(Touch("forged"));
+  ASSERT_TRUE(forged.ok()) << forged.status();
+  EXPECT_EQ(forged->kind, Kind::kDeadLetter);
+  EXPECT_NE(forged->note.find("unknown touch"), std::string::npos) << forged->note;
+  EXPECT_TRUE(sender_.sent.empty());
+  auto entry = ledger_.Find("forged");
+  ASSERT_TRUE(entry.ok());
+  EXPECT_FALSE(entry->has_value()) << "nothing recorded for a touch that is not Blend's";
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_GRANTED;
+  auto real = processor.Process(Touch("real"));
+  ASSERT_TRUE(real.ok()) << real.status();
+  EXPECT_EQ(real->kind, Kind::kPublish) << "the forged message gave its quota token back";
+  EXPECT_EQ(sender_.sent, std::vector<std::string>{"real"});
+}
+
+// An orchestrator that grants without the stored touch (one from before stored touches):
+// the worker has nothing it trusts to send.
+TEST_F(TouchProcessorTest, GrantWithoutAStoredTouchSendsNothing) {
+  claimer_.with_touch = false;
+  auto result = processor_.Process(Touch("old"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->kind, Kind::kPublish);
+  EXPECT_EQ(result->disposition.outcome(), v1::TOUCH_OUTCOME_FAILED);
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
 TEST_F(TouchProcessorTest, DeferredClaimIsDroppedForTheOrchestratorToReEmit) {
   claimer_.decision = v1::ClaimTouchResponse::DECISION_DEFERRED;
   auto result = processor_.Process(Touch("t6"));

@@ -152,6 +152,21 @@ TEST_F(WorkerLoopTest, MalformedMessageIsDeadLetteredAndCommitted) {
   EXPECT_TRUE(sender_.sent.empty());
 }
 
+TEST_F(WorkerLoopTest, TouchTheOrchestratorNeverIssuedIsDeadLetteredWithTheReason) {
+  claimer_.decision = v1::ClaimTouchResponse::DECISION_NOT_ISSUED;
+  claimer_.reason = "the message differs from the stored touch in customer.phone_e164";
+  queue_.incoming.push_back(TouchMessage("t1", 0, 8));
+  loop_.Step();
+  ASSERT_EQ(queue_.dead_letters.size(), 1u);
+  EXPECT_EQ(queue_.dead_letters[0].first, 8);
+  EXPECT_NE(queue_.dead_letters[0].second.find("customer.phone_e164"), std::string::npos)
+      << queue_.dead_letters[0].second;
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{8});
+  EXPECT_TRUE(queue_.published.empty()) << "no disposition for a touch that is not Blend's";
+  EXPECT_TRUE(sender_.sent.empty());
+  EXPECT_NE(Metrics().find("blend_worker_dead_lettered_total 1"), std::string::npos) << Metrics();
+}
+
 TEST_F(WorkerLoopTest, WithdrawalWithoutAHandlerIsDeadLetteredWithItsReason) {
   queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
   loop_.Step();

@@ -48,9 +48,10 @@ HttpResponse Error(int status) {
 
 class GrantAll final : public worker::TouchClaimer {
  public:
-  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string&) override {
+  absl::StatusOr<v1::ClaimTouchResponse> Claim(const v1::TouchCommand& bus_copy) override {
     v1::ClaimTouchResponse r;
     r.set_decision(v1::ClaimTouchResponse::DECISION_GRANTED);
+    *r.mutable_touch() = bus_copy;  // this test's bus copies carry the whole touch
     return r;
   }
 };

@@ -232,10 +232,31 @@ absl::Status CheckAllCampaignsAccess(const Principal& principal) {
       "credential '", principal.name, "' is scoped to some campaigns; this call needs scope '*'"));
 }
 
+absl::Status CheckSomeCampaignAccess(const Principal& principal) {
+  if (principal.all_campaigns || !principal.campaigns.empty()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "credential '", principal.name, "' may use no campaign (scope '*' or a campaign list)"));
+}
+
 absl::Status CheckServiceAccess(const Principal& principal) {
   if (principal.service) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "credential '", principal.name, "' is not a service credential (scope 'service')"));
+}
+
+absl::Status CheckJourneyAccess(const Principal& principal, std::string_view journey_id,
+                                const absl::StatusOr<std::string>& campaign_of_journey) {
+  if (campaign_of_journey.ok() && principal.MayUseCampaign(*campaign_of_journey)) {
+    return absl::OkStatus();
+  }
+  const bool not_found =
+      !campaign_of_journey.ok() && absl::IsNotFound(campaign_of_journey.status());
+  if (!campaign_of_journey.ok() && !not_found) return campaign_of_journey.status();
+  if (not_found && principal.all_campaigns) return campaign_of_journey.status();
+  return absl::PermissionDeniedError(
+      absl::StrCat("credential '", principal.name, "' may not use journey '",
+                   absl::string_view(journey_id.data(), journey_id.size()),
+                   "' (or it does not exist)"));
 }
 
 bool IsLoopbackAddress(std::string_view host_port) {

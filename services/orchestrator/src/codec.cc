@@ -1,6 +1,9 @@
 #include "blend/orchestrator/codec.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "blend/genesys/contact_id.h"
@@ -184,11 +187,66 @@ blend::v1::Envelope NewEnvelope(std::string message_id, google::protobuf::Timest
 
 }  // namespace
 
+blend::v1::TouchCommand BusTouchCommand(const blend::v1::TouchCommand& stored) {
+  blend::v1::TouchCommand bus = stored;
+  bus.clear_customer();
+  bus.clear_parameters();
+  bus.clear_genesys();
+  return bus;
+}
+
 std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now) {
   blend::v1::Envelope env =
       NewEnvelope(absl::StrCat(cmd.touch_id(), ":", cmd.attempt()), ToProto(now), cmd.journey_id());
-  *env.mutable_touch() = cmd;
+  *env.mutable_touch() = BusTouchCommand(cmd);
   return env.SerializeAsString();
+}
+
+namespace {
+
+// Collects the paths of differing fields, without their values.
+class FieldPathReporter : public google::protobuf::util::MessageDifferencer::Reporter {
+ public:
+  using Path = std::vector<google::protobuf::util::MessageDifferencer::SpecificField>;
+  explicit FieldPathReporter(std::vector<std::string>& out) : out_(out) {}
+  void ReportAdded(const google::protobuf::Message&, const google::protobuf::Message&,
+                   const Path& path) override { Add(path); }
+  void ReportDeleted(const google::protobuf::Message&, const google::protobuf::Message&,
+                     const Path& path) override { Add(path); }
+  void ReportModified(const google::protobuf::Message&, const google::protobuf::Message&,
+                      const Path& path) override { Add(path); }
+
+ private:
+  void Add(const Path& path) {
+    std::string name;
+    for (const auto& f : path) {
+      if (!name.empty()) name += ".";
+      name += f.field != nullptr ? f.field->name() : "?";
+    }
+    if (std::find(out_.begin(), out_.end(), name) == out_.end()) out_.push_back(name);
+  }
+  std::vector<std::string>& out_;
+};
+
+}  // namespace
+
+std::vector<std::string> TouchFieldsDiffering(const blend::v1::TouchCommand& bus_copy,
+                                              const blend::v1::TouchCommand& stored) {
+  blend::v1::TouchCommand a = bus_copy;
+  blend::v1::TouchCommand b = stored;
+  for (blend::v1::TouchCommand* m : {&a, &b}) {
+    m->clear_attempt();
+    m->clear_not_before();
+  }
+  std::vector<std::string> out;
+  google::protobuf::util::MessageDifferencer diff;
+  // Only what the message sets is compared: the bus form (BusTouchCommand) leaves the
+  // customer, parameters and Genesys ids out, and an older message carried them all.
+  diff.set_scope(google::protobuf::util::MessageDifferencer::PARTIAL);
+  FieldPathReporter reporter(out);
+  diff.ReportDifferencesTo(&reporter);
+  diff.Compare(a, b);
+  return out;
 }
 
 std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view envelope_bytes,

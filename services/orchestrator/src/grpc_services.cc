@@ -48,8 +48,10 @@ grpc::Status JourneyServiceImpl::ValidateCampaign(grpc::ServerContext* ctx,
                                                   blend::v1::ValidateCampaignResponse* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
-  std::vector<journey::ValidationProblem> problems;
   const auto& c = req->campaign();
+  // The same scope as PutCampaign: validating is the first step of writing the campaign.
+  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, c.campaign_id()));
+  std::vector<journey::ValidationProblem> problems;
   std::map<std::string, std::string> aliases(c.resource_aliases().begin(),
                                              c.resource_aliases().end());
   auto parsed = journey::ParseCampaign(c.definition_json(), c.policies_json(), aliases, &problems,
@@ -92,6 +94,7 @@ grpc::Status JourneyServiceImpl::StartJourneys(
         stream) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then each row's campaign, below
   std::vector<blend::v1::StartJourneyRequest> batch;
   std::vector<blend::v1::StartJourneyResult> denied;  // out-of-scope rows, in batch order
   auto flush = [&]() -> bool {
@@ -128,11 +131,10 @@ grpc::Status JourneyServiceImpl::GetJourney(grpc::ServerContext* ctx,
                                             blend::v1::Journey* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
-  auto j = runner_.GetJourney(req->journey_id(), /*history=*/true);
-  ORCH_RETURN_IF_ERROR(j.status());
-  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, j->campaign_id()));
-  *resp = *std::move(j);
-  return grpc::Status::OK;
+  // Authorised before anything about the journey is read or answered.
+  ORCH_RETURN_IF_ERROR(
+      CheckJourneyAccess(*who, req->journey_id(), runner_.CampaignOfJourney(req->journey_id())));
+  return Assign(runner_.GetJourney(req->journey_id(), /*history=*/true), resp);
 }
 
 grpc::Status JourneyServiceImpl::ListJourneys(grpc::ServerContext* ctx,
@@ -140,6 +142,7 @@ grpc::Status JourneyServiceImpl::ListJourneys(grpc::ServerContext* ctx,
                                               blend::v1::ListJourneysResponse* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then filtered by scope, below
   auto r = runner_.ListJourneys(*req);
   ORCH_RETURN_IF_ERROR(r.status());
   for (auto& j : *r->mutable_journeys()) {
@@ -154,9 +157,8 @@ grpc::Status JourneyServiceImpl::CancelJourney(grpc::ServerContext* ctx,
                                                blend::v1::Journey* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
-  auto campaign = runner_.CampaignOfJourney(req->journey_id());
-  ORCH_RETURN_IF_ERROR(campaign.status());
-  ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, *campaign));
+  ORCH_RETURN_IF_ERROR(
+      CheckJourneyAccess(*who, req->journey_id(), runner_.CampaignOfJourney(req->journey_id())));
   return Assign(runner_.CancelJourney(req->journey_id(), req->reason()), resp);
 }
 
@@ -176,7 +178,7 @@ grpc::Status TouchServiceImpl::ClaimTouch(grpc::ServerContext* ctx,
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
   ORCH_RETURN_IF_ERROR(CheckServiceAccess(*who));
-  return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id()), resp);
+  return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id(), req->touch()), resp);
 }
 
 grpc::Status TouchServiceImpl::CheckTouch(grpc::ServerContext* ctx,

@@ -13,6 +13,7 @@
 #include "blend/common/status_macros.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/touch_ids.h"
 #include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
@@ -238,8 +239,14 @@ void JourneyRunner::AddCapHistory(pqxx::work& tx, const journey::CompiledCampaig
   }
 }
 
-void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& row,
-                                  const blend::v1::Customer& customer,
+std::string JourneyRunner::TouchKey(pqxx::work& tx) {
+  absl::MutexLock lock(&touch_key_mu_);
+  if (touch_key_.empty()) touch_key_ = pg::LoadInstallationSecret(tx, "touch_id");
+  return touch_key_;
+}
+
+void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key,
+                                  const pg::JourneyRow& row, const blend::v1::Customer& customer,
                                   const journey::CompiledCampaign& campaign,
                                   const journey::StepResult& result, absl::Time now,
                                   int64_t first_seq, TxNotes& notes) {
@@ -248,14 +255,18 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& r
     std::visit(
         Overloaded{
             [&](const journey::EmitTouch& t) {
+              // Everything a worker needs to send the touch is stored here; ClaimTouch hands
+              // it out and the bus message only names the touch (TouchEnvelopeBytes).
+              const std::string touch_id = PublicTouchId(touch_key, row.journey_id, t.touch_id);
               blend::v1::TouchCommand cmd =
                   MakeTouchCommand(t, row.journey_id, row.campaign_id, row.campaign_version,
                                    customer, campaign.policies().genesys, 1);
+              cmd.set_touch_id(touch_id);
               buf.AddTouch(pg::TouchRow{
-                  t.touch_id, row.journey_id, row.customer_id,
+                  touch_id, row.journey_id, row.customer_id,
                   static_cast<int16_t>(cmd.channel()), "pending", 1, cmd.SerializeAsString(),
                   now, t.not_before, std::nullopt, "", "",
-                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(t.touch_id) : "",
+                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(touch_id) : "",
                   /*withdraw_reason=*/std::nullopt});
               buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
                             TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
@@ -264,9 +275,13 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& r
             [&](const journey::SetTimer& t) { buf.SetTimer(row.journey_id, t.timer_id, t.at); },
             [&](const journey::CancelTimer& t) { buf.CancelTimer(row.journey_id, t.timer_id); },
             [&](const journey::HistoryEntry& h) {
-              buf.AddHistory(row.journey_id,
-                             pg::HistoryRow{seq++, now, h.kind, h.state_name,
-                                            h.detail.is_null() ? "{}" : h.detail.dump()});
+              buf.AddHistory(
+                  row.journey_id,
+                  pg::HistoryRow{seq++, now, h.kind, h.state_name,
+                                 h.detail.is_null()
+                                     ? "{}"
+                                     : WithPublicTouchId(touch_key, row.journey_id, h.detail)
+                                           .dump()});
             },
             [&](const journey::Finish& f) {
               buf.Finish(row.journey_id,
@@ -300,7 +315,7 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
   pg::EffectBuffer buf;
-  BufferEffects(buf, j.row, j.customer, *j.campaign, result, now, 1, notes);
+  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes);
   buf.Flush(tx, now);
   FillRow(j.row, result, now);
   BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
@@ -423,6 +438,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
   std::vector<std::string> inserted_ids = pg::InsertJourneys(tx, rows);
   std::set<std::string> inserted(inserted_ids.begin(), inserted_ids.end());
   pg::EffectBuffer buf;
+  const std::string touch_key = pending.empty() ? "" : TouchKey(tx);
   for (const Pending& p : pending) {
     blend::v1::StartJourneyResult& out = results[p.index];
     if (!inserted.contains(p.row.journey_id)) {
@@ -440,7 +456,8 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
       }
       continue;
     }
-    BufferEffects(buf, p.row, reqs[p.index].customer(), *p.campaign, p.result, now, 1, notes);
+    BufferEffects(buf, touch_key, p.row, reqs[p.index].customer(), *p.campaign, p.result, now, 1,
+                  notes);
     notes.started.push_back(p.row.campaign_id);
     if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
       notes.finished.emplace_back(p.row.campaign_id, StatusName(p.row.status));
@@ -700,7 +717,11 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
     WithdrawCustomerVoiceTouches(tx, j.row.customer_id, *block, now, notes);
   }
   if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) return absl::OkStatus();
-  return Apply(tx, j, DispositionTrigger(d), now, notes);
+  // The interpreter knows the touch by its own name (touch_ids.h); a touch no run waits for
+  // any more keeps its public id and the interpreter ignores it, as before.
+  journey::TaskResultTrigger trigger = DispositionTrigger(d);
+  if (auto step_id = StepTouchIdOf(TouchKey(tx), j.state, d.touch_id())) trigger.touch_id = *step_id;
+  return Apply(tx, j, trigger, now, notes);
 }
 
 absl::Status JourneyRunner::ApplyDisposition(const std::string& message_id,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <stdexcept>
 
 #include <pqxx/pqxx>
 
@@ -313,6 +314,15 @@ std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, L
   pqxx::result r = Exec(tx, sql, touch_id);
   if (r.empty()) return std::nullopt;
   return ReadTouch(r[0]);
+}
+
+std::string LoadInstallationSecret(pqxx::work& tx, const std::string& name) {
+  pqxx::result r =
+      Exec(tx, "SELECT encode(secret, 'hex') FROM installation_secrets WHERE name = $1", name);
+  if (r.empty() || r[0][0].is_null() || r[0][0].as<std::string>().empty()) {
+    throw std::runtime_error("installation secret '" + name + "' is missing (migration 0018)");
+  }
+  return r[0][0].as<std::string>();
 }
 
 void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,

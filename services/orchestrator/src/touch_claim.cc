@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "blend/common/status_macros.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/touch_ids.h"
 #include "blend/policy/policy.h"
 #include "blend/store/transaction.h"
 
@@ -37,12 +39,6 @@ policy::ChannelPolicy ChannelPolicyOf(const journey::CampaignPolicies& p, Channe
   return out;
 }
 
-bool AwaitsTouch(const journey::JourneyState& state, const std::string& touch_id) {
-  for (const auto& [id, run] : state.runs) {
-    if (run.waiting == journey::Run::Waiting::kTask && run.touch_id == touch_id) return true;
-  }
-  return false;
-}
 
 std::string RefusalReason(const std::string& error) {
   if (error == policy::kOptedOutError) return "opted_out";
@@ -70,7 +66,9 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
         blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(j.row.status))
             .substr(15)));
   }
-  if (!AwaitsTouch(j.state, touch.touch_id)) return stop("superseded: the journey moved on");
+  if (!StepTouchIdOf(TouchKey(tx), j.state, touch.touch_id)) {
+    return stop("superseded: the journey moved on");
+  }
   std::optional<Channel> channel =
       FromProto(static_cast<blend::v1::Channel>(touch.channel));
   if (!channel) return stop("touch without channel");
@@ -103,12 +101,27 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
 }
 
 absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
-    pqxx::work& tx, const std::string& touch_id, const std::string& worker_id, absl::Time now,
-    std::string* decision) {
+    pqxx::work& tx, const std::string& touch_id, const std::string& worker_id,
+    const blend::v1::TouchCommand& bus_copy, absl::Time now, std::string* decision) {
+  // A message Blend did not write is refused before anything is read or written for it: the
+  // touch row of a real id stays as it was, for the real message.
   auto peek = pg::FindTouch(tx, touch_id, pg::Lock::kNone);
   if (!peek) {
-    *decision = "refused";
-    return Decide(Decision::DECISION_REFUSED, "unknown touch");
+    *decision = "not_issued";
+    return Decide(Decision::DECISION_NOT_ISSUED, "unknown touch: Blend never emitted this id");
+  }
+  {
+    blend::v1::TouchCommand stored;
+    if (!stored.ParseFromString(peek->command)) {
+      return absl::InternalError(absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
+    }
+    const std::vector<std::string> differing = TouchFieldsDiffering(bus_copy, stored);
+    if (!differing.empty()) {
+      *decision = "not_issued";
+      return Decide(Decision::DECISION_NOT_ISSUED,
+                    absl::StrCat("the message differs from the stored touch in ",
+                                 absl::StrJoin(differing, ", ")));
+    }
   }
   // Lock order: journey row, then touch row (as every trigger does).
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
@@ -147,12 +160,19 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     return out;
   }
   pg::MarkTouchClaimed(tx, touch_id, worker_id, now);
+  Decision out;
   if (reclaim) {
     *decision = "already_claimed";
-    return Decide(Decision::DECISION_ALREADY_CLAIMED, "claimed again after an attempt that sent nothing");
+    out = Decide(Decision::DECISION_ALREADY_CLAIMED, "claimed again after an attempt that sent nothing");
+  } else {
+    *decision = "granted";
+    out = Decide(Decision::DECISION_GRANTED, "");
   }
-  *decision = "granted";
-  return Decide(Decision::DECISION_GRANTED, "");
+  // What the worker sends: the touch as stored at emission, never the bus copy.
+  if (!out.mutable_touch()->ParseFromString(touch.command)) {
+    return absl::InternalError(absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
+  }
+  return out;
 }
 
 absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
@@ -189,7 +209,8 @@ absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
 }
 
 absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimTouch(
-    const std::string& touch_id, const std::string& worker_id) {
+    const std::string& touch_id, const std::string& worker_id,
+    const blend::v1::TouchCommand& bus_copy) {
   if (touch_id.empty()) return absl::InvalidArgumentError("touch_id is required");
   std::string decision;
   store::TxOptions opts;
@@ -197,7 +218,9 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimTouch(
   opts.max_attempts = options_.tx_attempts;
   auto out = store::WithTransaction(
       pool_,
-      [&](pqxx::work& tx) { return ClaimInTx(tx, touch_id, worker_id, clock_.Now(), &decision); },
+      [&](pqxx::work& tx) {
+        return ClaimInTx(tx, touch_id, worker_id, bus_copy, clock_.Now(), &decision);
+      },
       opts);
   if (out.ok() && metrics_) metrics_->ClaimDecision(decision);
   return out;

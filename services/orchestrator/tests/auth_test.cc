@@ -172,6 +172,46 @@ TEST(AuthenticatorTest, MtlsOnlyRequiresVerifiedPeer) {
   EXPECT_EQ(p->name, "mtls-peer");
 }
 
+// A scoped caller cannot tell a journey of another campaign from one that does not exist.
+TEST(JourneyAccessTest, MissingAndForeignJourneysLookTheSameToAScopedCaller) {
+  Principal eu;
+  eu.name = "eu";
+  eu.campaigns.insert("dunning-eu");
+  absl::Status foreign = CheckJourneyAccess(eu, "j1", std::string("dunning-us"));
+  absl::Status missing = CheckJourneyAccess(eu, "j1", absl::NotFoundError("unknown journey j1"));
+  EXPECT_EQ(foreign.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(foreign.message(), missing.message());
+  EXPECT_THAT(std::string(foreign.message()), ::testing::Not(HasSubstr("dunning-us")));
+  EXPECT_TRUE(CheckJourneyAccess(eu, "j1", std::string("dunning-eu")).ok());
+  EXPECT_EQ(CheckJourneyAccess(eu, "j1", absl::UnavailableError("db down")).code(),
+            absl::StatusCode::kUnavailable);
+  Principal all;
+  all.name = "crm";
+  all.all_campaigns = true;
+  EXPECT_EQ(CheckJourneyAccess(all, "j1", absl::NotFoundError("unknown journey j1")).code(),
+            absl::StatusCode::kNotFound)
+      << "a '*' caller hides nothing by knowing";
+  Principal service;
+  service.name = "workers";
+  service.service = true;
+  EXPECT_EQ(CheckJourneyAccess(service, "j1", std::string("dunning-eu")).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(JourneyAccessTest, RowScopedRpcsNeedSomeCampaign) {
+  Principal eu;
+  eu.campaigns.insert("dunning-eu");
+  Principal all;
+  all.all_campaigns = true;
+  Principal service;
+  service.name = "workers";
+  service.service = true;
+  EXPECT_TRUE(CheckSomeCampaignAccess(eu).ok());
+  EXPECT_TRUE(CheckSomeCampaignAccess(all).ok());
+  EXPECT_EQ(CheckSomeCampaignAccess(service).code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST(ListenAddressTest, OpenServerOnlyOnLoopback) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7400"));
   EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:0"));

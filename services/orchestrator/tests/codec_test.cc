@@ -57,10 +57,70 @@ TEST(CodecTest, TouchEnvelopeCarriesStableMessageId) {
   ASSERT_TRUE(env.ParseFromString(TouchEnvelopeBytes(cmd, absl::FromUnixSeconds(50))));
   EXPECT_EQ(env.message_id(), "j1:3:1");
   EXPECT_EQ(env.touch().channel(), blend::v1::CHANNEL_VOICE);
-  EXPECT_EQ(env.touch().genesys().contact_list_id(), "demo-contacts");
   EXPECT_EQ(env.touch().campaign_version(), 2);
   EXPECT_EQ(env.touch().not_before().seconds(), 100);
-  EXPECT_TRUE(env.touch().parameters().fields().at("priority").bool_value());
+}
+
+// The bus only names the touch: recipient, parameters and Genesys ids come from ClaimTouch.
+TEST(CodecTest, TouchEnvelopeCarriesNoCustomerParametersOrGenesysIds) {
+  journey::EmitTouch t;
+  t.touch_id = "j1/Sms/1";
+  t.channel = Channel::kSms;
+  t.parameters = {{"text", "Your balance is due"}};
+  journey::GenesysIds g;
+  g.sms_from_number = "+18005550199";
+  g.oauth_client = "demo";
+  blend::v1::Customer c;
+  c.set_customer_id("c1");
+  c.set_phone_e164("+442079460958");
+  c.set_email("c1@example.com");
+  blend::v1::TouchCommand cmd = MakeTouchCommand(t, "j1", "camp", 2, c, g, 1);
+  blend::v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(TouchEnvelopeBytes(cmd, absl::FromUnixSeconds(50))));
+  EXPECT_FALSE(env.touch().has_customer());
+  EXPECT_FALSE(env.touch().has_parameters());
+  EXPECT_FALSE(env.touch().has_genesys());
+  EXPECT_EQ(env.touch().touch_id(), "j1/Sms/1");
+  EXPECT_EQ(env.touch().journey_id(), "j1");
+  EXPECT_EQ(env.touch().campaign_id(), "camp");
+  EXPECT_EQ(env.touch().attempt(), 1);
+  EXPECT_EQ(env.SerializeAsString().find("+442079460958"), std::string::npos);
+  EXPECT_EQ(env.SerializeAsString().find("Your balance"), std::string::npos);
+  // The bus form of a stored touch matches it; it names no differing field.
+  EXPECT_THAT(TouchFieldsDiffering(env.touch(), cmd), ::testing::IsEmpty());
+}
+
+TEST(CodecTest, TouchFieldsDifferingNamesForgedFieldsButNotTheirValues) {
+  journey::EmitTouch t;
+  t.touch_id = "j1/Sms/1";
+  t.channel = Channel::kSms;
+  t.parameters = {{"text", "Your balance is due"}};
+  blend::v1::Customer c;
+  c.set_customer_id("c1");
+  c.set_phone_e164("+442079460958");
+  blend::v1::TouchCommand stored = MakeTouchCommand(t, "j1", "camp", 2, c, {}, 1);
+  // An older message carried the whole touch: it matches.
+  EXPECT_THAT(TouchFieldsDiffering(stored, stored), ::testing::IsEmpty());
+  // A re-emission changes attempt and not_before: an older message still matches.
+  blend::v1::TouchCommand older = stored;
+  older.set_attempt(7);
+  older.mutable_not_before()->set_seconds(12345);
+  EXPECT_THAT(TouchFieldsDiffering(older, stored), ::testing::IsEmpty());
+
+  blend::v1::TouchCommand forged = BusTouchCommand(stored);
+  forged.mutable_customer()->set_phone_e164("+15550000666");
+  (*forged.mutable_parameters()->mutable_fields())["text"].set_string_value("evil");
+  forged.set_channel(blend::v1::CHANNEL_VOICE);
+  std::vector<std::string> differing = TouchFieldsDiffering(forged, stored);
+  EXPECT_THAT(differing, ::testing::Contains("customer.phone_e164"));
+  EXPECT_THAT(differing, ::testing::Contains("channel"));
+  EXPECT_THAT(differing, ::testing::Contains(::testing::StartsWith("parameters")));
+  for (const std::string& f : differing) {
+    EXPECT_EQ(f.find("+1555"), std::string::npos) << "values are not named: " << f;
+  }
+  blend::v1::TouchCommand other_journey = BusTouchCommand(stored);
+  other_journey.set_journey_id("j2");
+  EXPECT_THAT(TouchFieldsDiffering(other_journey, stored), ::testing::ElementsAre("journey_id"));
 }
 
 struct OutcomeCase {

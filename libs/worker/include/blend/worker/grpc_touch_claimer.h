@@ -19,7 +19,7 @@ class GrpcTouchClaimer final : public TouchClaimer {
   // Over `channel` (NewOrchestratorChannel: TLS / mTLS).
   GrpcTouchClaimer(std::shared_ptr<grpc::Channel> channel, std::string worker_id,
                    Secret service_token, absl::Duration timeout = absl::Seconds(5));
-  absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) override;
+  absl::StatusOr<v1::ClaimTouchResponse> Claim(const v1::TouchCommand& bus_copy) override;
 
  private:
   std::unique_ptr<v1::TouchService::Stub> stub_;

@@ -11,12 +11,15 @@
 
 namespace blend::worker {
 
-// Asks the orchestrator whether a touch may go now (TouchService.ClaimTouch).
+// Asks the orchestrator whether a touch may go now (TouchService.ClaimTouch), sending the
+// touch message as read from Kafka (`bus_copy`) so the orchestrator can refuse one it never
+// wrote (DECISION_NOT_ISSUED). A GRANTED answer carries the touch as the orchestrator stored
+// it: the only copy a worker sends.
 // Status codes: kUnavailable when the orchestrator cannot be reached (retry later).
 class TouchClaimer {
  public:
   virtual ~TouchClaimer() = default;
-  virtual absl::StatusOr<v1::ClaimTouchResponse> Claim(const std::string& touch_id) = 0;
+  virtual absl::StatusOr<v1::ClaimTouchResponse> Claim(const v1::TouchCommand& bus_copy) = 0;
 };
 
 // What Genesys returned for an accepted request: ids to match later events and for audits.

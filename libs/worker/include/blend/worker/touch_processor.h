@@ -36,6 +36,7 @@ struct ProcessResult {
     kPublish,  // publish `disposition`, then commit the offset
     kRetryAt,  // keep the message, pause consumption, process it again at `retry_at`
     kDrop,     // commit without a disposition (the orchestrator re-emits a deferred touch)
+    kDeadLetter,  // copy the message to the dead-letter topic with `note`, then commit
   };
   Kind kind = Kind::kDrop;
   v1::Disposition disposition;
@@ -44,7 +45,10 @@ struct ProcessResult {
 };
 
 // The decision sequence of one touch: ledger → quota → claim fence → ledger "calling" →
-// Genesys → ledger "done". It makes exactly-once effects out of at-least-once delivery: a
+// Genesys → ledger "done". The Kafka message only names the touch: what goes to Genesys
+// (recipient, parameters, Genesys ids) is the touch the claim returned, as the orchestrator
+// stored it. A message the orchestrator never wrote (DECISION_NOT_ISSUED: unknown id, or
+// content that differs from the stored touch) is dead-lettered and sends nothing. It makes exactly-once effects out of at-least-once delivery: a
 // touch already done republishes its recorded disposition (the first one recorded wins); a
 // touch left "calling" by a crash is reported UNKNOWN and never resent, once the row is
 // older than `in_doubt_after` (a younger one means "retry later"); only one attempt can
@@ -71,6 +75,7 @@ class TouchProcessor {
   absl::StatusOr<ProcessResult> FromLedger(const v1::TouchCommand& touch, const LedgerEntry& e);
   absl::StatusOr<ProcessResult> FromClaim(const v1::TouchCommand& touch,
                                           const v1::ClaimTouchResponse& claim);
+  // `touch`: the stored touch from the claim.
   absl::StatusOr<ProcessResult> CallGenesys(const v1::TouchCommand& touch);
   absl::StatusOr<ProcessResult> FromSendError(const v1::TouchCommand& touch,
                                               const absl::Status& error);

@@ -43,8 +43,9 @@ struct WorkerLoopOptions {
 // every assigned partition is paused, so nothing piles up in memory however many touches
 // are queued in Kafka (the consumer's prefetch is kept small too). The offset is committed
 // only after the disposition is acknowledged by the broker. A message that is not a touch
-// command goes to `<topic>.dlq` with the reason and is committed: it never blocks its
-// partition. A WithdrawTouch goes to `options.withdrawals` and is held, retried and
+// command, or a touch the orchestrator says it never emitted (ClaimTouch NOT_ISSUED: unknown
+// id or forged content), goes to `<topic>.dlq` with the reason and is committed: it never
+// blocks its partition. A WithdrawTouch goes to `options.withdrawals` and is held, retried and
 // committed exactly like a touch (so a withdrawal waiting for Genesys holds the partitions
 // no longer than a touch's backoff would). A held or backlogged message whose partition was revoked meanwhile is dropped:
 // the partition's new owner (possibly this replica again) gets it from the committed offset.

@@ -105,8 +105,19 @@ class Authenticator {
 absl::Status CheckCampaignAccess(const Principal& principal, std::string_view campaign_id);
 // PERMISSION_DENIED unless the principal may use every campaign (customer events, lists).
 absl::Status CheckAllCampaignsAccess(const Principal& principal);
+// PERMISSION_DENIED unless the principal may use at least one campaign: the gate of the RPCs
+// that then check each row's campaign (StartJourneys) or filter by scope (ListJourneys), so a
+// service credential, which has no campaign, is refused outright.
+absl::Status CheckSomeCampaignAccess(const Principal& principal);
 // PERMISSION_DENIED unless the principal holds the service credential.
 absl::Status CheckServiceAccess(const Principal& principal);
+// Access to journey `journey_id`, given the lookup of its campaign (kNotFound when no such
+// journey). A caller scoped to some campaigns gets the same PERMISSION_DENIED, with the same
+// message, whether the journey does not exist or belongs to another campaign: the answer
+// never tells which journey ids exist. A '*' caller may learn it (kNotFound). Other lookup
+// errors (kUnavailable) pass through.
+absl::Status CheckJourneyAccess(const Principal& principal, std::string_view journey_id,
+                                const absl::StatusOr<std::string>& campaign_of_journey);
 
 // True for 127.0.0.0/8, ::1 and "localhost" (with or without a port).
 bool IsLoopbackAddress(std::string_view host_port);

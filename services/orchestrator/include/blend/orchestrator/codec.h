@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,9 +50,19 @@ blend::v1::TouchCommand MakeTouchCommand(const journey::EmitTouch& touch,
                                          const std::string& campaign_id, int32_t campaign_version,
                                          const blend::v1::Customer& customer,
                                          const journey::GenesysIds& genesys, int32_t attempt);
-// Wraps a command in an Envelope (message id "<touch_id>:<attempt>": a re-publication of the
-// same attempt carries the same id) and serialises it.
+// What the bus carries of a stored touch: its name (touch id, journey, campaign id and
+// version, channel, attempt, not_before) and nothing personal. No customer, parameters or
+// Genesys ids: the worker gets those from ClaimTouch, so a forged message cannot choose them.
+blend::v1::TouchCommand BusTouchCommand(const blend::v1::TouchCommand& stored);
+// Wraps BusTouchCommand(cmd) in an Envelope (message id "<touch_id>:<attempt>": a
+// re-publication of the same attempt carries the same id) and serialises it.
 std::string TouchEnvelopeBytes(const blend::v1::TouchCommand& cmd, absl::Time now);
+// The fields (paths such as "customer.phone_e164") that `bus_copy` sets with a value other
+// than the stored touch's. attempt and not_before are not compared: a deferral re-emits the
+// touch with new ones, and an older message may still be on its way. Values are not named
+// (they may be personal data). Empty: the message matches the stored touch.
+std::vector<std::string> TouchFieldsDiffering(const blend::v1::TouchCommand& bus_copy,
+                                              const blend::v1::TouchCommand& stored);
 
 // The FAILED disposition of a touch whose command the outbox relay gave up publishing, as an
 // Envelope (message id "<touch_id>:<attempt>:unpublished"); nullopt when `envelope_bytes` is

@@ -131,8 +131,13 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::Engagement> GetEngagement(const std::string& customer_id);
 
   // ---- the touch claim fence (TouchService)
-  absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(const std::string& touch_id,
-                                                           const std::string& worker_id);
+  // `bus_copy`: the touch message as the worker read it from Kafka (ClaimTouchRequest.touch);
+  // a field it sets that differs from the stored touch makes the answer DECISION_NOT_ISSUED,
+  // as does an unknown touch id. GRANTED (and a re-claim answered ALREADY_CLAIMED) carries the
+  // stored touch: what the worker sends.
+  absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(
+      const std::string& touch_id, const std::string& worker_id,
+      const blend::v1::TouchCommand& bus_copy = blend::v1::TouchCommand());
   // Read-only: may this claimed (or sent) touch be dialed now? Same fence as ClaimTouch.
   absl::StatusOr<blend::v1::CheckTouchResponse> CheckTouch(const std::string& touch_id);
 
@@ -161,8 +166,10 @@ class JourneyRunner {
   void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                      const blend::v1::Customer& customer, absl::Time now,
                      journey::CustomerFacts& facts);
-  void BufferEffects(pg::EffectBuffer& buf, const pg::JourneyRow& row,
-                     const blend::v1::Customer& customer,
+  // The installation's touch id key (migration 0018), read once. Throws when it is missing.
+  std::string TouchKey(pqxx::work& tx);
+  void BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key,
+                     const pg::JourneyRow& row, const blend::v1::Customer& customer,
                      const journey::CompiledCampaign& campaign,
                      const journey::StepResult& result, absl::Time now, int64_t first_seq,
                      TxNotes& notes);
@@ -174,6 +181,7 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimInTx(pqxx::work& tx,
                                                           const std::string& touch_id,
                                                           const std::string& worker_id,
+                                                          const blend::v1::TouchCommand& bus_copy,
                                                           absl::Time now, std::string* decision);
   // The fence shared by ClaimTouch and CheckTouch: journey running and still waiting on the
   // touch, no suppression, inside the calling window and the caps. Writes nothing.
@@ -218,6 +226,8 @@ class JourneyRunner {
   Metrics* metrics_;
   RunnerOptions options_;
   CampaignCache campaigns_;
+  absl::Mutex touch_key_mu_;
+  std::string touch_key_ ABSL_GUARDED_BY(touch_key_mu_);  // "" until read
 };
 
 // The facts object of a stored profile (libs/engagement FactsJson); null when unreadable.

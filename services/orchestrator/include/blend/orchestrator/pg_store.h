@@ -132,6 +132,9 @@ struct TouchRow {
   std::optional<std::string> withdraw_reason;
 };
 std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock);
+// installation_secrets.secret of `name` as lower-case hex (migration 0018); throws
+// std::runtime_error when the row is missing.
+std::string LoadInstallationSecret(pqxx::work& tx, const std::string& name);
 void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
                     const std::string& reason, absl::Time now);
 // Also records the Genesys contact id of a voice touch that has none yet (emitted before
