@@ -111,7 +111,10 @@ absl::StatusOr<v1::ClaimTouchResponse> ClaimOver(const std::string& addr,
   if (!channel.ok()) return channel.status();
   worker::GrpcTouchClaimer claimer(*channel, "tls-test", Secret("service-token"),
                                    absl::Seconds(5));
-  return claimer.Claim("tls-touch-1");
+  v1::TouchCommand bus_copy;  // what the worker read from Kafka: it only names the touch
+  bus_copy.set_touch_id("tls-touch-1");
+  bus_copy.set_channel(v1::CHANNEL_SMS);
+  return claimer.Claim(bus_copy);
 }
 
 class KafkaSecurityTest : public WorkersTest {

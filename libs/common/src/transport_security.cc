@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -27,7 +28,8 @@ bool IsLoopbackHostPort(std::string_view host_port_std) {
   std::vector<absl::string_view> octets = absl::StrSplit(host, '.');
   if (octets.size() != 4 || octets[0] != "127") return false;
   for (absl::string_view o : octets) {
-    if (o.empty() || o.size() > 3) return false;
+    int value = 0;
+    if (o.empty() || o.size() > 3 || !absl::SimpleAtoi(o, &value) || value > 255) return false;
     for (char c : o) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
     }

@@ -3,13 +3,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "blend/common/transport_security.h"
 #include "blend/http/address.h"
 
 namespace blend::http {
 
 absl::Status CheckSecretForAddress(std::string_view address, const Secret& secret,
                                    std::string_view demo_value, std::string_view flag) {
-  if (IsLoopbackAddress(address)) return absl::OkStatus();
+  if (IsLoopbackHostPort(address)) return absl::OkStatus();
   if (!secret.empty() && secret.Reveal() != demo_value) return absl::OkStatus();
   const std::string name(flag);
   const std::string env =

@@ -23,19 +23,5 @@ TEST(ParseHostPortTest, RefusesWhatIsNotHostPort) {
   }
 }
 
-TEST(IsLoopbackAddressTest, OnlyLoopbackHosts) {
-  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7481"));
-  EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:0"));
-  EXPECT_TRUE(IsLoopbackAddress("localhost:7481"));
-  EXPECT_TRUE(IsLoopbackAddress("[::1]:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("[::]:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("127.example.com:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("127.0.0.256:7481"));
-  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.example.com:80"));
-  EXPECT_FALSE(IsLoopbackAddress(":7481")) << "an empty host listens everywhere";
-}
-
 }  // namespace
 }  // namespace blend::http

@@ -16,6 +16,7 @@
 #include "blend/common/clock.h"
 #include "blend/common/flags_env.h"
 #include "blend/common/shutdown.h"
+#include "blend/common/transport_security.h"
 #include "blend/dialer_worker/deadline_transport.h"
 #include "blend/dialer_worker/dial_check.h"
 #include "blend/dialer_worker/dnc_sync.h"
@@ -96,7 +97,7 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
   DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
   if (serve_check != nullptr && dial_check.open() &&
-      !blend::http::IsLoopbackAddress(flags.http_addr)) {
+      !blend::IsLoopbackHostPort(flags.http_addr)) {
     // Not a start failure: the webhooks keep working; the pre-call rule's calls fail (404) and
     // its error setting decides.
     BLEND_LOG(kWarn, "dial check NOT served: no credentials and a non-loopback address; set "

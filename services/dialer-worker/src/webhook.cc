@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "blend/common/status_macros.h"
+#include "blend/common/transport_security.h"
 #include "blend/dialer_worker/webhook_event.h"
 #include "blend/store/transaction.h"
 #include "blend/http/address.h"
@@ -222,7 +223,7 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
     WebhookServerOptions options) {
   auto hp = http::ParseHostPort(address);
   if (!hp.ok()) return hp.status();
-  if (dial_check != nullptr && dial_check->open() && !http::IsLoopbackAddress(address)) {
+  if (dial_check != nullptr && dial_check->open() && !IsLoopbackHostPort(address)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to serve the dial check on ", address,
         " without credentials: set --dial-check-user and --dial-check-password (or "

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "blend/common/status_macros.h"
+#include "blend/common/transport_security.h"
 #include "blend/telemetry/log.h"
 
 namespace blend::orchestrator {
@@ -259,30 +260,8 @@ absl::Status CheckJourneyAccess(const Principal& principal, std::string_view jou
                    "' (or it does not exist)"));
 }
 
-bool IsLoopbackAddress(std::string_view host_port) {
-  absl::string_view host(host_port.data(), host_port.size());
-  if (absl::StartsWith(host, "[")) {
-    size_t end = host.find(']');
-    if (end == absl::string_view::npos) return false;
-    host = host.substr(1, end - 1);
-  } else if (size_t colon = host.rfind(':');
-             colon != absl::string_view::npos && host.find(':') == colon) {
-    host = host.substr(0, colon);  // host:port (a single colon; bare IPv6 has several)
-  }
-  if (host == "localhost" || host == "::1") return true;
-  std::vector<absl::string_view> octets = absl::StrSplit(host, '.');
-  if (octets.size() != 4 || octets[0] != "127") return false;
-  for (absl::string_view o : octets) {
-    if (o.empty() || o.size() > 3) return false;
-    for (char c : o) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-    }
-  }
-  return true;
-}
-
 absl::Status CheckListenAddressAllowed(std::string_view grpc_addr_std, bool open) {
-  if (!open || IsLoopbackAddress(grpc_addr_std)) return absl::OkStatus();
+  if (!open || blend::IsLoopbackHostPort(grpc_addr_std)) return absl::OkStatus();
   absl::string_view grpc_addr(grpc_addr_std.data(), grpc_addr_std.size());
   return absl::FailedPreconditionError(absl::StrCat(
       "refusing to serve gRPC on ", grpc_addr,

@@ -213,14 +213,6 @@ TEST(JourneyAccessTest, RowScopedRpcsNeedSomeCampaign) {
 }
 
 TEST(ListenAddressTest, OpenServerOnlyOnLoopback) {
-  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7400"));
-  EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:0"));
-  EXPECT_TRUE(IsLoopbackAddress("localhost:7400"));
-  EXPECT_TRUE(IsLoopbackAddress("[::1]:7400"));
-  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:7400"));
-  EXPECT_FALSE(IsLoopbackAddress("[::]:7400"));
-  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:7400"));
-  EXPECT_FALSE(IsLoopbackAddress("127.example.com:7400"));
   EXPECT_TRUE(CheckListenAddressAllowed("127.0.0.1:7400", /*open=*/true).ok());
   EXPECT_EQ(CheckListenAddressAllowed("0.0.0.0:7400", /*open=*/true).code(),
             absl::StatusCode::kFailedPrecondition);

@@ -14,9 +14,6 @@ namespace blend::http {
 // 0..65535 (0: any free port). IPv6 brackets are removed from the host.
 absl::StatusOr<std::pair<std::string, int>> ParseHostPort(const std::string& address);
 
-// "127.0.0.1:7481", "127.1.2.3:0", "localhost:80", "[::1]:7481": only this machine can connect,
-// so a server there may run without credentials or with the demo secrets. Anything else
-// (0.0.0.0, ::, a hostname, a routable address) is reachable from elsewhere.
-bool IsLoopbackAddress(std::string_view host_port);
+// Whether an address is loopback: blend::IsLoopbackHostPort (blend/common/transport_security.h).
 
 }  // namespace blend::http

@@ -119,9 +119,6 @@ absl::Status CheckServiceAccess(const Principal& principal);
 absl::Status CheckJourneyAccess(const Principal& principal, std::string_view journey_id,
                                 const absl::StatusOr<std::string>& campaign_of_journey);
 
-// True for 127.0.0.0/8, ::1 and "localhost" (with or without a port).
-bool IsLoopbackAddress(std::string_view host_port);
-
 // Start-up rule: without credentials the server may only listen on loopback.
 // FailedPrecondition with the fix otherwise.
 absl::Status CheckListenAddressAllowed(std::string_view grpc_addr, bool open);
