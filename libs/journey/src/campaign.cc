@@ -48,6 +48,7 @@ class PoliciesParser {
       else if (key == "genesys") Genesys(v, kp, out.genesys);
       else if (key == "sendAtBestHour") BestHour(v, kp, out);
       else if (key == "onUnknown") OnUnknownPolicy(v, kp, out);
+      else if (key == "optOutScope") OptOutScopePolicy(v, kp, out);
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -57,7 +58,7 @@ class PoliciesParser {
       } else {
         Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
                                  "frequencyCaps, genesys, sendAtBestHour, "
-                                 "maxTransitionsPerTrigger, onUnknown)"));
+                                 "maxTransitionsPerTrigger, onUnknown, optOutScope)"));
       }
     }
     return out;
@@ -175,6 +176,16 @@ class PoliciesParser {
       out.on_unknown = OnUnknown::kFail;
     } else {
       Problem(kp, "onUnknown is \"assume-sent\" (the default) or \"fail\"");
+    }
+  }
+
+  void OptOutScopePolicy(const json& v, const std::string& kp, CampaignPolicies& out) {
+    if (v == "all") {
+      out.opt_out_scope = OptOutScope::kAll;
+    } else if (v == "channel") {
+      out.opt_out_scope = OptOutScope::kChannel;
+    } else {
+      Problem(kp, "optOutScope is \"all\" (the default) or \"channel\"");
     }
   }
 

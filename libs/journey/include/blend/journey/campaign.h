@@ -55,6 +55,12 @@ struct SendAtBestHourPolicy {
 // SMS. kFail fails the task with Blend.TouchInDoubt, for Retry / Catch.
 enum class OnUnknown { kAssumeSent, kFail };
 
+// Policy `optOutScope`: whether the customer's opt-out on one channel (SMS STOP, an email
+// unsubscribe, a call wrap-up code) blocks this campaign's other channels too (kAll, the
+// default: "all") or only that channel (kChannel: "channel"). Other suppression reasons (DNC,
+// legal hold, ...) always block the channel they name.
+enum class OptOutScope { kAll, kChannel };
+
 struct GenesysIds {
   std::string contact_list_id;
   std::string dnc_list_id;
@@ -72,6 +78,7 @@ struct CampaignPolicies {
   std::optional<SendAtBestHourPolicy> send_at_best_hour;
   int max_transitions_per_trigger = 1000;
   OnUnknown on_unknown = OnUnknown::kAssumeSent;
+  OptOutScope opt_out_scope = OptOutScope::kAll;
 };
 
 // The Blend task resources a definition's Task states may name (directly or via an alias).
