@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "blend/common/status_macros.h"
+#include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/admin_server.h"
 #include "blend/telemetry/log.h"
@@ -175,9 +176,14 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
   if (message_id.empty() || from.empty()) {
     return Count("inbound_sms", {400, "need messageId, fromAddress and textBody"});
   }
+  // Journeys and the consent record hold E.164: "(212) 555-0100" and "+12125550100" are one
+  // customer. A sender that is not a phone number (a short code, an alphanumeric id) is kept
+  // as it came.
+  if (auto e164 = phone::NormalizeE164(from); e164.ok()) from = *e164;
   std::string text = Str(msg, "textBody");
-  if (!worker::IsOptOutKeyword(text)) return InboundReply(message_id, from);
-  std::string keyword = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  std::optional<std::string> opt_out = worker::OptOutKeyword(text);
+  if (!opt_out) return InboundReply(message_id, from);
+  const std::string& keyword = *opt_out;
   absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
     std::vector<std::string> customers;
     for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
