@@ -1,5 +1,6 @@
 #include "blend/blendctl/consent_commands.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -103,6 +104,9 @@ absl::Status ReadSuppressionsCsv(
   std::map<std::string, size_t> cols;
   for (size_t i = 0; i < header->fields.size(); ++i) {
     std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header->fields[i]));
+    for (char& c : name) {
+      if (c == ' ' || c == '-') c = '_';  // "Phone Number", "customer-id"
+    }
     if (auto a = kAliases.find(name); a != kAliases.end()) name = a->second;
     cols[name] = i;
   }
