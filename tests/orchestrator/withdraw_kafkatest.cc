@@ -60,8 +60,11 @@ class WithdrawTest : public OrchestratorTest {
 
   // Starts a journey and returns its voice touch (read from the topic).
   blend::v1::TouchCommand StartCall(const std::string& key, const std::string& customer,
-                                    const std::string& campaign = "calls") {
-    Start(StartRequest(campaign, key, customer));
+                                    const std::string& campaign = "calls",
+                                    const std::string& phone = "") {
+    blend::v1::StartJourneyRequest req = StartRequest(campaign, key, customer);
+    if (!phone.empty()) req.mutable_customer()->set_phone_e164(phone);
+    Start(req);
     auto got = Read(1);
     EXPECT_THAT(got, SizeIs(1));
     if (got.empty() || !got[0].envelope.has_touch()) return {};
@@ -208,10 +211,12 @@ TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsAndAnSmsOptOutFollowsOptO
     blend::v1::PutCampaignResponse resp;
     ASSERT_TRUE(journeys_->PutCampaign(&ctx, req, &resp).ok());
   }
-  const blend::v1::TouchCommand voice = StartCall("k1", "cust-voice");
-  const blend::v1::TouchCommand all = StartCall("k2", "cust-all");
-  const blend::v1::TouchCommand sms = StartCall("k3", "cust-sms", "calls-by-channel");
-  const blend::v1::TouchCommand sms_all = StartCall("k4", "cust-sms-all");
+  // Each customer its own number: an opt-out also blocks its number, whoever holds it.
+  const blend::v1::TouchCommand voice = StartCall("k1", "cust-voice", "calls", "+442079460951");
+  const blend::v1::TouchCommand all = StartCall("k2", "cust-all", "calls", "+442079460952");
+  const blend::v1::TouchCommand sms =
+      StartCall("k3", "cust-sms", "calls-by-channel", "+442079460953");
+  const blend::v1::TouchCommand sms_all = StartCall("k4", "cust-sms-all", "calls", "+442079460954");
   for (const auto* t : {&voice, &all, &sms, &sms_all}) Grant(*t);
 
   SendOptOut("cust-sms", blend::v1::CHANNEL_SMS, "stop-sms");
