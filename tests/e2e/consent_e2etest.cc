@@ -6,6 +6,8 @@
 //  (e) a CRM legal hold by customer id through ConsentService stops every channel of every
 //      journey of the customer within one second, as the simulator's audit saw it.
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cluster_harness.h"
