@@ -31,6 +31,7 @@ constexpr char kCallThenEmail[] = R"json({
     "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Email",
              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.callError", "Next": "Email"}]},
     "Email": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.email", "Next": "Done",
+              "Parameters": {"subject": "Your invoice", "text": "Please pay your invoice."},
               "Catch": [{"ErrorEquals": ["Blend.OptedOut"], "ResultPath": "$.blocked",
                          "Next": "EmailRefused"}]},
     "EmailRefused": {"Type": "Succeed"},
@@ -42,14 +43,20 @@ constexpr char kCallThenEmail[] = R"json({
 constexpr char kDrip[] = R"json({
   "StartAt": "Sms1",
   "States": {
-    "Sms1": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s1", "Next": "Email1"},
-    "Email1": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e1", "Next": "Wait1"},
+    "Sms1": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s1",
+             "Parameters": {"text": "Your invoice is overdue."}, "Next": "Email1"},
+    "Email1": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e1",
+               "Parameters": {"subject": "Your invoice", "text": "Please pay."}, "Next": "Wait1"},
     "Wait1": {"Type": "Wait", "Seconds": 1, "Next": "Sms2"},
-    "Sms2": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s2", "Next": "Email2"},
-    "Email2": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e2", "Next": "Wait2"},
+    "Sms2": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s2",
+             "Parameters": {"text": "Your invoice is overdue."}, "Next": "Email2"},
+    "Email2": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e2",
+               "Parameters": {"subject": "Your invoice", "text": "Please pay."}, "Next": "Wait2"},
     "Wait2": {"Type": "Wait", "Seconds": 1, "Next": "Sms3"},
-    "Sms3": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s3", "Next": "Email3"},
-    "Email3": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e3", "Next": "Done"},
+    "Sms3": {"Type": "Task", "Resource": "blend:sms", "ResultPath": "$.s3",
+             "Parameters": {"text": "Your invoice is overdue."}, "Next": "Email3"},
+    "Email3": {"Type": "Task", "Resource": "blend:email", "ResultPath": "$.e3",
+               "Parameters": {"subject": "Your invoice", "text": "Please pay."}, "Next": "Done"},
     "Done": {"Type": "Succeed"}
   }
 })json";
