@@ -279,6 +279,8 @@ void ClusterTest::StartOrchestrator() {
   if (HasFatalFailure()) return;
   journeys_ = v1::JourneyService::NewStub(
       grpc::CreateChannel(Loopback(orchestrator_port_), grpc::InsecureChannelCredentials()));
+  consent_ = v1::ConsentService::NewStub(
+      grpc::CreateChannel(Loopback(orchestrator_port_), grpc::InsecureChannelCredentials()));
 }
 
 // All workers start at once (their start-up overlaps), then each must become ready.

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "blend/store/testing/test_database.h"
+#include "blend/v1/consent_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -164,6 +165,7 @@ class ClusterTest : public ::testing::Test {
   v1::SendCustomerEventResponse SendPayment(const std::string& customer,
                                             const std::string& event_id);
   v1::JourneyService::Stub& journeys() { return *journeys_; }
+  v1::ConsentService::Stub& consent() { return *consent_; }
 
   // --- journey histories ---
   static bool Entered(const v1::Journey& j, const std::string& state);
@@ -209,6 +211,7 @@ class ClusterTest : public ::testing::Test {
   int dialer_http_port_ = 0;
   int orchestrator_port_ = 0;
   std::unique_ptr<v1::JourneyService::Stub> journeys_;
+  std::unique_ptr<v1::ConsentService::Stub> consent_;
 };
 
 }  // namespace blend::e2e

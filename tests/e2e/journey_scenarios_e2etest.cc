@@ -397,7 +397,11 @@ TEST_F(JourneyScenariosTest, SmsStopBlocksLaterSmsAndTheDncEntryBlocksTheCallSoO
       {"smsReplies", {{{"toRegex", "13$"}, {"text", "STOP"}, {"delay", "500ms"}}}}};
   StartCluster();
   ASSERT_FALSE(HasFatalFailure());
-  PutCampaign("reminders", kReminders);
+  // optOutScope "channel": the STOP blocks SMS only, so the journey can fall back to email
+  // (with the default "all" it would block the email too: consent_e2etest).
+  nlohmann::json policies = nlohmann::json::parse(kPolicies);
+  policies["optOutScope"] = "channel";
+  PutCampaign("reminders", kReminders, policies.dump());
   const std::string stop_phone = "+12125550113";
   const std::string quiet_phone = "+12125550110";  // no reply; its call is answered
   std::string stopped = Start("cust-stop", stop_phone, "reminders");

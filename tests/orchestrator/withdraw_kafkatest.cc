@@ -59,8 +59,12 @@ class WithdrawTest : public OrchestratorTest {
   }
 
   // Starts a journey and returns its voice touch (read from the topic).
-  blend::v1::TouchCommand StartCall(const std::string& key, const std::string& customer) {
-    Start(StartRequest("calls", key, customer));
+  blend::v1::TouchCommand StartCall(const std::string& key, const std::string& customer,
+                                    const std::string& campaign = "calls",
+                                    const std::string& phone = "") {
+    blend::v1::StartJourneyRequest req = StartRequest(campaign, key, customer);
+    if (!phone.empty()) req.mutable_customer()->set_phone_e164(phone);
+    Start(req);
     auto got = Read(1);
     EXPECT_THAT(got, SizeIs(1));
     if (got.empty() || !got[0].envelope.has_touch()) return {};
@@ -193,14 +197,35 @@ TEST_F(WithdrawTest, CalledAndUnclaimedTouchesAreNotWithdrawn) {
   EXPECT_EQ(Claim(pending.touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_REFUSED);
 }
 
-TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsButAnSmsOptOutDoesNot) {
-  const blend::v1::TouchCommand voice = StartCall("k1", "cust-voice");
-  const blend::v1::TouchCommand all = StartCall("k2", "cust-all");
-  const blend::v1::TouchCommand sms = StartCall("k3", "cust-sms");
-  for (const auto* t : {&voice, &all, &sms}) Grant(*t);
+// optOutScope (default "all"): an SMS opt-out blocks the voice channel too and withdraws the
+// queued call; with "channel" it blocks SMS only and the call stays.
+TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsAndAnSmsOptOutFollowsOptOutScope) {
+  {
+    grpc::ClientContext ctx;
+    blend::v1::PutCampaignRequest req;
+    *req.mutable_campaign() = SeedCampaign("calls-by-channel");
+    req.mutable_campaign()->set_definition_json(kVoiceFirst);
+    nlohmann::json policies = nlohmann::json::parse(kSeedPolicies);
+    policies["optOutScope"] = "channel";
+    req.mutable_campaign()->set_policies_json(policies.dump());
+    blend::v1::PutCampaignResponse resp;
+    ASSERT_TRUE(journeys_->PutCampaign(&ctx, req, &resp).ok());
+  }
+  // Each customer its own number: an opt-out also blocks its number, whoever holds it.
+  const blend::v1::TouchCommand voice = StartCall("k1", "cust-voice", "calls", "+442079460951");
+  const blend::v1::TouchCommand all = StartCall("k2", "cust-all", "calls", "+442079460952");
+  const blend::v1::TouchCommand sms =
+      StartCall("k3", "cust-sms", "calls-by-channel", "+442079460953");
+  const blend::v1::TouchCommand sms_all = StartCall("k4", "cust-sms-all", "calls", "+442079460954");
+  for (const auto* t : {&voice, &all, &sms, &sms_all}) Grant(*t);
 
   SendOptOut("cust-sms", blend::v1::CHANNEL_SMS, "stop-sms");
   EXPECT_THAT(Read(1, absl::Seconds(3)), IsEmpty());
+
+  SendOptOut("cust-sms-all", blend::v1::CHANNEL_SMS, "stop-sms-all");
+  auto sms_got = Read(1);
+  ASSERT_THAT(sms_got, SizeIs(1));
+  ExpectWithdraw(sms_got[0], sms_all, "opted_out");
 
   SendOptOut("cust-voice", blend::v1::CHANNEL_VOICE, "stop-voice");
   auto got = Read(1);
@@ -220,7 +245,7 @@ TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsButAnSmsOptOutDoesNot) {
   }));
   EXPECT_EQ(GetJourney(voice.journey_id()).error(), "Blend.TouchWithdrawn");
   EXPECT_THAT(Read(1, absl::Seconds(2)), IsEmpty());
-  EXPECT_EQ(Withdrawals(), 2);
+  EXPECT_EQ(Withdrawals(), 3);
 }
 
 // A crash left it unknown whether Genesys accepted the contact (UNKNOWN; the journey goes on

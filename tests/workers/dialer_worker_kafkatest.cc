@@ -312,10 +312,14 @@ TEST_F(DialerWorkerTest, DncMirrorFollowsTheGenesysListAndOptOutsAreWrittenBack)
   ASSERT_TRUE(sim_->sim().outbound().RemoveDncNumbers("demo-dnc", {"+12125550170"}).ok());
   absl::SleepFor(absl::Milliseconds(1100));  // the stale cut-off has one-second resolution
   ASSERT_TRUE(sync_->Mirror().ok());
-  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170' AND "
+                  "removed_at IS NULL"), 0);
+  // The removal is recorded on the consent record, not deleted.
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170' AND "
+                  "removed_by = 'genesys_dnc_mirror'"), 1);
 
   // An opt-out Blend learned elsewhere goes to the Genesys internal list, once.
-  Count("INSERT INTO suppressions (channel, address, kind, source, received_at) VALUES "
+  Count("INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
         "(1, '+12125550171', 'opt_out', 'customer-event', now()) RETURNING 1");
   ASSERT_TRUE(sync_->SyncOnce().ok());
   EXPECT_TRUE(OnSimDnc("+12125550171"));
@@ -358,6 +362,29 @@ TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
   EXPECT_EQ(events.WaitFor(2, absl::Seconds(2)).size(), 1u) << "only the opt-out is an event";
 }
 
+// Phones send what the customer's carrier has: a national number; people type punctuation.
+// Both still reach the customer whose journey holds the E.164 number.
+TEST_F(DialerWorkerTest, InboundStopFromANationalNumberWithPunctuationFindsTheCustomer) {
+  StartDialer();
+  Collector events(brokers_, {Topic("blend.customer-events")});
+  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+        "('c', 1, '{}', now()) RETURNING 1");
+  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-44', 'c', 1, "
+        "'k', 'h', 'cust-44', '{\"customer_id\":\"cust-44\",\"phone_e164\":\"+12125550163\"}', 1, "
+        "'{}', now(), now()) RETURNING 1");
+  ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
+                        R"({"fromAddress":"(212) 555-0163","textBody":"\"Opt-Out!\""})").status,
+            200);
+  auto got = events.WaitFor(1, absl::Seconds(20));
+  ASSERT_EQ(got.size(), 1u);
+  const v1::CustomerEvent& e = got[0].customer_event();
+  EXPECT_EQ(e.customer_id(), "cust-44");
+  EXPECT_EQ(e.type(), "opt_out");
+  EXPECT_EQ(e.opt_out().address(), "+12125550163");
+  EXPECT_EQ(e.opt_out().keyword(), "OPT OUT");
+}
+
 TEST_F(DialerWorkerTest, InboundReplyOfAKnownNumberBecomesAnSmsReplyEvent) {
   StartDialer();
   Collector events(brokers_, {Topic("blend.customer-events")});
@@ -389,7 +416,7 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
   auto migrations = store::BlendMigrations();
   ASSERT_TRUE(migrations.ok());
   ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
-  Count("INSERT INTO suppressions (channel, address, kind, source, received_at) VALUES "
+  Count("INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
         "(1, '+12125550181', 'opt_out', 'customer-event', now()) RETURNING 1");
   SilentServer genesys;
   const int http_port = test_support::FreeLoopbackPort();

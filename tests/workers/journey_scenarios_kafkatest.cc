@@ -60,8 +60,11 @@ constexpr char kReminderDefinition[] = R"json({
   }
 })json";
 
+// optOutScope "channel": these scenarios take the email path after an SMS STOP (with the
+// default "all" the STOP would block the email too).
 constexpr char kPolicies[] = R"json({
   "exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}],
+  "optOutScope": "channel",
   "quietHours": {"sms": null, "voice": null, "email": null},
   "genesys": {"contactListId": "demo-contacts", "dncListId": "demo-dnc",
               "smsFromNumber": "+18005550199", "emailFromAddress": "collections@demo.example.com",

@@ -53,6 +53,7 @@ class PoliciesParser {
         else if (v == "default") out.choice_missing_variable_default = true;
         else Problem(kp, "choiceOnMissingVariable is \"fail\" (the default, as AWS) or \"default\"");
       }
+      else if (key == "optOutScope") OptOutScopePolicy(v, kp, out);
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -62,7 +63,7 @@ class PoliciesParser {
       } else {
         Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
                                  "frequencyCaps, genesys, sendAtBestHour, "
-                                 "maxTransitionsPerTrigger, onUnknown, choiceOnMissingVariable)"));
+                                 "maxTransitionsPerTrigger, onUnknown, choiceOnMissingVariable, optOutScope)"));
       }
     }
     return out;
@@ -180,6 +181,16 @@ class PoliciesParser {
       out.on_unknown = OnUnknown::kFail;
     } else {
       Problem(kp, "onUnknown is \"assume-sent\" (the default) or \"fail\"");
+    }
+  }
+
+  void OptOutScopePolicy(const json& v, const std::string& kp, CampaignPolicies& out) {
+    if (v == "all") {
+      out.opt_out_scope = OptOutScope::kAll;
+    } else if (v == "channel") {
+      out.opt_out_scope = OptOutScope::kChannel;
+    } else {
+      Problem(kp, "optOutScope is \"all\" (the default) or \"channel\"");
     }
   }
 

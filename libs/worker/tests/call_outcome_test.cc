@@ -29,5 +29,26 @@ TEST(CallOutcomeTest, RecognisesOptOutKeywordsOnly) {
   }
 }
 
+// Carriers and phones add what people type around the word: quotes, brackets, leading and
+// trailing punctuation, line breaks, a hyphen in OPT-OUT.
+TEST(CallOutcomeTest, OptOutKeywordIgnoresSurroundingSpacesAndPunctuation) {
+  for (const char* yes : {"\"STOP\"", "(stop)", "STOP?", "...stop...", "\tQuit\r\n", "'end'",
+                          "Opt-Out", "opt_out.", "  -- REVOKE --  ", "*Cancel*", "STOP,",
+                          "\xC2\xA1STOP!"}) {
+    EXPECT_TRUE(IsOptOutKeyword(yes)) << yes;
+  }
+  for (const char* no : {"?", "...", "stop it", "un-subscribe me", "STOP STOP", "nonstop"}) {
+    EXPECT_FALSE(IsOptOutKeyword(no)) << no;
+  }
+}
+
+TEST(CallOutcomeTest, OptOutKeywordNamesTheCanonicalWord) {
+  EXPECT_EQ(OptOutKeyword(" stop! "), "STOP");
+  EXPECT_EQ(OptOutKeyword("Opt-out"), "OPT OUT");
+  EXPECT_EQ(OptOutKeyword("optout"), "OPT OUT");
+  EXPECT_EQ(OptOutKeyword("\"StopAll\""), "STOPALL");
+  EXPECT_EQ(OptOutKeyword("hello"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace blend::worker

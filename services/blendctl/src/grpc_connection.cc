@@ -32,7 +32,8 @@ GrpcConnection::GrpcConnection(ConnectionOptions options, std::shared_ptr<grpc::
     : options_(std::move(options)),
       channel_(std::move(channel)),
       stub_(blend::v1::JourneyService::NewStub(channel_)),
-      engagement_stub_(blend::v1::EngagementService::NewStub(channel_)) {}
+      engagement_stub_(blend::v1::EngagementService::NewStub(channel_)),
+      consent_stub_(blend::v1::ConsentService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> GrpcConnection::NewContext(bool with_deadline) const {
   auto ctx = std::make_unique<grpc::ClientContext>();

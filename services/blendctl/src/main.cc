@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "blend/blendctl/consent_commands.h"
 #include "blend/blendctl/engagement_commands.h"
 #include "blend/blendctl/exit_codes.h"
 #include "blend/blendctl/offline_commands.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   blend::blendctl::AddJourneyCommands(app, online);
   blend::blendctl::AddEventCommands(app, online);
   blend::blendctl::AddEngagementCommands(app, online);
+  blend::blendctl::AddConsentCommands(app, online);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

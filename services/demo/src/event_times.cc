@@ -41,8 +41,8 @@ absl::StatusOr<DbEventTimes> ReadEventTimes(const std::string& pg_url, const std
     // An SMS STOP suppresses several channels of the same number: the first row is the commit.
     const int64_t since_us = since == absl::InfinitePast() ? 0 : absl::ToUnixMicros(since);
     for (const pqxx::row& row : tx.exec_params(
-             "SELECT address, min(blend_ts_to_us(received_at)) FROM suppressions "
-             "WHERE kind = 'opt_out' AND received_at >= blend_us_to_ts($1) GROUP BY address",
+             "SELECT address, min(blend_ts_to_us(recorded_at)) FROM suppressions "
+             "WHERE kind = 'opt_out' AND address <> '' AND recorded_at >= blend_us_to_ts($1) GROUP BY address",
              since_us)) {
       out.opt_out_commits[row[0].as<std::string>()] = absl::FromUnixMicros(row[1].as<int64_t>());
     }

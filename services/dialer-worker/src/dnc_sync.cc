@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blend/common/status_macros.h"
+#include "blend/consent/consent_store.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
 #include "prometheus/counter.h"
@@ -14,23 +15,9 @@
 namespace blend::dialer_worker {
 namespace {
 
-// Phone opt-outs and DNC entries from any source but the mirror, not yet pushed to the list.
-constexpr char kPending[] =
-    "SELECT DISTINCT s.address FROM suppressions s "
-    "WHERE s.channel IN (1, 2) AND s.kind IN ('opt_out', 'dnc') AND s.source <> $2 "
-    "  AND s.address LIKE '+%' AND NOT EXISTS (SELECT 1 FROM dialer_dnc_pushes p "
-    "    WHERE p.dnc_list_id = $1 AND p.address = s.address) LIMIT $3";
 constexpr char kRecordPush[] =
     "INSERT INTO dialer_dnc_pushes (dnc_list_id, address, pushed_at) "
     "SELECT $1, unnest($2::text[]), now() ON CONFLICT DO NOTHING";
-constexpr char kUpsertMirror[] =
-    "INSERT INTO suppressions (channel, address, kind, source, customer_id, received_at) "
-    "SELECT 2, unnest($1::text[]), 'dnc', $2, '', now() "
-    "ON CONFLICT (channel, address, kind) DO NOTHING";
-// Rows written before this export started whose number is on no list any more.
-constexpr char kDeleteStale[] =
-    "DELETE FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND source = $2 "
-    "  AND received_at < to_timestamp($3) AND NOT (address = ANY($1::text[]))";
 
 // A PostgreSQL array literal of E.164 numbers (digits and '+' only: nothing to escape).
 std::string ArrayLiteral(const std::vector<std::string>& numbers) {
@@ -156,12 +143,10 @@ absl::Status DncSync::PushPending() {
     BLEND_ASSIGN_OR_RETURN(std::vector<std::string> pending,
                            store::WithTransaction(pool_, [&](pqxx::work& tx)
                                -> absl::StatusOr<std::vector<std::string>> {
-                             std::vector<std::string> out;
-                             for (const auto& row : tx.exec_params(kPending, options_.push_list_id,
-                                                                   kMirrorSource, options_.push_batch)) {
-                               out.push_back(row[0].as<std::string>());
-                             }
-                             return out;
+                             // Phone opt-outs and DNC entries from any source but the
+                             // mirror, not yet pushed to the list (the consent record).
+                             return consent::pg::PhonesToPushToDnc(
+                                 tx, options_.push_list_id, kMirrorSource, options_.push_batch);
                            }, {.read_only = true, .name = "dnc_pending"}));
     if (pending.empty()) return absl::OkStatus();
     BLEND_RETURN_IF_ERROR(PushNumbers(pending));
@@ -195,7 +180,7 @@ absl::Status DncSync::Record(const std::vector<std::string>& numbers) {
   std::string array = ArrayLiteral(numbers);
   return store::WithTransaction(pool_, [&](pqxx::work& tx) {
     tx.exec_params(kRecordPush, options_.push_list_id, array);
-    tx.exec_params(kUpsertMirror, array, kMirrorSource);
+    consent::pg::PutDncNumbers(tx, numbers, kMirrorSource, clock_.Now());
     return absl::OkStatus();
   }, {.name = "dnc_record_push"});
 }
@@ -213,11 +198,11 @@ absl::Status DncSync::Mirror() {
     BLEND_ASSIGN_OR_RETURN(genesys::DncExportFile file, genesys_.ExportDncList(list, policy));
     all.insert(all.end(), file.numbers.begin(), file.numbers.end());
   }
-  std::string array = ArrayLiteral(all);
-  double started_unix = absl::ToDoubleSeconds(started - absl::UnixEpoch());
   BLEND_RETURN_IF_ERROR(store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    tx.exec_params(kUpsertMirror, array, kMirrorSource);
-    tx.exec_params(kDeleteStale, array, kMirrorSource, started_unix);
+    consent::pg::PutDncNumbers(tx, all, kMirrorSource, clock_.Now());
+    // Rows recorded before this export started whose number is on no list any more: the
+    // removal is recorded on the consent record (who: the mirror).
+    consent::pg::RemoveStaleDncNumbers(tx, all, kMirrorSource, started, clock_.Now());
     return absl::OkStatus();
   }, {.name = "dnc_mirror"}));
   if (metrics_) metrics_->mirrored->Set(static_cast<double>(all.size()));

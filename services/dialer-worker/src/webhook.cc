@@ -11,6 +11,7 @@
 #include "blend/common/status_macros.h"
 #include "blend/common/transport_security.h"
 #include "blend/dialer_worker/webhook_event.h"
+#include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
 #include "blend/http/address.h"
 #include "blend/http/server.h"
@@ -166,10 +167,15 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
   absl::StatusOr<InboundSmsEvent> msg = ParseInboundSms(body);
   if (!msg.ok()) return Count("inbound_sms", {400, std::string(msg.status().message())});
   const std::string& message_id = msg->message_id;
-  const std::string& from = msg->from;
+  std::string from = msg->from;
+  // Journeys and the consent record hold E.164: "(212) 555-0100" and "+12125550100" are one
+  // customer. A sender that is not a phone number (a short code, an alphanumeric id) is kept
+  // as it came.
+  if (auto e164 = phone::NormalizeE164(from); e164.ok()) from = *e164;
   const std::string& text = msg->text;
-  if (!worker::IsOptOutKeyword(text)) return InboundReply(message_id, from);
-  std::string keyword = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  std::optional<std::string> opt_out = worker::OptOutKeyword(text);
+  if (!opt_out) return InboundReply(message_id, from);
+  const std::string& keyword = *opt_out;
   absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
     std::vector<std::string> customers;
     for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {

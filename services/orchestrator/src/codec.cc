@@ -293,18 +293,6 @@ std::string WithdrawEnvelopeBytes(const blend::v1::WithdrawTouch& withdraw) {
   return env.SerializeAsString();
 }
 
-std::optional<std::string> VoiceBlockReason(const blend::v1::Disposition& d) {
-  if (d.outcome() == blend::v1::TOUCH_OUTCOME_DNC_ACTIVE) return "dnc_active";
-  if (d.outcome() == blend::v1::TOUCH_OUTCOME_OPTED_OUT && OptOutCoversVoice(d.channel())) {
-    return "opted_out";
-  }
-  return std::nullopt;
-}
-
-bool OptOutCoversVoice(blend::v1::Channel channel) {
-  return channel == blend::v1::CHANNEL_VOICE || channel == blend::v1::CHANNEL_UNSPECIFIED;
-}
-
 namespace {
 
 // What a disposition tells about a touch that went (or may have gone) out.

@@ -64,37 +64,6 @@ std::string TouchTopicFor(Channel channel, const std::string& prefix) {
 
 namespace {
 
-// Suppressions by address, turned into the interpreter's consent facts per customer.
-class SuppressionIndex {
- public:
-  explicit SuppressionIndex(std::vector<pg::AddressSuppression> hits) {
-    for (auto& h : hits) by_address_.emplace(h.address, std::move(h));
-  }
-  journey::CustomerFacts Facts(const blend::v1::Customer& c) const {
-    journey::CustomerFacts facts;
-    for (const std::string* address : {&c.phone_e164(), &c.email()}) {
-      if (address->empty()) continue;
-      auto [begin, end] = by_address_.equal_range(*address);
-      for (auto it = begin; it != end; ++it) {
-        const bool dnc = it->second.kind == "dnc";
-        const bool phone = address == &c.phone_e164();
-        switch (it->second.channel) {
-          case blend::v1::CHANNEL_SMS: facts.sms_opted_out |= phone && !dnc; break;
-          case blend::v1::CHANNEL_VOICE:
-            if (phone) (dnc ? facts.dnc_active : facts.voice_opted_out) = true;
-            break;
-          case blend::v1::CHANNEL_EMAIL: facts.email_opted_out |= !phone && !dnc; break;
-          default: break;
-        }
-      }
-    }
-    return facts;
-  }
-
- private:
-  std::multimap<std::string, pg::AddressSuppression> by_address_;
-};
-
 absl::Status TxOk(bool ok, const std::string& what) {
   if (ok) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat(what, " changed concurrently; retry"));
@@ -108,6 +77,7 @@ void TxNotes::Flush(Metrics* metrics) const {
   for (const auto& [c, s] : finished) metrics->JourneyFinished(c, s);
   for (const auto& ch : touches) metrics->TouchEmitted(ch);
   for (const auto& ch : withdrawals) metrics->TouchWithdrawal(ch, "requested");
+  for (const auto& r : suppressions) metrics->SuppressionRecorded(r);
   for (const auto& c : conversions) {
     metrics->Conversion(c.channel, c.campaign, c.seconds_since_touch);
   }
@@ -211,9 +181,8 @@ journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
                                                  absl::Time since, absl::Time now,
                                                  bool load_attributes,
                                                  const std::optional<json>& engagement_facts) {
-  SuppressionIndex index(
-      pg::FindSuppressionsBatch(tx, {customer.phone_e164()}, {customer.email()}));
-  journey::CustomerFacts facts = index.Facts(customer);
+  journey::CustomerFacts facts;
+  ApplyConsent(FindConsent(tx, {customer}, now), customer, campaign, now, facts);
   if (load_attributes) {
     if (engagement_facts) {
       facts.attributes = json::parse(pg::LoadFacts(tx, customer.customer_id(), since));
@@ -369,12 +338,10 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
   std::map<std::pair<std::string, int32_t>,
            absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>>
       campaigns;
-  std::vector<std::string> phones, emails;
-  for (const auto& r : reqs) {
-    phones.push_back(r.customer().phone_e164());
-    emails.push_back(r.customer().email());
-  }
-  SuppressionIndex suppressions(pg::FindSuppressionsBatch(tx, phones, emails));
+  std::vector<blend::v1::Customer> customers;
+  for (const auto& r : reqs) customers.push_back(r.customer());
+  // The consent records about every customer of the batch, in one query.
+  const std::vector<consent::Record> consent_records = FindConsent(tx, customers, now);
   std::vector<std::string> customer_ids;
   for (const auto& r : reqs) customer_ids.push_back(r.customer().customer_id());
   const std::map<std::string, std::string> profiles =
@@ -414,7 +381,8 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     journey::JourneyState initial;
     initial.journey_id = row.journey_id;
     initial.campaign_id = row.campaign_id;
-    journey::CustomerFacts facts = suppressions.Facts(req.customer());
+    journey::CustomerFacts facts;
+    ApplyConsent(consent_records, req.customer(), *campaign, now, facts);
     if (auto pit = profiles.find(req.customer().customer_id()); pit != profiles.end()) {
       facts.engagement = EngagementFactsOf(pit->second);
     }
@@ -565,6 +533,38 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatch(
 
 // ---- triggers ---------------------------------------------------------------------------------
 
+// The consent record of an opt-out customer event (SMS STOP, email unsubscribe): by customer id
+// and by the address it came from (normalised; dropped when it is not a phone or email; when
+// the event names none, the channel's address of the customer's journey `known`, so the number
+// stays blocked under another customer id too), on the channel it came from (none: every
+// channel).
+static consent::Record OptOutRecord(const blend::v1::CustomerEvent& ev, absl::Time now,
+                                    const blend::v1::Customer* known) {
+  consent::Record r;
+  r.customer_id = ev.customer_id();
+  r.address = ev.opt_out().address();
+  if (r.address.empty() && known != nullptr) {
+    switch (ev.opt_out().channel()) {
+      case blend::v1::CHANNEL_SMS:
+      case blend::v1::CHANNEL_VOICE: r.address = known->phone_e164(); break;
+      case blend::v1::CHANNEL_EMAIL: r.address = known->email(); break;
+      default: break;  // every channel: the customer id covers them all
+    }
+  }
+  r.channel = ev.opt_out().channel() == blend::v1::CHANNEL_UNSPECIFIED
+                  ? consent::Scope::kAll
+                  : consent::ScopeFromInt(ev.opt_out().channel()).value_or(consent::Scope::kAll);
+  r.reason = consent::Reason::kOptOut;
+  r.source = absl::StrCat("customer-event:", ev.event_id());
+  if (!ev.opt_out().keyword().empty()) r.note = absl::StrCat("keyword ", ev.opt_out().keyword());
+  r.recorded_at = now;
+  if (!consent::Normalize(r).ok()) {
+    r.address.clear();  // the customer id alone (validated non-empty) still records it
+    (void)consent::Normalize(r);
+  }
+  return r;
+}
+
 static absl::Status ValidateCustomerEvent(const blend::v1::CustomerEvent& ev) {
   if (ev.event_id().empty() || ev.customer_id().empty() || ev.type().empty()) {
     return absl::InvalidArgumentError("customer event needs event_id, customer_id and type");
@@ -591,26 +591,15 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEven
   RecordEventEngagement(tx, ev, journeys, now, notes);
   journey::CustomerEventTrigger trigger{ev.event_id(), ev.type(), attributes};
   const bool opt_out = ev.has_opt_out() || ev.type() == "opt_out";
-  blend::v1::Disposition opt_out_outcome;
-  opt_out_outcome.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
-  opt_out_outcome.set_channel(ev.opt_out().channel());
-  // Before the journeys step: an opt-out that also ends a journey withdraws as "opted_out".
-  // By customer id: the customer's finished journeys' touches were withdrawn when they ended.
-  if (opt_out && OptOutCoversVoice(ev.opt_out().channel())) {
-    WithdrawCustomerVoiceTouches(tx, ev.customer_id(), "opted_out", now, notes);
+  // Before the journeys step: the opt-out is on the consent record (and the voice contacts it
+  // blocks are withdrawn as "opted_out") before a journey it also ends withdraws as finished.
+  if (opt_out) {
+    RecordSuppressionInTx(
+        tx, OptOutRecord(ev, now, journeys.empty() ? nullptr : &journeys.front().customer), now,
+        notes);
   }
   for (Loaded& j : journeys) {
-    if (opt_out) {
-      BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, j.customer, now));
-    }
     BLEND_RETURN_IF_ERROR(Apply(tx, j, trigger, now, notes));
-  }
-  if (opt_out && ids.empty() && !ev.opt_out().address().empty()) {
-    blend::v1::Customer c;
-    c.set_customer_id(ev.customer_id());
-    c.set_phone_e164(ev.opt_out().address());
-    c.set_email(absl::AsciiStrToLower(ev.opt_out().address()));
-    BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, opt_out_outcome, c, now));
   }
   out.set_journeys_matched(static_cast<int32_t>(ids.size()));
   return out;
@@ -638,29 +627,35 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::ApplyCustome
   return resp;
 }
 
-// An opt-out or DNC outcome is remembered in the suppression store, so every later touch of
-// that channel is refused at emit time and at claim time.
+// An opt-out or DNC outcome is remembered on the consent record, so every later touch it
+// blocks is refused at emit time and at claim time (and queued voice contacts are withdrawn).
 absl::Status JourneyRunner::RecordOutcomeSuppression(pqxx::work& tx,
                                                      const blend::v1::Disposition& d,
                                                      const blend::v1::Customer& customer,
-                                                     absl::Time now) {
+                                                     absl::Time now, TxNotes& notes) {
   const bool dnc = d.outcome() == blend::v1::TOUCH_OUTCOME_DNC_ACTIVE;
   if (!dnc && d.outcome() != blend::v1::TOUCH_OUTCOME_OPTED_OUT) return absl::OkStatus();
-  std::vector<blend::v1::Channel> channels;
+  consent::Record r;
+  r.customer_id = customer.customer_id();
   if (dnc) {
-    channels = {blend::v1::CHANNEL_VOICE};
-  } else if (d.channel() == blend::v1::CHANNEL_UNSPECIFIED) {
-    channels = {blend::v1::CHANNEL_SMS, blend::v1::CHANNEL_VOICE, blend::v1::CHANNEL_EMAIL};
+    r.channel = consent::Scope::kVoice;
+    r.reason = consent::Reason::kDnc;
+    r.address = customer.phone_e164();
   } else {
-    channels = {d.channel()};
+    r.reason = consent::Reason::kOptOut;
+    r.channel = d.channel() == blend::v1::CHANNEL_UNSPECIFIED
+                    ? consent::Scope::kAll
+                    : consent::ScopeFromInt(d.channel()).value_or(consent::Scope::kAll);
+    r.address = d.channel() == blend::v1::CHANNEL_EMAIL ? customer.email() : customer.phone_e164();
   }
-  for (blend::v1::Channel ch : channels) {
-    const std::string& address =
-        ch == blend::v1::CHANNEL_EMAIL ? customer.email() : customer.phone_e164();
-    if (address.empty()) continue;
-    pg::InsertSuppression(tx, static_cast<int16_t>(ch), address, dnc ? "dnc" : "opt_out",
-                          dnc ? "disposition" : "customer-event", customer.customer_id(), now);
+  r.source = absl::StrCat("disposition:", d.touch_id());
+  if (!d.reason().empty()) r.note = d.reason();
+  r.recorded_at = now;
+  if (!consent::Normalize(r).ok()) {
+    r.address.clear();
+    BLEND_RETURN_IF_ERROR(consent::Normalize(r));
   }
+  RecordSuppressionInTx(tx, r, now, notes);
   return absl::OkStatus();
 }
 
@@ -692,7 +687,6 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
     }
     return absl::OkStatus();
   }
-  BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now));
   RecordDispositionEngagement(tx, d, static_cast<blend::v1::Channel>(touch->channel), j, now);
   // A voice touch completes with its call outcome, not with the contact insertion.
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT &&
@@ -700,6 +694,10 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
     pg::SetTouchStatus(tx, d.touch_id(), "sent", "contact inserted", now);
     return absl::OkStatus();
   }
+  // A worker answers a refused claim with the refusal as its outcome (OPTED_OUT for
+  // "opted_out", DNC_ACTIVE for "dnc_active"): that echoes the consent record, it is no new
+  // opt-out. Recording it would turn a legal hold's refusal into a lasting opt-out.
+  const bool echoes_refusal = touch->status == "refused";
   // An outcome value this build does not know is recorded by number (TouchOutcome_Name is
   // empty for it) and fails the task like FAILED (DispositionTrigger).
   std::string outcome = blend::v1::TouchOutcome_Name(d.outcome());
@@ -711,10 +709,10 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
                                      json{{"touchId", d.touch_id()}, {"reason", d.reason()}}
                                          .dump()});
   }
-  // A DNC or voice opt-out outcome blocks the customer's voice channel: their other queued
-  // voice contacts come back out (this touch is done now, so it is not among them).
-  if (std::optional<std::string> block = VoiceBlockReason(d)) {
-    WithdrawCustomerVoiceTouches(tx, j.row.customer_id, *block, now, notes);
+  // A DNC or opt-out outcome goes on the consent record; the customer's other queued voice
+  // contacts it blocks come back out (this touch is done now, so it is not among them).
+  if (!echoes_refusal) {
+    BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now, notes));
   }
   if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) return absl::OkStatus();
   // The interpreter knows the touch by its own name (touch_ids.h); a touch no run waits for

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   std::string metrics_addr = "127.0.0.1:9400";
   std::string log_level = "info";
   CLI::App app{"Blend orchestrator: journeys in PostgreSQL, durable timers, outbox to Kafka"};
-  AddFlag(app, "grpc-addr", cfg.grpc_addr, "gRPC listen address (JourneyService, TouchService)");
+  AddFlag(app, "grpc-addr", cfg.grpc_addr, "gRPC listen address (JourneyService, TouchService, EngagementService, ConsentService)");
   AddFlag(app, "metrics-addr", metrics_addr, "/metrics, /healthz, /readyz listen address");
   AddFlag(app, "pg-url", cfg.pg_url, "PostgreSQL libpq URL")->required();
   AddFlag(app, "pg-pool-size", cfg.pg_pool_size, "PostgreSQL connections");

@@ -74,6 +74,10 @@ Metrics::Metrics(prometheus::Registry& r)
                     .Name("blend_orchestrator_messages_total")
                     .Help("Consumed bus messages by topic and result")
                     .Register(r)),
+      suppressions_(prometheus::BuildCounter()
+                        .Name("blend_consent_suppressions_total")
+                        .Help("Suppressions recorded on the consent record, by reason")
+                        .Register(r)),
       outbox_backlog_(prometheus::BuildGauge()
                           .Name("blend_outbox_backlog")
                           .Help("Outbox rows not yet published")
@@ -128,6 +132,9 @@ void Metrics::TouchWithdrawal(const std::string& channel, const std::string& res
 }
 void Metrics::MessageConsumed(const std::string& topic, const std::string& result) {
   consumed_.Add({{"topic", topic}, {"result", result}}).Increment();
+}
+void Metrics::SuppressionRecorded(const std::string& reason) {
+  suppressions_.Add({{"reason", reason}}).Increment();
 }
 void Metrics::SetOutboxBacklog(double rows) { outbox_backlog_.Set(rows); }
 void Metrics::SetDueTimers(double rows) { due_timers_.Set(rows); }

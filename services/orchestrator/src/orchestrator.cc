@@ -125,6 +125,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   o->touch_service_ = std::make_unique<TouchServiceImpl>(*o->runner_, *o->auth_);
   o->engagement_service_ =
       std::make_unique<EngagementServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
+  o->consent_service_ =
+      std::make_unique<ConsentServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -132,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   builder.RegisterService(o->journey_service_.get());
   builder.RegisterService(o->touch_service_.get());
   builder.RegisterService(o->engagement_service_.get());
+  builder.RegisterService(o->consent_service_.get());
   o->server_ = builder.BuildAndStart();
   if (!o->server_ || o->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.grpc_addr));

@@ -395,20 +395,6 @@ std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
   return RequestWithdrawals(tx, "journey_id", journey_id, reason, now);
 }
 
-std::vector<WithdrawnTouch> RequestCustomerVoiceWithdrawals(pqxx::work& tx,
-                                                            const std::string& customer_id,
-                                                            const std::string& reason,
-                                                            absl::Time now) {
-  // The lock order of every trigger: journey rows (in id order), then touch rows. The caller
-  // appends to these journeys' history, which needs their lock (seq = max + 1).
-  Exec(tx,
-       absl::StrCat("SELECT 1 FROM journeys WHERE journey_id IN (SELECT journey_id FROM touches "
-                    "WHERE customer_id = $1 AND ", kWithdrawable,
-                    ") ORDER BY journey_id FOR UPDATE"),
-       customer_id);
-  return RequestWithdrawals(tx, "customer_id", customer_id, reason, now);
-}
-
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row) {
   Exec(tx,
       "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
@@ -563,27 +549,20 @@ FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_
   return out;
 }
 
-void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
-                       const std::string& kind, const std::string& source,
-                       const std::string& customer_id, absl::Time at) {
-  Exec(tx,
-      "INSERT INTO suppressions (channel, address, kind, source, customer_id, received_at) "
-      "VALUES ($1, $2, $3, $4, $5, blend_us_to_ts($6)) "
-      "ON CONFLICT (channel, address, kind) DO NOTHING",
-      channel, address, kind, source, customer_id, ToMicros(at));
-}
-
-std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
-                                                      const std::vector<std::string>& phones,
-                                                      const std::vector<std::string>& emails) {
+std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
+                                                            const std::string& customer_id,
+                                                            const std::string& address) {
   pqxx::result r = Exec(tx,
-      "SELECT address, channel, kind FROM suppressions WHERE "
-      "(channel IN (1, 2) AND address = ANY($1::text[])) OR "
-      "(channel = 3 AND address = ANY($2::text[]))",
-      TextArray(phones), TextArray(emails));
-  std::vector<AddressSuppression> out;
+      absl::StrCat("SELECT j.journey_id, j.campaign_id, j.campaign_version, j.customer::text "
+                   "FROM journeys j WHERE j.journey_id IN (SELECT journey_id FROM touches WHERE ",
+                   kWithdrawable, ") AND ((j.customer_id <> '' AND j.customer_id = $1) OR "
+                   "($2 <> '' AND (j.customer->>'phone_e164' = $2 OR j.customer->>'email' = $2))) "
+                   "ORDER BY j.journey_id FOR UPDATE OF j"),
+      customer_id, address);
+  std::vector<VoiceJourney> out;
   for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(), row[1].as<int16_t>(), row[2].as<std::string>()});
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int32_t>(),
+                   row[3].as<std::string>()});
   }
   return out;
 }

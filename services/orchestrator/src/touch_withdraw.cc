@@ -27,13 +27,6 @@ void JourneyRunner::WithdrawJourneyVoiceTouches(pqxx::work& tx, const std::strin
                    now, notes);
 }
 
-void JourneyRunner::WithdrawCustomerVoiceTouches(pqxx::work& tx, const std::string& customer_id,
-                                                 const std::string& reason, absl::Time now,
-                                                 TxNotes& notes) {
-  WriteWithdrawals(tx, pg::RequestCustomerVoiceWithdrawals(tx, customer_id, reason, now), reason,
-                   now, notes);
-}
-
 void JourneyRunner::WriteWithdrawals(pqxx::work& tx, const std::vector<pg::WithdrawnTouch>& rows,
                                      const std::string& reason, absl::Time now,
                                      TxNotes& notes) {

@@ -200,27 +200,6 @@ TEST(CodecTest, WithdrawTouchNamesTheContactOfTheTouch) {
   EXPECT_EQ(env.withdraw().contact_id(), w.contact_id());
 }
 
-TEST(CodecTest, VoiceBlockReasonOfOutcomesAndOptOuts) {
-  blend::v1::Disposition d;
-  d.set_outcome(blend::v1::TOUCH_OUTCOME_DNC_ACTIVE);
-  EXPECT_EQ(VoiceBlockReason(d), "dnc_active");
-  d.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
-  d.set_channel(blend::v1::CHANNEL_VOICE);
-  EXPECT_EQ(VoiceBlockReason(d), "opted_out");
-  d.set_channel(blend::v1::CHANNEL_UNSPECIFIED);  // every channel
-  EXPECT_EQ(VoiceBlockReason(d), "opted_out");
-  d.set_channel(blend::v1::CHANNEL_SMS);  // a STOP reply: SMS only
-  EXPECT_EQ(VoiceBlockReason(d), std::nullopt);
-  d.set_outcome(blend::v1::TOUCH_OUTCOME_CALL_COMPLETED);
-  d.set_channel(blend::v1::CHANNEL_VOICE);
-  EXPECT_EQ(VoiceBlockReason(d), std::nullopt);
-
-  EXPECT_TRUE(OptOutCoversVoice(blend::v1::CHANNEL_VOICE));
-  EXPECT_TRUE(OptOutCoversVoice(blend::v1::CHANNEL_UNSPECIFIED));
-  EXPECT_FALSE(OptOutCoversVoice(blend::v1::CHANNEL_SMS));
-  EXPECT_FALSE(OptOutCoversVoice(blend::v1::CHANNEL_EMAIL));
-}
-
 TEST(PgStoreTest, TextArrayQuotesAndEscapes) {
   EXPECT_EQ(pg::TextArray({}), "{}");
   EXPECT_EQ(pg::TextArray({"a", "b c"}), R"({"a","b c"})");

@@ -55,6 +55,12 @@ struct SendAtBestHourPolicy {
 // SMS. kFail fails the task with Blend.TouchInDoubt, for Retry / Catch.
 enum class OnUnknown { kAssumeSent, kFail };
 
+// Policy `optOutScope`: whether the customer's opt-out on one channel (SMS STOP, an email
+// unsubscribe, a call wrap-up code) blocks this campaign's other channels too (kAll, the
+// default: "all") or only that channel (kChannel: "channel"). Other suppression reasons (DNC,
+// legal hold, ...) always block the channel they name.
+enum class OptOutScope { kAll, kChannel };
+
 struct GenesysIds {
   std::string contact_list_id;
   std::string dnc_list_id;
@@ -76,6 +82,7 @@ struct CampaignPolicies {
   // state with States.Runtime, as on AWS ("fail", default), or is false so the Choice falls
   // through to Default ("default": Blend's behaviour before it followed AWS here).
   bool choice_missing_variable_default = false;
+  OptOutScope opt_out_scope = OptOutScope::kAll;
 };
 
 // The Blend task resources a definition's Task states may name (directly or via an alias).

@@ -2,6 +2,8 @@
 
 // Genesys outbound wrap-up codes and opt-out keywords, mapped to what a journey understands.
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "blend/v1/common.pb.h"
@@ -17,9 +19,12 @@ struct MappedCallOutcome {
 // which means the call was answered. The dialer's own DNC scrub result maps to DNC_ACTIVE.
 MappedCallOutcome MapWrapupCode(std::string_view wrapup_code);
 
-// True when an inbound SMS is an opt-out request: the whole message (trimmed, any case) is
-// STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE or OPT OUT (CTIA keywords plus the
-// FCC's 2025 revocation words).
+// The opt-out keyword an inbound SMS is, upper-case ("STOP", "OPT OUT"), or nullopt: the whole
+// message, in any case, with spaces and punctuation around it ("stop!", "\"Stop\"", "(QUIT)",
+// "¡STOP!") and a hyphen, underscore or spaces inside OPT OUT, is STOP, STOPALL, UNSUBSCRIBE,
+// CANCEL, END, QUIT, REVOKE or OPT OUT (CTIA keywords plus the FCC's 2025 revocation words).
+// Anything more ("stop it", "STOPPED") is a reply, not an opt-out.
+std::optional<std::string> OptOutKeyword(std::string_view message);
 bool IsOptOutKeyword(std::string_view message);
 
 }  // namespace blend::worker

@@ -3,10 +3,10 @@
 // Keeps Blend's suppression store and the Genesys DNC lists in agreement (Genesys has no
 // per-number DNC lookup, so Blend decides before each insertion from its own store):
 //  - Mirror: exports each of the campaign's Genesys DNC lists (CSV) and writes the numbers
-//    into table `suppressions` as (channel VOICE, kind 'dnc', source 'genesys_dnc_mirror');
-//    mirror rows whose number left every list are deleted. The orchestrator exposes no API for
-//    suppressions, so the rows are written directly (the table is shared through
-//    libs/store/migrations/0002_orchestrator.sql); ClaimTouch reads them.
+//    into Blend's consent record (libs/consent consent_store.h, the same code every other
+//    suppression path writes through) as (channel VOICE, reason DNC, source
+//    'genesys_dnc_mirror'); a mirror record whose number left every list is marked removed
+//    (by the mirror). ClaimTouch and the dial-time check read them.
 //  - Push: every phone opt-out or DNC entry Blend knows of (any other source) is written to
 //    the internal Genesys DNC list once (table dialer_dnc_pushes), so Genesys's own dial-time
 //    scrub agrees with Blend; a pushed number also gets its mirror row at once.

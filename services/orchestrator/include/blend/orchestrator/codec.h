@@ -81,11 +81,6 @@ blend::v1::WithdrawTouch MakeWithdrawTouch(const blend::v1::TouchCommand& cmd,
 // Wraps it in an Envelope (message id "<touch_id>:withdraw": one withdrawal per touch, so a
 // re-publication carries the same id) and serialises it.
 std::string WithdrawEnvelopeBytes(const blend::v1::WithdrawTouch& withdraw);
-// Why a disposition blocks the customer's voice channel: "dnc_active" (DNC_ACTIVE), "opted_out"
-// (OPTED_OUT on voice or on every channel); nullopt when it does not.
-std::optional<std::string> VoiceBlockReason(const blend::v1::Disposition& d);
-// An opt-out customer event on `channel` blocks voice (CHANNEL_UNSPECIFIED: every channel).
-bool OptOutCoversVoice(blend::v1::Channel channel);
 
 // The interpreter trigger for a disposition: SENT / CALL_COMPLETED succeed with a result
 // {outcome, reason, wrapupCode, callAnalysisDisposition, answered, conversationId,

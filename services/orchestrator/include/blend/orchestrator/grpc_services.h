@@ -1,12 +1,14 @@
 #pragma once
 
-// gRPC front of the orchestrator: JourneyService (CRMs) and TouchService (workers). Each RPC
+// gRPC front of the orchestrator: JourneyService (CRMs), TouchService (workers),
+// EngagementService and ConsentService (CRMs, scope "*"). Each RPC
 // authenticates the caller (grpc_auth.h), checks its scope, then delegates to JourneyRunner.
 // absl status codes map 1:1 onto gRPC codes. Thread-safe (the sync server calls them from its
 // pool of threads).
 
 #include "blend/orchestrator/auth.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/v1/consent_service.grpc.pb.h"
 #include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
 #include "blend/v1/touch_service.grpc.pb.h"
@@ -73,6 +75,35 @@ class EngagementServiceImpl final : public blend::v1::EngagementService::Service
   grpc::Status GetEngagement(grpc::ServerContext* ctx,
                              const blend::v1::GetEngagementRequest* req,
                              blend::v1::Engagement* resp) override;
+
+ private:
+  JourneyRunner& runner_;
+  Authenticator& auth_;
+  int batch_size_;
+};
+
+// ConsentService: the consent record (consent_service.cc). Every RPC needs scope "*" (consent
+// spans every campaign), like EngagementService. The import applies rows in batches of
+// `batch_size` while they stream in and answers each row in order.
+class ConsentServiceImpl final : public blend::v1::ConsentService::Service {
+ public:
+  ConsentServiceImpl(JourneyRunner& runner, Authenticator& auth, int batch_size)
+      : runner_(runner), auth_(auth), batch_size_(batch_size) {}
+  grpc::Status PutSuppression(grpc::ServerContext* ctx,
+                              const blend::v1::PutSuppressionRequest* req,
+                              blend::v1::PutSuppressionResponse* resp) override;
+  grpc::Status GetConsent(grpc::ServerContext* ctx, const blend::v1::GetConsentRequest* req,
+                          blend::v1::Consent* resp) override;
+  grpc::Status ListSuppressions(grpc::ServerContext* ctx,
+                                const blend::v1::ListSuppressionsRequest* req,
+                                blend::v1::ListSuppressionsResponse* resp) override;
+  grpc::Status RemoveSuppression(grpc::ServerContext* ctx,
+                                 const blend::v1::RemoveSuppressionRequest* req,
+                                 blend::v1::RemoveSuppressionResponse* resp) override;
+  grpc::Status ImportSuppressions(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<blend::v1::ImportSuppressionResult,
+                               blend::v1::ImportSuppressionRequest>* stream) override;
 
  private:
   JourneyRunner& runner_;

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "blend/common/clock.h"
+#include "blend/consent/consent_store.h"
 #include "blend/engagement/profile.h"
 #include "blend/journey/campaign.h"
 #include "blend/journey/interpreter.h"
@@ -31,6 +32,7 @@
 #include "blend/orchestrator/pg_store.h"
 #include "blend/store/connection_pool.h"
 #include "blend/v1/bus.pb.h"
+#include "blend/v1/consent_service.pb.h"
 #include "blend/v1/engagement_service.pb.h"
 #include "blend/v1/journey_service.pb.h"
 #include "blend/v1/touch_service.pb.h"
@@ -57,6 +59,7 @@ struct TxNotes {
   std::vector<std::pair<std::string, std::string>> finished;     // campaign, status
   std::vector<std::string> touches;                              // channel
   std::vector<std::string> withdrawals;                          // channel (requested)
+  std::vector<std::string> suppressions;                         // reason (consent record)
   struct Conversion {
     std::string channel;   // "none" when no touch within the attribution window
     std::string campaign;  // "none" likewise
@@ -141,6 +144,22 @@ class JourneyRunner {
   // Read-only: may this claimed (or sent) touch be dialed now? Same fence as ClaimTouch.
   absl::StatusOr<blend::v1::CheckTouchResponse> CheckTouch(const std::string& touch_id);
 
+  // ---- the consent record (ConsentService; consent_runner.cc)
+  // Records a suppression (normalised; InvalidArgument with the reason) and withdraws, in the
+  // same transaction, the queued voice contacts it blocks.
+  absl::StatusOr<blend::v1::PutSuppressionResponse> PutSuppression(
+      const blend::v1::Suppression& suppression);
+  // One result per row, in order, in ONE transaction; invalid rows are rejected with a reason.
+  std::vector<blend::v1::ImportSuppressionResult> ImportSuppressions(
+      const std::vector<blend::v1::ImportSuppressionRequest>& rows);
+  absl::StatusOr<blend::v1::Consent> GetConsent(const std::string& customer_id,
+                                                const std::string& address);
+  absl::StatusOr<blend::v1::ListSuppressionsResponse> ListSuppressions(
+      const blend::v1::ListSuppressionsRequest& request);
+  // kNotFound for an unknown (or already removed) id.
+  absl::StatusOr<blend::v1::RemoveSuppressionResponse> RemoveSuppression(
+      const std::string& suppression_id, const std::string& removed_by, const std::string& why);
+
   const Clock& clock() const { return clock_; }
   store::ConnectionPool& pool() { return pool_; }
 
@@ -202,14 +221,19 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::SendCustomerEventResponse> CustomerEventInTx(
       pqxx::work& tx, const blend::v1::CustomerEvent& ev, absl::Time now, TxNotes& notes);
   absl::Status RecordOutcomeSuppression(pqxx::work& tx, const blend::v1::Disposition& d,
-                                        const blend::v1::Customer& customer, absl::Time now);
+                                        const blend::v1::Customer& customer, absl::Time now,
+                                        TxNotes& notes);
+  // The one write path of a suppression (consent_runner.cc): consent::pg::Put, then a
+  // withdrawal of every queued voice contact of a journey whose voice channel it now blocks
+  // (per the journey's campaign optOutScope).
+  consent::pg::PutResult RecordSuppressionInTx(pqxx::work& tx, const consent::Record& record,
+                                               absl::Time now, TxNotes& notes);
   // Withdrawals (touch_withdraw.cc): a WithdrawTouch in the outbox, in the caller's
-  // transaction, for every voice touch of the journey / of the customer whose contact may be
-  // queued in Genesys and that has none yet (pg::RequestJourneyVoiceWithdrawals).
+  // transaction, for every voice touch of the journey whose contact may be queued in Genesys
+  // and that has none yet (pg::RequestJourneyVoiceWithdrawals). A suppression finds the
+  // journeys it blocks first (RecordSuppressionInTx).
   void WithdrawJourneyVoiceTouches(pqxx::work& tx, const std::string& journey_id,
                                    const std::string& reason, absl::Time now, TxNotes& notes);
-  void WithdrawCustomerVoiceTouches(pqxx::work& tx, const std::string& customer_id,
-                                    const std::string& reason, absl::Time now, TxNotes& notes);
   void WriteWithdrawals(pqxx::work& tx, const std::vector<pg::WithdrawnTouch>& rows,
                         const std::string& reason, absl::Time now, TxNotes& notes);
   blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
@@ -229,6 +253,20 @@ class JourneyRunner {
   absl::Mutex touch_key_mu_;
   std::string touch_key_ ABSL_GUARDED_BY(touch_key_mu_);  // "" until read
 };
+
+// The consent records in force about any of these customers (id, phone, email).
+std::vector<consent::Record> FindConsent(pqxx::work& tx,
+                                         const std::vector<blend::v1::Customer>& customers,
+                                         absl::Time now);
+// Sets the suppression facts of `facts` from the records about `customer`, with the campaign's
+// optOutScope.
+void ApplyConsent(const std::vector<consent::Record>& records,
+                  const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
+                  absl::Time now, journey::CustomerFacts& facts);
+blend::v1::Suppression SuppressionToProto(const consent::Record& record);
+// Validated and normalised; recorded_at = now.
+absl::StatusOr<consent::Record> SuppressionFromProto(const blend::v1::Suppression& suppression,
+                                                     absl::Time now);
 
 // The facts object of a stored profile (libs/engagement FactsJson); null when unreadable.
 nlohmann::json EngagementFactsOf(const std::string& profile_json);

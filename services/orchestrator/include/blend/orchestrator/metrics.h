@@ -40,6 +40,9 @@ class Metrics {
   // (a WithdrawTouch committed to the outbox); the dialer counts what became of it.
   void TouchWithdrawal(const std::string& channel, const std::string& result);
   void MessageConsumed(const std::string& topic, const std::string& result);
+  // blend_consent_suppressions_total{reason}: suppressions recorded (or re-put) on the consent
+  // record by any path (ConsentService, opt-out events, DNC / opt-out dispositions).
+  void SuppressionRecorded(const std::string& reason);
   void SetOutboxBacklog(double rows);
   void SetDueTimers(double rows);
   // Replaces the running-journeys gauges: (campaign, state) -> count; pairs absent now go to 0.
@@ -60,6 +63,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& claims_;
   prometheus::Family<prometheus::Counter>& withdrawals_;
   prometheus::Family<prometheus::Counter>& consumed_;
+  prometheus::Family<prometheus::Counter>& suppressions_;
   prometheus::Gauge& outbox_backlog_;
   prometheus::Gauge& due_timers_;
   prometheus::Family<prometheus::Gauge>& running_;

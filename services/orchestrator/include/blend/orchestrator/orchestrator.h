@@ -115,6 +115,7 @@ class Orchestrator {
   std::unique_ptr<JourneyServiceImpl> journey_service_;
   std::unique_ptr<TouchServiceImpl> touch_service_;
   std::unique_ptr<EngagementServiceImpl> engagement_service_;
+  std::unique_ptr<ConsentServiceImpl> consent_service_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   bool shut_down_ = false;

@@ -154,7 +154,7 @@ struct WithdrawnTouch {
   std::string command;             // serialised blend.v1.TouchCommand (its GenesysIds)
   std::string genesys_contact_id;  // "" when the row predates migration 0016
 };
-// Marks every voice touch of the journey (or of the customer) that may be queued in Genesys
+// Marks every voice touch of the journey that may be queued in Genesys
 // and has no withdrawal requested yet: withdraw_requested_at = now, withdraw_reason = reason.
 // Returns those rows, each at most once over any number of calls. "May be queued": `claimed`
 // (the dialer got the grant and may be inserting), `sent` (inserted, no call outcome yet), or
@@ -166,10 +166,6 @@ std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
                                                            const std::string& journey_id,
                                                            const std::string& reason,
                                                            absl::Time now);
-std::vector<WithdrawnTouch> RequestCustomerVoiceWithdrawals(pqxx::work& tx,
-                                                            const std::string& customer_id,
-                                                            const std::string& reason,
-                                                            absl::Time now);
 // Appends one history row after the journey's last one.
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row);
 // Claim times of the customer's touches on `channel` since `since` (frequency-cap history).
@@ -234,18 +230,21 @@ struct FactsAndProfile {
 FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
                                     absl::Time since);
 
-void InsertSuppression(pqxx::work& tx, int16_t channel, const std::string& address,
-                       const std::string& kind, const std::string& source,
-                       const std::string& customer_id, absl::Time at);
-struct AddressSuppression {
-  std::string address;
-  int16_t channel = 0;
-  std::string kind;
+// Suppressions (the consent record) are read and written by libs/consent consent_store.h.
+
+// A journey of the customer (by customer id, or whose customer has this phone or email) with a
+// voice touch that may be queued in Genesys and has no withdrawal requested yet (the
+// predicate of RequestJourneyVoiceWithdrawals). The journeys are locked FOR UPDATE in id order
+// (the lock order of every trigger; the withdrawal appends to their history).
+struct VoiceJourney {
+  std::string journey_id;
+  std::string campaign_id;
+  int32_t campaign_version = 0;
+  std::string customer_json;
 };
-// Suppressions of any of these phones (sms, voice) and emails, in one query.
-std::vector<AddressSuppression> FindSuppressionsBatch(pqxx::work& tx,
-                                                      const std::vector<std::string>& phones,
-                                                      const std::vector<std::string>& emails);
+std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
+                                                            const std::string& customer_id,
+                                                            const std::string& address);
 
 // ---- engagement profiles (libs/store/migrations/0013_engagement.sql) ----------------------
 

@@ -1,0 +1,306 @@
+// One consent record per customer, in the orchestrator: the ConsentService operations and the
+// one write path every suppression takes (ConsentService, opt-out customer events, opt-out and
+// DNC dispositions): consent::pg::Put, then, in the same transaction, a withdrawal of every
+// voice contact the new record blocks (as a payment does). Reads: ConsentFacts, used by the
+// emit, claim and dial-time decisions (journey_runner.cc, touch_claim.cc).
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "blend/common/status_macros.h"
+#include "blend/consent/consent_store.h"
+#include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/journey_runner.h"
+#include "blend/store/transaction.h"
+#include "blend/telemetry/log.h"
+
+namespace blend::orchestrator {
+namespace {
+
+consent::Subject SubjectOf(const blend::v1::Customer& c) {
+  return consent::Subject{c.customer_id(), c.phone_e164(), c.email()};
+}
+
+consent::OptOutScope ScopeOf(const journey::CompiledCampaign& campaign) {
+  return campaign.policies().opt_out_scope == journey::OptOutScope::kChannel
+             ? consent::OptOutScope::kChannel
+             : consent::OptOutScope::kAll;
+}
+
+// Why a withdrawal was asked for, as WithdrawTouch.reason and the touch row say it.
+std::string WithdrawReason(const consent::Record& r) {
+  switch (r.reason) {
+    case consent::Reason::kOptOut: return "opted_out";
+    case consent::Reason::kDnc: return "dnc_active";
+    default: return absl::StrCat("suppressed: ", std::string(consent::ReasonName(r.reason)));
+  }
+}
+
+// Page tokens: "<recorded_at micros>:<suppression id>" of the last record of the page.
+std::string PageToken(const consent::Record& r) {
+  return absl::StrCat(absl::ToUnixMicros(r.recorded_at), ":", r.suppression_id);
+}
+
+}  // namespace
+
+std::vector<consent::Record> FindConsent(pqxx::work& tx,
+                                         const std::vector<blend::v1::Customer>& customers,
+                                         absl::Time now) {
+  std::vector<std::string> ids, addresses;
+  for (const auto& c : customers) {
+    ids.push_back(c.customer_id());
+    addresses.push_back(c.phone_e164());
+    addresses.push_back(c.email());
+  }
+  return consent::pg::FindInForce(tx, ids, addresses, now);
+}
+
+void ApplyConsent(const std::vector<consent::Record>& records,
+                  const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
+                  absl::Time now, journey::CustomerFacts& facts) {
+  policy::SuppressionFacts f = consent::Evaluate(records, SubjectOf(customer), ScopeOf(campaign), now);
+  facts.sms_opted_out = f.sms_opted_out;
+  facts.voice_opted_out = f.voice_opted_out;
+  facts.email_opted_out = f.email_opted_out;
+  facts.dnc_active = f.dnc_active;
+}
+
+blend::v1::Suppression SuppressionToProto(const consent::Record& r) {
+  blend::v1::Suppression s;
+  s.set_suppression_id(r.suppression_id);
+  s.set_customer_id(r.customer_id);
+  s.set_address(r.address);
+  s.set_channel(static_cast<blend::v1::SuppressionChannel>(r.channel));
+  s.set_reason(static_cast<blend::v1::SuppressionReason>(r.reason));
+  s.set_source(r.source);
+  *s.mutable_recorded_at() = ToProto(r.recorded_at);
+  if (r.expires_at) *s.mutable_expires_at() = ToProto(*r.expires_at);
+  s.set_note(r.note);
+  return s;
+}
+
+absl::StatusOr<consent::Record> SuppressionFromProto(const blend::v1::Suppression& s,
+                                                     absl::Time now) {
+  consent::Record r;
+  r.customer_id = s.customer_id();
+  r.address = s.address();
+  std::optional<consent::Scope> channel = consent::ScopeFromInt(s.channel());
+  if (!channel) return absl::InvalidArgumentError("channel is required (sms, voice, email or all)");
+  r.channel = *channel;
+  std::optional<consent::Reason> reason = consent::ReasonFromInt(s.reason());
+  if (!reason) {
+    return absl::InvalidArgumentError(
+        "reason is required (opt_out, dnc, legal_hold, bankruptcy, deceased or crm)");
+  }
+  r.reason = *reason;
+  r.source = s.source();
+  r.recorded_at = now;
+  if (s.has_expires_at()) r.expires_at = FromProto(s.expires_at());
+  r.note = s.note();
+  BLEND_RETURN_IF_ERROR(consent::Normalize(r));
+  return r;
+}
+
+consent::pg::PutResult JourneyRunner::RecordSuppressionInTx(pqxx::work& tx,
+                                                            const consent::Record& record,
+                                                            absl::Time now, TxNotes& notes) {
+  consent::pg::PutResult put = consent::pg::Put(tx, record, now);
+  // Voice contacts already queued in Genesys for a customer this record now blocks come back
+  // out, in this transaction (one WithdrawTouch per touch, ever: a repeated put finds them
+  // withdrawn already). Per journey: whether it blocks voice depends on the journey's campaign
+  // (optOutScope) and on its customer.
+  for (const pg::VoiceJourney& vj :
+       pg::LockJourneysWithWithdrawableVoice(tx, record.customer_id, record.address)) {
+    auto customer = CustomerFromJson(vj.customer_json);
+    auto campaign = campaigns_.Get(tx, vj.campaign_id, vj.campaign_version, nullptr);
+    if (!customer.ok() || !campaign.ok()) {
+      BLEND_LOG(kError, "journey unreadable; its voice contacts are not withdrawn",
+                {{"journey_id", vj.journey_id}});
+      continue;
+    }
+    if (!consent::Applies(put.record, SubjectOf(*customer), now) ||
+        !consent::Blocks(put.record, Channel::kVoice, ScopeOf(**campaign))) {
+      continue;
+    }
+    WithdrawJourneyVoiceTouches(tx, vj.journey_id, WithdrawReason(put.record), now, notes);
+  }
+  notes.suppressions.emplace_back(consent::ReasonName(record.reason));
+  return put;
+}
+
+absl::StatusOr<blend::v1::PutSuppressionResponse> JourneyRunner::PutSuppression(
+    const blend::v1::Suppression& suppression) {
+  BLEND_ASSIGN_OR_RETURN(consent::Record record, SuppressionFromProto(suppression, clock_.Now()));
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "consent_put";
+  opts.max_attempts = options_.tx_attempts;
+  absl::Time t0 = clock_.Now();
+  auto out = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::PutSuppressionResponse> {
+        notes = TxNotes{};
+        consent::pg::PutResult put = RecordSuppressionInTx(tx, record, clock_.Now(), notes);
+        blend::v1::PutSuppressionResponse resp;
+        *resp.mutable_suppression() = SuppressionToProto(put.record);
+        resp.set_created(put.created);
+        return resp;
+      },
+      opts);
+  if (out.ok()) {
+    notes.Flush(metrics_);
+    if (metrics_) metrics_->TriggerApplied("consent_put", absl::ToDoubleSeconds(clock_.Now() - t0));
+  }
+  return out;
+}
+
+std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppressions(
+    const std::vector<blend::v1::ImportSuppressionRequest>& rows) {
+  std::vector<blend::v1::ImportSuppressionResult> results(rows.size());
+  std::vector<std::optional<consent::Record>> records(rows.size());
+  const absl::Time now = clock_.Now();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    results[i].set_row(rows[i].row());
+    auto r = SuppressionFromProto(rows[i].suppression(), now);
+    if (!r.ok()) {
+      results[i].set_reason(std::string(r.status().message()));
+      continue;
+    }
+    records[i] = std::move(*r);
+  }
+  TxNotes notes;
+  store::TxOptions opts;
+  opts.name = "consent_import";
+  opts.max_attempts = options_.tx_attempts;
+  absl::Status st = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::Status {
+        notes = TxNotes{};
+        for (size_t i = 0; i < rows.size(); ++i) {
+          if (!records[i]) continue;
+          consent::pg::PutResult put = RecordSuppressionInTx(tx, *records[i], now, notes);
+          results[i].set_accepted(true);
+          results[i].set_duplicate(!put.created);
+          results[i].set_suppression_id(put.record.suppression_id);
+        }
+        return absl::OkStatus();
+      },
+      opts);
+  if (!st.ok()) {
+    // The batch did not commit: no row of it is recorded.
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!records[i]) continue;
+      results[i].set_accepted(false);
+      results[i].set_duplicate(false);
+      results[i].clear_suppression_id();
+      results[i].set_reason(absl::StrCat("not recorded: ", st.message()));
+    }
+    return results;
+  }
+  notes.Flush(metrics_);
+  return results;
+}
+
+absl::StatusOr<blend::v1::Consent> JourneyRunner::GetConsent(const std::string& customer_id,
+                                                             const std::string& address) {
+  std::string normalized;
+  if (!address.empty()) {
+    BLEND_ASSIGN_OR_RETURN(normalized, consent::NormalizeAddress(address));
+  }
+  if (customer_id.empty() && normalized.empty()) {
+    return absl::InvalidArgumentError("customer_id or address is required");
+  }
+  store::TxOptions opts;
+  opts.name = "consent_get";
+  opts.read_only = true;
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Consent> {
+        blend::v1::Consent out;
+        out.set_customer_id(customer_id);
+        out.set_address(normalized);
+        for (const consent::Record& r :
+             consent::pg::FindInForce(tx, {customer_id}, {normalized}, clock_.Now())) {
+          *out.add_suppressions() = SuppressionToProto(r);
+        }
+        return out;
+      },
+      opts);
+}
+
+absl::StatusOr<blend::v1::ListSuppressionsResponse> JourneyRunner::ListSuppressions(
+    const blend::v1::ListSuppressionsRequest& req) {
+  consent::pg::ListFilter f;
+  f.customer_id = req.customer_id();
+  if (!req.address().empty()) {
+    BLEND_ASSIGN_OR_RETURN(f.address, consent::NormalizeAddress(req.address()));
+  }
+  if (req.channel() != blend::v1::SUPPRESSION_CHANNEL_UNSPECIFIED) {
+    f.channel = consent::ScopeFromInt(req.channel());
+    if (!f.channel) return absl::InvalidArgumentError("unknown channel");
+  }
+  if (req.reason() != blend::v1::SUPPRESSION_REASON_UNSPECIFIED) {
+    f.reason = consent::ReasonFromInt(req.reason());
+    if (!f.reason) return absl::InvalidArgumentError("unknown reason");
+  }
+  f.include_expired = req.include_expired();
+  if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  f.limit = req.page_size() == 0 ? 100 : std::min(req.page_size(), 1000);
+  if (!req.page_token().empty()) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(req.page_token(), absl::MaxSplits(':', 1));
+    int64_t us = 0;
+    if (!absl::SimpleAtoi(parts.first, &us) || parts.second.empty()) {
+      return absl::InvalidArgumentError("bad page_token");
+    }
+    f.after_recorded_at = absl::FromUnixMicros(us);
+    f.after_id = parts.second;
+  }
+  store::TxOptions opts;
+  opts.name = "consent_list";
+  opts.read_only = true;
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::ListSuppressionsResponse> {
+        blend::v1::ListSuppressionsResponse out;
+        // One more than asked: whether a next page exists.
+        consent::pg::ListFilter probe = f;
+        probe.limit = f.limit + 1;
+        std::vector<consent::Record> rows = consent::pg::List(tx, probe, clock_.Now());
+        const bool more = static_cast<int>(rows.size()) > f.limit;
+        if (more) rows.resize(f.limit);
+        for (const auto& r : rows) *out.add_suppressions() = SuppressionToProto(r);
+        if (more) out.set_next_page_token(PageToken(rows.back()));
+        return out;
+      },
+      opts);
+}
+
+absl::StatusOr<blend::v1::RemoveSuppressionResponse> JourneyRunner::RemoveSuppression(
+    const std::string& suppression_id, const std::string& removed_by, const std::string& why) {
+  if (suppression_id.empty()) return absl::InvalidArgumentError("suppression_id is required");
+  store::TxOptions opts;
+  opts.name = "consent_remove";
+  opts.max_attempts = options_.tx_attempts;
+  auto out = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::RemoveSuppressionResponse> {
+        std::optional<consent::Record> removed =
+            consent::pg::Remove(tx, suppression_id, removed_by, why, clock_.Now());
+        if (!removed) {
+          return absl::NotFoundError(absl::StrCat("no suppression ", suppression_id, " in force"));
+        }
+        blend::v1::RemoveSuppressionResponse resp;
+        *resp.mutable_removed() = SuppressionToProto(*removed);
+        return resp;
+      },
+      opts);
+  if (out.ok()) {
+    BLEND_LOG(kInfo, "suppression removed",
+              {{"suppression_id", suppression_id}, {"by", removed_by}, {"why", why}});
+  }
+  return out;
+}
+
+}  // namespace blend::orchestrator
