@@ -152,4 +152,33 @@ TEST_F(MigratePgTest, OlderBinaryAcceptsNewerSchema) {
 }
 
 }  // namespace
+// Campaign versions stored before AWS's States.Runtime became the default for a Choice on a
+// missing variable keep the behaviour they were written for (a running journey must not
+// change its path on upgrade); a version that chose already keeps its choice.
+TEST_F(MigratePgTest, StoredCampaignsKeepTheLenientChoiceOnAMissingVariable) {
+  absl::StatusOr<std::vector<Migration>> all = BlendMigrations();
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::vector<Migration> before;
+  for (const Migration& m : *all) {
+    if (m.version < 21) before.push_back(m);
+  }
+  ASSERT_LT(before.size(), all->size()) << "migration 0021 is missing";
+  ASSERT_TRUE(Migrate(*pool_, before).ok());
+  Query("INSERT INTO campaigns (campaign_id, version, definition_json, policies_json, created_at) "
+       "VALUES ('empty', 1, '{}', '', now()), "
+       "       ('quiet', 1, '{}', '{\"exitEvents\": [\"payment.received\"]}', now()), "
+       "       ('strict', 1, '{}', '{\"choiceOnMissingVariable\": \"fail\"}', now())");
+  ASSERT_TRUE(Migrate(*pool_, *all).ok());
+  EXPECT_EQ(Query("SELECT policies_json::jsonb ->> 'choiceOnMissingVariable' FROM campaigns "
+                  "WHERE campaign_id = 'empty'"),
+            "default");
+  EXPECT_EQ(Query("SELECT (policies_json::jsonb ->> 'choiceOnMissingVariable') || ' ' || "
+                  "(policies_json::jsonb -> 'exitEvents' ->> 0) FROM campaigns "
+                  "WHERE campaign_id = 'quiet'"),
+            "default payment.received");
+  EXPECT_EQ(Query("SELECT policies_json::jsonb ->> 'choiceOnMissingVariable' FROM campaigns "
+                  "WHERE campaign_id = 'strict'"),
+            "fail");
+}
+
 }  // namespace blend::store
