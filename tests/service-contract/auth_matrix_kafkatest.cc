@@ -190,10 +190,11 @@ TEST(AuthMatrixTest, EveryRpcOfEveryServiceChecksItsCallersScope) {
   std::vector<std::string> methods = ServedMethods(channel, &services);
   // Not vacuous: the services this build is known to serve are among those walked.
   for (const char* known :
-       {"blend.v1.JourneyService", "blend.v1.TouchService", "blend.v1.EngagementService"}) {
+       {"blend.v1.JourneyService", "blend.v1.TouchService", "blend.v1.EngagementService",
+        "blend.v1.ConsentService"}) {
     EXPECT_TRUE(services.contains(known)) << known << " not listed by reflection";
   }
-  ASSERT_GE(methods.size(), 13u);  // 9 + 2 + 2 RPCs in those three services today
+  ASSERT_GE(methods.size(), 18u);  // 9 + 2 + 2 + 5 RPCs in those four services today
 
   grpc::GenericStub stub(channel);
   for (const std::string& method : methods) {
