@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "blend/blendctl/csv_reader.h"
 #include "blend/blendctl/exit_codes.h"
+#include "blend/blendctl/request_size.h"
 #include "blend/blendctl/table_printer.h"
 #include "output.h"
 
@@ -88,10 +89,11 @@ std::string SuppressionReasonName(blend::v1::SuppressionReason r) {
 }
 
 absl::Status ReadSuppressionsCsv(
-    std::istream& in, const ConsentImportDefaults& defaults,
+    std::istream& in, const ConsentImportDefaults& defaults, const CsvLimits& limits,
+    int64_t max_message_bytes,
     const std::function<bool(blend::v1::ImportSuppressionRequest&&)>& row,
     const std::function<void(int64_t line, const std::string& reason)>& bad) {
-  CsvReader reader(in);
+  CsvReader reader(in, limits);
   std::optional<CsvRecord> header = reader.Next();
   if (!header) return absl::InvalidArgumentError("empty file: no header");
   if (!header->error.empty()) return absl::InvalidArgumentError("header: " + header->error);
@@ -115,6 +117,7 @@ absl::Status ReadSuppressionsCsv(
         "header lacks both customer_id and address (columns: customer_id and/or address, and "
         "optionally channel, reason, expires_at, note)");
   }
+  reader.ExpectFieldCount(header->fields.size());  // a stray quote joining lines is caught
   while (std::optional<CsvRecord> rec = reader.Next()) {
     if (!rec->error.empty()) {
       bad(rec->line, rec->error);
@@ -155,6 +158,10 @@ absl::Status ReadSuppressionsCsv(
     }
     s.set_note(get("note"));
     s.set_source(defaults.source);
+    if (absl::Status size = CheckRequestSize(r, max_message_bytes); !size.ok()) {
+      bad(rec->line, std::string(size.message()));
+      continue;
+    }
     if (!row(std::move(r))) break;
   }
   return absl::OkStatus();
@@ -195,7 +202,7 @@ int RunConsentImport(const ConsentImportOptions& options,
     }
   });
   absl::Status read = ReadSuppressionsCsv(
-      file, defaults,
+      file, defaults, options.csv_limits, options.max_message_bytes,
       [&](blend::v1::ImportSuppressionRequest&& r) {
         if (!stream->Write(r)) return false;  // the server ended the call: Finish says why
         if (++sent % options.progress_every == 0) {
@@ -434,6 +441,8 @@ void AddConsentCommands(CLI::App& app, OnlineContext& context) {
       ->capture_default_str();
   i->callback([import, &context] {
     context.action = [import](GrpcConnection& c, OnlineContext& x) {
+      import->csv_limits = x.csv_limits;
+      import->max_message_bytes = x.max_message_bytes;
       return RunConsentImport(*import, c.consent(), *c.NewContext(/*with_deadline=*/false),
                               *x.out, *x.err);
     };

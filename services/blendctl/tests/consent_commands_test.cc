@@ -14,11 +14,12 @@ struct Read {
   absl::Status status;
 };
 
-Read ReadAll(const std::string& csv, ConsentImportDefaults defaults = {}) {
+Read ReadAll(const std::string& csv, ConsentImportDefaults defaults = {},
+             const CsvLimits& limits = {}, int64_t max_message_bytes = kDefaultMaxMessageBytes) {
   Read r;
   std::istringstream in(csv);
   r.status = ReadSuppressionsCsv(
-      in, defaults,
+      in, defaults, limits, max_message_bytes,
       [&](blend::v1::ImportSuppressionRequest&& row) {
         r.rows.push_back(std::move(row));
         return true;
@@ -76,6 +77,32 @@ TEST(ConsentCommandsTest, RejectsBadRowsWithTheirLineAndGoesOn) {
   EXPECT_EQ(r.bad[3].first, 6);
   EXPECT_NE(r.bad[3].second.find("RFC 3339"), std::string::npos);
   EXPECT_EQ(r.bad[4].first, 7);  // unterminated quote, reported by the CSV reader
+}
+
+// A CRM export with a stray quote and an oversized row: each costs one reject with its line,
+// every other row is imported, and memory stays within the limits.
+TEST(ConsentCommandsTest, AStrayQuoteAndAnOversizedRowCostOneRejectEach) {
+  std::string csv = "customer_id,reason\nc-1,dnc\n\"c-2,dnc\nc-3,dnc\n";
+  csv += "c-4," + std::string(2 << 20, 'x') + "\nc-5,dnc\n";
+  Read r = ReadAll(csv);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  std::vector<std::string> ids;
+  for (const auto& row : r.rows) ids.push_back(row.suppression().customer_id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"c-1", "c-3", "c-5"}));
+  ASSERT_EQ(r.bad.size(), 2u);
+  EXPECT_EQ(r.bad[0].first, 3);
+  EXPECT_EQ(r.bad[1].first, 5);
+}
+
+// A row whose request would exceed the gRPC message limit is a reject, not an aborted stream.
+TEST(ConsentCommandsTest, ARowOverTheMessageLimitIsRejectedBeforeSending) {
+  Read r = ReadAll("customer_id,note\nc-1," + std::string(3000, 'n') + "\nc-2,ok\n", {},
+                   CsvLimits{}, /*max_message_bytes=*/1024);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].suppression().customer_id(), "c-2");
+  ASSERT_EQ(r.bad.size(), 1u);
+  EXPECT_EQ(r.bad[0].first, 2);
 }
 
 TEST(ConsentCommandsTest, AHeaderWithoutASubjectColumnIsRefused) {

@@ -21,7 +21,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "blend/blendctl/csv_reader.h"
 #include "blend/blendctl/online_commands.h"
+#include "blend/blendctl/request_size.h"
 #include "blend/v1/consent_service.grpc.pb.h"
 
 namespace blend::blendctl {
@@ -47,16 +49,20 @@ struct ConsentImportDefaults {
 // server normalises and validates it) — each row needs one of them; optional channel, reason
 // (else the defaults), expires_at (RFC 3339), note. Aliases: customer / customerId, phone /
 // number / email / phone_number, expires / expiry. Calls `row` for each usable record (stop
-// early by returning false) and `bad` for each unusable one (its first line and why).
-// InvalidArgument for a missing or unusable header.
+// early by returning false) and `bad` for each unusable one (its first line and why): a
+// malformed record, one over `limits` (csv_reader.h), or a request over `max_message_bytes`
+// once serialised. InvalidArgument for a missing or unusable header.
 absl::Status ReadSuppressionsCsv(
-    std::istream& in, const ConsentImportDefaults& defaults,
+    std::istream& in, const ConsentImportDefaults& defaults, const CsvLimits& limits,
+    int64_t max_message_bytes,
     const std::function<bool(blend::v1::ImportSuppressionRequest&&)>& row,
     const std::function<void(int64_t line, const std::string& reason)>& bad);
 
 struct ConsentImportOptions {
   std::string csv_path;
   ConsentImportDefaults defaults;
+  CsvLimits csv_limits;                                 // the global --csv-max-* flags
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;  // the global --max-message-bytes
   int64_t progress_every = 10000;  // rows between progress lines on `err`
 };
 // Streams the rows while the server answers; prints progress and every rejected row
