@@ -1,5 +1,7 @@
 #include "blend/orchestrator/metrics.h"
 
+#include "blend/consent/consent.h"
+
 namespace blend::orchestrator {
 namespace {
 
@@ -94,6 +96,11 @@ Metrics::Metrics(prometheus::Registry& r)
                    .Register(r)) {
   // The dashboard shows withdrawals from the first scrape: zero is an answer, no data is not.
   withdrawals_.Add({{"channel", "voice"}, {"result", "requested"}});
+  for (consent::Reason reason : {consent::Reason::kOptOut, consent::Reason::kDnc,
+                                 consent::Reason::kLegalHold, consent::Reason::kBankruptcy,
+                                 consent::Reason::kDeceased, consent::Reason::kCrm}) {
+    suppressions_.Add({{"reason", std::string(consent::ReasonName(reason))}});
+  }
 }
 
 void Metrics::JourneyStarted(const std::string& campaign) {
