@@ -11,6 +11,7 @@
 //   campaign-scoped token     PERMISSION_DENIED (the empty request names no campaign of its
 //                             scope), but for the RPCs that answer row by row (kRowScoped)
 #include "blend/common/testing/ports.h"
+#include "child_process.h"
 
 #include <openssl/evp.h>
 #include <signal.h>
@@ -34,7 +35,6 @@
 #include "blend/store/testing/test_database.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
-extern char** environ;
 
 namespace blend {
 namespace {
@@ -58,26 +58,7 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-// The orchestrator binary; SIGKILLed when the test ends.
-class Child {
- public:
-  explicit Child(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
+using Child = test_support::ChildProcess;
 
 // One call of `method` with an empty request message and `token` ("" = none).
 grpc::Status CallWithEmptyRequest(grpc::GenericStub& stub, const std::string& method,

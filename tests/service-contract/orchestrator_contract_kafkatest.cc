@@ -3,6 +3,7 @@
 // server promises: reflection lists its services, grpc.health.v1 answers SERVING, /metrics
 // and /readyz answer, and SIGTERM ends it with exit code 0.
 #include "blend/common/testing/ports.h"
+#include "child_process.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -27,7 +28,6 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
-extern char** environ;
 
 namespace blend {
 namespace {
@@ -35,38 +35,7 @@ namespace {
 // A port that was free a moment ago (the kernel picks it; the socket is closed again).
 int FreePort() { return blend::test_support::FreeLoopbackPort(); }
 
-// A child process that is killed if the test ends before it exits by itself.
-class Child {
- public:
-  explicit Child(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // Waits up to `timeout` for the child to exit; its wait status, or nullopt.
-  std::optional<int> WaitExit(absl::Duration timeout) {
-    int wstatus = 0;
-    for (absl::Time end = absl::Now() + timeout; absl::Now() < end;) {
-      if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
-        pid_ = -1;
-        return wstatus;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return std::nullopt;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+using Child = test_support::ChildProcess;
 
 TEST(OrchestratorContractTest, ReflectionHealthMetricsAndGracefulShutdown) {
   const char* brokers = std::getenv("BLEND_KAFKA_BROKERS");
