@@ -109,8 +109,9 @@ def changed_since(repo, base):
 
 
 def clang_format(text, style_file, assume):
-    r = subprocess.run(["clang-format", f"--style=file:{style_file}", f"--assume-filename={assume}"],
-                       input=text, capture_output=True, text=True)
+    r = subprocess.run(
+        ["clang-format", f"--style=file:{style_file}", f"--assume-filename={assume}"],
+        input=text, capture_output=True, text=True)
     return r.stdout if r.returncode == 0 else None
 
 
@@ -145,26 +146,37 @@ def users_of(repo, header, tus):
     return sorted(users, key=lambda t: not t.startswith(component + "/"))
 
 
+def recency(repo, base):
+    """path -> rank: uncommitted changes first, then the newest commit's files."""
+    order = git(repo, "diff", "--name-only", "HEAD").stdout.split()
+    order += git(repo, "log", "--format=", "--name-only", f"{base}..HEAD").stdout.split()
+    rank = {}
+    for p in order:
+        rank.setdefault(p, len(rank))
+    return rank
+
+
 def select(repo, tus, base, check_all):
-    """-> (translation units to run, headers they stand for)"""
+    """-> (translation units to run, most recently changed first; headers they stand for)"""
     if check_all:
         return sorted(tus), set()
-    chosen, headers = [], set()
+    rank = recency(repo, base)
+    chosen, headers = {}, set()
     for p in changed_since(repo, base):
         if only_reformatted(repo, base, p):
             continue
+        r = rank.get(p, -1)  # untracked files count as the newest
         if p in tus:
-            if p not in chosen:
-                chosen.append(p)
+            chosen[p] = min(r, chosen.get(p, r))
         elif p.endswith((".h", ".hpp")):
             users = users_of(repo, p, tus)
             if not users:
                 log(f"{p}: no translation unit includes it; not checked")
                 continue
             headers.add(p)
-            if not any(u in chosen for u in users):
-                chosen.append(users[0])
-    return chosen, headers
+            picked = next((u for u in users if u in chosen), users[0])
+            chosen[picked] = min(r, chosen.get(picked, r))
+    return sorted(chosen, key=lambda t: (chosen[t], t)), headers
 
 
 def write_compile_db(entries, tmp):
@@ -228,7 +240,7 @@ def main():
     ap.add_argument("--all", action="store_true", help="every translation unit (slow)")
     ap.add_argument("--files", nargs="*", help="exactly these translation units")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--max-files", type=int, default=40,
+    ap.add_argument("--max-files", type=int, default=30,
                     help="at most this many translation units (the most recently changed)")
     ap.add_argument("--update-baseline", action="store_true",
                     help="accept the findings of the checked files and move the commit to HEAD")
