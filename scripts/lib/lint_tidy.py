@@ -282,7 +282,7 @@ def main():
     ap.add_argument("--all", action="store_true", help="every translation unit (slow)")
     ap.add_argument("--files", nargs="*", help="exactly these translation units")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--max-files", type=int, default=30,
+    ap.add_argument("--max-files", type=int, default=20,
                     help="at most this many translation units (the most recently changed)")
     ap.add_argument("--update-baseline", action="store_true",
                     help="accept the findings of the checked files and move the commit to HEAD")
