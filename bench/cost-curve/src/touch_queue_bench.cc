@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   app.add_option("--stream-rows", stream_rows, "rows per StartJourneys stream")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines appear as they happen, also through tee
   std::sort(marks.begin(), marks.end());
 
   auto channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());

@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
                  "give up waiting for the burst this long after its due second")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines appear as they happen, also through tee
   std::sort(o.sizes.begin(), o.sizes.end());
 
   auto channel = grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());

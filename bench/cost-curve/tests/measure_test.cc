@@ -7,7 +7,7 @@
 namespace blend::cost_curve {
 namespace {
 
-TEST(PercentileTest, NearestRankOfAnObservedValue) {
+TEST(CostCurvePercentileTest, NearestRankOfAnObservedValue) {
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);  // unsorted on purpose
   EXPECT_EQ(Percentile(v, 50), 50);
@@ -18,7 +18,7 @@ TEST(PercentileTest, NearestRankOfAnObservedValue) {
   EXPECT_EQ(Percentile({}, 50), std::nullopt);
 }
 
-TEST(SummarizeTest, CountsAndTail) {
+TEST(CostCurveSummarizeTest, CountsAndTail) {
   Summary s = Summarize({3, 1, 2, 1000});
   EXPECT_EQ(s.count, 4);
   EXPECT_EQ(s.p50, 2);
@@ -27,7 +27,7 @@ TEST(SummarizeTest, CountsAndTail) {
   EXPECT_EQ(Summarize({}).count, 0);
 }
 
-TEST(StatusFieldKbTest, ReadsTheNamedField) {
+TEST(CostCurveStatusFieldKbTest, ReadsTheNamedField) {
   const std::string status =
       "Name:\tblend-orchestr\nVmHWM:\t  130000 kB\nVmRSS:\t  123456 kB\nRssAnon:\t 100 kB\n";
   EXPECT_EQ(StatusFieldKb(status, "VmRSS"), 123456);
@@ -37,7 +37,7 @@ TEST(StatusFieldKbTest, ReadsTheNamedField) {
   EXPECT_EQ(StatusFieldKb(status, "Vm"), std::nullopt);  // a prefix is not the field
 }
 
-TEST(SumMetricTest, SumsEveryLabelSetOfExactlyThatName) {
+TEST(CostCurveSumMetricTest, SumsEveryLabelSetOfExactlyThatName) {
   const std::string text =
       "# HELP blend_worker_consumer_lag lag\n"
       "# TYPE blend_worker_consumer_lag gauge\n"
@@ -50,7 +50,7 @@ TEST(SumMetricTest, SumsEveryLabelSetOfExactlyThatName) {
   EXPECT_EQ(SumMetric(text, "missing"), std::nullopt);
 }
 
-TEST(JsonNumberTest, IntegersPlainOthersRoundedAbsentNull) {
+TEST(CostCurveJsonNumberTest, IntegersPlainOthersRoundedAbsentNull) {
   EXPECT_EQ(JsonNumber(42.0), "42");
   EXPECT_EQ(JsonNumber(0.1234, 2), "0.12");
   EXPECT_EQ(JsonNumber(std::nullopt), "null");
