@@ -204,7 +204,9 @@ TEST_F(WithdrawLoopTest, WithdrawalToRetryIsHeldLikeATouchAndRetriedAtItsTime) {
   withdrawer_.results.push_back(
       ProcessResult{ProcessResult::Kind::kRetryAt, {}, clock_.Now() + absl::Seconds(2), "5xx"});
   queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
-  queue_.incoming.push_back(TouchMessage("t2", 0, 8));
+  bus::Message touch = TouchMessage("t2", 0, 8);
+  touch.topic = "blend.touch.voice";  // the withdrawal's partition
+  queue_.incoming.push_back(touch);
   withdraw_loop_.Step();
   EXPECT_FALSE(queue_.paused) << "the withdrawal waits in memory";
   EXPECT_TRUE(queue_.committed.empty());
