@@ -12,7 +12,11 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -74,7 +78,7 @@ v1::TouchCommand Touch(int i) {
   t.set_campaign_version(1);
   t.set_channel(v1::CHANNEL_SMS);
   t.mutable_customer()->set_customer_id("c-" + id);
-  t.mutable_customer()->set_phone_e164(absl::StrFormat("+1212%07d", 1000000 + i % 8000000));
+  t.mutable_customer()->set_phone_e164(absl::StrFormat("+1212555%04d", 1000 + i % 9000));
   (*t.mutable_parameters()->mutable_fields())["text"].set_string_value(
       "Invoice {{invoice}} is 30 days overdue.");
   (*t.mutable_parameters()->mutable_fields())["invoice"].set_string_value("INV-" + id);
@@ -98,6 +102,28 @@ pid_t Spawn(const std::vector<std::string>& args) {
   pid_t pid = -1;
   if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
   return pid;
+}
+
+// CPU seconds (user + system) a live process has used so far, from /proc/<pid>/stat.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(end_of_name + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // utime is field 14, stime 15
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string line;
+  std::getline(in, line);
+  return line + "\n";
 }
 
 int Fail(const std::string& why) {
@@ -209,6 +235,8 @@ int main(int argc, char** argv) {
       if (first == absl::InfinitePast()) first = last;
     }
   }
+  double worker_cpu = 0;
+  for (pid_t pid : children) worker_cpu += CpuSeconds(pid);
   for (pid_t pid : children) kill(pid, SIGTERM);
   for (pid_t pid : children) waitpid(pid, nullptr, 0);
   claim_server->Shutdown();
@@ -222,10 +250,12 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "replicas=%d k=%d: %d of %d touches finished; first disposition %.1f s after start, "
       "then %.1f s to the last: %.0f touches/s (%.0f/s including the start)\n"
-      "genesys-sim sms.send requests: %d (every touch exactly once: %s); not SENT: %d\n",
+      "genesys-sim sms.send requests: %d (every touch exactly once: %s); not SENT: %d\n"
+      "worker CPU: %.1f s in all (%.0f touches per worker CPU second); machine load %s",
       replicas, k, n, touches, absl::ToDoubleSeconds(first - started), seconds, per_s,
       n / absl::ToDoubleSeconds(last - started), sends,
-      sends == touches && n == touches ? "yes" : "NO", other_outcomes);
+      sends == touches && n == touches ? "yes" : "NO", other_outcomes, worker_cpu,
+      worker_cpu > 0 ? n / worker_cpu : 0, LoadAverage());
   std::cout << absl::StrFormat(R"({"replicas": %d, "touches_per_s": %.0f, "k": %d, "touches": %d})",
                                replicas, per_s, k, n)
             << "\n";

@@ -5,6 +5,14 @@
 
 namespace blend::worker {
 
+std::vector<absl::StatusOr<std::optional<LedgerEntry>>> TouchLedger::Finds(
+    const std::vector<std::string>& touch_ids) {
+  std::vector<absl::StatusOr<std::optional<LedgerEntry>>> out;
+  out.reserve(touch_ids.size());
+  for (const std::string& id : touch_ids) out.push_back(Find(id));
+  return out;
+}
+
 std::vector<absl::StatusOr<bool>> TouchLedger::BeginCalls(const std::vector<BeginRequest>& requests) {
   std::vector<absl::StatusOr<bool>> out;
   out.reserve(requests.size());
@@ -24,10 +32,12 @@ std::vector<absl::StatusOr<v1::Disposition>> TouchLedger::Completes(
 
 struct BatchingTouchLedger::Combiners {
   Combiners(TouchLedger& inner, size_t max_batch)
-      : begins([&inner](const std::vector<BeginRequest>& r) { return inner.BeginCalls(r); },
+      : finds([&inner](const std::vector<std::string>& r) { return inner.Finds(r); }, max_batch),
+        begins([&inner](const std::vector<BeginRequest>& r) { return inner.BeginCalls(r); },
                max_batch),
         completes([&inner](const std::vector<CompleteRequest>& r) { return inner.Completes(r); },
                   max_batch) {}
+  Combiner<std::string, absl::StatusOr<std::optional<LedgerEntry>>> finds;
   Combiner<BeginRequest, absl::StatusOr<bool>> begins;
   Combiner<CompleteRequest, absl::StatusOr<v1::Disposition>> completes;
 };
@@ -38,7 +48,7 @@ BatchingTouchLedger::BatchingTouchLedger(TouchLedger& inner, size_t max_batch)
 BatchingTouchLedger::~BatchingTouchLedger() = default;
 
 absl::StatusOr<std::optional<LedgerEntry>> BatchingTouchLedger::Find(const std::string& touch_id) {
-  return inner_.Find(touch_id);
+  return combiners_->finds.Submit(touch_id);
 }
 
 absl::StatusOr<bool> BatchingTouchLedger::BeginCall(const std::string& touch_id,

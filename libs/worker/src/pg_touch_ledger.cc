@@ -45,6 +45,9 @@ constexpr char kCompleteMany[] =
     "ON CONFLICT (touch_id) DO UPDATE SET state = 'done', disposition = EXCLUDED.disposition, "
     "  finished_at = EXCLUDED.finished_at WHERE touch_outcomes.state = 'calling' "
     "RETURNING touch_id";
+constexpr char kFindMany[] =
+    "SELECT touch_id, state, disposition, worker_id, extract(epoch FROM started_at)::float8 "
+    "FROM touch_outcomes WHERE touch_id = ANY($1::text[])";
 constexpr char kRecordedMany[] =
     "SELECT touch_id, disposition FROM touch_outcomes "
     "WHERE touch_id = ANY($1::text[]) AND state = 'done'";
@@ -86,6 +89,20 @@ absl::StatusOr<v1::Disposition> ParseDisposition(const pqxx::field& field,
                                " has an unreadable disposition");
   }
   return d;
+}
+
+// A row of kFindMany (touch_id, state, disposition, worker_id, started_at).
+absl::StatusOr<LedgerEntry> EntryOf(const pqxx::row& row, const std::string& touch_id) {
+  LedgerEntry entry;
+  entry.worker_id = row[3].as<std::string>();
+  entry.started_at = absl::FromUnixMicros(static_cast<int64_t>(row[4].as<double>() * 1e6));
+  if (row[1].as<std::string>() == "done") {
+    entry.state = LedgerEntry::State::kDone;
+    absl::StatusOr<v1::Disposition> d = ParseDisposition(row[2], touch_id);
+    if (!d.ok()) return d.status();
+    entry.disposition = *std::move(d);
+  }
+  return entry;
 }
 
 }  // namespace
@@ -139,6 +156,39 @@ absl::StatusOr<v1::Disposition> PgTouchLedger::Complete(const v1::Disposition& d
     }
     return ParseDisposition(recorded[0][0], disposition.touch_id());
   }, store::TxOptions{.name = "ledger_complete"});
+}
+
+std::vector<absl::StatusOr<std::optional<LedgerEntry>>> PgTouchLedger::Finds(
+    const std::vector<std::string>& touch_ids) {
+  using Found = std::map<std::string, absl::StatusOr<LedgerEntry>>;
+  absl::StatusOr<Found> found = store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<Found> {
+        Found out;
+        for (const auto& row : tx.exec_params(kFindMany, ArrayLiteral(touch_ids))) {
+          const std::string id = row[0].as<std::string>();
+          out.emplace(id, EntryOf(row, id));
+        }
+        return out;
+      },
+      store::TxOptions{.read_only = true, .name = "ledger_find_many"});
+  std::vector<absl::StatusOr<std::optional<LedgerEntry>>> out;
+  out.reserve(touch_ids.size());
+  for (const std::string& id : touch_ids) {
+    if (!found.ok()) {
+      out.push_back(found.status());
+      continue;
+    }
+    auto it = found->find(id);
+    if (it == found->end()) {
+      out.push_back(std::optional<LedgerEntry>());
+    } else if (!it->second.ok()) {
+      out.push_back(it->second.status());
+    } else {
+      out.push_back(std::optional<LedgerEntry>(*it->second));
+    }
+  }
+  return out;
 }
 
 std::vector<absl::StatusOr<bool>> PgTouchLedger::BeginCalls(

@@ -84,7 +84,7 @@ void WorkerLoop::Run() {
     TakeCompletions(kPollTimeout);
     CommitDone();
   }
-  CommitDone();
+  CommitDone(/*now=*/true);
 }
 
 void WorkerLoop::Step() {
@@ -357,7 +357,10 @@ void WorkerLoop::Finish(Entries::iterator e) {
   entries_.erase(e);
 }
 
-void WorkerLoop::CommitDone() {
+void WorkerLoop::CommitDone(bool now) {
+  const absl::Time t = clock_.Now();
+  if (!now && t < next_commit_) return;
+  next_commit_ = t + options_.commit_interval;
   for (const bus::Message& m : watermarks_.TakeCommits()) {
     if (!queue_.StillAssigned(m)) continue;  // revoked meanwhile: its new owner commits
     absl::Status committed = queue_.Commit(m);

@@ -168,7 +168,8 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
                                     .withdrawals = withdrawals,
                                     .max_in_flight = k,
                                     .queue_capacity = std::max(k, config_.queue_capacity),
-                                    .executor = executor ? &*executor : nullptr},
+                                    .executor = executor ? &*executor : nullptr,
+                                    .commit_interval = absl::Milliseconds(100)},
                   registry_.get());
   {
     absl::MutexLock lock(&mu_);

@@ -123,6 +123,15 @@ TEST_F(PgTouchLedgerTest, BatchesAnswerEachRequestAsTheSingleCallWould) {
   auto c = ledger.Find("c");
   ASSERT_TRUE(c.ok() && c->has_value());
   EXPECT_EQ((*c)->worker_id, "w\"{1}\\") << "quotes, braces and backslashes survive the arrays";
+  auto found = ledger.Finds({"a", "nobody", "old"});
+  ASSERT_EQ(found.size(), 3u);
+  ASSERT_TRUE(found[0].ok() && found[0]->has_value());
+  EXPECT_EQ((*found[0])->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
+  ASSERT_TRUE(found[1].ok());
+  EXPECT_FALSE(found[1]->has_value());
+  ASSERT_TRUE(found[2].ok() && found[2]->has_value());
+  EXPECT_EQ((*found[2])->state, LedgerEntry::State::kCalling);
+  EXPECT_EQ((*found[2])->worker_id, "w0");
   auto a = ledger.Find("a");
   ASSERT_TRUE(a.ok() && a->has_value());
   EXPECT_EQ((*a)->state, LedgerEntry::State::kDone);

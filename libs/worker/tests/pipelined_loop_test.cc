@@ -227,6 +227,25 @@ TEST_F(PipelinedLoopTest, StopFinishesWhatIsInFlightAndCommitsIt) {
   EXPECT_EQ(queue_.committed.back(), 1);
 }
 
+TEST_F(PipelinedLoopTest, CommitsAtMostOncePerIntervalAndAtOnceOnStop) {
+  WorkerLoop loop(queue_, processor_, clock_,
+                  {.dispositions_topic = "dispositions", .commit_interval = absl::Seconds(1)});
+  queue_.incoming.push_back(Record("t0", "j0", 0, 0));
+  loop.Step();
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{0}) << "the first commit goes at once";
+  queue_.incoming.push_back(Record("t1", "j1", 0, 1));
+  loop.Step();
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{0}) << "within the interval";
+  clock_.Advance(absl::Seconds(1));
+  loop.Step();
+  EXPECT_EQ(queue_.committed, (std::vector<int64_t>{0, 1}));
+  queue_.incoming.push_back(Record("t2", "j2", 0, 2));
+  loop.Step();
+  loop.Stop();
+  loop.Run();
+  EXPECT_EQ(queue_.committed, (std::vector<int64_t>{0, 1, 2})) << "stop commits what is done";
+}
+
 class SmallQueueTest : public PipelinedLoopTest {
  protected:
   SmallQueueTest() : PipelinedLoopTest(/*queue_capacity=*/6) {}

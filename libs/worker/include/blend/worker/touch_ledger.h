@@ -45,7 +45,7 @@ class TouchLedger {
                                                    const std::string& worker_id,
                                                    absl::Time now) = 0;
 
-  // Many BeginCall / Complete at once, one result per request in order, each what the single
+  // Many Find / BeginCall / Complete at once, one result per request in order, each what the single
   // call would return. The defaults call the single versions one by one; PgTouchLedger writes
   // each batch in one transaction (one commit). A failed transaction fails every request.
   struct BeginRequest {
@@ -59,6 +59,8 @@ class TouchLedger {
     std::string worker_id;
     absl::Time now;
   };
+  virtual std::vector<absl::StatusOr<std::optional<LedgerEntry>>> Finds(
+      const std::vector<std::string>& touch_ids);
   virtual std::vector<absl::StatusOr<bool>> BeginCalls(const std::vector<BeginRequest>& requests);
   virtual std::vector<absl::StatusOr<v1::Disposition>> Completes(
       const std::vector<CompleteRequest>& requests);
@@ -74,6 +76,8 @@ class PgTouchLedger final : public TouchLedger {
   absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
                                            const std::string& worker_id,
                                            absl::Time now) override;
+  std::vector<absl::StatusOr<std::optional<LedgerEntry>>> Finds(
+      const std::vector<std::string>& touch_ids) override;
   std::vector<absl::StatusOr<bool>> BeginCalls(const std::vector<BeginRequest>& requests) override;
   std::vector<absl::StatusOr<v1::Disposition>> Completes(
       const std::vector<CompleteRequest>& requests) override;
@@ -82,9 +86,9 @@ class PgTouchLedger final : public TouchLedger {
   store::ConnectionPool& pool_;
 };
 
-// Coalesces the BeginCall and Complete calls that K processing threads make at the same
-// moment into one BeginCalls / Completes of `inner` (a multi-row commit); Find and AbortCall
-// go straight through. Thread-safe like `inner`, which must outlive it.
+// Coalesces the Find, BeginCall and Complete calls that K processing threads make at the
+// same moment into one Finds / BeginCalls / Completes of `inner` (one statement, one commit);
+// AbortCall (a 429 or a transient error: rare) goes straight through. Thread-safe like `inner`, which must outlive it.
 class BatchingTouchLedger final : public TouchLedger {
  public:
   explicit BatchingTouchLedger(TouchLedger& inner, size_t max_batch = 64);

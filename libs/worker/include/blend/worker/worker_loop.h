@@ -48,6 +48,9 @@ struct WorkerLoopOptions {
   int queue_capacity = 64;
   // Runs each touch's processing. Null: on the loop's own thread, one at a time.
   Executor* executor = nullptr;
+  // The watermarks are committed at most this often (a commit is a broker round trip on the
+  // loop's thread); zero: after every turn. Stop commits what is done at once.
+  absl::Duration commit_interval = absl::ZeroDuration();
 };
 
 // The consume → process → publish → commit loop shared by the three workers.
@@ -125,7 +128,7 @@ class WorkerLoop {
   void OnDelivered(Entries::iterator e, const absl::Status& status);
   void RetryLater(Entries::iterator e, absl::Time at);
   void Finish(Entries::iterator e);
-  void CommitDone();
+  void CommitDone(bool now = false);
   void ApplyBackpressure();
   void Push(Completion c);
   void Delivered();  // a record arrived: not stalled
@@ -145,6 +148,7 @@ class WorkerLoop {
   bool paused_ = false;  // this loop paused the partitions (queue full)
   absl::Time quota_until_ = absl::InfinitePast();  // no touch starts before this
   absl::Time next_lag_check_ = absl::InfinitePast();
+  absl::Time next_commit_ = absl::InfinitePast();
   absl::Time quiet_since_;  // since when records wait and none arrived
 
   absl::Mutex completions_mu_;
