@@ -9,7 +9,7 @@
 // the loop not stalled).
 //
 // Lifecycle: Create() -> Run(sender) on one thread (blocks) -> Stop() from any thread (e.g. on
-// SIGTERM): the message in hand finishes or stays uncommitted, then Run() returns and the
+// SIGTERM): the touches in flight finish and are committed, then Run() returns and the
 // consumer leaves its group. Destroy after Run() returned.
 // Status codes of Create(): kInvalidArgument (bad configuration), kUnavailable (database or
 // broker unreachable), kFailedPrecondition (schema migration refused).
