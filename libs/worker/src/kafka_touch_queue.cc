@@ -24,6 +24,15 @@ absl::Status KafkaTouchQueue::Publish(std::string_view topic, std::string_view k
                                       std::string_view payload) {
   return producer_.ProduceSync(topic, key, payload);
 }
+absl::Status KafkaTouchQueue::PublishAsync(std::string_view topic, std::string_view key,
+                                           std::string_view payload,
+                                           std::function<void(absl::Status)> done) {
+  bus::OutgoingMessage message{std::string(topic), std::string(key), std::string(payload), {}};
+  return producer_.Produce(message, [done = std::move(done)](absl::Status status,
+                                                             const bus::DeliveryReport&) {
+    done(std::move(status));
+  });
+}
 absl::Status KafkaTouchQueue::DeadLetter(const bus::Message& message, std::string_view reason) {
   return bus::DeadLetter(producer_, message, reason, clock_);
 }

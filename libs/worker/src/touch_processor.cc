@@ -66,6 +66,7 @@ ProcessResult TouchProcessor::Publish(const v1::TouchCommand& touch, v1::TouchOu
 absl::StatusOr<ProcessResult> TouchProcessor::Finish(const v1::TouchCommand& touch,
                                                      v1::Disposition d) {
   absl::StatusOr<v1::Disposition> recorded = ledger_.Complete(d, options_.worker_id, clock_.Now());
+  absl::MutexLock lock(&mu_);
   if (!recorded.ok()) {
     // Genesys may have accepted the request: the outcome must not be lost with the commit.
     unrecorded_[touch.touch_id()] = std::move(d);
@@ -78,14 +79,17 @@ absl::StatusOr<ProcessResult> TouchProcessor::Finish(const v1::TouchCommand& tou
 }
 
 absl::StatusOr<ProcessResult> TouchProcessor::Process(const v1::TouchCommand& touch) {
-  if (auto it = unrecorded_.find(touch.touch_id()); it != unrecorded_.end()) {
-    return Finish(touch, it->second);
+  std::optional<v1::Disposition> unrecorded;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = unrecorded_.find(touch.touch_id()); it != unrecorded_.end()) unrecorded = it->second;
   }
+  if (unrecorded) return Finish(touch, *std::move(unrecorded));
   BLEND_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, ledger_.Find(touch.touch_id()));
   if (entry) return FromLedger(touch, *entry);
 
   BLEND_ASSIGN_OR_RETURN(quota::QuotaGovernor::Decision quota, quota_.TryAcquire());
-  if (!quota.granted) return ProcessResult{Kind::kRetryAt, {}, quota.retry_at, "quota"};
+  if (!quota.granted) return ProcessResult{Kind::kRetryAt, {}, quota.retry_at, "quota", true};
 
   // The claim comes after the quota wait, right before the call, so a payment that commits
   // while the touch waits for quota still stops it. A claim that lets nothing go gives the
@@ -188,7 +192,7 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
     BLEND_RETURN_IF_ERROR(quota_.OnRateLimited(wait));
     BLEND_LOG(kWarn, "genesys rate limit: pausing the quota",
               {{"quota", quota_.name()}, {"retry_after", absl::FormatDuration(wait)}});
-    return ProcessResult{Kind::kRetryAt, {}, now + wait, "429"};
+    return ProcessResult{Kind::kRetryAt, {}, now + wait, "429", true};
   }
   if (detail && detail->outcome_unknown) {
     // The request left; its answer did not come back. Resending could text twice.
@@ -210,10 +214,16 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
     e->set_context_id(detail->context_id);
   }
   if (error.code() == absl::StatusCode::kUnavailable) {
-    int attempts = ++transient_failures_[touch.touch_id()];
+    int attempts;
+    double uniform;
+    {
+      absl::MutexLock lock(&mu_);
+      attempts = ++transient_failures_[touch.touch_id()];
+      uniform = uniform01_();
+    }
     if (options_.backoff.ShouldRetry(attempts)) {
       BLEND_RETURN_IF_ERROR(ledger_.AbortCall(touch.touch_id()));
-      absl::Duration delay = options_.backoff.Delay(attempts, uniform01_());
+      absl::Duration delay = options_.backoff.Delay(attempts, uniform);
       return ProcessResult{Kind::kRetryAt, {}, now + delay,
                            absl::StrCat("transient error, attempt ", attempts)};
     }

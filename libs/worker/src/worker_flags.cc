@@ -70,6 +70,11 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v
   AddDurationFlag(app, "stall-after", c.stall_after,
                   "records waiting on this replica's partitions and none received for this long: "
                   "log an error, set blend_worker_stalled and fail /readyz");
+  AddFlag(app, "max-in-flight", c.max_in_flight,
+          "touches processed at once by this replica (never two of one journey); after a crash "
+          "at most this many can be in doubt, each reported UNKNOWN");
+  AddFlag(app, "queue-capacity", c.queue_capacity,
+          "touch records held in memory before consumption pauses (at least --max-in-flight)");
   AddFlag(app, "metrics-addr", c.metrics_addr, "host:port for /metrics, /healthz, /readyz");
   AddFlag(app, "log-level", v.log_level, "debug, info, warn or error");
 }

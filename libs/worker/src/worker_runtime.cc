@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "blend/store/migrations.h"
 #include "blend/telemetry/admin_server.h"
 #include "blend/telemetry/log.h"
+#include "blend/worker/executor.h"
 #include "blend/worker/grpc_touch_claimer.h"
 #include "blend/worker/touch_processor.h"
 #include "blend/worker/touch_tagging_transport.h"
@@ -146,7 +148,13 @@ int64_t WorkerRuntime::handled() const { return handled_.load(); }
 void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  TouchProcessor processor(*ledger_, *parts_->claimer, *quota_, sender, clock_,
+  // K touches at once; their ledger writes and claims that coincide go out as one batch.
+  const int k = std::max(1, config_.max_in_flight);
+  BatchingTouchLedger ledger(*ledger_, static_cast<size_t>(k));
+  BatchingTouchClaimer claimer(*parts_->claimer, static_cast<size_t>(k));
+  std::optional<ThreadPoolExecutor> executor;
+  if (k > 1) executor.emplace(k);
+  TouchProcessor processor(ledger, claimer, *quota_, sender, clock_,
                            ProcessorOptions{.worker_id = config_.worker_id,
                                             .channel = config_.channel,
                                             .backoff = config_.backoff,
@@ -157,7 +165,11 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
   WorkerLoop loop(queue, processor, clock_,
                   WorkerLoopOptions{.dispositions_topic = Topic(kDispositionsTopic),
                                     .stall_after = config_.stall_after,
-                                    .withdrawals = withdrawals},
+                                    .withdrawals = withdrawals,
+                                    .max_in_flight = k,
+                                    .queue_capacity = std::max(k, config_.queue_capacity),
+                                    .executor = executor ? &*executor : nullptr,
+                                    .commit_interval = absl::Milliseconds(100)},
                   registry_.get());
   {
     absl::MutexLock lock(&mu_);
@@ -167,7 +179,8 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
   BLEND_LOG(kInfo, "worker consuming", {{"service", config_.service},
                                         {"worker_id", config_.worker_id},
                                         {"group", config_.group_id},
-                                        {"quota", config_.quota_name}});
+                                        {"quota", config_.quota_name},
+                                        {"max_in_flight", absl::StrCat(k)}});
   loop.Run();
   {
     absl::MutexLock lock(&mu_);

@@ -3,6 +3,7 @@
 // Fakes of the worker's I/O seams, shared by the processor and loop tests.
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "blend/genesys/error.h"
+#include "blend/worker/executor.h"
 #include "blend/worker/ports.h"
 #include "blend/worker/touch_ledger.h"
 #include "blend/worker/touch_queue.h"
@@ -148,9 +150,25 @@ class FakeTouchQueue final : public TouchQueue {
     published.push_back({std::string(topic), std::string(key), std::string(payload)});
     return absl::OkStatus();
   }
+  absl::Status PublishAsync(std::string_view topic, std::string_view key, std::string_view payload,
+                            std::function<void(absl::Status)> done) override {
+    published.push_back({std::string(topic), std::string(key), std::string(payload)});
+    if (hold_deliveries) {
+      deliveries.push_back(std::move(done));
+    } else {
+      done(absl::OkStatus());
+    }
+    return absl::OkStatus();
+  }
   absl::Status DeadLetter(const bus::Message& m, std::string_view reason) override {
     dead_letters.push_back({m.offset, std::string(reason)});
     return absl::OkStatus();
+  }
+  // Answers the oldest held delivery.
+  void Deliver(absl::Status status = absl::OkStatus()) {
+    auto done = std::move(deliveries.front());
+    deliveries.pop_front();
+    done(std::move(status));
   }
 
   std::deque<bus::Message> incoming;
@@ -162,6 +180,45 @@ class FakeTouchQueue final : public TouchQueue {
   std::vector<int64_t> committed;
   std::vector<bus::OutgoingMessage> published;
   std::vector<std::pair<int64_t, std::string>> dead_letters;
+  bool hold_deliveries = false;  // true: PublishAsync's answers wait for Deliver()
+  std::deque<std::function<void(absl::Status)>> deliveries;
+};
+
+// Thrown by a fake port to end a job the way a process dies: mid-call, nothing after it runs.
+struct SimulatedCrash {};
+
+// Runs the loop's jobs only when the test says so, in any order.
+class ManualExecutor final : public Executor {
+ public:
+  void Submit(std::function<void()> job) override { jobs.push_back(std::move(job)); }
+  // Runs the i-th queued job (0 = oldest). A job that throws SimulatedCrash just ends.
+  void Run(size_t i = 0) {
+    std::function<void()> job = std::move(jobs[i]);
+    jobs.erase(jobs.begin() + static_cast<std::ptrdiff_t>(i));
+    try {
+      job();
+    } catch (const SimulatedCrash&) {
+      ++crashed;
+    }
+  }
+  void RunAll() {
+    while (!jobs.empty()) Run();
+  }
+  std::vector<std::function<void()>> jobs;
+  int crashed = 0;
+};
+
+// Sends like FakeSender, but dies in the middle of the Genesys request for touches named in
+// `crash_on` (the request may have reached Genesys: the in-doubt case).
+class CrashingSender final : public ChannelSender {
+ public:
+  absl::StatusOr<SendReceipt> Send(const v1::TouchCommand& touch) override {
+    sent.push_back(touch.touch_id());
+    if (crash_on.contains(touch.touch_id())) throw SimulatedCrash{};
+    return SendReceipt{{{"conversationId", "conv-" + touch.touch_id()}}};
+  }
+  std::set<std::string> crash_on;
+  std::vector<std::string> sent;
 };
 
 }  // namespace blend::worker

@@ -86,5 +86,57 @@ TEST_F(PgTouchLedgerTest, DoneIsFirstWriterWins) {
   EXPECT_EQ((*kept)->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
 }
 
+v1::Disposition Outcome(const std::string& touch_id, v1::TouchOutcome outcome) {
+  v1::Disposition d;
+  d.set_touch_id(touch_id);
+  d.set_journey_id("j-" + touch_id);
+  d.set_channel(v1::CHANNEL_SMS);
+  d.set_outcome(outcome);
+  return d;
+}
+
+TEST_F(PgTouchLedgerTest, BatchesAnswerEachRequestAsTheSingleCallWould) {
+  PgTouchLedger& ledger = *ledger_;
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  ASSERT_TRUE(*ledger.BeginCall("old", "CHANNEL_SMS", "w0", now));
+  auto begun = ledger.BeginCalls({{"a", "CHANNEL_SMS", "w1", now},
+                                  {"old", "CHANNEL_SMS", "w1", now},
+                                  {"b", "CHANNEL_SMS", "w1", now},
+                                  {"a", "CHANNEL_SMS", "w1", now}});
+  ASSERT_EQ(begun.size(), 4u);
+  EXPECT_TRUE(*begun[0]);
+  EXPECT_FALSE(*begun[1]) << "another attempt owns it";
+  EXPECT_TRUE(*begun[2]);
+  EXPECT_FALSE(*begun[3]) << "one owner even within a batch";
+
+  ASSERT_TRUE(ledger.Complete(Outcome("b", v1::TOUCH_OUTCOME_FAILED), "w9", now).ok());
+  auto done = ledger.Completes({{Outcome("a", v1::TOUCH_OUTCOME_SENT), "w1", now},
+                                {Outcome("b", v1::TOUCH_OUTCOME_SENT), "w1", now},
+                                {Outcome("c", v1::TOUCH_OUTCOME_UNKNOWN), "w\"{1}\\", now},
+                                {Outcome("a", v1::TOUCH_OUTCOME_UNKNOWN), "w1", now}});
+  ASSERT_EQ(done.size(), 4u);
+  for (const auto& d : done) ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(done[0]->outcome(), v1::TOUCH_OUTCOME_SENT);
+  EXPECT_EQ(done[1]->outcome(), v1::TOUCH_OUTCOME_FAILED) << "first writer wins";
+  EXPECT_EQ(done[2]->outcome(), v1::TOUCH_OUTCOME_UNKNOWN) << "inserted without BeginCall";
+  EXPECT_EQ(done[3]->outcome(), v1::TOUCH_OUTCOME_SENT) << "the same touch twice: the first wins";
+  auto c = ledger.Find("c");
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ((*c)->worker_id, "w\"{1}\\") << "quotes, braces and backslashes survive the arrays";
+  auto found = ledger.Finds({"a", "nobody", "old"});
+  ASSERT_EQ(found.size(), 3u);
+  ASSERT_TRUE(found[0].ok() && found[0]->has_value());
+  EXPECT_EQ((*found[0])->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
+  ASSERT_TRUE(found[1].ok());
+  EXPECT_FALSE(found[1]->has_value());
+  ASSERT_TRUE(found[2].ok() && found[2]->has_value());
+  EXPECT_EQ((*found[2])->state, LedgerEntry::State::kCalling);
+  EXPECT_EQ((*found[2])->worker_id, "w0");
+  auto a = ledger.Find("a");
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->state, LedgerEntry::State::kDone);
+  EXPECT_EQ((*a)->disposition->outcome(), v1::TOUCH_OUTCOME_SENT);
+}
+
 }  // namespace
 }  // namespace blend::worker

@@ -77,9 +77,10 @@ TEST_F(WorkerLoopTest, HeldTouchWhosePartitionWasRevokedIsDroppedNotProcessed) {
   queue_.incoming.push_back(TouchMessage("t1", 0, 10));
   queue_.incoming.push_back(TouchMessage("t2", 1, 20));
   loop_.Step();  // t1 sent
-  loop_.Step();  // t2 waits for quota: held, partitions paused
-  ASSERT_TRUE(queue_.paused);
+  loop_.Step();  // t2 waits for quota: held in memory, the partitions keep flowing
+  ASSERT_FALSE(queue_.paused) << "a quota wait must not pause (librdkafka drops its prefetch)";
   ASSERT_EQ(sender_.sent.size(), 1u);
+  ASSERT_EQ(loop_.held(), 1u);
 
   queue_.revoked.insert(1);  // a rebalance gave partition 1 to another replica
   clock_.Advance(absl::Minutes(2));
@@ -203,18 +204,20 @@ TEST_F(WithdrawLoopTest, WithdrawalToRetryIsHeldLikeATouchAndRetriedAtItsTime) {
   withdrawer_.results.push_back(
       ProcessResult{ProcessResult::Kind::kRetryAt, {}, clock_.Now() + absl::Seconds(2), "5xx"});
   queue_.incoming.push_back(WithdrawMessage("t1", 0, 7));
-  queue_.incoming.push_back(TouchMessage("t2", 0, 8));
+  bus::Message touch = TouchMessage("t2", 0, 8);
+  touch.topic = "blend.touch.voice";  // the withdrawal's partition
+  queue_.incoming.push_back(touch);
   withdraw_loop_.Step();
-  EXPECT_TRUE(queue_.paused);
+  EXPECT_FALSE(queue_.paused) << "the withdrawal waits in memory";
   EXPECT_TRUE(queue_.committed.empty());
-  withdraw_loop_.Step();  // not its time yet
+  withdraw_loop_.Step();  // not its time yet; t2 (another journey) goes meanwhile
   EXPECT_EQ(withdrawer_.withdrawn.size(), 1u);
+  EXPECT_EQ(sender_.sent, std::vector<std::string>{"t2"});
+  EXPECT_TRUE(queue_.committed.empty()) << "offset 8 is done, but 7 before it is not";
   clock_.Advance(absl::Seconds(2));
   withdraw_loop_.Step();
   EXPECT_EQ(withdrawer_.withdrawn, (std::vector<std::string>{"t1", "t1"}));
-  EXPECT_EQ(queue_.committed, std::vector<int64_t>{7});
-  withdraw_loop_.Step();
-  EXPECT_EQ(sender_.sent, std::vector<std::string>{"t2"});
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{8}) << "both done: the watermark moves to 8";
 }
 
 TEST_F(WithdrawLoopTest, TooLateWithdrawalIsCommittedWithoutADisposition) {

@@ -271,8 +271,9 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
   for (const char* kind : {"accepted_drop", "drop"}) {
     if (auto it = in.sim_injected.find(kind); it != in.sim_injected.end()) r.unknown_bound += it->second;
   }
-  // Each worker replica has at most one Genesys request in flight: a kill (or an exit while
-  // serving) can leave one in doubt, an immediate stop of PostgreSQL one per replica.
+  // Each worker replica has at most worker_in_flight Genesys requests open: a kill (or an exit
+  // while serving) can leave that many in doubt, an immediate stop of PostgreSQL that many per
+  // replica.
   std::set<std::string> replicas;
   int64_t worker_faults = 0, pg_stops = 0;
   for (const FaultEvent& e : in.faults) {
@@ -282,7 +283,8 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
     if (!worker || (e.event != "kill" && (e.event != "exit" || absl::StrContains(e.detail, "start-up")))) continue;
     ++worker_faults;
   }
-  r.unknown_bound += worker_faults + pg_stops * static_cast<int64_t>(replicas.size());
+  r.unknown_bound += (worker_faults + pg_stops * static_cast<int64_t>(replicas.size())) *
+                     std::max<int64_t>(1, in.worker_in_flight);
 }
 
 // ComputeSummary counts every touch accepted after the payment. The claim is Blend's fence: a

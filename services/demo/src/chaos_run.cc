@@ -67,6 +67,7 @@ int RunChaosReport(const DemoOptions& o) {
   in.demo.rejected = state->rejected;
   in.not_started = state->not_started;
   in.faults = std::move(*faults);
+  in.worker_in_flight = o.worker_max_in_flight;
   if (absl::Status s = ReadSim(o.sim_url, in); !s.ok()) return Fail(std::string(s.message()));
   auto db = ReadDatabase(o.pg_url);
   if (!db.ok()) return Fail(std::string(db.status().message()));

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
                  "check a finished chaos run (--run-state, --faults-log, --pg-url, --sim-url and the "
                  "run's --customers/--seed/--time-scale) instead of running; exit 0: every invariant held");
   blend::AddFlag(app, "faults-log", o.faults_log, "--chaos-report: the faults file scripts/chaos wrote");
+  blend::AddFlag(app, "worker-max-in-flight", o.worker_max_in_flight,
+                 "--chaos-report: the workers' --max-in-flight (how many touches one worker fault "
+                 "can leave in doubt)");
   blend::AddFlag(app, "pg-url", o.pg_url,
                  "the orchestrator's PostgreSQL URL: run: when Blend committed each payment and opt-out "
                  "and recorded each touch's outcome (the calls-after-payment check); --chaos-report: its inputs");

@@ -239,6 +239,15 @@ TEST(ChaosReportTest, EveryUnknownTouchGetsTheFaultThatPutItInDoubt) {
   EXPECT_EQ(j["unknown_touch_list"].size(), 3u);
 }
 
+TEST(ChaosReportTest, EachWorkerFaultCanLeaveAsManyInDoubtAsTheWorkersRunAtOnce) {
+  ChaosInputs in = Clean();  // PostgreSQL stopped at 15:00:20
+  in.faults.push_back(Fault("2026-01-06T15:00:00Z", "start", "sms-worker-1", "pid=100"));
+  in.faults.push_back(Fault("2026-01-06T15:04:01Z", "kill", "sms-worker-1", "pid=100"));
+  in.worker_in_flight = 4;  // the workers' --max-in-flight
+  ChaosReport r = ComputeChaosReport(in);
+  EXPECT_EQ(r.unknown_bound, 4 + 4) << "one kill and one PostgreSQL stop, one replica, K = 4";
+}
+
 TEST(ChaosReportTest, AnAnswerThatCameWhilePostgresWasDownIsExplainedByTheStop) {
   ChaosInputs in = Clean();  // PostgreSQL stopped at 15:00:20
   in.ledger = {Ledger("j1/Sms/9", "sms-worker-100", "a previous attempt was interrupted during the Genesys request",

@@ -181,6 +181,15 @@ grpc::Status TouchServiceImpl::ClaimTouch(grpc::ServerContext* ctx,
   return Assign(runner_.ClaimTouch(req->touch_id(), req->worker_id(), req->touch()), resp);
 }
 
+grpc::Status TouchServiceImpl::ClaimTouches(grpc::ServerContext* ctx,
+                                            const blend::v1::ClaimTouchesRequest* req,
+                                            blend::v1::ClaimTouchesResponse* resp) {
+  auto who = AuthenticateCall(auth_, *ctx);
+  ORCH_RETURN_IF_ERROR(who.status());
+  ORCH_RETURN_IF_ERROR(CheckServiceAccess(*who));
+  return Assign(runner_.ClaimTouches(*req), resp);
+}
+
 grpc::Status TouchServiceImpl::CheckTouch(grpc::ServerContext* ctx,
                                           const blend::v1::CheckTouchRequest* req,
                                           blend::v1::CheckTouchResponse* resp) {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "blend/v1/bus.pb.h"
@@ -20,6 +21,15 @@ class TouchClaimer {
  public:
   virtual ~TouchClaimer() = default;
   virtual absl::StatusOr<v1::ClaimTouchResponse> Claim(const v1::TouchCommand& bus_copy) = 0;
+  // Many claims (TouchService.ClaimTouches), one answer per touch in order, each what Claim
+  // would answer. The default claims one by one.
+  virtual std::vector<absl::StatusOr<v1::ClaimTouchResponse>> ClaimMany(
+      const std::vector<v1::TouchCommand>& bus_copies) {
+    std::vector<absl::StatusOr<v1::ClaimTouchResponse>> out;
+    out.reserve(bus_copies.size());
+    for (const v1::TouchCommand& t : bus_copies) out.push_back(Claim(t));
+    return out;
+  }
 };
 
 // What Genesys returned for an accepted request: ids to match later events and for audits.

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -42,6 +44,26 @@ class TouchLedger {
   virtual absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
                                                    const std::string& worker_id,
                                                    absl::Time now) = 0;
+
+  // Many Find / BeginCall / Complete at once, one result per request in order, each what the single
+  // call would return. The defaults call the single versions one by one; PgTouchLedger writes
+  // each batch in one transaction (one commit). A failed transaction fails every request.
+  struct BeginRequest {
+    std::string touch_id;
+    std::string channel;
+    std::string worker_id;
+    absl::Time now;
+  };
+  struct CompleteRequest {
+    v1::Disposition disposition;
+    std::string worker_id;
+    absl::Time now;
+  };
+  virtual std::vector<absl::StatusOr<std::optional<LedgerEntry>>> Finds(
+      const std::vector<std::string>& touch_ids);
+  virtual std::vector<absl::StatusOr<bool>> BeginCalls(const std::vector<BeginRequest>& requests);
+  virtual std::vector<absl::StatusOr<v1::Disposition>> Completes(
+      const std::vector<CompleteRequest>& requests);
 };
 
 class PgTouchLedger final : public TouchLedger {
@@ -54,9 +76,35 @@ class PgTouchLedger final : public TouchLedger {
   absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
                                            const std::string& worker_id,
                                            absl::Time now) override;
+  std::vector<absl::StatusOr<std::optional<LedgerEntry>>> Finds(
+      const std::vector<std::string>& touch_ids) override;
+  std::vector<absl::StatusOr<bool>> BeginCalls(const std::vector<BeginRequest>& requests) override;
+  std::vector<absl::StatusOr<v1::Disposition>> Completes(
+      const std::vector<CompleteRequest>& requests) override;
 
  private:
   store::ConnectionPool& pool_;
+};
+
+// Coalesces the Find, BeginCall and Complete calls that K processing threads make at the
+// same moment into one Finds / BeginCalls / Completes of `inner` (one statement, one commit);
+// AbortCall (a 429 or a transient error: rare) goes straight through. Thread-safe like `inner`, which must outlive it.
+class BatchingTouchLedger final : public TouchLedger {
+ public:
+  explicit BatchingTouchLedger(TouchLedger& inner, size_t max_batch = 64);
+  ~BatchingTouchLedger() override;
+  absl::StatusOr<std::optional<LedgerEntry>> Find(const std::string& touch_id) override;
+  absl::StatusOr<bool> BeginCall(const std::string& touch_id, const std::string& channel,
+                                 const std::string& worker_id, absl::Time now) override;
+  absl::Status AbortCall(const std::string& touch_id) override;
+  absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
+                                           const std::string& worker_id,
+                                           absl::Time now) override;
+
+ private:
+  struct Combiners;
+  TouchLedger& inner_;
+  std::unique_ptr<Combiners> combiners_;
 };
 
 class InMemoryTouchLedger final : public TouchLedger {

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "blend/common/clock.h"
 #include "blend/quota/quota_governor.h"
 #include "blend/worker/backoff.h"
@@ -42,6 +43,9 @@ struct ProcessResult {
   v1::Disposition disposition;
   absl::Time retry_at;
   std::string note;  // for logs
+  // kRetryAt because the channel's quota has no token or Genesys answered 429: no touch of
+  // this channel can go before `retry_at`, so the loop starts none until then.
+  bool quota_wait = false;
 };
 
 // The decision sequence of one touch: ledger → quota → claim fence → ledger "calling" →
@@ -55,7 +59,7 @@ struct ProcessResult {
 // hold the "calling" row. When recording the outcome of a Genesys call fails, the outcome
 // is kept in memory and recorded on the next attempt, so a lost commit does not turn a sent
 // touch into UNKNOWN. It never sleeps: waits come back as kRetryAt.
-// Not thread-safe: one processor per consumer loop.
+// Thread-safe: the loop runs up to K touches at once, never two of one journey.
 class TouchProcessor {
  public:
   TouchProcessor(TouchLedger& ledger, TouchClaimer& claimer, quota::QuotaGovernor& quota,
@@ -89,9 +93,10 @@ class TouchProcessor {
   const ProcessorOptions options_;
   std::function<double()> uniform01_;
   std::unique_ptr<Metrics> metrics_;
-  absl::flat_hash_map<std::string, int> transient_failures_;  // touch id -> attempts so far
+  absl::Mutex mu_;  // guards the maps and uniform01_ (the ports are thread-safe themselves)
+  absl::flat_hash_map<std::string, int> transient_failures_ ABSL_GUARDED_BY(mu_);  // touch id -> attempts so far
   // Outcomes of Genesys calls whose ledger write failed, to record on the next attempt.
-  absl::flat_hash_map<std::string, v1::Disposition> unrecorded_;
+  absl::flat_hash_map<std::string, v1::Disposition> unrecorded_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace blend::worker

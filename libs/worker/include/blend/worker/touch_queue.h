@@ -4,6 +4,7 @@
 // rebalance handling is tested with a fake in milliseconds; KafkaTouchQueue is the real one.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -38,6 +39,11 @@ class TouchQueue {
   // Publishes one record and waits for the broker's acknowledgement.
   virtual absl::Status Publish(std::string_view topic, std::string_view key,
                                std::string_view payload) = 0;
+  // Enqueues one record; `done` runs once with the broker's answer, on any thread. A non-OK
+  // return means nothing was enqueued and `done` will not run.
+  virtual absl::Status PublishAsync(std::string_view topic, std::string_view key,
+                                    std::string_view payload,
+                                    std::function<void(absl::Status)> done) = 0;
   // Copies `message` to its dead-letter topic with `reason`, acknowledged.
   virtual absl::Status DeadLetter(const bus::Message& message, std::string_view reason) = 0;
 };
@@ -55,6 +61,9 @@ class KafkaTouchQueue final : public TouchQueue {
   absl::StatusOr<int64_t> Lag() override;
   absl::Status Publish(std::string_view topic, std::string_view key,
                        std::string_view payload) override;
+  absl::Status PublishAsync(std::string_view topic, std::string_view key,
+                            std::string_view payload,
+                            std::function<void(absl::Status)> done) override;
   absl::Status DeadLetter(const bus::Message& message, std::string_view reason) override;
 
  private:

@@ -9,7 +9,7 @@
 // the loop not stalled).
 //
 // Lifecycle: Create() -> Run(sender) on one thread (blocks) -> Stop() from any thread (e.g. on
-// SIGTERM): the message in hand finishes or stays uncommitted, then Run() returns and the
+// SIGTERM): the touches in flight finish and are committed, then Run() returns and the
 // consumer leaves its group. Destroy after Run() returned.
 // Status codes of Create(): kInvalidArgument (bad configuration), kUnavailable (database or
 // broker unreachable), kFailedPrecondition (schema migration refused).
@@ -56,7 +56,7 @@ struct WorkerRuntimeConfig {
   std::string worker_id;  // recorded with claims and ledger rows; default <service>-<pid>
   std::string kafka_brokers;
   std::string pg_url;
-  int pg_pool_size = 4;
+  int pg_pool_size = 8;
   bool migrate = true;
   // Prepended to every topic name; "" in production, unique per test.
   std::string topic_prefix;
@@ -79,6 +79,10 @@ struct WorkerRuntimeConfig {
   absl::Duration in_doubt_after = absl::Seconds(30);
   // The stall watchdog (WorkerLoopOptions::stall_after): readiness fails while it fires.
   absl::Duration stall_after = absl::Seconds(60);
+  // K, touches in flight at once (WorkerLoopOptions::max_in_flight), and the records held in
+  // memory before the partitions pause (queue_capacity).
+  int max_in_flight = 16;
+  int queue_capacity = 64;
 };
 
 class WorkerRuntime {

@@ -80,6 +80,9 @@ struct ChaosInputs {
   // A touch claimed (or a contact inserted) this long ago with no disposition is stuck; a
   // younger one is in flight (a request, a backoff after a 5xx or a 429, a call being dialled).
   absl::Duration in_flight_grace = absl::Seconds(60);
+  // The workers' --max-in-flight: the Genesys requests one replica can have open at once, so
+  // the touches one worker fault can leave in doubt.
+  int64_t worker_in_flight = 1;
 };
 
 // One finding: what (a journey or touch id) and why, in words.

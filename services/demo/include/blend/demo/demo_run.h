@@ -34,6 +34,7 @@ struct DemoOptions {
   // The chaos report (chaos_run.h) instead of a run.
   bool chaos_report = false;
   std::string faults_log;  // scripts/chaos's faults file
+  int worker_max_in_flight = 1;  // --chaos-report: the workers' --max-in-flight
   std::string pg_url;      // the orchestrator's database (run: payment / opt-out commits)
   // Whether scripts/demo started Blend's dial-time check ("on", "off"); only reported.
   std::string dial_check;

@@ -55,6 +55,9 @@ class TouchServiceImpl final : public blend::v1::TouchService::Service {
   TouchServiceImpl(JourneyRunner& runner, Authenticator& auth) : runner_(runner), auth_(auth) {}
   grpc::Status ClaimTouch(grpc::ServerContext* ctx, const blend::v1::ClaimTouchRequest* req,
                           blend::v1::ClaimTouchResponse* resp) override;
+  // A batch of claims in one transaction; INVALID_ARGUMENT above JourneyRunner::kMaxClaimBatch.
+  grpc::Status ClaimTouches(grpc::ServerContext* ctx, const blend::v1::ClaimTouchesRequest* req,
+                            blend::v1::ClaimTouchesResponse* resp) override;
   grpc::Status CheckTouch(grpc::ServerContext* ctx, const blend::v1::CheckTouchRequest* req,
                           blend::v1::CheckTouchResponse* resp) override;
 

@@ -141,6 +141,13 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimTouch(
       const std::string& touch_id, const std::string& worker_id,
       const blend::v1::TouchCommand& bus_copy = blend::v1::TouchCommand());
+  // Many claims in ONE transaction (TouchService.ClaimTouches, touch_claim_batch.cc): one
+  // answer per claim, in request order, each what ClaimTouch would answer; journeys are
+  // locked in id order. kInvalidArgument for more than kMaxClaimBatch claims or a claim
+  // without touch_id; any other error fails the whole batch (nothing of it is committed).
+  static constexpr int kMaxClaimBatch = 256;
+  absl::StatusOr<blend::v1::ClaimTouchesResponse> ClaimTouches(
+      const blend::v1::ClaimTouchesRequest& request);
   // Read-only: may this claimed (or sent) touch be dialed now? Same fence as ClaimTouch.
   absl::StatusOr<blend::v1::CheckTouchResponse> CheckTouch(const std::string& touch_id);
 
