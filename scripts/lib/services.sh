@@ -44,7 +44,7 @@ build_progress() {
   : >"$1"
   while IFS= read -r line; do
     printf '%s\n' "$line" >>"$1"
-    [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] || continue
+    [[ $line =~ ^\[([1-9][0-9]*)/([0-9]+)\] ]] || continue
     n=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
     if (( SECONDS - last >= 15 )); then
       log "build: $n/$total steps"
