@@ -9,6 +9,9 @@
 #   Unit tests are also collected into the `unit_tests` target, so the sanitizer build
 #   can build exactly those and nothing else.
 # blend_cc_binary(NAME <output-name> SRCS ... DEPS ...) -> executable in build/bin.
+# Each of them compiles with the shared precompiled third-party headers (BlendPch.cmake).
+
+include(${CMAKE_CURRENT_LIST_DIR}/BlendPch.cmake)
 
 add_custom_target(unit_tests)
 
@@ -21,6 +24,7 @@ function(blend_cc_library)
                                          PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
     target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
     target_compile_options(${target} PRIVATE ${BLEND_WARNINGS})
+    blend_use_pch(${target})
   else()
     add_library(${target} INTERFACE)
     target_include_directories(${target} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
@@ -43,6 +47,7 @@ function(blend_cc_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
+  blend_use_pch(${ARG_NAME} TEST)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   set(serial FALSE)
   if(ARG_SERIAL)
@@ -67,6 +72,7 @@ function(blend_cc_binary)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
   target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
+  blend_use_pch(${ARG_NAME})
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endfunction()
 

@@ -2,7 +2,8 @@
 # scripts/chaos (sourced after common.sh from the repository root, not run).
 #
 #   build_blend WHAT TARGET…  scripts/setup, configure build/ if needed, build the targets
-#                             (log build/WHAT-build.log; BLEND_JOBS jobs, default 2)
+#                             (log build/WHAT-build.log, a "build: n/N steps" line every 15 s;
+#                             BLEND_JOBS jobs, default 2)
 #   pick_port VAR DEFAULT     the well-known port when free, else any free one (SVC_ANY_PORTS=1:
 #                             always a free one); never the same port twice in one script
 #   svc_start NAME PORT CMD…  run CMD in the background, output to $SVC_LOG_DIR/NAME.log;
@@ -30,9 +31,27 @@ build_blend() {
           -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.configure.log 2>&1 \
       || { cat build.configure.log >&2; die "cmake configure failed"; }
   fi
-  log "build: $* (first run: several minutes)"
-  ninja -C build -j"${BLEND_JOBS:-2}" "$@" >"build/$what-build.log" 2>&1 \
+  log "build: $* (first run: several minutes; compiler output in build/$what-build.log)"
+  NINJA_STATUS='[%f/%t] ' ninja -C build -j"${BLEND_JOBS:-2}" "$@" 2>&1 | build_progress "build/$what-build.log" \
     || { tail -40 "build/$what-build.log" >&2; die "build failed (build/$what-build.log)"; }
+}
+
+# build_progress LOG: Ninja's output (stdin) goes to LOG; its [done/total] lines become one
+# "build: n/N steps" line every 15 s, so a long first build never looks hung. Returns
+# Ninja's status (the first command of the pipe) under pipefail.
+build_progress() {
+  local line last=-15 n=0 total=0 shown=0
+  : >"$1"
+  while IFS= read -r line; do
+    printf '%s\n' "$line" >>"$1"
+    [[ $line =~ ^\[([1-9][0-9]*)/([0-9]+)\] ]] || continue
+    n=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+    if (( SECONDS - last >= 15 )); then
+      log "build: $n/$total steps"
+      last=$SECONDS shown=$n
+    fi
+  done
+  if (( n != shown )); then log "build: $n/$total steps"; fi
 }
 
 SVC_LOG_DIR=${SVC_LOG_DIR:-.}
