@@ -34,7 +34,8 @@ export function conditionLabel(rule: Json): string {
     if (!COMPARATORS.includes(base)) continue;
     const value = key.endsWith("Path") ? rule[key] : JSON.stringify(rule[key]);
     if (base.startsWith("Is")) return rule[key] === false ? `${variable} is not ${base.slice(2).toLowerCase()}` : `${variable} is ${base.slice(2).toLowerCase()}`;
-    const op = Object.entries(OPERATORS).find(([suffix]) => base.endsWith(suffix));
+    // Longest suffix first: "GreaterThanEquals" is not "Equals".
+    const op = Object.entries(OPERATORS).sort((a, b) => b[0].length - a[0].length).find(([suffix]) => base.endsWith(suffix));
     return `${variable} ${op ? op[1] : base} ${value}`;
   }
   return "?";
