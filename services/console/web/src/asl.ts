@@ -83,8 +83,19 @@ function addStates(states: Json, startAt: string, prefix: string, g: AslGraph): 
   if (typeof startAt !== "string" || !names.has(prefix + startAt)) g.problems.push(`${prefix || "definition"}: StartAt names no state`);
 }
 
+// 86400 → "1d", 5400 → "1h30m", 45 → "45s".
+export function duration(seconds: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(seconds);
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
+    if (rest >= size) { parts.push(`${Math.floor(rest / size)}${unit}`); rest %= size; }
+  }
+  if (rest || !parts.length) parts.push(`${rest}s`);
+  return parts.join("");
+}
+
 function waitLabel(s: Json): string {
-  if (typeof s.Seconds === "number") return `Wait ${s.Seconds}s`;
+  if (typeof s.Seconds === "number") return `Wait ${duration(s.Seconds)}`;
   if (s.SecondsPath) return `Wait ${s.SecondsPath}`;
   if (s.Timestamp || s.TimestampPath) return `Wait until ${s.Timestamp ?? s.TimestampPath}`;
   return "Wait";

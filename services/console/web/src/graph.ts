@@ -34,7 +34,7 @@ export function drawGraph(graph: AslGraph, options: DrawOptions = {}): SVGSVGEle
     g.setNode(n.name, { width, height: options.counts ? 58 : 42 });
   }
   graph.edges.forEach((e, i) => {
-    const label = clip(e.label, 34);
+    const label = clip(e.label, 44);
     g.setEdge(e.from, e.to, { label, width: label ? label.length * 6.2 + 6 : 0, height: label ? 14 : 0, labelpos: "c" }, `e${i}`);
   });
   dagre.layout(g);
@@ -62,7 +62,7 @@ export function drawGraph(graph: AslGraph, options: DrawOptions = {}): SVGSVGEle
     const group = svg("g", { class: `edge edge-${e.kind}${highlighted ? " on-path" : ""}`, "data-from": e.from, "data-to": e.to });
     group.append(svg("path", { d, "marker-end": `url(#arrow-${kind})` }));
     if (e.label) {
-      const t = svg("text", { x: geo.x, y: geo.y + 4, "text-anchor": "middle", class: "edge-label" }, clip(e.label, 34));
+      const t = svg("text", { x: geo.x, y: geo.y + 4, "text-anchor": "middle", class: "edge-label" }, clip(e.label, 44));
       t.append(svg("title", {}, e.label));
       group.append(t);
     }

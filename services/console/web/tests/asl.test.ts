@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { conditionLabel, definitionOf, parseDefinition } from "../src/asl";
+import { conditionLabel, definitionOf, duration, parseDefinition } from "../src/asl";
 
 test("condition labels read like the rule", () => {
   assert.equal(conditionLabel({ Variable: "$.facts.dncActive", BooleanEquals: true, Next: "X" }), "$.facts.dncActive == true");
@@ -38,4 +38,11 @@ test("broken transitions are reported, not drawn", () => {
   assert.equal(g.problems.length, 2);
   assert.deepEqual(definitionOf({ definition: { StartAt: "A" } }), { StartAt: "A" });
   assert.deepEqual(definitionOf({ StartAt: "A" }), { StartAt: "A" });
+});
+
+test("waits read as durations", () => {
+  assert.equal(duration(86400), "1d");
+  assert.equal(duration(5400), "1h30m");
+  assert.equal(duration(45), "45s");
+  assert.equal(duration(0), "0s");
 });

@@ -58,15 +58,18 @@ export function lintPage(main: HTMLElement): void {
       });
       return item;
     }));
+    const marked = problems.length ? markedText(text, spans.filter((s) => s.end > s.start)) : h("pre", { class: "marked-text" }, text);
+    const graphColumn = h("section", {}, h("h2", {}, "What parses"));
     results.replaceChildren(
       h("p", { class: answer.valid ? "ok" : "error", id: "lint-verdict" }, answer.valid ? "Valid." : `${problems.length} problem(s).`),
       list,
-      problems.length ? markedText(text, spans.filter((s) => s.end > s.start)) : "");
+      h("div", { class: "two-columns" }, h("section", {}, h("h2", {}, "The document"), marked), graphColumn));
+    // The first mark in the middle of the text's box.
+    const first = marked.querySelector("mark") as HTMLElement | null;
+    if (first) marked.scrollTop = first.offsetTop - marked.clientHeight / 2;
     let doc: unknown;
-    try { doc = JSON.parse(text); } catch { return; }
+    try { doc = JSON.parse(text); } catch { graphColumn.append(h("p", { class: "muted" }, "not JSON yet")); return; }
     const graph = parseDefinition(definitionOf(doc));
-    if (graph.nodes.length) {
-      results.append(h("h2", {}, "What parses"), legend(), h("div", { class: "graph-box", id: "lint-graph" }, drawGraph(graph)));
-    }
+    graphColumn.append(legend(), h("div", { class: "graph-box", id: "lint-graph" }, drawGraph(graph)));
   };
 }
