@@ -82,10 +82,15 @@ export async function campaignPage(main: HTMLElement, campaignId: string, versio
 
   render(firstStats);
   main.dataset.loadedMs = String(Math.round(performance.now() - t0));
-  const timer = setInterval(async () => {
-    try { render(await api.stats(campaignId, version)); } catch { /* next tick tries again */ }
-  }, REFRESH_MS);
-  signal.addEventListener("abort", () => clearInterval(timer));
+  // The next refresh is scheduled once this one answered: with a slow statistics query (a few
+  // seconds at 100,000 journeys) requests never pile up.
+  let timer = 0;
+  const refresh = async () => {
+    try { render(await api.stats(campaignId, version)); } catch { /* the next round tries again */ }
+    if (!signal.aborted) timer = window.setTimeout(refresh, REFRESH_MS);
+  };
+  timer = window.setTimeout(refresh, REFRESH_MS);
+  signal.addEventListener("abort", () => clearTimeout(timer));
 }
 
 export function journeyTable(journeys: Journey[]): HTMLElement {
