@@ -27,7 +27,7 @@ export async function customerPage(main: HTMLElement, customerId: string): Promi
     section("Engagement profile", "customer-engagement", async () => {
       const e = await api.engagement(customerId);
       return h("div", {}, h("h3", {}, "as campaigns see it (facts.engagement)"), h("pre", {}, pretty(e.factsJson || "{}")),
-        h("h3", {}, "stored profile"), h("pre", {}, pretty(e.profileJson || "{}")));
+        h("details", {}, h("summary", {}, "stored profile (counts by channel, weekday and hour)"), h("pre", {}, pretty(e.profileJson || "{}"))));
     }),
   ]);
   main.append(...parts);
