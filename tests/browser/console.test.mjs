@@ -117,8 +117,9 @@ test("journey page: its SMS touch and disposition on the timeline, its path on t
   }
   assert.ok(chosen, "a journey whose SMS was sent");
   await open(`/journeys/${chosen.journeyId}`);
-  const scheduled = page.locator("#timeline li[data-kind=TaskScheduled]", { hasText: "Sms" });
-  const disposition = page.locator("#timeline li[data-kind=TaskSucceeded]", { hasText: "Sms" });
+  // By the entry's state exactly: "sms" also appears in other entries' details.
+  const scheduled = page.locator('#timeline li[data-kind=TaskScheduled][data-state="Sms"]');
+  const disposition = page.locator('#timeline li[data-kind=TaskSucceeded][data-state="Sms"]');
   await scheduled.first().waitFor();
   assert.match(await disposition.first().innerText(), /SENT|sent/);
   assert.ok(await page.locator('#journey-graph g.node.on-path[data-state="Sms"]').count() === 1);

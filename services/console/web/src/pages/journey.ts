@@ -45,7 +45,7 @@ export async function journeyPage(main: HTMLElement, journeyId: string): Promise
       drawGraph(parseDefinition(JSON.parse(campaign.definitionJson)), { path }))),
     h("section", {}, h("h2", {}, `Timeline (${history.length} entries)`),
       h("ol", { class: "timeline", id: "timeline" }, ...history.map((e) =>
-        h("li", { class: `entry ${e.detail?.deferredByQuietHours ? "policy" : entryClass(e.kind)}`, "data-kind": e.kind },
+        h("li", { class: `entry ${e.detail?.deferredByQuietHours ? "policy" : entryClass(e.kind)}`, "data-kind": e.kind, "data-state": e.stateName ?? "" },
           h("span", { class: "at" }, when(e.at)),
           h("span", { class: "kind" }, e.kind),
           e.stateName ? h("span", { class: "state" }, e.stateName) : "",
