@@ -439,6 +439,46 @@ TEST_F(BlendctlTest, StartManyHugeRowsAndAStrayQuoteCostOneRejectEach) {
   }
 }
 
+TEST_F(BlendctlTest, CampaignStatsListPauseAndResume) {
+  PutCampaign("camp-ops");
+  ASSERT_FALSE(Start("camp-ops", "cust-ops", "key-ops").empty());
+  Result stats = Ctl({"campaign", "stats", "camp-ops", "--json"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  json doc = Json(stats);
+  ASSERT_EQ(doc["states"].size(), 3u);  // every state of the definition, zeros included
+  EXPECT_EQ(doc["states"][0]["stateName"], "SendInitialSMS");
+  EXPECT_EQ(doc["states"][0]["current"], "1");  // int64: a string in protobuf's JSON mapping
+  EXPECT_EQ(doc["states"][2]["entered"], "0");
+  EXPECT_THAT(Ctl({"campaign", "stats", "camp-ops"}).out,
+              ::testing::ContainsRegex("SendInitialSMS +1 +1"));
+
+  EXPECT_EQ(Ctl({"campaign", "pause", "camp-ops"}).exit_code, 2) << "--reason is required";
+  Result pause = Ctl({"campaign", "pause", "camp-ops", "--reason", "complaints",
+                      "--on-behalf-of", "alice"});
+  ASSERT_EQ(pause.exit_code, 0) << pause.err;
+  EXPECT_THAT(pause.out, HasSubstr("campaign camp-ops: paused since "));
+  EXPECT_THAT(pause.out, HasSubstr(" by anonymous on behalf of alice: complaints\n"));
+  Result list = Ctl({"campaign", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  bool listed = false;
+  for (const auto& c : Json(list)["campaigns"]) {
+    if (c["campaignId"] != "camp-ops") continue;
+    listed = true;
+    EXPECT_EQ(c["pause"]["paused"], true);
+    EXPECT_EQ(c["journeysRunning"], "1");
+  }
+  EXPECT_TRUE(listed) << list.out;
+  EXPECT_THAT(Ctl({"campaign", "list"}).out, ::testing::ContainsRegex("camp-ops +1 +1 +0 .* yes"));
+
+  Result resume = Ctl({"campaign", "resume", "camp-ops", "--reason", "fixed", "--json"});
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(Json(resume)["paused"], false);
+  EXPECT_EQ(Json(resume)["changedBy"], "anonymous");
+  EXPECT_EQ(Json(resume)["reason"], "fixed");
+  EXPECT_EQ(Ctl({"campaign", "stats", "no-such-campaign"}).exit_code, 3);
+  EXPECT_EQ(Ctl({"campaign", "pause", "no-such-campaign", "--reason", "x"}).exit_code, 3);
+}
+
 TEST_F(BlendctlTest, UnreachableServerExitsFourAndUsageErrorsTwo) {
   std::string nowhere = absl::StrCat("--addr=127.0.0.1:", test_support::FreeLoopbackPort());
   Result r =

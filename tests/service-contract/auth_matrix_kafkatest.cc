@@ -44,8 +44,10 @@ using google::protobuf::FileDescriptorProto;
 
 // RPCs that check the scope of each row and answer with per-row results (the call itself is
 // allowed for any campaign-scoped caller). Everything else must refuse an out-of-scope caller.
+// ListCampaigns answers with the campaigns of the caller's scope.
 const std::set<std::string> kRowScoped = {"/blend.v1.JourneyService/StartJourneys",
-                                          "/blend.v1.JourneyService/ListJourneys"};
+                                          "/blend.v1.JourneyService/ListJourneys",
+                                          "/blend.v1.CampaignService/ListCampaigns"};
 // Services only the workers' service credential may call.
 const std::set<std::string> kServiceOnly = {"blend.v1.TouchService"};
 
@@ -172,10 +174,10 @@ TEST(AuthMatrixTest, EveryRpcOfEveryServiceChecksItsCallersScope) {
   // Not vacuous: the services this build is known to serve are among those walked.
   for (const char* known :
        {"blend.v1.JourneyService", "blend.v1.TouchService", "blend.v1.EngagementService",
-        "blend.v1.ConsentService"}) {
+        "blend.v1.ConsentService", "blend.v1.CampaignService"}) {
     EXPECT_TRUE(services.contains(known)) << known << " not listed by reflection";
   }
-  ASSERT_GE(methods.size(), 18u);  // 9 + 2 + 2 + 5 RPCs in those four services today
+  ASSERT_GE(methods.size(), 22u);  // 9 + 2 + 2 + 5 + 4 RPCs in those five services today
 
   grpc::GenericStub stub(channel);
   for (const std::string& method : methods) {

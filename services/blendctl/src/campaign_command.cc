@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "blend/blendctl/campaign_ops_commands.h"
 #include "blend/blendctl/exit_codes.h"
 #include "blend/blendctl/online_commands.h"
 #include "blend/blendctl/table_printer.h"
@@ -173,7 +174,8 @@ void AddInputs(CLI::App* cmd, CampaignInputs& in, bool id_required) {
 }  // namespace
 
 void AddCampaignCommands(CLI::App& app, OnlineContext& context) {
-  CLI::App* campaign = app.add_subcommand("campaign", "Store, validate and read campaigns");
+  CLI::App* campaign = app.add_subcommand(
+      "campaign", "Store, validate and read campaigns; their statistics; pause and resume them");
   campaign->require_subcommand(1);
 
   auto put_in = std::make_shared<CampaignInputs>();
@@ -205,6 +207,8 @@ void AddCampaignCommands(CLI::App& app, OnlineContext& context) {
       return RunGet(*get_id, *get_version, c, x);
     };
   });
+
+  AddCampaignOpsCommands(*campaign, context);
 }
 
 }  // namespace blend::blendctl

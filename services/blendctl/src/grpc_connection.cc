@@ -33,7 +33,8 @@ GrpcConnection::GrpcConnection(ConnectionOptions options, std::shared_ptr<grpc::
       channel_(std::move(channel)),
       stub_(blend::v1::JourneyService::NewStub(channel_)),
       engagement_stub_(blend::v1::EngagementService::NewStub(channel_)),
-      consent_stub_(blend::v1::ConsentService::NewStub(channel_)) {}
+      consent_stub_(blend::v1::ConsentService::NewStub(channel_)),
+      campaign_stub_(blend::v1::CampaignService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> GrpcConnection::NewContext(bool with_deadline) const {
   auto ctx = std::make_unique<grpc::ClientContext>();

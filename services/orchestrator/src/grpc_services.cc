@@ -143,6 +143,10 @@ grpc::Status JourneyServiceImpl::ListJourneys(grpc::ServerContext* ctx,
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
   ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then filtered by scope, below
+  // A campaign filter asks about that campaign: refused outright when it is out of scope.
+  if (!req->campaign_id().empty()) {
+    ORCH_RETURN_IF_ERROR(CheckCampaignAccess(*who, req->campaign_id()));
+  }
   auto r = runner_.ListJourneys(*req);
   ORCH_RETURN_IF_ERROR(r.status());
   for (auto& j : *r->mutable_journeys()) {

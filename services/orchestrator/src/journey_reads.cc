@@ -66,7 +66,18 @@ absl::StatusOr<std::string> JourneyRunner::CampaignOfJourney(const std::string& 
 // Page tokens are "<started_at micros>/<journey id>" of the last row of the previous page.
 absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
     const blend::v1::ListJourneysRequest& request) {
-  if (request.customer_id().empty()) return absl::InvalidArgumentError("customer_id is required");
+  if (request.customer_id().empty() && request.campaign_id().empty()) {
+    return absl::InvalidArgumentError("customer_id or campaign_id is required");
+  }
+  if (request.campaign_version() < 0) {
+    return absl::InvalidArgumentError("campaign_version must not be negative");
+  }
+  if (!blend::v1::JourneyStatus_IsValid(request.status())) {
+    return absl::InvalidArgumentError("unknown status");
+  }
+  pg::JourneyFilter filter{request.customer_id(), request.campaign_id(),
+                           request.campaign_version(), request.state_name(),
+                           static_cast<int16_t>(request.status())};
   int limit = request.page_size() <= 0 ? 100 : std::min(request.page_size(), 1000);
   std::optional<absl::Time> after;
   std::string after_id;
@@ -86,7 +97,7 @@ absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::ListJourneysResponse> {
         blend::v1::ListJourneysResponse resp;
-        auto rows = pg::ListJourneysOfCustomer(tx, request.customer_id(), limit, after, after_id);
+        auto rows = pg::ListJourneys(tx, filter, limit, after, after_id);
         for (const auto& row : rows) *resp.add_journeys() = ToProto(row);
         if (static_cast<int>(rows.size()) == limit) {
           resp.set_next_page_token(

@@ -12,6 +12,7 @@
 #include "blend/common/ids.h"
 #include "blend/common/status_macros.h"
 #include "blend/genesys/contact_id.h"
+#include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "blend/phone/phone.h"
@@ -218,7 +219,7 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
                                   const pg::JourneyRow& row, const blend::v1::Customer& customer,
                                   const journey::CompiledCampaign& campaign,
                                   const journey::StepResult& result, absl::Time now,
-                                  int64_t first_seq, TxNotes& notes) {
+                                  int64_t first_seq, TxNotes& notes, PauseGate& pauses) {
   int64_t seq = first_seq;
   for (const journey::Effect& effect : result.effects) {
     std::visit(
@@ -237,8 +238,11 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
                   now, t.not_before, std::nullopt, "", "",
                   t.channel == Channel::kVoice ? genesys::ContactIdForTouch(touch_id) : "",
                   /*withdraw_reason=*/std::nullopt});
-              buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
-                            TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
+              // A paused campaign's touch is held: no outbox row until the resume.
+              if (!pauses.Hold(row.campaign_id, touch_id)) {
+                buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
+                              TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
+              }
               notes.touches.emplace_back(ChannelName(t.channel));
             },
             [&](const journey::SetTimer& t) { buf.SetTimer(row.journey_id, t.timer_id, t.at); },
@@ -284,8 +288,11 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
   pg::EffectBuffer buf;
-  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes);
+  PauseGate pauses(tx);
+  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes,
+                pauses);
   buf.Flush(tx, now);
+  pauses.WriteHolds();
   FillRow(j.row, result, now);
   BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
   j.state = std::move(result.next);
@@ -406,6 +413,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
   std::vector<std::string> inserted_ids = pg::InsertJourneys(tx, rows);
   std::set<std::string> inserted(inserted_ids.begin(), inserted_ids.end());
   pg::EffectBuffer buf;
+  PauseGate pauses(tx);
   const std::string touch_key = pending.empty() ? "" : TouchKey(tx);
   for (const Pending& p : pending) {
     blend::v1::StartJourneyResult& out = results[p.index];
@@ -425,7 +433,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
       continue;
     }
     BufferEffects(buf, touch_key, p.row, reqs[p.index].customer(), *p.campaign, p.result, now, 1,
-                  notes);
+                  notes, pauses);
     notes.started.push_back(p.row.campaign_id);
     if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
       notes.finished.emplace_back(p.row.campaign_id, StatusName(p.row.status));
@@ -434,6 +442,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     out.set_journey_id(p.row.journey_id);
   }
   buf.Flush(tx, now);
+  pauses.WriteHolds();
   for (size_t i = 0; i < reqs.size(); ++i) {
     if (!row_status[i].ok()) results[i].set_reason(std::string(row_status[i].message()));
   }

@@ -90,9 +90,16 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
     o->timers_.push_back(std::make_unique<Loop>(
         "timers", [runner] { return runner->FireDueTimers(); }, config.timer_poll));
   }
+  o->campaign_metrics_ = std::make_unique<CampaignMetrics>(*registry);
+  o->campaign_ops_ = std::make_unique<CampaignOps>(*o->pool_, clock, config.topic_prefix,
+                                                   o->campaign_metrics_.get());
   o->gauges_ = std::make_unique<Loop>(
       "gauges",
-      [p = o->pool_.get(), m = o->metrics_.get(), &clock] { return RefreshGauges(*p, *m, clock); },
+      [p = o->pool_.get(), m = o->metrics_.get(), c = o->campaign_ops_.get(),
+       &clock]() -> absl::StatusOr<int> {
+        BLEND_RETURN_IF_ERROR(c->RefreshGauge());
+        return RefreshGauges(*p, *m, clock);
+      },
       config.gauge_interval);
   // Engagement-import row keys stay: "re-importing the same file changes nothing" is forever.
   o->pruner_ = std::make_unique<store::DedupePruner>(
@@ -127,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
       std::make_unique<EngagementServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
   o->consent_service_ =
       std::make_unique<ConsentServiceImpl>(*o->runner_, *o->auth_, config.start_batch_size);
+  o->campaign_service_ = std::make_unique<CampaignServiceImpl>(*o->campaign_ops_, *o->auth_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -135,6 +143,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   builder.RegisterService(o->touch_service_.get());
   builder.RegisterService(o->engagement_service_.get());
   builder.RegisterService(o->consent_service_.get());
+  builder.RegisterService(o->campaign_service_.get());
   o->server_ = builder.BuildAndStart();
   if (!o->server_ || o->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.grpc_addr));

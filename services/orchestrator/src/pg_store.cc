@@ -254,14 +254,26 @@ std::vector<std::string> LockRunningJourneysOfCustomer(pqxx::work& tx,
   return out;
 }
 
-std::vector<JourneyRow> ListJourneysOfCustomer(pqxx::work& tx, const std::string& customer_id,
-                                               int limit, std::optional<absl::Time> after_started,
-                                               const std::string& after_id) {
-  std::string sql = std::string("SELECT ") + kJourneyColumns +
-                    " FROM journeys WHERE customer_id = $1 AND ($2::bigint = -1 OR "
-                    "(started_at, journey_id) > (blend_us_to_ts($2), $3)) "
-                    "ORDER BY started_at, journey_id LIMIT $4";
-  pqxx::result r = Exec(tx, sql, customer_id, OptMicros(after_started), after_id, limit);
+std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& f, int limit,
+                                     std::optional<absl::Time> after_started,
+                                     const std::string& after_id) {
+  // A state is matched by its own name ("Outer/Inner" -> "Inner"): the column holds the
+  // top-level state, the runs every state a journey is in (Parallel branches, Map items).
+  const size_t slash = f.state_name.rfind('/');
+  const std::string own =
+      slash == std::string::npos ? f.state_name : f.state_name.substr(slash + 1);
+  const std::string sql =
+      std::string("SELECT ") + kJourneyColumns +
+      " FROM journeys WHERE ($1 = '' OR customer_id = $1) AND ($2 = '' OR campaign_id = $2) "
+      "AND ($3::integer = 0 OR campaign_version = $3) "
+      "AND ($4 = '' OR current_state = $4 OR EXISTS (SELECT 1 FROM "
+      "jsonb_each(state->'runs') r WHERE r.value->>'state' = $4)) "
+      "AND ($5::smallint = 0 OR status = $5) "
+      "AND ($6::bigint = -1 OR (started_at, journey_id) > (blend_us_to_ts($6), $7)) "
+      "ORDER BY started_at, journey_id LIMIT $8";
+  // Planned with the values (the empty filters fold away), so each combination uses its index.
+  pqxx::result r = ExecPlannedNow(tx, sql, f.customer_id, f.campaign_id, f.campaign_version, own,
+                                  f.status, OptMicros(after_started), after_id, limit);
   std::vector<JourneyRow> out;
   for (const auto& row : r) out.push_back(ReadJourney(row));
   return out;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blend/common/status_macros.h"
+#include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/touch_ids.h"
@@ -139,6 +140,12 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     return Decide(Decision::DECISION_REFUSED, touch.reason);
   }
   BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, reclaim, now));
+  // A paused campaign: held until the resume emits it again (campaign_pause.h). A refusal
+  // still wins: the touch would never go.
+  if (v.kind != FenceVerdict::Kind::kRefuse && PauseGate(tx).Paused(j.row.campaign_id)) {
+    *decision = "deferred";
+    return HoldClaimedTouch(tx, touch_id, touch.attempt, touch.command);
+  }
   if (v.kind == FenceVerdict::Kind::kRefuse) {
     pg::SetTouchStatus(tx, touch_id, "refused", v.reason, now);
     *decision = "refused";

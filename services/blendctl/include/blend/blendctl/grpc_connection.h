@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "blend/common/secret.h"
+#include "blend/v1/campaign_service.grpc.pb.h"
 #include "blend/v1/consent_service.grpc.pb.h"
 #include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
@@ -38,6 +39,7 @@ class GrpcConnection {
   blend::v1::JourneyService::Stub& journeys() { return *stub_; }
   blend::v1::EngagementService::Stub& engagement() { return *engagement_stub_; }
   blend::v1::ConsentService::Stub& consent() { return *consent_stub_; }
+  blend::v1::CampaignService::Stub& campaigns() { return *campaign_stub_; }
 
  private:
   GrpcConnection(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
@@ -47,6 +49,7 @@ class GrpcConnection {
   std::unique_ptr<blend::v1::JourneyService::Stub> stub_;
   std::unique_ptr<blend::v1::EngagementService::Stub> engagement_stub_;
   std::unique_ptr<blend::v1::ConsentService::Stub> consent_stub_;
+  std::unique_ptr<blend::v1::CampaignService::Stub> campaign_stub_;
 };
 
 }  // namespace blend::blendctl

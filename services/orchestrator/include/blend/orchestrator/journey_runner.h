@@ -39,6 +39,8 @@
 
 namespace blend::orchestrator {
 
+class PauseGate;  // campaign_pause.h
+
 // Compiled campaign versions by (id, version); versions are immutable, so entries never go
 // stale. Thread-safe.
 class CampaignCache {
@@ -198,7 +200,7 @@ class JourneyRunner {
                      const pg::JourneyRow& row, const blend::v1::Customer& customer,
                      const journey::CompiledCampaign& campaign,
                      const journey::StepResult& result, absl::Time now, int64_t first_seq,
-                     TxNotes& notes);
+                     TxNotes& notes, PauseGate& pauses);
   std::vector<blend::v1::StartJourneyResult> StartRows(
       pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& requests,
       absl::Time now, TxNotes& notes, std::vector<absl::Status>& row_status);

@@ -21,6 +21,7 @@
 #include "blend/common/clock.h"
 #include "blend/orchestrator/auth.h"
 #include "blend/orchestrator/background.h"
+#include "blend/orchestrator/campaign_service.h"
 #include "blend/orchestrator/grpc_auth.h"
 #include "blend/orchestrator/grpc_services.h"
 #include "blend/orchestrator/journey_runner.h"
@@ -116,6 +117,9 @@ class Orchestrator {
   std::unique_ptr<TouchServiceImpl> touch_service_;
   std::unique_ptr<EngagementServiceImpl> engagement_service_;
   std::unique_ptr<ConsentServiceImpl> consent_service_;
+  std::unique_ptr<CampaignMetrics> campaign_metrics_;
+  std::unique_ptr<CampaignOps> campaign_ops_;
+  std::unique_ptr<CampaignServiceImpl> campaign_service_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
   bool shut_down_ = false;
