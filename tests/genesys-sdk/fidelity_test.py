@@ -25,7 +25,7 @@ import time
 import urllib.request
 
 SDK_PACKAGE = "PureCloudPlatformClientV2"
-SDK_VERSION = "257.1.0"  # the snapshot shared/docs/genesys-cloud-api.md was written against
+SDK_VERSION = "257.1.0"  # the SDK release genesys-sim's API subset was checked against
 
 
 def parse_args():
