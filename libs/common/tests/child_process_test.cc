@@ -1,4 +1,5 @@
 #include "blend/common/testing/child_process.h"
+#include "blend/common/testing/env.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -42,18 +43,24 @@ TEST(ChildProcessTest, TerminateReportsTheSignalThatEndedTheChild) {
 }
 
 TEST(ChildProcessTest, TerminateReturnsTheExitCodeOfAChildThatHandlesSigterm) {
+  const std::string log = TempDir() + "/child-trap-test-" + std::to_string(getpid()) + ".log";
+  std::filesystem::remove(log);
   auto child = ChildProcess::Spawn(
-      "trapper", {"/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"});
+      "trapper", {"/bin/sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done"},
+      LogTo(log));
   ASSERT_TRUE(child.ok()) << child.status();
+  // SIGTERM before the trap is set would end the shell by the signal.
+  ASSERT_TRUE(Eventually([&] { return (*child)->LogTail(1) == "ready\n"; }));
   absl::StatusOr<int> code = (*child)->Terminate(absl::Seconds(10));
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
+  std::filesystem::remove(log);
 }
 
 TEST(ChildProcessTest, LogTailKeepsTheLastLines) {
   const std::string log = TempDir() + "/child-process-test-" + std::to_string(getpid()) + ".log";
   std::filesystem::remove(log);
-  auto child = ChildProcess::Spawn("printer", {"/bin/sh", "-c", "printf 'a\\nb\\nc\\n'"}, {log});
+  auto child = ChildProcess::Spawn("printer", {"/bin/sh", "-c", "printf 'a\\nb\\nc\\n'"}, LogTo(log));
   ASSERT_TRUE(child.ok()) << child.status();
   ASSERT_TRUE((*child)->WaitExit(absl::Seconds(10)).has_value());
   EXPECT_EQ((*child)->LogTail(2), "b\nc\n");

@@ -3,13 +3,8 @@
 // suite (fresh database, unique topic prefix, free port); every test runs the real blendctl
 // binary and asserts its stdout, --json documents, files and exit codes.
 
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -24,10 +19,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "blend/common/ids.h"
+#include "blend/common/testing/child_process.h"
 #include "blend/common/testing/ports.h"
 #include "blend/store/testing/test_database.h"
-
-extern char** environ;
 
 namespace blend {
 namespace {
@@ -60,11 +54,7 @@ constexpr char kExampleCampaign[] = BLEND_SOURCE_DIR "/examples/blended-collecti
 
 constexpr char kAlias[] = "--alias=arn:aws:lambda:REGION:ACCOUNT:function:Sms=blend:sms";
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = test_support::RunResult;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -78,37 +68,12 @@ void WriteFile(const std::string& path, const std::string& text) {
 }
 
 // Runs `bin args...` (environment: ours plus `extra_env` "NAME=value" entries) with stdout and
-// stderr captured in files; waits for it to exit.
+// stderr captured; waits for it to exit.
 Result RunProcess(const std::string& bin, const std::vector<std::string>& args,
                   const std::string& dir, std::vector<std::string> extra_env = {}) {
-  static int counter = 0;
-  std::string out_path = absl::StrCat(dir, "/out-", ++counter), err_path = out_path + ".err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  std::vector<std::string> all = {bin};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
-  for (auto& e : extra_env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  Result r;
-  if (posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), envp.data()) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
+  std::vector<std::string> argv = {bin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test_support::RunToExit(argv, dir, absl::Seconds(120), std::move(extra_env));
 }
 
 class BlendctlTest : public ::testing::Test {
@@ -116,8 +81,8 @@ class BlendctlTest : public ::testing::Test {
   // Shared by the tests of one process, started by the first test: a failure here fails that
   // test (in SetUpTestSuite it would only mark the tests skipped).
   void SetUp() override {
-    if (orchestrator_ <= 0) StartSharedOrchestrator();
-    ASSERT_GT(orchestrator_, 0) << "the shared orchestrator did not start";
+    if (orchestrator_ == nullptr) StartSharedOrchestrator();
+    ASSERT_NE(orchestrator_, nullptr) << "the shared orchestrator did not start";
   }
 
   static void StartSharedOrchestrator() {
@@ -133,16 +98,15 @@ class BlendctlTest : public ::testing::Test {
       std::filesystem::create_directories(*dir_);
       addr_ = new std::string(absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort()));
     }
-    pid_t pid = SpawnOrchestrator(*addr_, {});
-    ASSERT_GT(pid, 0);
-    bool ready = WaitReady(*addr_, {});
-    if (!ready) Stop(pid);
-    ASSERT_TRUE(ready) << "orchestrator did not answer on " << *addr_;
-    orchestrator_ = pid;
+    std::unique_ptr<test_support::ChildProcess> child = SpawnOrchestrator(*addr_, {});
+    ASSERT_NE(child, nullptr);
+    ASSERT_TRUE(WaitReady(*addr_, {})) << "orchestrator did not answer on " << *addr_;
+    orchestrator_ = child.release();
   }
 
   // A blend-orchestrator child on the suite's database and a fresh topic prefix.
-  static pid_t SpawnOrchestrator(const std::string& addr, std::vector<std::string> extra) {
+  static std::unique_ptr<test_support::ChildProcess> SpawnOrchestrator(
+      const std::string& addr, std::vector<std::string> extra) {
     std::string prefix = absl::StrCat("ctl", NewUuid().substr(0, 8), ".");
     std::vector<std::string> args = {
         BLEND_ORCHESTRATOR_BIN,
@@ -154,12 +118,9 @@ class BlendctlTest : public ::testing::Test {
         "--consumer-group=" + prefix + "orchestrator",
         "--log-level=warn"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
-    return pid;
+    auto child = test_support::ChildProcess::Spawn("blend-orchestrator", std::move(args));
+    EXPECT_TRUE(child.ok()) << child.status();
+    return child.ok() ? std::move(*child) : nullptr;
   }
 
   // Ready when blendctl gets an answer (NOT_FOUND) instead of UNAVAILABLE (exit 4).
@@ -173,14 +134,15 @@ class BlendctlTest : public ::testing::Test {
     return code == 3;
   }
 
-  static void Stop(pid_t pid) {
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
+  static void Stop(test_support::ChildProcess& child) {
+    absl::StatusOr<int> code = child.Terminate(absl::Seconds(30));
+    EXPECT_TRUE(code.ok()) << code.status();
   }
 
   static void TearDownTestSuite() {
-    if (orchestrator_ > 0) Stop(orchestrator_);
-    orchestrator_ = -1;
+    if (orchestrator_ != nullptr) Stop(*orchestrator_);
+    delete orchestrator_;
+    orchestrator_ = nullptr;
     delete db_;
     if (dir_ != nullptr) std::filesystem::remove_all(*dir_);
     delete dir_;
@@ -230,7 +192,7 @@ class BlendctlTest : public ::testing::Test {
   static inline store::testing::TestDatabase* db_ = nullptr;
   static inline std::string* dir_ = nullptr;
   static inline std::string* addr_ = nullptr;
-  static inline pid_t orchestrator_ = -1;
+  static inline test_support::ChildProcess* orchestrator_ = nullptr;
 };
 
 TEST_F(BlendctlTest, CampaignPutGetAndValidate) {
@@ -462,15 +424,16 @@ TEST_F(BlendctlTest, TokenIsSentAsBearerFromFlagOrEnvironment) {
   constexpr char kTokenSha256[] =
       "7897c60a56198871431c94d5ada7ae00a2a60ef8c2a8eb6a4696fcccc6307b9a";
   std::string addr = absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort());
-  pid_t secured = SpawnOrchestrator(addr, {absl::StrCat("--api-tokens=ops:", kTokenSha256, ":*")});
-  ASSERT_GT(secured, 0);
+  std::unique_ptr<test_support::ChildProcess> secured =
+      SpawnOrchestrator(addr, {absl::StrCat("--api-tokens=ops:", kTokenSha256, ":*")});
+  ASSERT_NE(secured, nullptr);
   bool ready = WaitReady(addr, {absl::StrCat("BLEND_TOKEN=", kToken)});
   Result anonymous = RunProcess(BLENDCTL_BIN, {"--addr=" + addr, "campaign", "get", "x"}, *dir_);
   Result flag = RunProcess(BLENDCTL_BIN,
                            {"--addr=" + addr, "campaign", "get", "x", "--token", kToken}, *dir_);
   Result wrong = RunProcess(BLENDCTL_BIN,
                             {"--addr=" + addr, "campaign", "get", "x", "--token", "nope"}, *dir_);
-  Stop(secured);
+  Stop(*secured);
   ASSERT_TRUE(ready) << "secured orchestrator did not accept BLEND_TOKEN on " << addr;
   EXPECT_EQ(anonymous.exit_code, 5);
   EXPECT_THAT(anonymous.err, HasSubstr("UNAUTHENTICATED"));

@@ -19,6 +19,7 @@
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/voice_withdrawer.h"
 #include "blend/dialer_worker/webhook.h"
+#include "blend/common/testing/child_process.h"
 #include "blend/common/testing/ports.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/genesys_sim/webhooks.h"
@@ -427,15 +428,8 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
       "--metrics-addr=127.0.0.1:" + std::to_string(test_support::FreeLoopbackPort()),
       "--http-addr=127.0.0.1:" + std::to_string(http_port), "--log-level=warn",
       "--kafka-session-timeout=6s"};
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ASSERT_GT(pid, 0);
+  auto dialer = test_support::ChildProcess::Spawn("blend-dialer-worker", args);
+  ASSERT_TRUE(dialer.ok()) << dialer.status();
   // The first DNC round's request is hanging...
   absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (genesys.accepted() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
@@ -453,21 +447,13 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
   absl::SleepFor(absl::Seconds(1));
 
   absl::Time sent = absl::Now();
-  kill(pid, SIGTERM);
-  int status = -1;
-  deadline = sent + absl::Seconds(40);
-  while (waitpid(pid, &status, WNOHANG) == 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  absl::StatusOr<int> code = (*dialer)->Terminate(absl::Seconds(40));
   absl::Duration took = absl::Now() - sent;
-  if (absl::Now() >= deadline) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
   webhook.join();
   EXPECT_GE(took, absl::Seconds(2)) << "the final flush had its time";
   EXPECT_LT(took, absl::Seconds(7)) << "exit " << took << " after SIGTERM";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
   EXPECT_EQ(Count("SELECT count(*) FROM dialer_dnc_pushes"), 0);
 
   // The next start writes the pending number back.

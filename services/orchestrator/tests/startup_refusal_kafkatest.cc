@@ -4,23 +4,20 @@
 // with an error naming the flag to set, before they listen or connect to anything (the
 // PostgreSQL and Kafka addresses given point at a closed port, so nothing is needed).
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "blend/common/testing/child_process.h"
 
 namespace {
 
 using ::testing::HasSubstr;
+namespace test_support = blend::test_support;
 
 struct Outcome {
   bool exited = false;  // false: still running at the deadline (then SIGKILLed)
@@ -30,54 +27,12 @@ struct Outcome {
 
 // Runs `bin args...`, collecting its output, for at most `timeout`; never leaves it running.
 Outcome RunBinary(const std::string& bin, const std::vector<std::string>& args,
-            absl::Duration timeout = absl::Seconds(20)) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    std::string b = bin;
-    argv.push_back(b.data());
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(b.c_str(), argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  Outcome out;
-  const absl::Time deadline = absl::Now() + timeout;
-  char buf[4096];
-  for (;;) {
-    const int left = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-    if (left <= 0) break;
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, left) <= 0) break;
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;  // EOF: the child closed its output (exited)
-    out.output.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      out.exited = true;
-      out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (absl::Now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return out;
+                  absl::Duration timeout = absl::Seconds(20)) {
+  std::vector<std::string> argv = {bin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test_support::RunResult r = test_support::RunToExit(
+      argv, std::filesystem::temp_directory_path().string(), timeout);
+  return {r.exited, r.exit_code, r.out + r.err};
 }
 
 #ifdef BLEND_ORCHESTRATOR_BIN

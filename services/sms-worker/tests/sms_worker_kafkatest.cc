@@ -1,6 +1,7 @@
 // sms-worker against the real genesys-sim, PostgreSQL and Kafka: exactly-once effect, dead
 // letters, the global quota shared by three replicas, and a 429 storm.
 
+#include "blend/common/testing/child_process.h"
 #include "blend/common/testing/ports.h"
 #include <algorithm>
 #include <set>
@@ -232,15 +233,8 @@ TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {
       "--topic-prefix=" + prefix_, "--metrics-addr=127.0.0.1:" + std::to_string(metrics_port),
       "--log-level=warn",
       "--kafka-session-timeout=6s"};
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ASSERT_GT(pid, 0);
+  auto worker = test_support::ChildProcess::Spawn("blend-sms-worker", args);
+  ASSERT_TRUE(worker.ok()) << worker.status();
   Publish(SmsTouch("binary-1", "+12125550105"));
   auto got = dispositions.WaitFor(1, absl::Seconds(40));
   ASSERT_EQ(got.size(), 1u);
@@ -255,18 +249,9 @@ TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {
   EXPECT_NE(metrics->body.find("blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics->body.find("blend_quota_"), std::string::npos);
-  kill(pid, SIGTERM);
-  int status = -1;
-  absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (waitpid(pid, &status, WNOHANG) == 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  if (absl::Now() >= deadline) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    FAIL() << "blend-sms-worker did not stop within 20 s of SIGTERM";
-  }
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  absl::StatusOr<int> code = (*worker)->Terminate(absl::Seconds(20));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
 }
 #endif
 

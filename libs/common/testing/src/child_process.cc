@@ -149,8 +149,11 @@ RunResult RunToExit(const std::vector<std::string>& argv, const std::string& dir
   const std::string out_path = absl::StrCat(dir, "/run-", getpid(), "-", ++counter, ".out");
   const std::string err_path = out_path + ".err";
   RunResult r;
-  auto child = ChildProcess::Spawn(argv.empty() ? "" : argv[0], argv,
-                                   {out_path, err_path, std::move(extra_env)});
+  ChildOptions options;
+  options.stdout_path = out_path;
+  options.stderr_path = err_path;
+  options.extra_env = std::move(extra_env);
+  auto child = ChildProcess::Spawn(argv.empty() ? "" : argv[0], argv, std::move(options));
   if (!child.ok()) {
     r.err = child.status().ToString();
     return r;

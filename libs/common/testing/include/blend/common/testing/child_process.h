@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,13 @@ struct ChildOptions {
   // Added to the test's environment ("NAME=value").
   std::vector<std::string> extra_env;
 };
+
+// stdout and stderr both appended to `path`.
+inline ChildOptions LogTo(std::string path) {
+  ChildOptions options;
+  options.stdout_path = std::move(path);
+  return options;
+}
 
 class ChildProcess {
  public:
