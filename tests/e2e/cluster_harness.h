@@ -91,6 +91,15 @@ inline constexpr char kPolicies[] = R"json({
               "oauthClient": "demo-client"}
 })json";
 
+// One call, its outcome in $.call.
+inline constexpr char kCallOnly[] = R"json({
+  "StartAt": "Call",
+  "States": {
+    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
+    "Done": {"Type": "Succeed"}
+  }
+})json";
+
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -15,14 +15,6 @@
 namespace blend::e2e {
 namespace {
 
-constexpr char kCallOnly[] = R"json({
-  "StartAt": "Call",
-  "States": {
-    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
-    "Done": {"Type": "Succeed"}
-  }
-})json";
-
 // A call, then (however the call ended, withdrawn included) an email; a refused email ends in
 // EmailRefused.
 constexpr char kCallThenEmail[] = R"json({

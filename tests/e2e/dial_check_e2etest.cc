@@ -11,14 +11,6 @@
 namespace blend::e2e {
 namespace {
 
-constexpr char kCallOnly[] = R"json({
-  "StartAt": "Call",
-  "States": {
-    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
-    "Done": {"Type": "Succeed"}
-  }
-})json";
-
 class DialCheckTest : public ClusterTest {
  protected:
   // The pre-call evaluations of `touch_id` (precall.evaluate audit entries).

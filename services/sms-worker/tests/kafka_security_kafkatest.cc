@@ -79,31 +79,17 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// A TouchService on loopback that serves TLS with the cluster's throwaway certificate (valid
-// for 127.0.0.1) and requires a client certificate signed by the same CA.
-class MutualTlsTouchService {
- public:
-  MutualTlsTouchService() {
-    grpc::SslServerCredentialsOptions opts;
-    opts.pem_key_cert_pairs.push_back(
-        {ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE")),
-         ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE"))});
-    opts.pem_root_certs = ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE"));
-    opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(opts), &port_);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-  }
-  ~MutualTlsTouchService() { server_->Shutdown(); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  FakeTouchService& service() { return service_; }
-
- private:
-  FakeTouchService service_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
-};
+// Server credentials with the cluster's throwaway certificate (valid for 127.0.0.1) that
+// require a client certificate signed by the same CA.
+std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials() {
+  grpc::SslServerCredentialsOptions opts;
+  opts.pem_key_cert_pairs.push_back(
+      {ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE")),
+       ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE"))});
+  opts.pem_root_certs = ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE"));
+  opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  return grpc::SslServerCredentials(opts);
+}
 
 absl::StatusOr<v1::ClaimTouchResponse> ClaimOver(const std::string& addr,
                                                   const worker::OrchestratorClientTls& tls) {
@@ -147,7 +133,7 @@ TEST_F(KafkaSecurityTest, ProducerConsumerAndSmsWorkerOverTlsAndSasl) {
 
   // The worker's own clients (topic admin, touch consumer, disposition producer) on SASL_SSL.
   // ... and its claims over mTLS with a service token, as in production.
-  MutualTlsTouchService orchestrator;
+  TouchServiceServer orchestrator(MutualTlsCredentials());
   worker::WorkerRuntimeConfig config = RuntimeConfig(v1::CHANNEL_SMS, 300);
   config.kafka_brokers = brokers;
   config.kafka_security = security;
@@ -248,7 +234,7 @@ TEST_F(KafkaSecurityTest, MutualTlsListenerRefusesAClientWithoutCertificate) {
 }
 
 TEST(OrchestratorClientTlsTest, ClaimsOverMutualTlsAndRefusesWithoutTheRightCredentials) {
-  MutualTlsTouchService server;
+  TouchServiceServer server(MutualTlsCredentials());
   worker::OrchestratorClientTls tls;
   tls.ca_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE");
   tls.cert_file = ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE");

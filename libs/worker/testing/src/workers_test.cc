@@ -55,9 +55,9 @@ int FakeTouchService::claims(const std::string& touch_id) const {
   return it == claims_.end() ? 0 : it->second;
 }
 
-TouchServiceServer::TouchServiceServer() {
+TouchServiceServer::TouchServiceServer(std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort("127.0.0.1:0", std::move(credentials), &port_);
   builder.RegisterService(&service_);
   server_ = builder.BuildAndStart();
 }
