@@ -2,7 +2,8 @@
 """Points Genesys's official Python SDK at blend-genesys-sim and checks that it works.
 
 Run by CTest (label integration):
-  fidelity_test.py --sim build/bin/blend-genesys-sim --venv build/genesys-sdk-venv
+  services/genesys-sim/tests/sdk_fidelity_test.py --sim build/bin/blend-genesys-sim \
+      --venv build/genesys-sdk-venv
 
 Creates the virtual environment (or reuses it), installs the pinned SDK, starts the simulator
 on a free loopback port and performs: token grant, agentless SMS, agentless email, priority
