@@ -21,6 +21,7 @@
 #include "blend/bus/security.h"
 #include "blend/bus/topics.h"
 #include "blend/common/ids.h"
+#include "blend/common/testing/env.h"
 #include "blend/sms_worker/sms_sender.h"
 #include "blend/worker/grpc_touch_claimer.h"
 #include "blend/worker/orchestrator_channel.h"
@@ -32,16 +33,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A BLEND_CLUSTER_KAFKA_* variable written by scripts/cluster up; fails (never skips) without.
-std::string ClusterEnv(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    ADD_FAILURE() << name << " is not set: run scripts/cluster up (its secured listeners are on "
-                  << "unless BLEND_KAFKA_SECURE=0) and source .local/cluster.env";
-    return "";
-  }
-  return v;
-}
+// A BLEND_CLUSTER_KAFKA_* variable written by scripts/cluster up (its secured listeners are on
+// unless BLEND_KAFKA_SECURE=0); fails (never skips) without.
+std::string ClusterEnv(const char* name) { return test_support::RequireEnv(name); }
 
 std::string ReadPassword() {
   std::string path = ClusterEnv("BLEND_CLUSTER_KAFKA_SASL_PASSWORD_FILE");

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "blend/bus/topics.h"
+#include "blend/common/testing/env.h"
 #include "blend/common/testing/ports.h"
 #include "blend/common/ids.h"
 #include "blend/worker/customer_events.h"
@@ -17,15 +18,7 @@
 
 namespace blend::workers_test {
 
-std::string KafkaBrokersOrFail() {
-  const char* brokers = std::getenv("BLEND_KAFKA_BROKERS");
-  if (brokers == nullptr || *brokers == '\0') {
-    ADD_FAILURE() << "BLEND_KAFKA_BROKERS is not set: run scripts/cluster up and source "
-                     ".local/cluster.env";
-    return "";
-  }
-  return brokers;
-}
+std::string KafkaBrokersOrFail() { return test_support::RequireEnv("BLEND_KAFKA_BROKERS"); }
 
 grpc::Status FakeTouchService::ClaimTouch(grpc::ServerContext*, const v1::ClaimTouchRequest* req,
                                           v1::ClaimTouchResponse* resp) {
