@@ -205,7 +205,7 @@ TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsAndAnSmsOptOutFollowsOptO
     blend::v1::PutCampaignRequest req;
     *req.mutable_campaign() = SeedCampaign("calls-by-channel");
     req.mutable_campaign()->set_definition_json(kVoiceFirst);
-    nlohmann::json policies = nlohmann::json::parse(kSeedPolicies);
+    nlohmann::json policies = nlohmann::json::parse(req.campaign().policies_json());
     policies["optOutScope"] = "channel";
     req.mutable_campaign()->set_policies_json(policies.dump());
     blend::v1::PutCampaignResponse resp;
