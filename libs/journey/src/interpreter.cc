@@ -174,7 +174,7 @@ class Stepper {
            run.branch_index < static_cast<int>(it->second.branch_results.size());
   }
 
-  // ---- triggers ----
+  // triggers
 
   void Apply(const StartTrigger& t) {
     if (st().status != JourneyStatus::kNotStarted) return Ignore("journey already started");
@@ -310,7 +310,7 @@ class Stepper {
     FinishJourney(JourneyStatus::kCancelled, json(), "Blend.Cancelled", t.reason);
   }
 
-  // ---- state machine ----
+  // state machine
 
   void Enter(const std::string& run_id, const State& s, json input) {
     if (++result_.transitions > campaign_.policies().max_transitions_per_trigger) {

@@ -384,7 +384,7 @@ TEST(InterpreterTest, FactsTaskReturnsAttributesAndFlags) {
             json::parse(R"({"paymentStatus":"PARTIAL","optedOut":{"sms":false,"voice":true,"email":false},"dncActive":false})"));
 }
 
-// ---- quiet hours and frequency caps (via libs/policy) ----
+// quiet hours and frequency caps (via libs/policy)
 
 const char kVoiceOnly[] = R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"blend:voice","End":true}}})";
 
@@ -468,7 +468,7 @@ TEST(InterpreterTest, StateFromAnotherDefinitionFailsTheJourneyInsteadOfCrashing
   EXPECT_EQ(cancelled[0].timer_id, timer.timer_id);
 }
 
-// ---- state JSON ----
+// state JSON
 
 TEST(JourneyStateTest, FromJsonRejectsGarbage) {
   EXPECT_FALSE(JourneyState::FromJson(json::parse("[]")).ok());

@@ -26,7 +26,7 @@ DailyWindow Window(const std::string& from, const std::string& until) {
   return w.value_or(DailyWindow{});
 }
 
-// ---- ParseDailyWindow ----
+// ParseDailyWindow
 
 struct ParseCase {
   std::string from, until;
@@ -77,7 +77,7 @@ TEST(FormatDailyWindowTest, RoundTrips) {
   EXPECT_EQ(FormatDailyWindow(Window("00:00", "24:00")), "00:00-24:00");
 }
 
-// ---- InWindow ----
+// InWindow
 
 struct InWindowCase {
   std::string zone, from, until, t;
@@ -115,7 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
         InWindowCase{"UTC", "00:00", "24:00", "2026-01-15T23:59:59Z", true},
         InWindowCase{"UTC", "00:00", "24:00", "2026-01-15T00:00:00Z", true}));
 
-// ---- NextAllowedTime ----
+// NextAllowedTime
 
 struct NextCase {
   std::string name;
@@ -291,7 +291,7 @@ TEST(NextAllowedTimeTest, MatchesBruteForceScan) {
   EXPECT_GT(not_found, 3);
 }
 
-// ---- CandidateZones ----
+// CandidateZones
 
 std::vector<std::string> Names(const std::vector<absl::TimeZone>& zones) {
   std::vector<std::string> out;

@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// ---- Payload Template ----
+// Payload Template
 
 struct TemplateCase {
   const char* spec;  // the sentence checked
@@ -55,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
         TemplateCase{kDeep, R"({"arr":["$.x", {"k":"$.x"}]})", R"({"x":1})",
                      R"({"arr":["$.x", {"k":"$.x"}]})"}));
 
-// ---- Intrinsic function string literals ----
+// Intrinsic function string literals
 
 struct LexCase {
   const char* spec;
@@ -98,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
         // "{}" coming from a path is a placeholder: escapes belong to literals only.
         LexCase{kFormatBraces, R"(States.Format(States.Format('\{\}'), $.who))", R"("Ana")"}));
 
-// ---- Timestamps ----
+// Timestamps
 
 constexpr char kTimestamps[] =
     "Timestamps ... MUST conform to RFC3339 profile ISO 8601, with the further restrictions "

@@ -49,7 +49,7 @@ struct ListFilter {
 // Records not removed, newest first.
 std::vector<Record> List(pqxx::work& tx, const ListFilter& filter, absl::Time now);
 
-// ---- the Genesys DNC mirror (services/dialer-worker dnc_sync) -----------------------------
+// the Genesys DNC mirror (services/dialer-worker dnc_sync)
 
 // Records each number as (voice, dnc, source) unless such a record is in force already.
 void PutDncNumbers(pqxx::work& tx, const std::vector<std::string>& numbers,

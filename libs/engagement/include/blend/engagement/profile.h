@@ -99,7 +99,7 @@ std::optional<Attribution> ApplyConversion(Profile& profile, absl::Time at,
 // A conversion the caller already attributed (an import row marked converted).
 void ApplyAttributedConversion(Profile& profile, Channel channel, absl::Time at);
 
-// ---- normalising inputs ------------------------------------------------------------------
+// normalising inputs
 
 // What a channel worker reported (mirrors blend.v1.TouchOutcome without the proto).
 enum class Outcome { kSent, kFailed, kDncActive, kOptedOut, kSkipped, kUnknown, kCallCompleted };
@@ -130,7 +130,7 @@ bool IsGoalEvent(std::string_view type, const EngagementConfig& config);
 absl::StatusOr<Interaction> FromImportOutcome(Channel channel, std::string_view outcome,
                                               absl::Time at);
 
-// ---- derived answers ---------------------------------------------------------------------
+// derived answers
 
 // The channel with the best smoothed response rate (positive + 2 * conversions + 1) /
 // (sent + 2) among channels with any history and no opt-out; ties go to sms, voice, email
@@ -141,7 +141,7 @@ std::optional<Channel> BestChannel(const Profile& profile);
 std::optional<int> BestHourLocal(const Profile& profile);
 std::optional<int> BestWeekday(const Profile& profile);
 
-// ---- JSON --------------------------------------------------------------------------------
+// JSON
 
 nlohmann::json ProfileToJson(const Profile& profile);
 // InvalidArgument for a malformed document. An empty object gives an empty profile.

@@ -19,7 +19,7 @@
 
 namespace blend::policy {
 
-// ---- Quiet hours -------------------------------------------------------------------------
+// Quiet hours
 
 // A daily window of local wall-clock time [from, until), measured from local midnight.
 // Default 08:00-21:00, the TCPA calling window. from == until means "never";
@@ -67,7 +67,7 @@ std::vector<absl::TimeZone> CandidateZones(std::string_view declared_iana,
 std::vector<std::string> ZoneNames(absl::Span<const absl::TimeZone> zones);
 std::vector<absl::TimeZone> LoadZones(absl::Span<const std::string> names);
 
-// ---- Frequency caps ----------------------------------------------------------------------
+// Frequency caps
 
 // At most `max_touches` touches in any rolling `window` (e.g. 7 voice attempts in 7 days).
 // max_touches <= 0 or window <= 0 means "no cap". A touch over the cap is deferred until
@@ -89,7 +89,7 @@ bool CapEnabled(const FrequencyCap& cap);
 absl::Time NextTimeUnderCap(const FrequencyCap& cap, absl::Span<const absl::Time> past,
                             absl::Time t);
 
-// ---- Suppression -------------------------------------------------------------------------
+// Suppression
 
 // What the journey knows about the customer's consent at decision time.
 struct SuppressionFacts {
@@ -111,7 +111,7 @@ inline constexpr char kNoAllowedTimeError[] = "Blend.NoAllowedTime";
 std::optional<std::string_view> SuppressionError(Channel channel,
                                                  const SuppressionFacts& facts);
 
-// ---- One decision per touch --------------------------------------------------------------
+// One decision per touch
 
 // A campaign's policy for one channel.
 struct ChannelPolicy {
