@@ -60,7 +60,8 @@ TEST(ChildProcessTest, TerminateReturnsTheExitCodeOfAChildThatHandlesSigterm) {
 TEST(ChildProcessTest, LogTailKeepsTheLastLines) {
   const std::string log = TempDir() + "/child-process-test-" + std::to_string(getpid()) + ".log";
   std::filesystem::remove(log);
-  auto child = ChildProcess::Spawn("printer", {"/bin/sh", "-c", "printf 'a\\nb\\nc\\n'"}, LogTo(log));
+  auto child =
+      ChildProcess::Spawn("printer", {"/bin/sh", "-c", "printf 'a\\nb\\nc\\n'"}, LogTo(log));
   ASSERT_TRUE(child.ok()) << child.status();
   ASSERT_TRUE((*child)->WaitExit(absl::Seconds(10)).has_value());
   EXPECT_EQ((*child)->LogTail(2), "b\nc\n");

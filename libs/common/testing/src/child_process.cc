@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(std::string na
   if ((!options.stdout_path.empty() && out_fd < 0) || (!err_path.empty() && err_fd < 0) ||
       null_fd < 0) {
     close_all();
-    return absl::InternalError(absl::StrCat("cannot open the output of ", name, ": ",
-                                            strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot open the output of ", name, ": ", strerror(errno)));
   }
   // Everything the child needs is built before fork: only async-signal-safe calls after it.
   std::vector<char*> args;

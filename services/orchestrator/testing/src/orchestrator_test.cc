@@ -109,10 +109,10 @@ std::vector<std::string> OrchestratorTest::ChildArgs(int port, const std::string
 }
 
 void OrchestratorTest::Connect(int port) {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
-  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
-                                        std::chrono::seconds(60)));
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(
+      channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(60)));
   journeys_ = blend::v1::JourneyService::NewStub(channel);
   touches_ = blend::v1::TouchService::NewStub(channel);
 }
@@ -135,7 +135,9 @@ bus::Consumer& OrchestratorTest::Subscribe(const std::vector<std::string>& topic
   return *consumers_.back();
 }
 
-std::vector<blend::v1::TouchCommand> OrchestratorTest::ReadTouches(bus::Consumer& consumer, size_t count, absl::Duration timeout) {
+std::vector<blend::v1::TouchCommand> OrchestratorTest::ReadTouches(bus::Consumer& consumer,
+                                                                   size_t count,
+                                                                   absl::Duration timeout) {
   std::vector<blend::v1::TouchCommand> out;
   absl::Time deadline = absl::Now() + timeout;
   while (out.size() < count && absl::Now() < deadline) {
@@ -148,7 +150,9 @@ std::vector<blend::v1::TouchCommand> OrchestratorTest::ReadTouches(bus::Consumer
   return out;
 }
 
-void OrchestratorTest::PublishDisposition(const blend::v1::TouchCommand& touch, blend::v1::TouchOutcome outcome, const std::string& message_id, bool wait) {
+void OrchestratorTest::PublishDisposition(const blend::v1::TouchCommand& touch,
+                                          blend::v1::TouchOutcome outcome,
+                                          const std::string& message_id, bool wait) {
   blend::v1::Envelope env;
   env.set_message_id(message_id);
   env.set_schema_version(1);
@@ -161,18 +165,18 @@ void OrchestratorTest::PublishDisposition(const blend::v1::TouchCommand& touch, 
     d->mutable_call()->set_wrapup_code("ININ-OUTBOUND-NO-ANSWER");
   }
   if (!wait) {
-    ASSERT_TRUE(producer_
-                    ->Produce({Topic("blend.dispositions"), touch.journey_id(),
-                               env.SerializeAsString(), {}},
-                              [](absl::Status s, const bus::DeliveryReport&) {
-                                EXPECT_TRUE(s.ok()) << s;
-                              })
-                    .ok());
+    ASSERT_TRUE(
+        producer_
+            ->Produce(
+                {Topic("blend.dispositions"), touch.journey_id(), env.SerializeAsString(), {}},
+                [](absl::Status s, const bus::DeliveryReport&) { EXPECT_TRUE(s.ok()) << s; })
+            .ok());
     return;
   }
-  ASSERT_TRUE(producer_->ProduceSync(Topic("blend.dispositions"), touch.journey_id(),
-                                     env.SerializeAsString())
-                  .ok());
+  ASSERT_TRUE(
+      producer_
+          ->ProduceSync(Topic("blend.dispositions"), touch.journey_id(), env.SerializeAsString())
+          .ok());
 }
 
 blend::v1::Journey OrchestratorTest::GetJourney(const std::string& id) {
@@ -195,7 +199,8 @@ std::string OrchestratorTest::PutSeedCampaign(const std::string& id) {
   return id;
 }
 
-std::string OrchestratorTest::PutCampaignWithPolicies(const std::string& id, const std::string& policies_json) {
+std::string OrchestratorTest::PutCampaignWithPolicies(const std::string& id,
+                                                      const std::string& policies_json) {
   grpc::ClientContext ctx;
   blend::v1::PutCampaignRequest req;
   *req.mutable_campaign() = SeedCampaign(id);
@@ -235,14 +240,16 @@ blend::v1::ClaimTouchResponse OrchestratorTest::Claim(const std::string& touch_i
   return resp;
 }
 
-blend::v1::SendCustomerEventResponse OrchestratorTest::SendEvent(const std::string& customer, const std::string& type, const std::string& event_id) {
+blend::v1::SendCustomerEventResponse OrchestratorTest::SendEvent(const std::string& customer,
+                                                                 const std::string& type,
+                                                                 const std::string& event_id) {
   grpc::ClientContext ctx;
   blend::v1::SendCustomerEventRequest req;
   req.mutable_event()->set_event_id(event_id);
   req.mutable_event()->set_customer_id(customer);
   req.mutable_event()->set_type(type);
-  (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"]
-      .set_string_value("PAID");
+  (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value(
+      "PAID");
   blend::v1::SendCustomerEventResponse resp;
   grpc::Status s = journeys_->SendCustomerEvent(&ctx, req, &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
@@ -252,8 +259,8 @@ blend::v1::SendCustomerEventResponse OrchestratorTest::SendEvent(const std::stri
 blend::v1::TouchCommand OrchestratorTest::StoredTouch(const std::string& touch_id) {
   pqxx::connection c(db_->url());
   pqxx::nontransaction tx(c);
-  pqxx::result r = tx.exec_params(
-      "SELECT encode(command, 'base64') FROM touches WHERE touch_id = $1", touch_id);
+  pqxx::result r =
+      tx.exec_params("SELECT encode(command, 'base64') FROM touches WHERE touch_id = $1", touch_id);
   blend::v1::TouchCommand cmd;
   EXPECT_FALSE(r.empty()) << "no touch " << touch_id;
   if (r.empty()) return cmd;
@@ -281,7 +288,8 @@ std::string OrchestratorTest::OutboxState() {
   return out;
 }
 
-double OrchestratorTest::MetricValue(const std::string& name, const std::map<std::string, std::string>& labels) {
+double OrchestratorTest::MetricValue(const std::string& name,
+                                     const std::map<std::string, std::string>& labels) {
   for (const auto& family : registry_->Collect()) {
     if (family.name != name) continue;
     for (const auto& m : family.metric) {

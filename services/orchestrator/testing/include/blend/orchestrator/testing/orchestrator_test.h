@@ -143,4 +143,3 @@ class OrchestratorTest : public ::testing::Test {
 };
 
 }  // namespace blend::orchestrator::testing
-
