@@ -82,7 +82,8 @@ void ClusterTest::TearDown() {
 
 ChildProcess* ClusterTest::Spawn(const std::string& name, std::vector<std::string> argv) {
   auto child =
-      ChildProcess::Spawn(name, std::move(argv), LogTo(absl::StrCat(tmp_dir_, "/", name, ".log")));
+      ChildProcess::Spawn(name, std::move(argv),
+                          test_support::LogTo(absl::StrCat(tmp_dir_, "/", name, ".log")));
   if (!child.ok()) {
     ADD_FAILURE() << child.status();
     return nullptr;
