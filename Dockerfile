@@ -29,7 +29,7 @@ ENV CCACHE_BASEDIR=/src CCACHE_NOHASHDIR=1 CCACHE_DIR=/root/.cache/ccache
 # Same configure as scripts/test's `configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo`.
 RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S /src -B /src/build -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-          -DBLEND_COMPONENTS=all -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+          -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && ninja -C /src/build -j"$(nproc)"
 # The Debian packages that own the shared libraries the binaries load (pipefail: a library
 # no package owns fails the build).

@@ -1,4 +1,4 @@
-# Small helpers so every library and test is declared the same way (style.md).
+# Small helpers so every library and test is declared the same way.
 #
 # blend_cc_library(NAME <name> [SRCS ...] DEPS ... [PRIVATE_DEPS ...])
 #   -> target blend_<name>, alias blend::<name>; public headers in ./include.
@@ -100,4 +100,47 @@ function(blend_fuzzer)
     add_test(NAME ${ARG_NAME}_corpus COMMAND ${ARG_NAME} ${corpus})
     set_tests_properties(${ARG_NAME}_corpus PROPERTIES LABELS unit TIMEOUT 120)
   endif()
+endfunction()
+
+# blend_testing_library(NAME <name> [SRCS ...] DEPS ... [PRIVATE_DEPS ...])
+#   -> target blend_<name>_testing, alias blend::<name>_testing: the test helpers a library or
+#   service offers to tests (fakes, fixtures, fresh databases). Headers in ./testing/include
+#   (blend/<name>/testing/*.h), sources in ./testing/src. The folder is its own include root,
+#   so no production target can include a testing header without linking the testing library.
+#   Without SRCS it is an INTERFACE (header-only) library.
+function(blend_testing_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target blend_${ARG_NAME}_testing)
+  set(include_dir ${CMAKE_CURRENT_SOURCE_DIR}/testing/include)
+  if(NOT IS_DIRECTORY ${include_dir}/blend)
+    message(FATAL_ERROR "blend_testing_library(${ARG_NAME}): headers belong in ${include_dir}/blend/")
+  endif()
+  if(ARG_SRCS)
+    add_library(${target} STATIC ${ARG_SRCS})
+    target_include_directories(${target} PUBLIC ${include_dir})
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+    target_compile_options(${target} PRIVATE ${BLEND_WARNINGS})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${include_dir})
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(blend::${ARG_NAME}_testing ALIAS ${target})
+endfunction()
+
+# blend_test_binaries(<test target> <DEFINE>=<binary target> ...)
+#   Gives a test the path of service binaries it starts as child processes (compile definition
+#   DEFINE="path") and builds them first. Nothing when the test is not part of this build
+#   (integration tests in the unit-only build).
+function(blend_test_binaries test)
+  if(NOT TARGET ${test})
+    return()
+  endif()
+  foreach(pair IN LISTS ARGN)
+    string(REPLACE "=" ";" parts ${pair})
+    list(GET parts 0 define)
+    list(GET parts 1 binary)
+    target_compile_definitions(${test} PRIVATE ${define}="$<TARGET_FILE:${binary}>")
+    add_dependencies(${test} ${binary})
+  endforeach()
 endfunction()

@@ -15,6 +15,7 @@
 
 #include "blend/journey/campaign.h"
 #include "blend/journey/interpreter.h"
+#include "blend/journey/testing/seed_campaign.h"
 
 namespace blend::journey {
 namespace {
@@ -22,10 +23,7 @@ namespace {
 using json = nlohmann::json;
 
 std::shared_ptr<const CompiledCampaign> SeedCampaign() {
-  std::ifstream in(JOURNEY_TESTDATA "/valid/seed_campaign.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto c = ParseCampaignDocument(ss.str());
+  auto c = ParseCampaignDocument(blend::journey::testing::SeedCampaignDocument());
   if (!c.ok()) std::abort();
   return *c;
 }
@@ -154,10 +152,7 @@ void BM_TwentyStatesWaits(benchmark::State& bm) { RunTwenty(bm, true, false); }
 void BM_TwentyStatesWaitsWithStateJson(benchmark::State& bm) { RunTwenty(bm, true, true); }
 
 void BM_ParseSeedCampaign(benchmark::State& bm) {
-  std::ifstream in(JOURNEY_TESTDATA "/valid/seed_campaign.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text(blend::journey::testing::SeedCampaignDocument());
   for (auto _ : bm) benchmark::DoNotOptimize(ParseCampaignDocument(text));
 }
 

@@ -27,7 +27,7 @@ build_blend() {
   export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   if [ ! -f build/build.ninja ]; then
     log "build: configuring build/"
-    cmake -S . -B build -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DBLEND_COMPONENTS=all \
+    cmake -S . -B build -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
           -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.configure.log 2>&1 \
       || { cat build.configure.log >&2; die "cmake configure failed"; }
   fi

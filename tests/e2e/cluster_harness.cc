@@ -1,15 +1,11 @@
 #include "cluster_harness.h"
 
-#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,8 +16,6 @@
 #include "absl/time/clock.h"
 #include "blend/common/ids.h"
 #include "blend/common/testing/ports.h"
-
-extern char** environ;
 
 namespace blend::e2e {
 namespace {
@@ -45,115 +39,15 @@ int HttpStatus(int port, const std::string& path) {
   return r ? r->status : 0;
 }
 
-std::string RequireEnv(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    ADD_FAILURE()
-        << name << " is not set: the end-to-end tests need the real PostgreSQL and "
-        << "Kafka. Run `scripts/cluster up`, then `set -a; . .local/cluster.env; set +a`.";
-    return "";
-  }
-  return v;
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// ChildProcess
-
-absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(std::string name,
-                                                                  std::vector<std::string> argv,
-                                                                  std::string log_path) {
-  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    if (log_fd >= 0) close(log_fd);
-    if (null_fd >= 0) close(null_fd);
-    return absl::InternalError(absl::StrCat("cannot open ", log_path, ": ", strerror(errno)));
-  }
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
-  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: if the test process dies (a
-  // crash, CTest's timeout kill) the kernel kills its services too, instead of leaving them
-  // running. Only async-signal-safe calls between fork and exec.
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-    dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execve(args[0], args.data(), environ);
-    constexpr char kExecFailed[] = "exec of the service binary failed\n";
-    (void)!write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
-    _exit(127);
-  }
-  int fork_errno = errno;
-  close(log_fd);
-  close(null_fd);
-  if (pid < 0) {
-    return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", strerror(fork_errno)));
-  }
-  return std::unique_ptr<ChildProcess>(new ChildProcess(std::move(name), pid, std::move(log_path)));
-}
-
-ChildProcess::~ChildProcess() {
-  if (Running()) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-}
-
-bool ChildProcess::Running() {
-  if (wait_status_) return false;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    wait_status_ = status;
-    return false;
-  }
-  return true;
-}
-
-absl::StatusOr<int> ChildProcess::Terminate(absl::Duration grace) {
-  if (Running()) kill(pid_, SIGTERM);
-  for (absl::Time end = absl::Now() + grace; Running() && absl::Now() < end;) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  if (Running()) {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    wait_status_ = status;
-    return absl::DeadlineExceededError(
-        absl::StrCat(name_, " did not exit within ", absl::FormatDuration(grace), " of SIGTERM"));
-  }
-  if (WIFSIGNALED(*wait_status_)) {
-    return absl::AbortedError(absl::StrCat(name_, " died of signal ", WTERMSIG(*wait_status_)));
-  }
-  return WEXITSTATUS(*wait_status_);
-}
-
-std::string ChildProcess::LogTail(int lines) const {
-  std::ifstream in(log_path_);
-  std::deque<std::string> tail;
-  for (std::string line; std::getline(in, line);) {
-    tail.push_back(std::move(line));
-    if (static_cast<int>(tail.size()) > lines) tail.pop_front();
-  }
-  std::string out;
-  for (const auto& l : tail) absl::StrAppend(&out, l, "\n");
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixture lifecycle
 
 void ClusterTest::SetUp() {
-  brokers_ = RequireEnv("BLEND_KAFKA_BROKERS");
+  brokers_ = test_support::RequireEnv("BLEND_KAFKA_BROKERS");
   ASSERT_FALSE(brokers_.empty());
-  ASSERT_FALSE(RequireEnv("BLEND_PG_URL").empty());
+  ASSERT_FALSE(test_support::RequireEnv("BLEND_PG_URL").empty());
   auto db = store::testing::TestDatabase::CreateFromEnv();
   ASSERT_TRUE(db.ok()) << db.status();
   db_ = std::move(*db);
@@ -188,7 +82,8 @@ void ClusterTest::TearDown() {
 
 ChildProcess* ClusterTest::Spawn(const std::string& name, std::vector<std::string> argv) {
   auto child =
-      ChildProcess::Spawn(name, std::move(argv), absl::StrCat(tmp_dir_, "/", name, ".log"));
+      ChildProcess::Spawn(name, std::move(argv),
+                          test_support::LogTo(absl::StrCat(tmp_dir_, "/", name, ".log")));
   if (!child.ok()) {
     ADD_FAILURE() << child.status();
     return nullptr;
@@ -396,6 +291,17 @@ std::vector<AuditEntry> ClusterTest::TouchRequestsOf(const std::string& journey_
   return out;
 }
 
+std::string ClusterTest::InsertedTouch(const std::string& journey_id) {
+  std::string touch;
+  Eventually([&] {
+    for (const AuditEntry& e : TouchRequestsOf(journey_id)) {
+      if (e.operation == "contacts.add" && e.status == 200) touch = e.touch_id;
+    }
+    return !touch.empty();
+  });
+  return touch;
+}
+
 std::vector<nlohmann::json> ClusterTest::CallsTo(const std::string& phone) {
   HttpResult r = SimGet("/sim/calls");
   EXPECT_EQ(r.status, 200);
@@ -560,15 +466,6 @@ double ClusterTest::Metric(const std::string& child, const std::string& metric,
     if (match) sum += std::stod(line.substr(value_at + 1));
   }
   return sum;
-}
-
-bool ClusterTest::Eventually(const std::function<bool()>& pred, absl::Duration timeout,
-                             absl::Duration interval) {
-  for (absl::Time end = absl::Now() + timeout; absl::Now() < end;) {
-    if (pred()) return true;
-    absl::SleepFor(interval);
-  }
-  return pred();
 }
 
 }  // namespace blend::e2e

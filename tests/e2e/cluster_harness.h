@@ -27,6 +27,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "blend/common/testing/child_process.h"
+#include "blend/common/testing/env.h"
 #include "blend/store/testing/test_database.h"
 #include "blend/v1/consent_service.grpc.pb.h"
 #include "blend/v1/journey_service.grpc.pb.h"
@@ -34,36 +36,8 @@
 
 namespace blend::e2e {
 
-// A child process whose stdout and stderr are appended to a log file.
-class ChildProcess {
- public:
-  // Starts argv[0] (an absolute path) with the test's environment. The child is SIGKILLed by
-  // the kernel if the thread that started it dies.
-  static absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn(std::string name,
-                                                             std::vector<std::string> argv,
-                                                             std::string log_path);
-  ~ChildProcess();  // SIGKILLs a child that is still running
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  // SIGTERM, then waits up to `grace`; the exit code, or kDeadlineExceeded after a SIGKILL,
-  // or kAborted when a signal ended it.
-  absl::StatusOr<int> Terminate(absl::Duration grace);
-  // False once the child has exited (reaps it).
-  bool Running();
-  const std::string& name() const { return name_; }
-  const std::string& log_path() const { return log_path_; }
-  // The last `lines` lines of the log.
-  std::string LogTail(int lines) const;
-
- private:
-  ChildProcess(std::string name, pid_t pid, std::string log_path)
-      : name_(std::move(name)), pid_(pid), log_path_(std::move(log_path)) {}
-  std::string name_;
-  pid_t pid_;
-  std::string log_path_;
-  std::optional<int> wait_status_;
-};
+// A service binary as a child process, its stdout and stderr appended to a log file.
+using test_support::ChildProcess;
 
 // A small client of genesys-sim's admin API (/sim/...), over cpp-httplib.
 struct HttpResult {
@@ -117,6 +91,15 @@ inline constexpr char kPolicies[] = R"json({
               "oauthClient": "demo-client"}
 })json";
 
+// One call, its outcome in $.call.
+inline constexpr char kCallOnly[] = R"json({
+  "StartAt": "Call",
+  "States": {
+    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
+    "Done": {"Type": "Succeed"}
+  }
+})json";
+
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -142,6 +125,9 @@ class ClusterTest : public ::testing::Test {
   std::vector<AuditEntry> SentTouches(const std::string& operation, const std::string& touch_id);
   // Audit entries of sms.send / contacts.add / email.send whose touch belongs to `journey_id`.
   std::vector<AuditEntry> TouchRequestsOf(const std::string& journey_id);
+  // The touch id of the voice insertion (contacts.add, 200) of `journey_id`; "" when none
+  // arrived within 30 s.
+  std::string InsertedTouch(const std::string& journey_id);
   // GET /sim/calls entries whose phoneNumber is `phone`.
   std::vector<nlohmann::json> CallsTo(const std::string& phone);
 
@@ -186,7 +172,9 @@ class ClusterTest : public ::testing::Test {
   // Polls `pred` every `interval`; true once it holds, false after `timeout`.
   static bool Eventually(const std::function<bool()>& pred,
                          absl::Duration timeout = absl::Seconds(30),
-                         absl::Duration interval = absl::Milliseconds(100));
+                         absl::Duration interval = absl::Milliseconds(100)) {
+    return test_support::Eventually(pred, timeout, interval);
+  }
 
   const std::string& prefix() const { return prefix_; }
   const std::string& tmp_dir() const { return tmp_dir_; }

@@ -1,4 +1,4 @@
-// One consent record across channels (issue 12), against the whole local cluster:
+// One consent record across channels, against the whole local cluster:
 //  (a) a payment after the contact's insertion and before its dial: no call, and the contact is
 //      gone from the simulator's contact list (withdrawal alone: the dial-time check is off);
 //  (d) an SMS STOP with optOutScope "all": the queued call is withdrawn and the later email is
@@ -14,14 +14,6 @@
 
 namespace blend::e2e {
 namespace {
-
-constexpr char kCallOnly[] = R"json({
-  "StartAt": "Call",
-  "States": {
-    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
-    "Done": {"Type": "Succeed"}
-  }
-})json";
 
 // A call, then (however the call ended, withdrawn included) an email; a refused email ends in
 // EmailRefused.
@@ -70,18 +62,7 @@ std::string PoliciesWithScope(const std::string& scope) {
 
 class ConsentTest : public ClusterTest {
  protected:
-  // The voice touch's insertion (contacts.add, 200) for `journey_id`; "" after the timeout.
-  std::string InsertedTouch(const std::string& journey_id) {
-    std::string touch;
-    Eventually([&] {
-      for (const AuditEntry& e : TouchRequestsOf(journey_id)) {
-        if (e.operation == "contacts.add" && e.status == 200) touch = e.touch_id;
-      }
-      return !touch.empty();
-    });
-    return touch;
-  }
-  // The audit time of that insertion.
+  // The audit time of the voice insertion of `journey_id` (InfinitePast: none).
   absl::Time InsertedAt(const std::string& journey_id) {
     for (const AuditEntry& e : TouchRequestsOf(journey_id)) {
       if (e.operation == "contacts.add" && e.status == 200) return e.time;

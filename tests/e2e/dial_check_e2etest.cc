@@ -11,28 +11,8 @@
 namespace blend::e2e {
 namespace {
 
-constexpr char kCallOnly[] = R"json({
-  "StartAt": "Call",
-  "States": {
-    "Call": {"Type": "Task", "Resource": "blend:voice", "ResultPath": "$.call", "Next": "Done"},
-    "Done": {"Type": "Succeed"}
-  }
-})json";
-
 class DialCheckTest : public ClusterTest {
  protected:
-  // The voice touch's insertion (contacts.add, 200) for `journey_id`; "" after the timeout.
-  std::string InsertedTouch(const std::string& journey_id) {
-    std::string touch;
-    Eventually([&] {
-      for (const AuditEntry& e : TouchRequestsOf(journey_id)) {
-        if (e.operation == "contacts.add" && e.status == 200) touch = e.touch_id;
-      }
-      return !touch.empty();
-    });
-    return touch;
-  }
-
   // The pre-call evaluations of `touch_id` (precall.evaluate audit entries).
   std::vector<AuditEntry> Evaluations(const std::string& touch_id) {
     return Audit({{"operation", "precall.evaluate"}, {"touchId", touch_id}});

@@ -8,7 +8,7 @@
 #include "blend/genesys/contact_id.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
-#include "request_metrics.h"
+#include "blend/genesys/testing/request_metrics.h"
 #include "blend/genesys_sim/http_server.h"
 #include "blend/genesys_sim/sim.h"
 #include "gmock/gmock.h"

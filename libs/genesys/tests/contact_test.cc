@@ -4,7 +4,7 @@
 #include "absl/strings/match.h"
 #include "blend/common/clock.h"
 #include "blend/genesys/client.h"
-#include "fake_http_transport.h"
+#include "blend/genesys/testing/fake_http_transport.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 

@@ -13,6 +13,7 @@
 #include "blend/journey/expression.h"
 #include "blend/journey/interpreter.h"
 #include "blend/journey/json_path.h"
+#include "blend/journey/testing/seed_campaign.h"
 
 namespace {
 
@@ -54,15 +55,7 @@ void DriveJourney(const blend::journey::CompiledCampaign& campaign) {
 void StepStoredState(std::string_view text) {
   using namespace blend::journey;
   static const std::shared_ptr<const CompiledCampaign> kSeed = [] {
-    auto c = ParseCampaign(R"({"StartAt":"SendInitialSMS","States":{
-      "SendInitialSMS":{"Type":"Task","Resource":"blend:sms","Next":"WaitForPaymentOrTimeout"},
-      "WaitForPaymentOrTimeout":{"Type":"Wait","Seconds":86400,"Next":"CheckPaymentStatus"},
-      "CheckPaymentStatus":{"Type":"Task","Resource":"blend:facts","Next":"PaymentChoice"},
-      "PaymentChoice":{"Type":"Choice","Choices":[{"Variable":"$.paymentStatus","StringEquals":"PAID","Next":"CampaignSuccess"}],"Default":"InjectToVoiceDialer"},
-      "InjectToVoiceDialer":{"Type":"Task","Resource":"blend:voice","Next":"EndCampaign"},
-      "CampaignSuccess":{"Type":"Succeed"},
-      "EndCampaign":{"Type":"Pass","End":true}}})",
-                           R"({"exitEvents":[{"eventType":"payment.received"}]})", {});
+    auto c = ParseCampaignDocument(blend::journey::testing::SeedCampaignDocument());
     if (!c.ok()) __builtin_trap();
     return *c;
   }();

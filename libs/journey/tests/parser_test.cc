@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "blend/journey/campaign.h"
+#include "blend/journey/testing/seed_campaign.h"
 
 namespace blend::journey {
 namespace {
@@ -63,7 +64,7 @@ TEST_P(InvalidCorpusTest, ReportsEveryExpectedProblem) {
 INSTANTIATE_TEST_SUITE_P(Corpus, InvalidCorpusTest, ::testing::ValuesIn(InvalidCorpus()));
 
 TEST(ParseCampaignTest, SeedCampaignDocumentParses) {
-  auto c = ParseCampaignDocument(ReadFile(fs::path(BLEND_JOURNEY_TESTDATA) / "valid/seed_campaign.json"));
+  auto c = ParseCampaignDocument(blend::journey::testing::SeedCampaignDocument());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->campaign_id(), "seed-collections");
   EXPECT_EQ((*c)->state_count(), 7u);

@@ -1,9 +1,10 @@
-// The seed's definition, verbatim except for "End": true on EndCampaign, driven through the
-// scenarios of issue 3 with the seed's resource alias map.
+// The seed campaign (examples/seed-collections/campaign.json: the seed's definition verbatim
+// except for "End": true on EndCampaign) driven through its scenarios with its resource aliases.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "blend/journey/testing/seed_campaign.h"
 #include "interpreter_harness.h"
 
 namespace blend::journey {
@@ -17,7 +18,7 @@ using namespace blend::journey::testing;
 class SeedJourneyTest : public ::testing::Test {
  protected:
   SeedJourneyTest() {
-    auto c = ParseCampaignDocument(ReadTestFile("valid/seed_campaign.json"));
+    auto c = ParseCampaignDocument(SeedCampaignDocument());
     EXPECT_TRUE(c.ok()) << c.status();
     campaign_ = *c;
   }

@@ -187,7 +187,7 @@ TEST(CsvReaderTest, BytesReadAfterAResyncCountEachByteOnce) {
   EXPECT_EQ(reader.bytes_read(), static_cast<int64_t>(text.size()));
 }
 
-// The attack file of issue 14: normal rows around a 10 MB row and a stray opening quote.
+// The attack file: normal rows around a 10 MB row and a stray opening quote.
 // Every other row comes back intact, with its line number, and the reader never holds more
 // than its record limit.
 TEST(CsvReaderTest, TenMegabyteRowAndStrayQuoteImportEveryOtherRow) {

@@ -4,15 +4,18 @@
 #include <gtest/gtest.h>
 
 #include "blend/blendctl/offline_commands.h"
+#include "blend/journey/testing/seed_campaign.h"
 
 namespace blend::blendctl {
 namespace {
+
+const std::string kSeedFile(blend::journey::testing::SeedCampaignPath());
 
 using ::testing::HasSubstr;
 
 TEST(LintCommandTest, ValidCampaignExitsZero) {
   std::ostringstream out, err;
-  EXPECT_EQ(RunLint(BLENDCTL_TESTDATA "/seed_campaign.json", out, err), 0);
+  EXPECT_EQ(RunLint(kSeedFile, out, err), 0);
   EXPECT_THAT(out.str(), HasSubstr("OK (7 states)"));
 }
 

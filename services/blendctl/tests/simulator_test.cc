@@ -5,9 +5,12 @@
 
 #include "blend/blendctl/offline_commands.h"
 #include "blend/blendctl/simulator.h"
+#include "blend/journey/testing/seed_campaign.h"
 
 namespace blend::blendctl {
 namespace {
+
+const std::string kSeedFile(blend::journey::testing::SeedCampaignPath());
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -30,7 +33,7 @@ std::vector<json> Kind(const std::vector<json>& lines, const std::string& kind) 
 
 TEST(SimulateCommandTest, NotPaidJourneyShowsDeferredSmsThenVoice) {
   std::ostringstream out, err;
-  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", R"({"invoiceId":"inv-1"})",
+  SimulateOptions o{kSeedFile, R"({"invoiceId":"inv-1"})",
                     BLENDCTL_TESTDATA "/seed_not_paid.script.json", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
@@ -48,7 +51,7 @@ TEST(SimulateCommandTest, NotPaidJourneyShowsDeferredSmsThenVoice) {
 
 TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
   std::ostringstream out, err;
-  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{}",
+  SimulateOptions o{kSeedFile, "{}",
                     BLENDCTL_TESTDATA "/seed_paid_mid_wait.script.json", false};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   EXPECT_THAT(out.str(), HasSubstr("final status: SUCCEEDED"));
@@ -61,7 +64,7 @@ TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
 // as if the SMS was sent, and the timeline says the SMS was in doubt.
 TEST(SimulateCommandTest, UnknownSmsDispositionGoesOnAsSent) {
   std::ostringstream out, err;
-  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{}",
+  SimulateOptions o{kSeedFile, "{}",
                     BLENDCTL_TESTDATA "/seed_sms_unknown.script.json", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
@@ -104,7 +107,7 @@ TEST(SimulateCommandTest, ProfileFixtureChoosesTheFirstChannel) {
 
 TEST(SimulateCommandTest, NoScriptRunsTimersUntilTheJourneyBlocks) {
   std::ostringstream out, err;
-  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{}", "", true};
+  SimulateOptions o{kSeedFile, "{}", "", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
   EXPECT_EQ(lines.back()["status"], "RUNNING");  // waits for the SMS disposition
@@ -120,7 +123,7 @@ TEST(SimulateCommandTest, InvalidCampaignExitsOne) {
 
 TEST(SimulateCommandTest, BadInputJsonExitsOne) {
   std::ostringstream out, err;
-  SimulateOptions o{BLENDCTL_TESTDATA "/seed_campaign.json", "{nope", "", false};
+  SimulateOptions o{kSeedFile, "{nope", "", false};
   EXPECT_EQ(RunSimulate(o, out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("--input: not valid JSON"));
 }

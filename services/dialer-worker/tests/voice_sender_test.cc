@@ -9,7 +9,7 @@
 #include "blend/common/clock.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/genesys/error.h"
-#include "fake_http_transport.h"
+#include "blend/genesys/testing/fake_http_transport.h"
 #include "nlohmann/json.hpp"
 
 namespace blend::dialer_worker {

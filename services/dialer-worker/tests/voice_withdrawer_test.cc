@@ -12,7 +12,7 @@
 #include "blend/genesys/contact_id.h"
 #include "blend/quota/quota_store.h"
 #include "blend/worker/touch_processor.h"
-#include "fake_http_transport.h"
+#include "blend/genesys/testing/fake_http_transport.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"

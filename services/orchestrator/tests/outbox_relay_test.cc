@@ -1,7 +1,7 @@
 // The outbox relay's decisions with an in-memory outbox, a scripted Kafka and a FakeClock:
 // backoff per row, the attempts cap, dead letters, and the pause during a Kafka outage.
 // The SQL side (leases, per-journey order, no lock while publishing) is tested against the
-// real PostgreSQL in tests/orchestrator/outbox_kafkatest.cc.
+// real PostgreSQL in outbox_kafkatest.cc.
 
 #include "blend/orchestrator/outbox_relay.h"
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// librdkafka error codes translated into the project's retry vocabulary (style.md):
+// librdkafka error codes translated into the project's retry vocabulary (docs/architecture.md,
+// Conventions):
 //   kUnavailable        transient (broker down, timeout, leader moving): retry with backoff
 //   kResourceExhausted  the local producer queue is full: wait, then retry
 //   kAborted            a group rebalance took the partition away: the message will be

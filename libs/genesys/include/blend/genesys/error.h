@@ -8,7 +8,8 @@
 //     quota.PauseFor(*err->retry_after);
 //   }
 //
-// Status codes used by this library (the code is the retry policy, see style.md):
+// Status codes used by this library (the code is the retry policy: docs/architecture.md,
+// Conventions):
 //   kResourceExhausted  429 (wait for `retry_after`, then retry)
 //   kUnavailable        5xx, 408, timeouts, refused/reset connections (retry with backoff)
 //   kInvalidArgument    400, 413, 415, 422, and inputs rejected before any request

@@ -9,7 +9,8 @@
 
 namespace blend::store {
 
-// The Status code Blend's retry policy (style.md) expects for a PostgreSQL SQLSTATE:
+// The Status code Blend's retry policy (docs/architecture.md, Conventions) expects for a
+// PostgreSQL SQLSTATE:
 //   40001 serialization failure, 40P01 deadlock, 55P03 lock not available → kAborted
 //     (re-run the whole transaction);
 //   40003 statement completion unknown                                     → kUnknown;

@@ -17,7 +17,7 @@ class ConnectionPool;
 
 namespace blend::worker {
 
-// A worker's durable record of each touch it sends (the exactly-once effect of issue 6).
+// A worker's durable record of each touch it sends (what makes a send exactly-once).
 struct LedgerEntry {
   enum class State { kCalling, kDone };
   State state = State::kCalling;

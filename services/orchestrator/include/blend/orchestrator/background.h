@@ -2,7 +2,8 @@
 
 // The orchestrator's background workers, each a thread running one step function in a loop:
 //   OutboxRelay   (outbox_relay.h) publishes committed outbox rows to Kafka;
-//   TimerPoller   fires due durable timers;
+//   a Loop over JourneyRunner::FireDueTimers (journey_runner.h) fires due durable timers;
+//   RefreshGauges keeps the database gauges current;
 //   EventIntake   consumes blend.dispositions and blend.customer-events.
 // Lifecycle: construct -> Start() -> Stop() (joins; idempotent, also run by the destructor).
 // The *Once() step functions are public so tests can drive them deterministically.
