@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "blend/blendctl/exit_codes.h"
 #include "blend/blendctl/online_commands.h"
 #include "blend/blendctl/start_request.h"
@@ -90,10 +91,37 @@ int RunHistory(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) 
   return kExitOk;
 }
 
-int RunList(const std::string& customer, int limit, GrpcConnection& conn, OnlineContext& ctx) {
+struct ListOptions {
+  std::string customer;
+  std::string campaign;
+  int campaign_version = 0;
+  std::string state;
+  std::string status;  // running, succeeded, ... (any case)
+  int limit = 0;
+};
+
+int RunList(const ListOptions& o, GrpcConnection& conn, OnlineContext& ctx) {
   std::vector<blend::v1::Journey> all;
+  const int limit = o.limit;
+  const std::string& customer = o.customer;
   blend::v1::ListJourneysRequest req;
-  req.set_customer_id(customer);
+  if (o.customer.empty() && o.campaign.empty()) {
+    return ReportError(ctx, kExitUsage, "give --customer-id or --campaign (or both)");
+  }
+  req.set_customer_id(o.customer);
+  req.set_campaign_id(o.campaign);
+  req.set_campaign_version(o.campaign_version);
+  req.set_state_name(o.state);
+  if (!o.status.empty()) {
+    blend::v1::JourneyStatus status;
+    if (!blend::v1::JourneyStatus_Parse("JOURNEY_STATUS_" + absl::AsciiStrToUpper(o.status),
+                                        &status) ||
+        status == blend::v1::JOURNEY_STATUS_UNSPECIFIED) {
+      return ReportError(ctx, kExitUsage,
+                         "--status wants running, succeeded, failed, cancelled or timed_out");
+    }
+    req.set_status(status);
+  }
   req.set_page_size(100);
   do {
     blend::v1::ListJourneysResponse resp;
@@ -106,7 +134,9 @@ int RunList(const std::string& customer, int limit, GrpcConnection& conn, Online
   if (ctx.json) {
     json list = json::array();
     for (const auto& j : all) list.push_back(ProtoToJson(j));
-    PrintJson(ctx, {{"customerId", customer}, {"journeys", list}});
+    json doc = {{"journeys", list}};
+    if (!customer.empty()) doc["customerId"] = customer;
+    PrintJson(ctx, doc);
     return kExitOk;
   }
   Table table({"JOURNEY", "CAMPAIGN", "STATUS", "STATE", "STARTED", "FINISHED"});
@@ -178,15 +208,17 @@ void AddJourneyCommands(CLI::App& app, OnlineContext& context) {
   AddIdCommand(*journey, context, "get", "Show a journey's status and current state", RunGet);
   AddIdCommand(*journey, context, "history", "Show a journey's history as a table", RunHistory);
 
-  auto customer = std::make_shared<std::string>();
-  auto limit = std::make_shared<int>(0);
-  CLI::App* list = journey->add_subcommand("list", "List a customer's journeys");
-  list->add_option("--customer-id", *customer, "CRM customer id")->required();
-  list->add_option("--limit", *limit, "at most this many (default: all)");
-  list->callback([customer, limit, &context] {
-    context.action = [customer, limit](GrpcConnection& c, OnlineContext& x) {
-      return RunList(*customer, *limit, c, x);
-    };
+  auto lo = std::make_shared<ListOptions>();
+  CLI::App* list = journey->add_subcommand(
+      "list", "List journeys of a customer and/or a campaign (filters combine with AND)");
+  list->add_option("--customer-id", lo->customer, "CRM customer id");
+  list->add_option("--campaign", lo->campaign, "campaign id");
+  list->add_option("--campaign-version", lo->campaign_version, "only this version");
+  list->add_option("--state", lo->state, "only journeys in this state now (Outer/Inner nested)");
+  list->add_option("--status", lo->status, "running, succeeded, failed, cancelled, timed_out");
+  list->add_option("--limit", lo->limit, "at most this many (default: all)");
+  list->callback([lo, &context] {
+    context.action = [lo](GrpcConnection& c, OnlineContext& x) { return RunList(*lo, c, x); };
   });
 
   auto cancel_id = std::make_shared<std::string>();

@@ -423,7 +423,8 @@ TEST_F(BlendctlTest, CampaignStatsListPauseAndResume) {
   Result list = Ctl({"campaign", "list", "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   bool listed = false;
-  for (const auto& c : Json(list)["campaigns"]) {
+  const json campaigns = Json(list)["campaigns"];
+  for (const auto& c : campaigns) {
     if (c["campaignId"] != "camp-ops") continue;
     listed = true;
     EXPECT_EQ(c["pause"]["paused"], true);
