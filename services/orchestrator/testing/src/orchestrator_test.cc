@@ -6,8 +6,11 @@
 namespace blend::orchestrator::testing {
 
 blend::v1::Campaign SeedCampaign(const std::string& id, int wait_seconds) {
-  const nlohmann::json document = nlohmann::json::parse(journey::testing::SeedCampaignDocument());
-  nlohmann::json definition = document.at("definition");
+  // ordered_json: the stored definition keeps the file's state order (statistics list states in
+  // document order).
+  const nlohmann::ordered_json document =
+      nlohmann::ordered_json::parse(journey::testing::SeedCampaignDocument());
+  nlohmann::ordered_json definition = document.at("definition");
   definition["States"]["WaitForPaymentOrTimeout"]["Seconds"] = wait_seconds;
   blend::v1::Campaign c;
   c.set_campaign_id(id);
