@@ -229,38 +229,42 @@ grpc::Status CampaignServiceImpl::GetCampaignStats(grpc::ServerContext* ctx,
   return Assign(ops_.Stats(*req), resp);
 }
 
-grpc::Status CampaignServiceImpl::PauseCampaign(grpc::ServerContext* ctx,
-                                                const blend::v1::PauseCampaignRequest* req,
-                                                blend::v1::CampaignPause* resp) {
-  auto who = AuthenticateCall(auth_, *ctx);
+namespace {
+
+// Pause and resume check the same scope and request, and record the caller the same way; only
+// the operation differs (&CampaignOps::Pause or &CampaignOps::Resume).
+template <typename Request>
+grpc::Status ChangePause(Authenticator& auth, grpc::ServerContext& ctx, const Request& req,
+                         CampaignOps& ops,
+                         absl::StatusOr<blend::v1::CampaignPause> (CampaignOps::*change)(
+                             const std::string&, const std::string&, const std::string&),
+                         blend::v1::CampaignPause* resp) {
+  auto who = AuthenticateCall(auth, ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (absl::Status s = CheckCampaignAccess(*who, req->campaign_id()); !s.ok()) {
+  if (absl::Status s = CheckCampaignAccess(*who, req.campaign_id()); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  if (absl::Status s = ValidatePauseRequest(req->campaign_id(), req->reason(), req->on_behalf_of());
+  if (absl::Status s = ValidatePauseRequest(req.campaign_id(), req.reason(), req.on_behalf_of());
       !s.ok()) {
     return ToGrpcStatus(s);
   }
   return Assign(
-      ops_.Pause(req->campaign_id(), ChangedBy(who->name, req->on_behalf_of()), req->reason()),
+      (ops.*change)(req.campaign_id(), ChangedBy(who->name, req.on_behalf_of()), req.reason()),
       resp);
+}
+
+}  // namespace
+
+grpc::Status CampaignServiceImpl::PauseCampaign(grpc::ServerContext* ctx,
+                                                const blend::v1::PauseCampaignRequest* req,
+                                                blend::v1::CampaignPause* resp) {
+  return ChangePause(auth_, *ctx, *req, ops_, &CampaignOps::Pause, resp);
 }
 
 grpc::Status CampaignServiceImpl::ResumeCampaign(grpc::ServerContext* ctx,
                                                  const blend::v1::ResumeCampaignRequest* req,
                                                  blend::v1::CampaignPause* resp) {
-  auto who = AuthenticateCall(auth_, *ctx);
-  if (!who.ok()) return ToGrpcStatus(who.status());
-  if (absl::Status s = CheckCampaignAccess(*who, req->campaign_id()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (absl::Status s = ValidatePauseRequest(req->campaign_id(), req->reason(), req->on_behalf_of());
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  return Assign(
-      ops_.Resume(req->campaign_id(), ChangedBy(who->name, req->on_behalf_of()), req->reason()),
-      resp);
+  return ChangePause(auth_, *ctx, *req, ops_, &CampaignOps::Resume, resp);
 }
 
 }  // namespace blend::orchestrator
