@@ -38,18 +38,22 @@ std::string TwentyStateDefinition(bool with_waits) {
       s = {{"Type", "Wait"}, {"Seconds", 60}};
     } else if (i % 4 == 1) {
       s = {{"Type", "Choice"},
-           {"Choices", json::array({{{"Variable", "$.amount"}, {"NumericGreaterThan", 1000}, {"Next", "Big"}},
-                                    {{"And", json::array({{{"Variable", "$.status"}, {"StringEquals", "OPEN"}},
-                                                          {{"Variable", "$.flag"}, {"IsPresent", true}}})},
-                                     {"Next", next}}})},
+           {"Choices",
+            json::array({{{"Variable", "$.amount"}, {"NumericGreaterThan", 1000}, {"Next", "Big"}},
+                         {{"And", json::array({{{"Variable", "$.status"}, {"StringEquals", "OPEN"}},
+                                               {{"Variable", "$.flag"}, {"IsPresent", true}}})},
+                          {"Next", next}}})},
            {"Default", next}};
     } else if (i % 4 == 2) {
       s = {{"Type", "Task"}, {"Resource", "blend:facts"}, {"ResultPath", "$.facts"}};
     } else if (i % 4 == 3) {
       s = {{"Type", "Pass"},
-           {"Parameters", {{"amount.$", "$.amount"}, {"status.$", "$.status"}, {"flag", true},
-                           {"msg.$", "States.Format('Invoice {} is {}', $.invoice, $.status)"},
-                           {"invoice.$", "$.invoice"}}}};
+           {"Parameters",
+            {{"amount.$", "$.amount"},
+             {"status.$", "$.status"},
+             {"flag", true},
+             {"msg.$", "States.Format('Invoice {} is {}', $.invoice, $.status)"},
+             {"invoice.$", "$.invoice"}}}};
     } else {
       s = {{"Type", "Pass"}, {"Result", {{"step", i}}}, {"ResultPath", "$.last"}};
     }
@@ -96,7 +100,8 @@ void RunSeed(benchmark::State& bm, bool json_round_trip, bool with_phone = true)
     for (const Effect& e : r.effects) {
       if (auto* t = std::get_if<SetTimer>(&e)) timer = t->timer_id;
     }
-    r = Step(*campaign, std::move(r.next), facts, TimerFiredTrigger{timer}, kNoon + absl::Hours(24));
+    r = Step(*campaign, std::move(r.next), facts, TimerFiredTrigger{timer},
+             kNoon + absl::Hours(24));
     transitions += r.transitions;
     MaybeRoundTrip(r.next, json_round_trip);
     for (const Effect& e : r.effects) {
@@ -107,8 +112,10 @@ void RunSeed(benchmark::State& bm, bool json_round_trip, bool with_phone = true)
     if (r.next.status != JourneyStatus::kSucceeded) bm.SkipWithError("journey did not succeed");
     benchmark::DoNotOptimize(r);
   }
-  bm.counters["transitions/s"] = benchmark::Counter(static_cast<double>(transitions), benchmark::Counter::kIsRate);
-  bm.counters["journeys/s"] = benchmark::Counter(static_cast<double>(bm.iterations()), benchmark::Counter::kIsRate);
+  bm.counters["transitions/s"] =
+      benchmark::Counter(static_cast<double>(transitions), benchmark::Counter::kIsRate);
+  bm.counters["journeys/s"] =
+      benchmark::Counter(static_cast<double>(bm.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_SeedJourney(benchmark::State& bm) { RunSeed(bm, false); }
@@ -128,7 +135,8 @@ void RunTwenty(benchmark::State& bm, bool with_waits, bool json_round_trip) {
   const json input = {{"invoice", "inv-7"}, {"amount", 250}, {"status", "OPEN"}, {"flag", 1}};
   int64_t transitions = 0;
   for (auto _ : bm) {
-    StepResult r = Step(**campaign, JourneyState{}, facts, StartTrigger{"j-2", input, Customer(), "s"}, kNoon);
+    StepResult r =
+        Step(**campaign, JourneyState{}, facts, StartTrigger{"j-2", input, Customer(), "s"}, kNoon);
     transitions += r.transitions;
     absl::Time now = kNoon;
     while (r.next.status == JourneyStatus::kRunning) {
@@ -144,7 +152,8 @@ void RunTwenty(benchmark::State& bm, bool with_waits, bool json_round_trip) {
     if (r.next.status != JourneyStatus::kSucceeded) bm.SkipWithError("journey did not succeed");
     benchmark::DoNotOptimize(r);
   }
-  bm.counters["transitions/s"] = benchmark::Counter(static_cast<double>(transitions), benchmark::Counter::kIsRate);
+  bm.counters["transitions/s"] =
+      benchmark::Counter(static_cast<double>(transitions), benchmark::Counter::kIsRate);
 }
 
 void BM_TwentyStates(benchmark::State& bm) { RunTwenty(bm, false, false); }

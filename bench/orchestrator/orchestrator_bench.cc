@@ -98,8 +98,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "fsync=" << Scalar((*db)->url(), "SELECT (current_setting('fsync') = 'on')::int")
             << " synchronous_commit="
-            << Scalar((*db)->url(),
-                      "SELECT (current_setting('synchronous_commit') = 'on')::int")
+            << Scalar((*db)->url(), "SELECT (current_setting('synchronous_commit') = 'on')::int")
             << "\n";
   orchestrator::OrchestratorConfig cfg;
   cfg.grpc_addr = "127.0.0.1:0";
@@ -126,7 +125,8 @@ int main(int argc, char** argv) {
     v1::PutCampaignRequest req;
     req.mutable_campaign()->set_campaign_id("bench");
     req.mutable_campaign()->set_definition_json(kDefinition);
-    req.mutable_campaign()->set_policies_json(R"({"choiceOnMissingVariable": "default", "quietHours": {"sms": null, "voice": null}})");
+    req.mutable_campaign()->set_policies_json(
+        R"({"choiceOnMissingVariable": "default", "quietHours": {"sms": null, "voice": null}})");
     v1::PutCampaignResponse resp;
     if (!stub->PutCampaign(&ctx, req, &resp).ok()) return 1;
   }
@@ -157,13 +157,13 @@ int main(int argc, char** argv) {
   absl::Duration committed = absl::Now() - t0;
   absl::Duration published =
       WaitFor(t0, [&] { return Scalar((*db)->url(), "SELECT count(*) FROM outbox") == 0; });
-  std::printf("starts: %d journeys committed in %.2f s (%.0f/s), published in %.2f s (%.0f/s)\n",
-              n, absl::ToDoubleSeconds(committed), n / absl::ToDoubleSeconds(committed),
+  std::printf("starts: %d journeys committed in %.2f s (%.0f/s), published in %.2f s (%.0f/s)\n", n,
+              absl::ToDoubleSeconds(committed), n / absl::ToDoubleSeconds(committed),
               absl::ToDoubleSeconds(published), n / absl::ToDoubleSeconds(published));
 
   // 2. Transitions: one SENT disposition per SMS touch, then the 1 s timers fire.
-  int64_t entered_before = Scalar(
-      (*db)->url(), "SELECT count(*) FROM journey_history WHERE kind = 'StateEntered'");
+  int64_t entered_before =
+      Scalar((*db)->url(), "SELECT count(*) FROM journey_history WHERE kind = 'StateEntered'");
   auto& producer = (*orch)->producer();
   std::vector<std::pair<std::string, std::string>> touches;  // touch id, journey id
   {
@@ -180,9 +180,9 @@ int main(int argc, char** argv) {
     env.mutable_disposition()->set_touch_id(touch);
     env.mutable_disposition()->set_outcome(v1::TOUCH_OUTCOME_SENT);
     while (!producer
-                .Produce({cfg.topic_prefix + "blend.dispositions", journey,
-                          env.SerializeAsString(), {}},
-                         [](absl::Status, const bus::DeliveryReport&) {})
+                .Produce(
+                    {cfg.topic_prefix + "blend.dispositions", journey, env.SerializeAsString(), {}},
+                    [](absl::Status, const bus::DeliveryReport&) {})
                 .ok()) {
       (void)producer.Flush(absl::Milliseconds(100));
     }
@@ -202,17 +202,18 @@ int main(int argc, char** argv) {
 
   // 3. The reference.
   const std::string pgbench = PgBench((*db)->url(), pgbench_seconds);
-  std::printf("pgbench (TPC-B-like, scale 10, 8 clients, %d s, same server):\n%s",
-              pgbench_seconds, pgbench.c_str());
+  std::printf("pgbench (TPC-B-like, scale 10, 8 clients, %d s, same server):\n%s", pgbench_seconds,
+              pgbench.c_str());
 
   // 4. One JSON line last, so runs can be compared by a program (the ratios travel between
   // machines; the absolute figures do not). pgbench_tps is null when pgbench printed no tps.
   const double starts_per_s = n / absl::ToDoubleSeconds(committed);
   const double transitions_per_s = transitions / absl::ToDoubleSeconds(applied);
   const std::optional<double> tps = PgBenchTps(pgbench);
-  std::printf("{\"journeys\": %d, \"starts_per_s\": %.0f, \"transitions_per_s\": %.0f, "
-              "\"pgbench_tps\": %s}\n",
-              n, starts_per_s, transitions_per_s,
-              tps ? absl::StrCat(static_cast<int64_t>(*tps)).c_str() : "null");
+  std::printf(
+      "{\"journeys\": %d, \"starts_per_s\": %.0f, \"transitions_per_s\": %.0f, "
+      "\"pgbench_tps\": %s}\n",
+      n, starts_per_s, transitions_per_s,
+      tps ? absl::StrCat(static_cast<int64_t>(*tps)).c_str() : "null");
   return 0;
 }

@@ -16,16 +16,16 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -169,8 +169,7 @@ int main(int argc, char** argv) {
   const std::string sim_url = absl::StrCat("http://127.0.0.1:", (*sim_server)->port());
 
   GrantAll grant_all;
-  const std::string claim_addr =
-      absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort());
+  const std::string claim_addr = absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort());
   grpc::ServerBuilder builder;
   builder.AddListeningPort(claim_addr, grpc::InsecureServerCredentials());
   builder.RegisterService(&grant_all);
@@ -209,14 +208,35 @@ int main(int argc, char** argv) {
   const absl::Time started = absl::Now();
   std::vector<pid_t> children;
   for (int r = 0; r < replicas; ++r) {
-    children.push_back(Spawn(
-        {worker_bin, "--kafka-brokers", brokers, "--pg-url", (*db)->url(), "--orchestrator-addr",
-         claim_addr, "--genesys-api-url", sim_url, "--quota-rpm", "10000000", "--quota-burst",
-         "100000", "--quota-lease-size", "200", "--topic-prefix", prefix, "--topic-partitions",
-         absl::StrCat(partitions), "--worker-id", absl::StrCat("bench-sms-", r),
-         "--max-in-flight", absl::StrCat(k), "--metrics-addr",
-         absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort()), "--log-level", log_level,
-         "--kafka-session-timeout", "6s"}));
+    children.push_back(Spawn({worker_bin,
+                              "--kafka-brokers",
+                              brokers,
+                              "--pg-url",
+                              (*db)->url(),
+                              "--orchestrator-addr",
+                              claim_addr,
+                              "--genesys-api-url",
+                              sim_url,
+                              "--quota-rpm",
+                              "10000000",
+                              "--quota-burst",
+                              "100000",
+                              "--quota-lease-size",
+                              "200",
+                              "--topic-prefix",
+                              prefix,
+                              "--topic-partitions",
+                              absl::StrCat(partitions),
+                              "--worker-id",
+                              absl::StrCat("bench-sms-", r),
+                              "--max-in-flight",
+                              absl::StrCat(k),
+                              "--metrics-addr",
+                              absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort()),
+                              "--log-level",
+                              log_level,
+                              "--kafka-session-timeout",
+                              "6s"}));
     if (children.back() <= 0) return Fail("cannot start " + worker_bin);
   }
 
@@ -243,7 +263,8 @@ int main(int argc, char** argv) {
   (*sim_server)->Stop();
 
   const genesys_sim::AuditCounters counters = (*sim)->audit().Counters();
-  const int64_t sends = counters.by_operation.count("sms.send") ? counters.by_operation.at("sms.send") : 0;
+  const int64_t sends =
+      counters.by_operation.count("sms.send") ? counters.by_operation.at("sms.send") : 0;
   const int n = static_cast<int>(finished.size());
   const double seconds = absl::ToDoubleSeconds(last - first);
   const double per_s = n > 1 && seconds > 0 ? (n - 1) / seconds : 0;

@@ -41,7 +41,6 @@ int HttpStatus(int port, const std::string& path) {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
 // Fixture lifecycle
 
 void ClusterTest::SetUp() {
@@ -81,9 +80,8 @@ void ClusterTest::TearDown() {
 }
 
 ChildProcess* ClusterTest::Spawn(const std::string& name, std::vector<std::string> argv) {
-  auto child =
-      ChildProcess::Spawn(name, std::move(argv),
-                          test_support::LogTo(absl::StrCat(tmp_dir_, "/", name, ".log")));
+  auto child = ChildProcess::Spawn(name, std::move(argv),
+                                   test_support::LogTo(absl::StrCat(tmp_dir_, "/", name, ".log")));
   if (!child.ok()) {
     ADD_FAILURE() << child.status();
     return nullptr;
@@ -121,8 +119,8 @@ void ClusterTest::StartSim() {
       "--postcontact-webhook-urls=" + hooks + "post-contact",
       "--inbound-sms-webhook-urls=" + hooks + "inbound-sms"};
   if (options_.dial_check) {
-    argv.push_back(absl::StrCat("--precall-url=http://", Loopback(dialer_http_port_),
-                                "/v1/dial-check"));
+    argv.push_back(
+        absl::StrCat("--precall-url=http://", Loopback(dialer_http_port_), "/v1/dial-check"));
     argv.push_back(absl::StrCat("--precall-user=", kDialCheckUser));
     argv.push_back(absl::StrCat("--precall-password=", kDialCheckPassword));
   }
@@ -218,7 +216,6 @@ void ClusterTest::StartWorkers() {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
 // Simulator admin API
 
 HttpResult ClusterTest::SimGet(const std::string& path_and_query) {
@@ -318,7 +315,6 @@ std::vector<nlohmann::json> ClusterTest::CallsTo(const std::string& phone) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
 // JourneyService
 
 void ClusterTest::PutCampaign(const std::string& id, const std::string& definition_json,
@@ -404,7 +400,6 @@ v1::SendCustomerEventResponse ClusterTest::SendPayment(const std::string& custom
   return resp;
 }
 
-// ---------------------------------------------------------------------------------------------
 // Histories
 
 bool ClusterTest::Entered(const v1::Journey& j, const std::string& state) {

@@ -151,8 +151,7 @@ TEST_F(ConsentTest, SmsStopWithScopeChannelLetsTheEmailGo) {
   PutCampaign("scope-channel", kCallThenEmail, PoliciesWithScope("channel"));
   const std::string phone = "+12125550152";
   v1::StartJourneyResponse started;
-  ASSERT_TRUE(
-      StartJourney(JourneyRequest("scope-channel", "cust-stop-sms", phone), &started).ok());
+  ASSERT_TRUE(StartJourney(JourneyRequest("scope-channel", "cust-stop-sms", phone), &started).ok());
   ASSERT_FALSE(InsertedTouch(started.journey_id()).empty()) << "the contact was never inserted";
 
   InboundSms(phone, "STOP");

@@ -131,8 +131,8 @@ TEST_F(RateLimitTest, BulkStartDrainsAtTheQuotaWithoutA429AndSendsEverySmsOnce) 
     sent_total += sent;
   }
   EXPECT_EQ(sent_total, kJourneys);
-  for (const char* child : {"sms-worker-0", "sms-worker-1", "sms-worker-2", "dialer-worker",
-                            "email-worker"}) {
+  for (const char* child :
+       {"sms-worker-0", "sms-worker-1", "sms-worker-2", "dialer-worker", "email-worker"}) {
     EXPECT_EQ(Metric(child, "blend_genesys_requests_total", {{"status", "429"}}), 0) << child;
   }
   EXPECT_EQ(Metric("genesys-sim", "blend_genesys_sim_rate_limited_total"), 0);

@@ -12,8 +12,8 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -36,9 +36,7 @@ struct Sample {
   std::optional<ProcessMemory> worker, orchestrator;
 };
 
-std::string Mb(const std::optional<ProcessMemory>& m) {
-  return m ? JsonNumber(m->rss_mb) : "null";
-}
+std::string Mb(const std::optional<ProcessMemory>& m) { return m ? JsonNumber(m->rss_mb) : "null"; }
 
 }  // namespace
 
@@ -48,12 +46,15 @@ int main(int argc, char** argv) {
   int64_t touches = 500000, stream_rows = 10000;
   std::vector<int64_t> marks{100000};
   double drain_seconds = 120, sample_seconds = 2, quota_rpm = 0;
-  CLI::App app{"SMS worker RSS while a queue of touches (made by real journeys) drains at the "
-               "quota. Needs a running orchestrator, sms-worker and genesys-sim "
-               "(bench/cost-curve/run starts everything)."};
+  CLI::App app{
+      "SMS worker RSS while a queue of touches (made by real journeys) drains at the "
+      "quota. Needs a running orchestrator, sms-worker and genesys-sim "
+      "(bench/cost-curve/run starts everything)."};
   app.add_option("--orchestrator-addr", addr, "orchestrator gRPC host:port")
-      ->envname("BLEND_ORCHESTRATOR_ADDR")->required();
-  app.add_option("--pg-url", pg_url, "the orchestrator's database")->envname("BLEND_PG_URL")
+      ->envname("BLEND_ORCHESTRATOR_ADDR")
+      ->required();
+  app.add_option("--pg-url", pg_url, "the orchestrator's database")
+      ->envname("BLEND_PG_URL")
       ->required();
   app.add_option("--worker-pid", worker_pid, "the sms-worker's process id")->required();
   app.add_option("--worker-metrics", worker_metrics, "the sms-worker's metrics host:port");
@@ -61,9 +62,11 @@ int main(int argc, char** argv) {
   app.add_option("--touches", touches, "journeys to start, one SMS touch each")
       ->capture_default_str();
   app.add_option("--marks", marks, "queue sizes at which the RSS is reported")
-      ->delimiter(',')->capture_default_str();
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds,
-                 "keep sampling this long after every touch is published")->capture_default_str();
+                 "keep sampling this long after every touch is published")
+      ->capture_default_str();
   app.add_option("--sample-seconds", sample_seconds, "sampling period")->capture_default_str();
   app.add_option("--quota-rpm", quota_rpm, "the workers' quota, printed beside the drain rate");
   app.add_option("--stream-rows", stream_rows, "rows per StartJourneys stream")
@@ -104,13 +107,13 @@ int main(int argc, char** argv) {
     }
     s.worker = ReadProcessMemory(worker_pid);
     if (orchestrator_pid > 0) s.orchestrator = ReadProcessMemory(orchestrator_pid);
-    std::printf("%7.1f s  started %7lld  published %7lld  claimed %6lld  queued %7lld  "
-                "lag %8s  worker RSS %6s MB (peak %s)  orchestrator RSS %s MB\n",
-                s.t, static_cast<long long>(s.started), static_cast<long long>(s.published),
-                static_cast<long long>(s.claimed), static_cast<long long>(s.queued),
-                JsonNumber(s.lag, 0).c_str(), Mb(s.worker).c_str(),
-                s.worker ? JsonNumber(s.worker->hwm_mb).c_str() : "null",
-                Mb(s.orchestrator).c_str());
+    std::printf(
+        "%7.1f s  started %7lld  published %7lld  claimed %6lld  queued %7lld  "
+        "lag %8s  worker RSS %6s MB (peak %s)  orchestrator RSS %s MB\n",
+        s.t, static_cast<long long>(s.started), static_cast<long long>(s.published),
+        static_cast<long long>(s.claimed), static_cast<long long>(s.queued),
+        JsonNumber(s.lag, 0).c_str(), Mb(s.worker).c_str(),
+        s.worker ? JsonNumber(s.worker->hwm_mb).c_str() : "null", Mb(s.orchestrator).c_str());
     std::fflush(stdout);
     return s;
   };
@@ -162,10 +165,9 @@ int main(int argc, char** argv) {
     }
   }
   if (starting) starter.join();
-  const double drain_per_min =
-      all_published ? (last.claimed - max_queued.claimed) * 60.0 /
-                          std::max(1.0, last.t - max_queued.t)
-                    : 0;
+  const double drain_per_min = all_published ? (last.claimed - max_queued.claimed) * 60.0 /
+                                                   std::max(1.0, last.t - max_queued.t)
+                                             : 0;
   std::printf("started %lld journeys in %.1f s (%.0f/s), %lld rejected%s\n",
               static_cast<long long>(start.accepted), absl::ToDoubleSeconds(start.elapsed),
               start.accepted / std::max(1e-9, absl::ToDoubleSeconds(start.elapsed)),
@@ -177,8 +179,8 @@ int main(int argc, char** argv) {
       absl::StrCat("\"benchmark\": \"cost_curve_touches\", \"touches\": ", start.accepted),
       absl::StrCat("\"worker_rss_mb_at_0\": ", Mb(at_zero.worker))};
   for (size_t i = 0; i < marks.size(); ++i) {
-    fields.push_back(absl::StrCat("\"worker_rss_mb_at_", marks[i], "\": ",
-                                  at_mark[i] ? Mb(at_mark[i]->worker) : "null"));
+    fields.push_back(absl::StrCat("\"worker_rss_mb_at_", marks[i],
+                                  "\": ", at_mark[i] ? Mb(at_mark[i]->worker) : "null"));
   }
   fields.push_back(absl::StrCat("\"queued_max\": ", max_queued.queued,
                                 ", \"worker_rss_mb_at_max\": ", Mb(max_queued.worker)));

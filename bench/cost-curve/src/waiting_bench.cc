@@ -19,8 +19,8 @@
 #include <random>
 #include <unordered_set>
 
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -51,7 +51,7 @@ struct Options {
 };
 
 // The tables a journey writes to (the orchestrator's part of the schema).
-const char* const kTables[] = {"journeys", "journey_history", "timers", "touches", "outbox",
+const char* const kTables[] = {"journeys",       "journey_history",   "timers", "touches", "outbox",
                                "customer_facts", "processed_messages"};
 
 std::string WaitingCustomer(int64_t i) { return absl::StrCat("w", i); }
@@ -72,10 +72,10 @@ void PutCampaign(v1::JourneyService::Stub& stub, const std::string& id, const ch
 
 std::string SummaryLine(const char* what, const std::vector<double>& ms, const PaymentSender& p) {
   const Summary s = Summarize(ms);
-  return absl::StrCat(what, ": ", s.count, " journeys ended, p50 ", JsonNumber(s.p50),
-                      " ms, p99 ", JsonNumber(s.p99), " ms, max ", JsonNumber(s.max), " ms (",
-                      p.sent(), " sent, ", p.unmatched(), " matched no running journey, ",
-                      p.errors(), " errors)");
+  return absl::StrCat(what, ": ", s.count, " journeys ended, p50 ", JsonNumber(s.p50), " ms, p99 ",
+                      JsonNumber(s.p99), " ms, max ", JsonNumber(s.max), " ms (", p.sent(),
+                      " sent, ", p.unmatched(), " matched no running journey, ", p.errors(),
+                      " errors)");
 }
 
 std::string MemJson(const std::string& prefix, const std::optional<ProcessMemory>& m) {
@@ -90,10 +90,10 @@ void PrintMem(const char* when, const std::optional<ProcessMemory>& m) {
     std::printf("  orchestrator memory %s: process gone\n", when);
     return;
   }
-  std::printf("  orchestrator memory %s: RSS %.1f MB (anon %.1f, file %.1f), peak %.1f MB, "
-              "%lld threads\n",
-              when, m->rss_mb, m->anon_mb, m->file_mb, m->hwm_mb,
-              static_cast<long long>(m->threads));
+  std::printf(
+      "  orchestrator memory %s: RSS %.1f MB (anon %.1f, file %.1f), peak %.1f MB, "
+      "%lld threads\n",
+      when, m->rss_mb, m->anon_mb, m->file_mb, m->hwm_mb, static_cast<long long>(m->threads));
 }
 
 std::string Pct(const Summary& s, const std::string& key) {
@@ -105,16 +105,20 @@ std::string Pct(const Summary& s, const std::string& key) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"Cost of waiting journeys: orchestrator RSS, PostgreSQL bytes per journey, timer "
-               "lateness of a burst due in one second, payment -> journey ended, at each size. "
-               "Needs a running orchestrator (bench/cost-curve/run starts everything)."};
+  CLI::App app{
+      "Cost of waiting journeys: orchestrator RSS, PostgreSQL bytes per journey, timer "
+      "lateness of a burst due in one second, payment -> journey ended, at each size. "
+      "Needs a running orchestrator (bench/cost-curve/run starts everything)."};
   app.add_option("--orchestrator-addr", o.addr, "orchestrator gRPC host:port")
-      ->envname("BLEND_ORCHESTRATOR_ADDR")->required();
+      ->envname("BLEND_ORCHESTRATOR_ADDR")
+      ->required();
   app.add_option("--orchestrator-pid", o.pid, "its process id (RSS from /proc)")->required();
-  app.add_option("--pg-url", o.pg_url, "its PostgreSQL database")->envname("BLEND_PG_URL")
+  app.add_option("--pg-url", o.pg_url, "its PostgreSQL database")
+      ->envname("BLEND_PG_URL")
       ->required();
   app.add_option("--sizes", o.sizes, "waiting journeys, cumulative steps")
-      ->delimiter(',')->capture_default_str();
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--timers", o.timers, "journeys whose timers fall due in the same second")
       ->capture_default_str();
   app.add_option("--payment-rate", o.payment_rate, "payment events per second while busy")
@@ -141,8 +145,8 @@ int main(int argc, char** argv) {
   PutCampaign(*stub, "waiting", kWaitingDefinition);
   std::printf("fsync=%lld synchronous_commit=%lld (1 = on)\n",
               static_cast<long long>(PgScalar(db, "SELECT (current_setting('fsync') = 'on')::int")),
-              static_cast<long long>(PgScalar(
-                  db, "SELECT (current_setting('synchronous_commit') = 'on')::int")));
+              static_cast<long long>(
+                  PgScalar(db, "SELECT (current_setting('synchronous_commit') = 'on')::int")));
   PrintMem("at start", ReadProcessMemory(o.pid));
 
   std::atomic<int64_t> answered{0};  // waiting journeys w0 … w<answered-1> are committed
@@ -171,10 +175,10 @@ int main(int argc, char** argv) {
   for (const int64_t size : o.sizes) {
     std::printf("\n== %lld waiting journeys ==\n", static_cast<long long>(size));
     // 1. Load, with payments meanwhile.
-    PaymentSender load_payments(stub, absl::StrCat("pay-load-", size), pick_waiting,
-                                o.payment_rate, o.payment_threads);
-    const StartStats load = StartJourneys(*stub, waiting_row, started, size, o.stream_rows,
-                                          &answered);
+    PaymentSender load_payments(stub, absl::StrCat("pay-load-", size), pick_waiting, o.payment_rate,
+                                o.payment_threads);
+    const StartStats load =
+        StartJourneys(*stub, waiting_row, started, size, o.stream_rows, &answered);
     const std::vector<double> load_ms = load_payments.Stop();
     started = size;
     const double starts_per_s = load.accepted / std::max(1e-9, absl::ToDoubleSeconds(load.elapsed));
@@ -198,12 +202,13 @@ int main(int argc, char** argv) {
       per_table.push_back(absl::StrCat(t, " ", b / std::max<int64_t>(1, journeys)));
     }
     const int64_t db_bytes = PgScalar(db, "SELECT pg_database_size(current_database())");
-    const double bytes_per_journey = static_cast<double>(total_bytes) / std::max<int64_t>(1, journeys);
-    std::printf("  postgresql: %lld journeys stored (%lld waiting), %.1f MB in the journey "
-                "tables = %.0f bytes per journey (%s); database %.1f MB\n",
-                static_cast<long long>(journeys), static_cast<long long>(waiting),
-                total_bytes / 1048576.0, bytes_per_journey,
-                absl::StrJoin(per_table, ", ").c_str(), db_bytes / 1048576.0);
+    const double bytes_per_journey =
+        static_cast<double>(total_bytes) / std::max<int64_t>(1, journeys);
+    std::printf(
+        "  postgresql: %lld journeys stored (%lld waiting), %.1f MB in the journey "
+        "tables = %.0f bytes per journey (%s); database %.1f MB\n",
+        static_cast<long long>(journeys), static_cast<long long>(waiting), total_bytes / 1048576.0,
+        bytes_per_journey, absl::StrJoin(per_table, ", ").c_str(), db_bytes / 1048576.0);
 
     // 3. Payments on the idle system.
     PaymentSender idle_payments(stub, absl::StrCat("pay-idle-", size), pick_waiting,
@@ -215,8 +220,10 @@ int main(int argc, char** argv) {
     // 4. The timer burst. Its due second leaves time for its starts at the observed rate.
     const std::string timer_campaign = absl::StrCat("timers-", size);
     PutCampaign(*stub, timer_campaign, kTimerDefinition);
-    const double lead = std::max(o.min_lead_seconds, 3.0 * o.timers / std::max(1.0, starts_per_s) + 5);
-    const absl::Time due = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + absl::Seconds(lead)) + 1);
+    const double lead =
+        std::max(o.min_lead_seconds, 3.0 * o.timers / std::max(1.0, starts_per_s) + 5);
+    const absl::Time due =
+        absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + absl::Seconds(lead)) + 1);
     const std::string due_text = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", due, absl::UTCTimeZone());
     auto timer_row = [&](int64_t i) {
       v1::StartJourneyRequest r;
@@ -263,21 +270,24 @@ int main(int argc, char** argv) {
       pqxx::nontransaction tx(db);
       const int64_t due_us = absl::ToUnixMicros(due);
       for (const auto& row : tx.exec(absl::StrCat(
-               "SELECT (blend_ts_to_us(h.at) - ", due_us, ") / 1000.0 FROM journey_history h "
+               "SELECT (blend_ts_to_us(h.at) - ", due_us,
+               ") / 1000.0 FROM journey_history h "
                "JOIN journeys j ON j.journey_id = h.journey_id WHERE j.campaign_id = '",
                timer_campaign, "' AND h.kind = 'StateEntered' AND h.state_name = 'Due'"))) {
         lateness_ms.push_back(row[0].as<double>());
       }
     }
     const Summary late = Summarize(lateness_ms);
-    std::printf("  timer lateness (history time of the next state - due second): %lld fired, "
-                "p50 %s ms, p99 %s ms, max %s ms; %lld still waiting at the end\n",
-                static_cast<long long>(late.count), JsonNumber(late.p50).c_str(),
-                JsonNumber(late.p99).c_str(), JsonNumber(late.max).c_str(),
-                static_cast<long long>(still_waiting));
-    std::printf("  timer steps visible (committed) to a reader polling every 100 ms: p50 by "
-                "%s ms, p99 by %s ms after the due second\n",
-                JsonNumber(visible_p50_ms, 0).c_str(), JsonNumber(visible_p99_ms, 0).c_str());
+    std::printf(
+        "  timer lateness (history time of the next state - due second): %lld fired, "
+        "p50 %s ms, p99 %s ms, max %s ms; %lld still waiting at the end\n",
+        static_cast<long long>(late.count), JsonNumber(late.p50).c_str(),
+        JsonNumber(late.p99).c_str(), JsonNumber(late.max).c_str(),
+        static_cast<long long>(still_waiting));
+    std::printf(
+        "  timer steps visible (committed) to a reader polling every 100 ms: p50 by "
+        "%s ms, p99 by %s ms after the due second\n",
+        JsonNumber(visible_p50_ms, 0).c_str(), JsonNumber(visible_p99_ms, 0).c_str());
     std::printf("  payment -> ended during the burst %s\n",
                 SummaryLine("", burst_ms, burst_payments).c_str());
     const auto mem_burst = ReadProcessMemory(o.pid);
@@ -286,13 +296,13 @@ int main(int argc, char** argv) {
     size_json.push_back(absl::StrCat(
         "{\"waiting\": ", waiting, ", \"journeys\": ", journeys,
         ", \"starts_per_s\": ", JsonNumber(starts_per_s, 0), ", ", MemJson("orch", mem_loaded),
-        ", \"orch_rss_after_burst_mb\": ", JsonNumber(mem_burst ? std::optional(mem_burst->rss_mb) : std::nullopt),
+        ", \"orch_rss_after_burst_mb\": ",
+        JsonNumber(mem_burst ? std::optional(mem_burst->rss_mb) : std::nullopt),
         ", \"pg_bytes_per_journey\": ", JsonNumber(bytes_per_journey, 0),
         ", \"pg_journey_tables_mb\": ", JsonNumber(total_bytes / 1048576.0),
         ", \"timers\": ", late.count, ", \"timer_lateness_p50_ms\": ", JsonNumber(late.p50),
-        ", \"timer_lateness_p99_ms\": ", JsonNumber(late.p99),
-        ", \"timer_lateness_max_ms\": ", JsonNumber(late.max),
-        ", \"timer_committed_p50_ms\": ", JsonNumber(visible_p50_ms, 0),
+        ", \"timer_lateness_p99_ms\": ", JsonNumber(late.p99), ", \"timer_lateness_max_ms\": ",
+        JsonNumber(late.max), ", \"timer_committed_p50_ms\": ", JsonNumber(visible_p50_ms, 0),
         ", \"timer_committed_p99_ms\": ", JsonNumber(visible_p99_ms, 0),
         ", \"timers_started_late\": ", started_late ? "true" : "false", ", ",
         Pct(Summarize(load_ms), "payment_ended_load"), ", ",

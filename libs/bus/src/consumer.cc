@@ -144,12 +144,12 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerConfig config
   }
   c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (c->consumer_ == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Kafka consumer (", DescribeSecurity(c->config_.security), "): ", err));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Kafka consumer (", DescribeSecurity(c->config_.security), "): ", err));
   }
   if (auto code = c->consumer_->subscribe(c->config_.topics); code != RdKafka::ERR_NO_ERROR) {
-    return KafkaErrorToStatus(
-        code, absl::StrCat("subscribe to ", absl::StrJoin(c->config_.topics, ",")));
+    return KafkaErrorToStatus(code,
+                              absl::StrCat("subscribe to ", absl::StrJoin(c->config_.topics, ",")));
   }
   return c;
 }
@@ -169,8 +169,7 @@ std::optional<Message> Consumer::Poll(absl::Duration timeout) {
   std::unique_ptr<RdKafka::Message> m(consumer_->consume(internal::ToMillis(timeout)));
   if (m == nullptr || m->err() == RdKafka::ERR__TIMED_OUT) return std::nullopt;
   if (m->err() != RdKafka::ERR_NO_ERROR) {
-    BLEND_LOG(kWarn, "kafka consumer error",
-              {{"error", m->errstr()}, {"topic", m->topic_name()}});
+    BLEND_LOG(kWarn, "kafka consumer error", {{"error", m->errstr()}, {"topic", m->topic_name()}});
     return std::nullopt;
   }
   Message out;
@@ -214,15 +213,13 @@ absl::Status Consumer::PauseOrResume(const std::vector<TopicPartition>& partitio
     list.list.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition));
   }
   if (list.list.empty()) return absl::OkStatus();
-  const std::string context =
-      absl::StrCat(pause ? "pause " : "resume ", Describe(partitions));
+  const std::string context = absl::StrCat(pause ? "pause " : "resume ", Describe(partitions));
   // A partition librdkafka has no state for yet (a topic whose metadata has not arrived) holds
   // no pause, so there is nothing to resume: not an error worth a log line at every start.
   auto fine = [pause](RdKafka::ErrorCode e) {
     return e == RdKafka::ERR_NO_ERROR || (!pause && e == RdKafka::ERR__UNKNOWN_PARTITION);
   };
-  const RdKafka::ErrorCode err =
-      pause ? consumer_->pause(list.list) : consumer_->resume(list.list);
+  const RdKafka::ErrorCode err = pause ? consumer_->pause(list.list) : consumer_->resume(list.list);
   if (!fine(err)) return KafkaErrorToStatus(err, context);
   for (const RdKafka::TopicPartition* tp : list.list) {
     if (!fine(tp->err())) return KafkaErrorToStatus(tp->err(), context);
@@ -351,9 +348,7 @@ void Consumer::OnRevoked(const std::vector<TopicPartition>& partitions) {
   for (const TopicPartition& tp : partitions) assigned_.erase(tp);
 }
 
-absl::Status Consumer::Health() const {
-  return internal::FatalErrorStatus(*consumer_, "consumer");
-}
+absl::Status Consumer::Health() const { return internal::FatalErrorStatus(*consumer_, "consumer"); }
 
 void Consumer::InjectFatalErrorForTesting(std::string_view reason) {
   internal::InjectFatalError(*consumer_, reason);

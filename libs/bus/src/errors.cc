@@ -86,8 +86,8 @@ absl::Status KafkaErrorToStatus(RdKafka::ErrorCode code, std::string_view contex
   absl::StatusCode status_code = CodeFor(code);
   if (status_code == absl::StatusCode::kOk) return absl::OkStatus();
   const char* name = rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code));
-  return absl::Status(status_code, absl::StrCat(std::string(context), ": ",
-                                                RdKafka::err2str(code), " (", name, ")"));
+  return absl::Status(status_code, absl::StrCat(std::string(context), ": ", RdKafka::err2str(code),
+                                                " (", name, ")"));
 }
 
 }  // namespace blend::bus

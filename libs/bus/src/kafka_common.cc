@@ -17,9 +17,9 @@ absl::StatusOr<std::unique_ptr<RdKafka::Conf>> BuildConf(
   std::string err;
   for (const auto& [name, value] : properties) {
     if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Kafka property ", name, "=", IsSecretProperty(name) ? "<redacted>" : value,
-                       " refused: ", err));
+      return absl::InvalidArgumentError(absl::StrCat("Kafka property ", name, "=",
+                                                     IsSecretProperty(name) ? "<redacted>" : value,
+                                                     " refused: ", err));
     }
   }
   return conf;
@@ -43,12 +43,14 @@ void LogEventBridge::event_cb(RdKafka::Event& event) {
       }
       if (event.fatal()) {
         BLEND_LOG(kError, "kafka fatal error",
-                  {{"client", client_kind_}, {"error", RdKafka::err2str(event.err())},
+                  {{"client", client_kind_},
+                   {"error", RdKafka::err2str(event.err())},
                    {"detail", event.str()}});
       } else {
         // Transient (broker down, reconnecting): librdkafka retries by itself.
         BLEND_LOG(kWarn, "kafka error",
-                  {{"client", client_kind_}, {"error", RdKafka::err2str(event.err())},
+                  {{"client", client_kind_},
+                   {"error", RdKafka::err2str(event.err())},
                    {"detail", event.str()}});
       }
       break;
@@ -86,8 +88,9 @@ bool IsSecurityError(int code, std::string_view reason) {
       code == RdKafka::ERR_SASL_AUTHENTICATION_FAILED) {
     return true;
   }
-  return code == RdKafka::ERR__TRANSPORT && (reason.find("SSL alert") != std::string_view::npos ||
-                                             reason.find("SSL handshake") != std::string_view::npos);
+  return code == RdKafka::ERR__TRANSPORT &&
+         (reason.find("SSL alert") != std::string_view::npos ||
+          reason.find("SSL handshake") != std::string_view::npos);
 }
 
 RdKafka::Headers* ToKafkaHeaders(const Headers& headers) {

@@ -24,8 +24,8 @@ void Count(prometheus::Family<prometheus::Counter>* family, std::string_view top
 }  // namespace
 
 BusMetrics::BusMetrics(prometheus::Registry* registry)
-    : produced_(Build(registry, "blend_bus_produced_total",
-                      "Records acknowledged by Kafka, by topic.")),
+    : produced_(
+          Build(registry, "blend_bus_produced_total", "Records acknowledged by Kafka, by topic.")),
       produce_failed_(Build(registry, "blend_bus_produce_failed_total",
                             "Records Kafka did not acknowledge (delivery failed), by topic.")),
       consumed_(Build(registry, "blend_bus_consumed_total",

@@ -34,8 +34,8 @@ absl::Status ValidateConfig(const ProducerConfig& config) {
   }
   for (const auto& [name, value] : config.properties) {
     const bool weakens_idempotence = name == "enable.idempotence" && value != "true";
-    const bool weakens_acks = (name == "acks" || name == "request.required.acks") &&
-                              value != "all" && value != "-1";
+    const bool weakens_acks =
+        (name == "acks" || name == "request.required.acks") && value != "all" && value != "-1";
     if (weakens_idempotence || weakens_acks) {
       return absl::InvalidArgumentError(absl::StrCat(
           "Kafka producer: property ", name, "=", value,
@@ -99,8 +99,8 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(ProducerConfig config
   }
   p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (p->producer_ == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Kafka producer (", DescribeSecurity(p->config_.security), "): ", err));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Kafka producer (", DescribeSecurity(p->config_.security), "): ", err));
   }
   p->poll_thread_ = std::thread(&Producer::PollLoop, p.get());
   return p;
@@ -153,8 +153,8 @@ absl::Status Producer::Produce(const OutgoingMessage& message, DeliveryCallback 
   const void* key = message.key.empty() ? nullptr : message.key.data();
   RdKafka::ErrorCode err = producer_->produce(
       message.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-      const_cast<char*>(message.payload.data()), message.payload.size(), key,
-      message.key.size(), /*timestamp=*/0, headers, ctx.get());
+      const_cast<char*>(message.payload.data()), message.payload.size(), key, message.key.size(),
+      /*timestamp=*/0, headers, ctx.get());
   if (err != RdKafka::ERR_NO_ERROR) {
     delete headers;  // produce() keeps the headers only when it succeeds.
     {
@@ -206,9 +206,8 @@ std::vector<absl::Status> Producer::ProduceBatch(absl::Span<const OutgoingMessag
     if (!st.ok()) state->Complete(i, std::move(st));
   }
   absl::MutexLock lock(&state->mu);
-  auto all_done = [](BatchState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-    return s->remaining == 0;
-  };
+  auto all_done = [](BatchState* s)
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return s->remaining == 0; };
   state->mu.AwaitWithTimeout(absl::Condition(+all_done, state.get()),
                              config_.delivery_timeout + kReportGrace);
   return state->results;
@@ -224,9 +223,9 @@ absl::Status Producer::Flush(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto drained = [](int64_t* n) { return *n == 0; };
   if (!mu_.AwaitWithTimeout(absl::Condition(+drained, &in_flight_), timeout)) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "Kafka producer flush: ", in_flight_, " records still unacknowledged after ",
-        absl::FormatDuration(timeout), "; is the broker reachable?"));
+    return absl::DeadlineExceededError(
+        absl::StrCat("Kafka producer flush: ", in_flight_, " records still unacknowledged after ",
+                     absl::FormatDuration(timeout), "; is the broker reachable?"));
   }
   return absl::OkStatus();
 }
@@ -241,17 +240,15 @@ absl::Status Producer::CheckConnection(absl::Duration timeout) {
     // A refused TLS handshake or SASL login looks like an unreachable broker to metadata();
     // the reason is in librdkafka's error events.
     if (std::string why = bridge_->events.LastSecurityError(); !why.empty()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "Kafka ", config_.brokers, " refused the connection (",
-          DescribeSecurity(config_.security), "): ", why));
+      return absl::PermissionDeniedError(
+          absl::StrCat("Kafka ", config_.brokers, " refused the connection (",
+                       DescribeSecurity(config_.security), "): ", why));
     }
   }
   return KafkaErrorToStatus(err, absl::StrCat("Kafka metadata from ", config_.brokers));
 }
 
-absl::Status Producer::Health() const {
-  return internal::FatalErrorStatus(*producer_, "producer");
-}
+absl::Status Producer::Health() const { return internal::FatalErrorStatus(*producer_, "producer"); }
 
 void Producer::InjectFatalErrorForTesting(std::string_view reason) {
   internal::InjectFatalError(*producer_, reason);

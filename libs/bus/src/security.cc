@@ -14,8 +14,7 @@ bool UsesSasl(std::string_view protocol) {
 
 }  // namespace
 
-absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
-    const KafkaSecurity& s) {
+absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(const KafkaSecurity& s) {
   const std::string& p = s.protocol;
   if (p != "PLAINTEXT" && p != "SSL" && p != "SASL_SSL" && p != "SASL_PLAINTEXT") {
     return absl::InvalidArgumentError(
@@ -26,9 +25,10 @@ absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
   const bool tls_files = !s.ca_file.empty() || !s.cert_file.empty() || !s.key_file.empty();
   if (tls_files && !UsesTls(p)) {
     // Silently ignoring a CA would leave the operator believing the link is encrypted.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--kafka-ca-file / --kafka-cert-file / --kafka-key-file need "
-        "--kafka-security-protocol SSL or SASL_SSL (it is ", p, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--kafka-ca-file / --kafka-cert-file / --kafka-key-file need "
+                     "--kafka-security-protocol SSL or SASL_SSL (it is ",
+                     p, ")"));
   }
   if (s.cert_file.empty() != s.key_file.empty()) {
     return absl::InvalidArgumentError(
@@ -58,10 +58,10 @@ absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
           "--kafka-security-protocol SASL_SSL");
     }
     if (s.sasl_username.empty() || s.sasl_password.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--kafka-security-protocol ", p,
-          " needs --kafka-sasl-username and --kafka-sasl-password-file (or "
-          "BLEND_KAFKA_SASL_PASSWORD)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-security-protocol ", p,
+                       " needs --kafka-sasl-username and --kafka-sasl-password-file (or "
+                       "BLEND_KAFKA_SASL_PASSWORD)"));
     }
     props["sasl.mechanism"] = s.sasl_mechanism;
     props["sasl.username"] = s.sasl_username;
@@ -69,7 +69,8 @@ absl::StatusOr<std::map<std::string, std::string>> SecurityProperties(
   } else if (!s.sasl_username.empty() || !s.sasl_password.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a Kafka SASL username or password needs --kafka-security-protocol SASL_SSL or "
-        "SASL_PLAINTEXT (it is ", p, ")"));
+        "SASL_PLAINTEXT (it is ",
+        p, ")"));
   }
   return props;
 }

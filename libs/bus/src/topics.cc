@@ -109,17 +109,19 @@ absl::Status CheckResults(rd_kafka_event_t* event) {
 
 std::string_view TouchTopic(Channel channel) {
   switch (channel) {
-    case Channel::kSms: return kTopicTouchSms;
-    case Channel::kVoice: return kTopicTouchVoice;
-    case Channel::kEmail: return kTopicTouchEmail;
+    case Channel::kSms:
+      return kTopicTouchSms;
+    case Channel::kVoice:
+      return kTopicTouchVoice;
+    case Channel::kEmail:
+      return kTopicTouchEmail;
   }
   return kTopicTouchSms;
 }
 
 std::vector<std::string> BlendTopics() {
   std::vector<std::string> topics = {std::string(kTopicTouchSms), std::string(kTopicTouchVoice),
-                                     std::string(kTopicTouchEmail),
-                                     std::string(kTopicDispositions),
+                                     std::string(kTopicTouchEmail), std::string(kTopicDispositions),
                                      std::string(kTopicCustomerEvents)};
   const size_t base = topics.size();
   for (size_t i = 0; i < base; ++i) topics.push_back(DeadLetterTopic(topics[i]));
@@ -175,9 +177,9 @@ absl::Status EnsureTopics(std::string_view brokers, const KafkaSecurity& securit
     if (!errors.last_security_error.empty()) break;
   }
   absl::Status result =
-      event == nullptr ? absl::UnavailableError(absl::StrCat(
-                             "create Kafka topics: no answer from ", std::string(brokers),
-                             " within ", absl::FormatDuration(timeout)))
+      event == nullptr ? absl::UnavailableError(absl::StrCat("create Kafka topics: no answer from ",
+                                                             std::string(brokers), " within ",
+                                                             absl::FormatDuration(timeout)))
                        : CheckResults(event.get());
   if (result.ok()) return result;
   // A refused TLS handshake or SASL login only shows as a timeout here: name the real reason.

@@ -2,11 +2,11 @@
 // `scripts/cluster up`, which writes it to .local/cluster.env). Every test uses its own topic
 // and group id, so tests are independent of each other and of earlier runs.
 
-#include "blend/common/testing/ports.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "blend/common/testing/ports.h"
 
 #include <cstdlib>
 #include <map>
@@ -51,9 +51,8 @@ class BusKafkaTest : public ::testing::Test {
   }
 
   std::unique_ptr<Producer> MakeProducer() {
-    auto p = Producer::Create({.brokers = brokers_,
-                               .client_id = "bus-kafkatest",
-                               .delivery_timeout = absl::Seconds(10)});
+    auto p = Producer::Create(
+        {.brokers = brokers_, .client_id = "bus-kafkatest", .delivery_timeout = absl::Seconds(10)});
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? *std::move(p) : nullptr;
   }
@@ -121,8 +120,8 @@ TEST_F(BusKafkaTest, RoundTripPreservesKeyPayloadAndHeaders) {
     const Message& m = by_key[absl::StrCat("key-", i)];
     EXPECT_EQ(m.topic, topic_);
     EXPECT_EQ(m.payload, absl::StrCat("payload-", i));
-    EXPECT_THAT(m.headers, ElementsAre(Header{"message-id", absl::StrCat("m", i)},
-                                       Header{"empty", ""}));
+    EXPECT_THAT(m.headers,
+                ElementsAre(Header{"message-id", absl::StrCat("m", i)}, Header{"empty", ""}));
     EXPECT_GT(m.timestamp, absl::Now() - absl::Minutes(1));
   }
   EXPECT_TRUE(consumer->Close().ok());
@@ -276,9 +275,10 @@ TEST_F(BusKafkaTest, RecordHeldAcrossARebalanceIsNoLongerAssigned) {
   auto second = MakeConsumer(group, topic_);
   ASSERT_NE(second, nullptr);
   // Records polled meanwhile come from the old assignment (or are redelivered): not checked.
-  PollUntil({first.get(), second.get()}, [&] {
-    return first->Assignment().size() == 1 && second->Assignment().size() == 1;
-  }, /*expect_nothing=*/false);
+  PollUntil(
+      {first.get(), second.get()},
+      [&] { return first->Assignment().size() == 1 && second->Assignment().size() == 1; },
+      /*expect_nothing=*/false);
   ASSERT_EQ(first->Assignment().size(), 1u);
   EXPECT_FALSE(first->StillAssigned(held));
 

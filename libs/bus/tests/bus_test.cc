@@ -60,11 +60,11 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(TopicsTest, BlendTopicsListsFiveTopicsAndTheirDeadLetterTopics) {
-  EXPECT_THAT(BlendTopics(),
-              ElementsAre("blend.touch.sms", "blend.touch.voice", "blend.touch.email",
-                          "blend.dispositions", "blend.customer-events", "blend.touch.sms.dlq",
-                          "blend.touch.voice.dlq", "blend.touch.email.dlq",
-                          "blend.dispositions.dlq", "blend.customer-events.dlq"));
+  EXPECT_THAT(
+      BlendTopics(),
+      ElementsAre("blend.touch.sms", "blend.touch.voice", "blend.touch.email", "blend.dispositions",
+                  "blend.customer-events", "blend.touch.sms.dlq", "blend.touch.voice.dlq",
+                  "blend.touch.email.dlq", "blend.dispositions.dlq", "blend.customer-events.dlq"));
 }
 
 TEST(TopicsTest, TouchTopicPerChannel) {

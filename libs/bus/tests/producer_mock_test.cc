@@ -169,7 +169,8 @@ TEST_F(MockClusterTest, FatalErrorTurnsHealthFromOkToInternal) {
   EXPECT_EQ(health.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(health.message(), HasSubstr("fenced by a newer instance"));
 
-  auto consumer = Consumer::Create({.brokers = brokers_, .group_id = "g-fatal", .topics = {topic_}});
+  auto consumer =
+      Consumer::Create({.brokers = brokers_, .group_id = "g-fatal", .topics = {topic_}});
   ASSERT_TRUE(consumer.ok()) << consumer.status();
   EXPECT_TRUE((*consumer)->Health().ok());
   (*consumer)->InjectFatalErrorForTesting("static member fenced");

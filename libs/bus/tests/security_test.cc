@@ -86,8 +86,7 @@ TEST(SecurityPropertiesTest, RefusalsNameTheFlag) {
 
   KafkaSecurity kerberos = SaslSsl();  // Kerberos: not supported
   kerberos.sasl_mechanism = "GSSAPI";
-  EXPECT_THAT(SecurityProperties(kerberos).status().message(),
-              HasSubstr("--kafka-sasl-mechanism"));
+  EXPECT_THAT(SecurityProperties(kerberos).status().message(), HasSubstr("--kafka-sasl-mechanism"));
 
   KafkaSecurity plain_without_tls = SaslSsl();
   plain_without_tls.protocol = "SASL_PLAINTEXT";
@@ -129,8 +128,8 @@ TEST(SecurityPropertiesTest, ClientsRefuseBadSettingsBeforeConnecting) {
   auto producer = Producer::Create({.brokers = "127.0.0.1:1", .security = s});
   EXPECT_EQ(producer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(producer.status().message(), HasSubstr("--kafka-sasl-mechanism"));
-  auto consumer = Consumer::Create(
-      {.brokers = "127.0.0.1:1", .group_id = "g", .security = s, .topics = {"t"}});
+  auto consumer =
+      Consumer::Create({.brokers = "127.0.0.1:1", .group_id = "g", .security = s, .topics = {"t"}});
   EXPECT_EQ(consumer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EnsureTopics("127.0.0.1:1", s, {"t"}, 1).code(), absl::StatusCode::kInvalidArgument);
 }

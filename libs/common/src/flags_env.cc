@@ -7,7 +7,8 @@
 namespace blend {
 
 std::string EnvNameForFlag(const std::string& flag_name) {
-  return absl::StrCat("BLEND_", absl::AsciiStrToUpper(absl::StrReplaceAll(flag_name, {{"-", "_"}})));
+  return absl::StrCat("BLEND_",
+                      absl::AsciiStrToUpper(absl::StrReplaceAll(flag_name, {{"-", "_"}})));
 }
 
 CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, absl::Duration& value,

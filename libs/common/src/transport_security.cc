@@ -40,11 +40,12 @@ bool IsLoopbackHostPort(std::string_view host_port_std) {
 absl::Status CheckTokensTravelOverTls(std::string_view address, bool tls, bool tokens,
                                       std::string_view tokens_flag, std::string_view tls_flags) {
   if (!tokens || tls || IsLoopbackHostPort(address)) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "refusing to start: bearer tokens (", absl::string_view(tokens_flag.data(), tokens_flag.size()),
-      ") would cross ", absl::string_view(address.data(), address.size()),
-      " in plaintext; set ", absl::string_view(tls_flags.data(), tls_flags.size()),
-      " (TLS) or use a loopback address such as 127.0.0.1"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("refusing to start: bearer tokens (",
+                   absl::string_view(tokens_flag.data(), tokens_flag.size()), ") would cross ",
+                   absl::string_view(address.data(), address.size()), " in plaintext; set ",
+                   absl::string_view(tls_flags.data(), tls_flags.size()),
+                   " (TLS) or use a loopback address such as 127.0.0.1"));
 }
 
 }  // namespace blend

@@ -52,8 +52,8 @@ TEST(NormalizeEmailTest, RejectsWhatTheRuleExcludesWithAReason) {
   EXPECT_THAT(Why("a@b\xC3\xA9.com"), HasSubstr("domain"));
   EXPECT_THAT(Why("a\r\n@example.com"), HasSubstr("local part"));
   // 254 octets at most (RFC 5321's path limit): 64 + 1 + 190 = 255.
-  std::string domain = std::string(63, 'd') + "." + std::string(63, 'd') + "." +
-                       std::string(62, 'd') + ".com";
+  std::string domain =
+      std::string(63, 'd') + "." + std::string(63, 'd') + "." + std::string(62, 'd') + ".com";
   EXPECT_THAT(Why(std::string(64, 'a') + "@" + domain), HasSubstr("254"));
 }
 

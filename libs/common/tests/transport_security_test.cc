@@ -11,15 +11,15 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(IsLoopbackHostPortTest, LoopbackAddressesAndTargets) {
-  for (const char* addr : {"127.0.0.1:7400", "127.1.2.3:0", "localhost:7400", "[::1]:7400",
-                           "dns:///localhost:7400", "ipv4:127.0.0.1:7400", "unix:/run/blend.sock",
-                           "127.0.0.1"}) {
+  for (const char* addr :
+       {"127.0.0.1:7400", "127.1.2.3:0", "localhost:7400", "[::1]:7400", "dns:///localhost:7400",
+        "ipv4:127.0.0.1:7400", "unix:/run/blend.sock", "127.0.0.1"}) {
     EXPECT_TRUE(IsLoopbackHostPort(addr)) << addr;
   }
-  for (const char* addr : {"0.0.0.0:7400", "[::]:7400", "10.0.0.5:7400", "orchestrator:7400",
-                           "dns:///orchestrator.blend.svc:7400", "128.0.0.1:7400",
-                           "127.0.0.1.example.com:7400", "localhost.evil.com:7400", "",
-                           "127.0.0.256:7400", "127.example.com:7400", ":7400"}) {
+  for (const char* addr :
+       {"0.0.0.0:7400", "[::]:7400", "10.0.0.5:7400", "orchestrator:7400",
+        "dns:///orchestrator.blend.svc:7400", "128.0.0.1:7400", "127.0.0.1.example.com:7400",
+        "localhost.evil.com:7400", "", "127.0.0.256:7400", "127.example.com:7400", ":7400"}) {
     EXPECT_FALSE(IsLoopbackHostPort(addr)) << addr;
   }
 }

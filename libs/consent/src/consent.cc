@@ -14,10 +14,14 @@ absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.
 
 std::string_view ScopeName(Scope scope) {
   switch (scope) {
-    case Scope::kSms: return "sms";
-    case Scope::kVoice: return "voice";
-    case Scope::kEmail: return "email";
-    case Scope::kAll: return "all";
+    case Scope::kSms:
+      return "sms";
+    case Scope::kVoice:
+      return "voice";
+    case Scope::kEmail:
+      return "email";
+    case Scope::kAll:
+      return "all";
   }
   return "all";
 }
@@ -32,12 +36,18 @@ std::optional<Scope> ParseScope(std::string_view name) {
 
 std::string_view ReasonName(Reason reason) {
   switch (reason) {
-    case Reason::kOptOut: return "opt_out";
-    case Reason::kDnc: return "dnc";
-    case Reason::kLegalHold: return "legal_hold";
-    case Reason::kBankruptcy: return "bankruptcy";
-    case Reason::kDeceased: return "deceased";
-    case Reason::kCrm: return "crm";
+    case Reason::kOptOut:
+      return "opt_out";
+    case Reason::kDnc:
+      return "dnc";
+    case Reason::kLegalHold:
+      return "legal_hold";
+    case Reason::kBankruptcy:
+      return "bankruptcy";
+    case Reason::kDeceased:
+      return "deceased";
+    case Reason::kCrm:
+      return "crm";
   }
   return "crm";
 }
@@ -66,9 +76,12 @@ std::optional<Reason> ReasonFromInt(int value) {
 
 Scope ScopeOf(Channel channel) {
   switch (channel) {
-    case Channel::kSms: return Scope::kSms;
-    case Channel::kVoice: return Scope::kVoice;
-    case Channel::kEmail: return Scope::kEmail;
+    case Channel::kSms:
+      return Scope::kSms;
+    case Channel::kVoice:
+      return Scope::kVoice;
+    case Channel::kEmail:
+      return Scope::kEmail;
   }
   return Scope::kAll;
 }

@@ -71,7 +71,8 @@ PutResult Put(pqxx::work& tx, const Record& record, absl::Time now) {
       "ON CONFLICT (customer_id, address, channel, kind) WHERE removed_at IS NULL "
       "DO UPDATE SET source = excluded.source, note = excluded.note, "
       "  expires_at = excluded.expires_at "
-      "RETURNING ", kColumns, ", (xmax = 0)");
+      "RETURNING ",
+      kColumns, ", (xmax = 0)");
   pqxx::result r = Exec(tx, kSql, NewUuid(), record.customer_id, record.address,
                         static_cast<int>(record.channel), std::string(ReasonName(record.reason)),
                         record.source, Micros(now), OptMicros(record.expires_at), record.note);
@@ -84,7 +85,8 @@ std::optional<Record> Remove(pqxx::work& tx, const std::string& suppression_id,
   static const std::string kSql = absl::StrCat(
       "UPDATE suppressions SET removed_at = to_timestamp($2::bigint / 1000000.0), "
       "  removed_by = $3, removed_reason = $4 "
-      "WHERE suppression_id = $1 AND removed_at IS NULL RETURNING ", kColumns);
+      "WHERE suppression_id = $1 AND removed_at IS NULL RETURNING ",
+      kColumns);
   pqxx::result r = Exec(tx, kSql, suppression_id, Micros(now), removed_by, why);
   if (r.empty()) return std::nullopt;
   return FromRow(r[0]);
@@ -94,11 +96,14 @@ std::vector<Record> FindInForce(pqxx::work& tx, const std::vector<std::string>& 
                                 const std::vector<std::string>& addresses, absl::Time now) {
   // Two index scans (by customer, by address) rather than one OR over both columns.
   static const std::string kSql = absl::StrCat(
-      "SELECT ", kColumns, " FROM suppressions WHERE removed_at IS NULL "
+      "SELECT ", kColumns,
+      " FROM suppressions WHERE removed_at IS NULL "
       "  AND customer_id <> '' AND customer_id = ANY($1::text[]) "
       "  AND (expires_at IS NULL OR expires_at > to_timestamp($3::bigint / 1000000.0)) "
       "UNION "
-      "SELECT ", kColumns, " FROM suppressions WHERE removed_at IS NULL "
+      "SELECT ",
+      kColumns,
+      " FROM suppressions WHERE removed_at IS NULL "
       "  AND address <> '' AND address = ANY($2::text[]) "
       "  AND (expires_at IS NULL OR expires_at > to_timestamp($3::bigint / 1000000.0))");
   std::vector<Record> out;
@@ -110,7 +115,8 @@ std::vector<Record> FindInForce(pqxx::work& tx, const std::vector<std::string>& 
 
 std::vector<Record> List(pqxx::work& tx, const ListFilter& f, absl::Time now) {
   static const std::string kSql = absl::StrCat(
-      "SELECT ", kColumns, " FROM suppressions WHERE removed_at IS NULL "
+      "SELECT ", kColumns,
+      " FROM suppressions WHERE removed_at IS NULL "
       "  AND ($1 = '' OR customer_id = $1) AND ($2 = '' OR address = $2) "
       "  AND ($3 = 0 OR channel = $3) AND ($4 = '' OR kind = $4) "
       "  AND ($5 OR expires_at IS NULL OR expires_at > to_timestamp($6::bigint / 1000000.0)) "
@@ -118,11 +124,10 @@ std::vector<Record> List(pqxx::work& tx, const ListFilter& f, absl::Time now) {
       "       (to_timestamp($7::bigint / 1000000.0), $8)) "
       "ORDER BY recorded_at DESC, suppression_id DESC LIMIT $9");
   std::vector<Record> out;
-  pqxx::result r = Exec(tx, kSql, f.customer_id, f.address,
-                        f.channel ? static_cast<int>(*f.channel) : 0,
-                        f.reason ? std::string(ReasonName(*f.reason)) : std::string(),
-                        f.include_expired, Micros(now), OptMicros(f.after_recorded_at), f.after_id,
-                        f.limit);
+  pqxx::result r =
+      Exec(tx, kSql, f.customer_id, f.address, f.channel ? static_cast<int>(*f.channel) : 0,
+           f.reason ? std::string(ReasonName(*f.reason)) : std::string(), f.include_expired,
+           Micros(now), OptMicros(f.after_recorded_at), f.after_id, f.limit);
   for (const auto& row : r) out.push_back(FromRow(row));
   return out;
 }
@@ -141,20 +146,22 @@ void PutDncNumbers(pqxx::work& tx, const std::vector<std::string>& numbers,
 
 int RemoveStaleDncNumbers(pqxx::work& tx, const std::vector<std::string>& keep,
                           const std::string& source, absl::Time before, absl::Time now) {
-  pqxx::result r = Exec(tx,
-       "UPDATE suppressions SET removed_at = to_timestamp($4::bigint / 1000000.0), "
-       "  removed_by = $2, removed_reason = 'no longer on a mirrored Genesys DNC list' "
-       "WHERE removed_at IS NULL AND channel = 2 AND kind = 'dnc' AND source = $2 "
-       "  AND recorded_at < to_timestamp($3::bigint / 1000000.0) "
-       "  AND NOT (address = ANY($1::text[]))",
-       Literal(keep), source, Micros(before), Micros(now));
+  pqxx::result r =
+      Exec(tx,
+           "UPDATE suppressions SET removed_at = to_timestamp($4::bigint / 1000000.0), "
+           "  removed_by = $2, removed_reason = 'no longer on a mirrored Genesys DNC list' "
+           "WHERE removed_at IS NULL AND channel = 2 AND kind = 'dnc' AND source = $2 "
+           "  AND recorded_at < to_timestamp($3::bigint / 1000000.0) "
+           "  AND NOT (address = ANY($1::text[]))",
+           Literal(keep), source, Micros(before), Micros(now));
   return static_cast<int>(r.affected_rows());
 }
 
 std::vector<std::string> PhonesToPushToDnc(pqxx::work& tx, const std::string& dnc_list_id,
                                            const std::string& exclude_source, int limit) {
   std::vector<std::string> out;
-  for (const auto& row : Exec(tx,
+  for (const auto& row : Exec(
+           tx,
            "SELECT DISTINCT s.address FROM suppressions s "
            "WHERE s.removed_at IS NULL AND s.channel IN (1, 2, 4) AND s.kind IN ('opt_out', 'dnc') "
            "  AND s.source <> $2 AND s.address LIKE '+%' "

@@ -42,9 +42,8 @@ class ConsentStorePgTest : public ::testing::Test {
     return store::WithTransaction(*pool_, [&](pqxx::work& tx) { return fn(tx); });
   }
   int64_t Count(const std::string& sql) {
-    auto n = Tx([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-      return tx.exec1(sql)[0].as<int64_t>();
-    });
+    auto n = Tx(
+        [&](pqxx::work& tx) -> absl::StatusOr<int64_t> { return tx.exec1(sql)[0].as<int64_t>(); });
     EXPECT_TRUE(n.ok()) << n.status();
     return n.value_or(-1);
   }
@@ -147,14 +146,16 @@ TEST_F(ConsentStorePgTest, ExpiredAndRemovedRecordsAreNotInForceAndRemovalIsReco
   ASSERT_TRUE(removed->has_value());
   EXPECT_EQ(in_force(kNow), 1u);
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE removed_by = 'ops@example' AND "
-                  "removed_reason = 'entered by mistake' AND removed_at IS NOT NULL"), 1);
+                  "removed_reason = 'entered by mistake' AND removed_at IS NOT NULL"),
+            1);
   auto twice = Tx([&](pqxx::work& tx) -> absl::StatusOr<std::optional<Record>> {
     return Remove(tx, ids->second, "ops@example", "again", kNow);
   });
   ASSERT_TRUE(twice.ok());
   EXPECT_FALSE(twice->has_value());
   // Put after a removal starts a new record.
-  auto back = Tx([&](pqxx::work& tx) -> absl::StatusOr<PutResult> { return Put(tx, opt_out, kNow); });
+  auto back =
+      Tx([&](pqxx::work& tx) -> absl::StatusOr<PutResult> { return Put(tx, opt_out, kNow); });
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(back->created);
   EXPECT_NE(back->record.suppression_id, ids->second);
@@ -163,19 +164,18 @@ TEST_F(ConsentStorePgTest, ExpiredAndRemovedRecordsAreNotInForceAndRemovalIsReco
 TEST_F(ConsentStorePgTest, ListPagesNewestFirstWithFilters) {
   MigrateUpTo(1000);
   ASSERT_TRUE(Tx([&](pqxx::work& tx) {
-    for (int i = 0; i < 5; ++i) {
-      Put(tx, R("cust-" + std::to_string(i), "", Scope::kVoice, Reason::kDnc),
-          kNow + absl::Seconds(i));
-    }
-    Put(tx, R("cust-9", "", Scope::kAll, Reason::kCrm), kNow + absl::Seconds(10));
-    return absl::OkStatus();
-  }).ok());
+                for (int i = 0; i < 5; ++i) {
+                  Put(tx, R("cust-" + std::to_string(i), "", Scope::kVoice, Reason::kDnc),
+                      kNow + absl::Seconds(i));
+                }
+                Put(tx, R("cust-9", "", Scope::kAll, Reason::kCrm), kNow + absl::Seconds(10));
+                return absl::OkStatus();
+              }).ok());
   ListFilter f;
   f.reason = Reason::kDnc;
   f.limit = 2;
-  auto page1 = Tx([&](pqxx::work& tx) -> absl::StatusOr<std::vector<Record>> {
-    return List(tx, f, kNow);
-  });
+  auto page1 =
+      Tx([&](pqxx::work& tx) -> absl::StatusOr<std::vector<Record>> { return List(tx, f, kNow); });
   ASSERT_TRUE(page1.ok()) << page1.status();
   ASSERT_EQ(page1->size(), 2u);
   EXPECT_EQ((*page1)[0].customer_id, "cust-4");
@@ -183,9 +183,8 @@ TEST_F(ConsentStorePgTest, ListPagesNewestFirstWithFilters) {
   f.after_recorded_at = page1->back().recorded_at;
   f.after_id = page1->back().suppression_id;
   f.limit = 10;
-  auto page2 = Tx([&](pqxx::work& tx) -> absl::StatusOr<std::vector<Record>> {
-    return List(tx, f, kNow);
-  });
+  auto page2 =
+      Tx([&](pqxx::work& tx) -> absl::StatusOr<std::vector<Record>> { return List(tx, f, kNow); });
   ASSERT_TRUE(page2.ok());
   ASSERT_EQ(page2->size(), 3u);
   EXPECT_EQ((*page2)[0].customer_id, "cust-2");
@@ -195,10 +194,10 @@ TEST_F(ConsentStorePgTest, ListPagesNewestFirstWithFilters) {
 TEST_F(ConsentStorePgTest, DncMirrorPutsOnceAndRemovesNumbersThatLeftTheList) {
   MigrateUpTo(1000);
   ASSERT_TRUE(Tx([&](pqxx::work& tx) {
-    PutDncNumbers(tx, {"+12125550110", "+12125550111"}, "mirror", kNow);
-    PutDncNumbers(tx, {"+12125550110"}, "mirror", kNow + absl::Seconds(1));
-    return absl::OkStatus();
-  }).ok());
+                PutDncNumbers(tx, {"+12125550110", "+12125550111"}, "mirror", kNow);
+                PutDncNumbers(tx, {"+12125550110"}, "mirror", kNow + absl::Seconds(1));
+                return absl::OkStatus();
+              }).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE source = 'mirror'"), 2);
   auto removed = Tx([&](pqxx::work& tx) -> absl::StatusOr<int> {
     return RemoveStaleDncNumbers(tx, {"+12125550110"}, "mirror", kNow + absl::Seconds(5),
@@ -207,13 +206,14 @@ TEST_F(ConsentStorePgTest, DncMirrorPutsOnceAndRemovesNumbersThatLeftTheList) {
   ASSERT_TRUE(removed.ok()) << removed.status();
   EXPECT_EQ(*removed, 1);
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550111' AND "
-                  "removed_by = 'mirror'"), 1);
+                  "removed_by = 'mirror'"),
+            1);
   // An opt-out by phone from elsewhere is pushed to the Genesys list; an email one is not.
   ASSERT_TRUE(Tx([&](pqxx::work& tx) {
-    Put(tx, R("c", "+12125550112", Scope::kSms, Reason::kOptOut), kNow);
-    Put(tx, R("c", "c@example.com", Scope::kEmail, Reason::kOptOut), kNow);
-    return absl::OkStatus();
-  }).ok());
+                Put(tx, R("c", "+12125550112", Scope::kSms, Reason::kOptOut), kNow);
+                Put(tx, R("c", "c@example.com", Scope::kEmail, Reason::kOptOut), kNow);
+                return absl::OkStatus();
+              }).ok());
   auto pending = Tx([&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
     return PhonesToPushToDnc(tx, "internal-dnc", "mirror", 100);
   });

@@ -70,8 +70,8 @@ TEST(ConsentTest, SmsOptOutBlocksOnlySmsWithScopeChannel) {
 }
 
 TEST(ConsentTest, OtherReasonsBlockTheChannelTheyNameWhateverTheScope) {
-  auto dnc = Evaluate({R("", "+12125550100", Scope::kVoice, Reason::kDnc)}, kAda,
-                      OptOutScope::kAll, kNow);
+  auto dnc =
+      Evaluate({R("", "+12125550100", Scope::kVoice, Reason::kDnc)}, kAda, OptOutScope::kAll, kNow);
   EXPECT_TRUE(dnc.dnc_active);
   EXPECT_FALSE(dnc.voice_opted_out);
   EXPECT_FALSE(dnc.sms_opted_out);

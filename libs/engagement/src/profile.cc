@@ -15,13 +15,20 @@ constexpr std::string_view kWeekdays[] = {"MON", "TUE", "WED", "THU", "FRI", "SA
 
 int WeekdayIndex(absl::Weekday w) {
   switch (w) {
-    case absl::Weekday::monday: return 0;
-    case absl::Weekday::tuesday: return 1;
-    case absl::Weekday::wednesday: return 2;
-    case absl::Weekday::thursday: return 3;
-    case absl::Weekday::friday: return 4;
-    case absl::Weekday::saturday: return 5;
-    case absl::Weekday::sunday: return 6;
+    case absl::Weekday::monday:
+      return 0;
+    case absl::Weekday::tuesday:
+      return 1;
+    case absl::Weekday::wednesday:
+      return 2;
+    case absl::Weekday::thursday:
+      return 3;
+    case absl::Weekday::friday:
+      return 4;
+    case absl::Weekday::saturday:
+      return 5;
+    case absl::Weekday::sunday:
+      return 6;
   }
   return 0;
 }
@@ -38,7 +45,8 @@ absl::StatusOr<absl::Time> ParseTime(const json& v, std::string_view field) {
   absl::Time t;
   std::string err;
   if (!v.is_string() || !absl::ParseTime(absl::RFC3339_full, v.get<std::string>(), &t, &err)) {
-    return absl::InvalidArgumentError(absl::StrCat("engagement profile: ", std::string(field), " is not an RFC 3339 time"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("engagement profile: ", std::string(field), " is not an RFC 3339 time"));
   }
   return t;
 }
@@ -175,8 +183,8 @@ std::optional<Interaction> FromDisposition(const DispositionInput& d,
 }
 
 std::vector<Interaction> FromCustomerEvent(std::string_view type,
-                                           std::optional<Channel> opt_out_channel,
-                                           absl::Time at, const EngagementConfig& config) {
+                                           std::optional<Channel> opt_out_channel, absl::Time at,
+                                           const EngagementConfig& config) {
   std::vector<Interaction> out;
   auto positive = [&](Channel c, std::string outcome) {
     out.push_back(Interaction{c, at, false, false, true, false, std::move(outcome), ""});
@@ -184,7 +192,8 @@ std::vector<Interaction> FromCustomerEvent(std::string_view type,
   if (Contains(config.sms_response_events, type)) {
     positive(Channel::kSms, "REPLIED");
   } else if (Contains(config.email_response_events, type)) {
-    positive(Channel::kEmail, std::string(type).find("click") != std::string::npos ? "CLICKED" : "REPLIED");
+    positive(Channel::kEmail,
+             std::string(type).find("click") != std::string::npos ? "CLICKED" : "REPLIED");
   } else if (type == "opt_out") {
     for (Channel c : kAllChannels) {
       if (opt_out_channel && *opt_out_channel != c) continue;
@@ -233,8 +242,8 @@ std::optional<Channel> BestChannel(const Profile& p) {
     if (it == p.channels.end()) continue;
     const ChannelStats& s = it->second;
     if (s.opt_outs > 0 || (s.sent == 0 && s.positive == 0)) continue;
-    const double score = static_cast<double>(s.positive + 2 * s.conversions + 1) /
-                         static_cast<double>(s.sent + 2);
+    const double score =
+        static_cast<double>(s.positive + 2 * s.conversions + 1) / static_cast<double>(s.sent + 2);
     if (score > best_score) {
       best_score = score;
       best = c;
@@ -249,9 +258,12 @@ std::optional<int> BestWeekday(const Profile& p) { return ArgMax(ByWeekday(p)); 
 json ProfileToJson(const Profile& p) {
   json channels = json::object();
   for (const auto& [c, s] : p.channels) {
-    json cj = {{"sent", s.sent},           {"failed", s.failed},
-               {"positive", s.positive},   {"optOuts", s.opt_outs},
-               {"conversions", s.conversions}, {"lastOutcome", s.last_outcome},
+    json cj = {{"sent", s.sent},
+               {"failed", s.failed},
+               {"positive", s.positive},
+               {"optOuts", s.opt_outs},
+               {"conversions", s.conversions},
+               {"lastOutcome", s.last_outcome},
                {"lastOutcomeAt", OptionalTime(s.last_outcome_at)},
                {"lastTouchAt", OptionalTime(s.last_touch_at)}};
     channels[std::string(ChannelName(c))] = std::move(cj);

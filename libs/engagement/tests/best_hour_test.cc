@@ -1,7 +1,7 @@
 #include "blend/engagement/best_hour.h"
 
-#include "gtest/gtest.h"
 #include "blend/common/testing/times.h"
+#include "gtest/gtest.h"
 
 namespace blend::engagement {
 namespace {

@@ -1,15 +1,15 @@
 #include "blend/engagement/profile.h"
 
+#include "blend/common/testing/times.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "blend/common/testing/times.h"
 
 namespace blend::engagement {
 namespace {
 
+using nlohmann::json;
 using test_support::At;
 using test_support::Zone;
-using nlohmann::json;
 
 Interaction Sent(Channel c, const std::string& at, const std::string& campaign = "c1") {
   Interaction in;
@@ -98,8 +98,8 @@ TEST(ProfileTest, OptOutEventWithoutChannelCountsOnEveryChannel) {
   auto sms = FromCustomerEvent("opt_out", Channel::kSms, At("2026-11-24T15:00:00Z"), {});
   ASSERT_EQ(sms.size(), 1u);
   EXPECT_TRUE(sms[0].opted_out);
-  EXPECT_TRUE(FromCustomerEvent("payment.received", std::nullopt, At("2026-11-24T15:00:00Z"), {})
-                  .empty());
+  EXPECT_TRUE(
+      FromCustomerEvent("payment.received", std::nullopt, At("2026-11-24T15:00:00Z"), {}).empty());
   EXPECT_TRUE(IsGoalEvent("payment.received", {}));
   EXPECT_FALSE(IsGoalEvent("sms.reply", {}));
 }

@@ -444,7 +444,7 @@ absl::StatusOr<DialerContact> GenesysClient::GetContact(std::string_view contact
 }
 
 absl::StatusOr<ResponseMeta> GenesysClient::DeleteContact(std::string_view contact_list_id,
-                                                         std::string_view contact_id) {
+                                                          std::string_view contact_id) {
   BLEND_ASSIGN_OR_RETURN(std::string url, ContactUrl(contact_list_id, contact_id));
   absl::StatusOr<HttpResponse> response =
       impl_->Execute({kDeleteContactEndpoint, HttpMethod::kDelete, url});
@@ -466,8 +466,8 @@ absl::StatusOr<DialerContact> GenesysClient::SetContactCallable(std::string_view
   if (!current.body.is_object()) {
     return absl::InternalError("Genesys get_contact: success without a contact in the response");
   }
-  if (auto it = current.body.find("callable"); it != current.body.end() && it->is_boolean() &&
-                                                it->get<bool>() == callable) {
+  if (auto it = current.body.find("callable");
+      it != current.body.end() && it->is_boolean() && it->get<bool>() == callable) {
     DialerContact unchanged = ContactFromJson(current.body);
     unchanged.meta = std::move(current.meta);
     return unchanged;

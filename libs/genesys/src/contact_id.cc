@@ -29,8 +29,8 @@ std::string ContactIdForTouch(std::string_view touch_id) {
   SHA1(reinterpret_cast<const unsigned char*>(name.data()), name.size(), digest.data());
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 9562 variant
-  std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest.data()), 16));
+  std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest.data()), 16));
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
                       hex.substr(16, 4), "-", hex.substr(20, 12));
 }

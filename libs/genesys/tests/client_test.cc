@@ -14,9 +14,9 @@
 #include "blend/common/clock.h"
 #include "blend/genesys/curl_transport.h"
 #include "blend/genesys/metrics.h"
-#include "blend/telemetry/log.h"
 #include "blend/genesys/testing/genesys_imposter.h"
 #include "blend/genesys/testing/request_metrics.h"
+#include "blend/telemetry/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -531,7 +531,8 @@ TEST_F(GenesysClientTest, InsertContactWithPriorityCarriesTouchId) {
       json::parse(sent[0].body),
       json::array(
           {{{"contactListId", "demo-contacts"},
-            {"data", {{"phone", "+12015550123"}, {"touchId", "touch-42"}, {"customer", "cust-7"}}}}}));
+            {"data",
+             {{"phone", "+12015550123"}, {"touchId", "touch-42"}, {"customer", "cust-7"}}}}}));
 }
 
 TEST_F(GenesysClientTest, GetContactReadsCallRecords) {

@@ -72,8 +72,8 @@ TEST_F(ContactWithdrawalTest, DeleteOfAMissingContactIsDone) {
 }
 
 TEST_F(ContactWithdrawalTest, DeleteErrorsAreClassifiedLikeEveryCall) {
-  transport_.Push(HttpResponse{429, {{"retry-after", "7"}},
-                               R"({"code":"too.many.requests.retry.after","status":429})"});
+  transport_.Push(HttpResponse{
+      429, {{"retry-after", "7"}}, R"({"code":"too.many.requests.retry.after","status":429})"});
   transport_.Push(HttpResponse{403, {}, R"({"code":"missing.permissions","status":403})"});
   transport_.Push(LostAnswer());
   transport_.Push(HttpResponse{503, {}, R"({"code":"service.unavailable","status":503})"});

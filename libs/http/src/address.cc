@@ -24,5 +24,4 @@ absl::StatusOr<std::pair<std::string, int>> ParseHostPort(const std::string& add
   return std::make_pair(host, port);
 }
 
-
 }  // namespace blend::http

@@ -13,12 +13,11 @@ absl::Status CheckSecretForAddress(std::string_view address, const Secret& secre
   if (IsLoopbackHostPort(address)) return absl::OkStatus();
   if (!secret.empty() && secret.Reveal() != demo_value) return absl::OkStatus();
   const std::string name(flag);
-  const std::string env =
-      "BLEND_" + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
+  const std::string env = "BLEND_" + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
   return absl::FailedPreconditionError(absl::StrCat(
       "refusing to listen on ", std::string(address), " with ",
-      secret.empty() ? "an empty" : "the public demo", " --", name, ": set --", name, " (or ",
-      env, ") to a secret of your own, or listen on a loopback address such as 127.0.0.1"));
+      secret.empty() ? "an empty" : "the public demo", " --", name, ": set --", name, " (or ", env,
+      ") to a secret of your own, or listen on a loopback address such as 127.0.0.1"));
 }
 
 }  // namespace blend::http

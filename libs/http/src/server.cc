@@ -134,7 +134,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const std::string& address
   s->thread_ = std::thread([srv] { srv->listen_after_bind(); });
   for (int i = 0; i < 2500 && !srv->is_running(); ++i) absl::SleepFor(absl::Milliseconds(2));
   BLEND_LOG(kInfo, "http server listening",
-            {{"server", s->options_.name}, {"address", absl::StrCat(host, ":", s->port_)},
+            {{"server", s->options_.name},
+             {"address", absl::StrCat(host, ":", s->port_)},
              {"max_body_bytes", absl::StrCat(s->options_.max_body_bytes)}});
   return s;
 }
@@ -268,8 +269,11 @@ void Server::Install() {
     const log::Level level = res.status >= 500 ? log::Level::kWarn : log::Level::kInfo;
     if (!log::Enabled(level)) return;
     log::Write(level, "http request refused",
-               {{"server", options_.name}, {"method", req.method}, {"path", req.path},
-                {"status", absl::StrCat(res.status)}, {"remote", req.remote_addr}});
+               {{"server", options_.name},
+                {"method", req.method},
+                {"path", req.path},
+                {"status", absl::StrCat(res.status)},
+                {"remote", req.remote_addr}});
   });
 }
 

@@ -17,8 +17,8 @@ TEST(ParseHostPortTest, SplitsHostAndPort) {
 }
 
 TEST(ParseHostPortTest, RefusesWhatIsNotHostPort) {
-  for (const char* bad : {"localhost", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:65536",
-                          "127.0.0.1:-1"}) {
+  for (const char* bad :
+       {"localhost", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:65536", "127.0.0.1:-1"}) {
     EXPECT_EQ(ParseHostPort(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }

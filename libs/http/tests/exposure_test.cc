@@ -22,8 +22,9 @@ TEST(CheckSecretForAddressTest, DemoOrEmptySecretIsRefusedOffLoopbackNamingTheFl
 }
 
 TEST(CheckSecretForAddressTest, OwnSecretAnywhereOrDemoSecretOnLoopbackIsAccepted) {
-  EXPECT_TRUE(CheckSecretForAddress("0.0.0.0:7481", Secret("s3cr3t-of-mine"), kDemo,
-                                    "webhook-secret").ok());
+  EXPECT_TRUE(
+      CheckSecretForAddress("0.0.0.0:7481", Secret("s3cr3t-of-mine"), kDemo, "webhook-secret")
+          .ok());
   EXPECT_TRUE(CheckSecretForAddress("127.0.0.1:7481", Secret(kDemo), kDemo, "webhook-secret").ok());
   EXPECT_TRUE(CheckSecretForAddress("[::1]:7481", Secret(""), kDemo, "webhook-secret").ok());
 }

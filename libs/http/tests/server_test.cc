@@ -157,8 +157,9 @@ TEST(ServerTest, BodiesWithinTheLimitReachTheHandlerWithOrWithoutLength) {
 
   RawClient raw(server->port());
   ASSERT_TRUE(raw.connected());
-  ASSERT_TRUE(raw.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                       "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      raw.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   std::string answer = raw.ReadUntilClosed();
   EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200")) << answer;
   EXPECT_TRUE(absl::EndsWith(answer, "11:hello world")) << answer;
@@ -174,8 +175,8 @@ TEST(ServerTest, TenMegabyteBodyIsRefusedBeforeItIsRead) {
   const long rss_before = PeakRssKb();
   RawClient raw(server->port());
   ASSERT_TRUE(raw.connected());
-  ASSERT_TRUE(raw.Send(absl::StrCat("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ",
-                                    kTenMegabytes, "\r\n\r\n")));
+  ASSERT_TRUE(raw.Send(absl::StrCat(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ", kTenMegabytes, "\r\n\r\n")));
   const std::string piece(64 * 1024, 'x');
   size_t sent = raw.SendUntilAnswered(kTenMegabytes, piece.size(),
                                       [&](size_t n) { return piece.substr(0, n); });

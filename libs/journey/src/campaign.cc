@@ -51,9 +51,9 @@ class PoliciesParser {
       else if (key == "choiceOnMissingVariable") {
         if (v == "fail") out.choice_missing_variable_default = false;
         else if (v == "default") out.choice_missing_variable_default = true;
-        else Problem(kp, "choiceOnMissingVariable is \"fail\" (the default, as AWS) or \"default\"");
-      }
-      else if (key == "optOutScope") OptOutScopePolicy(v, kp, out);
+        else
+          Problem(kp, "choiceOnMissingVariable is \"fail\" (the default, as AWS) or \"default\"");
+      } else if (key == "optOutScope") OptOutScopePolicy(v, kp, out);
       else if (key == "maxTransitionsPerTrigger") {
         if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 1000000) {
           Problem(kp, "maxTransitionsPerTrigger must be an integer from 1 to 1000000");
@@ -61,9 +61,12 @@ class PoliciesParser {
           out.max_transitions_per_trigger = v.get<int>();
         }
       } else {
-        Problem(kp, absl::StrCat("unknown policy '", key, "' (known: exitEvents, quietHours, "
-                                 "frequencyCaps, genesys, sendAtBestHour, "
-                                 "maxTransitionsPerTrigger, onUnknown, choiceOnMissingVariable, optOutScope)"));
+        Problem(kp,
+                absl::StrCat(
+                    "unknown policy '", key,
+                    "' (known: exitEvents, quietHours, "
+                    "frequencyCaps, genesys, sendAtBestHour, "
+                    "maxTransitionsPerTrigger, onUnknown, choiceOnMissingVariable, optOutScope)"));
       }
     }
     return out;
@@ -139,19 +142,22 @@ class PoliciesParser {
       auto ch = ChannelKey(key, cp);
       if (!ch) continue;
       if (!c.is_object()) {
-        Problem(cp, "a frequency cap is {\"max\": 7, \"windowSeconds\": 604800, \"onCap\": \"defer\"}");
+        Problem(cp,
+                "a frequency cap is {\"max\": 7, \"windowSeconds\": 604800, \"onCap\": \"defer\"}");
         continue;
       }
       FrequencyCapPolicy cap;
       bool ok = true;
-      if (!c.contains("max") || !c["max"].is_number_unsigned() || c["max"].get<uint64_t>() > 1000000) {
+      if (!c.contains("max") || !c["max"].is_number_unsigned() ||
+          c["max"].get<uint64_t>() > 1000000) {
         Problem(cp + "/max", "max must be a non-negative integer");
         ok = false;
       } else {
         cap.max_touches = c["max"].get<int>();
       }
       if (!c.contains("windowSeconds") || !c["windowSeconds"].is_number_unsigned() ||
-          c["windowSeconds"].get<uint64_t>() == 0 || c["windowSeconds"].get<uint64_t>() > 31622400) {
+          c["windowSeconds"].get<uint64_t>() == 0 ||
+          c["windowSeconds"].get<uint64_t>() > 31622400) {
         Problem(cp + "/windowSeconds", "windowSeconds must be a positive integer (at most a year)");
         ok = false;
       } else {
@@ -207,7 +213,8 @@ class PoliciesParser {
         for (size_t i = 0; i < val.size(); ++i) {
           auto c = val[i].is_string() ? ChannelKey(val[i].get<std::string>(), PointerAppend(fp, i))
                                       : std::nullopt;
-          if (!val[i].is_string()) Problem(PointerAppend(fp, i), "a channel name (sms, voice or email)");
+          if (!val[i].is_string())
+            Problem(PointerAppend(fp, i), "a channel name (sms, voice or email)");
           if (c) policy.channels.insert(*c);
           ok = ok && c.has_value();
         }
@@ -215,8 +222,9 @@ class PoliciesParser {
                  val.get<uint64_t>() <= 7 * 86400) {
         policy.max_delay = absl::Seconds(val.get<int64_t>());
       } else if (f == "channels" || f == "maxDelaySeconds") {
-        Problem(fp, f == "channels" ? "channels must be an array of channel names"
-                                    : "maxDelaySeconds must be a positive integer (at most 7 days)");
+        Problem(fp, f == "channels"
+                        ? "channels must be an array of channel names"
+                        : "maxDelaySeconds must be a positive integer (at most 7 days)");
         ok = false;
       } else {
         Problem(fp, absl::StrCat("unknown field '", f, "' in sendAtBestHour"));
@@ -232,8 +240,10 @@ class PoliciesParser {
       return;
     }
     const std::pair<const char*, std::string*> fields[] = {
-        {"contactListId", &out.contact_list_id}, {"dncListId", &out.dnc_list_id},
-        {"smsFromNumber", &out.sms_from_number}, {"emailFromAddress", &out.email_from_address},
+        {"contactListId", &out.contact_list_id},
+        {"dncListId", &out.dnc_list_id},
+        {"smsFromNumber", &out.sms_from_number},
+        {"emailFromAddress", &out.email_from_address},
         {"oauthClient", &out.oauth_client}};
     for (const auto& [key, val] : v.items()) {
       std::string fp = PointerAppend(kp, key);
@@ -266,7 +276,8 @@ json ParseJsonOrProblem(std::string_view text, const std::string& pointer, const
   } catch (const json::exception& e) {
     problems.push_back({pointer, absl::StrCat(what, " is not valid JSON: ", e.what())});
   } catch (const TooDeep&) {
-    problems.push_back({pointer, absl::StrCat(what, " nests deeper than ", kMaxNesting, " levels")});
+    problems.push_back(
+        {pointer, absl::StrCat(what, " nests deeper than ", kMaxNesting, " levels")});
   }
   return json(json::value_t::discarded);
 }
@@ -275,9 +286,11 @@ void CheckAliases(const std::map<std::string, std::string>& aliases,
                   std::vector<ValidationProblem>& problems) {
   for (const auto& [from, to] : aliases) {
     if (!ParseBlendResource(to)) {
-      problems.push_back({PointerAppend("/resourceAliases", from),
-                          absl::StrCat("alias target '", to, "' is not a Blend resource (blend:sms, "
-                                       "blend:voice, blend:email, blend:await-event, blend:facts)")});
+      problems.push_back(
+          {PointerAppend("/resourceAliases", from),
+           absl::StrCat("alias target '", to,
+                        "' is not a Blend resource (blend:sms, "
+                        "blend:voice, blend:email, blend:await-event, blend:facts)")});
     }
   }
 }
@@ -289,7 +302,8 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> Finish(
     std::vector<ValidationProblem>* problems) {
   std::unique_ptr<internal::Definition> def;
   CampaignPolicies pol;
-  if (!definition.is_discarded()) def = internal::ParseDefinition(definition, def_base, aliases, found);
+  if (!definition.is_discarded())
+    def = internal::ParseDefinition(definition, def_base, aliases, found);
   if (!policies.is_discarded()) pol = PoliciesParser(found).Parse(policies, pol_base);
   CheckAliases(aliases, found);
   if (problems != nullptr) *problems = found;
@@ -338,8 +352,9 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaign(
     std::vector<ValidationProblem>* problems, std::string campaign_id) {
   std::vector<ValidationProblem> found;
   json def = ParseJsonOrProblem(definition_json, "", "the definition", found);
-  json pol = policies_json.empty() ? json()
-                                   : ParseJsonOrProblem(policies_json, "/policies", "the policies", found);
+  json pol = policies_json.empty()
+                 ? json()
+                 : ParseJsonOrProblem(policies_json, "/policies", "the policies", found);
   return Finish(std::move(campaign_id), def, "", pol, "/policies", resource_aliases,
                 std::move(found), problems);
 }
@@ -359,8 +374,9 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaignDocument(
   json definition = json::value_t::discarded;
   json policies;
   if (!doc.is_object()) {
-    found.push_back({"", "expected a campaign document {\"campaignId\", \"definition\", "
-                         "\"policies\", \"resourceAliases\"} or an ASL definition"});
+    found.push_back({"",
+                     "expected a campaign document {\"campaignId\", \"definition\", "
+                     "\"policies\", \"resourceAliases\"} or an ASL definition"});
   } else {
     for (const auto& [key, v] : doc.items()) {
       if (key == "campaignId") {
@@ -372,18 +388,23 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaignDocument(
         policies = v;
       } else if (key == "resourceAliases") {
         if (!v.is_object()) {
-          found.push_back({"/resourceAliases", "resourceAliases maps foreign resource names to blend:*"});
+          found.push_back(
+              {"/resourceAliases", "resourceAliases maps foreign resource names to blend:*"});
           continue;
         }
         for (const auto& [from, to] : v.items()) {
           if (to.is_string()) aliases[from] = to.get<std::string>();
-          else found.push_back({PointerAppend("/resourceAliases", from), "an alias target is a string"});
+          else
+            found.push_back(
+                {PointerAppend("/resourceAliases", from), "an alias target is a string"});
         }
       } else if (key != "Comment" && key != "comment") {
-        found.push_back({PointerAppend("", key), absl::StrCat("unknown campaign field '", key, "'")});
+        found.push_back(
+            {PointerAppend("", key), absl::StrCat("unknown campaign field '", key, "'")});
       }
     }
-    if (definition.is_discarded()) found.push_back({"", "missing \"definition\" (the ASL document)"});
+    if (definition.is_discarded())
+      found.push_back({"", "missing \"definition\" (the ASL document)"});
   }
   return Finish(std::move(campaign_id), definition, "/definition", policies, "/policies", aliases,
                 std::move(found), problems);

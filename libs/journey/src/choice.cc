@@ -79,8 +79,9 @@ std::string CheckOperand(const OperatorSpec& op, const nlohmann::json& v) {
       if (!v.is_string()) return absl::StrCat(op.name, " needs an RFC 3339 timestamp string");
       return ParseTimestamp(v.get<std::string>())
                  ? ""
-                 : absl::StrCat(op.name, " needs an RFC 3339 timestamp such as "
-                                         "\"2026-01-31T09:00:00Z\"");
+                 : absl::StrCat(op.name,
+                                " needs an RFC 3339 timestamp such as "
+                                "\"2026-01-31T09:00:00Z\"");
     default:
       return v.is_boolean() ? "" : absl::StrCat(op.name, " needs true or false");
   }
@@ -90,11 +91,16 @@ int Compare3(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
 
 bool ApplyCmp(ChoiceRule::Cmp cmp, int c) {
   switch (cmp) {
-    case C::kEq: return c == 0;
-    case C::kLt: return c < 0;
-    case C::kGt: return c > 0;
-    case C::kLe: return c <= 0;
-    case C::kGe: return c >= 0;
+    case C::kEq:
+      return c == 0;
+    case C::kLt:
+      return c < 0;
+    case C::kGt:
+      return c > 0;
+    case C::kLe:
+      return c <= 0;
+    case C::kGe:
+      return c >= 0;
   }
   return false;
 }
@@ -133,8 +139,8 @@ bool CompareValues(const ChoiceRule& r, const nlohmann::json& v, const nlohmann:
   switch (r.type) {
     case T::kString:
       if (!v.is_string() || !operand.is_string()) return false;
-      return ApplyCmp(r.cmp, v.get_ref<const std::string&>().compare(
-                                 operand.get_ref<const std::string&>()));
+      return ApplyCmp(
+          r.cmp, v.get_ref<const std::string&>().compare(operand.get_ref<const std::string&>()));
     case T::kStringMatches:
       return v.is_string() && operand.is_string() &&
              WildcardMatch(v.get<std::string>(), operand.get<std::string>());
@@ -163,15 +169,26 @@ bool TypeTest(const ChoiceRule& r, const nlohmann::json* v) {
   bool want = r.operand.is_boolean() && r.operand.get<bool>();
   bool has = false;
   switch (r.type) {
-    case T::kIsPresent: has = v != nullptr; break;
-    case T::kIsNull: has = v != nullptr && v->is_null(); break;
-    case T::kIsNumeric: has = v != nullptr && v->is_number(); break;
-    case T::kIsString: has = v != nullptr && v->is_string(); break;
-    case T::kIsBoolean: has = v != nullptr && v->is_boolean(); break;
+    case T::kIsPresent:
+      has = v != nullptr;
+      break;
+    case T::kIsNull:
+      has = v != nullptr && v->is_null();
+      break;
+    case T::kIsNumeric:
+      has = v != nullptr && v->is_number();
+      break;
+    case T::kIsString:
+      has = v != nullptr && v->is_string();
+      break;
+    case T::kIsBoolean:
+      has = v != nullptr && v->is_boolean();
+      break;
     case T::kIsTimestamp:
       has = v != nullptr && v->is_string() && ParseTimestamp(v->get<std::string>()).has_value();
       break;
-    default: break;
+    default:
+      break;
   }
   return has == want;
 }
@@ -221,8 +238,10 @@ bool CompileComparison(ChoiceRule& out, const nlohmann::json& rule, const std::s
     op_name = key;
   }
   if (op == nullptr) {
-    if (ok) problems.push_back({pointer, "a Choice rule needs a comparison operator (e.g. "
-                                         "StringEquals) or And/Or/Not"});
+    if (ok)
+      problems.push_back({pointer,
+                          "a Choice rule needs a comparison operator (e.g. "
+                          "StringEquals) or And/Or/Not"});
     return false;
   }
   out.type = op->type;
@@ -308,8 +327,9 @@ std::optional<ChoiceRule> ChoiceRule::Compile(const nlohmann::json& rule,
     std::string cptr = PointerAppend(pointer, combinator);
     for (const auto& [key, _] : rule.items()) {
       if (key != combinator && key != "Next" && key != "Comment") {
-        problems.push_back({PointerAppend(pointer, key),
-                            absl::StrCat("unexpected field '", key, "' beside '", combinator, "'")});
+        problems.push_back(
+            {PointerAppend(pointer, key),
+             absl::StrCat("unexpected field '", key, "' beside '", combinator, "'")});
         ok = false;
       }
     }

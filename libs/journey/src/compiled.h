@@ -85,7 +85,7 @@ struct Machine {
 };
 
 struct Definition {
-  std::vector<Machine> machines;  // [0] is the top level
+  std::vector<Machine> machines;          // [0] is the top level
   std::optional<double> timeout_seconds;  // top-level TimeoutSeconds -> TIMED_OUT
 };
 

@@ -57,8 +57,8 @@ class IntrinsicParser {
 
  private:
   absl::Status Error(std::string_view why) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid expression '", std::string(text_), "' at offset ", pos_, ": ", std::string(why)));
+    return absl::InvalidArgumentError(absl::StrCat("invalid expression '", std::string(text_),
+                                                   "' at offset ", pos_, ": ", std::string(why)));
   }
   void SkipSpace() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
@@ -91,7 +91,8 @@ class IntrinsicParser {
         ++depth;
       } else if (c == ']') {
         --depth;
-      } else if (depth == 0 && (c == ',' || c == ')' || std::isspace(static_cast<unsigned char>(c)))) {
+      } else if (depth == 0 &&
+                 (c == ',' || c == ')' || std::isspace(static_cast<unsigned char>(c)))) {
         break;
       }
       ++pos_;
@@ -217,8 +218,8 @@ absl::Status CheckArity(const Node& n) {
   const internal::IntrinsicArity want = *internal::FindIntrinsic(n.function);
   if (n.args.size() < want.min || n.args.size() > want.max) {
     return absl::InvalidArgumentError(absl::StrCat(
-        n.function, " takes ", want.min,
-        want.min == want.max ? "" : absl::StrCat(" to ", want.max), " argument(s), got ", n.args.size()));
+        n.function, " takes ", want.min, want.min == want.max ? "" : absl::StrCat(" to ", want.max),
+        " argument(s), got ", n.args.size()));
   }
   return absl::OkStatus();
 }
@@ -242,7 +243,8 @@ absl::StatusOr<nlohmann::json> EvalNode(const Node& n, const EvalContext& ctx) {
       }
       const nlohmann::json* found = n.path->Find(*root);
       if (found == nullptr) {
-        return absl::NotFoundError(absl::StrCat("path '", n.path->text(), "' names nothing in the input"));
+        return absl::NotFoundError(
+            absl::StrCat("path '", n.path->text(), "' names nothing in the input"));
       }
       return *found;
     }
@@ -254,8 +256,8 @@ absl::StatusOr<nlohmann::json> EvalNode(const Node& n, const EvalContext& ctx) {
         if (!v.ok()) return v.status();
         args.push_back(*std::move(v));
       }
-      const bool literal_template = n.function == "States.Format" &&
-                                    n.args[0].kind == Node::Kind::kLiteral;
+      const bool literal_template =
+          n.function == "States.Format" && n.args[0].kind == Node::Kind::kLiteral;
       return internal::ApplyIntrinsic(n.function, std::move(args),
                                       literal_template ? &n.args[0].placeholders : nullptr, ctx);
     }
@@ -332,8 +334,9 @@ PayloadTemplate PayloadTemplate::Compile(const nlohmann::json& tmpl, const std::
     if (key.size() > 2 && key.ends_with(".$")) {
       field.key = key.substr(0, key.size() - 2);
       if (!value.is_string()) {
-        problems.push_back({child, "a field whose name ends in '.$' must be a string: a path "
-                                   "('$.x'), a context path ('$$.x') or States.*(...)"});
+        problems.push_back({child,
+                            "a field whose name ends in '.$' must be a string: a path "
+                            "('$.x'), a context path ('$$.x') or States.*(...)"});
         continue;
       }
       auto expr = Expression::Parse(value.get<std::string>());

@@ -61,10 +61,14 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
 
 std::optional<Channel> TouchChannel(BlendResource r) {
   switch (r) {
-    case BlendResource::kSms: return Channel::kSms;
-    case BlendResource::kVoice: return Channel::kVoice;
-    case BlendResource::kEmail: return Channel::kEmail;
-    default: return std::nullopt;
+    case BlendResource::kSms:
+      return Channel::kSms;
+    case BlendResource::kVoice:
+      return Channel::kVoice;
+    case BlendResource::kEmail:
+      return Channel::kEmail;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -88,7 +92,8 @@ class Stepper {
     };
     random_ = [this] {
       ++st().step_counter;
-      uint64_t bits = Fnv1a(absl::StrCat(st().uuid_seed, "#random#", *drawing_state_, "#", st().step_counter));
+      uint64_t bits =
+          Fnv1a(absl::StrCat(st().uuid_seed, "#random#", *drawing_state_, "#", st().step_counter));
       bits = Fnv1a(absl::StrCat(bits), bits);  // two rounds: FNV-1a's low bits alone mix poorly
       drawn_.push_back(json{{"function", "States.MathRandom"}, {"bits", absl::StrCat(bits)}});
       return bits;
@@ -128,9 +133,8 @@ class Stepper {
     if (st().status != JourneyStatus::kRunning) return true;
     for (const auto& [id, run] : st().runs) {
       bool ok = run.machine >= 0 && run.machine < static_cast<int>(def_.machines.size()) &&
-                def_.machines[run.machine].by_name.contains(run.state) &&
-                WaitingFits(run) && (run.parent.empty() || IsBranchOf(run, run.parent)) &&
-                MapCountersFit(run);
+                def_.machines[run.machine].by_name.contains(run.state) && WaitingFits(run) &&
+                (run.parent.empty() || IsBranchOf(run, run.parent)) && MapCountersFit(run);
       if (!ok) {
         FinishJourney(JourneyStatus::kFailed, json(), "Blend.DefinitionMismatch",
                       absl::StrCat("run '", id, "' is in state '", run.state, "', which campaign '",
@@ -145,13 +149,17 @@ class Stepper {
   bool WaitingFits(const struct Run& run) const {
     StateType t = StateOf(run).type;
     switch (run.waiting) {
-      case Run::Waiting::kNone: return true;
-      case Run::Waiting::kWait: return t == StateType::kWait;
+      case Run::Waiting::kNone:
+        return true;
+      case Run::Waiting::kWait:
+        return t == StateType::kWait;
       case Run::Waiting::kTask:
-      case Run::Waiting::kEvent: return t == StateType::kTask;
+      case Run::Waiting::kEvent:
+        return t == StateType::kTask;
       case Run::Waiting::kRetry:
         return t == StateType::kTask || t == StateType::kParallel || t == StateType::kMap;
-      case Run::Waiting::kBranches: return t == StateType::kParallel || t == StateType::kMap;
+      case Run::Waiting::kBranches:
+        return t == StateType::kParallel || t == StateType::kMap;
     }
     return false;
   }
@@ -224,7 +232,8 @@ class Stepper {
           run.waiting = Run::Waiting::kNone;
           History("TaskTimedOut", run.state, json{{"touchId", run.touch_id}});
           run.touch_id.clear();
-          return HandleError(id, {"States.Timeout", "the task did not complete within TimeoutSeconds"});
+          return HandleError(id,
+                             {"States.Timeout", "the task did not complete within TimeoutSeconds"});
         default:
           return Ignore("timer of a run that is not waiting");
       }
@@ -256,9 +265,10 @@ class Stepper {
   void TouchInDoubt(const std::string& run_id, const TaskResultTrigger& t) {
     const std::string state = st().runs.at(run_id).state;
     const bool fail = campaign_.policies().on_unknown == OnUnknown::kFail;
-    History("TouchInDoubt", state, json{{"touchId", t.touch_id},
-                                        {"onUnknown", fail ? "fail" : "assume-sent"},
-                                        {"cause", t.cause}});
+    History("TouchInDoubt", state,
+            json{{"touchId", t.touch_id},
+                 {"onUnknown", fail ? "fail" : "assume-sent"},
+                 {"cause", t.cause}});
     if (fail) {
       History("TaskFailed", state,
               json{{"touchId", t.touch_id}, {"error", kTouchInDoubtError}, {"cause", t.cause}});
@@ -314,10 +324,11 @@ class Stepper {
 
   void Enter(const std::string& run_id, const State& s, json input) {
     if (++result_.transitions > campaign_.policies().max_transitions_per_trigger) {
-      return FinishJourney(JourneyStatus::kFailed, json(), "Blend.TransitionBudgetExceeded",
-                           absl::StrCat("more than ", campaign_.policies().max_transitions_per_trigger,
-                                        " state transitions for one trigger (last state '", s.name,
-                                        "'): a Pass/Choice loop without a Wait or Task?"));
+      return FinishJourney(
+          JourneyStatus::kFailed, json(), "Blend.TransitionBudgetExceeded",
+          absl::StrCat("more than ", campaign_.policies().max_transitions_per_trigger,
+                       " state transitions for one trigger (last state '", s.name,
+                       "'): a Pass/Choice loop without a Wait or Task?"));
     }
     struct Run& run = st().runs.at(run_id);
     run.state = s.name;
@@ -345,10 +356,13 @@ class Stepper {
   json ContextObject(const struct Run& run) const {
     JourneyState& s = const_cast<Stepper*>(this)->st();
     return json{{"Execution",
-                 {{"Id", s.journey_id}, {"Name", s.journey_id}, {"Input", s.execution_input},
+                 {{"Id", s.journey_id},
+                  {"Name", s.journey_id},
+                  {"Input", s.execution_input},
                   {"StartTime", FormatTimestamp(s.start_time)}}},
                 {"State",
-                 {{"Name", run.state}, {"EnteredTime", FormatTimestamp(run.entered_time)},
+                 {{"Name", run.state},
+                  {"EnteredTime", FormatTimestamp(run.entered_time)},
                   {"RetryCount", run.retry_count}}},
                 {"StateMachine", {{"Id", s.campaign_id}}}};
   }
@@ -386,7 +400,8 @@ class Stepper {
   }
 
   // InputPath then Parameters: the input a Task, Pass or Parallel works on.
-  std::optional<json> EffectiveInput(const std::string& run_id, const State& s, const json* context) {
+  std::optional<json> EffectiveInput(const std::string& run_id, const State& s,
+                                     const json* context) {
     const struct Run& run = st().runs.at(run_id);
     const json* selected = Select(s.input_path, run.input);
     if (selected == nullptr) {
@@ -434,14 +449,17 @@ class Stepper {
         if (!effective) return;
         return FinishState(run_id, s, s.result ? *s.result : *std::move(effective));
       }
-      case StateType::kChoice: return ExecuteChoice(run_id, s, ctx);
-      case StateType::kWait: return ExecuteWait(run_id, s);
+      case StateType::kChoice:
+        return ExecuteChoice(run_id, s, ctx);
+      case StateType::kWait:
+        return ExecuteWait(run_id, s);
       case StateType::kSucceed: {
         auto effective = Take(s.input_path, std::move(run.input));
         if (!effective) return Fail(run_id, {"States.Runtime", Missing(s.input_path)});
         return Complete(run_id, *std::move(effective));
       }
-      case StateType::kFail: return ExecuteFail(run_id, s, ctx);
+      case StateType::kFail:
+        return ExecuteFail(run_id, s, ctx);
       case StateType::kTask: {
         auto effective = EffectiveInput(run_id, s, ctx);
         if (!effective) return;
@@ -475,8 +493,11 @@ class Stepper {
       std::optional<bool> hit = s.choices[i].Evaluate(*effective, ctx, strict, &missing);
       if (!hit) {
         // AWS: a rule reading a path that names nothing fails the execution.
-        History("ChoiceEvaluated", s.name, json{{"values", std::move(used)}, {"matchedRule", nullptr},
-                                                {"next", nullptr}, {"missingPath", missing}});
+        History("ChoiceEvaluated", s.name,
+                json{{"values", std::move(used)},
+                     {"matchedRule", nullptr},
+                     {"next", nullptr},
+                     {"missingPath", missing}});
         return Fail(run_id, {"States.Runtime",
                              absl::StrCat("Choice rule ", i, " of '", s.name, "' reads '", missing,
                                           "', which names nothing in the input (campaign policy "
@@ -489,11 +510,13 @@ class Stepper {
       break;
     }
     History("ChoiceEvaluated", s.name,
-            json{{"values", std::move(used)}, {"matchedRule", matched},
+            json{{"values", std::move(used)},
+                 {"matchedRule", matched},
                  {"next", next < 0 ? json(nullptr) : json(m.states[next].name)}});
     if (next < 0) {
-      return Fail(run_id, {"States.NoChoiceMatched", absl::StrCat("no Choices rule of '", s.name,
-                                                                  "' matched and there is no Default")});
+      return Fail(run_id,
+                  {"States.NoChoiceMatched", absl::StrCat("no Choices rule of '", s.name,
+                                                          "' matched and there is no Default")});
     }
     Transition(run_id, s, next, *Take(s.input_path, std::move(run.input)));
   }
@@ -513,7 +536,7 @@ class Stepper {
       }
       const bool large = (v->is_object() || v->is_array()) && v->size() > 8;
       out[(*path)->text()] = large ? json(absl::StrCat("<", v->is_object() ? "object" : "array",
-                                                         " of ", v->size(), " items>"))
+                                                       " of ", v->size(), " items>"))
                                    : *v;
     }
   }
@@ -529,10 +552,12 @@ class Stepper {
       at = *s.timestamp;
     } else if (s.seconds_path) {
       const json* v = s.seconds_path->Find(*effective);
-      if (v == nullptr || !v->is_number() || v->get<double>() < 0 || v->get<double>() > kMaxSeconds) {
-        return Fail(run_id, {"States.Runtime", absl::StrCat("SecondsPath '", s.seconds_path->text(),
-                                                            "' must name a number of seconds from 0 "
-                                                            "to 366 days")});
+      if (v == nullptr || !v->is_number() || v->get<double>() < 0 ||
+          v->get<double>() > kMaxSeconds) {
+        return Fail(run_id,
+                    {"States.Runtime", absl::StrCat("SecondsPath '", s.seconds_path->text(),
+                                                    "' must name a number of seconds from 0 "
+                                                    "to 366 days")});
       }
       at = now_ + absl::Seconds(v->get<double>());
     } else if (s.timestamp_path) {
@@ -540,8 +565,9 @@ class Stepper {
       std::optional<absl::Time> t;
       if (v != nullptr && v->is_string()) t = ParseTimestamp(v->get<std::string>());
       if (!t) {
-        return Fail(run_id, {"States.Runtime", absl::StrCat("TimestampPath '", s.timestamp_path->text(),
-                                                            "' must name an RFC 3339 timestamp")});
+        return Fail(run_id,
+                    {"States.Runtime", absl::StrCat("TimestampPath '", s.timestamp_path->text(),
+                                                    "' must name an RFC 3339 timestamp")});
       }
       at = *t;
     }
@@ -584,9 +610,11 @@ class Stepper {
     if (s.timeout_seconds) timeout = absl::Seconds(*s.timeout_seconds);
     if (s.timeout_seconds_path) {
       const json* v = s.timeout_seconds_path->Find(input);
-      if (v == nullptr || !v->is_number() || v->get<double>() <= 0 || v->get<double>() > kMaxSeconds) {
-        return Fail(run_id, {"States.Runtime", "TimeoutSecondsPath must name a positive number of "
-                                               "seconds (at most 366 days)"});
+      if (v == nullptr || !v->is_number() || v->get<double>() <= 0 ||
+          v->get<double>() > kMaxSeconds) {
+        return Fail(run_id, {"States.Runtime",
+                             "TimeoutSecondsPath must name a positive number of "
+                             "seconds (at most 366 days)"});
       }
       timeout = absl::Seconds(v->get<double>());
     }
@@ -594,16 +622,19 @@ class Stepper {
     Channel channel = *TouchChannel(s.resource);
     std::optional<int> best_hour;
     auto decision = DecideTouch(channel, &best_hour);
-    if (!decision.ok()) return Fail(run_id, {"States.Runtime", std::string(decision.status().message())});
+    if (!decision.ok())
+      return Fail(run_id, {"States.Runtime", std::string(decision.status().message())});
     if (decision->kind == policy::TouchDecision::Kind::kFail) {
-      History("TouchSuppressed", s.name, json{{"channel", ChannelName(channel)}, {"error", decision->error}});
+      History("TouchSuppressed", s.name,
+              json{{"channel", ChannelName(channel)}, {"error", decision->error}});
       return HandleError(run_id, {decision->error, decision->cause});
     }
     struct Run& run = st().runs.at(run_id);
     run.touch_id = absl::StrCat(st().journey_id, "/", s.name, "/", ++st().step_counter);
     run.waiting = Run::Waiting::kTask;
     emitted_[channel].push_back(decision->send_at);
-    json scheduled{{"touchId", run.touch_id}, {"channel", ChannelName(channel)},
+    json scheduled{{"touchId", run.touch_id},
+                   {"channel", ChannelName(channel)},
                    {"notBefore", FormatTimestamp(decision->send_at)},
                    {"deferredByQuietHours", decision->deferred_by_quiet_hours},
                    {"deferredByCap", decision->deferred_by_cap}};
@@ -616,7 +647,8 @@ class Stepper {
     }
   }
 
-  absl::StatusOr<policy::TouchDecision> DecideTouch(Channel channel, std::optional<int>* best_hour) {
+  absl::StatusOr<policy::TouchDecision> DecideTouch(Channel channel,
+                                                    std::optional<int>* best_hour) {
     policy::ChannelPolicy cp;
     const CampaignPolicies& pol = campaign_.policies();
     if (auto it = pol.quiet_hours.find(channel); it != pol.quiet_hours.end()) {
@@ -629,7 +661,8 @@ class Stepper {
     policy::SuppressionFacts sup{facts_.sms_opted_out, facts_.voice_opted_out,
                                  facts_.email_opted_out, facts_.dnc_active};
     std::vector<absl::Time> past;
-    if (auto it = facts_.past_touches.find(channel); it != facts_.past_touches.end()) past = it->second;
+    if (auto it = facts_.past_touches.find(channel); it != facts_.past_touches.end())
+      past = it->second;
     past.insert(past.end(), emitted_[channel].begin(), emitted_[channel].end());
     std::vector<absl::TimeZone> zones;
     if (cp.allowed_window) zones = CandidateZones();
@@ -683,7 +716,8 @@ class Stepper {
     const json* type = input.is_object() ? &input : nullptr;
     auto it = type ? input.find("eventType") : input.end();
     if (type == nullptr || it == input.end() || !it->is_string()) {
-      return Fail(run_id, {"States.Runtime", "blend:await-event needs Parameters {\"eventType\": \"...\"}"});
+      return Fail(run_id, {"States.Runtime",
+                           "blend:await-event needs Parameters {\"eventType\": \"...\"}"});
     }
     struct Run& run = st().runs.at(run_id);
     run.waiting = Run::Waiting::kEvent;
@@ -735,8 +769,9 @@ class Stepper {
         RecordRandomness(s);
         if (!v.ok()) {
           bool intrinsic = v.status().code() == absl::StatusCode::kInvalidArgument;
-          return HandleError(run_id, {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
-                                      std::string(v.status().message())});
+          return HandleError(run_id,
+                             {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
+                              std::string(v.status().message())});
         }
         inputs.push_back(*std::move(v));
       }
@@ -809,7 +844,8 @@ class Stepper {
       if (has_tolerance) {
         e = {"States.ExceedToleratedFailureThreshold",
              absl::StrCat(parent.map_failed, " of ", parent.branch_results.size(),
-                          " iterations failed, more than tolerated (last: ", e.error, ": ", e.cause, ")")};
+                          " iterations failed, more than tolerated (last: ", e.error, ": ", e.cause,
+                          ")")};
       }
       return HandleError(parent_id, std::move(e));
     }
@@ -829,8 +865,9 @@ class Stepper {
       RecordRandomness(s);
       if (!selected.ok()) {
         bool intrinsic = selected.status().code() == absl::StatusCode::kInvalidArgument;
-        return HandleError(run_id, {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
-                                    std::string(selected.status().message())});
+        return HandleError(run_id,
+                           {intrinsic ? "States.IntrinsicFailure" : "States.ParameterPathFailure",
+                            std::string(selected.status().message())});
       }
       result = *std::move(selected);
     }
@@ -841,7 +878,9 @@ class Stepper {
   void FinishState(const std::string& run_id, const State& s, json result) {
     struct Run& run = st().runs.at(run_id);
     auto merged = ApplyResultPath(s.result_path, run.input, std::move(result));
-    if (!merged.ok()) return HandleError(run_id, {"States.ResultPathMatchFailure", std::string(merged.status().message())});
+    if (!merged.ok())
+      return HandleError(run_id,
+                         {"States.ResultPathMatchFailure", std::string(merged.status().message())});
     if (s.end) {
       auto out = Take(s.output_path, *std::move(merged));
       if (!out) return Fail(run_id, {"States.Runtime", Missing(s.output_path)});
@@ -859,7 +898,8 @@ class Stepper {
     }
     const Machine& m = MachineOf(st().runs.at(run_id));
     if (next < 0 || next >= static_cast<int>(m.states.size())) {  // cannot happen for valid states
-      return Fail(run_id, {"States.Runtime", absl::StrCat("state '", s.name, "' has no next state")});
+      return Fail(run_id,
+                  {"States.Runtime", absl::StrCat("state '", s.name, "' has no next state")});
     }
     Enter(run_id, m.states[next], std::move(output));
   }
@@ -885,15 +925,18 @@ class Stepper {
       run.timer_id = NewTimerId();
       absl::Time at = now_ + absl::Seconds(delay);
       Emit(SetTimer{run.timer_id, at});
-      History("RetryScheduled", s.name, json{{"error", e.error}, {"attempt", attempt + 1},
-                                             {"at", FormatTimestamp(at)}});
+      History("RetryScheduled", s.name,
+              json{{"error", e.error}, {"attempt", attempt + 1}, {"at", FormatTimestamp(at)}});
       return;
     }
     for (const Catcher& c : s.catch_) {
       if (!ErrorMatches(c.errors, e.error)) continue;
       History("ErrorCaught", s.name, json{{"error", e.error}, {"cause", e.cause}});
-      auto merged = ApplyResultPath(c.result_path, run.input, json{{"Error", e.error}, {"Cause", e.cause}});
-      if (!merged.ok()) return Fail(run_id, {"States.ResultPathMatchFailure", std::string(merged.status().message())});
+      auto merged =
+          ApplyResultPath(c.result_path, run.input, json{{"Error", e.error}, {"Cause", e.cause}});
+      if (!merged.ok())
+        return Fail(run_id,
+                    {"States.ResultPathMatchFailure", std::string(merged.status().message())});
       CancelChildren(run_id);
       return Enter(run_id, MachineOf(run).states[c.next], *std::move(merged));
     }
@@ -920,7 +963,8 @@ class Stepper {
 
   void RunSucceeded(const std::string& run_id, json output) {
     struct Run& run = st().runs.at(run_id);
-    if (run.parent.empty()) return FinishJourney(JourneyStatus::kSucceeded, std::move(output), "", "");
+    if (run.parent.empty())
+      return FinishJourney(JourneyStatus::kSucceeded, std::move(output), "", "");
     std::string parent_id = run.parent;
     int index = run.branch_index;
     st().runs.erase(run_id);
@@ -982,7 +1026,7 @@ class Stepper {
   std::function<std::string()> uuid_;
   std::function<uint64_t()> random_;
   const std::string* drawing_state_ = &kNoState;  // the state whose template is evaluated
-  std::vector<json> drawn_;    // random values handed out during that evaluation
+  std::vector<json> drawn_;                       // random values handed out during that evaluation
   std::map<Channel, std::vector<absl::Time>> emitted_;
   bool finished_ = false;
 };

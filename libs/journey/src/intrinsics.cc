@@ -22,15 +22,15 @@ struct Spec {
 constexpr size_t kMany = 256;  // "any number": bounded so a definition cannot ask for more
 
 constexpr std::array kSpecs = {
-    Spec{"States.Format", {1, kMany}},        Spec{"States.StringToJson", {1, 1}},
-    Spec{"States.JsonToString", {1, 1}},      Spec{"States.Array", {0, kMany}},
-    Spec{"States.ArrayPartition", {2, 2}},    Spec{"States.ArrayContains", {2, 2}},
-    Spec{"States.ArrayRange", {3, 3}},        Spec{"States.ArrayGetItem", {2, 2}},
-    Spec{"States.ArrayLength", {1, 1}},       Spec{"States.ArrayUnique", {1, 1}},
-    Spec{"States.Base64Encode", {1, 1}},      Spec{"States.Base64Decode", {1, 1}},
-    Spec{"States.Hash", {2, 2}},              Spec{"States.JsonMerge", {3, 3}},
-    Spec{"States.MathRandom", {2, 3}},        Spec{"States.MathAdd", {2, 2}},
-    Spec{"States.StringSplit", {2, 2}},       Spec{"States.UUID", {0, 0}},
+    Spec{"States.Format", {1, kMany}},     Spec{"States.StringToJson", {1, 1}},
+    Spec{"States.JsonToString", {1, 1}},   Spec{"States.Array", {0, kMany}},
+    Spec{"States.ArrayPartition", {2, 2}}, Spec{"States.ArrayContains", {2, 2}},
+    Spec{"States.ArrayRange", {3, 3}},     Spec{"States.ArrayGetItem", {2, 2}},
+    Spec{"States.ArrayLength", {1, 1}},    Spec{"States.ArrayUnique", {1, 1}},
+    Spec{"States.Base64Encode", {1, 1}},   Spec{"States.Base64Decode", {1, 1}},
+    Spec{"States.Hash", {2, 2}},           Spec{"States.JsonMerge", {3, 3}},
+    Spec{"States.MathRandom", {2, 3}},     Spec{"States.MathAdd", {2, 2}},
+    Spec{"States.StringSplit", {2, 2}},    Spec{"States.UUID", {0, 0}},
 };
 
 // AWS limits (Step Functions documentation of the intrinsic functions).
@@ -47,12 +47,14 @@ absl::Status Fail(std::string_view f, std::string_view why) {
 bool Int32(const json& v, int64_t* out) {
   if (!v.is_number_integer()) return false;
   if (v.is_number_unsigned()) {
-    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) return false;
+    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int32_t>::max()))
+      return false;
     *out = static_cast<int64_t>(v.get<uint64_t>());
     return true;
   }
   int64_t n = v.get<int64_t>();
-  if (n < std::numeric_limits<int32_t>::min() || n > std::numeric_limits<int32_t>::max()) return false;
+  if (n < std::numeric_limits<int32_t>::min() || n > std::numeric_limits<int32_t>::max())
+    return false;
   *out = n;
   return true;
 }
@@ -82,7 +84,8 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-absl::StatusOr<json> Format(const std::vector<json>& args, const std::vector<size_t>* placeholders) {
+absl::StatusOr<json> Format(const std::vector<json>& args,
+                            const std::vector<size_t>* placeholders) {
   constexpr std::string_view f = "States.Format";
   if (!args[0].is_string()) return Fail(f, "the template (first argument) must be a string");
   const std::string& tmpl = args[0].get_ref<const std::string&>();
@@ -94,8 +97,9 @@ absl::StatusOr<json> Format(const std::vector<json>& args, const std::vector<siz
     placeholders = &found;
   }
   if (placeholders->size() != args.size() - 1) {
-    return Fail(f, absl::StrCat("the template has ", placeholders->size(), " {} placeholder(s) but ",
-                                args.size() - 1, " argument(s) follow it"));
+    return Fail(f,
+                absl::StrCat("the template has ", placeholders->size(), " {} placeholder(s) but ",
+                             args.size() - 1, " argument(s) follow it"));
   }
   std::string out;
   size_t from = 0;
@@ -153,8 +157,8 @@ absl::StatusOr<json> Hash(const std::vector<json>& args) {
   if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1) {
     return Fail(f, "the digest could not be computed");
   }
-  return json(absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), len)));
+  return json(
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), len)));
 }
 
 // splitmix64: turns States.MathRandom's seed argument into well-spread bits.
@@ -171,13 +175,15 @@ absl::StatusOr<json> MathRandom(const std::vector<json>& args, const EvalContext
   if (!Int32(args[0], &start) || !Int32(args[1], &end)) {
     return Fail(f, "start and end must be integers (32-bit)");
   }
-  if (end <= start) return Fail(f, "end must be greater than start (start is inclusive, end exclusive)");
+  if (end <= start)
+    return Fail(f, "end must be greater than start (start is inclusive, end exclusive)");
   uint64_t bits = 0;
   if (args.size() == 3) {
     if (!Int32(args[2], &seed)) return Fail(f, "the seed must be an integer (32-bit)");
     bits = Mix(static_cast<uint64_t>(seed));
   } else {
-    if (ctx.random == nullptr || !*ctx.random) return Fail(f, "no source of randomness was supplied");
+    if (ctx.random == nullptr || !*ctx.random)
+      return Fail(f, "no source of randomness was supplied");
     bits = (*ctx.random)();
   }
   return json(start + static_cast<int64_t>(bits % static_cast<uint64_t>(end - start)));
@@ -237,7 +243,8 @@ absl::StatusOr<json> ApplyIntrinsic(const std::string& f, std::vector<json> args
     json out = json::array();
     for (size_t i = 0; i < args[0].size(); i += chunk) {
       json part = json::array();
-      for (size_t k = i; k < i + chunk && k < args[0].size(); ++k) part.push_back(std::move(args[0][k]));
+      for (size_t k = i; k < i + chunk && k < args[0].size(); ++k)
+        part.push_back(std::move(args[0][k]));
       out.push_back(std::move(part));
     }
     return out;
@@ -287,14 +294,16 @@ absl::StatusOr<json> ApplyIntrinsic(const std::string& f, std::vector<json> args
     }
     if (!args[2].is_boolean()) return Fail(f, "the third argument (deep merge) must be false");
     if (args[2].get<bool>()) {
-      return Fail(f, "deep merge (true) is not supported, as on AWS: pass false for a shallow merge");
+      return Fail(f,
+                  "deep merge (true) is not supported, as on AWS: pass false for a shallow merge");
     }
     for (auto& [k, v] : args[1].items()) args[0][k] = std::move(v);
     return std::move(args[0]);
   }
   if (f == "States.MathRandom") return MathRandom(args, ctx);
   if (f == "States.MathAdd") {
-    if (!args[0].is_number() || !args[1].is_number()) return Fail(f, "both arguments must be numbers");
+    if (!args[0].is_number() || !args[1].is_number())
+      return Fail(f, "both arguments must be numbers");
     if (args[0].is_number_integer() && args[1].is_number_integer()) {
       return json(args[0].get<int64_t>() + args[1].get<int64_t>());
     }

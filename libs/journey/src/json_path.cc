@@ -8,13 +8,14 @@ namespace blend::journey {
 namespace {
 
 absl::Status SyntaxError(std::string_view text, size_t pos, std::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid reference path '", std::string(text), "' at offset ", pos, ": ", std::string(why)));
+  return absl::InvalidArgumentError(absl::StrCat("invalid reference path '", std::string(text),
+                                                 "' at offset ", pos, ": ", std::string(why)));
 }
 
 bool IsNameChar(char c) {
   return c != '.' && c != '[' && c != ']' && c != '\'' && c != '"' && c != '*' && c != '?' &&
-         c != '@' && c != '(' && c != ')' && c != ',' && !std::isspace(static_cast<unsigned char>(c));
+         c != '@' && c != '(' && c != ')' && c != ',' &&
+         !std::isspace(static_cast<unsigned char>(c));
 }
 
 }  // namespace
@@ -32,11 +33,13 @@ absl::StatusOr<ReferencePath> ReferencePath::Parse(std::string_view text) {
     char c = text[i];
     if (c == '.') {
       ++i;
-      if (i < text.size() && text[i] == '.') return SyntaxError(text, i, "'..' (deep scan) is not allowed");
+      if (i < text.size() && text[i] == '.')
+        return SyntaxError(text, i, "'..' (deep scan) is not allowed");
       size_t start = i;
       while (i < text.size() && IsNameChar(text[i])) ++i;
       if (i == start) {
-        if (i < text.size() && text[i] == '*') return SyntaxError(text, i, "wildcards are not allowed");
+        if (i < text.size() && text[i] == '*')
+          return SyntaxError(text, i, "wildcards are not allowed");
         return SyntaxError(text, i, "expected a field name after '.'");
       }
       path.segments_.emplace_back(std::string(text.substr(start, i - start)));
@@ -67,8 +70,8 @@ absl::StatusOr<ReferencePath> ReferencePath::Parse(std::string_view text) {
         ++i;
         path.segments_.emplace_back(index);
       } else {
-        return SyntaxError(text, i,
-                           "only [index] or ['name'] are allowed (no wildcards, slices or filters)");
+        return SyntaxError(
+            text, i, "only [index] or ['name'] are allowed (no wildcards, slices or filters)");
       }
     } else {
       return SyntaxError(text, i, "expected '.' or '['");

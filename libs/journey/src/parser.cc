@@ -16,36 +16,71 @@ namespace {
 using json = nlohmann::json;
 
 const std::set<std::string>& AllowedFields(StateType t) {
-  static const std::set<std::string> kTask = {
-      "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters",
-      "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds",
-      "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"};
+  static const std::set<std::string> kTask = {"Type",
+                                              "Comment",
+                                              "Next",
+                                              "End",
+                                              "InputPath",
+                                              "OutputPath",
+                                              "Parameters",
+                                              "ResultSelector",
+                                              "ResultPath",
+                                              "Retry",
+                                              "Catch",
+                                              "Resource",
+                                              "TimeoutSeconds",
+                                              "TimeoutSecondsPath",
+                                              "HeartbeatSeconds",
+                                              "HeartbeatSecondsPath"};
   static const std::set<std::string> kParallel = {
-      "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters",
-      "ResultSelector", "ResultPath", "Retry", "Catch", "Branches"};
-  static const std::set<std::string> kMap = {
-      "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector",
-      "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultSelector",
-      "ResultPath", "Retry", "Catch", "ToleratedFailureCount", "ToleratedFailurePercentage"};
-  static const std::set<std::string> kPass = {"Type", "Comment", "Next", "End", "InputPath",
-                                              "OutputPath", "Parameters", "ResultPath", "Result"};
-  static const std::set<std::string> kWait = {"Type", "Comment", "Next", "End", "InputPath",
-                                              "OutputPath", "Seconds", "SecondsPath",
+      "Type",       "Comment",        "Next",       "End",   "InputPath", "OutputPath",
+      "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch",     "Branches"};
+  static const std::set<std::string> kMap = {"Type",
+                                             "Comment",
+                                             "Next",
+                                             "End",
+                                             "InputPath",
+                                             "OutputPath",
+                                             "ItemsPath",
+                                             "ItemSelector",
+                                             "Parameters",
+                                             "ItemProcessor",
+                                             "Iterator",
+                                             "MaxConcurrency",
+                                             "ResultSelector",
+                                             "ResultPath",
+                                             "Retry",
+                                             "Catch",
+                                             "ToleratedFailureCount",
+                                             "ToleratedFailurePercentage"};
+  static const std::set<std::string> kPass = {"Type",       "Comment",    "Next",
+                                              "End",        "InputPath",  "OutputPath",
+                                              "Parameters", "ResultPath", "Result"};
+  static const std::set<std::string> kWait = {"Type",      "Comment",      "Next",    "End",
+                                              "InputPath", "OutputPath",   "Seconds", "SecondsPath",
                                               "Timestamp", "TimestampPath"};
-  static const std::set<std::string> kChoice = {"Type", "Comment", "InputPath", "OutputPath",
-                                                "Choices", "Default"};
+  static const std::set<std::string> kChoice = {"Type",       "Comment", "InputPath",
+                                                "OutputPath", "Choices", "Default"};
   static const std::set<std::string> kSucceed = {"Type", "Comment", "InputPath", "OutputPath"};
-  static const std::set<std::string> kFail = {"Type", "Comment", "Error", "Cause", "ErrorPath",
-                                              "CausePath"};
+  static const std::set<std::string> kFail = {"Type",  "Comment",   "Error",
+                                              "Cause", "ErrorPath", "CausePath"};
   switch (t) {
-    case StateType::kTask: return kTask;
-    case StateType::kParallel: return kParallel;
-    case StateType::kPass: return kPass;
-    case StateType::kWait: return kWait;
-    case StateType::kChoice: return kChoice;
-    case StateType::kSucceed: return kSucceed;
-    case StateType::kFail: return kFail;
-    case StateType::kMap: return kMap;
+    case StateType::kTask:
+      return kTask;
+    case StateType::kParallel:
+      return kParallel;
+    case StateType::kPass:
+      return kPass;
+    case StateType::kWait:
+      return kWait;
+    case StateType::kChoice:
+      return kChoice;
+    case StateType::kSucceed:
+      return kSucceed;
+    case StateType::kFail:
+      return kFail;
+    case StateType::kMap:
+      return kMap;
   }
   return kFail;
 }
@@ -81,12 +116,14 @@ class DefinitionParser {
   std::unique_ptr<Definition> Parse(const json& doc, const std::string& base) {
     def_ = std::make_unique<Definition>();
     if (!doc.is_object()) {
-      Problem(base.empty() ? "" : base, "a definition must be a JSON object with StartAt and States");
+      Problem(base.empty() ? "" : base,
+              "a definition must be a JSON object with StartAt and States");
       return nullptr;
     }
     if (auto it = doc.find("TimeoutSeconds"); it != doc.end()) {
       if (!ValidSeconds(*it, false)) {
-        Problem(base + "/TimeoutSeconds", "TimeoutSeconds must be a positive integer (at most 366 days)");
+        Problem(base + "/TimeoutSeconds",
+                "TimeoutSeconds must be a positive integer (at most 366 days)");
       } else {
         def_->timeout_seconds = it->get<double>();
       }
@@ -154,8 +191,8 @@ class DefinitionParser {
     }
     auto it = by_name.find(v.get<std::string>());
     if (it == by_name.end()) {
-      Problem(pointer, absl::StrCat("'", v.get<std::string>(),
-                                    "' is not a state of this States object"));
+      Problem(pointer,
+              absl::StrCat("'", v.get<std::string>(), "' is not a state of this States object"));
       return -1;
     }
     return it->second;
@@ -206,7 +243,8 @@ class DefinitionParser {
     }
     type = ParseStateType(type_it->get<std::string>());
     if (!type) {
-      Problem(ptr + "/Type", absl::StrCat("unknown state type '", type_it->get<std::string>(), "'"));
+      Problem(ptr + "/Type",
+              absl::StrCat("unknown state type '", type_it->get<std::string>(), "'"));
       return;
     }
     s.type = *type;
@@ -221,21 +259,35 @@ class DefinitionParser {
       s.parameters = PayloadTemplate::Compile(*it, ptr + "/Parameters", problems_);
       s.uses_context = s.uses_context || s.parameters->uses_context();
     }
-    if (auto it = js.find("ResultSelector"); it != js.end() && AllowedFields(s.type).count("ResultSelector")) {
+    if (auto it = js.find("ResultSelector");
+        it != js.end() && AllowedFields(s.type).count("ResultSelector")) {
       s.result_selector = PayloadTemplate::Compile(*it, ptr + "/ResultSelector", problems_);
       s.uses_context = s.uses_context || s.result_selector->uses_context();
     }
     switch (s.type) {
-      case StateType::kTask: ParseTask(js, ptr, s); break;
-      case StateType::kWait: ParseWait(js, ptr, s); break;
-      case StateType::kChoice: ParseChoice(js, ptr, s, by_name); break;
+      case StateType::kTask:
+        ParseTask(js, ptr, s);
+        break;
+      case StateType::kWait:
+        ParseWait(js, ptr, s);
+        break;
+      case StateType::kChoice:
+        ParseChoice(js, ptr, s, by_name);
+        break;
       case StateType::kPass:
         if (auto it = js.find("Result"); it != js.end()) s.result = *it;
         break;
-      case StateType::kFail: ParseFail(js, ptr, s); break;
-      case StateType::kParallel: ParseParallel(js, ptr, s); break;
-      case StateType::kMap: ParseMap(js, ptr, s); break;
-      case StateType::kSucceed: break;
+      case StateType::kFail:
+        ParseFail(js, ptr, s);
+        break;
+      case StateType::kParallel:
+        ParseParallel(js, ptr, s);
+        break;
+      case StateType::kMap:
+        ParseMap(js, ptr, s);
+        break;
+      case StateType::kSucceed:
+        break;
     }
     if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
       ParseRetry(js, ptr, s);
@@ -249,8 +301,10 @@ class DefinitionParser {
       if (allowed.count(key)) continue;
       std::string type_name = js.at("Type").get<std::string>();
       if (key == "Retry" || key == "Catch") {
-        Problem(PointerAppend(ptr, key), absl::StrCat(key, " is only allowed on Task, Parallel "
-                                                      "and Map states, not on a ", type_name, " state"));
+        Problem(PointerAppend(ptr, key), absl::StrCat(key,
+                                                      " is only allowed on Task, Parallel "
+                                                      "and Map states, not on a ",
+                                                      type_name, " state"));
       } else if (type == StateType::kMap &&
                  (key == "ItemReader" || key == "ResultWriter" || key == "ItemBatcher" ||
                   key == "Label" || key.ends_with("Path") || key == "ItemsPointer")) {
@@ -262,11 +316,14 @@ class DefinitionParser {
                                         "supported"));
       } else if ((key == "Next" || key == "End") &&
                  (type == StateType::kSucceed || type == StateType::kFail)) {
-        Problem(PointerAppend(ptr, key), absl::StrCat("a ", type_name, " state is terminal and "
-                                                      "cannot have \"", key, "\""));
+        Problem(PointerAppend(ptr, key), absl::StrCat("a ", type_name,
+                                                      " state is terminal and "
+                                                      "cannot have \"",
+                                                      key, "\""));
       } else if ((key == "Next" || key == "End") && type == StateType::kChoice) {
-        Problem(PointerAppend(ptr, key), "a Choice state cannot have \"Next\" or \"End\": use "
-                                         "Choices[].Next and Default");
+        Problem(PointerAppend(ptr, key),
+                "a Choice state cannot have \"Next\" or \"End\": use "
+                "Choices[].Next and Default");
       } else {
         Problem(PointerAppend(ptr, key),
                 absl::StrCat("unknown field '", key, "' for a ", type_name, " state"));
@@ -276,7 +333,8 @@ class DefinitionParser {
 
   void ParseTransition(const json& js, const std::string& ptr, State& s,
                        const absl::flat_hash_map<std::string, int>& by_name) {
-    if (s.type == StateType::kChoice || s.type == StateType::kSucceed || s.type == StateType::kFail) {
+    if (s.type == StateType::kChoice || s.type == StateType::kSucceed ||
+        s.type == StateType::kFail) {
       s.end = s.type != StateType::kChoice;
       return;
     }
@@ -290,7 +348,8 @@ class DefinitionParser {
     if (next != js.end() && has_end) {
       Problem(ptr, "a state has either \"Next\" or \"End\": true, not both");
     } else if (next == js.end() && !has_end) {
-      Problem(ptr, absl::StrCat("state '", s.name, "' has neither \"Next\" nor \"End\". Hint: a "
+      Problem(ptr, absl::StrCat("state '", s.name,
+                                "' has neither \"Next\" nor \"End\". Hint: a "
                                 "last state needs \"End\": true, otherwise add \"Next\": "
                                 "\"<state name>\""));
     }
@@ -309,7 +368,8 @@ class DefinitionParser {
       auto r = ParseBlendResource(target);
       if (!r) {
         Problem(ptr + "/Resource",
-                absl::StrCat("unknown resource '", s.resource_name, "': use blend:sms, "
+                absl::StrCat("unknown resource '", s.resource_name,
+                             "': use blend:sms, "
                              "blend:voice, blend:email, blend:await-event or blend:facts, or map "
                              "it onto one of them in the campaign's resourceAliases"));
       } else {
@@ -318,13 +378,15 @@ class DefinitionParser {
     }
     if (auto it = js.find("TimeoutSeconds"); it != js.end()) {
       if (!ValidSeconds(*it, false)) {
-        Problem(ptr + "/TimeoutSeconds", "TimeoutSeconds must be a positive integer (at most 366 days)");
+        Problem(ptr + "/TimeoutSeconds",
+                "TimeoutSeconds must be a positive integer (at most 366 days)");
       } else {
         s.timeout_seconds = it->get<double>();
       }
     }
     if (auto it = js.find("TimeoutSecondsPath"); it != js.end()) {
-      if (s.timeout_seconds) Problem(ptr + "/TimeoutSecondsPath", "give TimeoutSeconds or TimeoutSecondsPath, not both");
+      if (s.timeout_seconds)
+        Problem(ptr + "/TimeoutSecondsPath", "give TimeoutSeconds or TimeoutSecondsPath, not both");
       s.timeout_seconds_path = Path(*it, ptr + "/TimeoutSecondsPath", false);
     }
     // A Blend touch has no worker heartbeat to time out on: rather than accept the field and
@@ -332,9 +394,10 @@ class DefinitionParser {
     for (const char* hb : {"HeartbeatSeconds", "HeartbeatSecondsPath"}) {
       if (js.contains(hb)) {
         Problem(PointerAppend(ptr, hb),
-                absl::StrCat(hb, " is not supported on Blend resources (a touch sends no "
-                                 "heartbeats, so States.HeartbeatTimeout could never be raised): "
-                                 "remove it and bound the task with TimeoutSeconds"));
+                absl::StrCat(hb,
+                             " is not supported on Blend resources (a touch sends no "
+                             "heartbeats, so States.HeartbeatTimeout could never be raised): "
+                             "remove it and bound the task with TimeoutSeconds"));
       }
     }
   }
@@ -353,7 +416,8 @@ class DefinitionParser {
       ++count;
       std::optional<absl::Time> t;
       if (it->is_string()) t = ParseTimestamp(it->get<std::string>());
-      if (!t) Problem(ptr + "/Timestamp", "Timestamp must be RFC 3339, e.g. \"2026-01-31T09:00:00Z\"");
+      if (!t)
+        Problem(ptr + "/Timestamp", "Timestamp must be RFC 3339, e.g. \"2026-01-31T09:00:00Z\"");
       s.timestamp = t;
     }
     if (auto it = js.find("SecondsPath"); it != js.end()) {
@@ -365,7 +429,8 @@ class DefinitionParser {
       s.timestamp_path = Path(*it, ptr + "/TimestampPath", false);
     }
     if (count != 1) {
-      Problem(ptr, "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath");
+      Problem(ptr,
+              "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath");
     }
   }
 
@@ -373,25 +438,29 @@ class DefinitionParser {
                    const absl::flat_hash_map<std::string, int>& by_name) {
     auto it = js.find("Choices");
     if (it == js.end() || !it->is_array() || it->empty()) {
-      Problem(it == js.end() ? ptr : ptr + "/Choices", "a Choice state needs a non-empty \"Choices\" array");
+      Problem(it == js.end() ? ptr : ptr + "/Choices",
+              "a Choice state needs a non-empty \"Choices\" array");
     } else {
       for (size_t i = 0; i < it->size(); ++i) {
         std::string rp = PointerAppend(ptr + "/Choices", i);
         auto rule = ChoiceRule::Compile((*it)[i], rp, /*top_level=*/true, problems_);
         if (!rule) continue;
         if (by_name.find(rule->next) == by_name.end()) {
-          Problem(rp + "/Next", absl::StrCat("'", rule->next, "' is not a state of this States object"));
+          Problem(rp + "/Next",
+                  absl::StrCat("'", rule->next, "' is not a state of this States object"));
           continue;
         }
         s.choices.push_back(*std::move(rule));
       }
     }
     for (const ChoiceRule& r : s.choices) s.uses_context = s.uses_context || RuleUsesContext(r);
-    if (auto d = js.find("Default"); d != js.end()) s.default_next = Resolve(*d, ptr + "/Default", by_name);
+    if (auto d = js.find("Default"); d != js.end())
+      s.default_next = Resolve(*d, ptr + "/Default", by_name);
   }
 
   static bool RuleUsesContext(const ChoiceRule& r) {
-    if ((r.variable && r.variable->is_context()) || (r.operand_path && r.operand_path->is_context())) {
+    if ((r.variable && r.variable->is_context()) ||
+        (r.operand_path && r.operand_path->is_context())) {
       return true;
     }
     for (const ChoiceRule& c : r.children) {
@@ -422,7 +491,8 @@ class DefinitionParser {
   void ParseParallel(const json& js, const std::string& ptr, State& s) {
     auto it = js.find("Branches");
     if (it == js.end() || !it->is_array() || it->empty()) {
-      Problem(it == js.end() ? ptr : ptr + "/Branches", "a Parallel state needs a non-empty \"Branches\" array");
+      Problem(it == js.end() ? ptr : ptr + "/Branches",
+              "a Parallel state needs a non-empty \"Branches\" array");
       return;
     }
     for (size_t i = 0; i < it->size(); ++i) {
@@ -451,14 +521,16 @@ class DefinitionParser {
     }
     if (auto it = js.find("MaxConcurrency"); it != js.end()) {
       if (!it->is_number_unsigned() || it->get<uint64_t>() > 1000000) {
-        Problem(ptr + "/MaxConcurrency", "MaxConcurrency must be a non-negative integer (0: no limit)");
+        Problem(ptr + "/MaxConcurrency",
+                "MaxConcurrency must be a non-negative integer (0: no limit)");
       } else {
         s.max_concurrency = it->get<int>();
       }
     }
     if (auto it = js.find("ToleratedFailureCount"); it != js.end()) {
       if (!it->is_number_unsigned() || it->get<uint64_t>() > 1000000) {
-        Problem(ptr + "/ToleratedFailureCount", "ToleratedFailureCount must be a non-negative integer");
+        Problem(ptr + "/ToleratedFailureCount",
+                "ToleratedFailureCount must be a non-negative integer");
       } else {
         s.tolerated_failure_count = it->get<int>();
       }
@@ -479,7 +551,8 @@ class DefinitionParser {
     auto it = js.find(field);
     if (it == js.end() || !it->is_object()) {
       Problem(it == js.end() ? ptr : PointerAppend(ptr, field),
-              "a Map state needs \"ItemProcessor\" (or \"Iterator\"): an object with StartAt and States");
+              "a Map state needs \"ItemProcessor\" (or \"Iterator\"): an object with StartAt and "
+              "States");
       return;
     }
     std::string pp = PointerAppend(ptr, field);
@@ -526,7 +599,8 @@ class DefinitionParser {
   template <typename T>
   void CheckAllIsLast(const std::vector<T>& list, const std::string& ptr) {
     for (size_t i = 0; i + 1 < list.size(); ++i) {
-      if (std::find(list[i].errors.begin(), list[i].errors.end(), "States.ALL") != list[i].errors.end()) {
+      if (std::find(list[i].errors.begin(), list[i].errors.end(), "States.ALL") !=
+          list[i].errors.end()) {
         Problem(PointerAppend(ptr, i), "the rule with States.ALL must be the last one");
       }
     }
@@ -564,7 +638,8 @@ class DefinitionParser {
           if (!v.is_number_unsigned()) Problem(kp, "MaxAttempts must be a non-negative integer");
           else out.max_attempts = static_cast<int>(std::min<uint64_t>(v.get<uint64_t>(), 1000));
         } else if (key == "BackoffRate") {
-          if (!v.is_number() || v.get<double>() < 1.0) Problem(kp, "BackoffRate must be a number >= 1.0");
+          if (!v.is_number() || v.get<double>() < 1.0)
+            Problem(kp, "BackoffRate must be a number >= 1.0");
           else out.backoff_rate = v.get<double>();
         } else if (key == "JitterStrategy") {
           if (v != "FULL" && v != "NONE") Problem(kp, "JitterStrategy is \"FULL\" or \"NONE\"");

@@ -82,7 +82,8 @@ std::vector<int> IntList(const json& j, const char* key) {
   if (it == j.end()) return out;
   if (!it->is_array()) throw BadField{key};
   for (const json& v : *it) {
-    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1000000) throw BadField{key};
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1000000)
+      throw BadField{key};
     out.push_back(v.get<int>());
   }
   return out;
@@ -107,7 +108,8 @@ absl::StatusOr<Run> RunFromJson(const json& j) {
       known = true;
     }
   }
-  if (!known) return absl::InvalidArgumentError("journey state: unknown run waiting kind " + waiting);
+  if (!known)
+    return absl::InvalidArgumentError("journey state: unknown run waiting kind " + waiting);
   r.timer_id = j.value("timerId", "");
   r.touch_id = j.value("touchId", "");
   r.event_type = j.value("eventType", "");
@@ -154,8 +156,11 @@ json JourneyState::ToJson() const {
             {"startTime", FormatTimestamp(start_time)},
             {"executionInput", execution_input},
             {"customer",
-             {{"id", customer.id}, {"phone", customer.phone}, {"email", customer.email},
-              {"declaredTz", customer.declared_tz}, {"postalTz", customer.postal_tz}}},
+             {{"id", customer.id},
+              {"phone", customer.phone},
+              {"email", customer.email},
+              {"declaredTz", customer.declared_tz},
+              {"postalTz", customer.postal_tz}}},
             {"uuidSeed", uuid_seed},
             {"stepCounter", step_counter},
             {"runs", std::move(runs_json)}};
@@ -199,7 +204,8 @@ absl::StatusOr<JourneyState> JourneyState::FromJson(const json& j) {
       throw BadField{"stepCounter"};
     }
     s.journey_timer_id = j.value("journeyTimerId", "");
-    if (j.contains("candidateZones")) s.candidate_zones = j["candidateZones"].get<std::vector<std::string>>();
+    if (j.contains("candidateZones"))
+      s.candidate_zones = j["candidateZones"].get<std::vector<std::string>>();
     for (const auto& [id, rj] : j.at("runs").items()) {
       auto run = RunFromJson(rj);
       if (!run.ok()) return run.status();
@@ -219,8 +225,11 @@ absl::StatusOr<JourneyState> JourneyState::FromJson(const json& j) {
 json EffectToJson(const Effect& effect) {
   struct Visitor {
     json operator()(const EmitTouch& e) const {
-      return {{"effect", "EmitTouch"}, {"touchId", e.touch_id}, {"channel", ChannelName(e.channel)},
-              {"parameters", e.parameters}, {"notBefore", FormatTimestamp(e.not_before)},
+      return {{"effect", "EmitTouch"},
+              {"touchId", e.touch_id},
+              {"channel", ChannelName(e.channel)},
+              {"parameters", e.parameters},
+              {"notBefore", FormatTimestamp(e.not_before)},
               {"state", e.state_name}};
     }
     json operator()(const SetTimer& e) const {
@@ -230,10 +239,12 @@ json EffectToJson(const Effect& effect) {
       return {{"effect", "CancelTimer"}, {"timerId", e.timer_id}};
     }
     json operator()(const HistoryEntry& e) const {
-      return {{"effect", "History"}, {"kind", e.kind}, {"state", e.state_name}, {"detail", e.detail}};
+      return {
+          {"effect", "History"}, {"kind", e.kind}, {"state", e.state_name}, {"detail", e.detail}};
     }
     json operator()(const Finish& e) const {
-      json j = {{"effect", "Finish"}, {"status", JourneyStatusName(e.status)}, {"output", e.output}};
+      json j = {
+          {"effect", "Finish"}, {"status", JourneyStatusName(e.status)}, {"output", e.output}};
       if (!e.error.empty()) j["error"] = e.error;
       if (!e.cause.empty()) j["cause"] = e.cause;
       return j;

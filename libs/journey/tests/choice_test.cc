@@ -62,25 +62,25 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     Numbers, ChoiceRuleTest,
-    ::testing::Values(
-        RuleCase{R"({"Variable":"$.n","NumericEquals":5})", true},
-        RuleCase{R"({"Variable":"$.n","NumericEquals":5.0})", true},
-        RuleCase{R"({"Variable":"$.n","NumericEquals":6})", false},
-        RuleCase{R"({"Variable":"$.n","NumericLessThan":6})", true},
-        RuleCase{R"({"Variable":"$.n","NumericLessThan":5})", false},
-        RuleCase{R"({"Variable":"$.n","NumericGreaterThan":4.5})", true},
-        RuleCase{R"({"Variable":"$.n","NumericGreaterThan":5})", false},
-        RuleCase{R"({"Variable":"$.n","NumericLessThanEquals":5})", true},
-        RuleCase{R"({"Variable":"$.f","NumericLessThanEquals":2})", false},
-        RuleCase{R"({"Variable":"$.f","NumericGreaterThanEquals":2.5})", true},
-        RuleCase{R"({"Variable":"$.n","NumericGreaterThanEquals":-1})", true},
-        RuleCase{R"({"Variable":"$.n","NumericEqualsPath":"$.other.n"})", false},
-        RuleCase{R"({"Variable":"$.n","NumericLessThanPath":"$.other.n"})", true},
-        RuleCase{R"({"Variable":"$.n","NumericGreaterThanPath":"$.f"})", true},
-        RuleCase{R"({"Variable":"$.n","NumericLessThanEqualsPath":"$.n"})", true},
-        RuleCase{R"({"Variable":"$.n","NumericGreaterThanEqualsPath":"$.other.n"})", false},
-        RuleCase{R"({"Variable":"$.s","NumericEquals":5})", false},
-        RuleCase{R"({"Variable":"$$.State.RetryCount","NumericEquals":1})", true}));
+    ::testing::Values(RuleCase{R"({"Variable":"$.n","NumericEquals":5})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericEquals":5.0})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericEquals":6})", false},
+                      RuleCase{R"({"Variable":"$.n","NumericLessThan":6})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericLessThan":5})", false},
+                      RuleCase{R"({"Variable":"$.n","NumericGreaterThan":4.5})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericGreaterThan":5})", false},
+                      RuleCase{R"({"Variable":"$.n","NumericLessThanEquals":5})", true},
+                      RuleCase{R"({"Variable":"$.f","NumericLessThanEquals":2})", false},
+                      RuleCase{R"({"Variable":"$.f","NumericGreaterThanEquals":2.5})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericGreaterThanEquals":-1})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericEqualsPath":"$.other.n"})", false},
+                      RuleCase{R"({"Variable":"$.n","NumericLessThanPath":"$.other.n"})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericGreaterThanPath":"$.f"})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericLessThanEqualsPath":"$.n"})", true},
+                      RuleCase{R"({"Variable":"$.n","NumericGreaterThanEqualsPath":"$.other.n"})",
+                               false},
+                      RuleCase{R"({"Variable":"$.s","NumericEquals":5})", false},
+                      RuleCase{R"({"Variable":"$$.State.RetryCount","NumericEquals":1})", true}));
 
 INSTANTIATE_TEST_SUITE_P(
     BooleansAndTimestamps, ChoiceRuleTest,
@@ -95,7 +95,8 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{R"({"Variable":"$.ts","TimestampLessThan":"2026-11-26T18:00:00Z"})", false},
         RuleCase{R"({"Variable":"$.ts","TimestampGreaterThan":"2026-11-26T17:59:59.5Z"})", true},
         RuleCase{R"({"Variable":"$.ts","TimestampLessThanEquals":"2026-11-26T18:00:00Z"})", true},
-        RuleCase{R"({"Variable":"$.ts","TimestampGreaterThanEquals":"2026-11-27T00:00:00Z"})", false},
+        RuleCase{R"({"Variable":"$.ts","TimestampGreaterThanEquals":"2026-11-27T00:00:00Z"})",
+                 false},
         RuleCase{R"({"Variable":"$.ts","TimestampLessThanPath":"$.other.ts"})", true},
         RuleCase{R"({"Variable":"$.ts","TimestampGreaterThanPath":"$.other.ts"})", false},
         RuleCase{R"({"Variable":"$.ts","TimestampLessThanEqualsPath":"$.tsOffset"})", true},
@@ -104,34 +105,43 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     TypeTests, ChoiceRuleTest,
-    ::testing::Values(
-        RuleCase{R"({"Variable":"$.s","IsPresent":true})", true},
-        RuleCase{R"({"Variable":"$.missing","IsPresent":true})", false},
-        RuleCase{R"({"Variable":"$.missing","IsPresent":false})", true},
-        RuleCase{R"({"Variable":"$.nul","IsPresent":true})", true},
-        RuleCase{R"({"Variable":"$.nul","IsNull":true})", true},
-        RuleCase{R"({"Variable":"$.s","IsNull":true})", false},
-        RuleCase{R"({"Variable":"$.missing","IsNull":false})", true},
-        RuleCase{R"({"Variable":"$.n","IsNumeric":true})", true},
-        RuleCase{R"({"Variable":"$.s","IsNumeric":false})", true},
-        RuleCase{R"({"Variable":"$.s","IsString":true})", true},
-        RuleCase{R"({"Variable":"$.n","IsString":true})", false},
-        RuleCase{R"({"Variable":"$.b","IsBoolean":true})", true},
-        RuleCase{R"({"Variable":"$.s","IsBoolean":true})", false},
-        RuleCase{R"({"Variable":"$.ts","IsTimestamp":true})", true},
-        RuleCase{R"({"Variable":"$.s","IsTimestamp":true})", false},
-        RuleCase{R"({"Variable":"$.n","IsTimestamp":false})", true}));
+    ::testing::Values(RuleCase{R"({"Variable":"$.s","IsPresent":true})", true},
+                      RuleCase{R"({"Variable":"$.missing","IsPresent":true})", false},
+                      RuleCase{R"({"Variable":"$.missing","IsPresent":false})", true},
+                      RuleCase{R"({"Variable":"$.nul","IsPresent":true})", true},
+                      RuleCase{R"({"Variable":"$.nul","IsNull":true})", true},
+                      RuleCase{R"({"Variable":"$.s","IsNull":true})", false},
+                      RuleCase{R"({"Variable":"$.missing","IsNull":false})", true},
+                      RuleCase{R"({"Variable":"$.n","IsNumeric":true})", true},
+                      RuleCase{R"({"Variable":"$.s","IsNumeric":false})", true},
+                      RuleCase{R"({"Variable":"$.s","IsString":true})", true},
+                      RuleCase{R"({"Variable":"$.n","IsString":true})", false},
+                      RuleCase{R"({"Variable":"$.b","IsBoolean":true})", true},
+                      RuleCase{R"({"Variable":"$.s","IsBoolean":true})", false},
+                      RuleCase{R"({"Variable":"$.ts","IsTimestamp":true})", true},
+                      RuleCase{R"({"Variable":"$.s","IsTimestamp":true})", false},
+                      RuleCase{R"({"Variable":"$.n","IsTimestamp":false})", true}));
 
 INSTANTIATE_TEST_SUITE_P(
     Combinators, ChoiceRuleTest,
     ::testing::Values(
-        RuleCase{R"({"And":[{"Variable":"$.s","StringEquals":"beta"},{"Variable":"$.n","NumericEquals":5}]})", true},
-        RuleCase{R"({"And":[{"Variable":"$.s","StringEquals":"beta"},{"Variable":"$.n","NumericEquals":6}]})", false},
-        RuleCase{R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$.n","NumericEquals":5}]})", true},
-        RuleCase{R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$.n","NumericEquals":6}]})", false},
+        RuleCase{
+            R"({"And":[{"Variable":"$.s","StringEquals":"beta"},{"Variable":"$.n","NumericEquals":5}]})",
+            true},
+        RuleCase{
+            R"({"And":[{"Variable":"$.s","StringEquals":"beta"},{"Variable":"$.n","NumericEquals":6}]})",
+            false},
+        RuleCase{
+            R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$.n","NumericEquals":5}]})",
+            true},
+        RuleCase{
+            R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$.n","NumericEquals":6}]})",
+            false},
         RuleCase{R"({"Not":{"Variable":"$.s","StringEquals":"x"}})", true},
         RuleCase{R"({"Not":{"Variable":"$.s","StringEquals":"beta"}})", false},
-        RuleCase{R"({"Not":{"And":[{"Variable":"$.b","BooleanEquals":true},{"Not":{"Variable":"$.missing","IsPresent":true}}]}})", false}));
+        RuleCase{
+            R"({"Not":{"And":[{"Variable":"$.b","BooleanEquals":true},{"Not":{"Variable":"$.missing","IsPresent":true}}]}})",
+            false}));
 
 struct BadRule {
   std::string rule;
@@ -153,20 +163,28 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadRule{R"({"Variable":"$.s","StringEquals":5,"Next":"A"})", "/Choices/0/StringEquals"},
         BadRule{R"({"Variable":"$.s","NumericEquals":"5","Next":"A"})", "/Choices/0/NumericEquals"},
-        BadRule{R"({"Variable":"$.s","BooleanEquals":"true","Next":"A"})", "/Choices/0/BooleanEquals"},
-        BadRule{R"({"Variable":"$.s","TimestampEquals":"yesterday","Next":"A"})", "/Choices/0/TimestampEquals"},
+        BadRule{R"({"Variable":"$.s","BooleanEquals":"true","Next":"A"})",
+                "/Choices/0/BooleanEquals"},
+        BadRule{R"({"Variable":"$.s","TimestampEquals":"yesterday","Next":"A"})",
+                "/Choices/0/TimestampEquals"},
         BadRule{R"({"Variable":"$.s","IsPresent":1,"Next":"A"})", "/Choices/0/IsPresent"},
-        BadRule{R"({"Variable":"$.s","StringEqualsPath":"s","Next":"A"})", "/Choices/0/StringEqualsPath"},
+        BadRule{R"({"Variable":"$.s","StringEqualsPath":"s","Next":"A"})",
+                "/Choices/0/StringEqualsPath"},
         BadRule{R"({"Variable":"s","StringEquals":"x","Next":"A"})", "/Choices/0/Variable"},
         BadRule{R"({"Variable":"$.s","StringEquals":"x"})", "/Choices/0"},
         BadRule{R"({"Variable":"$.s","StringEqual":"x","Next":"A"})", "/Choices/0/StringEqual"},
-        BadRule{R"({"Variable":"$.s","StringEquals":"x","NumericEquals":1,"Next":"A"})", "/Choices/0/StringEquals"},
+        BadRule{R"({"Variable":"$.s","StringEquals":"x","NumericEquals":1,"Next":"A"})",
+                "/Choices/0/StringEquals"},
         BadRule{R"({"StringEquals":"x","Next":"A"})", "/Choices/0"},
         BadRule{R"({"Variable":"$.s","Next":"A"})", "/Choices/0"},
         BadRule{R"({"And":[],"Next":"A"})", "/Choices/0/And"},
-        BadRule{R"({"And":[{"Variable":"$.s","StringEquals":"x","Next":"B"}],"Next":"A"})", "/Choices/0/And/0/Next"},
-        BadRule{R"({"Not":{"Variable":"$.s","StringEquals":1},"Next":"A"})", "/Choices/0/Not/StringEquals"},
-        BadRule{R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$..s","StringEquals":"x"}],"Next":"A"})", "/Choices/0/Or/1/Variable"}));
+        BadRule{R"({"And":[{"Variable":"$.s","StringEquals":"x","Next":"B"}],"Next":"A"})",
+                "/Choices/0/And/0/Next"},
+        BadRule{R"({"Not":{"Variable":"$.s","StringEquals":1},"Next":"A"})",
+                "/Choices/0/Not/StringEquals"},
+        BadRule{
+            R"({"Or":[{"Variable":"$.s","StringEquals":"x"},{"Variable":"$..s","StringEquals":"x"}],"Next":"A"})",
+            "/Choices/0/Or/1/Variable"}));
 
 TEST(ParseTimestampTest, AcceptsRfc3339AndRejectsOthers) {
   EXPECT_TRUE(ParseTimestamp("2026-11-26T18:00:00Z"));

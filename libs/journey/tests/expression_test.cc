@@ -22,7 +22,9 @@ class ExpressionEvalTest : public ::testing::TestWithParam<EvalCase> {};
 TEST_P(ExpressionEvalTest, Evaluates) {
   auto e = Expression::Parse(GetParam().expr);
   ASSERT_TRUE(e.ok()) << e.status();
-  std::function<std::string()> uuid = [] { return std::string("00000000-0000-4000-8000-000000000001"); };
+  std::function<std::string()> uuid = [] {
+    return std::string("00000000-0000-4000-8000-000000000001");
+  };
   auto v = e->Evaluate(EvalContext{kInput, &kContext, &uuid});
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(*v, json::parse(GetParam().expected)) << GetParam().expr;
@@ -31,9 +33,9 @@ TEST_P(ExpressionEvalTest, Evaluates) {
 INSTANTIATE_TEST_SUITE_P(
     All, ExpressionEvalTest,
     ::testing::Values(
-        EvalCase{"$.name", R"("Ana")"}, EvalCase{"$", kInput.dump()},
-        EvalCase{"$.obj.k[1]", "2"}, EvalCase{"$$.Execution.Id", R"("j-1")"},
-        EvalCase{"$$.State.RetryCount", "2"}, EvalCase{"$$.State.Name", R"("S")"},
+        EvalCase{"$.name", R"("Ana")"}, EvalCase{"$", kInput.dump()}, EvalCase{"$.obj.k[1]", "2"},
+        EvalCase{"$$.Execution.Id", R"("j-1")"}, EvalCase{"$$.State.RetryCount", "2"},
+        EvalCase{"$$.State.Name", R"("S")"},
         EvalCase{"$$.Execution.StartTime", R"("2026-11-26T18:00:00Z")"},
         EvalCase{"States.Format('Hello {}', $.name)", R"("Hello Ana")"},
         EvalCase{"States.Format('{} has {} items', $.name, $.n)", R"("Ana has 3 items")"},
@@ -45,8 +47,7 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"States.StringToJson('[1,2]')", "[1,2]"},
         EvalCase{"States.JsonToString($.obj)", R"("{\"k\":[1,2]}")"},
         EvalCase{"States.JsonToString($.n)", R"("3")"},
-        EvalCase{"States.Array(1, 'two', $.n)", R"([1,"two",3])"},
-        EvalCase{"States.Array()", "[]"},
+        EvalCase{"States.Array(1, 'two', $.n)", R"([1,"two",3])"}, EvalCase{"States.Array()", "[]"},
         EvalCase{"States.Array(true, false, null)", "[true,false,null]"},
         EvalCase{"States.MathAdd($.n, 4)", "7"}, EvalCase{"States.MathAdd($.n, -10)", "-7"},
         EvalCase{"States.MathAdd($.f, 1)", "2.5"},
@@ -56,7 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"States.UUID()", R"("00000000-0000-4000-8000-000000000001")"},
         EvalCase{"States.Array(States.MathAdd(1, 2), States.Format('{}', 'x'))", R"([3,"x"])"},
         EvalCase{"States.JsonToString(States.StringSplit('a,b', ','))", R"("[\"a\",\"b\"]")"},
-        EvalCase{"States.Format('{}', States.UUID())", R"("00000000-0000-4000-8000-000000000001")"}));
+        EvalCase{"States.Format('{}', States.UUID())",
+                 R"("00000000-0000-4000-8000-000000000001")"}));
 
 class ExpressionParseErrorTest : public ::testing::TestWithParam<std::string> {};
 
@@ -64,15 +66,17 @@ TEST_P(ExpressionParseErrorTest, Rejects) {
   EXPECT_FALSE(Expression::Parse(GetParam()).ok()) << GetParam();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, ExpressionParseErrorTest,
-    ::testing::Values("", "name", "States.Nope(1)", "States.Format(", "States.Format('x'",
-                      "States.Format('unterminated)", "States.UUID(1)", "States.MathAdd(1)",
-                      "States.StringToJson('a', 'b')", "States.Array(1 2)", "$.a[*]",
-                      "States.Format('x') trailing", "States.Array(bogus)", "'literal'",
-                      "States.JsonToString()", "States.StringSplit('a')"));
+INSTANTIATE_TEST_SUITE_P(All, ExpressionParseErrorTest,
+                         ::testing::Values("", "name", "States.Nope(1)", "States.Format(",
+                                           "States.Format('x'", "States.Format('unterminated)",
+                                           "States.UUID(1)", "States.MathAdd(1)",
+                                           "States.StringToJson('a', 'b')", "States.Array(1 2)",
+                                           "$.a[*]", "States.Format('x') trailing",
+                                           "States.Array(bogus)", "'literal'",
+                                           "States.JsonToString()", "States.StringSplit('a')"));
 
-class ExpressionRuntimeErrorTest : public ::testing::TestWithParam<std::pair<std::string, absl::StatusCode>> {};
+class ExpressionRuntimeErrorTest
+    : public ::testing::TestWithParam<std::pair<std::string, absl::StatusCode>> {};
 
 TEST_P(ExpressionRuntimeErrorTest, FailsWithCode) {
   auto e = Expression::Parse(GetParam().first);

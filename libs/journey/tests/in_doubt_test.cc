@@ -62,9 +62,9 @@ TEST(OnUnknownTest, DefaultGoesOnAsIfSentAndHistorySaysInDoubt) {
   EXPECT_EQ(doubt[0].detail["touchId"], sms[0].touch_id);
   EXPECT_EQ(doubt[0].detail["onUnknown"], "assume-sent");
   EXPECT_EQ(doubt[0].detail["cause"], "read timeout after the request left");
-  EXPECT_THAT(HistoryKinds(effects), ElementsAre("TouchInDoubt:Sms", "TaskSucceeded:Sms",
-                                                 "StateEntered:Sent?", "ChoiceEvaluated:Sent?",
-                                                 "StateEntered:Email", "TaskScheduled:Email"));
+  EXPECT_THAT(HistoryKinds(effects),
+              ElementsAre("TouchInDoubt:Sms", "TaskSucceeded:Sms", "StateEntered:Sent?",
+                          "ChoiceEvaluated:Sent?", "StateEntered:Email", "TaskScheduled:Email"));
   EXPECT_EQ(HistoryOf(effects, "TaskSucceeded")[0].detail["inDoubt"], true);
 }
 
@@ -74,7 +74,8 @@ TEST(OnUnknownTest, AssumeSentKeepsWhatTheDispositionKnew) {
                             R"({"onUnknown":"assume-sent","quietHours":{"voice":null}})"));
   auto call = Only<EmitTouch>(h.Start(kNoon))[0];
   TaskResultTrigger t = InDoubt(call.touch_id);
-  t.result = json{{"outcome", "UNKNOWN"}, {"answered", false}, {"providerIds", {{"contactId", "c-9"}}}};
+  t.result =
+      json{{"outcome", "UNKNOWN"}, {"answered", false}, {"providerIds", {{"contactId", "c-9"}}}};
   auto effects = h.Apply(t, kNoon);
   EXPECT_THAT(Only<CancelTimer>(effects), SizeIs(1));  // the task timeout is no longer needed
   Finish f = Only<Finish>(effects).at(0);
@@ -94,7 +95,8 @@ TEST(OnUnknownTest, FailRaisesTouchInDoubtForCatch) {
   auto touches = Only<EmitTouch>(effects);
   ASSERT_THAT(touches, SizeIs(1));
   EXPECT_EQ(touches[0].channel, Channel::kEmail);
-  EXPECT_EQ(touches[0].parameters["smsError"], json({{"Error", "Blend.TouchInDoubt"}, {"Cause", "timeout"}}));
+  EXPECT_EQ(touches[0].parameters["smsError"],
+            json({{"Error", "Blend.TouchInDoubt"}, {"Cause", "timeout"}}));
   auto doubt = HistoryOf(effects, "TouchInDoubt");
   ASSERT_THAT(doubt, SizeIs(1));
   EXPECT_EQ(doubt[0].detail["onUnknown"], "fail");
@@ -157,7 +159,8 @@ TEST(OnUnknownTest, InvalidValueIsRejectedWithItsPointer) {
 }
 
 TEST(OnUnknownTest, ValidValuesParse) {
-  EXPECT_EQ(Campaign(kSmsThenEmail, R"({"onUnknown":"fail"})")->policies().on_unknown, OnUnknown::kFail);
+  EXPECT_EQ(Campaign(kSmsThenEmail, R"({"onUnknown":"fail"})")->policies().on_unknown,
+            OnUnknown::kFail);
   EXPECT_EQ(Campaign(kSmsThenEmail, R"({"onUnknown":"assume-sent"})")->policies().on_unknown,
             OnUnknown::kAssumeSent);
 }

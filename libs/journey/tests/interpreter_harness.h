@@ -109,7 +109,8 @@ std::vector<E> Only(const std::vector<Effect>& effects) {
 
 inline std::vector<std::string> HistoryKinds(const std::vector<Effect>& effects) {
   std::vector<std::string> out;
-  for (const HistoryEntry& h : Only<HistoryEntry>(effects)) out.push_back(h.kind + ":" + h.state_name);
+  for (const HistoryEntry& h : Only<HistoryEntry>(effects))
+    out.push_back(h.kind + ":" + h.state_name);
   return out;
 }
 

@@ -53,7 +53,8 @@ TEST(InterpreterTest, ContextObjectAndDeterministicUuid) {
   EXPECT_EQ(fa.output["retries"], 0);
   EXPECT_EQ(fa.output["campaign"], "camp-1");
   std::string uuid = fa.output["uuid"];
-  EXPECT_THAT(uuid, ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(uuid, ::testing::MatchesRegex(
+                        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_EQ(fa.output, fb.output);
 }
 
@@ -65,7 +66,8 @@ TEST(InterpreterTest, IntrinsicRandomnessComesFromTheSeedAndIsRecorded) {
   JourneyHarness a(campaign), b(campaign), c(campaign);
   auto ea = a.Start(kNoon);
   auto fb = FinishOf(b.Start(kNoon));
-  auto fc = FinishOf(c.Apply(StartTrigger{"j-1", json::object(), JourneyHarness::DefaultCustomer(), "seed-2"}, kNoon));
+  auto fc = FinishOf(c.Apply(
+      StartTrigger{"j-1", json::object(), JourneyHarness::DefaultCustomer(), "seed-2"}, kNoon));
   auto fa = FinishOf(ea);
   EXPECT_EQ(fa.output, fb.output);
   EXPECT_NE(fa.output["r"], fc.output["r"]);
@@ -89,11 +91,13 @@ TEST(InterpreterTest, ChoiceBranchesOnVoiceWrapupCodeFromResultPath) {
     "Done":{"Type":"Succeed"}}})");
   JourneyHarness h(campaign);
   auto touch = Only<EmitTouch>(h.Start(kNoon, json{{"invoice", 1}}))[0];
-  auto effects = h.Apply(Ok(touch.touch_id, json{{"wrapupCode", "NO_ANSWER"}}), kNoon + absl::Minutes(5));
+  auto effects =
+      h.Apply(Ok(touch.touch_id, json{{"wrapupCode", "NO_ANSWER"}}), kNoon + absl::Minutes(5));
   auto email = Only<EmitTouch>(effects);
   ASSERT_THAT(email, SizeIs(1));
   EXPECT_EQ(email[0].channel, Channel::kEmail);
-  EXPECT_EQ(email[0].parameters, json::parse(R"({"invoice":1,"voice":{"wrapupCode":"NO_ANSWER"}})"));
+  EXPECT_EQ(email[0].parameters,
+            json::parse(R"({"invoice":1,"voice":{"wrapupCode":"NO_ANSWER"}})"));
 }
 
 TEST(InterpreterTest, OptedOutSmsIsCaughtAndJourneyBranchesToEmail) {
@@ -120,7 +124,8 @@ TEST(InterpreterTest, DncBlocksVoiceWithBlendDncActive) {
 }
 
 TEST(InterpreterTest, DncDoesNotBlockEmail) {
-  JourneyHarness h(Campaign(R"({"StartAt":"E","States":{"E":{"Type":"Task","Resource":"blend:email","End":true}}})"));
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"E","States":{"E":{"Type":"Task","Resource":"blend:email","End":true}}})"));
   h.facts.dnc_active = true;
   EXPECT_THAT(Only<EmitTouch>(h.Start(kNoon)), SizeIs(1));
 }
@@ -215,8 +220,10 @@ TEST(InterpreterTest, AwaitEventCompletesWithTheEvent) {
       "TimeoutSeconds":86400,"ResultSelector":{"text.$":"$.attributes.text"},"End":true}}})"));
   auto effects = h.Start(kNoon);
   EXPECT_THAT(Only<EmitTouch>(effects), IsEmpty());
-  EXPECT_THAT(HistoryKinds(h.Apply(CustomerEventTrigger{"e1", "other", {}}, kNoon)), ElementsAre("TriggerIgnored:"));
-  effects = h.Apply(CustomerEventTrigger{"e2", "sms.reply", json{{"text", "YES"}}}, kNoon + absl::Hours(1));
+  EXPECT_THAT(HistoryKinds(h.Apply(CustomerEventTrigger{"e1", "other", {}}, kNoon)),
+              ElementsAre("TriggerIgnored:"));
+  effects = h.Apply(CustomerEventTrigger{"e2", "sms.reply", json{{"text", "YES"}}},
+                    kNoon + absl::Hours(1));
   EXPECT_THAT(Only<CancelTimer>(effects), SizeIs(1));
   EXPECT_EQ(FinishOf(effects).output, json({{"text", "YES"}}));
 }
@@ -240,7 +247,8 @@ TEST(InterpreterTest, ParallelSendsSmsAndEmailAtOnceAndCollectsResults) {
   ASSERT_THAT(touches, SizeIs(2));
   EXPECT_EQ(touches[0].channel, Channel::kSms);
   EXPECT_EQ(touches[1].channel, Channel::kEmail);
-  EXPECT_THAT(Only<Finish>(h.Apply(Ok(touches[1].touch_id, json{{"email", "sent"}}), kNoon)), IsEmpty());
+  EXPECT_THAT(Only<Finish>(h.Apply(Ok(touches[1].touch_id, json{{"email", "sent"}}), kNoon)),
+              IsEmpty());
   auto f = FinishOf(h.Apply(Ok(touches[0].touch_id, json{{"sms", "sent"}}), kNoon));
   EXPECT_EQ(f.output, json::parse(R"({"k":1,"touches":[{"sms":"sent"},{"email":"sent"}]})"));
 }
@@ -303,7 +311,8 @@ TEST(InterpreterTest, WaitFormsComputeTheirTimers) {
 }
 
 TEST(InterpreterTest, BadSecondsPathFailsWithStatesRuntime) {
-  JourneyHarness h(Campaign(R"({"StartAt":"A","States":{"A":{"Type":"Wait","SecondsPath":"$.delay","End":true}}})"));
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"A","States":{"A":{"Type":"Wait","SecondsPath":"$.delay","End":true}}})"));
   auto f = FinishOf(h.Start(kNoon, json{{"delay", "soon"}}));
   EXPECT_EQ(f.error, "States.Runtime");
 }
@@ -333,7 +342,8 @@ TEST(InterpreterTest, StatesAllDoesNotCatchStatesRuntime) {
 TEST(InterpreterTest, TransitionBudgetStopsARunawayChain) {
   JourneyHarness h(Campaign(R"({"StartAt":"A","States":{
     "A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},"C":{"Type":"Pass","Next":"D"},
-    "D":{"Type":"Pass","End":true}}})", R"({"maxTransitionsPerTrigger":3})"));
+    "D":{"Type":"Pass","End":true}}})",
+                            R"({"maxTransitionsPerTrigger":3})"));
   auto f = FinishOf(h.Start(kNoon));
   EXPECT_EQ(f.status, JourneyStatus::kFailed);
   EXPECT_EQ(f.error, "Blend.TransitionBudgetExceeded");
@@ -341,7 +351,8 @@ TEST(InterpreterTest, TransitionBudgetStopsARunawayChain) {
 }
 
 TEST(InterpreterTest, CancelEndsTheJourneyAndCancelsTimers) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
+  JourneyHarness h(
+      Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
   auto timer = Only<SetTimer>(h.Start(kNoon))[0];
   auto effects = h.Apply(CancelTrigger{"customer disputed the debt"}, kNoon);
   EXPECT_EQ(Only<CancelTimer>(effects)[0].timer_id, timer.timer_id);
@@ -352,8 +363,9 @@ TEST(InterpreterTest, CancelEndsTheJourneyAndCancelsTimers) {
 }
 
 TEST(InterpreterTest, ExitEventWithFailedStatus) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})",
-                            R"({"exitEvents":[{"eventType":"account.closed","status":"FAILED"}]})"));
+  JourneyHarness h(
+      Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})",
+               R"({"exitEvents":[{"eventType":"account.closed","status":"FAILED"}]})"));
   h.Start(kNoon);
   auto f = FinishOf(h.Apply(CustomerEventTrigger{"e", "account.closed", {}}, kNoon));
   EXPECT_EQ(f.status, JourneyStatus::kFailed);
@@ -361,7 +373,8 @@ TEST(InterpreterTest, ExitEventWithFailedStatus) {
 }
 
 TEST(InterpreterTest, TopLevelTimeoutEndsJourneyTimedOut) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","TimeoutSeconds":600,"States":{"W":{"Type":"Wait","Seconds":6000,"End":true}}})"));
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"W","TimeoutSeconds":600,"States":{"W":{"Type":"Wait","Seconds":6000,"End":true}}})"));
   auto timers = Only<SetTimer>(h.Start(kNoon));
   ASSERT_THAT(timers, SizeIs(2));
   EXPECT_EQ(timers[0].at, kNoon + absl::Seconds(600));
@@ -371,22 +384,27 @@ TEST(InterpreterTest, TopLevelTimeoutEndsJourneyTimedOut) {
 }
 
 TEST(InterpreterTest, StartTwiceIsIgnored) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
+  JourneyHarness h(
+      Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
   h.Start(kNoon);
   EXPECT_THAT(HistoryKinds(h.Start(kNoon)), ElementsAre("TriggerIgnored:"));
 }
 
 TEST(InterpreterTest, FactsTaskReturnsAttributesAndFlags) {
-  JourneyHarness h(Campaign(R"({"StartAt":"F","States":{"F":{"Type":"Task","Resource":"blend:facts","End":true}}})"));
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"F","States":{"F":{"Type":"Task","Resource":"blend:facts","End":true}}})"));
   h.facts.attributes = json{{"paymentStatus", "PARTIAL"}};
   h.facts.voice_opted_out = true;
-  EXPECT_EQ(FinishOf(h.Start(kNoon)).output,
-            json::parse(R"({"paymentStatus":"PARTIAL","optedOut":{"sms":false,"voice":true,"email":false},"dncActive":false})"));
+  EXPECT_EQ(
+      FinishOf(h.Start(kNoon)).output,
+      json::parse(
+          R"({"paymentStatus":"PARTIAL","optedOut":{"sms":false,"voice":true,"email":false},"dncActive":false})"));
 }
 
 // quiet hours and frequency caps (via libs/policy)
 
-const char kVoiceOnly[] = R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"blend:voice","End":true}}})";
+const char kVoiceOnly[] =
+    R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"blend:voice","End":true}}})";
 
 absl::Time NotBefore(JourneyHarness& h, absl::Time now, CustomerInfo customer) {
   auto touches = Only<EmitTouch>(h.Start(now, json::object(), std::move(customer)));
@@ -423,13 +441,15 @@ TEST(InterpreterPolicyTest, PhoneNumberZoneCounts) {
 }
 
 TEST(InterpreterPolicyTest, CampaignQuietHoursOverrideTheDefault) {
-  JourneyHarness h(Campaign(kVoiceOnly, R"({"quietHours":{"voice":{"from":"10:00","until":"18:00"}}})"));
+  JourneyHarness h(
+      Campaign(kVoiceOnly, R"({"quietHours":{"voice":{"from":"10:00","until":"18:00"}}})"));
   CustomerInfo c{"c", "", "", "America/New_York", ""};
   EXPECT_EQ(NotBefore(h, T("2026-11-26T14:00:00Z"), c), T("2026-11-26T15:00:00Z"));
 }
 
 TEST(InterpreterPolicyTest, EmailHasNoQuietHoursByDefault) {
-  JourneyHarness h(Campaign(R"({"StartAt":"E","States":{"E":{"Type":"Task","Resource":"blend:email","End":true}}})"));
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"E","States":{"E":{"Type":"Task","Resource":"blend:email","End":true}}})"));
   CustomerInfo c{"c", "", "", "America/New_York", ""};
   EXPECT_EQ(NotBefore(h, T("2026-11-26T07:00:00Z"), c), T("2026-11-26T07:00:00Z"));
 }
@@ -438,28 +458,34 @@ TEST(InterpreterPolicyTest, FrequencyCapDefersTheEighthCallOfTheWeek) {
   JourneyHarness h(Campaign(kVoiceOnly, R"({"quietHours":{"voice":null},
       "frequencyCaps":{"voice":{"max":7,"windowSeconds":604800,"onCap":"defer"}}})"));
   absl::Time now = T("2026-11-26T17:00:00Z");
-  for (int i = 0; i < 7; ++i) h.facts.past_touches[Channel::kVoice].push_back(now - absl::Hours(24 * i + 1));
+  for (int i = 0; i < 7; ++i)
+    h.facts.past_touches[Channel::kVoice].push_back(now - absl::Hours(24 * i + 1));
   // The oldest of the 7 was 145 h ago; it leaves the 168 h window in 23 h.
   EXPECT_EQ(NotBefore(h, now, CustomerInfo{}), now + absl::Hours(23));
 }
 
 TEST(InterpreterPolicyTest, FrequencyCapCanFailTheTask) {
-  JourneyHarness h(Campaign(kVoiceOnly, R"({"frequencyCaps":{"voice":{"max":1,"windowSeconds":86400,"onCap":"fail"}}})"));
+  JourneyHarness h(Campaign(
+      kVoiceOnly, R"({"frequencyCaps":{"voice":{"max":1,"windowSeconds":86400,"onCap":"fail"}}})"));
   h.facts.past_touches[Channel::kVoice].push_back(kNoon - absl::Hours(1));
   auto f = FinishOf(h.Start(kNoon));
   EXPECT_EQ(f.error, "Blend.FrequencyCapped");
 }
 
 TEST(InterpreterPolicyTest, TimeoutCountsFromTheDeferredSendTime) {
-  JourneyHarness h(Campaign(R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"blend:voice","TimeoutSeconds":600,"End":true}}})"));
-  auto effects = h.Start(T("2026-11-27T03:00:00Z"), json::object(), CustomerInfo{"c", "", "", "America/New_York", ""});
+  JourneyHarness h(Campaign(
+      R"({"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"blend:voice","TimeoutSeconds":600,"End":true}}})"));
+  auto effects = h.Start(T("2026-11-27T03:00:00Z"), json::object(),
+                         CustomerInfo{"c", "", "", "America/New_York", ""});
   EXPECT_EQ(Only<SetTimer>(effects)[0].at, T("2026-11-27T13:10:00Z"));
 }
 
 TEST(InterpreterTest, StateFromAnotherDefinitionFailsTheJourneyInsteadOfCrashing) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
+  JourneyHarness h(
+      Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
   auto timer = Only<SetTimer>(h.Start(kNoon))[0];
-  auto other = Campaign(R"({"StartAt":"X","States":{"X":{"Type":"Wait","Seconds":60,"End":true}}})");
+  auto other =
+      Campaign(R"({"StartAt":"X","States":{"X":{"Type":"Wait","Seconds":60,"End":true}}})");
   StepResult r = Step(*other, h.state(), CustomerFacts{}, TimerFiredTrigger{timer.timer_id}, kNoon);
   EXPECT_EQ(r.next.status, JourneyStatus::kFailed);
   EXPECT_EQ(r.next.error, "Blend.DefinitionMismatch");
@@ -476,8 +502,9 @@ TEST(JourneyStateTest, FromJsonRejectsGarbage) {
   EXPECT_FALSE(JourneyState::FromJson(json::parse(R"({"version":2})")).ok());
   EXPECT_FALSE(JourneyState::FromJson(json::parse(R"({"version":"1"})")).ok());
   EXPECT_FALSE(JourneyState::FromJson(json::parse(R"({"version":1,"journeyId":5})")).ok());
-  std::string good = R"({"campaignId":"c","customer":{},"journeyId":"j","runs":{"main":{"enteredTime":"2026-11-26T17:00:00Z","input":{},)"
-                     R"("machine":MACHINE,"state":"W","waiting":"wait"}},"startTime":"2026-11-26T17:00:00Z","status":"RUNNING","version":1})";
+  std::string good =
+      R"({"campaignId":"c","customer":{},"journeyId":"j","runs":{"main":{"enteredTime":"2026-11-26T17:00:00Z","input":{},)"
+      R"("machine":MACHINE,"state":"W","waiting":"wait"}},"startTime":"2026-11-26T17:00:00Z","status":"RUNNING","version":1})";
   auto with_machine = [&](const std::string& m) {
     std::string t = good;
     t.replace(t.find("MACHINE"), 7, m);
@@ -489,13 +516,15 @@ TEST(JourneyStateTest, FromJsonRejectsGarbage) {
 }
 
 TEST(JourneyStateTest, StoredStateHasStableShape) {
-  JourneyHarness h(Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
+  JourneyHarness h(
+      Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"));
   h.Start(kNoon, json{{"b", 1}, {"a", 2}});
-  EXPECT_EQ(h.state().ToJson().dump(),
-            R"({"campaignId":"camp-1","customer":{"declaredTz":"America/New_York","email":"ana@example.com","id":"c-1","phone":"+12125550100","postalTz":""},)"
-            R"("executionInput":{"a":2,"b":1},"journeyId":"j-1","runs":{"main":{"enteredTime":"2026-11-26T17:00:00Z","input":{"a":2,"b":1},)"
-            R"("machine":0,"retrierAttempts":[],"retryCount":0,"state":"W","timerId":"j-1/timer/2","waiting":"wait"}},)"
-            R"("startTime":"2026-11-26T17:00:00Z","status":"RUNNING","stepCounter":2,"uuidSeed":"seed-1","version":1})");
+  EXPECT_EQ(
+      h.state().ToJson().dump(),
+      R"({"campaignId":"camp-1","customer":{"declaredTz":"America/New_York","email":"ana@example.com","id":"c-1","phone":"+12125550100","postalTz":""},)"
+      R"("executionInput":{"a":2,"b":1},"journeyId":"j-1","runs":{"main":{"enteredTime":"2026-11-26T17:00:00Z","input":{"a":2,"b":1},)"
+      R"("machine":0,"retrierAttempts":[],"retryCount":0,"state":"W","timerId":"j-1/timer/2","waiting":"wait"}},)"
+      R"("startTime":"2026-11-26T17:00:00Z","status":"RUNNING","stepCounter":2,"uuidSeed":"seed-1","version":1})");
 }
 
 }  // namespace
@@ -556,8 +585,7 @@ TEST(SendAtBestHourTest, NotDeferredBeyondMaxDelayOrWithoutHistoryOrPolicy) {
   EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z", kBestHourPolicies, nullptr).not_before,
             T("2026-11-24T15:00:00Z"));
   EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z", "{}").not_before, T("2026-11-24T15:00:00Z"));
-  EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z",
-                          R"({"sendAtBestHour": {"channels": ["email"]}})")
+  EXPECT_EQ(BestHourTouch("2026-11-24T15:00:00Z", R"({"sendAtBestHour": {"channels": ["email"]}})")
                 .not_before,
             T("2026-11-24T15:00:00Z"));
 }

@@ -44,9 +44,9 @@ TEST_P(ReferencePathSyntaxTest, RejectsNonReferencePaths) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Invalid, ReferencePathSyntaxTest,
-                         ::testing::Values("", "a.b", "$.", "$..a", "$.a[*]", "$.*", "$[",
-                                           "$.a[1", "$.a['x", "$.a[?(@.x)]", "$.a[-1]",
-                                           "$.a[0:2]", "$a", "$.a b", "$.a[12345678901]"));
+                         ::testing::Values("", "a.b", "$.", "$..a", "$.a[*]", "$.*", "$[", "$.a[1",
+                                           "$.a['x", "$.a[?(@.x)]", "$.a[-1]", "$.a[0:2]", "$a",
+                                           "$.a b", "$.a[12345678901]"));
 
 TEST(ReferencePathTest, ContextPathsAreMarked) {
   auto p = ReferencePath::Parse("$$.State.Name");

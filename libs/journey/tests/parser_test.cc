@@ -26,7 +26,8 @@ std::vector<std::string> InvalidCorpus() {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(fs::path(BLEND_JOURNEY_TESTDATA) / "invalid")) {
     std::string f = e.path().filename().string();
-    if (f.ends_with(".json") && !f.ends_with(".expected.json")) names.push_back(f.substr(0, f.size() - 5));
+    if (f.ends_with(".json") && !f.ends_with(".expected.json"))
+      names.push_back(f.substr(0, f.size() - 5));
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -83,15 +84,17 @@ TEST(ParseCampaignTest, ThreePiecesGiveRelativeDefinitionPointers) {
   auto c = ParseCampaign(def, R"({"quietHours":{"sms":{"from":"09:00","until":"08:00"}}})",
                          {{"x:z", "blend:sms"}}, &problems);
   ASSERT_FALSE(c.ok());
-  EXPECT_THAT(problems, ::testing::UnorderedElementsAre(
-                            ::testing::Field(&ValidationProblem::pointer, "/States/A"),
-                            ::testing::Field(&ValidationProblem::pointer, "/States/A/Resource"),
-                            ::testing::Field(&ValidationProblem::pointer, "/policies/quietHours/sms")));
+  EXPECT_THAT(problems,
+              ::testing::UnorderedElementsAre(
+                  ::testing::Field(&ValidationProblem::pointer, "/States/A"),
+                  ::testing::Field(&ValidationProblem::pointer, "/States/A/Resource"),
+                  ::testing::Field(&ValidationProblem::pointer, "/policies/quietHours/sms")));
   EXPECT_THAT(std::string(c.status().message()), ::testing::HasSubstr("3 problem(s)"));
 }
 
 TEST(ParseCampaignTest, AliasesMakeForeignResourcesValid) {
-  std::string def = R"({"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:sms","End":true}}})";
+  std::string def =
+      R"({"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:sms","End":true}}})";
   EXPECT_FALSE(ParseCampaign(def, "", {}).ok());
   EXPECT_TRUE(ParseCampaign(def, "", {{"arn:sms", "blend:sms"}}).ok());
 }
@@ -107,8 +110,9 @@ TEST(ParseCampaignTest, DefaultPoliciesHaveTcpaQuietHoursForSmsAndVoiceOnly) {
 }
 
 TEST(ParseCampaignTest, NullQuietHoursSwitchAChannelOff) {
-  auto c = ParseCampaign(R"({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
-                         R"({"quietHours":{"sms":null,"email":{"from":"07:00","until":"22:00"}}})", {});
+  auto c =
+      ParseCampaign(R"({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})",
+                    R"({"quietHours":{"sms":null,"email":{"from":"07:00","until":"22:00"}}})", {});
   ASSERT_TRUE(c.ok()) << c.status();
   const auto& q = (*c)->policies().quiet_hours;
   EXPECT_EQ(q.count(Channel::kSms), 0u);

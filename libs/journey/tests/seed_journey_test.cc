@@ -31,8 +31,8 @@ class SeedJourneyTest : public ::testing::Test {
     EXPECT_EQ(touches[0].channel, Channel::kSms);
     EXPECT_EQ(touches[0].not_before, T("2026-11-26T18:00:00Z"));
     EXPECT_EQ(touches[0].parameters, json({{"invoiceId", "inv-9"}}));
-    effects = h.Apply(Ok(touches[0].touch_id, json{{"outcome", "SENT"}}),
-                      T("2026-11-26T18:00:05Z"));
+    effects =
+        h.Apply(Ok(touches[0].touch_id, json{{"outcome", "SENT"}}), T("2026-11-26T18:00:05Z"));
     auto timers = Only<SetTimer>(effects);
     EXPECT_EQ(timers.size(), 1u);
     EXPECT_EQ(timers[0].at, T("2026-11-27T18:00:05Z"));  // Wait 86400 s
@@ -55,8 +55,7 @@ TEST_F(SeedJourneyTest, PaidAfterWaitSucceedsWithoutVoiceTouch) {
   EXPECT_THAT(HistoryKinds(effects),
               ElementsAre("StateEntered:CheckPaymentStatus", "TaskSucceeded:CheckPaymentStatus",
                           "StateEntered:PaymentChoice", "ChoiceEvaluated:PaymentChoice",
-                          "StateEntered:CampaignSuccess",
-                          "JourneyFinished:"));
+                          "StateEntered:CampaignSuccess", "JourneyFinished:"));
 }
 
 TEST_F(SeedJourneyTest, NotPaidAfterWaitInsertsIntoVoiceDialer) {
@@ -69,8 +68,8 @@ TEST_F(SeedJourneyTest, NotPaidAfterWaitInsertsIntoVoiceDialer) {
   EXPECT_EQ(touches[0].state_name, "InjectToVoiceDialer");
   // The facts task's output (attributes + flags) is the voice task's input.
   EXPECT_EQ(touches[0].parameters["dncActive"], false);
-  effects = h.Apply(Ok(touches[0].touch_id, json{{"wrapupCode", "ANSWERED"}}),
-                    T("2026-11-27T18:30:00Z"));
+  effects =
+      h.Apply(Ok(touches[0].touch_id, json{{"wrapupCode", "ANSWERED"}}), T("2026-11-27T18:30:00Z"));
   auto finish = Only<Finish>(effects);
   ASSERT_EQ(finish.size(), 1u);
   EXPECT_EQ(finish[0].status, JourneyStatus::kSucceeded);

@@ -32,25 +32,34 @@ absl::string_view ParseErrorReason(PhoneNumberUtil::ErrorType error) {
     case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
       return "unknown or missing country calling code (use +<country code> or a valid "
              "default region)";
-    case PhoneNumberUtil::NOT_A_NUMBER: return "not a phone number";
+    case PhoneNumberUtil::NOT_A_NUMBER:
+      return "not a phone number";
     case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
       return "too short after the international dialling prefix";
-    case PhoneNumberUtil::TOO_SHORT_NSN: return "too few digits";
-    case PhoneNumberUtil::TOO_LONG_NSN: return "too many digits";
-    case PhoneNumberUtil::NO_PARSING_ERROR: break;
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+      return "too few digits";
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      return "too many digits";
+    case PhoneNumberUtil::NO_PARSING_ERROR:
+      break;
   }
   return "cannot be parsed";
 }
 
 absl::string_view PossibilityReason(PhoneNumberUtil::ValidationResult result) {
   switch (result) {
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE: return "unknown country calling code";
-    case PhoneNumberUtil::TOO_SHORT: return "too few digits for its country";
-    case PhoneNumberUtil::TOO_LONG: return "too many digits for its country";
-    case PhoneNumberUtil::INVALID_LENGTH: return "wrong number of digits for its country";
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+      return "unknown country calling code";
+    case PhoneNumberUtil::TOO_SHORT:
+      return "too few digits for its country";
+    case PhoneNumberUtil::TOO_LONG:
+      return "too many digits for its country";
+    case PhoneNumberUtil::INVALID_LENGTH:
+      return "wrong number of digits for its country";
     case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
       return "a local number only: add the area code";
-    case PhoneNumberUtil::IS_POSSIBLE: break;
+    case PhoneNumberUtil::IS_POSSIBLE:
+      break;
   }
   return "not a valid number";
 }
@@ -72,16 +81,14 @@ bool IsGeographical(PhoneNumberUtil::PhoneNumberType type, int country_code) {
     return true;
   }
   // PhoneNumberUtil.GEO_MOBILE_COUNTRIES: MX, AR, BR, ID, CN.
-  const bool geo_mobile_country = country_code == 52 || country_code == 54 ||
-                                  country_code == 55 || country_code == 62 ||
-                                  country_code == 86;
+  const bool geo_mobile_country = country_code == 52 || country_code == 54 || country_code == 55 ||
+                                  country_code == 62 || country_code == 86;
   return type == PhoneNumberUtil::MOBILE && geo_mobile_country;
 }
 
 }  // namespace
 
-absl::StatusOr<std::string> NormalizeE164(std::string_view raw,
-                                          std::string_view default_region) {
+absl::StatusOr<std::string> NormalizeE164(std::string_view raw, std::string_view default_region) {
   const PhoneNumberUtil& util = Util();
   PhoneNumber number;
   PhoneNumberUtil::ErrorType error =

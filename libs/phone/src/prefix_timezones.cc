@@ -33,8 +33,8 @@ Table ParseTable(absl::string_view text) {
 }
 
 const Table& GetTable() {
-  static const Table* const table = new Table(ParseTable(
-      absl::string_view(kPrefixTimeZonesText.data(), kPrefixTimeZonesText.size())));
+  static const Table* const table = new Table(
+      ParseTable(absl::string_view(kPrefixTimeZonesText.data(), kPrefixTimeZonesText.size())));
   return *table;
 }
 

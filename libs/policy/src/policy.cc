@@ -49,17 +49,14 @@ absl::Status ValidateWindow(const DailyWindow& w) {
   return absl::OkStatus();
 }
 
-bool AlwaysOpen(const DailyWindow& w) {
-  return w.from == absl::ZeroDuration() && w.until == kDay;
-}
+bool AlwaysOpen(const DailyWindow& w) { return w.from == absl::ZeroDuration() && w.until == kDay; }
 
 std::string FormatTimeOfDay(absl::Duration d) {
   const int64_t minutes = absl::ToInt64Minutes(d);
   return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60);
 }
 
-bool AllowedInAll(const DailyWindow& w, absl::Span<const absl::TimeZone> zones,
-                  absl::Time t) {
+bool AllowedInAll(const DailyWindow& w, absl::Span<const absl::TimeZone> zones, absl::Time t) {
   return std::all_of(zones.begin(), zones.end(),
                      [&](const absl::TimeZone& z) { return InWindow(w, z, t); });
 }
@@ -155,8 +152,7 @@ bool InWindow(const DailyWindow& window, absl::TimeZone zone, absl::Time t) {
 }
 
 absl::StatusOr<absl::Time> NextAllowedTime(const DailyWindow& window,
-                                           absl::Span<const absl::TimeZone> zones,
-                                           absl::Time t) {
+                                           absl::Span<const absl::TimeZone> zones, absl::Time t) {
   if (absl::Status s = ValidateWindow(window); !s.ok()) return s;
   const absl::TimeZone utc[] = {absl::UTCTimeZone()};
   if (zones.empty()) zones = utc;
@@ -242,8 +238,7 @@ absl::Time NextTimeUnderCap(const FrequencyCap& cap, absl::Span<const absl::Time
   return sorted.back() + cap.window;  // unreachable: the loop ends on that instant
 }
 
-std::optional<std::string_view> SuppressionError(Channel channel,
-                                                 const SuppressionFacts& facts) {
+std::optional<std::string_view> SuppressionError(Channel channel, const SuppressionFacts& facts) {
   switch (channel) {
     case Channel::kSms:
       if (facts.sms_opted_out) return kOptedOutError;
@@ -273,9 +268,10 @@ absl::StatusOr<TouchDecision> DecideTouch(Channel channel, const ChannelPolicy& 
     if (absl::Status s = ValidateWindow(*policy.allowed_window); !s.ok()) return s;
   }
   if (std::optional<std::string_view> error = SuppressionError(channel, suppression)) {
-    return Fail(*error, *error == kOptedOutError
-                            ? absl::StrCat("the customer opted out of ", std::string(ChannelName(channel)))
-                            : std::string("the customer's number is on a do-not-call list"));
+    return Fail(*error,
+                *error == kOptedOutError
+                    ? absl::StrCat("the customer opted out of ", std::string(ChannelName(channel)))
+                    : std::string("the customer's number is on a do-not-call list"));
   }
   TouchDecision d;
   d.send_at = t;

@@ -2,9 +2,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "blend/common/testing/times.h"
 #include "blend/policy/policy.h"
 #include "gtest/gtest.h"
-#include "blend/common/testing/times.h"
 
 namespace blend::policy {
 namespace {
@@ -59,38 +59,51 @@ INSTANTIATE_TEST_SUITE_P(
     Table, NextTimeUnderCapTest,
     ::testing::Values(
         CapCase{"Disabled", FrequencyCap{}, {-absl::Hours(1), -absl::Hours(2)}, {}},
-        CapCase{"DisabledByZeroWindow", FrequencyCap{1, absl::ZeroDuration(), false},
-                {-absl::Hours(1)}, {}},
+        CapCase{"DisabledByZeroWindow",
+                FrequencyCap{1, absl::ZeroDuration(), false},
+                {-absl::Hours(1)},
+                {}},
         CapCase{"NoHistory", kOnePerDay, {}, {}},
         CapCase{"UnderCap", kThreePerDay, {-absl::Hours(5), -absl::Hours(1)}, {}},
-        CapCase{"AtCapWaitsForOldestToExpire", kThreePerDay,
-                {-absl::Hours(23), -absl::Hours(22), -absl::Hours(1)}, absl::Hours(1)},
+        CapCase{"AtCapWaitsForOldestToExpire",
+                kThreePerDay,
+                {-absl::Hours(23), -absl::Hours(22), -absl::Hours(1)},
+                absl::Hours(1)},
         // Window edges: a touch exactly one window ago no longer counts (half-open).
         CapCase{"TouchExactlyOneWindowAgo", kOnePerDay, {-kDay}, {}},
-        CapCase{"TouchOneSecondInsideWindow", kOnePerDay, {-kDay + absl::Seconds(1)},
-                absl::Seconds(1)},
+        CapCase{
+            "TouchOneSecondInsideWindow", kOnePerDay, {-kDay + absl::Seconds(1)}, absl::Seconds(1)},
         CapCase{"TouchAtSameInstant", kOnePerDay, {absl::ZeroDuration()}, kDay},
-        CapCase{"UnsortedHistory", kThreePerDay,
-                {-absl::Hours(1), -absl::Hours(23), -absl::Hours(22)}, absl::Hours(1)},
-        CapCase{"DuplicateTimes", kTwoPerDay, {-absl::Hours(3), -absl::Hours(3)},
+        CapCase{"UnsortedHistory",
+                kThreePerDay,
+                {-absl::Hours(1), -absl::Hours(23), -absl::Hours(22)},
+                absl::Hours(1)},
+        CapCase{"DuplicateTimes",
+                kTwoPerDay,
+                {-absl::Hours(3), -absl::Hours(3)},
                 kDay - absl::Hours(3)},
         // Scheduled touches after t count as well.
         CapCase{"FutureTouchBlocks", kOnePerDay, {absl::Hours(1)}, absl::Hours(25)},
         CapCase{"FutureTouchExactlyOneWindowAhead", kOnePerDay, {kDay}, {}},
-        CapCase{"TouchesOneWindowApartBothSides", kTwoPerDay,
-                {-absl::Hours(12), absl::Hours(12)}, {}},
-        CapCase{"TouchesCloserThanOneWindow", kTwoPerDay,
-                {-absl::Hours(12), absl::Hours(11)}, absl::Hours(12)},
+        CapCase{
+            "TouchesOneWindowApartBothSides", kTwoPerDay, {-absl::Hours(12), absl::Hours(12)}, {}},
+        CapCase{"TouchesCloserThanOneWindow",
+                kTwoPerDay,
+                {-absl::Hours(12), absl::Hours(11)},
+                absl::Hours(12)},
         CapCase{"OldHistoryIgnored", kOnePerDay, {-absl::Hours(24 * 30)}, {}},
         // Seven calls in seven days, one a day at 10:00 from day -6: the next call may go
         // when the first leaves the window, 7 days after it.
-        CapCase{"SevenCallsInSevenDays", kSevenPerWeek,
-                {-6 * kDay - absl::Hours(2), -5 * kDay - absl::Hours(2),
-                 -4 * kDay - absl::Hours(2), -3 * kDay - absl::Hours(2),
-                 -2 * kDay - absl::Hours(2), -kDay - absl::Hours(2), -absl::Hours(2)},
+        CapCase{"SevenCallsInSevenDays",
+                kSevenPerWeek,
+                {-6 * kDay - absl::Hours(2), -5 * kDay - absl::Hours(2), -4 * kDay - absl::Hours(2),
+                 -3 * kDay - absl::Hours(2), -2 * kDay - absl::Hours(2), -kDay - absl::Hours(2),
+                 -absl::Hours(2)},
                 kDay - absl::Hours(2)},
-        CapCase{"SixCallsInSevenDays", kSevenPerWeek,
-                {-6 * kDay, -5 * kDay, -4 * kDay, -3 * kDay, -2 * kDay, -kDay}, {}}),
+        CapCase{"SixCallsInSevenDays",
+                kSevenPerWeek,
+                {-6 * kDay, -5 * kDay, -4 * kDay, -3 * kDay, -2 * kDay, -kDay},
+                {}}),
     [](const ::testing::TestParamInfo<CapCase>& info) { return info.param.name; });
 
 TEST(CapEnabledTest, NeedsPositiveMaxAndWindow) {

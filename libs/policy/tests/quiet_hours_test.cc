@@ -6,10 +6,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "blend/common/testing/times.h"
 #include "blend/policy/policy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "blend/common/testing/times.h"
 
 namespace blend::policy {
 namespace {
@@ -52,24 +52,24 @@ constexpr absl::Duration kZero = absl::ZeroDuration();
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ParseDailyWindowTest,
-    ::testing::Values(
-        ParseCase{"08:00", "21:00", true, absl::Hours(8), absl::Hours(21)},
-        ParseCase{"8:00", "21:30", true, absl::Hours(8), absl::Hours(21) + absl::Minutes(30)},
-        ParseCase{" 08:00 ", "24:00", true, absl::Hours(8), absl::Hours(24)},
-        ParseCase{"00:00", "24:00", true, kZero, absl::Hours(24)},
-        ParseCase{"22:00", "06:00", true, absl::Hours(22), absl::Hours(6)},
-        ParseCase{"24:00", "08:00", false, kZero, kZero},
-        ParseCase{"25:00", "08:00", false, kZero, kZero},
-        ParseCase{"08:60", "21:00", false, kZero, kZero},
-        ParseCase{"24:30", "21:00", false, kZero, kZero},
-        ParseCase{"0800", "21:00", false, kZero, kZero},
-        ParseCase{"08:0", "21:00", false, kZero, kZero},
-        ParseCase{"", "21:00", false, kZero, kZero},
-        ParseCase{"-1:00", "21:00", false, kZero, kZero},
-        ParseCase{"+8:00", "21:00", false, kZero, kZero},
-        ParseCase{"08:00x", "21:00", false, kZero, kZero},
-        ParseCase{"ab:cd", "21:00", false, kZero, kZero},
-        ParseCase{"08:00", "21:00:00", false, kZero, kZero}));
+    ::testing::Values(ParseCase{"08:00", "21:00", true, absl::Hours(8), absl::Hours(21)},
+                      ParseCase{"8:00", "21:30", true, absl::Hours(8),
+                                absl::Hours(21) + absl::Minutes(30)},
+                      ParseCase{" 08:00 ", "24:00", true, absl::Hours(8), absl::Hours(24)},
+                      ParseCase{"00:00", "24:00", true, kZero, absl::Hours(24)},
+                      ParseCase{"22:00", "06:00", true, absl::Hours(22), absl::Hours(6)},
+                      ParseCase{"24:00", "08:00", false, kZero, kZero},
+                      ParseCase{"25:00", "08:00", false, kZero, kZero},
+                      ParseCase{"08:60", "21:00", false, kZero, kZero},
+                      ParseCase{"24:30", "21:00", false, kZero, kZero},
+                      ParseCase{"0800", "21:00", false, kZero, kZero},
+                      ParseCase{"08:0", "21:00", false, kZero, kZero},
+                      ParseCase{"", "21:00", false, kZero, kZero},
+                      ParseCase{"-1:00", "21:00", false, kZero, kZero},
+                      ParseCase{"+8:00", "21:00", false, kZero, kZero},
+                      ParseCase{"08:00x", "21:00", false, kZero, kZero},
+                      ParseCase{"ab:cd", "21:00", false, kZero, kZero},
+                      ParseCase{"08:00", "21:00:00", false, kZero, kZero}));
 
 TEST(FormatDailyWindowTest, RoundTrips) {
   EXPECT_EQ(FormatDailyWindow(DailyWindow{}), "08:00-21:00");
@@ -148,76 +148,188 @@ TEST_P(NextAllowedTimeTest, FindsEarliestInstantAllowedEverywhere) {
 INSTANTIATE_TEST_SUITE_P(
     Table, NextAllowedTimeTest,
     ::testing::Values(
-        NextCase{"InsideWindow", {"America/New_York"}, "08:00", "21:00",
-                 "2026-01-15T12:00:00-05:00", "2026-01-15T12:00:00-05:00"},
-        NextCase{"ExactlyAtOpening", {"America/New_York"}, "08:00", "21:00",
-                 "2026-01-15T08:00:00-05:00", "2026-01-15T08:00:00-05:00"},
-        NextCase{"LastSecondBeforeClose", {"America/New_York"}, "08:00", "21:00",
-                 "2026-01-15T20:59:59-05:00", "2026-01-15T20:59:59-05:00"},
-        NextCase{"EarlyMorningWaitsForOpening", {"America/New_York"}, "08:00", "21:00",
-                 "2026-01-15T06:15:00-05:00", "2026-01-15T08:00:00-05:00"},
-        NextCase{"AtCloseWaitsForNextDay", {"America/New_York"}, "08:00", "21:00",
-                 "2026-01-15T21:00:00-05:00", "2026-01-16T08:00:00-05:00"},
-        NextCase{"SubSecondBeforeOpening", {"UTC"}, "08:00", "21:00",
-                 "2026-01-15T07:59:59.5Z", "2026-01-15T08:00:00Z"},
+        NextCase{"InsideWindow",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T12:00:00-05:00",
+                 "2026-01-15T12:00:00-05:00"},
+        NextCase{"ExactlyAtOpening",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T08:00:00-05:00",
+                 "2026-01-15T08:00:00-05:00"},
+        NextCase{"LastSecondBeforeClose",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T20:59:59-05:00",
+                 "2026-01-15T20:59:59-05:00"},
+        NextCase{"EarlyMorningWaitsForOpening",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T06:15:00-05:00",
+                 "2026-01-15T08:00:00-05:00"},
+        NextCase{"AtCloseWaitsForNextDay",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T21:00:00-05:00",
+                 "2026-01-16T08:00:00-05:00"},
+        NextCase{"SubSecondBeforeOpening",
+                 {"UTC"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T07:59:59.5Z",
+                 "2026-01-15T08:00:00Z"},
         // Spring forward: the night is one hour shorter; 08:00 EDT is 12:00Z, not 13:00Z.
-        NextCase{"SpringForwardNight", {"America/New_York"}, "08:00", "21:00",
-                 "2026-03-07T22:00:00-05:00", "2026-03-08T08:00:00-04:00"},
-        NextCase{"SpringForwardNightInUtc", {"America/New_York"}, "08:00", "21:00",
-                 "2026-03-08T03:00:00Z", "2026-03-08T12:00:00Z"},
+        NextCase{"SpringForwardNight",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-03-07T22:00:00-05:00",
+                 "2026-03-08T08:00:00-04:00"},
+        NextCase{"SpringForwardNightInUtc",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-03-08T03:00:00Z",
+                 "2026-03-08T12:00:00Z"},
         // Fall back: the night is one hour longer; 08:00 EST is 13:00Z.
-        NextCase{"FallBackNight", {"America/New_York"}, "08:00", "21:00",
-                 "2026-10-31T22:00:00-04:00", "2026-11-01T08:00:00-05:00"},
-        NextCase{"FallBackNightInUtc", {"America/New_York"}, "08:00", "21:00",
-                 "2026-11-01T02:00:00Z", "2026-11-01T13:00:00Z"},
+        NextCase{"FallBackNight",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-10-31T22:00:00-04:00",
+                 "2026-11-01T08:00:00-05:00"},
+        NextCase{"FallBackNightInUtc",
+                 {"America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-11-01T02:00:00Z",
+                 "2026-11-01T13:00:00Z"},
         // A window opening at 02:30, a local time that does not exist on 8 March: it opens
         // at the first instant after the gap, 03:00 EDT.
-        NextCase{"OpeningInSkippedHour", {"America/New_York"}, "02:30", "05:00",
-                 "2026-03-08T00:00:00-05:00", "2026-03-08T03:00:00-04:00"},
-        NextCase{"OpeningInSkippedHourEndsAfterGap", {"America/New_York"}, "02:30", "03:30",
-                 "2026-03-08T01:59:00-05:00", "2026-03-08T03:00:00-04:00"},
+        NextCase{"OpeningInSkippedHour",
+                 {"America/New_York"},
+                 "02:30",
+                 "05:00",
+                 "2026-03-08T00:00:00-05:00",
+                 "2026-03-08T03:00:00-04:00"},
+        NextCase{"OpeningInSkippedHourEndsAfterGap",
+                 {"America/New_York"},
+                 "02:30",
+                 "03:30",
+                 "2026-03-08T01:59:00-05:00",
+                 "2026-03-08T03:00:00-04:00"},
         // 02:00-03:00 lies entirely in the gap: nothing that day, 02:00 EDT the next.
-        NextCase{"WindowEntirelySkipped", {"America/New_York"}, "02:00", "03:00",
-                 "2026-03-08T00:00:00-05:00", "2026-03-09T02:00:00-04:00"},
+        NextCase{"WindowEntirelySkipped",
+                 {"America/New_York"},
+                 "02:00",
+                 "03:00",
+                 "2026-03-08T00:00:00-05:00",
+                 "2026-03-09T02:00:00-04:00"},
         // Fall back with a window 00:00-01:30: closes at 01:30 EDT, re-opens when the clock
         // goes back to 01:00 EST (06:00Z), closes again at 01:30 EST.
-        NextCase{"RepeatedHourReopensWindow", {"America/New_York"}, "00:00", "01:30",
-                 "2026-11-01T01:30:00-04:00", "2026-11-01T01:00:00-05:00"},
-        NextCase{"RepeatedHourSecondClose", {"America/New_York"}, "00:00", "01:30",
-                 "2026-11-01T01:30:00-05:00", "2026-11-02T00:00:00-05:00"},
-        NextCase{"WindowInRepeatedHourFirstPass", {"America/New_York"}, "01:15", "01:45",
-                 "2026-11-01T00:00:00-04:00", "2026-11-01T01:15:00-04:00"},
-        NextCase{"WindowInRepeatedHourSecondPass", {"America/New_York"}, "01:15", "01:45",
-                 "2026-11-01T01:50:00-04:00", "2026-11-01T01:15:00-05:00"},
-        NextCase{"WrappingWindowOpensAtNight", {"America/New_York"}, "22:00", "06:00",
-                 "2026-01-15T12:00:00-05:00", "2026-01-15T22:00:00-05:00"},
-        NextCase{"WrappingWindowAfterMidnight", {"America/New_York"}, "22:00", "06:00",
-                 "2026-01-16T03:00:00-05:00", "2026-01-16T03:00:00-05:00"},
-        NextCase{"AlwaysOpen", {"America/New_York"}, "00:00", "24:00",
-                 "2026-03-08T02:30:00-05:00", "2026-03-08T02:30:00-05:00"},
-        NextCase{"NoZonesMeansUtc", {}, "08:00", "21:00", "2026-01-15T21:30:00Z",
+        NextCase{"RepeatedHourReopensWindow",
+                 {"America/New_York"},
+                 "00:00",
+                 "01:30",
+                 "2026-11-01T01:30:00-04:00",
+                 "2026-11-01T01:00:00-05:00"},
+        NextCase{"RepeatedHourSecondClose",
+                 {"America/New_York"},
+                 "00:00",
+                 "01:30",
+                 "2026-11-01T01:30:00-05:00",
+                 "2026-11-02T00:00:00-05:00"},
+        NextCase{"WindowInRepeatedHourFirstPass",
+                 {"America/New_York"},
+                 "01:15",
+                 "01:45",
+                 "2026-11-01T00:00:00-04:00",
+                 "2026-11-01T01:15:00-04:00"},
+        NextCase{"WindowInRepeatedHourSecondPass",
+                 {"America/New_York"},
+                 "01:15",
+                 "01:45",
+                 "2026-11-01T01:50:00-04:00",
+                 "2026-11-01T01:15:00-05:00"},
+        NextCase{"WrappingWindowOpensAtNight",
+                 {"America/New_York"},
+                 "22:00",
+                 "06:00",
+                 "2026-01-15T12:00:00-05:00",
+                 "2026-01-15T22:00:00-05:00"},
+        NextCase{"WrappingWindowAfterMidnight",
+                 {"America/New_York"},
+                 "22:00",
+                 "06:00",
+                 "2026-01-16T03:00:00-05:00",
+                 "2026-01-16T03:00:00-05:00"},
+        NextCase{"AlwaysOpen",
+                 {"America/New_York"},
+                 "00:00",
+                 "24:00",
+                 "2026-03-08T02:30:00-05:00",
+                 "2026-03-08T02:30:00-05:00"},
+        NextCase{"NoZonesMeansUtc",
+                 {},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T21:30:00Z",
                  "2026-01-16T08:00:00Z"},
         // Regulation F: declared Los Angeles, phone in New York -> only the overlap,
         // 08:00 PT (11:00 ET) until 21:00 ET (18:00 PT).
-        NextCase{"LaAndNyWaitForLaMorning", {"America/Los_Angeles", "America/New_York"},
-                 "08:00", "21:00", "2026-01-15T09:00:00-05:00", "2026-01-15T08:00:00-08:00"},
-        NextCase{"LaAndNyInsideOverlap", {"America/Los_Angeles", "America/New_York"},
-                 "08:00", "21:00", "2026-01-15T20:30:00-05:00", "2026-01-15T20:30:00-05:00"},
-        NextCase{"LaAndNyClosedByNyEvening", {"America/Los_Angeles", "America/New_York"},
-                 "08:00", "21:00", "2026-01-15T21:00:00-05:00", "2026-01-16T08:00:00-08:00"},
+        NextCase{"LaAndNyWaitForLaMorning",
+                 {"America/Los_Angeles", "America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T09:00:00-05:00",
+                 "2026-01-15T08:00:00-08:00"},
+        NextCase{"LaAndNyInsideOverlap",
+                 {"America/Los_Angeles", "America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T20:30:00-05:00",
+                 "2026-01-15T20:30:00-05:00"},
+        NextCase{"LaAndNyClosedByNyEvening",
+                 {"America/Los_Angeles", "America/New_York"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T21:00:00-05:00",
+                 "2026-01-16T08:00:00-08:00"},
         // Zones changing DST on different dates: on 2026-03-10 New York is on EDT, London
         // on GMT (4 h apart, not 5): the overlap is 13:00-21:00Z = 09:00-17:00 in New York.
-        NextCase{"NyAndLondonBetweenTheirDstDates", {"America/New_York", "Europe/London"},
-                 "09:00", "21:00", "2026-03-10T04:00:00-04:00", "2026-03-10T09:00:00-04:00"},
-        NextCase{"NyAndLondonClosedByLondonEvening", {"America/New_York", "Europe/London"},
-                 "09:00", "21:00", "2026-03-10T17:00:00-04:00", "2026-03-11T09:00:00-04:00"},
-        NextCase{"HalfHourZone", {"Asia/Kolkata", "Europe/London"}, "08:00", "21:00",
-                 "2026-01-15T04:00:00Z", "2026-01-15T08:00:00Z"},
+        NextCase{"NyAndLondonBetweenTheirDstDates",
+                 {"America/New_York", "Europe/London"},
+                 "09:00",
+                 "21:00",
+                 "2026-03-10T04:00:00-04:00",
+                 "2026-03-10T09:00:00-04:00"},
+        NextCase{"NyAndLondonClosedByLondonEvening",
+                 {"America/New_York", "Europe/London"},
+                 "09:00",
+                 "21:00",
+                 "2026-03-10T17:00:00-04:00",
+                 "2026-03-11T09:00:00-04:00"},
+        NextCase{"HalfHourZone",
+                 {"Asia/Kolkata", "Europe/London"},
+                 "08:00",
+                 "21:00",
+                 "2026-01-15T04:00:00Z",
+                 "2026-01-15T08:00:00Z"},
         // Disjoint windows: 09:00-12:00 in New York and in Tokyo never overlap.
-        NextCase{"DisjointWindows", {"America/New_York", "Asia/Tokyo"}, "09:00", "12:00",
-                 "2026-01-15T12:00:00Z", ""},
-        NextCase{"EmptyWindow", {"America/New_York"}, "09:00", "09:00",
-                 "2026-01-15T12:00:00Z", ""}),
+        NextCase{"DisjointWindows",
+                 {"America/New_York", "Asia/Tokyo"},
+                 "09:00",
+                 "12:00",
+                 "2026-01-15T12:00:00Z",
+                 ""},
+        NextCase{
+            "EmptyWindow", {"America/New_York"}, "09:00", "09:00", "2026-01-15T12:00:00Z", ""}),
     [](const ::testing::TestParamInfo<NextCase>& info) { return info.param.name; });
 
 TEST(NextAllowedTimeTest, InvalidWindowIsInvalidArgument) {
@@ -244,13 +356,13 @@ TEST(NextAllowedTimeTest, SkippedCalendarDay) {
 // rules (half-hour DST, DST at midnight, no DST, southern hemisphere).
 TEST(NextAllowedTimeTest, MatchesBruteForceScan) {
   const std::vector<std::string> names = {
-      "America/New_York", "America/Los_Angeles", "Europe/London",   "America/Santiago",
-      "Australia/Lord_Howe", "Asia/Kolkata",     "Pacific/Chatham", "America/Havana",
-      "Asia/Tehran",       "Pacific/Auckland",    "America/St_Johns", "UTC"};
-  const std::vector<std::string> bases = {
-      "2026-03-07T00:00:00Z", "2026-03-28T00:00:00Z", "2026-04-04T00:00:00Z",
-      "2026-09-05T00:00:00Z", "2026-09-26T00:00:00Z", "2026-10-24T00:00:00Z",
-      "2026-10-31T00:00:00Z", "2026-03-13T00:00:00Z"};
+      "America/New_York",    "America/Los_Angeles", "Europe/London",    "America/Santiago",
+      "Australia/Lord_Howe", "Asia/Kolkata",        "Pacific/Chatham",  "America/Havana",
+      "Asia/Tehran",         "Pacific/Auckland",    "America/St_Johns", "UTC"};
+  const std::vector<std::string> bases = {"2026-03-07T00:00:00Z", "2026-03-28T00:00:00Z",
+                                          "2026-04-04T00:00:00Z", "2026-09-05T00:00:00Z",
+                                          "2026-09-26T00:00:00Z", "2026-10-24T00:00:00Z",
+                                          "2026-10-31T00:00:00Z", "2026-03-13T00:00:00Z"};
   int now = 0, deferred = 0, not_found = 0;
   std::mt19937 rng(20261126);
   auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
@@ -271,8 +383,8 @@ TEST(NextAllowedTimeTest, MatchesBruteForceScan) {
         break;
       }
     }
-    std::string label = absl::StrCat("case ", i, " window ", FormatDailyWindow(w), " t ",
-                                     Utc(t), " zones");
+    std::string label =
+        absl::StrCat("case ", i, " window ", FormatDailyWindow(w), " t ", Utc(t), " zones");
     for (const absl::TimeZone& z : zones) absl::StrAppend(&label, " ", z.name());
     now += want && *want == t;
     deferred += want && *want > t;
@@ -285,7 +397,8 @@ TEST(NextAllowedTimeTest, MatchesBruteForceScan) {
     }
   }
   // The random cases must exercise every outcome, or the check proves little.
-  RecordProperty("outcomes", absl::StrCat(now, " now, ", deferred, " deferred, ", not_found, " none"));
+  RecordProperty("outcomes",
+                 absl::StrCat(now, " now, ", deferred, " deferred, ", not_found, " none"));
   EXPECT_GT(now, 10);
   EXPECT_GT(deferred, 30);
   EXPECT_GT(not_found, 3);
@@ -314,16 +427,14 @@ TEST_P(CandidateZonesTest, MergesDeclaredPostalAndPhoneZones) {
 INSTANTIATE_TEST_SUITE_P(
     Table, CandidateZonesTest,
     ::testing::Values(
-        CandidateCase{"America/Los_Angeles", "", "+12125550123",
-                      {"America/Los_Angeles", "America/New_York"}},
-        CandidateCase{"America/New_York", "America/New_York", "+12125550123",
-                      {"America/New_York"}},
-        CandidateCase{"", "America/Chicago", "+13105551234",
-                      {"America/Chicago", "America/Los_Angeles"}},
+        CandidateCase{
+            "America/Los_Angeles", "", "+12125550123", {"America/Los_Angeles", "America/New_York"}},
+        CandidateCase{"America/New_York", "America/New_York", "+12125550123", {"America/New_York"}},
+        CandidateCase{
+            "", "America/Chicago", "+13105551234", {"America/Chicago", "America/Los_Angeles"}},
         CandidateCase{"", "", "+12084567890", {"America/Boise", "America/Los_Angeles"}},
         CandidateCase{"Mars/Olympus_Mons", "not a zone", "", {"UTC"}},
-        CandidateCase{"", "", "", {"UTC"}},
-        CandidateCase{"", "", "garbage", {"UTC"}},
+        CandidateCase{"", "", "", {"UTC"}}, CandidateCase{"", "", "garbage", {"UTC"}},
         CandidateCase{"Europe/London", "", "+442079460958", {"Europe/London"}},
         // Toll-free: every NANP zone; that says "somewhere in NANP", not where, so it only
         // counts when nothing more precise is known.
@@ -346,8 +457,8 @@ TEST(CandidateZonesTest, CountryLevelPhoneZonesUsedWhenNothingElseIsKnown) {
 TEST(CandidateZonesTest, DeclaredLaWithNewYorkPhoneAllowsOnlyTheOverlap) {
   std::vector<absl::TimeZone> zones = CandidateZones("America/Los_Angeles", "", "+12125550123");
   // 07:00 in New York, 04:00 in Los Angeles -> 08:00 in Los Angeles (11:00 NY).
-  absl::StatusOr<absl::Time> got = NextAllowedTime(DailyWindow{}, zones,
-                                                   At("2026-07-01T07:00:00-04:00"));
+  absl::StatusOr<absl::Time> got =
+      NextAllowedTime(DailyWindow{}, zones, At("2026-07-01T07:00:00-04:00"));
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(Utc(*got), Utc(At("2026-07-01T08:00:00-07:00")));
 }

@@ -32,21 +32,38 @@ QuotaGovernor::QuotaGovernor(QuotaStore& store, const Clock& clock, std::string 
   metrics_ = std::make_unique<Metrics>(Metrics{
       &decisions.Add({{"quota", name_}, {"result", "granted"}}),
       &decisions.Add({{"quota", name_}, {"result", "wait"}}),
-      &prometheus::BuildCounter().Name("blend_quota_leases_total")
-           .Help("Lease transactions against the shared quota store").Register(*registry).Add(labels),
-      &prometheus::BuildCounter().Name("blend_quota_rate_limited_total")
-           .Help("429 responses that paused the quota").Register(*registry).Add(labels),
-      &prometheus::BuildCounter().Name("blend_quota_given_back_total")
+      &prometheus::BuildCounter()
+           .Name("blend_quota_leases_total")
+           .Help("Lease transactions against the shared quota store")
+           .Register(*registry)
+           .Add(labels),
+      &prometheus::BuildCounter()
+           .Name("blend_quota_rate_limited_total")
+           .Help("429 responses that paused the quota")
+           .Register(*registry)
+           .Add(labels),
+      &prometheus::BuildCounter()
+           .Name("blend_quota_given_back_total")
            .Help("Tokens returned unused to the shared bucket (lease expired, request refused "
                  "before it went)")
-           .Register(*registry).Add(labels),
-      &prometheus::BuildGauge().Name("blend_quota_local_tokens")
-           .Help("Tokens this replica holds").Register(*registry).Add(labels),
-      &prometheus::BuildGauge().Name("blend_quota_paused_until_seconds")
-           .Help("Unix time until which the quota is paused by a 429").Register(*registry).Add(labels),
+           .Register(*registry)
+           .Add(labels),
+      &prometheus::BuildGauge()
+           .Name("blend_quota_local_tokens")
+           .Help("Tokens this replica holds")
+           .Register(*registry)
+           .Add(labels),
+      &prometheus::BuildGauge()
+           .Name("blend_quota_paused_until_seconds")
+           .Help("Unix time until which the quota is paused by a 429")
+           .Register(*registry)
+           .Add(labels),
   });
-  prometheus::BuildGauge().Name("blend_quota_limit_per_minute")
-      .Help("Configured requests per minute").Register(*registry).Add(labels)
+  prometheus::BuildGauge()
+      .Name("blend_quota_limit_per_minute")
+      .Help("Configured requests per minute")
+      .Register(*registry)
+      .Add(labels)
       .Set(config_.requests_per_minute);
 }
 

@@ -43,7 +43,8 @@ TEST_F(PgQuotaStoreTest, LeasesRefillAndPauseThroughTheDatabase) {
   EXPECT_EQ(pg.Lease("genesys-a", config, 5, t0 + absl::Seconds(1))->granted, 1);
   EXPECT_EQ(pg.Lease("genesys-b", config, 5, t0)->granted, 2);  // buckets are per name
 
-  ASSERT_TRUE(pg.PauseUntil("genesys-a", config, t0 + absl::Seconds(60), t0 + absl::Seconds(2)).ok());
+  ASSERT_TRUE(
+      pg.PauseUntil("genesys-a", config, t0 + absl::Seconds(60), t0 + absl::Seconds(2)).ok());
   auto paused = pg.Lease("genesys-a", config, 1, t0 + absl::Seconds(30));
   EXPECT_EQ(paused->granted, 0);
   EXPECT_EQ(paused->retry_at, t0 + absl::Seconds(60));

@@ -85,9 +85,11 @@ TEST(QuotaGovernorTest, RateLimitPausesEveryReplicaForRetryAfter) {
   EXPECT_TRUE(b.TryAcquire()->granted);
 
   std::string text = prometheus::TextSerializer().Serialize(registry->Collect());
-  EXPECT_NE(text.find("blend_quota_rate_limited_total{quota=\"client\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("blend_quota_rate_limited_total{quota=\"client\"} 1"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("blend_quota_decisions_total{quota=\"client\",result=\"granted\"} 1"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
 }
 
 // Tokens a replica leased and did not use in time go back to the shared bucket instead of
@@ -96,8 +98,8 @@ TEST(QuotaGovernorTest, UnusedLeasedTokensGoBackAfterTheirTtl) {
   FakeClock clock;
   CountingStore store;
   // Refill so slow that only the first five tokens matter in this test.
-  QuotaConfig config{.requests_per_minute = 6, .burst = 5, .lease_size = 5,
-                     .lease_ttl = absl::Seconds(1)};
+  QuotaConfig config{
+      .requests_per_minute = 6, .burst = 5, .lease_size = 5, .lease_ttl = absl::Seconds(1)};
   QuotaGovernor governor(store, clock, "client", config);
   ASSERT_TRUE(governor.TryAcquire()->granted);  // leases 5, uses 1
   clock.Advance(absl::Seconds(2));

@@ -83,8 +83,7 @@ void ConnectionLease::Release() {
   pool_ = nullptr;
 }
 
-absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(std::string url,
-                                                                       int size) {
+absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(std::string url, int size) {
   PoolOptions options;
   options.size = size;
   return Create(std::move(url), std::move(options));
@@ -130,9 +129,7 @@ ConnectionPool::~ConnectionPool() {
   }
 }
 
-bool ConnectionPool::CanAcquireLocked() const {
-  return !idle_.empty() || open_ < options_.size;
-}
+bool ConnectionPool::CanAcquireLocked() const { return !idle_.empty() || open_ < options_.size; }
 
 absl::StatusOr<ConnectionLease> ConnectionPool::Acquire() {
   return Acquire(options_.acquire_timeout);
@@ -163,12 +160,10 @@ absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) 
   return ConnectionLease(this, std::move(conn));
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::TakeSlot(
-    absl::Duration timeout) {
+absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::TakeSlot(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   // The wait is on real time (absl::Mutex), by nature: it bounds a real resource wait.
-  if (!mu_.AwaitWithTimeout(absl::Condition(this, &ConnectionPool::CanAcquireLocked),
-                            timeout)) {
+  if (!mu_.AwaitWithTimeout(absl::Condition(this, &ConnectionPool::CanAcquireLocked), timeout)) {
     if (metrics_) metrics_->acquire_timeouts->Increment();
     return absl::UnavailableError(absl::StrCat(
         "PostgreSQL connection pool '", options_.name, "' exhausted: all ", options_.size,
@@ -195,8 +190,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
     absl::Status status = StatusFromException(std::current_exception());
     // Whatever went wrong while connecting (refused, auth, DNS), the caller can only wait
     // and retry: report it as kUnavailable, keeping libpq's reason.
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to PostgreSQL: ", status.message()));
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", status.message()));
   }
   if (options_.on_connect) {
     absl::Status status;

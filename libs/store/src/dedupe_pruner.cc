@@ -32,11 +32,11 @@ absl::StatusOr<int> DedupePruner::PruneOnce() {
   for (size_t i = 0; i < targets_.size(); ++i) {
     const PruneTarget& t = targets_[i];
     // ctid picks the batch without a key; ORDER BY the indexed time column makes it the oldest.
-    const std::string sql = absl::StrCat(
-        "DELETE FROM ", t.table, " WHERE ctid = ANY(ARRAY(SELECT ctid FROM ", t.table,
-        " WHERE ", t.time_column, " < $1::timestamptz",
-        t.condition.empty() ? "" : absl::StrCat(" AND (", t.condition, ")"), " ORDER BY ",
-        t.time_column, " LIMIT $2))");
+    const std::string sql =
+        absl::StrCat("DELETE FROM ", t.table, " WHERE ctid = ANY(ARRAY(SELECT ctid FROM ", t.table,
+                     " WHERE ", t.time_column, " < $1::timestamptz",
+                     t.condition.empty() ? "" : absl::StrCat(" AND (", t.condition, ")"),
+                     " ORDER BY ", t.time_column, " LIMIT $2))");
     absl::StatusOr<int> deleted = WithTransaction(
         pool_,
         [&](pqxx::work& tx) -> absl::StatusOr<int> {

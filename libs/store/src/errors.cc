@@ -32,8 +32,7 @@ absl::StatusCode StatusCodeForSqlState(absl::string_view s) {
   if (s == "40001" || s == "40P01" || s == "55P03") return absl::StatusCode::kAborted;
   if (s == "40003") return absl::StatusCode::kUnknown;
   if (s == "23505") return absl::StatusCode::kAlreadyExists;
-  if (absl::StartsWith(s, "08") || s == "57P01" || s == "57P02" || s == "57P03" ||
-      s == "53300") {
+  if (absl::StartsWith(s, "08") || s == "57P01" || s == "57P02" || s == "57P03" || s == "53300") {
     return absl::StatusCode::kUnavailable;
   }
   if (s == "57014") return absl::StatusCode::kDeadlineExceeded;

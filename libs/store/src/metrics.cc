@@ -15,8 +15,8 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<StoreMetrics>> StoreMetrics::Create(
-    prometheus::Registry& registry, const std::string& pool) {
+absl::StatusOr<std::unique_ptr<StoreMetrics>> StoreMetrics::Create(prometheus::Registry& registry,
+                                                                   const std::string& pool) {
   auto m = std::make_unique<StoreMetrics>();
   m->pool = pool;
   const prometheus::Labels labels{{"pool", pool}};

@@ -107,8 +107,7 @@ absl::Status ApplyOne(ConnectionPool& pool, const Migration& m, MigrateReport& r
 
 }  // namespace
 
-absl::StatusOr<MigrateReport> Migrate(ConnectionPool& pool,
-                                      absl::Span<const Migration> migrations,
+absl::StatusOr<MigrateReport> Migrate(ConnectionPool& pool, absl::Span<const Migration> migrations,
                                       const MigrateOptions& migrate_options) {
   MigrateReport report;
   std::vector<const Migration*> pending;

@@ -14,9 +14,9 @@ namespace blend::store {
 
 absl::StatusOr<MigrationFileName> ParseMigrationFileName(absl::string_view file_name) {
   auto invalid = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad migration file name '", file_name, "': ", why,
-        " (expected NNNN_name.sql: 4+ digits, '_', lower-case letters, digits, '_')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad migration file name '", file_name, "': ", why,
+                     " (expected NNNN_name.sql: 4+ digits, '_', lower-case letters, digits, '_')"));
   };
   if (!absl::ConsumeSuffix(&file_name, ".sql")) return invalid("not a .sql file");
   const size_t underscore = file_name.find('_');
@@ -69,10 +69,9 @@ absl::StatusOr<std::vector<Migration>> ParseMigrations(absl::Span<const Embedded
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (size_t i = 1; i < migrations.size(); ++i) {
     if (migrations[i].version == migrations[i - 1].version) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("two migrations share version ", migrations[i].version, ": '",
-                       migrations[i - 1].name, "' and '", migrations[i].name,
-                       "'; renumber the newer one"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "two migrations share version ", migrations[i].version, ": '", migrations[i - 1].name,
+          "' and '", migrations[i].name, "'; renumber the newer one"));
     }
   }
   return migrations;

@@ -68,8 +68,8 @@ absl::Status Attempt(ConnectionPool& pool, const std::string& setup,
     if (!lease.ok()) return lease.status();
     Stage stage = Stage::kBegin;
     absl::Status status = AttemptOn(*lease, setup, body, stage);
-    const bool dead_before_body = stage == Stage::kBegin &&
-                                  status.code() == absl::StatusCode::kUnavailable;
+    const bool dead_before_body =
+        stage == Stage::kBegin && status.code() == absl::StatusCode::kUnavailable;
     if (!dead_before_body || connection_try > 0) return status;
     lease->MarkBroken();
   }

@@ -26,8 +26,7 @@ class ConnectionPoolPgTest : public PgTest {
  protected:
   // Terminates a backend and waits (up to 5 s) until it is gone.
   void Terminate(int64_t pid) {
-    EXPECT_EQ(AdminQuery("SELECT pg_terminate_backend(" + std::to_string(pid) + ", 5000)"),
-              "t");
+    EXPECT_EQ(AdminQuery("SELECT pg_terminate_backend(" + std::to_string(pid) + ", 5000)"), "t");
   }
 };
 

@@ -37,10 +37,13 @@ TEST(ConnectionPoolCreateTest, OpensNothingUntilUsed) {
 
 TEST(ConnectionPoolCreateTest, TwoPoolsShareOneRegistry) {
   prometheus::Registry registry;
-  EXPECT_TRUE(ConnectionPool::Create("postgresql://h/db", {.name = "a", .registry = &registry}).ok());
-  EXPECT_TRUE(ConnectionPool::Create("postgresql://h/db", {.name = "b", .registry = &registry}).ok());
+  EXPECT_TRUE(
+      ConnectionPool::Create("postgresql://h/db", {.name = "a", .registry = &registry}).ok());
+  EXPECT_TRUE(
+      ConnectionPool::Create("postgresql://h/db", {.name = "b", .registry = &registry}).ok());
   // Same name twice: the metrics are shared, not an error.
-  EXPECT_TRUE(ConnectionPool::Create("postgresql://h/db", {.name = "b", .registry = &registry}).ok());
+  EXPECT_TRUE(
+      ConnectionPool::Create("postgresql://h/db", {.name = "b", .registry = &registry}).ok());
   EXPECT_EQ(GaugeValue(registry, "blend_store_pool_connections_max", {{"pool", "a"}}), 8);
   EXPECT_EQ(GaugeValue(registry, "blend_store_pool_connections_in_use", {{"pool", "b"}}), 0);
 }

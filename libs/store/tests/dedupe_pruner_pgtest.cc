@@ -30,8 +30,8 @@ class DedupePrunerPgTest : public PgTest {
   // `n` rows written `age` before the clock's now.
   void AddProcessed(int n, absl::Duration age, const std::string& source) {
     for (int i = 0; i < n; ++i) {
-      Query(absl::StrCat("INSERT INTO processed_messages VALUES ('", source, "-", next_++,
-                         "', '", source, "', '", Timestamp(clock_.Now() - age), "')"));
+      Query(absl::StrCat("INSERT INTO processed_messages VALUES ('", source, "-", next_++, "', '",
+                         source, "', '", Timestamp(clock_.Now() - age), "')"));
     }
   }
   void AddWebhookEvents(int n, absl::Duration age) {
@@ -62,11 +62,10 @@ TEST_F(DedupePrunerPgTest, PrunesExpiredRowsInBatchesAndKeepsTheRest) {
   AddProcessed(3, 1 * day, "customer-event");
   AddWebhookEvents(3, 31 * day);
   AddWebhookEvents(2, 29 * day);
-  DedupePruner pruner(
-      *pool_, clock_,
-      {{"processed_messages", "processed_at", "source <> 'engagement-import'"},
-       {"dialer_webhook_events", "received_at", ""}},
-      {.retention = 30 * day, .batch = 2}, &registry_);
+  DedupePruner pruner(*pool_, clock_,
+                      {{"processed_messages", "processed_at", "source <> 'engagement-import'"},
+                       {"dialer_webhook_events", "received_at", ""}},
+                      {.retention = 30 * day, .batch = 2}, &registry_);
 
   EXPECT_EQ(pruner.PruneOnce().value(), 4);  // 2 + 2
   EXPECT_EQ(pruner.PruneOnce().value(), 3);  // 2 + 1
@@ -88,8 +87,8 @@ TEST_F(DedupePrunerPgTest, PrunesExpiredRowsInBatchesAndKeepsTheRest) {
 
 TEST_F(DedupePrunerPgTest, TheOldestGoFirst) {
   const absl::Duration day = absl::Hours(24);
-  AddProcessed(1, 35 * day, "disposition");   // disposition-0
-  AddProcessed(1, 50 * day, "disposition");   // disposition-1, the oldest
+  AddProcessed(1, 35 * day, "disposition");  // disposition-0
+  AddProcessed(1, 50 * day, "disposition");  // disposition-1, the oldest
   DedupePruner pruner(*pool_, clock_, {{"processed_messages", "processed_at", ""}},
                       {.retention = 30 * day, .batch = 1}, nullptr);
   EXPECT_EQ(pruner.PruneOnce().value(), 1);

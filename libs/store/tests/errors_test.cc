@@ -63,10 +63,10 @@ TEST(StatusFromExceptionTest, DeadlockIsAborted) {
 }
 
 TEST(StatusFromExceptionTest, UniqueViolationIsAlreadyExistsWithoutRowValues) {
-  absl::Status s = Convert(pqxx::unique_violation(
-      "ERROR:  duplicate key value violates unique constraint \"t_pkey\"\n"
-      "DETAIL:  Key (phone)=(+15555550123) already exists.\n",
-      "INSERT INTO t VALUES ($1)", "23505"));
+  absl::Status s = Convert(
+      pqxx::unique_violation("ERROR:  duplicate key value violates unique constraint \"t_pkey\"\n"
+                             "DETAIL:  Key (phone)=(+15555550123) already exists.\n",
+                             "INSERT INTO t VALUES ($1)", "23505"));
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(s.message(), HasSubstr("duplicate key value"));
   EXPECT_THAT(s.message(), HasSubstr("23505"));
@@ -94,8 +94,8 @@ TEST(StatusFromExceptionTest, InDoubtCommitIsUnknown) {
 }
 
 TEST(StatusFromExceptionTest, OtherSqlErrorIsInternalWithSqlState) {
-  absl::Status s = Convert(pqxx::syntax_error("ERROR:  syntax error at or near \"SELEC\"",
-                                              "SELEC 1", "42601"));
+  absl::Status s =
+      Convert(pqxx::syntax_error("ERROR:  syntax error at or near \"SELEC\"", "SELEC 1", "42601"));
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(s.message(), HasSubstr("SQLSTATE 42601"));
   EXPECT_FALSE(IsConnectionLost(std::make_exception_ptr(pqxx::syntax_error("x", "", "42601"))));
@@ -103,10 +103,8 @@ TEST(StatusFromExceptionTest, OtherSqlErrorIsInternalWithSqlState) {
 
 TEST(StatusFromExceptionTest, NonDatabaseExceptionsAreInternal) {
   EXPECT_EQ(Convert(std::runtime_error("boom")).code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(Convert(pqxx::conversion_error("not an integer")).code(),
-            absl::StatusCode::kInternal);
-  EXPECT_EQ(StatusFromException(std::make_exception_ptr(42)).code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(Convert(pqxx::conversion_error("not an integer")).code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(StatusFromException(std::make_exception_ptr(42)).code(), absl::StatusCode::kInternal);
   EXPECT_FALSE(SqlStateOf(Convert(std::runtime_error("boom"))).has_value());
 }
 

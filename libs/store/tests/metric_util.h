@@ -9,9 +9,9 @@
 
 namespace blend::store {
 
-inline const prometheus::ClientMetric* FindSample(prometheus::Registry& registry,
-                                                  const std::string& name,
-                                                  const std::map<std::string, std::string>& labels) {
+inline const prometheus::ClientMetric* FindSample(
+    prometheus::Registry& registry, const std::string& name,
+    const std::map<std::string, std::string>& labels) {
   static thread_local std::vector<prometheus::MetricFamily> families;
   families = registry.Collect();
   for (const prometheus::MetricFamily& family : families) {

@@ -133,10 +133,11 @@ TEST_F(MigratePgTest, MigrationOlderThanNewestAppliedIsRefused) {
 
 TEST_F(MigratePgTest, OutOfOrderMigrationIsAppliedWhenAllowed) {
   ASSERT_TRUE(Migrate(*pool_, {Make(1, "a", "SELECT 1;"), Make(3, "c", "SELECT 3;")}).ok());
-  absl::StatusOr<MigrateReport> report = Migrate(
-      *pool_, {Make(1, "a", "SELECT 1;"), Make(2, "b", "CREATE TABLE b (id int);"),
+  absl::StatusOr<MigrateReport> report =
+      Migrate(*pool_,
+              {Make(1, "a", "SELECT 1;"), Make(2, "b", "CREATE TABLE b (id int);"),
                Make(3, "c", "SELECT 3;")},
-      {.allow_out_of_order = true});
+              {.allow_out_of_order = true});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_THAT(report->applied, ElementsAre(2));
   EXPECT_THAT(report->already_applied, ElementsAre(1, 3));
@@ -164,10 +165,11 @@ TEST_F(MigratePgTest, StoredCampaignsKeepTheLenientChoiceOnAMissingVariable) {
   }
   ASSERT_LT(before.size(), all->size()) << "migration 0021 is missing";
   ASSERT_TRUE(Migrate(*pool_, before).ok());
-  Query("INSERT INTO campaigns (campaign_id, version, definition_json, policies_json, created_at) "
-       "VALUES ('empty', 1, '{}', '', now()), "
-       "       ('quiet', 1, '{}', '{\"exitEvents\": [\"payment.received\"]}', now()), "
-       "       ('strict', 1, '{}', '{\"choiceOnMissingVariable\": \"fail\"}', now())");
+  Query(
+      "INSERT INTO campaigns (campaign_id, version, definition_json, policies_json, created_at) "
+      "VALUES ('empty', 1, '{}', '', now()), "
+      "       ('quiet', 1, '{}', '{\"exitEvents\": [\"payment.received\"]}', now()), "
+      "       ('strict', 1, '{}', '{\"choiceOnMissingVariable\": \"fail\"}', now())");
   ASSERT_TRUE(Migrate(*pool_, *all).ok());
   EXPECT_EQ(Query("SELECT policies_json::jsonb ->> 'choiceOnMissingVariable' FROM campaigns "
                   "WHERE campaign_id = 'empty'"),

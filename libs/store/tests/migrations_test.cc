@@ -114,8 +114,7 @@ TEST(EmbedMigrationsTest, BlendSchemaIsEmbeddedAndValid) {
   ASSERT_FALSE(migrations->empty());
   EXPECT_EQ(migrations->front().version, 1);
   EXPECT_EQ(migrations->front().name, "init");
-  EXPECT_EQ(migrations->front().checksum,
-            MigrationChecksum(ReadFile("migrations/0001_init.sql")));
+  EXPECT_EQ(migrations->front().checksum, MigrationChecksum(ReadFile("migrations/0001_init.sql")));
 }
 
 }  // namespace

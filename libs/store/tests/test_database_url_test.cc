@@ -43,8 +43,7 @@ TEST(ReplaceDatabaseInUrlTest, AddsPathWhenMissing) {
 
 TEST(ReplaceDatabaseInUrlTest, AppendsDbnameToKeywordString) {
   EXPECT_EQ(EffectiveDbname(ReplaceDatabaseInUrl("host=h port=1 dbname=db", "t1")), "t1");
-  EXPECT_EQ(EffectiveDbname(ReplaceDatabaseInUrl("postgresql://h/db?sslmode=disable", "t1")),
-            "t1");
+  EXPECT_EQ(EffectiveDbname(ReplaceDatabaseInUrl("postgresql://h/db?sslmode=disable", "t1")), "t1");
 }
 
 }  // namespace

@@ -64,8 +64,8 @@ TEST_F(TransactionPgTest, RollsBackWhenBodyThrows) {
 }
 
 TEST_F(TransactionPgTest, ReturnsTheBodysValue) {
-  absl::StatusOr<std::string> label = WithTransaction(
-      *pool_, [](pqxx::work& tx) -> absl::StatusOr<std::string> {
+  absl::StatusOr<std::string> label =
+      WithTransaction(*pool_, [](pqxx::work& tx) -> absl::StatusOr<std::string> {
         return tx.exec("INSERT INTO items VALUES (7, 'seven') RETURNING label")[0][0]
             .as<std::string>();
       });
@@ -116,17 +116,19 @@ TEST_F(TransactionPgTest, StatementTimeoutIsDeadlineExceeded) {
 }
 
 TEST_F(TransactionPgTest, OptionsShapeTheTransaction) {
-  absl::StatusOr<std::string> settings = WithTransaction(
-      *pool_,
-      [](pqxx::work& tx) -> absl::StatusOr<std::string> {
-        return tx.exec("SELECT current_setting('transaction_isolation') || ',' || "
-                       "current_setting('transaction_read_only') || ',' || "
-                       "current_setting('statement_timeout')")[0][0]
-            .as<std::string>();
-      },
-      {.isolation = Isolation::kRepeatableRead,
-       .read_only = true,
-       .statement_timeout = absl::Milliseconds(1500)});
+  absl::StatusOr<std::string> settings =
+      WithTransaction(*pool_,
+                      [](pqxx::work& tx) -> absl::StatusOr<std::string> {
+                        return tx
+                            .exec(
+                                "SELECT current_setting('transaction_isolation') || ',' || "
+                                "current_setting('transaction_read_only') || ',' || "
+                                "current_setting('statement_timeout')")[0][0]
+                            .as<std::string>();
+                      },
+                      {.isolation = Isolation::kRepeatableRead,
+                       .read_only = true,
+                       .statement_timeout = absl::Milliseconds(1500)});
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(*settings, "repeatable read,on,1500ms");
 }

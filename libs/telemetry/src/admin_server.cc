@@ -19,9 +19,8 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Create(
                       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                       return r;
                     }});
-  routes.push_back({"GET", "/healthz", [](const http::Request&) {
-                      return http::Response{.body = "ok\n"};
-                    }});
+  routes.push_back(
+      {"GET", "/healthz", [](const http::Request&) { return http::Response{.body = "ok\n"}; }});
   routes.push_back({"GET", "/readyz", [self](const http::Request&) {
                       absl::Status ready = self->Ready();
                       http::Response r;
@@ -56,7 +55,8 @@ absl::Status AdminServer::Ready() const {
   std::string failures;
   for (const auto& [name, check] : checks_) {
     absl::Status st = check();
-    if (!st.ok()) absl::StrAppend(&failures, failures.empty() ? "" : "; ", name, ": ", st.message());
+    if (!st.ok())
+      absl::StrAppend(&failures, failures.empty() ? "" : "; ", name, ": ", st.message());
   }
   return failures.empty() ? absl::OkStatus() : absl::UnavailableError(failures);
 }

@@ -20,10 +20,14 @@ std::string* g_sink = nullptr;
 
 constexpr const char* LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -77,8 +81,10 @@ std::string RedactPhones(std::string_view text) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    bool starts = text[i] == '+' || text[i] == '(' || std::isdigit(static_cast<unsigned char>(text[i]));
-    bool after_word = i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-');
+    bool starts =
+        text[i] == '+' || text[i] == '(' || std::isdigit(static_cast<unsigned char>(text[i]));
+    bool after_word =
+        i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '-');
     if (!starts || after_word) {
       out.push_back(text[i++]);
       continue;
@@ -89,12 +95,14 @@ std::string RedactPhones(std::string_view text) {
       char c = text[j];
       if (std::isdigit(static_cast<unsigned char>(c))) {
         digits.push_back(c);
-      } else if (!(c == '+' && j == i) && c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      } else if (!(c == '+' && j == i) && c != ' ' && c != '-' && c != '.' && c != '(' &&
+                 c != ')') {
         break;
       }
       ++j;
     }
-    while (j > i && !std::isdigit(static_cast<unsigned char>(text[j - 1]))) --j;  // no trailing separators
+    while (j > i && !std::isdigit(static_cast<unsigned char>(text[j - 1])))
+      --j;  // no trailing separators
     bool word_follows = j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]));
     if (digits.size() >= 7 && digits.size() <= 15 && !word_follows) {
       out.append(RedactPhone(text.substr(i, j - i)));

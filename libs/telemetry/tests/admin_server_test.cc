@@ -12,7 +12,12 @@ namespace {
 
 TEST(AdminServerTest, ServesMetricsHealthAndReadiness) {
   auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildCounter().Name("blend_test_total").Help("test").Register(*registry).Add({}).Increment(3);
+  prometheus::BuildCounter()
+      .Name("blend_test_total")
+      .Help("test")
+      .Register(*registry)
+      .Add({})
+      .Increment(3);
   auto admin = AdminServer::Create("127.0.0.1:0", registry);
   ASSERT_TRUE(admin.ok()) << admin.status();
   std::atomic<bool> db_up{false};

@@ -21,8 +21,9 @@ TEST(RedactTest, MasksEmailsAnywhere) {
 }
 
 TEST(RedactTest, LeavesIdsTimesAndCountsAlone) {
-  for (const char* text : {"journey 4f9c-12ab", "took 1234 ms", "2026-11-26T19:00:00Z",
-                           "touch j1:SendSMS:3", "offset 123456", "uuid 0d6e3d4e-1f3b-4c1e-9a51-123456789012"}) {
+  for (const char* text :
+       {"journey 4f9c-12ab", "took 1234 ms", "2026-11-26T19:00:00Z", "touch j1:SendSMS:3",
+        "offset 123456", "uuid 0d6e3d4e-1f3b-4c1e-9a51-123456789012"}) {
     EXPECT_EQ(Redact(text), text);
   }
 }

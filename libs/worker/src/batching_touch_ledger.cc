@@ -13,7 +13,8 @@ std::vector<absl::StatusOr<std::optional<LedgerEntry>>> TouchLedger::Finds(
   return out;
 }
 
-std::vector<absl::StatusOr<bool>> TouchLedger::BeginCalls(const std::vector<BeginRequest>& requests) {
+std::vector<absl::StatusOr<bool>> TouchLedger::BeginCalls(
+    const std::vector<BeginRequest>& requests) {
   std::vector<absl::StatusOr<bool>> out;
   out.reserve(requests.size());
   for (const BeginRequest& r : requests) {
@@ -26,7 +27,8 @@ std::vector<absl::StatusOr<v1::Disposition>> TouchLedger::Completes(
     const std::vector<CompleteRequest>& requests) {
   std::vector<absl::StatusOr<v1::Disposition>> out;
   out.reserve(requests.size());
-  for (const CompleteRequest& r : requests) out.push_back(Complete(r.disposition, r.worker_id, r.now));
+  for (const CompleteRequest& r : requests)
+    out.push_back(Complete(r.disposition, r.worker_id, r.now));
   return out;
 }
 

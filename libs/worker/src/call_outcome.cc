@@ -6,8 +6,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace blend::worker {
 
@@ -16,16 +16,17 @@ MappedCallOutcome MapWrapupCode(std::string_view wrapup_code) {
     return {v1::TOUCH_OUTCOME_DNC_ACTIVE, false};
   }
   bool system_code = absl::StartsWith(absl::string_view(wrapup_code.data(), wrapup_code.size()),
-                                       "ININ-OUTBOUND-") || wrapup_code.empty();
+                                      "ININ-OUTBOUND-") ||
+                     wrapup_code.empty();
   return {v1::TOUCH_OUTCOME_CALL_COMPLETED, !system_code};
 }
 
 namespace {
 
 // Punctuation people and phones put around a word, beyond ASCII: ¡ ¿ « » “ ” ‘ ’.
-constexpr std::string_view kUtf8Punctuation[] = {"\xC2\xA1", "\xC2\xBF", "\xC2\xAB", "\xC2\xBB",
-                                                 "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x98",
-                                                 "\xE2\x80\x99"};
+constexpr std::string_view kUtf8Punctuation[] = {"\xC2\xA1",     "\xC2\xBF",     "\xC2\xAB",
+                                                 "\xC2\xBB",     "\xE2\x80\x9C", "\xE2\x80\x9D",
+                                                 "\xE2\x80\x98", "\xE2\x80\x99"};
 
 bool AsciiNoise(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -36,10 +37,19 @@ bool AsciiNoise(char c) {
 std::string_view TrimNoise(std::string_view text) {
   for (bool changed = true; changed && !text.empty();) {
     changed = false;
-    while (!text.empty() && AsciiNoise(text.front())) { text.remove_prefix(1); changed = true; }
-    while (!text.empty() && AsciiNoise(text.back())) { text.remove_suffix(1); changed = true; }
+    while (!text.empty() && AsciiNoise(text.front())) {
+      text.remove_prefix(1);
+      changed = true;
+    }
+    while (!text.empty() && AsciiNoise(text.back())) {
+      text.remove_suffix(1);
+      changed = true;
+    }
     for (std::string_view p : kUtf8Punctuation) {
-      if (text.substr(0, p.size()) == p) { text.remove_prefix(p.size()); changed = true; }
+      if (text.substr(0, p.size()) == p) {
+        text.remove_prefix(p.size());
+        changed = true;
+      }
       if (text.size() >= p.size() && text.substr(text.size() - p.size()) == p) {
         text.remove_suffix(p.size());
         changed = true;
@@ -52,7 +62,8 @@ std::string_view TrimNoise(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> OptOutKeyword(std::string_view message) {
-  const std::string core = absl::AsciiStrToUpper(absl::string_view(TrimNoise(message).data(), TrimNoise(message).size()));
+  const std::string core = absl::AsciiStrToUpper(
+      absl::string_view(TrimNoise(message).data(), TrimNoise(message).size()));
   // Inside, any run of spaces, hyphens or underscores is one space ("Opt-Out", "OPT  OUT").
   std::vector<absl::string_view> words =
       absl::StrSplit(core, absl::ByAnyChar(" \t\r\n-_"), absl::SkipEmpty());

@@ -6,8 +6,9 @@ namespace blend::worker {
 
 using google::protobuf::util::TimeUtil;
 
-v1::CustomerEvent MakeOptOutEvent(std::string event_id, std::string customer_id, v1::Channel channel,
-                                  std::string address, std::string keyword, const Clock& clock) {
+v1::CustomerEvent MakeOptOutEvent(std::string event_id, std::string customer_id,
+                                  v1::Channel channel, std::string address, std::string keyword,
+                                  const Clock& clock) {
   v1::CustomerEvent event;
   event.set_event_id(std::move(event_id));
   event.set_customer_id(std::move(customer_id));
@@ -33,7 +34,8 @@ std::string EncodeCustomerEvent(const v1::CustomerEvent& event, const Clock& clo
   v1::Envelope envelope;
   envelope.set_message_id("customer-event:" + event.event_id());
   envelope.set_schema_version(1);
-  *envelope.mutable_produced_at() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
+  *envelope.mutable_produced_at() =
+      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
   envelope.set_trace_id(event.event_id());
   *envelope.mutable_customer_event() = event;
   return envelope.SerializeAsString();

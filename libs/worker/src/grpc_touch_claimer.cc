@@ -14,7 +14,9 @@ GrpcTouchClaimer::GrpcTouchClaimer(const std::string& target, std::string worker
 GrpcTouchClaimer::GrpcTouchClaimer(std::shared_ptr<grpc::Channel> channel, std::string worker_id,
                                    Secret service_token, absl::Duration timeout)
     : stub_(v1::TouchService::NewStub(std::move(channel))),
-      worker_id_(std::move(worker_id)), token_(std::move(service_token)), timeout_(timeout) {}
+      worker_id_(std::move(worker_id)),
+      token_(std::move(service_token)),
+      timeout_(timeout) {}
 
 absl::StatusOr<v1::ClaimTouchResponse> GrpcTouchClaimer::Claim(const v1::TouchCommand& bus_copy) {
   grpc::ClientContext context;

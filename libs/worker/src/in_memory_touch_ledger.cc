@@ -9,12 +9,12 @@ absl::StatusOr<std::optional<LedgerEntry>> InMemoryTouchLedger::Find(const std::
   return it->second;
 }
 
-absl::StatusOr<bool> InMemoryTouchLedger::BeginCall(const std::string& touch_id,
-                                                    const std::string&,
+absl::StatusOr<bool> InMemoryTouchLedger::BeginCall(const std::string& touch_id, const std::string&,
                                                     const std::string& worker_id, absl::Time now) {
   absl::MutexLock lock(&mu_);
   return entries_
-      .try_emplace(touch_id, LedgerEntry{LedgerEntry::State::kCalling, std::nullopt, worker_id, now})
+      .try_emplace(touch_id,
+                   LedgerEntry{LedgerEntry::State::kCalling, std::nullopt, worker_id, now})
       .second;
 }
 

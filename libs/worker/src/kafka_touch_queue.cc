@@ -28,10 +28,10 @@ absl::Status KafkaTouchQueue::PublishAsync(std::string_view topic, std::string_v
                                            std::string_view payload,
                                            std::function<void(absl::Status)> done) {
   bus::OutgoingMessage message{std::string(topic), std::string(key), std::string(payload), {}};
-  return producer_.Produce(message, [done = std::move(done)](absl::Status status,
-                                                             const bus::DeliveryReport&) {
-    done(std::move(status));
-  });
+  return producer_.Produce(
+      message, [done = std::move(done)](absl::Status status, const bus::DeliveryReport&) {
+        done(std::move(status));
+      });
 }
 absl::Status KafkaTouchQueue::DeadLetter(const bus::Message& message, std::string_view reason) {
   return bus::DeadLetter(producer_, message, reason, clock_);

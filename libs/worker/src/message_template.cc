@@ -12,8 +12,8 @@ absl::StatusOr<std::string> Lookup(absl::string_view path, const nlohmann::json&
   const nlohmann::json* node = &values;
   for (absl::string_view part : absl::StrSplit(path, '.')) {
     if (!node->is_object() || !node->contains(std::string(part))) {
-      return absl::InvalidArgumentError(absl::StrCat("template placeholder {{", path,
-                                                     "}} has no value in the touch parameters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("template placeholder {{", path, "}} has no value in the touch parameters"));
     }
     node = &(*node)[std::string(part)];
   }
@@ -45,7 +45,8 @@ absl::StatusOr<std::string> RenderTemplate(std::string_view text, const nlohmann
           absl::StrCat("template has an unclosed '{{' at offset ", open));
     }
     std::string_view inner = text.substr(open + 2, close - open - 2);
-    absl::string_view path = absl::StripAsciiWhitespace(absl::string_view(inner.data(), inner.size()));
+    absl::string_view path =
+        absl::StripAsciiWhitespace(absl::string_view(inner.data(), inner.size()));
     auto value = Lookup(path, values);
     if (!value.ok()) return value.status();
     out.append(*value);

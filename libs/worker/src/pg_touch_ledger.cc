@@ -108,54 +108,66 @@ absl::StatusOr<LedgerEntry> EntryOf(const pqxx::row& row, const std::string& tou
 }  // namespace
 
 absl::StatusOr<std::optional<LedgerEntry>> PgTouchLedger::Find(const std::string& touch_id) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<LedgerEntry>> {
-    pqxx::result rows = tx.exec_params(kFind, touch_id);
-    if (rows.empty()) return std::optional<LedgerEntry>();
-    LedgerEntry entry;
-    entry.worker_id = rows[0][2].as<std::string>();
-    entry.started_at = absl::FromUnixMicros(
-        static_cast<int64_t>(rows[0][3].as<double>() * 1e6));
-    if (rows[0][0].as<std::string>() == "done") {
-      entry.state = LedgerEntry::State::kDone;
-      absl::StatusOr<v1::Disposition> d = ParseDisposition(rows[0][1], touch_id);
-      if (!d.ok()) return d.status();
-      entry.disposition = *std::move(d);
-    }
-    return std::optional<LedgerEntry>(std::move(entry));
-  }, store::TxOptions{.read_only = true, .name = "ledger_find"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<std::optional<LedgerEntry>> {
+        pqxx::result rows = tx.exec_params(kFind, touch_id);
+        if (rows.empty()) return std::optional<LedgerEntry>();
+        LedgerEntry entry;
+        entry.worker_id = rows[0][2].as<std::string>();
+        entry.started_at =
+            absl::FromUnixMicros(static_cast<int64_t>(rows[0][3].as<double>() * 1e6));
+        if (rows[0][0].as<std::string>() == "done") {
+          entry.state = LedgerEntry::State::kDone;
+          absl::StatusOr<v1::Disposition> d = ParseDisposition(rows[0][1], touch_id);
+          if (!d.ok()) return d.status();
+          entry.disposition = *std::move(d);
+        }
+        return std::optional<LedgerEntry>(std::move(entry));
+      },
+      store::TxOptions{.read_only = true, .name = "ledger_find"});
 }
 
 absl::StatusOr<bool> PgTouchLedger::BeginCall(const std::string& touch_id,
                                               const std::string& channel,
                                               const std::string& worker_id, absl::Time now) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    return tx.exec_params(kBegin, touch_id, channel, worker_id, Unix(now)).affected_rows() == 1;
-  }, store::TxOptions{.name = "ledger_begin"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        return tx.exec_params(kBegin, touch_id, channel, worker_id, Unix(now)).affected_rows() == 1;
+      },
+      store::TxOptions{.name = "ledger_begin"});
 }
 
 absl::Status PgTouchLedger::AbortCall(const std::string& touch_id) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    tx.exec_params(kAbort, touch_id);
-    return absl::OkStatus();
-  }, store::TxOptions{.name = "ledger_abort"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) {
+        tx.exec_params(kAbort, touch_id);
+        return absl::OkStatus();
+      },
+      store::TxOptions{.name = "ledger_abort"});
 }
 
 absl::StatusOr<v1::Disposition> PgTouchLedger::Complete(const v1::Disposition& disposition,
                                                         const std::string& worker_id,
                                                         absl::Time now) {
   std::string bytes = disposition.SerializeAsString();
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Disposition> {
-    pqxx::result written =
-        tx.exec_params(kComplete, disposition.touch_id(), v1::Channel_Name(disposition.channel()),
-                       worker_id, pqxx::binarystring(bytes), Unix(now));
-    if (!written.empty()) return disposition;
-    pqxx::result recorded = tx.exec_params(kRecorded, disposition.touch_id());
-    if (recorded.empty()) {
-      return absl::AbortedError("touch_outcomes row for " + disposition.touch_id() +
-                                " changed during Complete");
-    }
-    return ParseDisposition(recorded[0][0], disposition.touch_id());
-  }, store::TxOptions{.name = "ledger_complete"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<v1::Disposition> {
+        pqxx::result written = tx.exec_params(kComplete, disposition.touch_id(),
+                                              v1::Channel_Name(disposition.channel()), worker_id,
+                                              pqxx::binarystring(bytes), Unix(now));
+        if (!written.empty()) return disposition;
+        pqxx::result recorded = tx.exec_params(kRecorded, disposition.touch_id());
+        if (recorded.empty()) {
+          return absl::AbortedError("touch_outcomes row for " + disposition.touch_id() +
+                                    " changed during Complete");
+        }
+        return ParseDisposition(recorded[0][0], disposition.touch_id());
+      },
+      store::TxOptions{.name = "ledger_complete"});
 }
 
 std::vector<absl::StatusOr<std::optional<LedgerEntry>>> PgTouchLedger::Finds(
@@ -265,8 +277,8 @@ std::vector<absl::StatusOr<v1::Disposition>> PgTouchLedger::Completes(
           }
         }
         for (const std::string& id : lost) {
-          out.emplace(id, absl::AbortedError("touch_outcomes row for " + id +
-                                             " changed during Complete"));
+          out.emplace(
+              id, absl::AbortedError("touch_outcomes row for " + id + " changed during Complete"));
         }
         return out;
       },

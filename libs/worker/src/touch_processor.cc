@@ -31,14 +31,23 @@ TouchProcessor::TouchProcessor(TouchLedger& ledger, TouchClaimer& claimer,
                                quota::QuotaGovernor& quota, ChannelSender& sender,
                                const Clock& clock, ProcessorOptions options,
                                std::function<double()> uniform01, prometheus::Registry* registry)
-    : ledger_(ledger), claimer_(claimer), quota_(quota), sender_(sender), clock_(clock),
-      options_(std::move(options)), uniform01_(std::move(uniform01)) {
+    : ledger_(ledger),
+      claimer_(claimer),
+      quota_(quota),
+      sender_(sender),
+      clock_(clock),
+      options_(std::move(options)),
+      uniform01_(std::move(uniform01)) {
   if (registry == nullptr) return;
-  metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildCounter().Name("blend_worker_touches_total")
-           .Help("Touches finished by this worker, by channel and outcome").Register(*registry),
-      &prometheus::BuildCounter().Name("blend_worker_claims_total")
-           .Help("ClaimTouch answers, by decision").Register(*registry)});
+  metrics_ = std::make_unique<Metrics>(
+      Metrics{&prometheus::BuildCounter()
+                   .Name("blend_worker_touches_total")
+                   .Help("Touches finished by this worker, by channel and outcome")
+                   .Register(*registry),
+              &prometheus::BuildCounter()
+                   .Name("blend_worker_claims_total")
+                   .Help("ClaimTouch answers, by decision")
+                   .Register(*registry)});
 }
 
 TouchProcessor::~TouchProcessor() = default;
@@ -82,7 +91,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::Process(const v1::TouchCommand& to
   std::optional<v1::Disposition> unrecorded;
   {
     absl::MutexLock lock(&mu_);
-    if (auto it = unrecorded_.find(touch.touch_id()); it != unrecorded_.end()) unrecorded = it->second;
+    if (auto it = unrecorded_.find(touch.touch_id()); it != unrecorded_.end())
+      unrecorded = it->second;
   }
   if (unrecorded) return Finish(touch, *std::move(unrecorded));
   BLEND_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, ledger_.Find(touch.touch_id()));
@@ -119,7 +129,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromLedger(const v1::TouchCommand&
   // come back later rather than call the touch in doubt.
   const absl::Duration age = clock_.Now() - entry.started_at;
   if (age < options_.in_doubt_after) {
-    return ProcessResult{Kind::kRetryAt, {},
+    return ProcessResult{Kind::kRetryAt,
+                         {},
                          clock_.Now() + std::min(options_.in_doubt_after - age, absl::Seconds(5)),
                          "another attempt is calling Genesys"};
   }
@@ -144,8 +155,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromClaim(const v1::TouchCommand& 
       if (claim.decision() == v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED) {
         // The touch already went (sent or done): nothing to send, nothing new to report.
         (void)quota_.Release();
-        return ProcessResult{Kind::kDrop, {}, clock_.Now(),
-                             "already claimed, no touch to send: " + claim.reason()};
+        return ProcessResult{
+            Kind::kDrop, {}, clock_.Now(), "already claimed, no touch to send: " + claim.reason()};
       }
       // An orchestrator that predates stored touches (upgrade it before the workers).
       (void)quota_.Release();
@@ -154,7 +165,9 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromClaim(const v1::TouchCommand& 
                                .disposition);
     case v1::ClaimTouchResponse::DECISION_NOT_ISSUED:
       // Forged or corrupt: no disposition (there is no such touch, or it is not this one).
-      return ProcessResult{Kind::kDeadLetter, {}, clock_.Now(),
+      return ProcessResult{Kind::kDeadLetter,
+                           {},
+                           clock_.Now(),
                            "claim refused, not a touch Blend emitted: " + claim.reason()};
     case v1::ClaimTouchResponse::DECISION_DEFERRED:
       return ProcessResult{Kind::kDrop, {}, clock_.Now(), "deferred: " + claim.reason()};
@@ -166,9 +179,9 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromClaim(const v1::TouchCommand& 
 }
 
 absl::StatusOr<ProcessResult> TouchProcessor::CallGenesys(const v1::TouchCommand& touch) {
-  BLEND_ASSIGN_OR_RETURN(bool owner, ledger_.BeginCall(touch.touch_id(),
-                                                       v1::Channel_Name(touch.channel()),
-                                                       options_.worker_id, clock_.Now()));
+  BLEND_ASSIGN_OR_RETURN(bool owner,
+                         ledger_.BeginCall(touch.touch_id(), v1::Channel_Name(touch.channel()),
+                                           options_.worker_id, clock_.Now()));
   if (!owner) {
     BLEND_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, ledger_.Find(touch.touch_id()));
     if (entry) return FromLedger(touch, *entry);
@@ -177,7 +190,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::CallGenesys(const v1::TouchCommand
   absl::StatusOr<SendReceipt> receipt = sender_.Send(touch);
   if (!receipt.ok()) return FromSendError(touch, receipt.status());
   ProcessResult sent = Publish(touch, v1::TOUCH_OUTCOME_SENT, "");
-  for (const auto& [k, v] : receipt->provider_ids) (*sent.disposition.mutable_provider_ids())[k] = v;
+  for (const auto& [k, v] : receipt->provider_ids)
+    (*sent.disposition.mutable_provider_ids())[k] = v;
   return Finish(touch, std::move(sent.disposition));
 }
 
@@ -186,8 +200,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
   std::optional<genesys::GenesysError> detail = genesys::GetGenesysError(error);
   absl::Time now = clock_.Now();
   if (error.code() == absl::StatusCode::kResourceExhausted) {
-    absl::Duration wait = detail && detail->retry_after ? *detail->retry_after
-                                                        : options_.default_retry_after;
+    absl::Duration wait =
+        detail && detail->retry_after ? *detail->retry_after : options_.default_retry_after;
     BLEND_RETURN_IF_ERROR(ledger_.AbortCall(touch.touch_id()));
     BLEND_RETURN_IF_ERROR(quota_.OnRateLimited(wait));
     BLEND_LOG(kWarn, "genesys rate limit: pausing the quota",
@@ -203,9 +217,9 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
   // Genesys refuses a message to a number that replied STOP to the sender ("recipient.opted.out"):
   // the customer's choice, not a failure.
   const bool opted_out = detail && detail->code.find("opted.out") != std::string::npos;
-  ProcessResult failed = Publish(
-      touch, opted_out ? v1::TOUCH_OUTCOME_OPTED_OUT : v1::TOUCH_OUTCOME_FAILED,
-      std::string(error.message()));
+  ProcessResult failed =
+      Publish(touch, opted_out ? v1::TOUCH_OUTCOME_OPTED_OUT : v1::TOUCH_OUTCOME_FAILED,
+              std::string(error.message()));
   if (detail) {
     v1::ProviderError* e = failed.disposition.mutable_error();
     e->set_http_status(detail->http_status);
@@ -224,8 +238,8 @@ absl::StatusOr<ProcessResult> TouchProcessor::FromSendError(const v1::TouchComma
     if (options_.backoff.ShouldRetry(attempts)) {
       BLEND_RETURN_IF_ERROR(ledger_.AbortCall(touch.touch_id()));
       absl::Duration delay = options_.backoff.Delay(attempts, uniform);
-      return ProcessResult{Kind::kRetryAt, {}, now + delay,
-                           absl::StrCat("transient error, attempt ", attempts)};
+      return ProcessResult{
+          Kind::kRetryAt, {}, now + delay, absl::StrCat("transient error, attempt ", attempts)};
     }
   }
   return Finish(touch, std::move(failed.disposition));

@@ -39,11 +39,12 @@ absl::StatusOr<std::string> RenderParameter(const v1::TouchCommand& touch, std::
   auto it = fields.find(std::string(name));
   if (it == fields.end()) {
     if (!required) return std::string();
-    return absl::InvalidArgumentError(
-        absl::StrCat("touch parameter '", std::string(name), "' (the message template) is missing"));
+    return absl::InvalidArgumentError(absl::StrCat("touch parameter '", std::string(name),
+                                                   "' (the message template) is missing"));
   }
   if (it->second.kind_case() != google::protobuf::Value::kStringValue) {
-    return absl::InvalidArgumentError(absl::StrCat("touch parameter '", std::string(name), "' must be a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("touch parameter '", std::string(name), "' must be a string"));
   }
   return RenderTemplate(it->second.string_value(), TouchValues(touch));
 }

@@ -51,14 +51,17 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v
   AddFlag(app, "genesys-client-id", c.genesys.client_id, "Genesys OAuth client id");
   AddSecretFlag(app, "genesys-client-secret", c.genesys.client_secret,
                 "Genesys OAuth client secret (default: the simulator's demo-secret)");
-  AddDurationFlag(app, "genesys-timeout", c.genesys.request_timeout, "deadline of each Genesys request");
+  AddDurationFlag(app, "genesys-timeout", c.genesys.request_timeout,
+                  "deadline of each Genesys request");
   AddFlag(app, "quota-rpm", c.quota.requests_per_minute,
           "Genesys requests per minute for this OAuth client, shared by every replica");
   AddFlag(app, "quota-burst", c.quota.burst, "quota bucket capacity (largest burst)");
   AddFlag(app, "quota-lease-size", c.quota.lease_size,
           "tokens taken from the shared bucket per database round trip (unused ones go back)");
-  AddFlag(app, "quota-name", c.quota_name, "name of the shared quota (default genesys:<client id>)");
-  AddFlag(app, "worker-id", c.worker_id, "this replica's id in claims and logs (default <service>-<pid>)");
+  AddFlag(app, "quota-name", c.quota_name,
+          "name of the shared quota (default genesys:<client id>)");
+  AddFlag(app, "worker-id", c.worker_id,
+          "this replica's id in claims and logs (default <service>-<pid>)");
   AddFlag(app, "group-id", c.group_id, "Kafka consumer group (default blend-<service>)");
   AddFlag(app, "topic-prefix", c.topic_prefix, "prefix of every Kafka topic (tests only)");
   AddFlag(app, "topic-partitions", c.topic_partitions, "partitions of topics this worker creates");
@@ -102,8 +105,7 @@ int ReportStartFailure(const std::string& service, const absl::Status& status) {
   return 1;
 }
 
-void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender,
-                    WithdrawHandler* withdrawals) {
+void RunUntilSignal(WorkerRuntime& runtime, ChannelSender& sender, WithdrawHandler* withdrawals) {
   std::atomic<bool> done{false};
   std::thread watcher([&] {
     while (!done && !ShutdownSignal::WaitFor(absl::Milliseconds(200))) {

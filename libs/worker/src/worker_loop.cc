@@ -38,7 +38,8 @@ std::string EncodeDisposition(const v1::Disposition& disposition, const Clock& c
   v1::Envelope envelope;
   envelope.set_message_id(NewUuid());
   envelope.set_schema_version(1);
-  *envelope.mutable_produced_at() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
+  *envelope.mutable_produced_at() =
+      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
   envelope.set_trace_id(disposition.touch_id());
   *envelope.mutable_disposition() = disposition;
   return envelope.SerializeAsString();
@@ -46,33 +47,51 @@ std::string EncodeDisposition(const v1::Disposition& disposition, const Clock& c
 
 WorkerLoop::WorkerLoop(TouchQueue& queue, TouchProcessor& processor, const Clock& clock,
                        WorkerLoopOptions options, prometheus::Registry* registry)
-    : queue_(queue), processor_(processor), clock_(clock), options_(std::move(options)),
+    : queue_(queue),
+      processor_(processor),
+      clock_(clock),
+      options_(std::move(options)),
       quiet_since_(clock.Now()) {
   if (registry == nullptr) return;
   metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildCounter().Name("blend_worker_dead_lettered_total")
-           .Help("Touch messages sent to the dead-letter topic").Register(*registry).Add({}),
-      &prometheus::BuildCounter().Name("blend_worker_revoked_dropped_total")
+      &prometheus::BuildCounter()
+           .Name("blend_worker_dead_lettered_total")
+           .Help("Touch messages sent to the dead-letter topic")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildCounter()
+           .Name("blend_worker_revoked_dropped_total")
            .Help("Held touch messages dropped because a rebalance gave their partition away "
                  "(the new owner processes them)")
-           .Register(*registry).Add({}),
-      &prometheus::BuildHistogram().Name("blend_worker_quota_wait_seconds")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildHistogram()
+           .Name("blend_worker_quota_wait_seconds")
            .Help("Time a touch waited for quota, 429 pauses and backoff before it finished")
            .Register(*registry)
-           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}),
-      &prometheus::BuildGauge().Name("blend_worker_consumer_lag")
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60,
+                                                            120, 300}),
+      &prometheus::BuildGauge()
+           .Name("blend_worker_consumer_lag")
            .Help("Touch messages on this replica's partitions not consumed yet")
-           .Register(*registry).Add({}),
-      &prometheus::BuildGauge().Name("blend_worker_stalled")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildGauge()
+           .Name("blend_worker_stalled")
            .Help("1 while this replica owns partitions with waiting records but receives none")
-           .Register(*registry).Add({}),
-      &prometheus::BuildGauge().Name("blend_worker_in_flight")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildGauge()
+           .Name("blend_worker_in_flight")
            .Help("Touches being processed now (at most --max-in-flight)")
-           .Register(*registry).Add({}),
-      &prometheus::BuildGauge().Name("blend_worker_held")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildGauge()
+           .Name("blend_worker_held")
            .Help("Touch records held in memory: waiting, in flight or publishing "
                  "(at most about --queue-capacity)")
-           .Register(*registry).Add({})});
+           .Register(*registry)
+           .Add({})});
 }
 
 WorkerLoop::~WorkerLoop() = default;
@@ -179,7 +198,8 @@ void WorkerLoop::DropRevoked() {
     }
     if (metrics_) metrics_->revoked_dropped->Increment();
     BLEND_LOG(kInfo, "dropping a held touch message: its partition was revoked",
-              {{"topic", it->message.topic}, {"partition", absl::StrCat(it->message.partition)},
+              {{"topic", it->message.topic},
+               {"partition", absl::StrCat(it->message.partition)},
                {"offset", absl::StrCat(it->message.offset)}});
     by_id_.erase(it->id);
     it = entries_.erase(it);
@@ -209,13 +229,15 @@ void WorkerLoop::Start(Entries::iterator e) {
   if (!e->malformed.empty()) {
     absl::Status dlq = queue_.DeadLetter(e->message, e->malformed);
     if (!dlq.ok()) {
-      BLEND_LOG(kError, "dead-letter publish failed; will retry", {{"error", std::string(dlq.message())}});
+      BLEND_LOG(kError, "dead-letter publish failed; will retry",
+                {{"error", std::string(dlq.message())}});
       RetryLater(e, clock_.Now() + kInfraRetry);
       return;
     }
     if (metrics_) metrics_->dead_lettered->Increment();
     BLEND_LOG(kWarn, "malformed touch message dead-lettered",
-              {{"topic", e->message.topic}, {"offset", std::to_string(e->message.offset)},
+              {{"topic", e->message.topic},
+               {"offset", std::to_string(e->message.offset)},
                {"reason", e->malformed}});
     Finish(e);
     return;
@@ -228,9 +250,7 @@ void WorkerLoop::Start(Entries::iterator e) {
     return;
   }
   const uint64_t id = e->id;
-  auto job = [this, id, touch = *e->touch] {
-    Push(Completion{id, processor_.Process(touch), {}});
-  };
+  auto job = [this, id, touch = *e->touch] { Push(Completion{id, processor_.Process(touch), {}}); };
   if (options_.executor == nullptr) {
     job();
   } else {
@@ -305,7 +325,8 @@ void WorkerLoop::OnProcessed(Entries::iterator e, absl::StatusOr<ProcessResult> 
       }
       if (metrics_) metrics_->dead_lettered->Increment();
       BLEND_LOG(kWarn, "touch message dead-lettered",
-                {{"topic", e->message.topic}, {"offset", std::to_string(e->message.offset)},
+                {{"topic", e->message.topic},
+                 {"offset", std::to_string(e->message.offset)},
                  {"reason", result->note}});
       Finish(e);
       return;
@@ -320,9 +341,11 @@ void WorkerLoop::OnProcessed(Entries::iterator e, absl::StatusOr<ProcessResult> 
   e->state = State::kPublishing;
   ++publishing_;
   const uint64_t id = e->id;
-  absl::Status queued = queue_.PublishAsync(
-      options_.dispositions_topic, d.journey_id(), EncodeDisposition(d, clock_),
-      [this, id](absl::Status status) { Push(Completion{id, std::nullopt, std::move(status)}); });
+  absl::Status queued =
+      queue_.PublishAsync(options_.dispositions_topic, d.journey_id(), EncodeDisposition(d, clock_),
+                          [this, id](absl::Status status) {
+                            Push(Completion{id, std::nullopt, std::move(status)});
+                          });
   if (!queued.ok()) {
     --publishing_;
     BLEND_LOG(kError, "disposition publish failed; will retry",
@@ -331,7 +354,8 @@ void WorkerLoop::OnProcessed(Entries::iterator e, absl::StatusOr<ProcessResult> 
     return;
   }
   BLEND_LOG(kInfo, "touch finished",
-            {{"touch_id", d.touch_id()}, {"outcome", v1::TouchOutcome_Name(d.outcome())},
+            {{"touch_id", d.touch_id()},
+             {"outcome", v1::TouchOutcome_Name(d.outcome())},
              {"reason", d.reason()}});
 }
 
@@ -339,8 +363,9 @@ void WorkerLoop::OnDelivered(Entries::iterator e, const absl::Status& status) {
   --publishing_;
   if (!status.ok()) {
     // The ledger holds the outcome: the retry publishes the disposition on record.
-    BLEND_LOG(kError, "disposition publish failed; will retry",
-              {{"offset", absl::StrCat(e->message.offset)}, {"error", std::string(status.message())}});
+    BLEND_LOG(
+        kError, "disposition publish failed; will retry",
+        {{"offset", absl::StrCat(e->message.offset)}, {"error", std::string(status.message())}});
     RetryLater(e, clock_.Now() + kInfraRetry);
     return;
   }
@@ -410,9 +435,9 @@ void WorkerLoop::CheckLag() {
   if (now - quiet_since_ >= options_.stall_after && !stalled_) {
     stalled_ = true;
     if (metrics_) metrics_->stalled->Set(1);
-    BLEND_LOG(kError, "worker stalled: its partitions have records waiting but none arrives",
-              {{"lag", absl::StrCat(*lag)},
-               {"silent_for", absl::FormatDuration(now - quiet_since_)}});
+    BLEND_LOG(
+        kError, "worker stalled: its partitions have records waiting but none arrives",
+        {{"lag", absl::StrCat(*lag)}, {"silent_for", absl::FormatDuration(now - quiet_since_)}});
   }
 }
 

@@ -29,9 +29,12 @@ namespace {
 
 Channel FromProto(v1::Channel channel) {
   switch (channel) {
-    case v1::CHANNEL_VOICE: return Channel::kVoice;
-    case v1::CHANNEL_EMAIL: return Channel::kEmail;
-    default: return Channel::kSms;
+    case v1::CHANNEL_VOICE:
+      return Channel::kVoice;
+    case v1::CHANNEL_EMAIL:
+      return Channel::kEmail;
+    default:
+      return Channel::kSms;
   }
 }
 
@@ -47,7 +50,9 @@ struct WorkerRuntime::Parts {
 
 WorkerRuntime::WorkerRuntime(WorkerRuntimeConfig config, const Clock& clock,
                              std::shared_ptr<prometheus::Registry> registry)
-    : config_(std::move(config)), clock_(clock), registry_(std::move(registry)),
+    : config_(std::move(config)),
+      clock_(clock),
+      registry_(std::move(registry)),
       parts_(std::make_unique<Parts>()) {}
 
 WorkerRuntime::~WorkerRuntime() {
@@ -58,7 +63,8 @@ WorkerRuntime::~WorkerRuntime() {
 absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
     WorkerRuntimeConfig config, const Clock& clock,
     std::shared_ptr<prometheus::Registry> registry) {
-  if (config.kafka_brokers.empty()) return absl::InvalidArgumentError("--kafka-brokers is required");
+  if (config.kafka_brokers.empty())
+    return absl::InvalidArgumentError("--kafka-brokers is required");
   if (config.pg_url.empty()) return absl::InvalidArgumentError("--pg-url is required");
   // Before any connection: a token must not leave this machine in plaintext.
   BLEND_RETURN_IF_ERROR(CheckOrchestratorClientSecurity(
@@ -74,10 +80,11 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
 }
 
 absl::Status WorkerRuntime::Build() {
-  BLEND_ASSIGN_OR_RETURN(pool_, store::ConnectionPool::Create(
-                                    config_.pg_url, store::PoolOptions{.size = config_.pg_pool_size,
-                                                                       .name = config_.service,
-                                                                       .registry = registry_.get()}));
+  BLEND_ASSIGN_OR_RETURN(
+      pool_, store::ConnectionPool::Create(config_.pg_url,
+                                           store::PoolOptions{.size = config_.pg_pool_size,
+                                                              .name = config_.service,
+                                                              .registry = registry_.get()}));
   if (config_.migrate) {
     BLEND_ASSIGN_OR_RETURN(std::vector<store::Migration> migrations, store::BlendMigrations());
     BLEND_RETURN_IF_ERROR(store::Migrate(*pool_, migrations).status());
@@ -85,17 +92,20 @@ absl::Status WorkerRuntime::Build() {
   const std::string touch_topic = Topic(bus::TouchTopic(FromProto(config_.channel)));
   std::vector<std::string> topics;
   for (const std::string& t : bus::BlendTopics()) topics.push_back(Topic(t));
-  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config_.kafka_brokers},
-                                        {"security", bus::DescribeSecurity(config_.kafka_security)}});
+  BLEND_LOG(kInfo, "kafka connection",
+            {{"brokers", config_.kafka_brokers},
+             {"security", bus::DescribeSecurity(config_.kafka_security)}});
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config_.kafka_brokers, config_.kafka_security, topics,
                                           config_.topic_partitions));
-  BLEND_ASSIGN_OR_RETURN(producer_, bus::Producer::Create(bus::ProducerConfig{
-                                        .brokers = config_.kafka_brokers,
-                                        .client_id = config_.worker_id,
-                                        .security = config_.kafka_security,
-                                        .registry = registry_.get()}));
-  bus::ConsumerConfig cc{.brokers = config_.kafka_brokers, .group_id = config_.group_id,
-                         .client_id = config_.worker_id, .security = config_.kafka_security,
+  BLEND_ASSIGN_OR_RETURN(
+      producer_, bus::Producer::Create(bus::ProducerConfig{.brokers = config_.kafka_brokers,
+                                                           .client_id = config_.worker_id,
+                                                           .security = config_.kafka_security,
+                                                           .registry = registry_.get()}));
+  bus::ConsumerConfig cc{.brokers = config_.kafka_brokers,
+                         .group_id = config_.group_id,
+                         .client_id = config_.worker_id,
+                         .security = config_.kafka_security,
                          .topics = {touch_topic}};
   cc.session_timeout = config_.kafka_session_timeout;
   cc.heartbeat_interval = std::min(absl::Seconds(3), config_.kafka_session_timeout / 5);
@@ -154,13 +164,14 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
   BatchingTouchClaimer claimer(*parts_->claimer, static_cast<size_t>(k));
   std::optional<ThreadPoolExecutor> executor;
   if (k > 1) executor.emplace(k);
-  TouchProcessor processor(ledger, claimer, *quota_, sender, clock_,
-                           ProcessorOptions{.worker_id = config_.worker_id,
-                                            .channel = config_.channel,
-                                            .backoff = config_.backoff,
-                                            .default_retry_after = config_.default_retry_after,
-                                            .in_doubt_after = config_.in_doubt_after},
-                           [&] { return uniform(rng); }, registry_.get());
+  TouchProcessor processor(
+      ledger, claimer, *quota_, sender, clock_,
+      ProcessorOptions{.worker_id = config_.worker_id,
+                       .channel = config_.channel,
+                       .backoff = config_.backoff,
+                       .default_retry_after = config_.default_retry_after,
+                       .in_doubt_after = config_.in_doubt_after},
+      [&] { return uniform(rng); }, registry_.get());
   KafkaTouchQueue queue(*consumer_, *producer_, clock_);
   WorkerLoop loop(queue, processor, clock_,
                   WorkerLoopOptions{.dispositions_topic = Topic(kDispositionsTopic),
@@ -176,11 +187,12 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
     if (stop_requested_) return;
     loop_ = &loop;
   }
-  BLEND_LOG(kInfo, "worker consuming", {{"service", config_.service},
-                                        {"worker_id", config_.worker_id},
-                                        {"group", config_.group_id},
-                                        {"quota", config_.quota_name},
-                                        {"max_in_flight", absl::StrCat(k)}});
+  BLEND_LOG(kInfo, "worker consuming",
+            {{"service", config_.service},
+             {"worker_id", config_.worker_id},
+             {"group", config_.group_id},
+             {"quota", config_.quota_name},
+             {"max_in_flight", absl::StrCat(k)}});
   loop.Run();
   {
     absl::MutexLock lock(&mu_);

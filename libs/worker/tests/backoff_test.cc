@@ -6,7 +6,9 @@ namespace blend::worker {
 namespace {
 
 TEST(BackoffTest, GrowsExponentiallyWithFullJitterAndACap) {
-  BackoffPolicy p{.initial = absl::Milliseconds(100), .max = absl::Seconds(1), .multiplier = 2,
+  BackoffPolicy p{.initial = absl::Milliseconds(100),
+                  .max = absl::Seconds(1),
+                  .multiplier = 2,
                   .max_attempts = 4};
   EXPECT_EQ(p.Delay(1, 1.0), absl::Milliseconds(100));
   EXPECT_EQ(p.Delay(2, 1.0), absl::Milliseconds(200));

@@ -6,7 +6,8 @@ namespace blend::worker {
 namespace {
 
 TEST(CallOutcomeTest, MapsDialerScrubToDncAndAgentCodesToAnswered) {
-  EXPECT_EQ(MapWrapupCode("ININ-OUTBOUND-ON-DO-NOT-CALL-LIST").outcome, v1::TOUCH_OUTCOME_DNC_ACTIVE);
+  EXPECT_EQ(MapWrapupCode("ININ-OUTBOUND-ON-DO-NOT-CALL-LIST").outcome,
+            v1::TOUCH_OUTCOME_DNC_ACTIVE);
   for (const char* system : {"ININ-OUTBOUND-NO-ANSWER", "ININ-OUTBOUND-BUSY",
                              "ININ-OUTBOUND-MACHINE", "ININ-OUTBOUND-INVALID-PHONE-NUMBER"}) {
     MappedCallOutcome m = MapWrapupCode(system);
@@ -23,8 +24,8 @@ TEST(CallOutcomeTest, RecognisesOptOutKeywordsOnly) {
                           "QUIT", "revoke", "opt out", "OPT  OUT", "stop!"}) {
     EXPECT_TRUE(IsOptOutKeyword(yes)) << yes;
   }
-  for (const char* no : {"", "please stop calling me at work", "STOPPED", "yes", "ok end it later",
-                         "I will pay"}) {
+  for (const char* no :
+       {"", "please stop calling me at work", "STOPPED", "yes", "ok end it later", "I will pay"}) {
     EXPECT_FALSE(IsOptOutKeyword(no)) << no;
   }
 }
@@ -32,9 +33,9 @@ TEST(CallOutcomeTest, RecognisesOptOutKeywordsOnly) {
 // Carriers and phones add what people type around the word: quotes, brackets, leading and
 // trailing punctuation, line breaks, a hyphen in OPT-OUT.
 TEST(CallOutcomeTest, OptOutKeywordIgnoresSurroundingSpacesAndPunctuation) {
-  for (const char* yes : {"\"STOP\"", "(stop)", "STOP?", "...stop...", "\tQuit\r\n", "'end'",
-                          "Opt-Out", "opt_out.", "  -- REVOKE --  ", "*Cancel*", "STOP,",
-                          "\xC2\xA1STOP!"}) {
+  for (const char* yes :
+       {"\"STOP\"", "(stop)", "STOP?", "...stop...", "\tQuit\r\n", "'end'", "Opt-Out", "opt_out.",
+        "  -- REVOKE --  ", "*Cancel*", "STOP,", "\xC2\xA1STOP!"}) {
     EXPECT_TRUE(IsOptOutKeyword(yes)) << yes;
   }
   for (const char* no : {"?", "...", "stop it", "un-subscribe me", "STOP STOP", "nonstop"}) {

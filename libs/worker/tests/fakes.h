@@ -27,8 +27,9 @@ class FakeClaimer : public TouchClaimer {
     const std::string& touch_id = bus_copy.touch_id();
     claims.push_back(touch_id);
     v1::ClaimTouchResponse r;
-    r.set_decision(claimed.insert(touch_id).second ? decision
-                                                   : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
+    r.set_decision(claimed.insert(touch_id).second
+                       ? decision
+                       : v1::ClaimTouchResponse::DECISION_ALREADY_CLAIMED);
     r.set_reason(reason);
     if (decision != v1::ClaimTouchResponse::DECISION_GRANTED) claimed.erase(touch_id);
     if (r.decision() == v1::ClaimTouchResponse::DECISION_GRANTED ||
@@ -63,8 +64,9 @@ class FakeSender : public ChannelSender {
   std::vector<v1::TouchCommand> sent_touches;  // what Send() was given
 };
 
-inline absl::Status GenesysFailure(absl::StatusCode code, int http, std::optional<absl::Duration> retry_after,
-                            bool unknown = false) {
+inline absl::Status GenesysFailure(absl::StatusCode code, int http,
+                                   std::optional<absl::Duration> retry_after,
+                                   bool unknown = false) {
   genesys::GenesysError e;
   e.http_status = http;
   e.retry_after = retry_after;

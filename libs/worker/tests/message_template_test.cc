@@ -8,7 +8,7 @@ namespace blend::worker {
 namespace {
 
 const nlohmann::json kValues = {
-    {"firstName", "Ana"}, {"amount", 120.5}, {"days", 30}, {"vip", true},
+    {"firstName", "Ana"},           {"amount", 120.5}, {"days", 30}, {"vip", true},
     {"invoice", {{"id", "INV-7"}}}, {"list", {1, 2}}};
 
 struct Case {
@@ -30,14 +30,15 @@ TEST_P(RenderTemplateTest, RendersOrRejects) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, RenderTemplateTest,
-    ::testing::Values(
-        Case{"Hi {{firstName}}", "Hi Ana"}, Case{"{{ firstName }}!", "Ana!"},
-        Case{"owe {{amount}} for {{days}} days", "owe 120.5 for 30 days"},
-        Case{"vip={{vip}}", "vip=true"}, Case{"Invoice {{invoice.id}}", "Invoice INV-7"},
-        Case{"literal {{{{ braces", "literal {{ braces"}, Case{"no placeholders", "no placeholders"},
-        Case{"", ""}, Case{"{{missing}}", nullptr}, Case{"{{invoice}}", nullptr},
-        Case{"{{list}}", nullptr}, Case{"unclosed {{firstName", nullptr},
-        Case{"{{invoice.id.deeper}}", nullptr}));
+    ::testing::Values(Case{"Hi {{firstName}}", "Hi Ana"}, Case{"{{ firstName }}!", "Ana!"},
+                      Case{"owe {{amount}} for {{days}} days", "owe 120.5 for 30 days"},
+                      Case{"vip={{vip}}", "vip=true"},
+                      Case{"Invoice {{invoice.id}}", "Invoice INV-7"},
+                      Case{"literal {{{{ braces", "literal {{ braces"},
+                      Case{"no placeholders", "no placeholders"}, Case{"", ""},
+                      Case{"{{missing}}", nullptr}, Case{"{{invoice}}", nullptr},
+                      Case{"{{list}}", nullptr}, Case{"unclosed {{firstName", nullptr},
+                      Case{"{{invoice.id.deeper}}", nullptr}));
 
 }  // namespace
 }  // namespace blend::worker

@@ -42,8 +42,7 @@ constexpr int kK = 4;
 class PipelinedLoopTest : public ::testing::Test {
  protected:
   explicit PipelinedLoopTest(int queue_capacity = 16, int quota_rpm = 6000)
-      : quota_(quota_store_, clock_, "q",
-               {.requests_per_minute = quota_rpm, .burst = quota_rpm}),
+      : quota_(quota_store_, clock_, "q", {.requests_per_minute = quota_rpm, .burst = quota_rpm}),
         processor_(ledger_, claimer_, quota_, sender_, clock_,
                    {.worker_id = "w1", .channel = v1::CHANNEL_SMS, .backoff = {}},
                    [] { return 0.5; }),
@@ -127,7 +126,8 @@ TEST_F(PipelinedLoopTest, OffsetsAreCommittedAtTheContiguousDoneWatermark) {
   EXPECT_EQ(queue_.committed, std::vector<int64_t>{70}) << "10 is not done: 11 and 12 wait";
   executor_.Run(0);  // t0: offset 10
   loop_.Step();
-  EXPECT_EQ(queue_.committed, std::vector<int64_t>{70}) << "not before the broker has t0's disposition";
+  EXPECT_EQ(queue_.committed, std::vector<int64_t>{70})
+      << "not before the broker has t0's disposition";
   queue_.Deliver();
   loop_.Step();
   EXPECT_EQ(queue_.committed, (std::vector<int64_t>{70, 12})) << "one commit, at the watermark";
@@ -170,13 +170,17 @@ TEST_F(PipelinedLoopTest, CrashWithKInFlightLeavesAtMostKInDoubtEachReportedUnkn
   }
   CrashingSender sender;
   TouchProcessor processor(ledger_, claimer_, quota_, sender, clock_,
-                           {.worker_id = "w2", .channel = v1::CHANNEL_SMS, .backoff = {},
+                           {.worker_id = "w2",
+                            .channel = v1::CHANNEL_SMS,
+                            .backoff = {},
                             .in_doubt_after = absl::Seconds(30)},
                            [] { return 0.5; });
   ManualExecutor executor;
   WorkerLoop restarted(redelivered, processor, clock_,
-                       {.dispositions_topic = "dispositions", .max_in_flight = kK,
-                        .queue_capacity = 16, .executor = &executor});
+                       {.dispositions_topic = "dispositions",
+                        .max_in_flight = kK,
+                        .queue_capacity = 16,
+                        .executor = &executor});
   clock_.Advance(absl::Seconds(31));  // the "calling" rows are old: their writer is gone
   for (int round = 0; round < 4; ++round) {
     restarted.Step();
@@ -252,7 +256,8 @@ class SmallQueueTest : public PipelinedLoopTest {
 };
 
 TEST_F(SmallQueueTest, PartitionsPauseOnlyWhenTheQueueIsFullAndResumeAtHalf) {
-  for (int i = 0; i < 20; ++i) queue_.incoming.push_back(Record("t" + std::to_string(i), "j", 0, i));
+  for (int i = 0; i < 20; ++i)
+    queue_.incoming.push_back(Record("t" + std::to_string(i), "j", 0, i));
   loop_.Step();
   EXPECT_EQ(loop_.held(), 6u) << "no more records in memory than the capacity";
   EXPECT_TRUE(queue_.paused);

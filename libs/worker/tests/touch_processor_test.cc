@@ -18,10 +18,12 @@ class TouchProcessorTest : public ::testing::Test {
  protected:
   TouchProcessorTest()
       : quota_(quota_store_, clock_, "demo-client", {.requests_per_minute = 600, .burst = 5}),
-        processor_(ledger_, claimer_, quota_, sender_, clock_,
-                   {.worker_id = "w1", .channel = v1::CHANNEL_SMS,
-                    .backoff = {.initial = absl::Seconds(1), .max = absl::Seconds(8), .max_attempts = 3}},
-                   [] { return 1.0; }, &registry_) {}
+        processor_(
+            ledger_, claimer_, quota_, sender_, clock_,
+            {.worker_id = "w1",
+             .channel = v1::CHANNEL_SMS,
+             .backoff = {.initial = absl::Seconds(1), .max = absl::Seconds(8), .max_attempts = 3}},
+            [] { return 1.0; }, &registry_) {}
 
   static v1::TouchCommand Touch(const std::string& id) {
     v1::TouchCommand t;
@@ -56,8 +58,11 @@ TEST_F(TouchProcessorTest, SendsOnceAndRepublishesTheRecordedDispositionOnRedeli
   EXPECT_EQ(claimer_.claims.size(), 1u);
 
   std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
-  EXPECT_NE(text.find("blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          "blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
+      std::string::npos)
+      << text;
 }
 
 TEST_F(TouchProcessorTest, CrashDuringTheCallIsReportedUnknownAndNeverResent) {
@@ -220,7 +225,8 @@ TEST_F(TouchProcessorTest, DeferredClaimIsDroppedForTheOrchestratorToReEmit) {
 }
 
 TEST_F(TouchProcessorTest, RateLimitPausesTheQuotaAndRetriesTheSameTouchAfterRetryAfter) {
-  sender_.errors.push_back(GenesysFailure(absl::StatusCode::kResourceExhausted, 429, absl::Seconds(30)));
+  sender_.errors.push_back(
+      GenesysFailure(absl::StatusCode::kResourceExhausted, 429, absl::Seconds(30)));
   auto limited = processor_.Process(Touch("t7"));
   EXPECT_EQ(limited->kind, Kind::kRetryAt);
   EXPECT_EQ(limited->retry_at, clock_.Now() + absl::Seconds(30));
@@ -278,7 +284,8 @@ TEST_F(TouchProcessorTest, GenesysOptedOutRefusalIsReportedOptedOut) {
 }
 
 TEST_F(TouchProcessorTest, WaitsForQuotaBeforeClaiming) {
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(processor_.Process(Touch("q" + std::to_string(i)))->kind, Kind::kPublish);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(processor_.Process(Touch("q" + std::to_string(i)))->kind, Kind::kPublish);
   auto waiting = processor_.Process(Touch("q5"));
   EXPECT_EQ(waiting->kind, Kind::kRetryAt);
   EXPECT_GT(waiting->retry_at, clock_.Now());

@@ -14,9 +14,11 @@ v1::TouchCommand Touch() {
   t.set_journey_id("j-1");
   t.mutable_customer()->set_customer_id("c-9");
   t.mutable_customer()->set_phone_e164("+15555550100");
-  (*t.mutable_customer()->mutable_attributes()->mutable_fields())["firstName"].set_string_value("Ana");
+  (*t.mutable_customer()->mutable_attributes()->mutable_fields())["firstName"].set_string_value(
+      "Ana");
   auto& fields = *t.mutable_parameters()->mutable_fields();
-  fields["text"].set_string_value("Hi {{customer.firstName}}, {{amount}} is due ({{touch.touchId}})");
+  fields["text"].set_string_value(
+      "Hi {{customer.firstName}}, {{amount}} is due ({{touch.touchId}})");
   fields["amount"].set_number_value(42);
   fields["count"].set_number_value(3);
   return t;
@@ -67,8 +69,8 @@ TEST(TouchTaggingTransportTest, AddsTheCurrentTouchIdOnlyInsideTheScope) {
 
 TEST(CustomerEventsTest, OptOutEnvelopeCarriesStableMessageId) {
   FakeClock clock(absl::FromUnixSeconds(1000));
-  v1::CustomerEvent e = MakeOptOutEvent("sms-stop:m1:c1", "c1", v1::CHANNEL_SMS, "+15555550100",
-                                        "STOP", clock);
+  v1::CustomerEvent e =
+      MakeOptOutEvent("sms-stop:m1:c1", "c1", v1::CHANNEL_SMS, "+15555550100", "STOP", clock);
   v1::Envelope env;
   ASSERT_TRUE(env.ParseFromString(EncodeCustomerEvent(e, clock)));
   EXPECT_EQ(env.message_id(), "customer-event:sms-stop:m1:c1");

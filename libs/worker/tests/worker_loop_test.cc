@@ -105,7 +105,7 @@ TEST_F(WorkerLoopTest, HeldTouchOfAPartitionStillOwnedIsProcessedWhenItsTimeCome
 
 TEST_F(WorkerLoopTest, StallWatchdogFiresWhenRecordsWaitAndNoneArrivesAndClearsOnDelivery) {
   queue_.lag = 7;
-  queue_.paused = true;  // e.g. a pause librdkafka kept across a rebalance
+  queue_.paused = true;           // e.g. a pause librdkafka kept across a rebalance
   for (int i = 0; i < 12; ++i) {  // 0 s to 55 s
     loop_.Step();
     clock_.Advance(absl::Seconds(5));

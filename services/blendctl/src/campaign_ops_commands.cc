@@ -152,8 +152,8 @@ std::string RenderCampaignStats(const blend::v1::CampaignStats& stats) {
   }
   Table touches({"CHANNEL", "OUTCOME", "TOUCHES"});
   for (const auto& t : stats.touches()) {
-    touches.AddRow({ChannelLabel(t.channel()), OutcomeLabel(t.outcome()),
-                    std::to_string(t.touches())});
+    touches.AddRow(
+        {ChannelLabel(t.channel()), OutcomeLabel(t.outcome()), std::to_string(t.touches())});
   }
   absl::StrAppend(&out, "\n", states.Render(), "\n", statuses.Render());
   if (touches.row_count() > 0) absl::StrAppend(&out, "\n", touches.Render());
@@ -161,8 +161,7 @@ std::string RenderCampaignStats(const blend::v1::CampaignStats& stats) {
 }
 
 std::string RenderCampaignList(const std::vector<blend::v1::CampaignSummary>& campaigns) {
-  Table t({"CAMPAIGN", "VERSION", "RUNNING", "FINISHED", "TOUCHES TODAY", "CONVERSIONS",
-           "PAUSED"});
+  Table t({"CAMPAIGN", "VERSION", "RUNNING", "FINISHED", "TOUCHES TODAY", "CONVERSIONS", "PAUSED"});
   for (const auto& c : campaigns) {
     t.AddRow({c.campaign_id(), std::to_string(c.latest_version()),
               std::to_string(c.journeys_running()), std::to_string(c.journeys_finished()),
@@ -178,9 +177,7 @@ void AddCampaignOpsCommands(CLI::App& campaign, OnlineContext& context) {
       "list", "List the campaigns your token may use, with their headline figures");
   list->add_option("--limit", *limit, "at most this many (default: all)");
   list->callback([limit, &context] {
-    context.action = [limit](GrpcConnection& c, OnlineContext& x) {
-      return RunList(*limit, c, x);
-    };
+    context.action = [limit](GrpcConnection& c, OnlineContext& x) { return RunList(*limit, c, x); };
   });
 
   auto id = std::make_shared<std::string>();

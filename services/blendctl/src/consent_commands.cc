@@ -68,23 +68,35 @@ std::optional<blend::v1::SuppressionReason> ParseSuppressionReason(const std::st
 
 std::string SuppressionChannelName(blend::v1::SuppressionChannel c) {
   switch (c) {
-    case blend::v1::SUPPRESSION_CHANNEL_SMS: return "sms";
-    case blend::v1::SUPPRESSION_CHANNEL_VOICE: return "voice";
-    case blend::v1::SUPPRESSION_CHANNEL_EMAIL: return "email";
-    case blend::v1::SUPPRESSION_CHANNEL_ALL: return "all";
-    default: return "?";
+    case blend::v1::SUPPRESSION_CHANNEL_SMS:
+      return "sms";
+    case blend::v1::SUPPRESSION_CHANNEL_VOICE:
+      return "voice";
+    case blend::v1::SUPPRESSION_CHANNEL_EMAIL:
+      return "email";
+    case blend::v1::SUPPRESSION_CHANNEL_ALL:
+      return "all";
+    default:
+      return "?";
   }
 }
 
 std::string SuppressionReasonName(blend::v1::SuppressionReason r) {
   switch (r) {
-    case blend::v1::SUPPRESSION_REASON_OPT_OUT: return "opt_out";
-    case blend::v1::SUPPRESSION_REASON_DNC: return "dnc";
-    case blend::v1::SUPPRESSION_REASON_LEGAL_HOLD: return "legal_hold";
-    case blend::v1::SUPPRESSION_REASON_BANKRUPTCY: return "bankruptcy";
-    case blend::v1::SUPPRESSION_REASON_DECEASED: return "deceased";
-    case blend::v1::SUPPRESSION_REASON_CRM: return "crm";
-    default: return "?";
+    case blend::v1::SUPPRESSION_REASON_OPT_OUT:
+      return "opt_out";
+    case blend::v1::SUPPRESSION_REASON_DNC:
+      return "dnc";
+    case blend::v1::SUPPRESSION_REASON_LEGAL_HOLD:
+      return "legal_hold";
+    case blend::v1::SUPPRESSION_REASON_BANKRUPTCY:
+      return "bankruptcy";
+    case blend::v1::SUPPRESSION_REASON_DECEASED:
+      return "deceased";
+    case blend::v1::SUPPRESSION_REASON_CRM:
+      return "crm";
+    default:
+      return "?";
   }
 }
 
@@ -147,7 +159,8 @@ absl::Status ReadSuppressionsCsv(
     const std::string reason = get("reason").empty() ? defaults.reason : get("reason");
     auto why = ParseSuppressionReason(reason);
     if (!why) {
-      bad(rec->line, absl::StrCat("reason '", reason, "' is not opt_out, dnc, legal_hold, "
+      bad(rec->line, absl::StrCat("reason '", reason,
+                                  "' is not opt_out, dnc, legal_hold, "
                                   "bankruptcy, deceased or crm"));
       continue;
     }
@@ -243,8 +256,8 @@ int RunConsentImport(const ConsentImportOptions& options,
 
 std::string FormatSuppressions(
     const google::protobuf::RepeatedPtrField<blend::v1::Suppression>& rows) {
-  Table t({"ID", "CUSTOMER", "ADDRESS", "CHANNEL", "REASON", "SOURCE", "RECORDED", "EXPIRES",
-           "NOTE"});
+  Table t(
+      {"ID", "CUSTOMER", "ADDRESS", "CHANNEL", "REASON", "SOURCE", "RECORDED", "EXPIRES", "NOTE"});
   for (const auto& s : rows) {
     t.AddRow({s.suppression_id(), s.customer_id().empty() ? "-" : s.customer_id(),
               s.address().empty() ? "-" : s.address(), SuppressionChannelName(s.channel()),
@@ -275,7 +288,8 @@ int Usage(const OnlineContext& x, const std::string& message) {
 int RunPut(const PutFlags& f, GrpcConnection& c, OnlineContext& x) {
   blend::v1::PutSuppressionRequest req;
   blend::v1::Suppression& s = *req.mutable_suppression();
-  if (f.customer_id.empty() && f.address.empty()) return Usage(x, "--customer or --address is required");
+  if (f.customer_id.empty() && f.address.empty())
+    return Usage(x, "--customer or --address is required");
   s.set_customer_id(f.customer_id);
   s.set_address(f.address);
   auto ch = ParseSuppressionChannel(f.channel);
@@ -303,7 +317,8 @@ int RunPut(const PutFlags& f, GrpcConnection& c, OnlineContext& x) {
 
 int RunGet(const std::string& customer_id, const std::string& address, GrpcConnection& c,
            OnlineContext& x) {
-  if (customer_id.empty() && address.empty()) return Usage(x, "--customer or --address is required");
+  if (customer_id.empty() && address.empty())
+    return Usage(x, "--customer or --address is required");
   blend::v1::GetConsentRequest req;
   req.set_customer_id(customer_id);
   req.set_address(address);
@@ -379,8 +394,8 @@ void AddConsentCommands(CLI::App& app, OnlineContext& context) {
   p->add_option("--customer", put->customer_id, "customer id (every channel of every journey)");
   p->add_option("--address", put->address, "phone number (E.164 or national) or email address");
   p->add_option("--channel", put->channel, "sms, voice, email or all")->required();
-  p->add_option("--reason", put->reason,
-                "opt_out, dnc, legal_hold, bankruptcy, deceased or crm")->required();
+  p->add_option("--reason", put->reason, "opt_out, dnc, legal_hold, bankruptcy, deceased or crm")
+      ->required();
   p->add_option("--source", put->source, "which system or person records it")
       ->capture_default_str();
   p->add_option("--expires-at", put->expires_at, "RFC 3339; default: never expires");
@@ -429,8 +444,10 @@ void AddConsentCommands(CLI::App& app, OnlineContext& context) {
   auto import = std::make_shared<ConsentImportOptions>();
   CLI::App* i = consent->add_subcommand(
       "import", "Bulk-record suppressions from a CSV file (a CRM's DNC or opt-out export)");
-  i->add_option("--csv", import->csv_path, "CSV file (header: customer_id and/or address, "
-                "optionally channel, reason, expires_at, note)")->required();
+  i->add_option("--csv", import->csv_path,
+                "CSV file (header: customer_id and/or address, "
+                "optionally channel, reason, expires_at, note)")
+      ->required();
   i->add_option("--channel", import->defaults.channel, "channel of rows without one")
       ->capture_default_str();
   i->add_option("--reason", import->defaults.reason, "reason of rows without one")
@@ -443,8 +460,8 @@ void AddConsentCommands(CLI::App& app, OnlineContext& context) {
     context.action = [import](GrpcConnection& c, OnlineContext& x) {
       import->csv_limits = x.csv_limits;
       import->max_message_bytes = x.max_message_bytes;
-      return RunConsentImport(*import, c.consent(), *c.NewContext(/*with_deadline=*/false),
-                              *x.out, *x.err);
+      return RunConsentImport(*import, c.consent(), *c.NewContext(/*with_deadline=*/false), *x.out,
+                              *x.err);
     };
   });
 }

@@ -43,8 +43,8 @@ void CsvReader::SkipRestOfLine() {
 // record is measured as written (raw_), so quotes and quoted line breaks count too.
 bool CsvReader::OverLimit(const std::string& field, CsvRecord& record) {
   if (static_cast<int64_t>(raw_.size()) > limits_.max_record_bytes) {
-    record.error = "record longer than the " + std::to_string(limits_.max_record_bytes) +
-                   "-byte limit";
+    record.error =
+        "record longer than the " + std::to_string(limits_.max_record_bytes) + "-byte limit";
   } else if (static_cast<int64_t>(field.size()) > limits_.max_field_bytes) {
     record.error =
         "field longer than the " + std::to_string(limits_.max_field_bytes) + "-byte limit";

@@ -32,17 +32,19 @@ std::optional<bool> ParseBool(std::string v) {
 
 blend::v1::Channel ToProtoChannel(Channel c) {
   switch (c) {
-    case Channel::kSms: return blend::v1::CHANNEL_SMS;
-    case Channel::kVoice: return blend::v1::CHANNEL_VOICE;
-    case Channel::kEmail: return blend::v1::CHANNEL_EMAIL;
+    case Channel::kSms:
+      return blend::v1::CHANNEL_SMS;
+    case Channel::kVoice:
+      return blend::v1::CHANNEL_VOICE;
+    case Channel::kEmail:
+      return blend::v1::CHANNEL_EMAIL;
   }
   return blend::v1::CHANNEL_UNSPECIFIED;
 }
 
 // Builds a request from one record; the reason when the record is unusable.
-std::string ToRequest(const std::map<std::string, size_t>& cols,
-                      const std::vector<std::string>& f, int64_t line,
-                      blend::v1::ImportInteractionRequest& r) {
+std::string ToRequest(const std::map<std::string, size_t>& cols, const std::vector<std::string>& f,
+                      int64_t line, blend::v1::ImportInteractionRequest& r) {
   auto get = [&](const char* name) -> std::string {
     auto it = cols.find(name);
     if (it == cols.end() || it->second >= f.size()) return "";
@@ -60,9 +62,8 @@ std::string ToRequest(const std::map<std::string, size_t>& cols,
     return absl::StrCat("occurred_at '", get("occurred_at"), "' is not RFC 3339");
   }
   r.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(at));
-  r.mutable_occurred_at()->set_nanos(
-      static_cast<int32_t>((at - absl::FromUnixSeconds(absl::ToUnixSeconds(at))) /
-                           absl::Nanoseconds(1)));
+  r.mutable_occurred_at()->set_nanos(static_cast<int32_t>(
+      (at - absl::FromUnixSeconds(absl::ToUnixSeconds(at))) / absl::Nanoseconds(1)));
   r.set_outcome(get("outcome"));
   if (r.outcome().empty()) return "outcome is empty";
   std::optional<bool> converted = ParseBool(get("converted"));
@@ -97,10 +98,10 @@ absl::Status ReadInteractionsCsv(
   if (!header->error.empty()) return absl::InvalidArgumentError("header: " + header->error);
   // Export tools name the columns differently: accept the common spellings.
   static const std::map<std::string, std::string> kAliases = {
-      {"customer", "customer_id"}, {"customerid", "customer_id"}, {"time", "occurred_at"},
+      {"customer", "customer_id"},  {"customerid", "customer_id"}, {"time", "occurred_at"},
       {"timestamp", "occurred_at"}, {"occurredat", "occurred_at"}, {"result", "outcome"},
-      {"conversion", "converted"}, {"rowkey", "row_key"}, {"id", "row_key"},
-      {"campaign", "campaign_id"}, {"timezone", "time_zone"}};
+      {"conversion", "converted"},  {"rowkey", "row_key"},         {"id", "row_key"},
+      {"campaign", "campaign_id"},  {"timezone", "time_zone"}};
   std::map<std::string, size_t> cols;
   for (size_t i = 0; i < header->fields.size(); ++i) {
     std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header->fields[i]));
@@ -137,8 +138,8 @@ absl::Status ReadInteractionsCsv(
 }
 
 int RunEngagementImport(const ImportOptions& options,
-                        blend::v1::EngagementService::StubInterface& stub,
-                        grpc::ClientContext& ctx, std::ostream& out, std::ostream& err) {
+                        blend::v1::EngagementService::StubInterface& stub, grpc::ClientContext& ctx,
+                        std::ostream& out, std::ostream& err) {
   std::ifstream file(options.csv_path, std::ios::binary);
   if (!file) {
     err << "blendctl: cannot read " << options.csv_path << "\n";
@@ -179,17 +180,19 @@ int RunEngagementImport(const ImportOptions& options,
     err << options.csv_path << ":" << e.row() << ": " << e.reason() << "\n";
   }
   const int64_t rejected = resp.rejected() + local_bad;
-  out << absl::StrFormat("imported %s: %d rows sent, %d applied, %d already imported, %d rejected (%.1f s)\n",
-                         options.csv_path, sent, resp.applied(), resp.duplicates(), rejected,
-                         absl::ToDoubleSeconds(absl::Now() - t0));
+  out << absl::StrFormat(
+      "imported %s: %d rows sent, %d applied, %d already imported, %d rejected (%.1f s)\n",
+      options.csv_path, sent, resp.applied(), resp.duplicates(), rejected,
+      absl::ToDoubleSeconds(absl::Now() - t0));
   return rejected > 0 ? kExitInvalid : kExitOk;
 }
 
 std::string FormatEngagement(const blend::v1::Engagement& e) {
   const json f = json::parse(e.facts_json(), nullptr, false);
   if (!f.is_object()) return "unreadable engagement facts\n";
-  std::string s = absl::StrFormat("customer %s (local time zone %s)\n", e.customer_id(),
-                                  f.value("timeZone", "").empty() ? "UTC" : f["timeZone"].get<std::string>());
+  std::string s =
+      absl::StrFormat("customer %s (local time zone %s)\n", e.customer_id(),
+                      f.value("timeZone", "").empty() ? "UTC" : f["timeZone"].get<std::string>());
   absl::StrAppendFormat(&s, "%-8s %6s %6s %8s %8s %11s %6s  %s\n", "CHANNEL", "SENT", "FAILED",
                         "POSITIVE", "OPT-OUTS", "CONVERSIONS", "RATE", "LAST OUTCOME");
   for (Channel c : kAllChannels) {
@@ -237,7 +240,8 @@ void AddEngagementCommands(CLI::App& app, OnlineContext& context) {
   eng->require_subcommand(1);
   CLI::App* imp = eng->add_subcommand(
       "import", "Load past interactions (CRM / Genesys export CSV) into engagement profiles");
-  imp->add_option("--csv", import->csv_path, "CSV file (header: customer_id, channel, "
+  imp->add_option("--csv", import->csv_path,
+                  "CSV file (header: customer_id, channel, "
                   "occurred_at, outcome[, row_key, converted, campaign_id, time_zone])")
       ->required();
   imp->add_option("--progress-every", import->progress_every, "rows between progress lines")

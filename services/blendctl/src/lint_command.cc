@@ -19,7 +19,8 @@ int RunLint(const std::string& path, std::ostream& out, std::ostream& err) {
     return 0;
   }
   for (const journey::ValidationProblem& p : problems) {
-    out << path << ":" << (p.pointer.empty() ? "(document)" : p.pointer) << ": " << p.message << "\n";
+    out << path << ":" << (p.pointer.empty() ? "(document)" : p.pointer) << ": " << p.message
+        << "\n";
   }
   out << path << ": " << problems.size() << " problem(s)\n";
   return 1;
@@ -27,8 +28,9 @@ int RunLint(const std::string& path, std::ostream& out, std::ostream& err) {
 
 void AddLintCommand(CLI::App& app, std::ostream& out, std::ostream& err, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "lint", "Validate a campaign file (definition + policies + resourceAliases) or a bare ASL "
-              "definition, offline; prints every problem with its JSON pointer");
+      "lint",
+      "Validate a campaign file (definition + policies + resourceAliases) or a bare ASL "
+      "definition, offline; prints every problem with its JSON pointer");
   auto path = std::make_shared<std::string>();
   cmd->add_option("FILE", *path, "campaign or ASL JSON file")->required();
   cmd->callback([path, &out, &err, &exit_code] { exit_code = RunLint(*path, out, err); });

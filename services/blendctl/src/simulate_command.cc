@@ -43,7 +43,8 @@ int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream&
   std::vector<journey::ValidationProblem> problems;
   auto campaign = journey::ParseCampaignDocument(*text, &problems);
   if (!campaign.ok()) {
-    for (const auto& p : problems) err << options.campaign_path << ":" << p.pointer << ": " << p.message << "\n";
+    for (const auto& p : problems)
+      err << options.campaign_path << ":" << p.pointer << ": " << p.message << "\n";
     err << "fix the campaign first (blendctl lint " << options.campaign_path << ")\n";
     return 1;
   }
@@ -66,9 +67,10 @@ int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream&
 }
 
 void AddSimulateCommand(CLI::App& app, std::ostream& out, std::ostream& err, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand(
-      "simulate", "Dry-run one journey of a campaign on a virtual clock through a script of "
-                  "dispositions and customer events; prints the timeline");
+  CLI::App* cmd =
+      app.add_subcommand("simulate",
+                         "Dry-run one journey of a campaign on a virtual clock through a script of "
+                         "dispositions and customer events; prints the timeline");
   auto options = std::make_shared<SimulateOptions>();
   cmd->add_option("FILE", options->campaign_path, "campaign or ASL JSON file")->required();
   cmd->add_option("--input", options->input_json, "journey input: JSON text or @file.json")

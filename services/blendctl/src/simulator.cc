@@ -55,14 +55,16 @@ class Simulation {
 
  private:
   static jr::CustomerInfo Customer(const json& c) {
-    return jr::CustomerInfo{c.value("id", "sim-customer"), c.value("phone", ""), c.value("email", ""),
-                            c.value("timeZone", ""), c.value("postalTimeZone", "")};
+    return jr::CustomerInfo{c.value("id", "sim-customer"), c.value("phone", ""),
+                            c.value("email", ""), c.value("timeZone", ""),
+                            c.value("postalTimeZone", "")};
   }
 
   absl::Status ApplyFacts(const json& f) {
     if (!f.is_object()) return absl::InvalidArgumentError("'facts' must be an object");
     if (f.contains("attributes")) {
-      if (!f["attributes"].is_object()) return absl::InvalidArgumentError("facts.attributes must be an object");
+      if (!f["attributes"].is_object())
+        return absl::InvalidArgumentError("facts.attributes must be an object");
       facts_.attributes.update(f["attributes"]);
     }
     if (f.contains("optedOut")) {
@@ -121,11 +123,13 @@ class Simulation {
       Record(json{{"kind", "trigger"}, {"what", "event"}, {"detail", e}});
       Apply(t);
     } else if (step.contains("facts")) {
-      if (auto st = ApplyFacts(step["facts"]); !st.ok()) return ScriptError(i, std::string(st.message()));
+      if (auto st = ApplyFacts(step["facts"]); !st.ok())
+        return ScriptError(i, std::string(st.message()));
       Record(json{{"kind", "trigger"}, {"what", "facts"}, {"detail", step["facts"]}});
     } else if (step.contains("cancel")) {
       Record(json{{"kind", "trigger"}, {"what", "cancel"}, {"detail", step["cancel"]}});
-      Apply(jr::CancelTrigger{step["cancel"].is_string() ? step["cancel"].get<std::string>() : "cancelled"});
+      Apply(jr::CancelTrigger{step["cancel"].is_string() ? step["cancel"].get<std::string>()
+                                                         : "cancelled"});
     } else if (!step.contains("at")) {
       return ScriptError(i, "a step has one of disposition, event, facts, cancel (or only \"at\")");
     }
@@ -153,8 +157,9 @@ class Simulation {
     // onUnknown policy decides what it does, as in the orchestrator.
     const bool in_doubt = d.contains("outcome") && d["outcome"] == "UNKNOWN";
     if (d.contains("outcome") && !in_doubt) {
-      return ScriptError(i, "disposition \"outcome\" is only \"UNKNOWN\" (in doubt); give "
-                            "\"result\" for a sent touch, \"error\" for a failed one");
+      return ScriptError(i,
+                         "disposition \"outcome\" is only \"UNKNOWN\" (in doubt); give "
+                         "\"result\" for a sent touch, \"error\" for a failed one");
     }
     std::string touch_id = FindTouch(d);
     // Without "at", let virtual time run until the touch is emitted.
@@ -163,15 +168,17 @@ class Simulation {
     }
     auto it = pending_touches_.find(touch_id);
     // A touch is answered no earlier than it may be sent.
-    absl::Time fallback = it == pending_touches_.end() ? now_ : std::max(now_, it->second.not_before);
+    absl::Time fallback =
+        it == pending_touches_.end() ? now_ : std::max(now_, it->second.not_before);
     auto at = StepTime(i, step, fallback);
     if (!at.ok()) return at.status();
     FireTimersUntil(*at);
     now_ = std::max(now_, *at);
     it = pending_touches_.find(touch_id);
     if (it == pending_touches_.end()) {
-      Record(json{{"kind", "note"}, {"detail", absl::StrCat("step ", i, ": no pending touch for ", d.dump(),
-                                                            "; step skipped")}});
+      Record(json{{"kind", "note"},
+                  {"detail", absl::StrCat("step ", i, ": no pending touch for ", d.dump(),
+                                          "; step skipped")}});
       return absl::OkStatus();
     }
     pending_touches_.erase(it);
@@ -218,23 +225,33 @@ class Simulation {
     if (const auto* t = std::get_if<jr::EmitTouch>(&effect)) {
       pending_touches_[t->touch_id] = PendingTouch{t->state_name, t->not_before, ++seq_};
       facts_.past_touches[t->channel].push_back(t->not_before);
-      Record(json{{"kind", "touch"}, {"state", t->state_name}, {"channel", ChannelName(t->channel)},
-                  {"touchId", t->touch_id}, {"notBefore", jr::FormatTimestamp(t->not_before)},
-                  {"deferred", t->not_before > now_}, {"parameters", t->parameters}});
+      Record(json{{"kind", "touch"},
+                  {"state", t->state_name},
+                  {"channel", ChannelName(t->channel)},
+                  {"touchId", t->touch_id},
+                  {"notBefore", jr::FormatTimestamp(t->not_before)},
+                  {"deferred", t->not_before > now_},
+                  {"parameters", t->parameters}});
     } else if (const auto* t = std::get_if<jr::SetTimer>(&effect)) {
       timers_[t->timer_id] = {t->at, ++seq_};
-      Record(json{{"kind", "timer-set"}, {"timerId", t->timer_id}, {"fireAt", jr::FormatTimestamp(t->at)}});
+      Record(json{
+          {"kind", "timer-set"}, {"timerId", t->timer_id}, {"fireAt", jr::FormatTimestamp(t->at)}});
     } else if (const auto* t = std::get_if<jr::CancelTimer>(&effect)) {
       timers_.erase(t->timer_id);
       Record(json{{"kind", "timer-cancelled"}, {"timerId", t->timer_id}});
     } else if (const auto* h = std::get_if<jr::HistoryEntry>(&effect)) {
       if (h->kind == "StateEntered") {
         Record(json{{"kind", "enter"}, {"state", h->state_name}});
-      } else if (h->kind != "TaskScheduled" && h->kind != "JourneyFinished" && h->kind != "WaitStarted") {
-        Record(json{{"kind", "history"}, {"event", h->kind}, {"state", h->state_name}, {"detail", h->detail}});
+      } else if (h->kind != "TaskScheduled" && h->kind != "JourneyFinished" &&
+                 h->kind != "WaitStarted") {
+        Record(json{{"kind", "history"},
+                    {"event", h->kind},
+                    {"state", h->state_name},
+                    {"detail", h->detail}});
       }
     } else if (const auto* f = std::get_if<jr::Finish>(&effect)) {
-      json j = {{"kind", "finish"}, {"status", jr::JourneyStatusName(f->status)}, {"output", f->output}};
+      json j = {
+          {"kind", "finish"}, {"status", jr::JourneyStatusName(f->status)}, {"output", f->output}};
       if (!f->error.empty()) j["error"] = f->error;
       if (!f->cause.empty()) j["cause"] = f->cause;
       Record(std::move(j));
@@ -265,17 +282,20 @@ std::string Detail(const json& r) {
   const std::string kind = r.value("kind", "");
   if (kind == "trigger") {
     const json& d = r["detail"];
-    return absl::StrCat(r.value("what", ""), d.is_null() ? "" : " " + (d.is_string() ? d.get<std::string>() : d.dump()));
+    return absl::StrCat(r.value("what", ""),
+                        d.is_null() ? "" : " " + (d.is_string() ? d.get<std::string>() : d.dump()));
   }
   if (kind == "touch") {
     return absl::StrCat(r.value("channel", ""), " ", r.value("touchId", ""), " not before ",
                         r.value("notBefore", ""), r.value("deferred", false) ? " (deferred)" : "");
   }
-  if (kind == "timer-set") return absl::StrCat(r.value("timerId", ""), " fires at ", r.value("fireAt", ""));
+  if (kind == "timer-set")
+    return absl::StrCat(r.value("timerId", ""), " fires at ", r.value("fireAt", ""));
   if (kind == "timer-cancelled") return r.value("timerId", "");
   if (kind == "history") return absl::StrCat(r.value("event", ""), " ", r["detail"].dump());
   if (kind == "finish") {
-    return absl::StrCat(r.value("status", ""), r.contains("error") ? " error=" + r["error"].get<std::string>() : "",
+    return absl::StrCat(r.value("status", ""),
+                        r.contains("error") ? " error=" + r["error"].get<std::string>() : "",
                         r.contains("cause") ? " cause=" + r["cause"].get<std::string>() : "",
                         " output=", r["output"].dump());
   }
@@ -296,7 +316,8 @@ absl::StatusOr<SimulationResult> Simulate(const journey::CompiledCampaign& campa
 }
 
 std::string FormatTimelineTable(const SimulationResult& result) {
-  std::string out = absl::StrFormat("%-20s  %-15s  %-24s  %s\n", "TIME (UTC)", "WHAT", "STATE", "DETAIL");
+  std::string out =
+      absl::StrFormat("%-20s  %-15s  %-24s  %s\n", "TIME (UTC)", "WHAT", "STATE", "DETAIL");
   for (const TimelineEntry& e : result.timeline) {
     std::string detail = Detail(e.record);
     if (detail.size() > 160) detail = detail.substr(0, 157) + "...";

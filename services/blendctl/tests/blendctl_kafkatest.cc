@@ -415,8 +415,8 @@ TEST_F(BlendctlTest, CampaignStatsListPauseAndResume) {
               ::testing::ContainsRegex("SendInitialSMS +1 +1"));
 
   EXPECT_EQ(Ctl({"campaign", "pause", "camp-ops"}).exit_code, 2) << "--reason is required";
-  Result pause = Ctl({"campaign", "pause", "camp-ops", "--reason", "complaints",
-                      "--on-behalf-of", "alice"});
+  Result pause =
+      Ctl({"campaign", "pause", "camp-ops", "--reason", "complaints", "--on-behalf-of", "alice"});
   ASSERT_EQ(pause.exit_code, 0) << pause.err;
   EXPECT_THAT(pause.out, HasSubstr("campaign camp-ops: paused since "));
   EXPECT_THAT(pause.out, HasSubstr(" by anonymous on behalf of alice: complaints\n"));

@@ -80,7 +80,9 @@ TEST(InteractionsCsvTest, OversizedRowAndStrayQuoteAreRejectedAndTheRestIsRead) 
   std::istringstream in(
       "customer_id,channel,occurred_at,outcome\n"
       "c-1,sms,2026-10-01T14:00:00Z,sent\n"
-      "c-2,sms,2026-10-01T14:00:00Z," + std::string(300, 'x') + "\n"
+      "c-2,sms,2026-10-01T14:00:00Z," +
+      std::string(300, 'x') +
+      "\n"
       "c-3,sms,2026-10-01T14:00:00Z,\"sent\n"
       "c-4,sms,2026-10-01T14:00:00Z,sent\n");
   CsvLimits limits;
@@ -103,7 +105,9 @@ TEST(InteractionsCsvTest, RowOverTheMessageLimitIsRejected) {
   std::istringstream in(
       "customer_id,channel,occurred_at,outcome\n"
       "c-1,sms,2026-10-01T14:00:00Z,sent\n"
-      "c-2,sms,2026-10-01T14:00:00Z," + std::string(500, 'x') + "\n"
+      "c-2,sms,2026-10-01T14:00:00Z," +
+      std::string(500, 'x') +
+      "\n"
       "c-3,sms,2026-10-01T14:00:00Z,sent\n");
   Parsed p = Parse(in, CsvLimits{}, /*max_message_bytes=*/400);
   ASSERT_TRUE(p.status.ok()) << p.status;

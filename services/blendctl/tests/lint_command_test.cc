@@ -23,8 +23,9 @@ TEST(LintCommandTest, SeedOriginalIsRejectedWithPointerAndHint) {
   std::ostringstream out, err;
   std::string file = JOURNEY_TESTDATA "/invalid/seed_original_missing_end.json";
   EXPECT_EQ(RunLint(file, out, err), 1);
-  EXPECT_THAT(out.str(), HasSubstr(file + ":/definition/States/EndCampaign: state 'EndCampaign' has "
-                                          "neither \"Next\" nor \"End\". Hint:"));
+  EXPECT_THAT(out.str(),
+              HasSubstr(file + ":/definition/States/EndCampaign: state 'EndCampaign' has "
+                               "neither \"Next\" nor \"End\". Hint:"));
   EXPECT_THAT(out.str(), HasSubstr("1 problem(s)"));
 }
 
@@ -48,7 +49,8 @@ TEST(LintCommandTest, CliWiringRunsTheSubcommand) {
   CLI::App app;
   AddLintCommand(app, out, err, code);
   AddSimulateCommand(app, out, err, code);
-  std::vector<std::string> args = {JOURNEY_TESTDATA "/invalid/unknown_next.json", "lint"};  // reversed
+  std::vector<std::string> args = {JOURNEY_TESTDATA "/invalid/unknown_next.json",
+                                   "lint"};  // reversed
   app.parse(args);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(out.str(), HasSubstr("/States/A/Next"));

@@ -51,8 +51,7 @@ TEST(SimulateCommandTest, NotPaidJourneyShowsDeferredSmsThenVoice) {
 
 TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{}",
-                    BLENDCTL_TESTDATA "/seed_paid_mid_wait.script.json", false};
+  SimulateOptions o{kSeedFile, "{}", BLENDCTL_TESTDATA "/seed_paid_mid_wait.script.json", false};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   EXPECT_THAT(out.str(), HasSubstr("final status: SUCCEEDED"));
   EXPECT_THAT(out.str(), HasSubstr("timer-cancelled"));
@@ -64,8 +63,7 @@ TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
 // as if the SMS was sent, and the timeline says the SMS was in doubt.
 TEST(SimulateCommandTest, UnknownSmsDispositionGoesOnAsSent) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{}",
-                    BLENDCTL_TESTDATA "/seed_sms_unknown.script.json", true};
+  SimulateOptions o{kSeedFile, "{}", BLENDCTL_TESTDATA "/seed_sms_unknown.script.json", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
   auto touches = Kind(lines, "touch");
@@ -131,7 +129,7 @@ TEST(SimulateCommandTest, BadInputJsonExitsOne) {
 class SimulatorTest : public ::testing::Test {
  protected:
   std::shared_ptr<const journey::CompiledCampaign> Campaign(const std::string& def,
-                                                           const std::string& policies = "") {
+                                                            const std::string& policies = "") {
     auto c = journey::ParseCampaign(def, policies, {});
     EXPECT_TRUE(c.ok()) << c.status();
     return *c;
@@ -140,7 +138,8 @@ class SimulatorTest : public ::testing::Test {
 
 TEST_F(SimulatorTest, ScriptErrorsNameTheStep) {
   auto c = Campaign(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
-  auto r = Simulate(*c, json::object(), json::parse(R"({"steps":[{"at":"+1m"},{"at":"2020-01-01T00:00:00Z"}]})"));
+  auto r = Simulate(*c, json::object(),
+                    json::parse(R"({"steps":[{"at":"+1m"},{"at":"2020-01-01T00:00:00Z"}]})"));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("step 1: time goes backwards"));
   r = Simulate(*c, json::object(), json::parse(R"({"steps":[{"bogus":1}]})"));
@@ -179,18 +178,21 @@ TEST_F(SimulatorTest, UnknownDispositionFailsTheTaskUnderOnUnknownFail) {
 }
 
 TEST_F(SimulatorTest, OnlyUnknownIsGivenAsAnOutcome) {
-  auto c = Campaign(R"({"StartAt":"Sms","States":{"Sms":{"Type":"Task","Resource":"blend:sms","End":true}}})");
+  auto c = Campaign(
+      R"({"StartAt":"Sms","States":{"Sms":{"Type":"Task","Resource":"blend:sms","End":true}}})");
   auto r = Simulate(*c, json::object(), json::parse(R"({"steps":[
       {"disposition":{"state":"Sms","outcome":"FAILED"}}]})"));
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("step 0: disposition \"outcome\" is only \"UNKNOWN\""));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("step 0: disposition \"outcome\" is only \"UNKNOWN\""));
 }
 
 TEST_F(SimulatorTest, FrequencyCapCountsTouchesOfTheSimulatedJourney) {
-  auto c = Campaign(R"({"StartAt":"A","States":{
+  auto c = Campaign(
+      R"({"StartAt":"A","States":{
     "A":{"Type":"Task","Resource":"blend:voice","Next":"B"},
     "B":{"Type":"Task","Resource":"blend:voice","End":true}}})",
-    R"({"quietHours":{"voice":null},"frequencyCaps":{"voice":{"max":1,"windowSeconds":3600}}})");
+      R"({"quietHours":{"voice":null},"frequencyCaps":{"voice":{"max":1,"windowSeconds":3600}}})");
   auto r = Simulate(*c, json::object(), json::parse(R"({"start":"2026-01-06T15:00:00Z",
       "steps":[{"disposition":{"state":"A"}},{"disposition":{"state":"B"}}]})"));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -201,7 +203,6 @@ TEST_F(SimulatorTest, FrequencyCapCountsTouchesOfTheSimulatedJourney) {
   EXPECT_THAT(not_before, ::testing::ElementsAre("2026-01-06T15:00:00Z", "2026-01-06T16:00:00Z"));
   EXPECT_EQ(r->final_status, "SUCCEEDED");
 }
-
 
 // A Map over a household's debts: one SMS per debt, each answered once; the Map's result is
 // the dispositions in item order.

@@ -24,8 +24,8 @@ LintDocument CampaignFromDocument(std::string_view text) {
   }
   if (doc.contains("resourceAliases") && doc["resourceAliases"].is_object()) {
     for (const auto& [from, to] : doc["resourceAliases"].items()) {
-      (*out.campaign.mutable_resource_aliases())[from] = to.is_string() ? to.get<std::string>()
-                                                                        : to.dump();
+      (*out.campaign.mutable_resource_aliases())[from] =
+          to.is_string() ? to.get<std::string>() : to.dump();
     }
   }
   return out;

@@ -20,15 +20,22 @@ constexpr char kJson[] = "application/json";
 
 int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
     case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAlreadyExists: return 409;
+    case absl::StatusCode::kAlreadyExists:
+      return 409;
     case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded: return 503;
-    default: return 502;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 503;
+    default:
+      return 502;
   }
 }
 
@@ -102,9 +109,9 @@ http::Route ConsoleApi::Guarded(std::string method, std::string pattern, std::st
     if (!op.ok()) {
       resp = ErrorOf(op.status());
     } else if ((needs == Needs::kRead && !op->read) || (needs == Needs::kOperate && !op->operate)) {
-      resp = ErrorOf(absl::PermissionDeniedError(absl::StrCat(
-          "operator ", op->name, " lacks the ", needs == Needs::kRead ? "read" : "operate",
-          " scope")));
+      resp = ErrorOf(absl::PermissionDeniedError(
+          absl::StrCat("operator ", op->name, " lacks the ",
+                       needs == Needs::kRead ? "read" : "operate", " scope")));
     } else {
       resp = call(req, *op);
     }
@@ -119,10 +126,9 @@ std::vector<http::Route> ConsoleApi::Routes() {
   const std::string journey = "/api/journeys/([^/]+)";
   const std::string customer = "/api/customers/([^/]+)";
   std::vector<http::Route> routes;
-  routes.push_back(Guarded("GET", "/api/session", "session", Needs::kRead,
-                           [this](const http::Request&, const Operator& op) {
-                             return Session(op);
-                           }));
+  routes.push_back(
+      Guarded("GET", "/api/session", "session", Needs::kRead,
+              [this](const http::Request&, const Operator& op) { return Session(op); }));
   routes.push_back(Guarded("GET", "/api/campaigns", "campaigns", Needs::kRead,
                            [this](const http::Request& req, const Operator& op) {
                              v1::ListCampaignsRequest r;
@@ -137,14 +143,12 @@ std::vector<http::Route> ConsoleApi::Routes() {
                              r.set_version(IntParam(req, "version"));
                              return Reply(orchestrator_.GetCampaignStats(r), op);
                            }));
-  routes.push_back(Guarded("POST", campaign + "/pause", "pause", Needs::kOperate,
-                           [this](const http::Request& req, const Operator& op) {
-                             return Pause(req, op, true);
-                           }));
-  routes.push_back(Guarded("POST", campaign + "/resume", "resume", Needs::kOperate,
-                           [this](const http::Request& req, const Operator& op) {
-                             return Pause(req, op, false);
-                           }));
+  routes.push_back(Guarded(
+      "POST", campaign + "/pause", "pause", Needs::kOperate,
+      [this](const http::Request& req, const Operator& op) { return Pause(req, op, true); }));
+  routes.push_back(Guarded(
+      "POST", campaign + "/resume", "resume", Needs::kOperate,
+      [this](const http::Request& req, const Operator& op) { return Pause(req, op, false); }));
   routes.push_back(Guarded("GET", campaign, "campaign", Needs::kRead,
                            [this, campaign](const http::Request& req, const Operator& op) {
                              v1::GetCampaignRequest r;
@@ -152,10 +156,9 @@ std::vector<http::Route> ConsoleApi::Routes() {
                              r.set_version(IntParam(req, "version"));
                              return Reply(orchestrator_.GetCampaign(r), op);
                            }));
-  routes.push_back(Guarded("GET", "/api/journeys", "journeys", Needs::kRead,
-                           [this](const http::Request& req, const Operator& op) {
-                             return Journeys(req, op);
-                           }));
+  routes.push_back(
+      Guarded("GET", "/api/journeys", "journeys", Needs::kRead,
+              [this](const http::Request& req, const Operator& op) { return Journeys(req, op); }));
   routes.push_back(Guarded("GET", journey, "journey", Needs::kRead,
                            [this, journey](const http::Request& req, const Operator& op) {
                              v1::GetJourneyRequest r;
@@ -174,10 +177,9 @@ std::vector<http::Route> ConsoleApi::Routes() {
                              r.set_customer_id(PathId(req, customer + "/engagement"));
                              return Reply(orchestrator_.GetEngagement(r), op);
                            }));
-  routes.push_back(Guarded("POST", "/api/lint", "lint", Needs::kRead,
-                           [this](const http::Request& req, const Operator&) {
-                             return Lint(req);
-                           }));
+  routes.push_back(
+      Guarded("POST", "/api/lint", "lint", Needs::kRead,
+              [this](const http::Request& req, const Operator&) { return Lint(req); }));
   return routes;
 }
 
@@ -199,8 +201,7 @@ http::Response ConsoleApi::Pause(const http::Request& req, const Operator& op, b
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
   if (!req.body.empty()) {
-    if (auto st = google::protobuf::util::JsonStringToMessage(req.body, &body, options);
-        !st.ok()) {
+    if (auto st = google::protobuf::util::JsonStringToMessage(req.body, &body, options); !st.ok()) {
       return ErrorOf(absl::InvalidArgumentError("the body is not {\"reason\": \"...\"}"));
     }
   }

@@ -17,9 +17,10 @@ GrpcOrchestratorApi::GrpcOrchestratorApi(std::shared_ptr<grpc::Channel> channel,
       engagement_(v1::EngagementService::NewStub(channel_)) {}
 
 template <typename Stub, typename Req, typename Resp>
-absl::StatusOr<Resp> GrpcOrchestratorApi::Call(
-    Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-    const Req& req) {
+absl::StatusOr<Resp> GrpcOrchestratorApi::Call(Stub& stub,
+                                               grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                            const Req&, Resp*),
+                                               const Req& req) {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
   if (!token_.empty()) ctx.AddMetadata("authorization", "Bearer " + token_.Reveal());

@@ -39,9 +39,10 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"blend-console: the operators' web console — each campaign as a live graph, a "
-               "journey's timeline, a customer's journeys and suppressions, the campaign lint, "
-               "and the pause switch — over the orchestrator's gRPC API"};
+  CLI::App app{
+      "blend-console: the operators' web console — each campaign as a live graph, a "
+      "journey's timeline, a customer's journeys and suppressions, the campaign lint, "
+      "and the pause switch — over the orchestrator's gRPC API"};
   std::string http_addr = "127.0.0.1:7490";
   std::string metrics_addr = "127.0.0.1:9490";
   std::string web_root = DefaultWebRoot();
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
                  "host:port of the pages and the JSON API (loopback only)");
   blend::AddFlag(app, "metrics-addr", metrics_addr, "host:port of /metrics, /healthz, /readyz");
   blend::AddFlag(app, "web-root", web_root, "directory of the built pages (index.html, app.js)");
-  blend::AddFlag(app, "orchestrator-addr", orchestrator_addr, "host:port of the orchestrator's gRPC API");
+  blend::AddFlag(app, "orchestrator-addr", orchestrator_addr,
+                 "host:port of the orchestrator's gRPC API");
   blend::AddSecretFlag(app, "orchestrator-token", orchestrator_token,
                        "the console's own bearer token at the orchestrator (scope '*' to see "
                        "every campaign; off loopback only over TLS)");
@@ -69,7 +71,8 @@ int main(int argc, char** argv) {
                  "PEM client certificate for the orchestrator (mTLS)");
   blend::AddFlag(app, "orchestrator-key-file", tls.key_file,
                  "PEM private key of --orchestrator-cert-file");
-  blend::AddDurationFlag(app, "orchestrator-timeout", timeout, "deadline of each orchestrator call");
+  blend::AddDurationFlag(app, "orchestrator-timeout", timeout,
+                         "deadline of each orchestrator call");
   blend::AddFlag(app, "operator-tokens-file", tokens_file,
                  "operators' tokens, 'name : sha256-hex : read,operate,pii' per line (none: "
                  "open on loopback, read and operate, personal data masked)");

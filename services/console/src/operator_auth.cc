@@ -46,9 +46,9 @@ absl::Status ParseScopes(absl::string_view text, Operator& op, int line) {
     } else if (scope == "pii") {
       op.pii = true;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "operator token entry ", line, " (", op.name, "): unknown scope '", scope,
-          "' (read, operate, pii)"));
+      return absl::InvalidArgumentError(absl::StrCat("operator token entry ", line, " (", op.name,
+                                                     "): unknown scope '", scope,
+                                                     "' (read, operate, pii)"));
     }
   }
   if (!op.read && !op.operate && !op.pii) {
@@ -70,8 +70,8 @@ absl::StatusOr<std::vector<OperatorToken>> ParseOperatorTokens(std::string_view 
     if (entry.empty() || entry.front() == '#') continue;
     std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
     if (parts.size() != 3) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "operator token entry ", line, ": expected 'name : sha256-hex : scopes'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("operator token entry ", line, ": expected 'name : sha256-hex : scopes'"));
     }
     OperatorToken token;
     token.op.name = std::string(absl::StripAsciiWhitespace(parts[0]));
@@ -80,9 +80,8 @@ absl::StatusOr<std::vector<OperatorToken>> ParseOperatorTokens(std::string_view 
       return absl::InvalidArgumentError(absl::StrCat("operator token entry ", line, ": no name"));
     }
     if (!IsSha256Hex(token.sha256_hex)) {
-      return absl::InvalidArgumentError(absl::StrCat("operator token entry ", line, " (",
-                                                     token.op.name,
-                                                     "): the hash is not 64 hex digits"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator token entry ", line, " (", token.op.name, "): the hash is not 64 hex digits"));
     }
     if (absl::Status st = ParseScopes(parts[2], token.op, line); !st.ok()) return st;
     out.push_back(std::move(token));
@@ -100,8 +99,7 @@ absl::StatusOr<std::unique_ptr<OperatorAuth>> OperatorAuth::Create(const std::st
     text << in.rdbuf();
     auto parsed = ParseOperatorTokens(text.str());
     if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(tokens_file, ": ", parsed.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(tokens_file, ": ", parsed.status().message()));
     }
     all = std::move(*parsed);
   }

@@ -56,9 +56,8 @@ std::vector<http::Route> WebRoot::Routes() const {
     for (size_t i = pattern.find('.'); i != std::string::npos; i = pattern.find('.', i + 2)) {
       pattern.insert(i, "\\");
     }
-    routes.push_back({"GET", pattern, [serve, name = name](const http::Request&) {
-                        return serve(name);
-                      }});
+    routes.push_back(
+        {"GET", pattern, [serve, name = name](const http::Request&) { return serve(name); }});
   }
   routes.push_back({"GET", "/(?!api/).*", [serve](const http::Request&) {
                       http::Response r = serve("index.html");

@@ -21,13 +21,15 @@ class FakeOrchestrator final : public OrchestratorApi {
   v1::Journey journey;
   absl::Status fail = absl::OkStatus();
 
-  absl::StatusOr<v1::ListCampaignsResponse> ListCampaigns(const v1::ListCampaignsRequest&) override {
+  absl::StatusOr<v1::ListCampaignsResponse> ListCampaigns(
+      const v1::ListCampaignsRequest&) override {
     if (!fail.ok()) return fail;
     v1::ListCampaignsResponse r;
     r.add_campaigns()->set_campaign_id("c1");
     return r;
   }
-  absl::StatusOr<v1::CampaignStats> GetCampaignStats(const v1::GetCampaignStatsRequest& req) override {
+  absl::StatusOr<v1::CampaignStats> GetCampaignStats(
+      const v1::GetCampaignStatsRequest& req) override {
     v1::CampaignStats s;
     s.set_campaign_id(req.campaign_id());
     auto* st = s.add_states();
@@ -59,7 +61,8 @@ class FakeOrchestrator final : public OrchestratorApi {
     r.add_problems()->set_pointer("/States/A/Next");
     return r;
   }
-  absl::StatusOr<v1::ListJourneysResponse> ListJourneys(const v1::ListJourneysRequest& req) override {
+  absl::StatusOr<v1::ListJourneysResponse> ListJourneys(
+      const v1::ListJourneysRequest& req) override {
     last_list = req;
     return v1::ListJourneysResponse();
   }
@@ -85,8 +88,7 @@ class ConsoleApiTest : public ::testing::Test {
         routes_(api_.Routes()) {}
 
   http::Response Call(std::string method, std::string path, std::string token,
-                      std::string body = "",
-                      std::multimap<std::string, std::string> params = {}) {
+                      std::string body = "", std::multimap<std::string, std::string> params = {}) {
     http::Request req;
     req.method = std::move(method);
     req.path = std::move(path);
@@ -146,8 +148,10 @@ TEST_F(ConsoleApiTest, PersonalDataMaskedWithoutThePiiScope) {
 
 TEST_F(ConsoleApiTest, JourneyFiltersReachTheOrchestrator) {
   http::Response r = Call("GET", "/api/journeys", "reader", "",
-                          {{"campaignId", "c1"}, {"stateName", "Sms"},
-                           {"status", "JOURNEY_STATUS_RUNNING"}, {"pageSize", "50"}});
+                          {{"campaignId", "c1"},
+                           {"stateName", "Sms"},
+                           {"status", "JOURNEY_STATUS_RUNNING"},
+                           {"pageSize", "50"}});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(orch_.last_list.campaign_id(), "c1");
   EXPECT_EQ(orch_.last_list.state_name(), "Sms");

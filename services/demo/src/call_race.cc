@@ -28,7 +28,8 @@ std::map<std::string, ContactSeen> Contacts(const std::vector<AuditEntry>& audit
     if ((!insert && !removal) || !Accepted(e)) continue;
     for (size_t i = 0; i < e.contact_ids.size(); ++i) {
       ContactSeen& c = out[e.contact_ids[i]];
-      if (c.touch_id.empty() && e.touch_ids.size() == e.contact_ids.size()) c.touch_id = e.touch_ids[i];
+      if (c.touch_id.empty() && e.touch_ids.size() == e.contact_ids.size())
+        c.touch_id = e.touch_ids[i];
       std::optional<absl::Time>& when = insert ? c.inserted : c.removed;
       if (!when || e.time < *when) when = e.time;
     }
@@ -101,8 +102,8 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
     if (customer.empty()) continue;
     std::string what = call.contact_id.empty()
                            ? absl::StrCat(customer, " dialled at ", At(call.time))
-                           : absl::StrCat(customer, " (contact ", call.contact_id, ", touch ", touch,
-                                          ") dialled at ", At(call.time));
+                           : absl::StrCat(customer, " (contact ", call.contact_id, ", touch ",
+                                          touch, ") dialled at ", At(call.time));
     bool after = false, ringing = false;
     auto judge = [&](std::optional<absl::Time> event, const char* name, int& counter) {
       if (!event) return;
@@ -110,7 +111,8 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
         ++counter;
         after = true;
         if (r.violations.size() < 200) {
-          r.violations.push_back(absl::StrCat("call after ", name, ": ", what, ", ", name, " committed at ", At(*event)));
+          r.violations.push_back(absl::StrCat("call after ", name, ": ", what, ", ", name,
+                                              " committed at ", At(*event)));
         }
       } else if (!DoneBy(in.touch_done_at, touch, *event)) {
         ringing = true;

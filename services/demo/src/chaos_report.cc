@@ -25,7 +25,8 @@ void Add(std::vector<Finding>& list, std::string id, std::string detail) {
 }
 
 bool IsOpen(const DbTouch& t) {
-  return t.status == "pending" || t.status == "claimed" || t.status == "sent" || t.status == "deferred";
+  return t.status == "pending" || t.status == "claimed" || t.status == "sent" ||
+         t.status == "deferred";
 }
 
 // The demo summary's view of the journeys: a running journey with an open touch waits on it.
@@ -57,7 +58,8 @@ void CountFaults(const ChaosInputs& in, ChaosReport& r) {
       // scripts/chaos says "during start-up" when the replica had not been ready since its start.
       bool starting = absl::StrContains(e.detail, "start-up");
       Add(starting ? r.failed_starts : r.unexpected_exits, e.target,
-          absl::StrCat(starting ? "gave up starting at " : "exited on its own at ", At(e.time), " ", e.detail));
+          absl::StrCat(starting ? "gave up starting at " : "exited on its own at ", At(e.time), " ",
+                       e.detail));
     }
   }
   for (const auto& [kind, n] : in.sim_injected) {
@@ -116,19 +118,22 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
     };
     std::string where = absl::StrCat(j.customer_id, " in ", j.current_state, ": ");
     auto claimed_recently = [&](const DbTouch& t) {
-      return (t.status == "claimed" || t.status == "sent") && t.claimed_at && *t.claimed_at > in.now - in.in_flight_grace;
+      return (t.status == "claimed" || t.status == "sent") && t.claimed_at &&
+             *t.claimed_at > in.now - in.in_flight_grace;
     };
     if (with(claimed_recently) != nullptr) {
       ++r.waiting["in_flight"];
     } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
       Add(r.stuck, j.journey_id,
-          absl::StrCat(where, "touch ", t->touch_id, " claimed at ", t->claimed_at ? At(*t->claimed_at) : "?",
-                       " by ", t->claimed_by, ", no disposition"));
+          absl::StrCat(where, "touch ", t->touch_id, " claimed at ",
+                       t->claimed_at ? At(*t->claimed_at) : "?", " by ", t->claimed_by,
+                       ", no disposition"));
     } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "sent"; })) {
       Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " (contact inserted) claimed at ",
                        t->claimed_at ? At(*t->claimed_at) : "?", ", no call outcome"));
-    } else if (const DbTouch* t = with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
+    } else if (const DbTouch* t =
+                   with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
       // Held until later (by the interpreter when it emitted the touch, or by the claim fence):
       // quiet hours when the channel's calling window is closed for the customer now.
       auto c = customers.find(j.customer_id);
@@ -136,20 +141,24 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
       bool quiet = absl::StrContains(t->reason, "quiet") ||
                    (c != customers.end() && w != in.demo.windows.end() &&
                     CallingWindowClosed({{w->first, w->second}}, *c->second, in.now));
-      ++r.waiting[quiet ? "quiet_hours" : t->reason.empty() ? "scheduled" : absl::StrCat("deferred (", t->reason, ")")];
+      ++r.waiting[quiet               ? "quiet_hours"
+                  : t->reason.empty() ? "scheduled"
+                                      : absl::StrCat("deferred (", t->reason, ")")];
     } else if (const DbTouch* t = with([](const DbTouch&) { return true; })) {
       absl::Time due = t->not_before.value_or(t->created_at);
       if (due > in.now - in.grace) {
         ++r.waiting["touch_due"];
       } else {
         Add(r.stuck, j.journey_id,
-            absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", At(due), ", never claimed"));
+            absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", At(due),
+                         ", never claimed"));
       }
     } else if (auto timer = next_timer.find(j.journey_id); timer != next_timer.end()) {
       if (timer->second > in.now - in.grace) {
         ++r.waiting["timer"];
       } else {
-        Add(r.stuck, j.journey_id, absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
+        Add(r.stuck, j.journey_id,
+            absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
       }
     } else {
       Add(r.stuck, j.journey_id, absl::StrCat(where, "running with no timer and no open touch"));
@@ -183,18 +192,18 @@ std::string PidOf(const FaultEvent& e) {
 }
 
 // The injected fault that explains one UNKNOWN touch, or "unexplained".
-void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulted, const LedgerRow* ledger,
-             UnknownTouch& u) {
+void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulted,
+             const LedgerRow* ledger, UnknownTouch& u) {
   // The request itself was faulted: its answer never came.
   for (const char* kind : {"accepted_drop", "drop"}) {
     for (const AuditEntry* e : faulted) {
       if (!HasKind(e->fault, kind)) continue;
       u.cause = kind;
       u.detail = std::string_view(kind) == "accepted_drop"
-                     ? absl::StrCat("genesys-sim handled ", e->operation, " at ", At(e->time), " (status ", e->status,
-                                    ") and dropped the answer")
-                     : absl::StrCat("genesys-sim dropped the connection of ", e->path, " at ", At(e->time),
-                                    " before handling it");
+                     ? absl::StrCat("genesys-sim handled ", e->operation, " at ", At(e->time),
+                                    " (status ", e->status, ") and dropped the answer")
+                     : absl::StrCat("genesys-sim dropped the connection of ", e->path, " at ",
+                                    At(e->time), " before handling it");
       return;
     }
   }
@@ -206,21 +215,25 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
     absl::Time until = ledger->finished_at.value_or(in.now) + absl::Seconds(1);
     std::string service = WorkerServiceOf(u.channel) + "-";
     for (const FaultEvent& e : in.faults) {
-      if ((e.event != "kill" && e.event != "exit") || !absl::StartsWith(e.target, service)) continue;
+      if ((e.event != "kill" && e.event != "exit") || !absl::StartsWith(e.target, service))
+        continue;
       if (e.time < from || e.time > until) continue;
       // The ledger row names the replica that made the request (<service>-<pid>).
-      if (std::string pid = PidOf(e); !pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid)) continue;
+      if (std::string pid = PidOf(e); !pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid))
+        continue;
       u.cause = e.event == "kill" ? "worker_killed" : "worker_exited";
-      u.detail = absl::StrCat(e.target, " (", ledger->worker_id, ") ", e.event == "kill" ? "killed" : "exited",
-                              " at ", At(e.time), " during the Genesys request it began at ", At(ledger->started_at));
+      u.detail = absl::StrCat(e.target, " (", ledger->worker_id, ") ",
+                              e.event == "kill" ? "killed" : "exited", " at ", At(e.time),
+                              " during the Genesys request it began at ", At(ledger->started_at));
       return;
     }
     for (const FaultEvent& e : in.faults) {
-      if (e.event != "stop" || e.target != "postgresql" || e.time < from || e.time > until) continue;
+      if (e.event != "stop" || e.target != "postgresql" || e.time < from || e.time > until)
+        continue;
       u.cause = "postgresql_stopped";
       u.detail = absl::StrCat("PostgreSQL stopped at ", At(e.time), " while ", ledger->worker_id,
-                              " waited for the answer to the request it began at ", At(ledger->started_at),
-                              ": the answer could not be recorded");
+                              " waited for the answer to the request it began at ",
+                              At(ledger->started_at), ": the answer could not be recorded");
       return;
     }
   }
@@ -229,7 +242,8 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
     for (const AuditEntry* e : faulted) {
       if (!HasKind(e->fault, "latency")) continue;
       u.cause = "latency";
-      u.detail = absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ", reason);
+      u.detail =
+          absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ", reason);
       return;
     }
   }
@@ -263,13 +277,16 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
     u.journey_id = id.substr(0, id.find('/'));
     auto l = ledger.find(id);
     auto t = touches.find(id);
-    u.channel = l != ledger.end() ? l->second->channel : t != touches.end() ? t->second->channel : "";
+    u.channel = l != ledger.end()    ? l->second->channel
+                : t != touches.end() ? t->second->channel
+                                     : "";
     Explain(in, faulted[id], l != ledger.end() ? l->second : nullptr, u);
     r.unknown_unexplained += u.cause == "unexplained";
     r.unknown.push_back(std::move(u));
   }
   for (const char* kind : {"accepted_drop", "drop"}) {
-    if (auto it = in.sim_injected.find(kind); it != in.sim_injected.end()) r.unknown_bound += it->second;
+    if (auto it = in.sim_injected.find(kind); it != in.sim_injected.end())
+      r.unknown_bound += it->second;
   }
   // Each worker replica has at most worker_in_flight Genesys requests open: a kill (or an exit
   // while serving) can leave that many in doubt, an immediate stop of PostgreSQL that many per
@@ -280,7 +297,9 @@ void ExplainUnknowns(const ChaosInputs& in, ChaosReport& r) {
     bool worker = IsWorker(e.target);
     if (worker) replicas.insert(e.target);
     if (e.event == "stop" && e.target == "postgresql") ++pg_stops;
-    if (!worker || (e.event != "kill" && (e.event != "exit" || absl::StrContains(e.detail, "start-up")))) continue;
+    if (!worker ||
+        (e.event != "kill" && (e.event != "exit" || absl::StrContains(e.detail, "start-up"))))
+      continue;
     ++worker_faults;
   }
   r.unknown_bound += (worker_faults + pg_stops * static_cast<int64_t>(replicas.size())) *
@@ -313,21 +332,23 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
       ++earlier;
       answers.push_back(absl::StrCat(e->status));
     }
-    std::string when = absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
+    std::string when =
+        absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
     if (claimed && *claimed < t.paid && earlier == 0) {
       Add(r.in_flight_at_payment, t.touch_id,
           absl::StrCat(t.customer_id, ": claimed at ", At(*claimed), ", ", when));
       continue;
     }
     ++broken;
-    std::string why = !claimed             ? "never claimed"
-                      : *claimed >= t.paid ? absl::StrCat("claimed after it, at ", At(*claimed))
-                                           : absl::StrCat("claimed before it, at ", At(*claimed), ", and sent again after ",
-                                                          earlier, " failed request(s) (", absl::StrJoin(answers, ", "),
-                                                          ")");
+    std::string why =
+        !claimed ? "never claimed"
+        : *claimed >= t.paid
+            ? absl::StrCat("claimed after it, at ", At(*claimed))
+            : absl::StrCat("claimed before it, at ", At(*claimed), ", and sent again after ",
+                           earlier, " failed request(s) (", absl::StrJoin(answers, ", "), ")");
     if (r.demo.violations.size() < Summary::kMaxViolationsListed) {
-      r.demo.violations.push_back(
-          absl::StrCat("touch after payment: ", t.touch_id, " (", t.customer_id, ") ", when, ", ", why));
+      r.demo.violations.push_back(absl::StrCat("touch after payment: ", t.touch_id, " (",
+                                               t.customer_id, ") ", when, ", ", why));
     }
   }
   r.demo.touches_after_payment = broken;
@@ -342,7 +363,8 @@ json FindingsJson(const std::vector<Finding>& list) {
 }
 
 json RecoveryJson(const Recovery& r) {
-  return {{"p50", r.p50}, {"max", r.max}, {"count", r.seconds.size()}, {"unrecovered", r.unrecovered}};
+  return {
+      {"p50", r.p50}, {"max", r.max}, {"count", r.seconds.size()}, {"unrecovered", r.unrecovered}};
 }
 
 int RateLimitedOutsideStorm(const std::vector<AuditEntry>& audit) {
@@ -393,8 +415,11 @@ json ChaosReport::ToJson() const {
   for (const UnknownTouch& u : unknown) {
     ++by_cause[u.cause];
     if (unknown_list.size() < kMaxListed) {
-      unknown_list.push_back({{"touch_id", u.touch_id}, {"journey_id", u.journey_id}, {"channel", u.channel},
-                              {"cause", u.cause}, {"detail", u.detail}});
+      unknown_list.push_back({{"touch_id", u.touch_id},
+                              {"journey_id", u.journey_id},
+                              {"channel", u.channel},
+                              {"cause", u.cause},
+                              {"detail", u.detail}});
     }
   }
   j["faults"] = {{"by_kind", faults_by_kind}, {"by_service", faults_by_service}};
@@ -425,39 +450,48 @@ json ChaosReport::ToJson() const {
 }
 
 std::string ChaosReport::ToText() const {
-  auto check = [](size_t n) { return n == 0 ? std::string("0  ok") : absl::StrCat(n, "  VIOLATION"); };
+  auto check = [](size_t n) {
+    return n == 0 ? std::string("0  ok") : absl::StrCat(n, "  VIOLATION");
+  };
   std::string out = demo.ToText();
   absl::StrAppend(&out, "\n== chaos ==\n");
   std::vector<std::string> kinds;
   for (const auto& [kind, n] : faults_by_kind) kinds.push_back(absl::StrCat(kind, " ", n));
   absl::StrAppend(&out, "faults injected             ", absl::StrJoin(kinds, " · "), "\n");
   std::vector<std::string> services;
-  for (const auto& [service, n] : faults_by_service) services.push_back(absl::StrCat(service, " ", n));
+  for (const auto& [service, n] : faults_by_service)
+    services.push_back(absl::StrCat(service, " ", n));
   absl::StrAppend(&out, "  by service                ", absl::StrJoin(services, " · "), "\n");
-  absl::StrAppendFormat(&out, "recovery kill -> /readyz    p50 %.1f s, max %.1f s (%d kills, %d never ready)\n",
-                        recovery.p50, recovery.max, static_cast<int>(recovery.seconds.size()),
-                        recovery.unrecovered);
-  absl::StrAppendFormat(&out, "kafka/postgresql back in    p50 %.1f s, max %.1f s\n", infra_recovery.p50,
-                        infra_recovery.max);
+  absl::StrAppendFormat(
+      &out, "recovery kill -> /readyz    p50 %.1f s, max %.1f s (%d kills, %d never ready)\n",
+      recovery.p50, recovery.max, static_cast<int>(recovery.seconds.size()), recovery.unrecovered);
+  absl::StrAppendFormat(&out, "kafka/postgresql back in    p50 %.1f s, max %.1f s\n",
+                        infra_recovery.p50, infra_recovery.max);
   std::vector<std::string> waits;
   for (const auto& [why, n] : waiting) waits.push_back(absl::StrCat(why, " ", n));
-  absl::StrAppend(&out, "waiting legitimately        ", waits.empty() ? "none" : absl::StrJoin(waits, " · "), "\n");
+  absl::StrAppend(&out, "waiting legitimately        ",
+                  waits.empty() ? "none" : absl::StrJoin(waits, " · "), "\n");
   absl::StrAppend(&out, "lost journeys               ", check(lost.size()), "\n");
   absl::StrAppend(&out, "stuck journeys              ", check(stuck.size()), "\n");
   absl::StrAppend(&out, "failed journeys             ", check(failed.size()), "\n");
-  absl::StrAppendFormat(&out, "UNKNOWN touches             %d (in-doubt bound %d, unexplained %s)%s\n",
-                        static_cast<int>(unknown.size()), static_cast<int>(unknown_bound),
-                        check(static_cast<size_t>(unknown_unexplained)),
-                        static_cast<int64_t>(unknown.size()) > unknown_bound ? "  VIOLATION: above the bound" : "");
-  absl::StrAppendFormat(&out, "replicas that exited alone  %d while serving, %d start-ups that gave up\n",
-                        static_cast<int>(unexpected_exits.size()), static_cast<int>(failed_starts.size()));
-  absl::StrAppendFormat(&out, "in flight at a payment      %d (information: claimed before it, accepted just after)\n",
-                        static_cast<int>(in_flight_at_payment.size()));
+  absl::StrAppendFormat(
+      &out, "UNKNOWN touches             %d (in-doubt bound %d, unexplained %s)%s\n",
+      static_cast<int>(unknown.size()), static_cast<int>(unknown_bound),
+      check(static_cast<size_t>(unknown_unexplained)),
+      static_cast<int64_t>(unknown.size()) > unknown_bound ? "  VIOLATION: above the bound" : "");
+  absl::StrAppendFormat(
+      &out, "replicas that exited alone  %d while serving, %d start-ups that gave up\n",
+      static_cast<int>(unexpected_exits.size()), static_cast<int>(failed_starts.size()));
+  absl::StrAppendFormat(
+      &out,
+      "in flight at a payment      %d (information: claimed before it, accepted just after)\n",
+      static_cast<int>(in_flight_at_payment.size()));
   auto list = [&out](const char* what, const std::vector<Finding>& findings) {
     for (size_t i = 0; i < findings.size() && i < 15; ++i) {
       absl::StrAppend(&out, "  ! ", what, " ", findings[i].id, ": ", findings[i].detail, "\n");
     }
-    if (findings.size() > 15) absl::StrAppend(&out, "  ! ... ", findings.size() - 15, " more ", what, " in the JSON\n");
+    if (findings.size() > 15)
+      absl::StrAppend(&out, "  ! ... ", findings.size() - 15, " more ", what, " in the JSON\n");
   };
   list("lost", lost);
   list("stuck", stuck);
@@ -466,10 +500,13 @@ std::string ChaosReport::ToText() const {
   list("start", failed_starts);
   list("in flight", in_flight_at_payment);
   for (size_t i = 0; i < unknown.size() && i < 15; ++i) {
-    absl::StrAppend(&out, "  ? UNKNOWN ", unknown[i].touch_id, " (", unknown[i].cause, "): ", unknown[i].detail, "\n");
+    absl::StrAppend(&out, "  ? UNKNOWN ", unknown[i].touch_id, " (", unknown[i].cause,
+                    "): ", unknown[i].detail, "\n");
   }
-  if (unknown.size() > 15) absl::StrAppend(&out, "  ? ... ", unknown.size() - 15, " more UNKNOWN in the JSON\n");
-  absl::StrAppend(&out, "chaos verdict               ", Clean() ? "every invariant held" : "INVARIANT BROKEN", "\n");
+  if (unknown.size() > 15)
+    absl::StrAppend(&out, "  ? ... ", unknown.size() - 15, " more UNKNOWN in the JSON\n");
+  absl::StrAppend(&out, "chaos verdict               ",
+                  Clean() ? "every invariant held" : "INVARIANT BROKEN", "\n");
   return out;
 }
 

@@ -34,24 +34,31 @@ std::string StatusName(int status) {
 
 void ReadJourneys(pqxx::work& tx, DbSnapshot& out) {
   std::map<std::string, size_t> index;
-  for (const pqxx::row& row : tx.exec(
-           "SELECT journey_id, customer_id, status, current_state, error, cause FROM journeys ORDER BY journey_id")) {
+  for (const pqxx::row& row : tx.exec("SELECT journey_id, customer_id, status, current_state, "
+                                      "error, cause FROM journeys ORDER BY journey_id")) {
     index[row[0].as<std::string>()] = out.journeys.size();
-    out.journeys.push_back({row[0].as<std::string>(), row[1].as<std::string>(), StatusName(row[2].as<int>()),
-                            row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(), {}});
+    out.journeys.push_back({row[0].as<std::string>(),
+                            row[1].as<std::string>(),
+                            StatusName(row[2].as<int>()),
+                            row[3].as<std::string>(),
+                            row[4].as<std::string>(),
+                            row[5].as<std::string>(),
+                            {}});
   }
-  for (const pqxx::row& row : tx.exec(
-           "SELECT journey_id, state_name FROM journey_history WHERE kind = 'StateEntered' ORDER BY journey_id, seq")) {
+  for (const pqxx::row& row : tx.exec("SELECT journey_id, state_name FROM journey_history WHERE "
+                                      "kind = 'StateEntered' ORDER BY journey_id, seq")) {
     auto it = index.find(row[0].as<std::string>());
-    if (it != index.end()) out.journeys[it->second].states_entered.push_back(row[1].as<std::string>());
+    if (it != index.end())
+      out.journeys[it->second].states_entered.push_back(row[1].as<std::string>());
   }
 }
 
 void ReadTouches(pqxx::work& tx, DbSnapshot& out) {
-  for (const pqxx::row& row : tx.exec(
-           "SELECT touch_id, journey_id, channel, status, reason, blend_ts_to_us(created_at), "
-           "blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), claimed_by, blend_ts_to_us(completed_at) "
-           "FROM touches")) {
+  for (const pqxx::row& row :
+       tx.exec("SELECT touch_id, journey_id, channel, status, reason, blend_ts_to_us(created_at), "
+               "blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), claimed_by, "
+               "blend_ts_to_us(completed_at) "
+               "FROM touches")) {
     DbTouch t;
     t.touch_id = row[0].as<std::string>();
     t.journey_id = row[1].as<std::string>();
@@ -71,13 +78,14 @@ void ReadTouches(pqxx::work& tx, DbSnapshot& out) {
 }
 
 absl::Status ReadLedger(pqxx::work& tx, DbSnapshot& out) {
-  for (const pqxx::row& row : tx.exec(
-           "SELECT touch_id, channel, state, worker_id, encode(disposition, 'hex'), "
-           "blend_ts_to_us(started_at), blend_ts_to_us(finished_at) FROM touch_outcomes")) {
+  for (const pqxx::row& row :
+       tx.exec("SELECT touch_id, channel, state, worker_id, encode(disposition, 'hex'), "
+               "blend_ts_to_us(started_at), blend_ts_to_us(finished_at) FROM touch_outcomes")) {
     LedgerRow l;
     l.touch_id = row[0].as<std::string>();
     l.channel = row[1].as<std::string>();  // CHANNEL_SMS, as the workers write it
-    if (absl::StartsWith(l.channel, "CHANNEL_")) l.channel = absl::AsciiStrToLower(l.channel.substr(8));
+    if (absl::StartsWith(l.channel, "CHANNEL_"))
+      l.channel = absl::AsciiStrToLower(l.channel.substr(8));
     l.state = row[2].as<std::string>();
     l.worker_id = row[3].as<std::string>();
     if (!row[4].is_null()) {
@@ -108,9 +116,9 @@ absl::StatusOr<DbSnapshot> ReadDatabase(const std::string& pg_url) {
     ReadTouches(tx, out);
     if (absl::Status s = ReadLedger(tx, out); !s.ok()) return s;
     // A chaos run has its cluster to itself: every payment in it is this run's.
-    for (const pqxx::row& row : tx.exec(
-             "SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
-             "WHERE message_id LIKE 'customer-event:payment-%'")) {
+    for (const pqxx::row& row :
+         tx.exec("SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
+                 "WHERE message_id LIKE 'customer-event:payment-%'")) {
       const std::string customer = PaymentCustomer(row[0].as<std::string>(), "");
       if (!customer.empty()) out.payment_commits[customer] = Us(row[1]);
     }

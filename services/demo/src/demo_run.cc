@@ -15,8 +15,8 @@
 #include "blend/demo/chaos_run.h"
 #include "blend/demo/event_times.h"
 #include "blend/demo/progress.h"
-#include "blend/demo/run_state.h"
 #include "blend/demo/prom_text.h"
+#include "blend/demo/run_state.h"
 #include "blend/demo/sim_admin.h"
 #include "blend/demo/summary.h"
 #include "blend/v1/engagement_service.grpc.pb.h"
@@ -53,7 +53,8 @@ absl::Status SeedDncList(const DemoOptions& o, const std::vector<DemoCustomer>& 
     auto body = HttpGet(url->second);
     if (body.ok() && SumOf(ParsePrometheusText(*body), "blend_dialer_dnc_mirrored_numbers") >=
                          static_cast<double>(numbers.size())) {
-      Say(absl::StrCat("DNC: ", numbers.size(), " numbers on Genesys list demo-dnc, mirrored by the dialer"));
+      Say(absl::StrCat("DNC: ", numbers.size(),
+                       " numbers on Genesys list demo-dnc, mirrored by the dialer"));
       return absl::OkStatus();
     }
     absl::SleepFor(absl::Milliseconds(200));
@@ -96,11 +97,13 @@ absl::Status ImportHistory(const std::shared_ptr<grpc::Channel>& channel,
   grpc::Status s = writer->Finish();
   if (!s.ok()) return absl::UnavailableError("ImportInteractions: " + Describe(s));
   if (resp.rejected() > 0) {
-    return absl::InvalidArgumentError(absl::StrCat("history import rejected ", resp.rejected(), " rows, first: ",
-                                                   resp.errors_size() ? resp.errors(0).reason() : ""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("history import rejected ", resp.rejected(),
+                     " rows, first: ", resp.errors_size() ? resp.errors(0).reason() : ""));
   }
-  Say(absl::StrCat("history: ", resp.applied(), " past interactions imported into engagement profiles (",
-                   resp.duplicates(), " already there)"));
+  Say(absl::StrCat("history: ", resp.applied(),
+                   " past interactions imported into engagement profiles (", resp.duplicates(),
+                   " already there)"));
   return absl::OkStatus();
 }
 
@@ -109,7 +112,8 @@ absl::StatusOr<int> PutCampaign(Stub& stub, const DemoCampaign& campaign) {
   req.mutable_campaign()->set_campaign_id(campaign.campaign_id);
   req.mutable_campaign()->set_definition_json(campaign.definition_json);
   req.mutable_campaign()->set_policies_json(campaign.policies_json);
-  for (const auto& [k, v] : campaign.resource_aliases) (*req.mutable_campaign()->mutable_resource_aliases())[k] = v;
+  for (const auto& [k, v] : campaign.resource_aliases)
+    (*req.mutable_campaign()->mutable_resource_aliases())[k] = v;
   v1::PutCampaignResponse resp;
   grpc::ClientContext ctx;
   grpc::Status s = stub.PutCampaign(&ctx, req, &resp);
@@ -136,15 +140,17 @@ v1::StartJourneyRequest StartRequest(const std::string& campaign_id, const DemoC
 
 // Streams the customers at `rows` through one StartJourneys call; fills customer id ->
 // journey id and erases every row that got an answer from `rows`.
-grpc::Status StartRows(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
-                       const std::string& run_id, std::vector<size_t>& rows,
-                       std::map<std::string, std::string>& journeys, int& rejected) {
+grpc::Status StartRows(Stub& stub, const std::string& campaign_id,
+                       const std::vector<DemoCustomer>& customers, const std::string& run_id,
+                       std::vector<size_t>& rows, std::map<std::string, std::string>& journeys,
+                       int& rejected) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
   auto stream = stub.StartJourneys(&ctx);
   std::thread writer([&] {
     for (size_t i : rows) {
-      if (!stream->Write(StartRequest(campaign_id, customers[i], static_cast<int64_t>(i), run_id))) break;
+      if (!stream->Write(StartRequest(campaign_id, customers[i], static_cast<int64_t>(i), run_id)))
+        break;
     }
     stream->WritesDone();
   });
@@ -153,7 +159,8 @@ grpc::Status StartRows(Stub& stub, const std::string& campaign_id, const std::ve
   while (stream->Read(&result)) {
     answered.insert(static_cast<size_t>(result.row()));
     if (result.accepted()) journeys[customers[result.row()].customer_id] = result.journey_id();
-    else if (++rejected <= 5) std::cerr << "rejected row " << result.row() << ": " << result.reason() << "\n";
+    else if (++rejected <= 5)
+      std::cerr << "rejected row " << result.row() << ": " << result.reason() << "\n";
   }
   writer.join();
   grpc::Status s = stream->Finish();
@@ -165,10 +172,10 @@ grpc::Status StartRows(Stub& stub, const std::string& campaign_id, const std::ve
 // replica died) is started again with the rows that got no answer, until `retry_for` has
 // passed: the start is idempotent by client key, so a row the orchestrator committed but did
 // not answer gets the same journey. Rows still unanswered then land in `not_started`.
-absl::Status StartAll(Stub& stub, const std::string& campaign_id, const std::vector<DemoCustomer>& customers,
-                      const std::string& run_id, absl::Duration retry_for,
-                      std::map<std::string, std::string>& journeys, int& rejected,
-                      std::vector<std::string>& not_started) {
+absl::Status StartAll(Stub& stub, const std::string& campaign_id,
+                      const std::vector<DemoCustomer>& customers, const std::string& run_id,
+                      absl::Duration retry_for, std::map<std::string, std::string>& journeys,
+                      int& rejected, std::vector<std::string>& not_started) {
   std::vector<size_t> rows(customers.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
   absl::Time give_up = absl::Now() + retry_for;
@@ -219,7 +226,8 @@ class PaymentSender {
     req.mutable_event()->set_event_id(PaymentEventId(customer, run_id_));
     req.mutable_event()->set_customer_id(customer);
     req.mutable_event()->set_type("payment.received");
-    (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"].set_string_value("PAID");
+    (*req.mutable_event()->mutable_attributes()->mutable_fields())["paymentStatus"]
+        .set_string_value("PAID");
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return stub_.SendCustomerEvent(&ctx, req, &resp);
@@ -285,7 +293,8 @@ JourneyRecord ToRecord(const v1::Journey& j) {
   if (r.status == "RUNNING" && runs != j.state().fields().end()) {
     for (const auto& [id, run] : runs->second.struct_value().fields()) {
       auto waiting = run.struct_value().fields().find("waiting");
-      if (waiting != run.struct_value().fields().end() && waiting->second.string_value() == "task") {
+      if (waiting != run.struct_value().fields().end() &&
+          waiting->second.string_value() == "task") {
         r.waiting_on_touch = true;
       }
     }
@@ -306,9 +315,10 @@ std::string DescribePopulation(const std::vector<DemoCustomer>& customers) {
     zones.insert(c.time_zone);
     ++outcomes[std::string(CallOutcomeName(c.call_outcome))];
   }
-  std::string out = absl::StrCat(customers.size(), " customers in ", zones.size(), " time zones: ", dnc,
-                                 " on the DNC list, ", stop, " reply STOP, ", pays, " will pay; history: ",
-                                 voice_fans, " answer calls, ", sms_fans, " reply to texts; calls:");
+  std::string out = absl::StrCat(customers.size(), " customers in ", zones.size(),
+                                 " time zones: ", dnc, " on the DNC list, ", stop, " reply STOP, ",
+                                 pays, " will pay; history: ", voice_fans, " answer calls, ",
+                                 sms_fans, " reply to texts; calls:");
   for (const auto& [name, n] : outcomes) absl::StrAppend(&out, " ", name, " ", n);
   return out;
 }
@@ -324,7 +334,9 @@ bool Settled(Stub& stub, std::map<std::string, const DemoCustomer*>& open,
       it = open.erase(it);
       continue;
     }
-    if (j.ok() && ToRecord(*j).waiting_on_touch && CallingWindowClosed(windows, *it->second, absl::Now())) ++held;
+    if (j.ok() && ToRecord(*j).waiting_on_touch &&
+        CallingWindowClosed(windows, *it->second, absl::Now()))
+      ++held;
     ++it;
   }
   return open.size() == held;
@@ -349,7 +361,8 @@ absl::StatusOr<Summary> Summarize(Stub& stub, const DemoOptions& o, SummaryInput
   if (o.pg_url.empty()) {
     // Without the database the instants are the demo's own (payment acknowledged, STOP sent)
     // and no touch outcome is known: every call dialled before a payment counts as in progress.
-    Say("no --pg-url: payments and opt-outs judged at the demo's acknowledgement, not Blend's commit");
+    Say("no --pg-url: payments and opt-outs judged at the demo's acknowledgement, not Blend's "
+        "commit");
   } else {
     auto db = ReadEventTimes(o.pg_url, in.run_id, in.run_start);
     if (!db.ok()) return db.status();
@@ -382,11 +395,12 @@ int RunDemo(const DemoOptions& o) {
   }
   auto stub = v1::JourneyService::NewStub(channel);
   if (absl::Status s = SeedDncList(o, in.customers); !s.ok()) return Fail(std::string(s.message()));
-  if (absl::Status s = ImportHistory(channel, in.customers); !s.ok()) return Fail(std::string(s.message()));
+  if (absl::Status s = ImportHistory(channel, in.customers); !s.ok())
+    return Fail(std::string(s.message()));
   auto version = PutCampaign(*stub, *campaign);
   if (!version.ok()) return Fail(std::string(version.status().message()));
-  Say(absl::StrCat("campaign ", campaign->campaign_id, " v", *version, " registered (a day's wait lasts ",
-                   campaign->longest_wait_seconds, " s)"));
+  Say(absl::StrCat("campaign ", campaign->campaign_id, " v", *version,
+                   " registered (a day's wait lasts ", campaign->longest_wait_seconds, " s)"));
 
   absl::Time start = absl::Now();
   std::string run_id = absl::FormatTime("%Y%m%dT%H%M%S", start, absl::UTCTimeZone());
@@ -394,7 +408,8 @@ int RunDemo(const DemoOptions& o) {
   in.run_start = start;
   std::vector<std::string> not_started;
   if (absl::Status s = StartAll(*stub, campaign->campaign_id, in.customers, run_id, o.retry_for,
-                                in.journey_of_customer, in.rejected, not_started); !s.ok()) {
+                                in.journey_of_customer, in.rejected, not_started);
+      !s.ok()) {
     if (o.run_state.empty()) return Fail(std::string(s.message()));
     std::cerr << s.message() << " (" << not_started.size() << " customers not started)\n";
   }
@@ -404,7 +419,8 @@ int RunDemo(const DemoOptions& o) {
 
   std::map<std::string, const DemoCustomer*> open;
   for (const DemoCustomer& c : in.customers) {
-    if (auto it = in.journey_of_customer.find(c.customer_id); it != in.journey_of_customer.end()) open[it->second] = &c;
+    if (auto it = in.journey_of_customer.find(c.customer_id); it != in.journey_of_customer.end())
+      open[it->second] = &c;
   }
   PaymentSender payments(*stub, in.customers, start, run_id, o.retry_for);
   Progress progress(o.metrics_urls, o.sim_url, o.quota_rpm);
@@ -429,8 +445,10 @@ int RunDemo(const DemoOptions& o) {
   in.payments = payments.Results();
   if (!o.run_state.empty()) {
     // The chaos report checks later, after the faults stopped and the system drained.
-    RunState state{start, in.journey_of_customer, in.rejected, not_started, in.payments, payments.NotSent()};
-    if (absl::Status s = WriteRunState(o.run_state, state); !s.ok()) return Fail(std::string(s.message()));
+    RunState state{start,       in.journey_of_customer, in.rejected, not_started,
+                   in.payments, payments.NotSent()};
+    if (absl::Status s = WriteRunState(o.run_state, state); !s.ok())
+      return Fail(std::string(s.message()));
     Say("run state written to " + o.run_state);
     return 0;
   }

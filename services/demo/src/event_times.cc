@@ -32,21 +32,24 @@ absl::StatusOr<DbEventTimes> ReadEventTimes(const std::string& pg_url, const std
     pqxx::work tx(conn);
     tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     // Times cross as microseconds since the epoch (blend_ts_to_us, libs/store/migrations).
-    for (const pqxx::row& row : tx.exec(
-             "SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
-             "WHERE message_id LIKE 'customer-event:payment-%'")) {
+    for (const pqxx::row& row :
+         tx.exec("SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
+                 "WHERE message_id LIKE 'customer-event:payment-%'")) {
       const std::string customer = PaymentCustomer(row[0].as<std::string>(), run_id);
-      if (!customer.empty()) out.payment_commits[customer] = absl::FromUnixMicros(row[1].as<int64_t>());
+      if (!customer.empty())
+        out.payment_commits[customer] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
     // An SMS STOP suppresses several channels of the same number: the first row is the commit.
     const int64_t since_us = since == absl::InfinitePast() ? 0 : absl::ToUnixMicros(since);
-    for (const pqxx::row& row : tx.exec_params(
-             "SELECT address, min(blend_ts_to_us(recorded_at)) FROM suppressions "
-             "WHERE kind = 'opt_out' AND address <> '' AND recorded_at >= blend_us_to_ts($1) GROUP BY address",
-             since_us)) {
+    for (const pqxx::row& row :
+         tx.exec_params("SELECT address, min(blend_ts_to_us(recorded_at)) FROM suppressions "
+                        "WHERE kind = 'opt_out' AND address <> '' AND recorded_at >= "
+                        "blend_us_to_ts($1) GROUP BY address",
+                        since_us)) {
       out.opt_out_commits[row[0].as<std::string>()] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
-    for (const pqxx::row& row : tx.exec("SELECT touch_id, blend_ts_to_us(completed_at) FROM touches")) {
+    for (const pqxx::row& row :
+         tx.exec("SELECT touch_id, blend_ts_to_us(completed_at) FROM touches")) {
       std::optional<absl::Time> done;
       if (!row[1].is_null()) done = absl::FromUnixMicros(row[1].as<int64_t>());
       out.touch_done_at[row[0].as<std::string>()] = done;

@@ -20,7 +20,8 @@ absl::StatusOr<std::vector<FaultEvent>> ParseFaultLog(std::string_view text) {
     std::string err;
     if (f.size() < 3 || !absl::ParseTime(absl::RFC3339_full, std::string(f[0]), &e.time, &err)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("faults file line ", line_no, ": expected <RFC 3339 time>\\t<event>\\t<target>[\\t<detail>]"));
+          absl::StrCat("faults file line ", line_no,
+                       ": expected <RFC 3339 time>\\t<event>\\t<target>[\\t<detail>]"));
     }
     e.event = std::string(f[1]);
     e.target = std::string(f[2]);
@@ -30,7 +31,9 @@ absl::StatusOr<std::vector<FaultEvent>> ParseFaultLog(std::string_view text) {
   return out;
 }
 
-bool IsInfrastructure(std::string_view target) { return target == "kafka" || target == "postgresql"; }
+bool IsInfrastructure(std::string_view target) {
+  return target == "kafka" || target == "postgresql";
+}
 
 Recovery RecoveryTimes(const std::vector<FaultEvent>& events, bool infrastructure) {
   Recovery r;

@@ -71,9 +71,12 @@ std::string MakeNumber(Rng& rng, const Place& place, int last, bool stop) {
 
 std::string_view PastResponderName(PastResponder past) {
   switch (past) {
-    case PastResponder::kNone: return "none";
-    case PastResponder::kSms: return "sms";
-    case PastResponder::kVoice: return "voice";
+    case PastResponder::kNone:
+      return "none";
+    case PastResponder::kSms:
+      return "sms";
+    case PastResponder::kVoice:
+      return "voice";
   }
   return "none";
 }
@@ -98,12 +101,18 @@ std::vector<PastInteraction> PastInteractions(const std::vector<DemoCustomer>& c
 
 std::string_view CallOutcomeName(CallOutcome outcome) {
   switch (outcome) {
-    case CallOutcome::kAnswered: return "answered";
-    case CallOutcome::kNoAnswer: return "no-answer";
-    case CallOutcome::kBusy: return "busy";
-    case CallOutcome::kMachine: return "machine";
-    case CallOutcome::kUncallable: return "uncallable";
-    case CallOutcome::kInvalid: return "invalid";
+    case CallOutcome::kAnswered:
+      return "answered";
+    case CallOutcome::kNoAnswer:
+      return "no-answer";
+    case CallOutcome::kBusy:
+      return "busy";
+    case CallOutcome::kMachine:
+      return "machine";
+    case CallOutcome::kUncallable:
+      return "uncallable";
+    case CallOutcome::kInvalid:
+      return "invalid";
   }
   return "unknown";
 }
@@ -140,11 +149,12 @@ std::vector<DemoCustomer> GeneratePopulation(const PopulationOptions& options) {
     c.pays = rng.Unit() < options.pay_share;
     double history = rng.Unit();
     c.past = history < options.voice_responder_share ? PastResponder::kVoice
-             : history < options.voice_responder_share + options.sms_responder_share ? PastResponder::kSms
-                                                                                       : PastResponder::kNone;
+             : history < options.voice_responder_share + options.sms_responder_share
+                 ? PastResponder::kSms
+                 : PastResponder::kNone;
     int64_t window_ms = absl::ToInt64Milliseconds(options.pay_window) - 1000;
-    c.pays_after = absl::Milliseconds(1000 + static_cast<int64_t>(rng.Below(
-                                                 static_cast<uint64_t>(std::max<int64_t>(window_ms, 1)))));
+    c.pays_after = absl::Milliseconds(1000 + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(
+                                                 std::max<int64_t>(window_ms, 1)))));
     out.push_back(std::move(c));
   }
   return out;

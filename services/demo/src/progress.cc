@@ -54,11 +54,10 @@ std::string Progress::Line(absl::Duration elapsed) {
   std::vector<Sample> orchestrator = Scrape(metrics_urls_["orchestrator"]);
   double started = SumOf(orchestrator, "blend_journeys_started_total");
   double finished = SumOf(orchestrator, "blend_journeys_finished_total");
-  std::string touches = absl::StrJoin(
-      {Touches("sms", Scrape(metrics_urls_["sms-worker"])),
-       Touches("voice", Scrape(metrics_urls_["dialer-worker"])),
-       Touches("email", Scrape(metrics_urls_["email-worker"]))},
-      " | ");
+  std::string touches = absl::StrJoin({Touches("sms", Scrape(metrics_urls_["sms-worker"])),
+                                       Touches("voice", Scrape(metrics_urls_["dialer-worker"])),
+                                       Touches("email", Scrape(metrics_urls_["email-worker"]))},
+                                      " | ");
   double total = 0, limited = 0;
   if (auto c = HttpGet(sim_url_ + "/sim/audit/counters"); c.ok()) {
     nlohmann::json j = nlohmann::json::parse(*c, nullptr, false);

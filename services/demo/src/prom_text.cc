@@ -13,7 +13,10 @@ namespace {
 bool ParseLabels(absl::string_view text, std::map<std::string, std::string>& labels) {
   size_t i = 0;
   while (i < text.size()) {
-    if (text[i] == ',' || text[i] == ' ') { ++i; continue; }
+    if (text[i] == ',' || text[i] == ' ') {
+      ++i;
+      continue;
+    }
     size_t eq = text.find('=', i);
     if (eq == absl::string_view::npos || eq + 1 >= text.size() || text[eq + 1] != '"') return false;
     std::string key(text.substr(i, eq - i));
@@ -45,7 +48,8 @@ std::vector<Sample> ParsePrometheusText(std::string_view text) {
     size_t space;
     if (brace != absl::string_view::npos && brace < line.find(' ')) {
       size_t close = line.rfind('}');
-      if (close == absl::string_view::npos || !ParseLabels(line.substr(brace + 1, close - brace - 1), s.labels)) {
+      if (close == absl::string_view::npos ||
+          !ParseLabels(line.substr(brace + 1, close - brace - 1), s.labels)) {
         continue;
       }
       s.name = std::string(line.substr(0, brace));
@@ -72,7 +76,10 @@ double SumOf(const std::vector<Sample>& samples, std::string_view name,
     bool ok = true;
     for (const auto& [k, v] : match) {
       auto it = s.labels.find(k);
-      if (it == s.labels.end() || it->second != v) { ok = false; break; }
+      if (it == s.labels.end() || it->second != v) {
+        ok = false;
+        break;
+      }
     }
     if (ok) sum += s.value;
   }

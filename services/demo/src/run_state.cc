@@ -10,13 +10,16 @@ namespace {
 
 using nlohmann::json;
 
-std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone()); }
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+}
 
 absl::StatusOr<absl::Time> ParseTime(const json& j, const char* what) {
   absl::Time t;
   std::string err;
   if (!j.is_string() || !absl::ParseTime(absl::RFC3339_full, j.get<std::string>(), &t, &err)) {
-    return absl::InvalidArgumentError(absl::StrCat("run state: ", what, " is not an RFC 3339 time"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("run state: ", what, " is not an RFC 3339 time"));
   }
   return t;
 }
@@ -26,14 +29,12 @@ absl::StatusOr<absl::Time> ParseTime(const json& j, const char* what) {
 json RunStateToJson(const RunState& s) {
   json payments = json::object();
   for (const auto& [customer, p] : s.payments) {
-    payments[customer] = {{"acknowledged", Rfc3339(p.acknowledged)}, {"journeys_matched", p.journeys_matched}};
+    payments[customer] = {{"acknowledged", Rfc3339(p.acknowledged)},
+                          {"journeys_matched", p.journeys_matched}};
   }
-  return {{"started", Rfc3339(s.started)},
-          {"journey_of_customer", s.journey_of_customer},
-          {"rejected", s.rejected},
-          {"not_started", s.not_started},
-          {"payments", payments},
-          {"payments_not_sent", s.payments_not_sent}};
+  return {{"started", Rfc3339(s.started)}, {"journey_of_customer", s.journey_of_customer},
+          {"rejected", s.rejected},        {"not_started", s.not_started},
+          {"payments", payments},          {"payments_not_sent", s.payments_not_sent}};
 }
 
 absl::StatusOr<RunState> RunStateFromJson(const json& j) {

@@ -39,7 +39,9 @@ absl::StatusOr<httplib::Result> Send(const std::string& url, const char* method,
   httplib::Result r = std::string_view(method) == "PUT"
                           ? client.Put(path.c_str(), body, "application/json")
                           : client.Get(path.c_str());
-  if (!r) return absl::UnavailableError(absl::StrCat(method, " ", url, ": ", httplib::to_string(r.error())));
+  if (!r)
+    return absl::UnavailableError(
+        absl::StrCat(method, " ", url, ": ", httplib::to_string(r.error())));
   if (r->status / 100 != 2) {
     return absl::InternalError(absl::StrCat(method, " ", url, ": HTTP ", r->status, " ", r->body));
   }
@@ -50,7 +52,8 @@ absl::StatusOr<httplib::Result> Send(const std::string& url, const char* method,
 
 bool Call::Placed() const {
   return !Scrubbed() && wrapup_code != "ININ-OUTBOUND-CONTACT-UNCALLABLE-SKIPPED" &&
-         wrapup_code != "ININ-OUTBOUND-RULE-SKIPPED" && wrapup_code != "ININ-OUTBOUND-RULE-ERROR-SKIPPED";
+         wrapup_code != "ININ-OUTBOUND-RULE-SKIPPED" &&
+         wrapup_code != "ININ-OUTBOUND-RULE-ERROR-SKIPPED";
 }
 
 absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout) {
@@ -67,8 +70,11 @@ absl::StatusOr<json> SimAdmin::GetJson(const std::string& path) {
   return j;
 }
 
-absl::Status SimAdmin::PutDncList(const std::string& list_id, const std::vector<std::string>& numbers) {
-  json body = {{"name", "Demo DNC"}, {"dncSourceType", "rds"}, {"contactMethod", "Phone"},
+absl::Status SimAdmin::PutDncList(const std::string& list_id,
+                                  const std::vector<std::string>& numbers) {
+  json body = {{"name", "Demo DNC"},
+               {"dncSourceType", "rds"},
+               {"contactMethod", "Phone"},
                {"phoneNumbers", numbers}};
   auto r = Send(base_url_ + "/sim/dnclists/" + list_id, "PUT", body.dump(), absl::Seconds(10));
   return r.ok() ? absl::OkStatus() : r.status();
@@ -118,8 +124,8 @@ absl::StatusOr<std::vector<Call>> SimAdmin::Calls() {
   if (!j.ok()) return j.status();
   std::vector<Call> out;
   for (const json& c : *j) {
-    out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())), c.value("wrapupCode", ""),
-                   c.value("contactId", "")});
+    out.push_back({c.value("phoneNumber", ""), ParseTime(c.value("time", json())),
+                   c.value("wrapupCode", ""), c.value("contactId", "")});
   }
   return out;
 }

@@ -46,15 +46,16 @@ std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditE
       if (channel == "voice" && per_touch[touch] > 0) continue;  // an upsert of the same contact
       if (++per_touch[touch] > 1) {
         ++s.duplicate_touches;
-        Violation(s, absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ", At(e.time),
-                                  " (", per_touch[touch], " accepted requests)"));
+        Violation(s, absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ",
+                                  At(e.time), " (", per_touch[touch], " accepted requests)"));
       }
       ++s.touches[channel];
       out[touch.substr(0, touch.find('/'))].push_back({e.time, channel, touch});
     }
   }
   for (auto& [id, sends] : out) {
-    std::sort(sends.begin(), sends.end(), [](const Send& a, const Send& b) { return a.time < b.time; });
+    std::sort(sends.begin(), sends.end(),
+              [](const Send& a, const Send& b) { return a.time < b.time; });
   }
   return out;
 }
@@ -75,7 +76,8 @@ bool WindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
   return false;
 }
 
-void CountPayment(const std::string& customer, const Payment& p, const std::vector<Send>& sends, Summary& s) {
+void CountPayment(const std::string& customer, const Payment& p, const std::vector<Send>& sends,
+                  Summary& s) {
   ++s.paid;
   std::string last;
   for (const Send& send : sends) {
@@ -84,8 +86,9 @@ void CountPayment(const std::string& customer, const Payment& p, const std::vect
     } else {
       ++s.touches_after_payment;
       s.after_payment.push_back({send.touch_id, customer, send.time, p.acknowledged});
-      Violation(s, absl::StrCat("touch after payment: ", send.touch_id, " (", customer, ") ", send.channel,
-                                " at ", At(send.time), ", payment at ", At(p.acknowledged)));
+      Violation(s, absl::StrCat("touch after payment: ", send.touch_id, " (", customer, ") ",
+                                send.channel, " at ", At(send.time), ", payment at ",
+                                At(p.acknowledged)));
     }
   }
   if (!last.empty()) ++s.conversions_by_first_channel[sends.front().channel];
@@ -107,16 +110,19 @@ std::string FirstChannel(const JourneyRecord& j) {
 }
 
 bool Entered(const JourneyRecord& j, std::string_view state) {
-  return std::find(j.states_entered.begin(), j.states_entered.end(), state) != j.states_entered.end();
+  return std::find(j.states_entered.begin(), j.states_entered.end(), state) !=
+         j.states_entered.end();
 }
 
 // Calls after a payment or an opt-out (call_race.h), each instant as Blend committed it.
-void CountCallRace(const SummaryInputs& in, const std::map<std::string, absl::Time>& stop_at, Summary& s) {
+void CountCallRace(const SummaryInputs& in, const std::map<std::string, absl::Time>& stop_at,
+                   Summary& s) {
   CallRaceInputs race;
   race.audit = in.audit;
   race.calls = in.calls;
   race.touch_done_at = in.db.touch_done_at;
-  for (const auto& [customer, journey] : in.journey_of_customer) race.customer_of_journey[journey] = customer;
+  for (const auto& [customer, journey] : in.journey_of_customer)
+    race.customer_of_journey[journey] = customer;
   for (const DemoCustomer& c : in.customers) {
     race.customer_of_phone[c.phone_e164] = c.customer_id;
     if (auto db = in.db.payment_commits.find(c.customer_id); db != in.db.payment_commits.end()) {
@@ -179,19 +185,21 @@ Summary ComputeSummary(const SummaryInputs& in) {
       auto w = in.windows.find(send.channel);
       if (w != in.windows.end() && !InWindowEverywhere(w->second, zones, send.time)) {
         ++s.touches_outside_quiet_hours;
-        Violation(s, absl::StrCat("touch outside the calling window: ", send.touch_id, " (", c.customer_id,
-                                  ", ", c.time_zone, ") ", send.channel, " at ", At(send.time)));
+        Violation(s, absl::StrCat("touch outside the calling window: ", send.touch_id, " (",
+                                  c.customer_id, ", ", c.time_zone, ") ", send.channel, " at ",
+                                  At(send.time)));
       }
     }
     const std::vector<const Call*>& calls = calls_to[c.phone_e164];
-    const auto voice_touches = std::count_if(mine.begin(), mine.end(),
-                                             [](const Send& x) { return x.channel == "voice"; });
+    const auto voice_touches =
+        std::count_if(mine.begin(), mine.end(), [](const Send& x) { return x.channel == "voice"; });
     if (static_cast<long>(calls.size()) > voice_touches) {
       s.duplicate_touches += static_cast<int>(calls.size()) - static_cast<int>(voice_touches);
       Violation(s, absl::StrCat("duplicate call: ", c.customer_id, " called ", calls.size(),
                                 " times for ", voice_touches, " voice touch(es)"));
     }
-    if (auto p = in.payments.find(c.customer_id); p != in.payments.end() && p->second.journeys_matched > 0) {
+    if (auto p = in.payments.find(c.customer_id);
+        p != in.payments.end() && p->second.journeys_matched > 0) {
       CountPayment(c.customer_id, p->second, mine, s);
     }
     auto opt = opt_out_at.find(c.phone_e164);
@@ -201,8 +209,8 @@ Summary ComputeSummary(const SummaryInputs& in) {
         if (send.time <= opt->second) continue;
         if (send.channel == "sms") {
           ++s.touches_after_opt_out;
-          Violation(s, absl::StrCat("SMS after opt-out: ", send.touch_id, " (", c.customer_id, ") at ",
-                                    At(send.time), ", STOP at ", At(opt->second)));
+          Violation(s, absl::StrCat("SMS after opt-out: ", send.touch_id, " (", c.customer_id,
+                                    ") at ", At(send.time), ", STOP at ", At(opt->second)));
         }
         if (send.channel == "voice") ++s.inserts_scrubbed_after_opt_out;
       }
@@ -214,7 +222,8 @@ Summary ComputeSummary(const SummaryInputs& in) {
     else if (rec.status == "FAILED" || rec.status == "TIMED_OUT") ++s.failed;
     else if (rec.status == "CANCELLED") ++s.cancelled;
     else ++s.still_running;
-    if (rec.status == "RUNNING" && rec.waiting_on_touch && WindowClosed(in.windows, zones, in.end)) {
+    if (rec.status == "RUNNING" && rec.waiting_on_touch &&
+        WindowClosed(in.windows, zones, in.end)) {
       ++s.held_by_quiet_hours;
     }
     if (std::string first = FirstChannel(rec); !first.empty()) ++s.first_channel[first];
@@ -228,7 +237,8 @@ Summary ComputeSummary(const SummaryInputs& in) {
 
 bool CallingWindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
                          const DemoCustomer& customer, absl::Time t) {
-  return WindowClosed(windows, policy::CandidateZones(customer.time_zone, "", customer.phone_e164), t);
+  return WindowClosed(windows, policy::CandidateZones(customer.time_zone, "", customer.phone_e164),
+                      t);
 }
 
 bool Summary::Clean() const {
@@ -270,7 +280,9 @@ json Summary::ToJson() const {
           {"payments_with_contact_queued", payments_with_contact_queued},
           {"withdrawn", withdrawn},
           {"withdraw_latency_ms",
-           {{"p50", withdraw_latency_ms.p50}, {"p99", withdraw_latency_ms.p99}, {"count", withdraw_latency_ms.count}}},
+           {{"p50", withdraw_latency_ms.p50},
+            {"p99", withdraw_latency_ms.p99},
+            {"count", withdraw_latency_ms.count}}},
           {"precall_evaluations", precall_evaluations},
           {"precall_skipped", precall_skipped},
           {"precall_error_skipped", precall_error_skipped},
@@ -283,7 +295,8 @@ json Summary::ToJson() const {
 std::string Summary::ToText() const {
   auto check = [](int n) { return n == 0 ? "0  ok" : absl::StrCat(n, "  VIOLATION"); };
   std::string out;
-  absl::StrAppendFormat(&out, "journeys started            %6d   (rejected %d)\n", started, rejected);
+  absl::StrAppendFormat(&out, "journeys started            %6d   (rejected %d)\n", started,
+                        rejected);
   absl::StrAppendFormat(&out, "  succeeded                 %6d\n", succeeded);
   absl::StrAppendFormat(&out, "  failed                    %6d\n", failed);
   absl::StrAppendFormat(&out, "  still running             %6d   (held by quiet hours: %d)\n",
@@ -294,37 +307,53 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "  after the call            %6d\n", paid_after_voice);
   absl::StrAppendFormat(&out, "  after the email           %6d\n", paid_after_email);
   absl::StrAppendFormat(&out, "first touch (from history)   sms %d · voice %d · email %d\n",
-                        first_channel.at("sms"), first_channel.at("voice"), first_channel.at("email"));
+                        first_channel.at("sms"), first_channel.at("voice"),
+                        first_channel.at("email"));
   absl::StrAppendFormat(&out, "converted, by first touch   sms %d · voice %d · email %d\n",
-                        conversions_by_first_channel.at("sms"), conversions_by_first_channel.at("voice"),
+                        conversions_by_first_channel.at("sms"),
+                        conversions_by_first_channel.at("voice"),
                         conversions_by_first_channel.at("email"));
   absl::StrAppendFormat(&out, "calls answered              %6d\n", answered);
   absl::StrAppendFormat(&out, "no answer -> email          %6d\n", no_answer_email);
   absl::StrAppendFormat(&out, "blocked by DNC -> email     %6d\n", blocked_by_dnc);
   absl::StrAppendFormat(&out, "opted out (STOP) -> email   %6d\n", opted_out);
-  absl::StrAppendFormat(&out, "touches sent                sms %d · voice %d · email %d (calls dialed %d)\n",
-                        touches.at("sms"), touches.at("voice"), touches.at("email"), calls_dialed);
+  absl::StrAppendFormat(
+      &out, "touches sent                sms %d · voice %d · email %d (calls dialed %d)\n",
+      touches.at("sms"), touches.at("voice"), touches.at("email"), calls_dialed);
   absl::StrAppendFormat(&out, "429s received from Genesys  %s\n", check(rate_limited_responses));
   absl::StrAppendFormat(&out, "duplicate touches (audit)   %s\n", check(duplicate_touches));
   absl::StrAppendFormat(&out, "touches after a payment     %s\n", check(touches_after_payment));
   absl::StrAppendFormat(&out, "touches after an opt-out    %s\n", check(touches_after_opt_out));
-  absl::StrAppendFormat(&out, "touches outside quiet hours %s\n", check(touches_outside_quiet_hours));
+  absl::StrAppendFormat(&out, "touches outside quiet hours %s\n",
+                        check(touches_outside_quiet_hours));
   absl::StrAppendFormat(&out, "calls after a payment       %s\n", check(calls_after_payment));
   absl::StrAppendFormat(&out, "calls after an opt-out      %s\n", check(calls_after_opt_out));
-  absl::StrAppendFormat(&out, "calls in progress at payment  %d   (dialled before a payment or STOP, outcome not yet"
-                        " in Blend: not a violation)\n", calls_in_progress_at_payment);
-  absl::StrAppendFormat(&out, "withdrawn from Genesys      %6d   (payments that found a contact queued: %d)\n",
-                        withdrawn, payments_with_contact_queued);
+  absl::StrAppendFormat(
+      &out,
+      "calls in progress at payment  %d   (dialled before a payment or STOP, outcome not yet"
+      " in Blend: not a violation)\n",
+      calls_in_progress_at_payment);
+  absl::StrAppendFormat(
+      &out, "withdrawn from Genesys      %6d   (payments that found a contact queued: %d)\n",
+      withdrawn, payments_with_contact_queued);
   absl::StrAppendFormat(&out, "  payment -> contact removed  p50 %d ms · p99 %d ms (%d removals)\n",
-                        withdraw_latency_ms.p50, withdraw_latency_ms.p99, withdraw_latency_ms.count);
-  absl::StrAppendFormat(&out, "skipped at dial time        %6d   (%d more for no usable answer; dial-time check"
-                        " asked %s, %d evaluations seen)\n", precall_skipped, precall_error_skipped,
-                        dial_check.empty() ? "-" : dial_check, precall_evaluations);
-  absl::StrAppendFormat(&out, "(information) contacts inserted in the instant of a STOP, not called (DNC scrub): %d\n",
-                        inserts_scrubbed_after_opt_out);
+                        withdraw_latency_ms.p50, withdraw_latency_ms.p99,
+                        withdraw_latency_ms.count);
+  absl::StrAppendFormat(
+      &out,
+      "skipped at dial time        %6d   (%d more for no usable answer; dial-time check"
+      " asked %s, %d evaluations seen)\n",
+      precall_skipped, precall_error_skipped, dial_check.empty() ? "-" : dial_check,
+      precall_evaluations);
+  absl::StrAppendFormat(
+      &out,
+      "(information) contacts inserted in the instant of a STOP, not called (DNC scrub): %d\n",
+      inserts_scrubbed_after_opt_out);
   absl::StrAppendFormat(&out, "elapsed                     %.1f s\n", elapsed_seconds);
-  for (size_t i = 0; i < violations.size() && i < 20; ++i) absl::StrAppend(&out, "  ! ", violations[i], "\n");
-  if (violations.size() > 20) absl::StrAppend(&out, "  ! ... ", violations.size() - 20, " more in the JSON summary\n");
+  for (size_t i = 0; i < violations.size() && i < 20; ++i)
+    absl::StrAppend(&out, "  ! ", violations[i], "\n");
+  if (violations.size() > 20)
+    absl::StrAppend(&out, "  ! ... ", violations.size() - 20, " more in the JSON summary\n");
   return out;
 }
 

@@ -78,8 +78,9 @@ TEST(CallRaceTest, ACallDialledAfterThePaymentIsAViolation) {
   EXPECT_EQ(r.payments_with_contact_queued, 1);
   EXPECT_EQ(r.withdrawn, 0);
   ASSERT_EQ(r.violations.size(), 1u);
-  EXPECT_NE(r.violations[0].find("call after payment: a (contact k-a, touch ja/Call/4) dialled at 15:00:02.000, "
-                                 "payment committed at 15:00:01.000"),
+  EXPECT_NE(r.violations[0].find(
+                "call after payment: a (contact k-a, touch ja/Call/4) dialled at 15:00:02.000, "
+                "payment committed at 15:00:01.000"),
             std::string::npos)
       << r.violations[0];
 }
@@ -133,14 +134,15 @@ TEST(CallRaceTest, CallsAfterAnOptOutAreViolationsAndOnesRingingAtItAreInProgres
   in.audit.push_back(Contact("contacts.add", "k-b", "jb/Call/4", "15:00:00"));
   in.audit.push_back(Contact("contacts.add", "k-b2", "jb/Call/9", "15:00:20"));
   in.opted_out_at = {{"b", T("15:00:02.2")}};
-  in.calls = {Dial("k-b", "+12125550113", "15:00:02"),     // ringing at the STOP
-              Dial("k-b2", "+12125550113", "15:00:22")};   // after it
+  in.calls = {Dial("k-b", "+12125550113", "15:00:02"),    // ringing at the STOP
+              Dial("k-b2", "+12125550113", "15:00:22")};  // after it
   CallRace r = ComputeCallRace(in);
   EXPECT_EQ(r.calls_after_opt_out, 1);
   EXPECT_EQ(r.calls_in_progress_at_payment, 1);
   EXPECT_EQ(r.calls_after_payment, 0);
   ASSERT_EQ(r.violations.size(), 1u);
-  EXPECT_NE(r.violations[0].find("call after opt-out: b (contact k-b2, touch jb/Call/9)"), std::string::npos)
+  EXPECT_NE(r.violations[0].find("call after opt-out: b (contact k-b2, touch jb/Call/9)"),
+            std::string::npos)
       << r.violations[0];
 }
 

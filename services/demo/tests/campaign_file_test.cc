@@ -25,7 +25,8 @@ TEST(CampaignFileTest, ShortWaitsNeverDropBelowOneSecondAndOtherWaitsAreLeftAlon
   auto c = ScaleCampaign(R"({"campaignId": "x", "definition": {"StartAt": "A", "States": {
       "A": {"Type": "Wait", "Seconds": 60, "Next": "B"},
       "B": {"Type": "Wait", "SecondsPath": "$.s", "Next": "C"},
-      "C": {"Type": "Succeed"}}}})", 0.001);
+      "C": {"Type": "Succeed"}}}})",
+                         0.001);
   ASSERT_TRUE(c.ok()) << c.status();
   json d = json::parse(c->definition_json);
   EXPECT_EQ(d["States"]["A"]["Seconds"], 1);

@@ -32,22 +32,24 @@ TEST(FaultLogTest, ABadLineIsNamed) {
   EXPECT_NE(events.status().message().find("line 2"), std::string::npos) << events.status();
 }
 
-FaultEvent E(const char* when, const char* event, const char* target) { return {At(when), event, target, ""}; }
+FaultEvent E(const char* when, const char* event, const char* target) {
+  return {At(when), event, target, ""};
+}
 
 TEST(FaultLogTest, RecoveryRunsFromEachKillToTheNextReadinessOfThatService) {
   std::vector<FaultEvent> events = {
       E("2026-01-06T15:00:00Z", "kill", "orchestrator-1"),
       E("2026-01-06T15:00:01Z", "kill", "sms-worker-2"),
-      E("2026-01-06T15:00:02.500Z", "ready", "sms-worker-2"),   // 1.5 s
-      E("2026-01-06T15:00:04Z", "ready", "orchestrator-1"),     // 4 s
-      E("2026-01-06T15:00:05Z", "kill", "kafka"),               // infrastructure
-      E("2026-01-06T15:00:06Z", "ready", "orchestrator-1"),     // no kill pending: ignored
+      E("2026-01-06T15:00:02.500Z", "ready", "sms-worker-2"),  // 1.5 s
+      E("2026-01-06T15:00:04Z", "ready", "orchestrator-1"),    // 4 s
+      E("2026-01-06T15:00:05Z", "kill", "kafka"),              // infrastructure
+      E("2026-01-06T15:00:06Z", "ready", "orchestrator-1"),    // no kill pending: ignored
       E("2026-01-06T15:00:10Z", "kill", "sms-worker-2"),
-      E("2026-01-06T15:00:12Z", "ready", "sms-worker-2"),       // 2 s
-      E("2026-01-06T15:00:20Z", "ready", "kafka"),              // 15 s
+      E("2026-01-06T15:00:12Z", "ready", "sms-worker-2"),  // 2 s
+      E("2026-01-06T15:00:20Z", "ready", "kafka"),         // 15 s
       E("2026-01-06T15:00:30Z", "stop", "postgresql"),
-      E("2026-01-06T15:00:33Z", "ready", "postgresql"),         // 3 s
-      E("2026-01-06T15:00:40Z", "kill", "email-worker-1"),      // never ready
+      E("2026-01-06T15:00:33Z", "ready", "postgresql"),     // 3 s
+      E("2026-01-06T15:00:40Z", "kill", "email-worker-1"),  // never ready
   };
   Recovery services = RecoveryTimes(events, /*infrastructure=*/false);
   EXPECT_EQ(services.seconds, (std::vector<double>{1.5, 4, 2}));

@@ -36,7 +36,8 @@ TEST(RunStateTest, IncompleteOrMalformedStateIsRejected) {
   j = RunStateToJson(RunState{});
   j["started"] = "yesterday";
   EXPECT_EQ(RunStateFromJson(j).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadRunState("/nonexistent/run-state.json").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadRunState("/nonexistent/run-state.json").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

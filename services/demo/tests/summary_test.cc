@@ -32,7 +32,11 @@ SummaryInputs Inputs() {
   in.journey_of_customer = {{"a", "ja"}, {"b", "jb"}, {"c", "jc"}};
   in.journeys = {{"ja", "a", "SUCCEEDED", {"Sms", "DayToPay"}, false},
                  {"jb", "b", "SUCCEEDED", {"Sms", "DayToPay", "Call", "EmailOnly", "Done"}, false},
-                 {"jc", "c", "SUCCEEDED", {"Sms", "DayToPay", "Call", "Answered", "NoAnswerEmail", "Done"}, false}};
+                 {"jc",
+                  "c",
+                  "SUCCEEDED",
+                  {"Sms", "DayToPay", "Call", "Answered", "NoAnswerEmail", "Done"},
+                  false}};
   in.payments = {{"a", {At("2026-01-06T15:00:10Z"), 1}}};
   in.opt_outs = {{"+12125550113", At("2026-01-06T15:00:06Z")}};
   in.audit = {Sent("oauth.token", "", "2026-01-06T15:00:00Z"),
@@ -73,15 +77,18 @@ TEST(SummaryTest, CountsOutcomesAndFindsNoViolationInACleanRun) {
 
 TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   SummaryInputs in = Inputs();
-  in.audit.erase(in.audit.begin() + 4);                                      // drop the 429
-  in.audit.push_back(Sent("sms.send", "ja/Sms/2", "2026-01-06T15:00:02Z"));  // duplicate
+  in.audit.erase(in.audit.begin() + 4);                                           // drop the 429
+  in.audit.push_back(Sent("sms.send", "ja/Sms/2", "2026-01-06T15:00:02Z"));       // duplicate
   in.audit.push_back(Sent("contacts.add", "ja/Call/4", "2026-01-06T15:00:21Z"));  // after payment
   in.audit.push_back(Sent("contacts.add", "jb/Call/4", "2026-01-06T15:00:21Z"));  // after STOP
-  in.audit.push_back(Sent("sms.send", "jb/Sms/9", "2026-01-06T15:00:30Z"));      // after STOP
-  in.calls = {{"+12125550113", At("2026-01-06T15:00:23Z"), "ININ-OUTBOUND-NO-ANSWER", ""},          // placed
-              {"+12125550113", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST", ""},  // scrubbed
-              {"+12125550104", At("2026-01-06T15:00:25Z"), "ININ-OUTBOUND-NO-ANSWER", ""}};         // a paid at :10
-  in.audit.push_back(Sent("sms.send", "jc/Sms/9", "2026-01-07T03:00:00Z"));      // 22:00 in New York
+  in.audit.push_back(Sent("sms.send", "jb/Sms/9", "2026-01-06T15:00:30Z"));       // after STOP
+  in.calls = {
+      {"+12125550113", At("2026-01-06T15:00:23Z"), "ININ-OUTBOUND-NO-ANSWER", ""},  // placed
+      {"+12125550113", At("2026-01-06T15:00:24Z"), "ININ-OUTBOUND-ON-DO-NOT-CALL-LIST",
+       ""},  // scrubbed
+      {"+12125550104", At("2026-01-06T15:00:25Z"), "ININ-OUTBOUND-NO-ANSWER",
+       ""}};                                                                 // a paid at :10
+  in.audit.push_back(Sent("sms.send", "jc/Sms/9", "2026-01-07T03:00:00Z"));  // 22:00 in New York
   Summary s = ComputeSummary(in);
   EXPECT_EQ(s.duplicate_touches, 1);
   EXPECT_EQ(s.touches_after_payment, 1);
@@ -97,11 +104,11 @@ TEST(SummaryTest, EveryViolationIsCountedFromTheAudit) {
   EXPECT_EQ(s.rate_limited_responses, 0);
   EXPECT_FALSE(s.Clean());
   nlohmann::json j = s.ToJson();
-  for (const char* key : {"started", "succeeded", "failed", "touches", "rate_limited_responses",
-                          "duplicate_touches", "touches_after_payment",
-                          "touches_outside_quiet_hours", "touches_after_opt_out", "calls_after_payment",
-                          "calls_in_progress_at_payment", "calls_after_opt_out", "withdrawn",
-                          "withdraw_latency_ms", "precall_skipped"}) {
+  for (const char* key :
+       {"started", "succeeded", "failed", "touches", "rate_limited_responses", "duplicate_touches",
+        "touches_after_payment", "touches_outside_quiet_hours", "touches_after_opt_out",
+        "calls_after_payment", "calls_in_progress_at_payment", "calls_after_opt_out", "withdrawn",
+        "withdraw_latency_ms", "precall_skipped"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["touches"]["sms"], 6);
@@ -133,7 +140,8 @@ TEST(SummaryTest, ACallAfterThePaymentsCommitFailsTheRunOneBeforeItIsInProgress)
   Summary s = ComputeSummary(in);  // acknowledged at :10, no commit known
   EXPECT_EQ(s.calls_after_payment, 1);
   EXPECT_FALSE(s.Clean());
-  EXPECT_NE(s.ToText().find("calls after a payment       1  VIOLATION"), std::string::npos) << s.ToText();
+  EXPECT_NE(s.ToText().find("calls after a payment       1  VIOLATION"), std::string::npos)
+      << s.ToText();
   EXPECT_EQ(s.ToJson()["calls_after_payment"], 1);
   EXPECT_EQ(s.ToJson()["clean"], false);
 
@@ -204,7 +212,8 @@ TEST(SummaryTest, CallingWindowsFollowThePolicyDefaults) {
   EXPECT_EQ(w.count("sms"), 1u);
   EXPECT_EQ(w.count("voice"), 1u);
   EXPECT_EQ(w.count("email"), 0u);
-  w = CallingWindows(R"({"quietHours": {"sms": null, "voice": {"from": "09:00", "until": "17:00"}}})");
+  w = CallingWindows(
+      R"({"quietHours": {"sms": null, "voice": {"from": "09:00", "until": "17:00"}}})");
   EXPECT_EQ(w.count("sms"), 0u);
   EXPECT_EQ(w.at("voice").from, absl::Hours(9));
 }

@@ -64,8 +64,8 @@ absl::StatusOr<genesys::HttpResponse> DeadlineTransport::Send(const genesys::Htt
     absl::Duration left = state_->deadline - clock_.Now();
     if (left <= absl::ZeroDuration()) return ShutdownFailure(false);
     if (left != absl::InfiniteDuration()) {
-      bounded.timeout = bounded.timeout > absl::ZeroDuration() ? std::min(bounded.timeout, left)
-                                                              : left;
+      bounded.timeout =
+          bounded.timeout > absl::ZeroDuration() ? std::min(bounded.timeout, left) : left;
     }
   }
   auto call = std::make_shared<State::Call>();

@@ -75,7 +75,8 @@ DialCheckHandler::DialCheckHandler(TouchChecker& checker, const Clock& clock,
            .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                             0.5, 1, 2.5, 5})});
   // The dashboard shows every result from the first scrape: zero is an answer, no data is not.
-  for (const char* result : {"allowed", "refused", "error"}) metrics_->checks->Add({{"result", result}});
+  for (const char* result : {"allowed", "refused", "error"})
+    metrics_->checks->Add({{"result", result}});
 }
 
 DialCheckHandler::~DialCheckHandler() = default;
@@ -96,8 +97,7 @@ DialCheckReply DialCheckHandler::Done(const std::string& result, absl::Time star
   return reply;
 }
 
-DialCheckReply DialCheckHandler::Handle(const std::string& body,
-                                        const std::string& authorization) {
+DialCheckReply DialCheckHandler::Handle(const std::string& body, const std::string& authorization) {
   const absl::Time started = clock_.Now();
   // Not counted as a check: a caller without the credential learnt nothing.
   if (!Authorized(authorization)) return Error(401, "unauthorized");
@@ -112,8 +112,7 @@ DialCheckReply DialCheckHandler::Handle(const std::string& body,
                 Error(400, absl::StrCat("need a JSON object with the string field \"",
                                         options_.touch_id_field, "\"")));
   }
-  absl::StatusOr<v1::CheckTouchResponse> check =
-      checker_.Check(touch_id, options_.check_timeout);
+  absl::StatusOr<v1::CheckTouchResponse> check = checker_.Check(touch_id, options_.check_timeout);
   if (!check.ok()) {
     BLEND_LOG(kWarn, "dial check failed; the pre-call rule's error setting decides",
               {{"touch_id", touch_id}, {"error", std::string(check.status().message())}});

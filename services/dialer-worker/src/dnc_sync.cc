@@ -35,17 +35,28 @@ struct DncSync::Metrics {
 DncSync::DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys,
                  quota::QuotaGovernor& quota, const Clock& clock, DncSyncOptions options,
                  prometheus::Registry* registry, DeadlineTransport* requests)
-    : pool_(pool), genesys_(genesys), quota_(quota), clock_(clock), options_(std::move(options)),
+    : pool_(pool),
+      genesys_(genesys),
+      quota_(quota),
+      clock_(clock),
+      options_(std::move(options)),
       requests_(requests) {
   if (registry == nullptr) return;
-  metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildGauge().Name("blend_dialer_dnc_mirrored_numbers")
-           .Help("Numbers on the mirrored Genesys DNC lists at the last export")
-           .Register(*registry).Add({}),
-      &prometheus::BuildCounter().Name("blend_dialer_dnc_pushed_total")
-           .Help("Numbers written to the internal Genesys DNC list").Register(*registry).Add({}),
-      &prometheus::BuildCounter().Name("blend_dialer_dnc_sync_total")
-           .Help("DNC sync steps by step and result").Register(*registry)});
+  metrics_ = std::make_unique<Metrics>(
+      Metrics{&prometheus::BuildGauge()
+                   .Name("blend_dialer_dnc_mirrored_numbers")
+                   .Help("Numbers on the mirrored Genesys DNC lists at the last export")
+                   .Register(*registry)
+                   .Add({}),
+              &prometheus::BuildCounter()
+                   .Name("blend_dialer_dnc_pushed_total")
+                   .Help("Numbers written to the internal Genesys DNC list")
+                   .Register(*registry)
+                   .Add({}),
+              &prometheus::BuildCounter()
+                   .Name("blend_dialer_dnc_sync_total")
+                   .Help("DNC sync steps by step and result")
+                   .Register(*registry)});
 }
 
 DncSync::~DncSync() { Stop(); }
@@ -70,8 +81,10 @@ void DncSync::Loop() {
     }
     if (stopping) {
       if (!st.ok()) {
-        BLEND_LOG(kWarn, "DNC write-back unfinished at shutdown; the pending numbers stay in "
-                         "PostgreSQL for the next start", {{"error", std::string(st.message())}});
+        BLEND_LOG(kWarn,
+                  "DNC write-back unfinished at shutdown; the pending numbers stay in "
+                  "PostgreSQL for the next start",
+                  {{"error", std::string(st.message())}});
       }
       return;
     }
@@ -114,8 +127,8 @@ bool DncSync::TakeQuota(int tokens) {
       absl::StatusOr<quota::QuotaGovernor::Decision> d = quota_.TryAcquire();
       if (d.ok() && d->granted) break;
       absl::Time until = d.ok() ? d->retry_at : clock_.Now() + absl::Seconds(1);
-      absl::SleepFor(std::clamp(until - clock_.Now(), absl::Milliseconds(1),
-                                absl::Milliseconds(200)));
+      absl::SleepFor(
+          std::clamp(until - clock_.Now(), absl::Milliseconds(1), absl::Milliseconds(200)));
     }
   }
   return true;
@@ -133,21 +146,24 @@ absl::Status DncSync::SyncOnce() {
   absl::Status mirror = Mirror();
   if (metrics_) {
     metrics_->rounds->Add({{"step", "push"}, {"result", push.ok() ? "ok" : "error"}}).Increment();
-    metrics_->rounds->Add({{"step", "mirror"}, {"result", mirror.ok() ? "ok" : "error"}}).Increment();
+    metrics_->rounds->Add({{"step", "mirror"}, {"result", mirror.ok() ? "ok" : "error"}})
+        .Increment();
   }
   return push.ok() ? mirror : push;
 }
 
 absl::Status DncSync::PushPending() {
   while (!Expired()) {
-    BLEND_ASSIGN_OR_RETURN(std::vector<std::string> pending,
-                           store::WithTransaction(pool_, [&](pqxx::work& tx)
-                               -> absl::StatusOr<std::vector<std::string>> {
-                             // Phone opt-outs and DNC entries from any source but the
-                             // mirror, not yet pushed to the list (the consent record).
-                             return consent::pg::PhonesToPushToDnc(
-                                 tx, options_.push_list_id, kMirrorSource, options_.push_batch);
-                           }, {.read_only = true, .name = "dnc_pending"}));
+    BLEND_ASSIGN_OR_RETURN(
+        std::vector<std::string> pending,
+        store::WithTransaction(pool_,
+                               [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+                                 // Phone opt-outs and DNC entries from any source but the
+                                 // mirror, not yet pushed to the list (the consent record).
+                                 return consent::pg::PhonesToPushToDnc(
+                                     tx, options_.push_list_id, kMirrorSource, options_.push_batch);
+                               },
+                               {.read_only = true, .name = "dnc_pending"}));
     if (pending.empty()) return absl::OkStatus();
     BLEND_RETURN_IF_ERROR(PushNumbers(pending));
   }
@@ -178,11 +194,14 @@ absl::Status DncSync::PushNumbers(const std::vector<std::string>& numbers) {
 
 absl::Status DncSync::Record(const std::vector<std::string>& numbers) {
   std::string array = ArrayLiteral(numbers);
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    tx.exec_params(kRecordPush, options_.push_list_id, array);
-    consent::pg::PutDncNumbers(tx, numbers, kMirrorSource, clock_.Now());
-    return absl::OkStatus();
-  }, {.name = "dnc_record_push"});
+  return store::WithTransaction(pool_,
+                                [&](pqxx::work& tx) {
+                                  tx.exec_params(kRecordPush, options_.push_list_id, array);
+                                  consent::pg::PutDncNumbers(tx, numbers, kMirrorSource,
+                                                             clock_.Now());
+                                  return absl::OkStatus();
+                                },
+                                {.name = "dnc_record_push"});
 }
 
 absl::Status DncSync::Mirror() {
@@ -198,13 +217,16 @@ absl::Status DncSync::Mirror() {
     BLEND_ASSIGN_OR_RETURN(genesys::DncExportFile file, genesys_.ExportDncList(list, policy));
     all.insert(all.end(), file.numbers.begin(), file.numbers.end());
   }
-  BLEND_RETURN_IF_ERROR(store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    consent::pg::PutDncNumbers(tx, all, kMirrorSource, clock_.Now());
-    // Rows recorded before this export started whose number is on no list any more: the
-    // removal is recorded on the consent record (who: the mirror).
-    consent::pg::RemoveStaleDncNumbers(tx, all, kMirrorSource, started, clock_.Now());
-    return absl::OkStatus();
-  }, {.name = "dnc_mirror"}));
+  BLEND_RETURN_IF_ERROR(store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) {
+        consent::pg::PutDncNumbers(tx, all, kMirrorSource, clock_.Now());
+        // Rows recorded before this export started whose number is on no list any more: the
+        // removal is recorded on the consent record (who: the mirror).
+        consent::pg::RemoveStaleDncNumbers(tx, all, kMirrorSource, started, clock_.Now());
+        return absl::OkStatus();
+      },
+      {.name = "dnc_mirror"}));
   if (metrics_) metrics_->mirrored->Set(static_cast<double>(all.size()));
   return absl::OkStatus();
 }

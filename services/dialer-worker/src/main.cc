@@ -82,11 +82,10 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   DeadlineTransport requests(std::shared_ptr<blend::genesys::HttpTransport>(std::move(*curl)),
                              rt.clock());
   blend::genesys::PrometheusRequestObserver observer(rt.registry());
-  auto genesys = blend::genesys::GenesysClient::Create(rt.config().genesys, requests, rt.clock(),
-                                                       &observer);
+  auto genesys =
+      blend::genesys::GenesysClient::Create(rt.config().genesys, requests, rt.clock(), &observer);
   if (!genesys.ok()) return blend::worker::ReportStartFailure("dialer-worker", genesys.status());
-  DncSync sync(rt.pool(), **genesys, rt.quota(), rt.clock(), flags.dnc, &rt.registry(),
-               &requests);
+  DncSync sync(rt.pool(), **genesys, rt.quota(), rt.clock(), flags.dnc, &rt.registry(), &requests);
   flags.webhook.touch_id_column = flags.voice.touch_id_column;
   flags.webhook.dispositions_topic = rt.Topic(blend::worker::kDispositionsTopic);
   flags.webhook.customer_events_topic = rt.Topic(blend::worker::kCustomerEventsTopic);
@@ -96,11 +95,11 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
   GrpcTouchChecker checker(rt.orchestrator_channel(), rt.config().orchestrator_token);
   DialCheckHandler dial_check(checker, rt.clock(), flags.dial_check, &rt.registry());
   DialCheckHandler* serve_check = flags.dial_check_enabled ? &dial_check : nullptr;
-  if (serve_check != nullptr && dial_check.open() &&
-      !blend::IsLoopbackHostPort(flags.http_addr)) {
+  if (serve_check != nullptr && dial_check.open() && !blend::IsLoopbackHostPort(flags.http_addr)) {
     // Not a start failure: the webhooks keep working; the pre-call rule's calls fail (404) and
     // its error setting decides.
-    BLEND_LOG(kWarn, "dial check NOT served: no credentials and a non-loopback address; set "
+    BLEND_LOG(kWarn,
+              "dial check NOT served: no credentials and a non-loopback address; set "
               "--dial-check-user and --dial-check-password(-file)",
               {{"http_addr", flags.http_addr}});
     serve_check = nullptr;
@@ -124,16 +123,16 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
                                    lane_config, &rt.registry());
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  VoiceWithdrawer withdrawer(rt.ledger(), rt.genesys(), lane, &rt.quota(), rt.clock(),
-                             VoiceWithdrawerOptions{
-                                 .worker_id = rt.config().worker_id,
-                                 .default_contact_list_id = flags.voice.default_contact_list_id,
-                                 .in_doubt_after = rt.config().in_doubt_after,
-                                 .backoff = {.initial = rt.config().backoff.initial,
-                                             .max = rt.config().backoff.max,
-                                             .multiplier = rt.config().backoff.multiplier,
-                                             .max_attempts = 8}},
-                             [&] { return uniform(rng); }, &rt.registry());
+  VoiceWithdrawer withdrawer(
+      rt.ledger(), rt.genesys(), lane, &rt.quota(), rt.clock(),
+      VoiceWithdrawerOptions{.worker_id = rt.config().worker_id,
+                             .default_contact_list_id = flags.voice.default_contact_list_id,
+                             .in_doubt_after = rt.config().in_doubt_after,
+                             .backoff = {.initial = rt.config().backoff.initial,
+                                         .max = rt.config().backoff.max,
+                                         .multiplier = rt.config().backoff.multiplier,
+                                         .max_attempts = 8}},
+      [&] { return uniform(rng); }, &rt.registry());
 
   // The shutdown bound counts from the signal, while the consumer drains at the same time.
   std::atomic<bool> done{false};
@@ -156,10 +155,11 @@ int Serve(blend::worker::WorkerRuntimeConfig config, DialerFlags flags, bool& ab
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"blend-dialer-worker: inserts voice touches at high priority into the campaign's "
-               "Genesys contact list, turns call outcomes and inbound SMS opt-outs (webhooks) into "
-               "dispositions and customer events, and keeps Blend's suppressions and the Genesys "
-               "DNC lists in agreement"};
+  CLI::App app{
+      "blend-dialer-worker: inserts voice touches at high priority into the campaign's "
+      "Genesys contact list, turns call outcomes and inbound SMS opt-outs (webhooks) into "
+      "dispositions and customer events, and keeps Blend's suppressions and the Genesys "
+      "DNC lists in agreement"};
   auto config = blend::worker::DefaultRuntimeConfig("dialer-worker", blend::v1::CHANNEL_VOICE,
                                                     "127.0.0.1:9402");
   blend::worker::RuntimeFlagValues values;
@@ -199,8 +199,9 @@ int main(int argc, char** argv) {
                  "contact-list column holding the touch id (call outcomes are matched by it)");
   blend::AddFlag(app, "customer-id-column", f.voice.customer_id_column,
                  "contact-list column for the customer id (empty: not written)");
-  blend::AddFlag(app, "dnc-list-ids", f.dnc.mirror_list_ids,
-                 "Genesys DNC lists mirrored into Blend's suppressions (comma-separated in the env)")
+  blend::AddFlag(
+      app, "dnc-list-ids", f.dnc.mirror_list_ids,
+      "Genesys DNC lists mirrored into Blend's suppressions (comma-separated in the env)")
       ->delimiter(',');
   blend::AddFlag(app, "internal-dnc-list-id", f.dnc.push_list_id,
                  "internal (rds) Genesys DNC list every Blend opt-out is written to");

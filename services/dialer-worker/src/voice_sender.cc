@@ -67,7 +67,8 @@ absl::StatusOr<worker::SendReceipt> VoiceSender::Send(const v1::TouchCommand& to
     if (!AnswerLost(contact.status())) return contact.status();  // a definite answer
     last = contact.status();
     BLEND_LOG(kWarn, "voice contact insertion: answer lost",
-              {{"touch_id", touch.touch_id()}, {"attempt", absl::StrCat(attempt)},
+              {{"touch_id", touch.touch_id()},
+               {"attempt", absl::StrCat(attempt)},
                {"error", std::string(last.message())}});
   }
   // Every answer was lost: read the contact back by its id.
@@ -75,9 +76,8 @@ absl::StatusOr<worker::SendReceipt> VoiceSender::Send(const v1::TouchCommand& to
   absl::StatusOr<genesys::DialerContact> stored =
       client_.GetContact(insertion.contact_list_id, insertion.contact_id);
   if (!stored.ok()) {
-    return HandBack(absl::StrCat("contact insertion not confirmed after ", attempts,
-                                 " attempts (", last.message(), "); read-back: ",
-                                 stored.status().message()));
+    return HandBack(absl::StrCat("contact insertion not confirmed after ", attempts, " attempts (",
+                                 last.message(), "); read-back: ", stored.status().message()));
   }
   auto it = stored->data.find(options_.touch_id_column);
   if (it == stored->data.end() || it->second != touch.touch_id()) {

@@ -36,21 +36,27 @@ VoiceWithdrawer::VoiceWithdrawer(worker::TouchLedger& ledger, genesys::GenesysCl
                                  quota::QuotaGovernor& lane, quota::QuotaGovernor* inserts,
                                  const Clock& clock, VoiceWithdrawerOptions options,
                                  std::function<double()> uniform01, prometheus::Registry* registry)
-    : ledger_(ledger), genesys_(genesys), lane_(lane), inserts_(inserts), clock_(clock),
-      options_(std::move(options)), uniform01_(std::move(uniform01)) {
+    : ledger_(ledger),
+      genesys_(genesys),
+      lane_(lane),
+      inserts_(inserts),
+      clock_(clock),
+      options_(std::move(options)),
+      uniform01_(std::move(uniform01)) {
   if (registry == nullptr) return;
   metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildCounter().Name("blend_touch_withdrawals_total")
+      &prometheus::BuildCounter()
+           .Name("blend_touch_withdrawals_total")
            .Help("Touch withdrawals finished, by channel and result "
                  "(removed, uncallable, tombstoned, too_late, failed)")
            .Register(*registry),
-      &prometheus::BuildHistogram().Name("blend_touch_withdrawal_latency_seconds")
+      &prometheus::BuildHistogram()
+           .Name("blend_touch_withdrawal_latency_seconds")
            .Help("From the orchestrator's withdrawal request to the touch being out of reach "
                  "(removed, uncallable or tombstoned)")
            .Register(*registry)
-           .Add({{"channel", "voice"}},
-                prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60,
-                                                        300})});
+           .Add({{"channel", "voice"}}, prometheus::Histogram::BucketBoundaries{
+                                            0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300})});
   // The dashboard shows every result from the first scrape: zero is an answer, no data is not.
   for (int r = 0; r <= static_cast<int>(Result::kFailed); ++r) {
     metrics_->withdrawals->Add({{"channel", "voice"}, {"result", ResultLabel(r)}});
@@ -69,19 +75,18 @@ std::string VoiceWithdrawer::ContactId(const v1::WithdrawTouch& w) const {
 
 void VoiceWithdrawer::Count(Result result, const v1::WithdrawTouch& w) {
   if (!metrics_) return;
-  metrics_->withdrawals->Add({{"channel", "voice"}, {"result", ResultLabel(static_cast<int>(result))}})
+  metrics_->withdrawals
+      ->Add({{"channel", "voice"}, {"result", ResultLabel(static_cast<int>(result))}})
       .Increment();
-  const bool out_of_reach = result == Result::kRemoved || result == Result::kUncallable ||
-                            result == Result::kTombstoned;
+  const bool out_of_reach =
+      result == Result::kRemoved || result == Result::kUncallable || result == Result::kTombstoned;
   if (out_of_reach && w.has_requested_at()) {
     absl::Time requested = absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(w.requested_at()));
-    metrics_->latency->Observe(
-        std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - requested)));
+    metrics_->latency->Observe(std::max(0.0, absl::ToDoubleSeconds(clock_.Now() - requested)));
   }
 }
 
-ProcessResult VoiceWithdrawer::Done(const v1::WithdrawTouch& w, Result result,
-                                    std::string reason) {
+ProcessResult VoiceWithdrawer::Done(const v1::WithdrawTouch& w, Result result, std::string reason) {
   failures_.erase(w.touch_id());
   Count(result, w);
   if (result == Result::kFailed) {
@@ -89,7 +94,8 @@ ProcessResult VoiceWithdrawer::Done(const v1::WithdrawTouch& w, Result result,
               {{"touch_id", w.touch_id()}, {"reason", reason}});
   } else {
     BLEND_LOG(kInfo, "touch withdrawal finished",
-              {{"touch_id", w.touch_id()}, {"result", ResultLabel(static_cast<int>(result))},
+              {{"touch_id", w.touch_id()},
+               {"result", ResultLabel(static_cast<int>(result))},
                {"reason", reason}});
   }
   return Outcome(w, result, std::move(reason));
@@ -152,7 +158,8 @@ absl::StatusOr<ProcessResult> VoiceWithdrawer::FromLedger(const v1::WithdrawTouc
     const absl::Duration age = clock_.Now() - entry.started_at;
     if (age < options_.in_doubt_after) {
       // The insert is with Genesys right now: remove it once it landed.
-      return ProcessResult{Kind::kRetryAt, {},
+      return ProcessResult{Kind::kRetryAt,
+                           {},
                            clock_.Now() + std::min(options_.in_doubt_after - age, absl::Seconds(1)),
                            "the insert is in flight"};
     }
@@ -170,12 +177,14 @@ absl::StatusOr<ProcessResult> VoiceWithdrawer::FromLedger(const v1::WithdrawTouc
                            "; nothing queued to take back"));
 }
 
-absl::StatusOr<quota::QuotaGovernor::Decision> VoiceWithdrawer::Token() { return lane_.TryAcquire(); }
+absl::StatusOr<quota::QuotaGovernor::Decision> VoiceWithdrawer::Token() {
+  return lane_.TryAcquire();
+}
 
 ProcessResult VoiceWithdrawer::RateLimited(const absl::Status& error) {
   std::optional<genesys::GenesysError> detail = genesys::GetGenesysError(error);
-  absl::Duration wait = detail && detail->retry_after ? *detail->retry_after
-                                                      : options_.default_retry_after;
+  absl::Duration wait =
+      detail && detail->retry_after ? *detail->retry_after : options_.default_retry_after;
   (void)lane_.OnRateLimited(wait);
   if (inserts_ != nullptr) (void)inserts_->OnRateLimited(wait);  // one OAuth client limit
   return ProcessResult{Kind::kRetryAt, {}, clock_.Now() + wait, "429"};
@@ -185,20 +194,22 @@ absl::StatusOr<ProcessResult> VoiceWithdrawer::Failed(const v1::WithdrawTouch& w
                                                       const absl::Status& error) {
   const int attempts = ++failures_[w.touch_id()];
   BLEND_LOG(kWarn, "touch withdrawal: Genesys request failed",
-            {{"touch_id", w.touch_id()}, {"attempt", absl::StrCat(attempts)},
+            {{"touch_id", w.touch_id()},
+             {"attempt", absl::StrCat(attempts)},
              {"error", std::string(error.message())}});
   if (!options_.backoff.ShouldRetry(attempts)) {
     return Done(w, Result::kFailed,
                 absl::StrCat("gave up after ", attempts, " attempts: ", error.message()));
   }
-  return ProcessResult{Kind::kRetryAt, {},
+  return ProcessResult{Kind::kRetryAt,
+                       {},
                        clock_.Now() + options_.backoff.Delay(attempts, uniform01_()),
                        absl::StrCat("withdrawal attempt ", attempts, " failed")};
 }
 
-#define BLEND_WITHDRAW_TOKEN()                                                          \
-  do {                                                                                  \
-    BLEND_ASSIGN_OR_RETURN(quota::QuotaGovernor::Decision token_, Token());             \
+#define BLEND_WITHDRAW_TOKEN()                                                               \
+  do {                                                                                       \
+    BLEND_ASSIGN_OR_RETURN(quota::QuotaGovernor::Decision token_, Token());                  \
     if (!token_.granted) return ProcessResult{Kind::kRetryAt, {}, token_.retry_at, "quota"}; \
   } while (0)
 

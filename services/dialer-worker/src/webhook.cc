@@ -11,10 +11,10 @@
 #include "blend/common/status_macros.h"
 #include "blend/common/transport_security.h"
 #include "blend/dialer_worker/webhook_event.h"
-#include "blend/phone/phone.h"
-#include "blend/store/transaction.h"
 #include "blend/http/address.h"
 #include "blend/http/server.h"
+#include "blend/phone/phone.h"
+#include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
 #include "blend/worker/call_outcome.h"
 #include "blend/worker/customer_events.h"
@@ -58,12 +58,20 @@ WebhookHandler::WebhookHandler(store::ConnectionPool& pool, bus::Producer& produ
                                genesys::GenesysClient& genesys, quota::QuotaGovernor& quota,
                                worker::TouchLedger& ledger, DncSync* dnc, const Clock& clock,
                                WebhookOptions options, prometheus::Registry* registry)
-    : pool_(pool), producer_(producer), genesys_(genesys), quota_(quota), ledger_(ledger),
-      dnc_(dnc), clock_(clock), options_(std::move(options)) {
+    : pool_(pool),
+      producer_(producer),
+      genesys_(genesys),
+      quota_(quota),
+      ledger_(ledger),
+      dnc_(dnc),
+      clock_(clock),
+      options_(std::move(options)) {
   if (registry == nullptr) return;
-  metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildCounter().Name("blend_dialer_webhook_requests_total")
-           .Help("Webhook requests by kind and HTTP status").Register(*registry)});
+  metrics_ =
+      std::make_unique<Metrics>(Metrics{&prometheus::BuildCounter()
+                                             .Name("blend_dialer_webhook_requests_total")
+                                             .Help("Webhook requests by kind and HTTP status")
+                                             .Register(*registry)});
 }
 
 WebhookHandler::~WebhookHandler() = default;
@@ -89,11 +97,14 @@ bool WebhookHandler::SignatureValid(const std::string& body, const std::string& 
 
 absl::StatusOr<bool> WebhookHandler::Once(const std::string& event_id, const std::string& kind,
                                           const std::function<absl::Status(pqxx::work&)>& apply) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    if (tx.exec_params(kRecordEvent, event_id, kind).affected_rows() == 0) return false;
-    BLEND_RETURN_IF_ERROR(apply(tx));
-    return true;
-  }, {.name = "webhook_event"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        if (tx.exec_params(kRecordEvent, event_id, kind).affected_rows() == 0) return false;
+        BLEND_RETURN_IF_ERROR(apply(tx));
+        return true;
+      },
+      {.name = "webhook_event"});
 }
 
 WebhookResult WebhookHandler::PostContact(const std::string& body, const std::string& signature) {
@@ -103,9 +114,8 @@ WebhookResult WebhookHandler::PostContact(const std::string& body, const std::st
   if (!event->is_post_contact) {
     return Count("post_contact", {200, "ignored: not a postContact event"});
   }
-  absl::StatusOr<bool> applied = Once(event->event_id, "post_contact", [&](pqxx::work&) {
-    return PublishCallOutcome(*event);
-  });
+  absl::StatusOr<bool> applied = Once(event->event_id, "post_contact",
+                                      [&](pqxx::work&) { return PublishCallOutcome(*event); });
   if (!applied.ok()) return Count("post_contact", FromStatus(applied.status()));
   return Count("post_contact", {200, *applied ? "applied" : "duplicate"});
 }
@@ -134,7 +144,8 @@ absl::Status WebhookHandler::PublishCallOutcome(const PostContactEvent& event) {
     if (it != contact->data.end()) touch_id = it->second;
   }
   if (touch_id.empty()) {
-    BLEND_LOG(kInfo, "call outcome of a contact Blend did not insert", {{"contact_id", contact_id}});
+    BLEND_LOG(kInfo, "call outcome of a contact Blend did not insert",
+              {{"contact_id", contact_id}});
     return absl::OkStatus();
   }
   v1::Disposition d;
@@ -153,11 +164,14 @@ absl::Status WebhookHandler::PublishCallOutcome(const PostContactEvent& event) {
   call->set_conversation_id(event.conversation_id);
   (*d.mutable_provider_ids())["contactId"] = contact_id;
   (*d.mutable_provider_ids())["contactListId"] = list_id;
-  if (!call->conversation_id().empty()) (*d.mutable_provider_ids())["conversationId"] = call->conversation_id();
+  if (!call->conversation_id().empty())
+    (*d.mutable_provider_ids())["conversationId"] = call->conversation_id();
   *d.mutable_occurred_at() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_.Now()));
-  BLEND_LOG(kInfo, "call outcome", {{"touch_id", touch_id}, {"wrapup_code", wrapup},
-                                    {"outcome", v1::TouchOutcome_Name(d.outcome())}});
+  BLEND_LOG(kInfo, "call outcome",
+            {{"touch_id", touch_id},
+             {"wrapup_code", wrapup},
+             {"outcome", v1::TouchOutcome_Name(d.outcome())}});
   return producer_.ProduceSync(options_.dispositions_topic, d.journey_id(),
                                worker::EncodeDisposition(d, clock_));
 }
@@ -176,30 +190,33 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
   std::optional<std::string> opt_out = worker::OptOutKeyword(text);
   if (!opt_out) return InboundReply(message_id, from);
   const std::string& keyword = *opt_out;
-  absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
-    std::vector<std::string> customers;
-    for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
-      customers.push_back(row[0].as<std::string>());
-    }
-    // A number no journey knows still opts out: the orchestrator records the suppression.
-    if (customers.empty()) customers.push_back(from);
-    for (const std::string& customer : customers) {
-      v1::CustomerEvent event = worker::MakeOptOutEvent(
-          absl::StrCat("sms-stop:", message_id, ":", customer), customer, v1::CHANNEL_SMS, from,
-          keyword, clock_);
-      BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
-                                                  worker::EncodeCustomerEvent(event, clock_)));
-    }
-    BLEND_LOG(kInfo, "SMS opt-out", {{"phone", log::RedactPhone(from)},
-                                     {"customers", absl::StrCat(customers.size())}});
-    return absl::OkStatus();
-  });
+  absl::StatusOr<bool> applied =
+      Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
+        std::vector<std::string> customers;
+        for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
+          customers.push_back(row[0].as<std::string>());
+        }
+        // A number no journey knows still opts out: the orchestrator records the suppression.
+        if (customers.empty()) customers.push_back(from);
+        for (const std::string& customer : customers) {
+          v1::CustomerEvent event =
+              worker::MakeOptOutEvent(absl::StrCat("sms-stop:", message_id, ":", customer),
+                                      customer, v1::CHANNEL_SMS, from, keyword, clock_);
+          BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
+                                                      worker::EncodeCustomerEvent(event, clock_)));
+        }
+        BLEND_LOG(
+            kInfo, "SMS opt-out",
+            {{"phone", log::RedactPhone(from)}, {"customers", absl::StrCat(customers.size())}});
+        return absl::OkStatus();
+      });
   if (!applied.ok()) return Count("inbound_sms", FromStatus(applied.status()));
   if (*applied && dnc_ != nullptr) {
     // Genesys's dial-time scrub should agree at once; the periodic push retries on failure.
     absl::Status pushed = dnc_->PushNumbers({from});
     if (!pushed.ok()) {
-      BLEND_LOG(kWarn, "opt-out not yet on the Genesys DNC list", {{"error", std::string(pushed.message())}});
+      BLEND_LOG(kWarn, "opt-out not yet on the Genesys DNC list",
+                {{"error", std::string(pushed.message())}});
     }
   }
   return Count("inbound_sms", {200, *applied ? "opt-out recorded" : "duplicate"});
@@ -207,26 +224,28 @@ WebhookResult WebhookHandler::InboundSms(const std::string& body, const std::str
 
 WebhookResult WebhookHandler::InboundReply(const std::string& message_id, const std::string& from) {
   int published = 0;
-  absl::StatusOr<bool> applied = Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
-    published = 0;
-    for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
-      const std::string customer = row[0].as<std::string>();
-      v1::CustomerEvent event = worker::MakeSmsReplyEvent(
-          absl::StrCat("sms-reply:", message_id, ":", customer), customer, clock_);
-      BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
-                                                  worker::EncodeCustomerEvent(event, clock_)));
-      ++published;
-    }
-    return absl::OkStatus();
-  });
+  absl::StatusOr<bool> applied =
+      Once("inbound-sms:" + message_id, "inbound_sms", [&](pqxx::work& tx) {
+        published = 0;
+        for (const auto& row : tx.exec_params(kCustomersByPhone, from)) {
+          const std::string customer = row[0].as<std::string>();
+          v1::CustomerEvent event = worker::MakeSmsReplyEvent(
+              absl::StrCat("sms-reply:", message_id, ":", customer), customer, clock_);
+          BLEND_RETURN_IF_ERROR(producer_.ProduceSync(options_.customer_events_topic, customer,
+                                                      worker::EncodeCustomerEvent(event, clock_)));
+          ++published;
+        }
+        return absl::OkStatus();
+      });
   if (!applied.ok()) return Count("inbound_sms", FromStatus(applied.status()));
   if (!*applied) return Count("inbound_sms", {200, "duplicate"});
   return Count("inbound_sms", {200, published > 0 ? "reply recorded" : "not an opt-out"});
 }
 
-absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
-    WebhookHandler& handler, const std::string& address, DialCheckHandler* dial_check,
-    WebhookServerOptions options) {
+absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(WebhookHandler& handler,
+                                                                    const std::string& address,
+                                                                    DialCheckHandler* dial_check,
+                                                                    WebhookServerOptions options) {
   auto hp = http::ParseHostPort(address);
   if (!hp.ok()) return hp.status();
   if (dial_check != nullptr && dial_check->open() && !IsLoopbackHostPort(address)) {
@@ -277,17 +296,17 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(
       res.content_type = "application/json";
       return res;
     };
-    routes.push_back({"POST", "/v1/dial-check",
-                      [dial_check, answer](const http::Request& req) {
-                        return answer(dial_check->Handle(req.body, req.Header("authorization")));
-                      },
-                      // Credentials are checked on the headers, before the body is read.
-                      [dial_check, answer](const http::Request& req)
-                          -> std::optional<http::Response> {
-                        const std::string auth = req.Header("authorization");
-                        if (dial_check->Authorized(auth)) return std::nullopt;
-                        return answer(dial_check->Handle("", auth));
-                      }});
+    routes.push_back(
+        {"POST", "/v1/dial-check",
+         [dial_check, answer](const http::Request& req) {
+           return answer(dial_check->Handle(req.body, req.Header("authorization")));
+         },
+         // Credentials are checked on the headers, before the body is read.
+         [dial_check, answer](const http::Request& req) -> std::optional<http::Response> {
+           const std::string auth = req.Header("authorization");
+           if (dial_check->Authorized(auth)) return std::nullopt;
+           return answer(dial_check->Handle("", auth));
+         }});
   }
   http::ServerOptions http_options;
   http_options.name = "webhooks";

@@ -73,8 +73,8 @@ TEST(DeadlineTransportTest, ARequestBeforeTheDeadlineGetsAtMostTheTimeLeft) {
   ASSERT_TRUE(t.Send(Request(absl::Seconds(10))).ok());
   ASSERT_TRUE(t.Send(Request(absl::ZeroDuration())).ok());  // the transport's default
   ASSERT_TRUE(t.Send(Request(absl::Seconds(1))).ok());
-  EXPECT_EQ(inner->timeouts(), (std::vector<absl::Duration>{absl::Seconds(3), absl::Seconds(3),
-                                                            absl::Seconds(1)}));
+  EXPECT_EQ(inner->timeouts(),
+            (std::vector<absl::Duration>{absl::Seconds(3), absl::Seconds(3), absl::Seconds(1)}));
 }
 
 TEST(DeadlineTransportTest, AfterTheDeadlineNothingIsSent) {

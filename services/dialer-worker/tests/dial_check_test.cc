@@ -72,12 +72,15 @@ class DialCheckTest : public ::testing::Test {
     options_.check_timeout = absl::Milliseconds(800);
   }
   DialCheckHandler& Handler() {
-    if (!handler_) handler_ = std::make_unique<DialCheckHandler>(checker_, clock_, options_, &registry_);
+    if (!handler_)
+      handler_ = std::make_unique<DialCheckHandler>(checker_, clock_, options_, &registry_);
     return *handler_;
   }
   // What genesys-sim's pre-call rule sends: every column, plus contactId.
   static std::string Request(const std::string& touch_id) {
-    return json{{"phone", "+13175550104"}, {"touchId", touch_id}, {"customerId", "c-1"},
+    return json{{"phone", "+13175550104"},
+                {"touchId", touch_id},
+                {"customerId", "c-1"},
                 {"contactId", "ct-1"}}
         .dump();
   }

@@ -12,24 +12,24 @@
 #include <thread>
 
 #include <httplib.h>
-#include "absl/strings/match.h"
 #include <pqxx/pqxx>
+#include "absl/strings/match.h"
 
+#include "blend/common/testing/child_process.h"
+#include "blend/common/testing/ports.h"
 #include "blend/dialer_worker/dnc_sync.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/voice_withdrawer.h"
 #include "blend/dialer_worker/webhook.h"
-#include "blend/common/testing/child_process.h"
-#include "blend/common/testing/ports.h"
 #include "blend/genesys/contact_id.h"
 #include "blend/genesys_sim/webhooks.h"
 #include "blend/quota/quota_governor.h"
 #include "blend/quota/quota_store.h"
 #include "blend/store/migrations.h"
+#include "blend/worker/testing/workers_test.h"
 #include "blend/worker/worker_loop.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
-#include "blend/worker/testing/workers_test.h"
 
 namespace blend::workers_test {
 namespace {
@@ -49,7 +49,8 @@ class DialerWorkerTest : public WorkersTest {
     worker::WorkerRuntimeConfig runtime = RuntimeConfig(v1::CHANNEL_VOICE, 300);
     runtime.genesys.request_timeout = genesys_timeout;
     worker::WorkerRuntime& rt = StartReplica(
-        std::move(runtime), [](worker::WorkerRuntime& r) {
+        std::move(runtime),
+        [](worker::WorkerRuntime& r) {
           return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
                                                               dialer_worker::VoiceSenderOptions{});
         },
@@ -65,7 +66,8 @@ class DialerWorkerTest : public WorkersTest {
               dialer_worker::VoiceWithdrawerOptions{
                   .worker_id = r.config().worker_id,
                   .delete_attempts = 10,  // the 5xx test expects DELETE retried, not uncallable
-                  .backoff = {.initial = absl::Milliseconds(200), .max = absl::Seconds(1),
+                  .backoff = {.initial = absl::Milliseconds(200),
+                              .max = absl::Seconds(1),
                               .max_attempts = 20}},
               [] { return 1.0; });
         });
@@ -129,8 +131,10 @@ class DialerWorkerTest : public WorkersTest {
     w->set_contact_id(genesys::ContactIdForTouch(touch.touch_id()));
     w->set_reason("payment received");
     *w->mutable_requested_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    ASSERT_TRUE(producer_->ProduceSync(Topic("blend.touch.voice"), touch.journey_id(),
-                                       envelope.SerializeAsString()).ok());
+    ASSERT_TRUE(producer_
+                    ->ProduceSync(Topic("blend.touch.voice"), touch.journey_id(),
+                                  envelope.SerializeAsString())
+                    .ok());
   }
   // Requests of `operation` on the touch's contact, with `status` (0: any).
   int Audited(const std::string& operation, const std::string& touch_id, int status = 0) {
@@ -141,7 +145,10 @@ class DialerWorkerTest : public WorkersTest {
     return static_cast<int>(sim_->sim().audit().Query(f).size());
   }
   bool InSimList(const std::string& touch_id) {
-    return sim_->sim().outbound().GetContact("demo-contacts", genesys::ContactIdForTouch(touch_id)).ok();
+    return sim_->sim()
+        .outbound()
+        .GetContact("demo-contacts", genesys::ContactIdForTouch(touch_id))
+        .ok();
   }
   int PostContactEvents() {
     int n = 0;
@@ -237,9 +244,10 @@ TEST_F(DialerWorkerTest, TenMegabyteWebhookIsRefusedWithoutBeingRead) {
   StartSim(genesys_sim::DemoConfig());
   StartDialer();
   const std::string signature = "sha256=" + std::string(64, 'a');
-  std::string big = AnswerToHeaders(
-      server_->port(), "POST /webhooks/genesys/post-contact HTTP/1.1\r\nHost: x\r\n"
-                       "X-Blend-Signature: " + signature + "\r\nContent-Length: 10485760\r\n\r\n");
+  std::string big = AnswerToHeaders(server_->port(),
+                                    "POST /webhooks/genesys/post-contact HTTP/1.1\r\nHost: x\r\n"
+                                    "X-Blend-Signature: " +
+                                        signature + "\r\nContent-Length: 10485760\r\n\r\n");
   EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big;
   std::string unsigned_request = AnswerToHeaders(
       server_->port(),
@@ -290,7 +298,8 @@ TEST_F(DialerWorkerTest, GenesysDialTimeScrubBecomesDncActive) {
   StartDialer();
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
   // On the Genesys DNC list, but not (yet) in Blend's mirror: the claim is granted.
-  ASSERT_TRUE(sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550150"}, std::nullopt).ok());
+  ASSERT_TRUE(
+      sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550150"}, std::nullopt).ok());
   Publish(VoiceTouch("v-scrubbed", "+12125550150"));
   auto all = dispositions.WaitFor(2, absl::Seconds(40));
   auto got = Of(all, "v-scrubbed");
@@ -306,27 +315,33 @@ TEST_F(DialerWorkerTest, GenesysDialTimeScrubBecomesDncActive) {
 
 TEST_F(DialerWorkerTest, DncMirrorFollowsTheGenesysListAndOptOutsAreWrittenBack) {
   StartDialer();
-  ASSERT_TRUE(sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550170"}, std::nullopt).ok());
+  ASSERT_TRUE(
+      sim_->sim().outbound().AddDncNumbers("demo-dnc", {"+12125550170"}, std::nullopt).ok());
   ASSERT_TRUE(sync_->Mirror().ok());
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
-                  "source = 'genesys_dnc_mirror' AND address = '+12125550170'"), 1);
+                  "source = 'genesys_dnc_mirror' AND address = '+12125550170'"),
+            1);
   ASSERT_TRUE(sim_->sim().outbound().RemoveDncNumbers("demo-dnc", {"+12125550170"}).ok());
   absl::SleepFor(absl::Milliseconds(1100));  // the stale cut-off has one-second resolution
   ASSERT_TRUE(sync_->Mirror().ok());
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170' AND "
-                  "removed_at IS NULL"), 0);
+                  "removed_at IS NULL"),
+            0);
   // The removal is recorded on the consent record, not deleted.
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE address = '+12125550170' AND "
-                  "removed_by = 'genesys_dnc_mirror'"), 1);
+                  "removed_by = 'genesys_dnc_mirror'"),
+            1);
 
   // An opt-out Blend learned elsewhere goes to the Genesys internal list, once.
-  Count("INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
-        "(1, '+12125550171', 'opt_out', 'customer-event', now()) RETURNING 1");
+  Count(
+      "INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
+      "(1, '+12125550171', 'opt_out', 'customer-event', now()) RETURNING 1");
   ASSERT_TRUE(sync_->SyncOnce().ok());
   EXPECT_TRUE(OnSimDnc("+12125550171"));
   EXPECT_EQ(Count("SELECT count(*) FROM dialer_dnc_pushes WHERE address = '+12125550171'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
-                  "address = '+12125550171'"), 1);
+                  "address = '+12125550171'"),
+            1);
   genesys_sim::AuditFilter f;
   f.operation = "dnc.add";
   size_t adds = sim_->sim().audit().Query(f).size();
@@ -337,16 +352,22 @@ TEST_F(DialerWorkerTest, DncMirrorFollowsTheGenesysListAndOptOutsAreWrittenBack)
 TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
   StartDialer();
   Collector events(brokers_, {Topic("blend.customer-events")});
-  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
-        "('c', 1, '{}', now()) RETURNING 1");
-  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
-        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-42', 'c', 1, "
-        "'k', 'h', 'cust-42', '{\"customer_id\":\"cust-42\",\"phone_e164\":\"+12125550160\"}', 1, "
-        "'{}', now(), now()) RETURNING 1");
+  Count(
+      "INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+      "('c', 1, '{}', now()) RETURNING 1");
+  Count(
+      "INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+      "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-42', 'c', 1, "
+      "'k', 'h', 'cust-42', '{\"customer_id\":\"cust-42\",\"phone_e164\":\"+12125550160\"}', 1, "
+      "'{}', now(), now()) RETURNING 1");
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        R"({"fromAddress":"+12125550161","textBody":"when is it due?"})").status, 200);
+                        R"({"fromAddress":"+12125550161","textBody":"when is it due?"})")
+                .status,
+            200);
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        R"({"fromAddress":"+12125550160","textBody":" Stop "})").status, 200);
+                        R"({"fromAddress":"+12125550160","textBody":" Stop "})")
+                .status,
+            200);
   auto got = events.WaitFor(1, absl::Seconds(20));
   ASSERT_EQ(got.size(), 1u);
   const v1::CustomerEvent& e = got[0].customer_event();
@@ -356,10 +377,12 @@ TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
   EXPECT_EQ(e.opt_out().address(), "+12125550160");
   EXPECT_EQ(e.opt_out().keyword(), "STOP");
   absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!OnSimDnc("+12125550160") && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  while (!OnSimDnc("+12125550160") && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(100));
   EXPECT_TRUE(OnSimDnc("+12125550160"));
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE channel = 2 AND kind = 'dnc' AND "
-                  "address = '+12125550160'"), 1);
+                  "address = '+12125550160'"),
+            1);
   EXPECT_EQ(events.WaitFor(2, absl::Seconds(2)).size(), 1u) << "only the opt-out is an event";
 }
 
@@ -368,14 +391,17 @@ TEST_F(DialerWorkerTest, InboundStopBecomesAnOptOutEventAndAGenesysDncEntry) {
 TEST_F(DialerWorkerTest, InboundStopFromANationalNumberWithPunctuationFindsTheCustomer) {
   StartDialer();
   Collector events(brokers_, {Topic("blend.customer-events")});
-  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
-        "('c', 1, '{}', now()) RETURNING 1");
-  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
-        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-44', 'c', 1, "
-        "'k', 'h', 'cust-44', '{\"customer_id\":\"cust-44\",\"phone_e164\":\"+12125550163\"}', 1, "
-        "'{}', now(), now()) RETURNING 1");
+  Count(
+      "INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+      "('c', 1, '{}', now()) RETURNING 1");
+  Count(
+      "INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+      "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-44', 'c', 1, "
+      "'k', 'h', 'cust-44', '{\"customer_id\":\"cust-44\",\"phone_e164\":\"+12125550163\"}', 1, "
+      "'{}', now(), now()) RETURNING 1");
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        R"({"fromAddress":"(212) 555-0163","textBody":"\"Opt-Out!\""})").status,
+                        R"({"fromAddress":"(212) 555-0163","textBody":"\"Opt-Out!\""})")
+                .status,
             200);
   auto got = events.WaitFor(1, absl::Seconds(20));
   ASSERT_EQ(got.size(), 1u);
@@ -389,14 +415,17 @@ TEST_F(DialerWorkerTest, InboundStopFromANationalNumberWithPunctuationFindsTheCu
 TEST_F(DialerWorkerTest, InboundReplyOfAKnownNumberBecomesAnSmsReplyEvent) {
   StartDialer();
   Collector events(brokers_, {Topic("blend.customer-events")});
-  Count("INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
-        "('c', 1, '{}', now()) RETURNING 1");
-  Count("INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
-        "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-43', 'c', 1, "
-        "'k', 'h', 'cust-43', '{\"customer_id\":\"cust-43\",\"phone_e164\":\"+12125550162\"}', 1, "
-        "'{}', now(), now()) RETURNING 1");
+  Count(
+      "INSERT INTO campaigns (campaign_id, version, definition_json, created_at) VALUES "
+      "('c', 1, '{}', now()) RETURNING 1");
+  Count(
+      "INSERT INTO journeys (journey_id, campaign_id, campaign_version, client_key, input_hash, "
+      "customer_id, customer, status, state, started_at, updated_at) VALUES ('j-43', 'c', 1, "
+      "'k', 'h', 'cust-43', '{\"customer_id\":\"cust-43\",\"phone_e164\":\"+12125550162\"}', 1, "
+      "'{}', now(), now()) RETURNING 1");
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        R"({"fromAddress":"+12125550162","textBody":"I will pay on Friday"})").status,
+                        R"({"fromAddress":"+12125550162","textBody":"I will pay on Friday"})")
+                .status,
             200);
   auto got = events.WaitFor(1, absl::Seconds(20));
   ASSERT_EQ(got.size(), 1u);
@@ -417,16 +446,23 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
   auto migrations = store::BlendMigrations();
   ASSERT_TRUE(migrations.ok());
   ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
-  Count("INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
-        "(1, '+12125550181', 'opt_out', 'customer-event', now()) RETURNING 1");
+  Count(
+      "INSERT INTO suppressions (channel, address, kind, source, recorded_at) VALUES "
+      "(1, '+12125550181', 'opt_out', 'customer-event', now()) RETURNING 1");
   SilentServer genesys;
   const int http_port = test_support::FreeLoopbackPort();
   std::vector<std::string> args = {
-      BLEND_DIALER_WORKER_BIN, "--kafka-brokers=" + brokers_, "--pg-url=" + db_->url(),
-      "--orchestrator-addr=" + touch_service_->address(), "--genesys-api-url=" + genesys.url(),
-      "--genesys-timeout=25s", "--dnc-shutdown-timeout=2s", "--topic-prefix=" + prefix_,
+      BLEND_DIALER_WORKER_BIN,
+      "--kafka-brokers=" + brokers_,
+      "--pg-url=" + db_->url(),
+      "--orchestrator-addr=" + touch_service_->address(),
+      "--genesys-api-url=" + genesys.url(),
+      "--genesys-timeout=25s",
+      "--dnc-shutdown-timeout=2s",
+      "--topic-prefix=" + prefix_,
       "--metrics-addr=127.0.0.1:" + std::to_string(test_support::FreeLoopbackPort()),
-      "--http-addr=127.0.0.1:" + std::to_string(http_port), "--log-level=warn",
+      "--http-addr=127.0.0.1:" + std::to_string(http_port),
+      "--log-level=warn",
       "--kafka-session-timeout=6s"};
   auto dialer = test_support::ChildProcess::Spawn("blend-dialer-worker", args);
   ASSERT_TRUE(dialer.ok()) << dialer.status();
@@ -509,7 +545,9 @@ TEST_F(DialerWorkerTest, WithdrawRetriesADeleteAnsweredWith5xxUntilTheContactIsG
   Publish(touch);
   ASSERT_EQ(dispositions.WaitFor(1, absl::Seconds(30)).size(), 1u);
   const absl::Time inserted = absl::Now();
-  nlohmann::json faults = {{"errorRatio", 1}, {"errorStatus", 503}, {"method", "DELETE"},
+  nlohmann::json faults = {{"errorRatio", 1},
+                           {"errorStatus", 503},
+                           {"method", "DELETE"},
                            {"pathPrefix", "/api/v2/outbound/contactlists/"}};
   ASSERT_EQ(sim_->Admin("PUT", "/sim/faults", faults.dump()).status, 200);
   PublishWithdraw(touch);

@@ -76,7 +76,8 @@ class VoiceSenderTest : public ::testing::Test {
 };
 
 TEST_F(VoiceSenderTest, InsertsUnderTheContactIdDerivedFromTheTouchWithoutRequeueing) {
-  transport_.Push(HttpResponse{200, {}, json::array({json::parse(StoredContact(kTouch).body)}).dump()});
+  transport_.Push(
+      HttpResponse{200, {}, json::array({json::parse(StoredContact(kTouch).body)}).dump()});
   auto receipt = Send();
   ASSERT_TRUE(receipt.ok()) << receipt.status();
   const std::string id = genesys::ContactIdForTouch(kTouch);
@@ -99,7 +100,8 @@ TEST_F(VoiceSenderTest, InsertsUnderTheContactIdDerivedFromTheTouchWithoutRequeu
 
 TEST_F(VoiceSenderTest, LostAnswerIsRetriedWithTheSameContactAndIsNotUnknown) {
   transport_.Push(LostAnswer());
-  transport_.Push(HttpResponse{200, {}, json::array({json::parse(StoredContact(kTouch).body)}).dump()});
+  transport_.Push(
+      HttpResponse{200, {}, json::array({json::parse(StoredContact(kTouch).body)}).dump()});
   auto receipt = Send();
   ASSERT_TRUE(receipt.ok()) << receipt.status();
   EXPECT_EQ(receipt->provider_ids.at("contactId"), genesys::ContactIdForTouch(kTouch));

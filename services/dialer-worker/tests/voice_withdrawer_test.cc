@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/genesys/contact_id.h"
+#include "blend/genesys/testing/fake_http_transport.h"
 #include "blend/quota/quota_store.h"
 #include "blend/worker/touch_processor.h"
-#include "blend/genesys/testing/fake_http_transport.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"
@@ -37,7 +37,8 @@ HttpResponse Contact(bool dialled = false) {
                   {"callable", true}};
   if (dialled) {
     contact["callRecords"] = {
-        {"phone", {{"lastAttempt", "2026-01-01T00:00:00.000Z"}, {"lastResult", "ININ-OUTBOUND-NO-ANSWER"}}}};
+        {"phone",
+         {{"lastAttempt", "2026-01-01T00:00:00.000Z"}, {"lastResult", "ININ-OUTBOUND-NO-ANSWER"}}}};
   }
   return HttpResponse{200, {}, contact.dump()};
 }
@@ -68,7 +69,8 @@ class VoiceWithdrawerTest : public ::testing::Test {
     transport_.PushToken("t1");
     withdrawer_ = std::make_unique<VoiceWithdrawer>(
         ledger_, *client_, lane_, &inserts_, clock_,
-        VoiceWithdrawerOptions{.worker_id = "w1", .delete_attempts = 2,
+        VoiceWithdrawerOptions{.worker_id = "w1",
+                               .delete_attempts = 2,
                                .backoff = {.initial = absl::Seconds(1), .max_attempts = 5}},
         [] { return 1.0; }, &registry_);
   }
@@ -80,8 +82,8 @@ class VoiceWithdrawerTest : public ::testing::Test {
     w.set_channel(v1::CHANNEL_VOICE);
     w.set_contact_list_id("demo-contacts");
     w.set_contact_id(genesys::ContactIdForTouch(kTouch));
-    *w.mutable_requested_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-        absl::ToUnixNanos(clock_.Now()));
+    *w.mutable_requested_at() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_.Now()));
     return w;
   }
 
@@ -120,9 +122,10 @@ class VoiceWithdrawerTest : public ::testing::Test {
 // one shows zeros, not "no data".
 TEST_F(VoiceWithdrawerTest, EveryResultSeriesExistsAtZeroBeforeAnyWithdrawal) {
   for (const char* result : {"removed", "uncallable", "tombstoned", "too_late", "failed"}) {
-    EXPECT_TRUE(HasMetric(absl::StrCat("blend_touch_withdrawals_total{channel=\"voice\",result=\"",
-                                       result, "\"} 0")))
-        << result << "\n" << Metrics();
+    EXPECT_TRUE(HasMetric(
+        absl::StrCat("blend_touch_withdrawals_total{channel=\"voice\",result=\"", result, "\"} 0")))
+        << result << "\n"
+        << Metrics();
   }
 }
 
@@ -131,15 +134,15 @@ TEST_F(VoiceWithdrawerTest, TombstoneBeforeTheInsertRefusesTheLateInsertWhichRep
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->kind, Kind::kPublish);
   EXPECT_EQ(r->disposition.outcome(), v1::TOUCH_OUTCOME_WITHDRAWN);
-  EXPECT_TRUE(absl::StrContains(r->disposition.reason(), "never inserted")) << r->disposition.reason();
+  EXPECT_TRUE(absl::StrContains(r->disposition.reason(), "never inserted"))
+      << r->disposition.reason();
   EXPECT_TRUE(transport_.requests().empty()) << "nothing to ask Genesys";
 
   // The TouchCommand arrives late and goes through the real processor and VoiceSender.
   GrantAll claimer;
   VoiceSender sender(*client_, VoiceSenderOptions{});
   worker::TouchProcessor processor(ledger_, claimer, inserts_, sender, clock_,
-                                   {.worker_id = "w1", .channel = v1::CHANNEL_VOICE,
-                                    .backoff = {}},
+                                   {.worker_id = "w1", .channel = v1::CHANNEL_VOICE, .backoff = {}},
                                    [] { return 0.5; });
   v1::TouchCommand touch;
   touch.set_touch_id(kTouch);
@@ -168,8 +171,9 @@ TEST_F(VoiceWithdrawerTest, WithdrawAfterARecordedInsertDeletesTheContact) {
   EXPECT_EQ(r->disposition.journey_id(), "j-1");
   auto deletes = Requests(HttpMethod::kDelete);
   ASSERT_EQ(deletes.size(), 1u);
-  EXPECT_TRUE(absl::StrContains(deletes[0].url, "/api/v2/outbound/contactlists/demo-contacts/contacts/" +
-                                                    genesys::ContactIdForTouch(kTouch)))
+  EXPECT_TRUE(absl::StrContains(
+      deletes[0].url,
+      "/api/v2/outbound/contactlists/demo-contacts/contacts/" + genesys::ContactIdForTouch(kTouch)))
       << deletes[0].url;
   EXPECT_TRUE(HasMetric(R"(blend_touch_withdrawals_total{channel="voice",result="removed"} 1)"));
   EXPECT_TRUE(HasMetric(R"(blend_touch_withdrawal_latency_seconds_count{channel="voice"} 1)"))

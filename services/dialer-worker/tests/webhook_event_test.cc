@@ -27,7 +27,8 @@ TEST(ParsePostContactTest, ReadsTheEnvelopeAndTheEventBody) {
 TEST(ParsePostContactTest, TopicFromDetailTypeAndOtherTopicsAreNotRead) {
   auto by_type = ParsePostContact(
       R"({"id":"e","detail-type":"v2.outbound.voice.campaigns.contact.postContact",
-          "detail":{"eventBody":{"outboundContactId":"c"}}})", "touchId");
+          "detail":{"eventBody":{"outboundContactId":"c"}}})",
+      "touchId");
   ASSERT_TRUE(by_type.ok());
   EXPECT_TRUE(by_type->is_post_contact);
   auto other = ParsePostContact(
@@ -42,8 +43,7 @@ TEST(ParsePostContactTest, TopicFromDetailTypeAndOtherTopicsAreNotRead) {
 TEST(ParsePostContactTest, WhatIsNotAnEnvelopeIsInvalid) {
   for (const char* bad : {"", "null", "[]", "{", R"({"detail":{}})", R"({"id":"e"})",
                           R"({"id":"e","detail":"x"})", R"({"id":7,"detail":{}})"}) {
-    EXPECT_EQ(ParsePostContact(bad, "touchId").status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(ParsePostContact(bad, "touchId").status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
   }
 }

@@ -18,8 +18,9 @@
 #include "blend/worker/worker_flags.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"blend-email-worker: sends email touches through Genesys agentless email (with a "
-               "CAN-SPAM unsubscribe link) under the global per-client quota"};
+  CLI::App app{
+      "blend-email-worker: sends email touches through Genesys agentless email (with a "
+      "CAN-SPAM unsubscribe link) under the global per-client quota"};
   auto config = blend::worker::DefaultRuntimeConfig("email-worker", blend::v1::CHANNEL_EMAIL,
                                                     "127.0.0.1:9403");
   blend::worker::RuntimeFlagValues values;
@@ -74,8 +75,8 @@ int main(int argc, char** argv) {
           rt.producer(), rt.Topic(blend::worker::kCustomerEventsTopic), rt.clock()),
       rt.clock(), {}, &rt.registry());
   publisher.Start();
-  auto server = blend::email_worker::UnsubscribeServer::Start(
-      http_addr, tokens, unsubscribes, &publisher, rt.clock(), http_options);
+  auto server = blend::email_worker::UnsubscribeServer::Start(http_addr, tokens, unsubscribes,
+                                                              &publisher, rt.clock(), http_options);
   if (!server.ok()) return blend::worker::ReportStartFailure("email-worker", server.status());
   blend::email_worker::EmailSender sender(rt.genesys(), tokens, email);
   blend::worker::RunUntilSignal(rt, sender);

@@ -32,51 +32,66 @@ double Unix(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch());
 
 absl::StatusOr<bool> PgUnsubscribeStore::Record(const v1::CustomerEvent& event, absl::Time now) {
   std::string bytes = event.SerializeAsString();
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    return tx.exec_params(kRecord, event.event_id(), event.customer_id(),
-                          pqxx::binarystring(bytes), Unix(now)).affected_rows() == 1;
-  }, store::TxOptions{.name = "unsubscribe_record"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        return tx.exec_params(kRecord, event.event_id(), event.customer_id(),
+                              pqxx::binarystring(bytes), Unix(now))
+                   .affected_rows() == 1;
+      },
+      store::TxOptions{.name = "unsubscribe_record"});
 }
 
 absl::StatusOr<std::vector<PendingUnsubscribe>> PgUnsubscribeStore::LeaseDue(absl::Time now,
                                                                              absl::Duration lease,
                                                                              int limit) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx)
-      -> absl::StatusOr<std::vector<PendingUnsubscribe>> {
-    std::vector<PendingUnsubscribe> out;
-    for (const auto& row : tx.exec_params(kLease, Unix(now), Unix(now + lease), limit)) {
-      PendingUnsubscribe p;
-      pqxx::binarystring bytes(row[1]);
-      if (!p.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-        return absl::DataLossError("email_unsubscribes row " + row[0].as<std::string>() +
-                                   " has an unreadable event");
-      }
-      p.attempts = row[2].as<int>();
-      out.push_back(std::move(p));
-    }
-    return out;
-  }, store::TxOptions{.name = "unsubscribe_lease"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<PendingUnsubscribe>> {
+        std::vector<PendingUnsubscribe> out;
+        for (const auto& row : tx.exec_params(kLease, Unix(now), Unix(now + lease), limit)) {
+          PendingUnsubscribe p;
+          pqxx::binarystring bytes(row[1]);
+          if (!p.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+            return absl::DataLossError("email_unsubscribes row " + row[0].as<std::string>() +
+                                       " has an unreadable event");
+          }
+          p.attempts = row[2].as<int>();
+          out.push_back(std::move(p));
+        }
+        return out;
+      },
+      store::TxOptions{.name = "unsubscribe_lease"});
 }
 
 absl::Status PgUnsubscribeStore::MarkDelivered(const std::string& event_id, absl::Time now) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    tx.exec_params(kDelivered, event_id, Unix(now));
-    return absl::OkStatus();
-  }, store::TxOptions{.name = "unsubscribe_delivered"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) {
+        tx.exec_params(kDelivered, event_id, Unix(now));
+        return absl::OkStatus();
+      },
+      store::TxOptions{.name = "unsubscribe_delivered"});
 }
 
 absl::Status PgUnsubscribeStore::MarkFailed(const std::string& event_id, const std::string& error,
                                             absl::Time retry_at) {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) {
-    tx.exec_params(kFailed, event_id, error, Unix(retry_at));
-    return absl::OkStatus();
-  }, store::TxOptions{.name = "unsubscribe_failed"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) {
+        tx.exec_params(kFailed, event_id, error, Unix(retry_at));
+        return absl::OkStatus();
+      },
+      store::TxOptions{.name = "unsubscribe_failed"});
 }
 
 absl::StatusOr<int64_t> PgUnsubscribeStore::CountPending() {
-  return store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec(kCountPending)[0][0].as<int64_t>();
-  }, store::TxOptions{.read_only = true, .name = "unsubscribe_pending"});
+  return store::WithTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+        return tx.exec(kCountPending)[0][0].as<int64_t>();
+      },
+      store::TxOptions{.read_only = true, .name = "unsubscribe_pending"});
 }
 
 }  // namespace blend::email_worker

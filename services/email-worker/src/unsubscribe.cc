@@ -74,9 +74,8 @@ absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
     // One id per link: a second click, and every redelivery, is the same opt-out.
     std::string event_id =
         absl::StrCat("email-unsubscribe:", claims.customer_id, ":", claims.touch_id);
-    v1::CustomerEvent event = worker::MakeOptOutEvent(event_id, claims.customer_id,
-                                                      v1::CHANNEL_EMAIL, claims.email,
-                                                      "UNSUBSCRIBE", clock);
+    v1::CustomerEvent event = worker::MakeOptOutEvent(
+        event_id, claims.customer_id, v1::CHANNEL_EMAIL, claims.email, "UNSUBSCRIBE", clock);
     // Committed before the answer: the customer will not click again, so the opt-out must
     // survive a Kafka outage (the publisher delivers it when Kafka is back).
     absl::StatusOr<bool> recorded = store.Record(event, clock.Now());
@@ -89,10 +88,10 @@ absl::StatusOr<std::unique_ptr<UnsubscribeServer>> UnsubscribeServer::Start(
     BLEND_LOG(kInfo, "email unsubscribe",
               {{"customer_id", claims.customer_id},
                {"email", log::RedactEmail(claims.email)},
-               {"one_click", absl::StrContains(req.body, "One-Click") ||
-                                     req.form.count("List-Unsubscribe") > 0
-                                 ? "true"
-                                 : "false"},
+               {"one_click",
+                absl::StrContains(req.body, "One-Click") || req.form.count("List-Unsubscribe") > 0
+                    ? "true"
+                    : "false"},
                {"repeat", *recorded ? "false" : "true"}});
     return Page(200, kDonePage);
   };

@@ -14,15 +14,15 @@ namespace blend::email_worker {
 
 PublishEventsFn KafkaEventPublisher(bus::Producer& producer, std::string topic,
                                     const Clock& clock) {
-  return [&producer, topic = std::move(topic),
-          &clock](const std::vector<v1::CustomerEvent>& events) {
-    std::vector<bus::OutgoingMessage> messages;
-    messages.reserve(events.size());
-    for (const v1::CustomerEvent& e : events) {
-      messages.push_back({topic, e.customer_id(), worker::EncodeCustomerEvent(e, clock), {}});
-    }
-    return producer.ProduceBatch(messages);
-  };
+  return
+      [&producer, topic = std::move(topic), &clock](const std::vector<v1::CustomerEvent>& events) {
+        std::vector<bus::OutgoingMessage> messages;
+        messages.reserve(events.size());
+        for (const v1::CustomerEvent& e : events) {
+          messages.push_back({topic, e.customer_id(), worker::EncodeCustomerEvent(e, clock), {}});
+        }
+        return producer.ProduceBatch(messages);
+      };
 }
 
 struct UnsubscribePublisher::Metrics {
@@ -32,20 +32,26 @@ struct UnsubscribePublisher::Metrics {
 };
 
 UnsubscribePublisher::UnsubscribePublisher(UnsubscribeStore& store, PublishEventsFn publish,
-                                           const Clock& clock,
-                                           UnsubscribePublisherOptions options,
+                                           const Clock& clock, UnsubscribePublisherOptions options,
                                            prometheus::Registry* registry)
     : store_(store), publish_(std::move(publish)), clock_(clock), options_(options) {
   if (registry == nullptr) return;
   metrics_ = std::make_unique<Metrics>(Metrics{
-      &prometheus::BuildGauge().Name("blend_email_unsubscribes_pending")
+      &prometheus::BuildGauge()
+           .Name("blend_email_unsubscribes_pending")
            .Help("Unsubscribes recorded but not yet acknowledged by Kafka (after the last pass)")
-           .Register(*registry).Add({}),
-      &prometheus::BuildCounter().Name("blend_email_unsubscribes_delivered_total")
-           .Help("Unsubscribe opt-out events acknowledged by Kafka").Register(*registry).Add({}),
-      &prometheus::BuildCounter().Name("blend_email_unsubscribe_publish_failures_total")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildCounter()
+           .Name("blend_email_unsubscribes_delivered_total")
+           .Help("Unsubscribe opt-out events acknowledged by Kafka")
+           .Register(*registry)
+           .Add({}),
+      &prometheus::BuildCounter()
+           .Name("blend_email_unsubscribe_publish_failures_total")
            .Help("Failed attempts to publish an unsubscribe (retried later)")
-           .Register(*registry).Add({})});
+           .Register(*registry)
+           .Add({})});
 }
 
 UnsubscribePublisher::~UnsubscribePublisher() { Stop(); }
@@ -81,8 +87,10 @@ absl::StatusOr<PublishPass> UnsubscribePublisher::PublishOnce() {
       ++pass.failed;
       if (metrics_) metrics_->failures->Increment();
       BLEND_LOG(kWarn, "unsubscribe not yet delivered to Kafka; retrying",
-                {{"event_id", id}, {"attempts", absl::StrCat(attempts)},
-                 {"retry_in", absl::FormatDuration(delay)}, {"error", std::string(ack.message())}});
+                {{"event_id", id},
+                 {"attempts", absl::StrCat(attempts)},
+                 {"retry_in", absl::FormatDuration(delay)},
+                 {"error", std::string(ack.message())}});
       if (absl::Status st = store_.MarkFailed(id, std::string(ack.message()), clock_.Now() + delay);
           !st.ok()) {
         return st;

@@ -70,8 +70,8 @@ bool Open(const std::string& key, std::string_view sealed, std::string* plaintex
          EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(kAad),
                            sizeof(kAad) - 1) == 1 &&
          EVP_DecryptUpdate(ctx.get(), out, &len, U(cipher), static_cast<int>(cipher.size())) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTag),
-                             tag.data()) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTag), tag.data()) ==
+             1 &&
          EVP_DecryptFinal_ex(ctx.get(), out + len, &len) == 1;
 }
 
@@ -109,7 +109,9 @@ absl::StatusOr<std::pair<UnsubscribeClaims, absl::Time>> ParseClaims(std::string
 
 UnsubscribeTokens::UnsubscribeTokens(Secret secret, const Clock& clock,
                                      UnsubscribeTokenOptions options)
-    : key_(Hmac(secret.Reveal(), kKeyLabel)), secret_(std::move(secret)), clock_(clock),
+    : key_(Hmac(secret.Reveal(), kKeyLabel)),
+      secret_(std::move(secret)),
+      clock_(clock),
       options_(options) {}
 
 std::string UnsubscribeTokens::Sign(const UnsubscribeClaims& claims) const {
@@ -122,8 +124,7 @@ absl::StatusOr<UnsubscribeClaims> UnsubscribeTokens::Verify(std::string_view tok
   if (token.find('.') != std::string_view::npos) return VerifyLegacy(token);
   std::string raw;
   if (!absl::WebSafeBase64Unescape(std::string(token), &raw) ||
-      raw.size() < 1 + kNonce + kTag + 1 ||
-      static_cast<unsigned char>(raw[0]) != kVersion) {
+      raw.size() < 1 + kNonce + kTag + 1 || static_cast<unsigned char>(raw[0]) != kVersion) {
     return absl::InvalidArgumentError("malformed unsubscribe token");
   }
   std::string plaintext;

@@ -31,8 +31,8 @@ TEST_F(WorkersTest, EmailIsSentOnceAndItsUnsubscribeLinkOptsTheCustomerOut) {
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
   Collector events(brokers_, {Topic("blend.customer-events")});
   email_worker::UnsubscribeTokens tokens(Secret("test-key"));
-  worker::WorkerRuntime& rt = StartReplica(
-      RuntimeConfig(v1::CHANNEL_EMAIL, 300), [&tokens](worker::WorkerRuntime& r) {
+  worker::WorkerRuntime& rt =
+      StartReplica(RuntimeConfig(v1::CHANNEL_EMAIL, 300), [&tokens](worker::WorkerRuntime& r) {
         return std::make_unique<email_worker::EmailSender>(r.genesys(), tokens,
                                                            email_worker::EmailSenderOptions{});
       });
@@ -113,8 +113,8 @@ TEST_F(WorkersTest, UnsubscribeDuringAKafkaOutageSucceedsAndIsDeliveredOnceKafka
 
   httplib::Client client("127.0.0.1", (*server)->port());
   std::string path = "/unsubscribe?token=" + tokens.Sign({"c-e-2", "e-2@customer.example", "e-2"});
-  auto first = client.Post(path.c_str(), "List-Unsubscribe=One-Click",
-                           "application/x-www-form-urlencoded");
+  auto first =
+      client.Post(path.c_str(), "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200) << "the customer will not click again";
   auto again = client.Post(path.c_str());  // a one-click client, or the customer twice

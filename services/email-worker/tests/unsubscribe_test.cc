@@ -39,8 +39,8 @@ TEST(UnsubscribeTokensTest, TokenIsOpaque) {
   std::string token = tokens.Sign(kClaims);
   std::string decoded;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &decoded));
-  for (const std::string& secret_part : {std::string("alice"), std::string("b.example"),
-                                         std::string("cust-1")}) {
+  for (const std::string& secret_part :
+       {std::string("alice"), std::string("b.example"), std::string("cust-1")}) {
     EXPECT_FALSE(absl::StrContains(token, secret_part)) << token;
     EXPECT_FALSE(absl::StrContains(decoded, secret_part));
   }
@@ -97,7 +97,9 @@ TEST(UnsubscribeTokensTest, LegacyLinksOpenUntilTurnedOff) {
   EXPECT_EQ(UnsubscribeTokens(Secret("k2"), clock).Verify(legacy).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(UnsubscribeTokens(Secret("k1"), clock, {.accept_legacy = false})
-                .Verify(legacy).status().code(),
+                .Verify(legacy)
+                .status()
+                .code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

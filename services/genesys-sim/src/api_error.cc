@@ -64,8 +64,8 @@ int HttpStatusOf(absl::StatusCode code) {
   }
 }
 
-std::string ErrorBodyJson(int http_status, absl::string_view genesys_code, absl::string_view message,
-                          absl::string_view context_id) {
+std::string ErrorBodyJson(int http_status, absl::string_view genesys_code,
+                          absl::string_view message, absl::string_view context_id) {
   nlohmann::json body = {{"message", std::string(message)},
                          {"code", std::string(genesys_code)},
                          {"status", http_status},

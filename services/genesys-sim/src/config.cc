@@ -23,7 +23,8 @@ absl::Duration ToDuration(const json& j, const std::string& field) {
   if (j.is_number()) return absl::Seconds(j.get<double>());
   absl::Duration d;
   if (j.is_string() && absl::ParseDuration(j.get<std::string>(), &d)) return d;
-  throw ConfigError(absl::StrCat(field, ": expected a duration such as \"5s\" or a number of seconds"));
+  throw ConfigError(
+      absl::StrCat(field, ": expected a duration such as \"5s\" or a number of seconds"));
 }
 
 template <typename T>
@@ -56,7 +57,8 @@ std::vector<ContactListConfig> ParseContactLists(const json& arr) {
     Read(l, "columnNames", list.column_names);
     Read(l, "emailColumns", list.email_columns);
     for (const json& p : l.value("phoneColumns", json::array())) {
-      list.phone_columns.push_back({p.at("columnName").get<std::string>(), p.value("type", "cell")});
+      list.phone_columns.push_back(
+          {p.at("columnName").get<std::string>(), p.value("type", "cell")});
     }
     for (const json& c : l.value("contacts", json::array())) {
       list.contacts.push_back(
@@ -180,14 +182,16 @@ PreCallConfig ParsePreCall(const json& j, PreCallConfig precall) {
 void Overlay(const json& doc, SimConfig& c) {
   if (!doc.is_object()) throw ConfigError("the configuration must be a JSON object");
   static const std::set<std::string> kKnown = {
-      "oauthClients", "rateLimit", "smsSenders", "emailSenders", "contactLists", "dncLists",
-      "campaigns", "dialer", "smsReplies", "rejectOptedOutSms", "webhooks", "eventBridge",
-      "faults", "preCall", "exportDelay", "auditCapacity"};
+      "oauthClients", "rateLimit",         "smsSenders",  "emailSenders",
+      "contactLists", "dncLists",          "campaigns",   "dialer",
+      "smsReplies",   "rejectOptedOutSms", "webhooks",    "eventBridge",
+      "faults",       "preCall",           "exportDelay", "auditCapacity"};
   for (const auto& [key, _] : doc.items()) {
     if (!kKnown.contains(key)) throw ConfigError(absl::StrCat("unknown section '", key, "'"));
   }
   if (doc.contains("oauthClients")) c.clients = ParseClients(doc.at("oauthClients"));
-  if (doc.contains("rateLimit")) Read(doc.at("rateLimit"), "requestsPerMinute", c.requests_per_minute);
+  if (doc.contains("rateLimit"))
+    Read(doc.at("rateLimit"), "requestsPerMinute", c.requests_per_minute);
   Read(doc, "smsSenders", c.sms_senders);
   Read(doc, "emailSenders", c.email_senders);
   if (doc.contains("contactLists")) c.contact_lists = ParseContactLists(doc.at("contactLists"));
@@ -197,7 +201,8 @@ void Overlay(const json& doc, SimConfig& c) {
   if (doc.contains("smsReplies")) c.sms_replies = ParseSmsReplies(doc.at("smsReplies"));
   Read(doc, "rejectOptedOutSms", c.reject_opted_out_sms);
   if (doc.contains("webhooks")) c.webhooks = ParseWebhooks(doc.at("webhooks"), c.webhooks);
-  if (doc.contains("eventBridge")) c.event_bridge = ParseEventBridge(doc.at("eventBridge"), c.event_bridge);
+  if (doc.contains("eventBridge"))
+    c.event_bridge = ParseEventBridge(doc.at("eventBridge"), c.event_bridge);
   if (doc.contains("faults")) c.faults = ParseFaults(doc.at("faults"), c.faults);
   if (doc.contains("preCall")) c.precall = ParsePreCall(doc.at("preCall"), c.precall);
   ReadDuration(doc, "exportDelay", c.export_delay);
@@ -260,7 +265,8 @@ absl::StatusOr<SimConfig> ParseConfigJson(absl::string_view text, SimConfig base
   try {
     Overlay(json::parse(std::string(text)), base);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid genesys-sim configuration: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid genesys-sim configuration: ", e.what()));
   }
   return base;
 }
@@ -334,7 +340,8 @@ absl::StatusOr<FaultConfig> ParseFaultConfig(absl::string_view text, FaultConfig
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid fault settings: ", e.what()));
   }
-  for (double ratio : {out.error_ratio, out.drop_ratio, out.latency_ratio, out.accepted_drop_ratio}) {
+  for (double ratio :
+       {out.error_ratio, out.drop_ratio, out.latency_ratio, out.accepted_drop_ratio}) {
     if (ratio < 0 || ratio > 1) {
       return absl::InvalidArgumentError(
           "errorRatio, dropRatio, latencyRatio and acceptedDropRatio must be in [0, 1]");

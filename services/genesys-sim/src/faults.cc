@@ -73,7 +73,8 @@ FaultDecision FaultInjector::Decide(const std::string& path, const std::string& 
   if (!absl::StartsWith(path, config_.path_prefix)) return d;
   // A method filter leaves the other requests to the same path alone (e.g. fail only the
   // DELETE of a contact, not the GET before it).
-  if (!config_.method.empty() && !method.empty() && !absl::EqualsIgnoreCase(method, config_.method)) {
+  if (!config_.method.empty() && !method.empty() &&
+      !absl::EqualsIgnoreCase(method, config_.method)) {
     return d;
   }
   if (config_.latency > absl::ZeroDuration() && Accumulate(config_.latency_ratio, latency_acc_)) {

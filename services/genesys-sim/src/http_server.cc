@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<SimHttpServer>> SimHttpServer::Start(GenesysSim& 
   }
   http::ServerOptions options;
   options.name = "genesys-sim";
-  options.threads = std::max(1, threads);  // one per open keep-alive connection; latency holds it
-  options.keep_alive_max_requests = 1000;   // workers reuse connections, as with Genesys
+  options.threads = std::max(1, threads);    // one per open keep-alive connection; latency holds it
+  options.keep_alive_max_requests = 1000;    // workers reuse connections, as with Genesys
   options.max_body_bytes = 8 * 1024 * 1024;  // bulk contact and DNC uploads
   auto server = http::Server::Start(address, std::move(routes), options);
   if (!server.ok()) return server.status();

@@ -54,10 +54,11 @@ void Register(CLI::App& app, Flags& f, std::map<std::string, CLI::Option*>& opts
           "JSON configuration file overlaid on the demo defaults (format: README.md)");
   opts["rate"] = AddFlag(app, "rate-limit-per-minute", f.rate_limit_per_minute,
                          "requests per minute per OAuth client before 429");
-  opts["dial-delay"] = AddDurationFlag(app, "dial-delay", f.dial_delay,
-                                       "time from contact insertion to dialling");
-  opts["dial-interval"] = AddDurationFlag(app, "dial-interval", f.dial_interval,
-                                          "pace of the dialer: at most one dial per interval (0: no pacing)");
+  opts["dial-delay"] =
+      AddDurationFlag(app, "dial-delay", f.dial_delay, "time from contact insertion to dialling");
+  opts["dial-interval"] =
+      AddDurationFlag(app, "dial-interval", f.dial_interval,
+                      "pace of the dialer: at most one dial per interval (0: no pacing)");
   opts["token-lifetime"] = AddDurationFlag(app, "token-lifetime", f.token_lifetime,
                                            "lifetime of issued access tokens (every client)");
   AddDurationFlag(app, "tick", f.tick, "scheduler period (dialer, SMS replies, webhooks)");
@@ -69,12 +70,13 @@ void Register(CLI::App& app, Flags& f, std::map<std::string, CLI::Option*>& opts
   opts["inbound"] = AddFlag(app, "inbound-sms-webhook-urls", f.inbound_sms_webhook_urls,
                             "URLs receiving inbound SMS (comma-separated in the env)")
                         ->delimiter(',');
-  opts["secret"] = blend::AddSecretFlag(app, "webhook-signing-secret", f.webhook_signing_secret,
-                                        "HMAC-SHA256 key of X-Blend-Signature (default: demo-signing-secret)");
+  opts["secret"] =
+      blend::AddSecretFlag(app, "webhook-signing-secret", f.webhook_signing_secret,
+                           "HMAC-SHA256 key of X-Blend-Signature (default: demo-signing-secret)");
   opts["client-id"] = AddFlag(app, "client-id", f.client_id,
                               "replace the OAuth clients with this one (needs --client-secret)");
-  opts["client-secret"] = blend::AddSecretFlag(app, "client-secret", f.client_secret,
-                                               "secret of --client-id");
+  opts["client-secret"] =
+      blend::AddSecretFlag(app, "client-secret", f.client_secret, "secret of --client-id");
   opts["precall-url"] = AddFlag(app, "precall-url", f.precall_url,
                                 "pre-call rule: POST each contact's columns and contactId here "
                                 "just before dialling it; {\"skip\": true} means do not dial");
@@ -106,7 +108,8 @@ absl::StatusOr<SimConfig> BuildConfig(const Flags& f,
   if (given("inbound")) config.webhooks.inbound_sms_urls = f.inbound_sms_webhook_urls;
   if (given("secret")) config.webhooks.signing_secret = f.webhook_signing_secret;
   if (given("client-id")) {
-    if (f.client_secret.empty()) return absl::InvalidArgumentError("--client-id needs --client-secret");
+    if (f.client_secret.empty())
+      return absl::InvalidArgumentError("--client-id needs --client-secret");
     config.clients = {{f.client_id, f.client_secret}};
   }
   if (given("token-lifetime")) {
@@ -134,8 +137,9 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"blend-genesys-sim: a local Genesys Cloud API simulator (OAuth, agentless SMS/email, "
-               "contact lists, DNC lists, dialer events, rate limits, faults, audit)"};
+  CLI::App app{
+      "blend-genesys-sim: a local Genesys Cloud API simulator (OAuth, agentless SMS/email, "
+      "contact lists, DNC lists, dialer events, rate limits, faults, audit)"};
   Flags flags;
   std::map<std::string, CLI::Option*> opts;
   Register(app, flags, opts);
@@ -155,8 +159,8 @@ int main(int argc, char** argv) {
   auto sim = blend::genesys_sim::GenesysSim::Create(std::move(*config),
                                                     blend::RealClock::Instance(), registry);
   if (!sim.ok()) return Fail(sim.status());
-  auto server = blend::genesys_sim::SimHttpServer::Start(**sim, flags.http_addr,
-                                                             flags.http_threads);
+  auto server =
+      blend::genesys_sim::SimHttpServer::Start(**sim, flags.http_addr, flags.http_threads);
   if (!server.ok()) return Fail(server.status());
   auto admin = blend::telemetry::AdminServer::Create(flags.metrics_addr, registry);
   if (!admin.ok()) return Fail(admin.status());

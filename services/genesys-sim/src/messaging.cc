@@ -9,8 +9,8 @@ namespace blend::genesys_sim {
 
 std::optional<bool> OptOutKeyword(const std::string& text) {
   std::string word = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
-  static const std::set<std::string> kStop = {"STOP", "STOPALL", "UNSUBSCRIBE",
-                                              "CANCEL", "END", "QUIT"};
+  static const std::set<std::string> kStop = {"STOP",   "STOPALL", "UNSUBSCRIBE",
+                                              "CANCEL", "END",     "QUIT"};
   static const std::set<std::string> kStart = {"START", "YES", "UNSTOP"};
   if (kStop.contains(word)) return true;
   if (kStart.contains(word)) return false;
@@ -46,8 +46,8 @@ SentSms MessagingState::RecordSms(const std::string& from, const std::string& to
   } else {
     for (const CompiledReply& r : replies_) {
       if (!std::regex_search(to, r.re)) continue;
-      InboundSms reply{NewUuid(), sms.conversation_id, to, from, r.rule.text, now + r.rule.delay,
-                       sms.id};
+      InboundSms reply{NewUuid(),   sms.conversation_id, to,    from,
+                       r.rule.text, now + r.rule.delay,  sms.id};
       Pending p{reply.time, std::move(reply)};
       auto pos = std::upper_bound(pending_.begin(), pending_.end(), p.due,
                                   [](absl::Time t, const Pending& q) { return t < q.due; });
@@ -84,8 +84,8 @@ std::vector<InboundSms> MessagingState::DueReplies() {
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   std::vector<InboundSms> out;
-  auto end = std::find_if(pending_.begin(), pending_.end(),
-                          [&](const Pending& p) { return p.due > now; });
+  auto end =
+      std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.due > now; });
   for (auto it = pending_.begin(); it != end; ++it) {
     ApplyKeyword(it->sms);
     out.push_back(std::move(it->sms));

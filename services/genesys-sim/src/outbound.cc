@@ -25,7 +25,8 @@ OutboundStore::OutboundStore(const Clock& clock, const SimConfig& config)
   std::vector<OutcomeRule> rules =
       config.dialer.outcome_rules.empty() ? DefaultOutcomeRules() : config.dialer.outcome_rules;
   for (const OutcomeRule& r : rules) rules_.push_back({std::regex(r.number_regex), r});
-  for (const auto& l : config.contact_lists) (void)UpsertContactList(l);  // never fails for a new list
+  for (const auto& l : config.contact_lists)
+    (void)UpsertContactList(l);  // never fails for a new list
   for (const auto& d : config.dnc_lists) (void)UpsertDncList(d);
   absl::MutexLock lock(&mu_);
   campaigns_ = config.campaigns;
@@ -136,10 +137,10 @@ absl::StatusOr<std::vector<Contact>> OutboundStore::AddContacts(
   if (lit == lists_.end()) return ListNotFound("contact list", list_id);
   for (const ContactInput& in : inputs) {
     if (in.contact_list_id != list_id) {
-      return GenesysError(absl::StatusCode::kInvalidArgument, "invalid.value",
-                          absl::StrCat("contactListId '", in.contact_list_id,
-                                       "' does not match the contact list in the path '", list_id,
-                                       "'"));
+      return GenesysError(
+          absl::StatusCode::kInvalidArgument, "invalid.value",
+          absl::StrCat("contactListId '", in.contact_list_id,
+                       "' does not match the contact list in the path '", list_id, "'"));
     }
   }
   ContactList& list = lit->second;
@@ -228,7 +229,8 @@ absl::StatusOr<OutboundStore::DncList*> OutboundStore::MutableRdsList(const std:
   if (type != "rds" && type != "rds_custom") {
     return GenesysError(absl::StatusCode::kInvalidArgument, "dnc.source.operation.not.supported",
                         absl::StrCat("Phone numbers can only be changed on internal (rds) DNC "
-                                     "lists; list ", list_id, " is ", type, "."));
+                                     "lists; list ",
+                                     list_id, " is ", type, "."));
   }
   return &it->second;
 }
@@ -272,13 +274,14 @@ absl::StatusOr<DncListView> OutboundStore::GetDncList(const std::string& list_id
   absl::MutexLock lock(&mu_);
   auto it = dnc_lists_.find(list_id);
   if (it == dnc_lists_.end()) return ListNotFound("DNC list", list_id);
-  DncListView view{it->second.config, {}, it->second.date_created, it->second.date_modified,
-                   it->second.version};
+  DncListView view{
+      it->second.config, {}, it->second.date_created, it->second.date_modified, it->second.version};
   for (const auto& [_, e] : it->second.entries) view.entries.push_back(e);
   return view;
 }
 
-bool OutboundStore::OnDnc(const std::string& number, const std::vector<std::string>& list_ids) const {
+bool OutboundStore::OnDnc(const std::string& number,
+                          const std::vector<std::string>& list_ids) const {
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   return OnDncLocked(number, list_ids, now);
@@ -301,10 +304,10 @@ bool OutboundStore::OnDncLocked(const std::string& number, const std::vector<std
 std::string OutboundStore::DncCsv(const DncList& list) const {
   std::string csv = "PhoneNumber,ExpirationDateTime\r\n";
   for (const auto& [_, e] : list.entries) {
-    absl::StrAppend(&csv, CsvField(e.phone_number), ",",
-                    e.expires ? absl::FormatTime("%Y-%m-%dT%H:%MZ", *e.expires, absl::UTCTimeZone())
-                              : "",
-                    "\r\n");
+    absl::StrAppend(
+        &csv, CsvField(e.phone_number), ",",
+        e.expires ? absl::FormatTime("%Y-%m-%dT%H:%MZ", *e.expires, absl::UTCTimeZone()) : "",
+        "\r\n");
   }
   return csv;
 }
@@ -318,7 +321,8 @@ std::string OutboundStore::ContactListCsv(const ContactList& list) const {
   }
   header.push_back("ContactCallable");
   std::string csv;
-  for (size_t i = 0; i < header.size(); ++i) absl::StrAppend(&csv, i ? "," : "", CsvField(header[i]));
+  for (size_t i = 0; i < header.size(); ++i)
+    absl::StrAppend(&csv, i ? "," : "", CsvField(header[i]));
   csv += "\r\n";
   for (const auto& [id, c] : list.contacts) {
     std::vector<std::string> row = {id};
@@ -467,8 +471,7 @@ size_t OutboundStore::QueuedCount() const {
 }
 
 bool OutboundStore::PreDial(const Contact& contact, const ContactList& list,
-                            const CampaignConfig& campaign, absl::Time now,
-                            CallOutcome& o) const {
+                            const CampaignConfig& campaign, absl::Time now, CallOutcome& o) const {
   o.contact_id = contact.id;
   o.contact_list_id = list.config.id;
   o.time = now;

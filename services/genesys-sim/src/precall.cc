@@ -28,7 +28,8 @@ absl::StatusOr<PreCallReply> HttplibPreCallTransport::Post(const std::string& ur
   for (const auto& [k, v] : headers) h.emplace(k, v);
   auto res = client.Post(path, h, body, "application/json");
   if (!res) {
-    return absl::UnavailableError(absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
+    return absl::UnavailableError(
+        absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
   }
   return PreCallReply{res->status, res->body};
 }

@@ -253,10 +253,11 @@ GenesysSim::GenesysSim(SimConfig config, const Clock& clock,
                         .Name("blend_genesys_sim_rate_limited_total")
                         .Help("Requests refused with 429 by the per-client rate limit or a storm")
                         .Register(*registry_)),
-      faults_injected_(prometheus::BuildCounter()
-                           .Name("blend_genesys_sim_faults_injected_total")
-                           .Help("Injected faults by kind (latency, drop, storm_429, error_5xx, accepted_drop)")
-                           .Register(*registry_)),
+      faults_injected_(
+          prometheus::BuildCounter()
+              .Name("blend_genesys_sim_faults_injected_total")
+              .Help("Injected faults by kind (latency, drop, storm_429, error_5xx, accepted_drop)")
+              .Register(*registry_)),
       dials_(prometheus::BuildCounter()
                  .Name("blend_genesys_sim_dials_total")
                  .Help("Contacts dialled (or scrubbed) by the simulated dialer, by wrap-up code")
@@ -297,8 +298,11 @@ HttpResponse GenesysSim::Handle(const HttpRequest& request) {
                                        absl::StrCat("The request body is not valid: ", e.what()));
   }
   BLEND_LOG(kDebug, "request served",
-            {{"method", request.method}, {"path", request.path}, {"operation", call.operation},
-             {"client_id", call.client_id}, {"status", absl::StrCat(response.status)}});
+            {{"method", request.method},
+             {"path", request.path},
+             {"operation", call.operation},
+             {"client_id", call.client_id},
+             {"status", absl::StrCat(response.status)}});
   response.headers.push_back({"ININ-Correlation-Id", call.correlation_id});
   if (call.audited) {
     Audit(call, response);
@@ -395,11 +399,12 @@ HttpResponse GenesysSim::ServeApi(Call& call) {
   bool authenticated = false;
   HttpResponse denied = Authenticate(call, &authenticated);
   // Downloads stand in for pre-signed S3 URLs: they also work without a token.
-  if (!authenticated && !(route != nullptr && call.operation == "download" &&
-                          BearerToken(call.req).empty())) {
+  if (!authenticated &&
+      !(route != nullptr && call.operation == "download" && BearerToken(call.req).empty())) {
     return denied;
   }
-  if (call.fault.storm_429) return TooManyRequests(call.correlation_id, call.fault.retry_after_seconds);
+  if (call.fault.storm_429)
+    return TooManyRequests(call.correlation_id, call.fault.retry_after_seconds);
   RateDecision rate;
   if (authenticated) {
     rate = rate_limiter_.Acquire(call.client_id);
@@ -473,7 +478,8 @@ void GenesysSim::ObserveMetrics(const Call& call, const HttpResponse& response) 
   if (call.fault.storm_429) faults_injected_.Add({{"kind", "storm_429"}}).Increment();
   if (call.fault.error_status != 0) faults_injected_.Add({{"kind", "error_5xx"}}).Increment();
   if (call.fault.drop_after_handling) faults_injected_.Add({{"kind", "accepted_drop"}}).Increment();
-  if (call.fault.latency > absl::ZeroDuration()) faults_injected_.Add({{"kind", "latency"}}).Increment();
+  if (call.fault.latency > absl::ZeroDuration())
+    faults_injected_.Add({{"kind", "latency"}}).Increment();
 }
 
 void GenesysSim::Tick() {

@@ -18,10 +18,18 @@ using nlohmann::json;
 namespace {
 
 json AuditJson(const AuditEntry& e) {
-  return {{"seq", e.seq},           {"time", FormatIso(e.time)},   {"method", e.method},
-          {"path", e.path},         {"operation", e.operation},    {"clientId", e.client_id},
-          {"status", e.status},     {"bodySha256", e.body_sha256}, {"touchId", e.touch_id},
-          {"toAddress", e.to_address},   {"contactId", e.contact_id},   {"outcome", e.outcome},
+  return {{"seq", e.seq},
+          {"time", FormatIso(e.time)},
+          {"method", e.method},
+          {"path", e.path},
+          {"operation", e.operation},
+          {"clientId", e.client_id},
+          {"status", e.status},
+          {"bodySha256", e.body_sha256},
+          {"touchId", e.touch_id},
+          {"toAddress", e.to_address},
+          {"contactId", e.contact_id},
+          {"outcome", e.outcome},
           {"fault", e.fault}};
 }
 
@@ -175,7 +183,8 @@ HttpResponse GenesysSim::AdminLists(Call& call) {
   if (kind == "campaigns" && parts.size() == 3) {
     json out = json::array();
     for (const CampaignConfig& c : outbound_.Campaigns()) {
-      out.push_back({{"id", c.id}, {"contactListId", c.contact_list_id}, {"dncListIds", c.dnc_list_ids}});
+      out.push_back(
+          {{"id", c.id}, {"contactListId", c.contact_list_id}, {"dncListIds", c.dnc_list_ids}});
     }
     return JsonResponse(200, out);
   }
@@ -210,9 +219,9 @@ HttpResponse GenesysSim::AdminLists(Call& call) {
       numbers.push_back({{"phoneNumber", e.phone_number},
                          {"expirationDateTime", e.expires ? FormatIso(*e.expires) : ""}});
     }
-    return JsonResponse(200, {{"id", id},
-                              {"dncSourceType", list->config.dnc_source_type},
-                              {"phoneNumbers", numbers}});
+    return JsonResponse(
+        200,
+        {{"id", id}, {"dncSourceType", list->config.dnc_source_type}, {"phoneNumbers", numbers}});
   }
   return JsonResponse(200, {{"id", id}, {"updated", call.req.method == "PUT"}});
 }
@@ -226,7 +235,8 @@ HttpResponse GenesysSim::AdminMessaging(Call& call) {
       return ErrorResponse(call.correlation_id,
                            internal::InvalidValue("need {fromAddress, toAddress?, textBody}"));
     }
-    std::string to = body.value("toAddress", config_.sms_senders.empty() ? "" : config_.sms_senders[0]);
+    std::string to =
+        body.value("toAddress", config_.sms_senders.empty() ? "" : config_.sms_senders[0]);
     InboundSms sms = messaging_.Inject(body["fromAddress"].get<std::string>(), to,
                                        body["textBody"].get<std::string>());
     EmitInboundSms(sms);
@@ -244,17 +254,24 @@ HttpResponse GenesysSim::AdminMessaging(Call& call) {
   if (req.path == "/sim/messages/sms") {
     for (const SentSms& s : messaging_.Sms()) {
       if (!to.empty() && s.to_address != to) continue;
-      out.push_back({{"id", s.id}, {"conversationId", s.conversation_id},
-                     {"fromAddress", s.from_address}, {"toAddress", s.to_address},
-                     {"textBody", s.text}, {"status", s.status}, {"touchId", s.touch_id},
+      out.push_back({{"id", s.id},
+                     {"conversationId", s.conversation_id},
+                     {"fromAddress", s.from_address},
+                     {"toAddress", s.to_address},
+                     {"textBody", s.text},
+                     {"status", s.status},
+                     {"touchId", s.touch_id},
                      {"timestamp", FormatIso(s.time)}});
     }
   } else if (req.path == "/sim/messages/email") {
     for (const SentEmail& e : messaging_.Emails()) {
       if (!to.empty() && e.to_address != to) continue;
-      out.push_back({{"id", e.id}, {"conversationId", e.conversation_id},
-                     {"fromAddress", e.from_address}, {"toAddress", e.to_address},
-                     {"subject", e.subject}, {"touchId", e.touch_id},
+      out.push_back({{"id", e.id},
+                     {"conversationId", e.conversation_id},
+                     {"fromAddress", e.from_address},
+                     {"toAddress", e.to_address},
+                     {"subject", e.subject},
+                     {"touchId", e.touch_id},
                      {"timestamp", FormatIso(e.time)}});
     }
   } else {
@@ -273,9 +290,13 @@ HttpResponse GenesysSim::AdminInspect(Call& call) {
   if (req.path == "/sim/events") {
     json out = json::array();
     for (const Delivery& d : dispatcher_.Deliveries()) {
-      out.push_back({{"eventId", d.event_id}, {"kind", d.kind}, {"url", d.url},
-                     {"attempts", d.attempts}, {"state", DeliveryStateName(d.state)},
-                     {"lastError", d.last_error}, {"body", json::parse(d.body, nullptr, false)}});
+      out.push_back({{"eventId", d.event_id},
+                     {"kind", d.kind},
+                     {"url", d.url},
+                     {"attempts", d.attempts},
+                     {"state", DeliveryStateName(d.state)},
+                     {"lastError", d.last_error},
+                     {"body", json::parse(d.body, nullptr, false)}});
     }
     return JsonResponse(200, out);
   }
@@ -303,8 +324,8 @@ HttpResponse GenesysSim::AdminSettings(Call& call) {
       if (body.contains("postContactUrls")) post_contact_urls_ = body["postContactUrls"];
       if (body.contains("inboundSmsUrls")) inbound_sms_urls_ = body["inboundSmsUrls"];
     }
-    return JsonResponse(200, {{"postContactUrls", PostContactUrls()},
-                              {"inboundSmsUrls", InboundSmsUrls()}});
+    return JsonResponse(
+        200, {{"postContactUrls", PostContactUrls()}, {"inboundSmsUrls", InboundSmsUrls()}});
   }
   if (req.path == "/sim/rate-limit") {
     if (req.method == "PUT") {

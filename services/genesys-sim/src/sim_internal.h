@@ -21,9 +21,9 @@ struct GenesysSim::Call {
   std::string correlation_id;
   std::string operation = "unknown";
   std::string client_id;
-  std::string touch_id;    // for the audit
-  std::string to_address;  // for the audit
-  std::string contact_id;  // for the audit
+  std::string touch_id;             // for the audit
+  std::string to_address;           // for the audit
+  std::string contact_id;           // for the audit
   std::vector<std::string> params;  // {} segments of the matched route
   FaultDecision fault;
   bool audited = true;

@@ -23,9 +23,8 @@ constexpr size_t kMaxSubjectChars = 400;
 
 // OAuth-style error of the login host: {"error", "description", "error_description"}.
 HttpResponse OAuthError(int status, const std::string& error, const std::string& description) {
-  return JsonResponse(status, {{"error", error},
-                               {"description", description},
-                               {"error_description", description}});
+  return JsonResponse(
+      status, {{"error", error}, {"description", description}, {"error_description", description}});
 }
 
 // The client id and secret from "Authorization: Basic ...", else from the form body.
@@ -55,7 +54,8 @@ std::string StringField(const json& body, const char* key) {
 }
 
 absl::Status ValidateSms(const json& body, const MessagingState& messaging) {
-  if (!body.is_object()) return InvalidValue("The body must be a SendAgentlessOutboundMessageRequest.");
+  if (!body.is_object())
+    return InvalidValue("The body must be a SendAgentlessOutboundMessageRequest.");
   std::string type = StringField(body, "toAddressMessengerType");
   if (type.empty()) return InvalidValue("toAddressMessengerType is required.");
   if (type != "sms") {
@@ -74,8 +74,8 @@ absl::Status ValidateSms(const json& body, const MessagingState& messaging) {
   if (text.empty()) return InvalidValue("textBody is required for SMS.");
   if (text.size() > kMaxSmsChars) {
     return GenesysError(absl::StatusCode::kInvalidArgument, "constraint.validation",
-                        absl::StrCat("textBody is ", text.size(), " characters; SMS allows at most ",
-                                     kMaxSmsChars, "."));
+                        absl::StrCat("textBody is ", text.size(),
+                                     " characters; SMS allows at most ", kMaxSmsChars, "."));
   }
   return absl::OkStatus();
 }
@@ -117,22 +117,24 @@ HttpResponse GenesysSim::HandleSendSms(Call& call) {
   std::string from = StringField(*body, "fromAddress");
   if (config_.reject_opted_out_sms && messaging_.IsOptedOut(from, call.to_address)) {
     messages_.Add({{"channel", "sms"}, {"status", "rejected_opted_out"}}).Increment();
-    return ErrorResponse(call.correlation_id, 400, "recipient.opted.out",
-                         "The recipient has opted out of messages from this number (replied STOP).");
+    return ErrorResponse(
+        call.correlation_id, 400, "recipient.opted.out",
+        "The recipient has opted out of messages from this number (replied STOP).");
   }
-  SentSms sms = messaging_.RecordSms(from, call.to_address, StringField(*body, "textBody"),
-                                     call.touch_id);
+  SentSms sms =
+      messaging_.RecordSms(from, call.to_address, StringField(*body, "textBody"), call.touch_id);
   messages_.Add({{"channel", "sms"}, {"status", sms.status}}).Increment();
-  std::string self_uri = absl::StrCat("/api/v2/conversations/messages/", sms.conversation_id,
-                                      "/messages/", sms.id);
-  json out = {{"id", sms.id},
-              {"conversationId", sms.conversation_id},
-              {"fromAddress", sms.from_address},
-              {"toAddress", sms.to_address},
-              {"messengerType", "sms"},
-              {"useExistingActiveConversation", body->value("useExistingActiveConversation", false)},
-              {"timestamp", FormatIso(sms.time)},
-              {"selfUri", self_uri}};
+  std::string self_uri =
+      absl::StrCat("/api/v2/conversations/messages/", sms.conversation_id, "/messages/", sms.id);
+  json out = {
+      {"id", sms.id},
+      {"conversationId", sms.conversation_id},
+      {"fromAddress", sms.from_address},
+      {"toAddress", sms.to_address},
+      {"messengerType", "sms"},
+      {"useExistingActiveConversation", body->value("useExistingActiveConversation", false)},
+      {"timestamp", FormatIso(sms.time)},
+      {"selfUri", self_uri}};
   if (call.req.Query("useNormalizedMessage") == "true") {
     out["message"] = {{"id", sms.id},
                       {"timestamp", FormatIso(sms.time)},

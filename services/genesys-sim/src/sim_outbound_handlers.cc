@@ -80,12 +80,13 @@ HttpResponse GenesysSim::HandleAddContacts(Call& call) {
   if (!body.ok()) return ErrorResponse(call.correlation_id, body.status());
   call.touch_id = internal::ExtractTouchIds(*body, call.req);
   if (!body->is_array()) {
-    return ErrorResponse(call.correlation_id, InvalidValue("The body must be an array of contacts."));
+    return ErrorResponse(call.correlation_id,
+                         InvalidValue("The body must be an array of contacts."));
   }
   if (body->size() > kMaxContactsPerRequest) {
-    return ErrorResponse(call.correlation_id, 400, "constraint.validation",
-                         absl::StrCat("At most ", kMaxContactsPerRequest,
-                                      " contacts can be added per request."));
+    return ErrorResponse(
+        call.correlation_id, 400, "constraint.validation",
+        absl::StrCat("At most ", kMaxContactsPerRequest, " contacts can be added per request."));
   }
   std::vector<ContactInput> inputs;
   for (const json& j : *body) {
@@ -171,7 +172,8 @@ HttpResponse GenesysSim::HandleGetContactList(Call& call) {
               {"selfUri", absl::StrCat("/api/v2/outbound/contactlists/", list->id)}};
   if (!list->email_columns.empty()) {
     json emails = json::array();
-    for (const auto& e : list->email_columns) emails.push_back({{"columnName", e}, {"type", "work"}});
+    for (const auto& e : list->email_columns)
+      emails.push_back({{"columnName", e}, {"type", "work"}});
     out["emailColumns"] = emails;
   }
   return JsonResponse(200, out);
@@ -195,7 +197,8 @@ HttpResponse GenesysSim::HandleDncPatch(Call& call) {
   absl::StatusOr<json> body = internal::ParseJsonBody(call.req);
   if (!body.ok()) return ErrorResponse(call.correlation_id, body.status());
   call.touch_id = internal::ExtractTouchIds(*body, call.req);
-  if (!body->is_object()) return ErrorResponse(call.correlation_id, InvalidValue("Body must be an object."));
+  if (!body->is_object())
+    return ErrorResponse(call.correlation_id, InvalidValue("Body must be an object."));
   std::string action = body->value("action", "");
   absl::StatusOr<std::vector<std::string>> numbers =
       ParseNumbers(body->value("phoneNumbers", json::array()));
@@ -240,17 +243,17 @@ HttpResponse GenesysSim::HandleStartExport(Call& call) {
   std::string kind = ListKind(call.req.path);
   absl::StatusOr<ExportJob> job = outbound_.StartExport(kind, call.params[0]);
   if (!job.ok()) return ErrorResponse(call.correlation_id, job.status());
-  return JsonResponse(200, {{"id", job->id},
-                            {"selfUri", absl::StrCat("/api/v2/outbound/", kind, "s/",
-                                                     call.params[0], "/export")}});
+  return JsonResponse(
+      200, {{"id", job->id},
+            {"selfUri", absl::StrCat("/api/v2/outbound/", kind, "s/", call.params[0], "/export")}});
 }
 
 HttpResponse GenesysSim::HandleGetExport(Call& call) {
   absl::StatusOr<ExportJob> job = outbound_.LatestExport(ListKind(call.req.path), call.params[0]);
   if (!job.ok()) return ErrorResponse(call.correlation_id, job.status());
   std::string host = call.req.Header("host");
-  std::string uri = absl::StrCat("http://", host.empty() ? "127.0.0.1" : host,
-                                 "/api/v2/downloads/", job->id);
+  std::string uri =
+      absl::StrCat("http://", host.empty() ? "127.0.0.1" : host, "/api/v2/downloads/", job->id);
   HttpResponse r = JsonResponse(200, {{"uri", uri}, {"exportTimestamp", FormatIso(job->created)}});
   if (call.req.Query("download") == "true") {
     r.status = 303;

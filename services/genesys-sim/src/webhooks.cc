@@ -37,7 +37,8 @@ absl::Status HttplibWebhookSender::Post(const std::string& url, const std::strin
   for (const auto& [k, v] : headers) h.emplace(k, v);
   auto res = client.Post(path, h, body, "application/json");
   if (!res) {
-    return absl::UnavailableError(absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
+    return absl::UnavailableError(
+        absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
   }
   if (res->status < 200 || res->status > 299) {
     return absl::UnavailableError(absl::StrCat("POST ", url, ": HTTP ", res->status));
@@ -103,8 +104,11 @@ int EventDispatcher::DeliverDue() {
       stored.last_error = std::string(st.message());
       result = "failed";
       BLEND_LOG(kWarn, "webhook delivery failed for good",
-                {{"kind", d.kind}, {"url", d.url}, {"event_id", d.event_id},
-                 {"attempts", absl::StrCat(stored.attempts)}, {"error", stored.last_error}});
+                {{"kind", d.kind},
+                 {"url", d.url},
+                 {"event_id", d.event_id},
+                 {"attempts", absl::StrCat(stored.attempts)},
+                 {"error", stored.last_error}});
     } else {
       stored.last_error = std::string(st.message());
       stored.next_attempt = now + BackoffAfter(stored.attempts);
@@ -125,7 +129,8 @@ std::vector<Delivery> EventDispatcher::Deliveries() const {
   absl::MutexLock lock(&mu_);
   std::vector<Delivery> out(finished_.begin(), finished_.end());
   for (const auto& [_, d] : deliveries_) out.push_back(d);
-  std::sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) { return a.seq < b.seq; });
+  std::sort(out.begin(), out.end(),
+            [](const Delivery& a, const Delivery& b) { return a.seq < b.seq; });
   return out;
 }
 

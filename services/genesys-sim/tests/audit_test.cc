@@ -51,8 +51,11 @@ TEST(AuditLogTest, MaxInWindowSlidesOverServedRequests) {
 class AuditApiTest : public testing::SimTest {};
 
 TEST_F(AuditApiTest, RecordsEveryApiRequestWithTouchIdsFromEachPlace) {
-  json keyed = {{"fromAddress", "+18005550199"}, {"toAddress", "+13175550100"},
-                {"toAddressMessengerType", "sms"}, {"textBody", "hi"}, {"blendTouchId", "t-key"}};
+  json keyed = {{"fromAddress", "+18005550199"},
+                {"toAddress", "+13175550100"},
+                {"toAddressMessengerType", "sms"},
+                {"textBody", "hi"},
+                {"blendTouchId", "t-key"}};
   Api("POST", "/api/v2/conversations/messages/agentless", keyed.dump());
   SendSms("+13175550101", "Pay now [blend-touch-id:t-marker]");
   AddContact("+13175550104", true, "t-contact");
@@ -109,8 +112,9 @@ TEST_F(AuditApiTest, AdminQueryFiltersAndCounts) {
   EXPECT_EQ(count({{"until", "2026-01-01T00:00:05Z"}}), 2u);  // token + first SMS
   EXPECT_EQ(count({{"limit", "1"}}), 1u);
   EXPECT_EQ(Call("GET", "/sim/audit", "", {{"since", "yesterday"}}).status, 400);
-  EXPECT_EQ(Json(Call("GET", "/sim/audit/max-rate", "", {{"clientId", "demo-client"}}))["maxRequests"],
-            4);
+  EXPECT_EQ(
+      Json(Call("GET", "/sim/audit/max-rate", "", {{"clientId", "demo-client"}}))["maxRequests"],
+      4);
   ASSERT_EQ(Call("DELETE", "/sim/audit").status, 200);
   EXPECT_EQ(count({}), 0u);
 }

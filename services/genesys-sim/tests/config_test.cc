@@ -50,8 +50,8 @@ TEST(ConfigTest, MistakesAreReportedWithTheField) {
       R"({"dialer": {"outcomeRules": [{"numberRegex": "(", "wrapupCode": "X"}]}})", DemoConfig());
   ASSERT_TRUE(bad_regex.ok());
   EXPECT_FALSE(ValidateConfig(*bad_regex).ok());
-  auto bad_campaign = ParseConfigJson(
-      R"({"campaigns": [{"id": "c", "contactListId": "nope"}]})", DemoConfig());
+  auto bad_campaign =
+      ParseConfigJson(R"({"campaigns": [{"id": "c", "contactListId": "nope"}]})", DemoConfig());
   ASSERT_TRUE(bad_campaign.ok());
   EXPECT_FALSE(ValidateConfig(*bad_campaign).ok());
 }
@@ -70,7 +70,8 @@ TEST(ConfigTest, ExampleFileInTheReadmeLoadsAndValidates) {
   EXPECT_EQ(c->dialer.outcome_rules.size(), 6u);
   EXPECT_EQ(c->contact_lists[0].contacts[0].id, "seed-1");
   // The dialer worker's real receiver (its default --http-addr and path).
-  EXPECT_EQ(c->webhooks.post_contact_urls[0], "http://127.0.0.1:7481/webhooks/genesys/post-contact");
+  EXPECT_EQ(c->webhooks.post_contact_urls[0],
+            "http://127.0.0.1:7481/webhooks/genesys/post-contact");
   EXPECT_FALSE(LoadConfigFile("config/missing.json", DemoConfig()).ok());
 }
 

@@ -24,7 +24,8 @@ class DialerTest : public testing::SimTest {
   // The eventBody of every postContact event posted so far.
   std::vector<json> Events() {
     std::vector<json> out;
-    for (const auto& p : sender_->posts()) out.push_back(json::parse(p.body)["detail"]["eventBody"]);
+    for (const auto& p : sender_->posts())
+      out.push_back(json::parse(p.body)["detail"]["eventBody"]);
     return out;
   }
 };
@@ -64,9 +65,9 @@ TEST_F(DialerTest, NumberOnCampaignDncListIsScrubbedAtDialTime) {
   ASSERT_EQ(Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["+1 317 555 0100"])")
                 .status,
             400);  // not E.164
-  ASSERT_EQ(Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["+13175550100"])")
-                .status,
-            200);
+  ASSERT_EQ(
+      Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["+13175550100"])").status,
+      200);
   clock_.Advance(absl::Seconds(5));
   sim_->Tick();
   ASSERT_EQ(Events().size(), 1u);
@@ -128,19 +129,18 @@ TEST_P(DialerRuleTest, DefaultRulesByLastDigit) {
 
 INSTANTIATE_TEST_SUITE_P(
     LastDigit, DialerRuleTest,
-    ::testing::Values(
-        RuleCase{"+13175550100", "demo-wrapup-promise-to-pay",
-                 "disposition.classification.callable.person", true},
-        RuleCase{"+13175550104", "ININ-OUTBOUND-NO-ANSWER",
-                 "disposition.classification.callable.noanswer", false},
-        RuleCase{"+13175550106", "ININ-OUTBOUND-BUSY", "disposition.classification.callable.busy",
-                 false},
-        RuleCase{"+13175550107", "ININ-OUTBOUND-MACHINE",
-                 "disposition.classification.callable.machine", false},
-        RuleCase{"+13175550108", "ININ-OUTBOUND-SIT-UNCALLABLE",
-                 "disposition.classification.uncallable.sit", false},
-        RuleCase{"+13175550109", "ININ-OUTBOUND-INVALID-PHONE-NUMBER",
-                 "disposition.classification.uncallable.notfound", false}));
+    ::testing::Values(RuleCase{"+13175550100", "demo-wrapup-promise-to-pay",
+                               "disposition.classification.callable.person", true},
+                      RuleCase{"+13175550104", "ININ-OUTBOUND-NO-ANSWER",
+                               "disposition.classification.callable.noanswer", false},
+                      RuleCase{"+13175550106", "ININ-OUTBOUND-BUSY",
+                               "disposition.classification.callable.busy", false},
+                      RuleCase{"+13175550107", "ININ-OUTBOUND-MACHINE",
+                               "disposition.classification.callable.machine", false},
+                      RuleCase{"+13175550108", "ININ-OUTBOUND-SIT-UNCALLABLE",
+                               "disposition.classification.uncallable.sit", false},
+                      RuleCase{"+13175550109", "ININ-OUTBOUND-INVALID-PHONE-NUMBER",
+                               "disposition.classification.uncallable.notfound", false}));
 
 TEST_F(DialerTest, ConfiguredRulesOverrideTheDefaults) {
   auto config = ParseConfigJson(R"({"dialer": {"dialDelay": "1s", "outcomeRules": [
@@ -172,7 +172,8 @@ TEST_F(DialerTest, ListWithoutCampaignIsNeverDialled) {
   sim_->Tick();
   EXPECT_TRUE(sim_->RecentCalls().empty());
   // Attaching a campaign through the admin API makes later insertions dialable.
-  ASSERT_EQ(Call("PUT", "/sim/campaigns/quiet-campaign", R"({"contactListId":"quiet"})").status, 200);
+  ASSERT_EQ(Call("PUT", "/sim/campaigns/quiet-campaign", R"({"contactListId":"quiet"})").status,
+            200);
   ASSERT_EQ(Api("POST", "/api/v2/outbound/contactlists/quiet/contacts", body.dump()).status, 200);
   clock_.Advance(absl::Seconds(5));
   sim_->Tick();
@@ -198,8 +199,9 @@ TEST_F(DialerTest, ReplacingAListThroughTheAdminApiEmptiesItsQueue) {
 }
 
 TEST_F(DialerTest, WebhookUrlsCanBeChangedAtRunTime) {
-  ASSERT_EQ(Call("PUT", "/sim/webhooks", R"({"postContactUrls": ["http://127.0.0.1:9/new"]})").status,
-            200);
+  ASSERT_EQ(
+      Call("PUT", "/sim/webhooks", R"({"postContactUrls": ["http://127.0.0.1:9/new"]})").status,
+      200);
   Insert("+13175550104");
   clock_.Advance(absl::Seconds(5));
   sim_->Tick();
@@ -214,8 +216,8 @@ TEST_F(DialerTest, WebhookUrlsCanBeChangedAtRunTime) {
 
 TEST_F(DialerTest, ReinsertedContactIsDialledOnce) {
   std::string id = Insert("+13175550104");
-  json again = json::array({{{"id", id}, {"contactListId", "demo-contacts"},
-                             {"data", {{"phone", "+13175550104"}}}}});
+  json again = json::array(
+      {{{"id", id}, {"contactListId", "demo-contacts"}, {"data", {{"phone", "+13175550104"}}}}});
   ASSERT_EQ(Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", again.dump(),
                 {{"priority", "true"}})
                 .status,

@@ -114,8 +114,10 @@ class FaultApiTest : public SimTest {};
 TEST_F(FaultApiTest, AcceptedDropPerformsTheRequestThenLosesTheAnswer) {
   token_ = Token();
   ASSERT_EQ(Call("PUT", "/sim/faults", R"({"acceptedDropRatio": 1})").status, 200);
-  json sms = {{"fromAddress", "+18005550199"}, {"toAddress", "+13175550100"},
-              {"toAddressMessengerType", "sms"}, {"textBody", "hi blend-touch-id:t-1"}};
+  json sms = {{"fromAddress", "+18005550199"},
+              {"toAddress", "+13175550100"},
+              {"toAddressMessengerType", "sms"},
+              {"textBody", "hi blend-touch-id:t-1"}};
   HttpResponse r = Api("POST", "/api/v2/conversations/messages/agentless", sms.dump());
   EXPECT_TRUE(r.drop);
   // The SMS went out: Genesys accepted it, only the answer is lost.

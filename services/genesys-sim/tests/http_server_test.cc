@@ -76,9 +76,9 @@ TEST_F(HttpServerTest, AcceptedDropSendsTheSmsButTheClientGetsNoAnswer) {
 
 TEST_F(HttpServerTest, NoContentAnswersHaveNoBody) {
   httplib::Headers auth = {{"Authorization", "Bearer " + HttpToken()}};
-  auto res = client_->Patch("/api/v2/outbound/dnclists/demo-dnc/phonenumbers", auth,
-                            R"({"action":"Add","phoneNumbers":["+13175550100"]})",
-                            "application/json");
+  auto res =
+      client_->Patch("/api/v2/outbound/dnclists/demo-dnc/phonenumbers", auth,
+                     R"({"action":"Add","phoneNumbers":["+13175550100"]})", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 204);
   EXPECT_TRUE(res->body.empty());

@@ -76,7 +76,9 @@ class RuleService {
 
 class PreCallTest : public testing::SimTest {
  protected:
-  void SetUp() override { BuildWith([](PreCallConfig&) {}); }
+  void SetUp() override {
+    BuildWith([](PreCallConfig&) {});
+  }
   template <typename F>
   void BuildWith(F change) {
     SimConfig config = DemoConfig();
@@ -198,9 +200,9 @@ TEST_F(PreCallTest, NoCredentialsNoAuthorizationHeader) {
 }
 
 TEST_F(PreCallTest, ContactsThatCannotBeDialledAnywayAreNotEvaluated) {
-  ASSERT_EQ(Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["+13175550100"])")
-                .status,
-            200);
+  ASSERT_EQ(
+      Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["+13175550100"])").status,
+      200);
   Insert("j-7/Call/1", "+13175550100");  // on the DNC list
   std::string id = Insert("j-8/Call/1");
   json contact = Json(Api("GET", "/api/v2/outbound/contactlists/demo-contacts/contacts/" + id));

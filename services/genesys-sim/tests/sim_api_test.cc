@@ -28,8 +28,10 @@ TEST_F(SimApiTest, AgentlessSmsReturnsSendAgentlessOutboundMessageResponse) {
 }
 
 TEST_F(SimApiTest, NormalizedSmsResponseCarriesMessageInsteadOfTextBody) {
-  json body = {{"fromAddress", "+18005550199"}, {"toAddress", "+13175550100"},
-               {"toAddressMessengerType", "sms"}, {"textBody", "hi"}};
+  json body = {{"fromAddress", "+18005550199"},
+               {"toAddress", "+13175550100"},
+               {"toAddressMessengerType", "sms"},
+               {"textBody", "hi"}};
   HttpResponse r = Api("POST", "/api/v2/conversations/messages/agentless", body.dump(),
                        {{"useNormalizedMessage", "true"}});
   ASSERT_EQ(r.status, 200);
@@ -44,8 +46,10 @@ TEST_F(SimApiTest, InvalidSmsRequestsGet400WithGenesysErrorBody) {
   auto send = [&](json body) {
     return Api("POST", "/api/v2/conversations/messages/agentless", body.dump());
   };
-  json ok = {{"fromAddress", "+18005550199"}, {"toAddress", "+13175550100"},
-             {"toAddressMessengerType", "sms"}, {"textBody", "hi"}};
+  json ok = {{"fromAddress", "+18005550199"},
+             {"toAddress", "+13175550100"},
+             {"toAddressMessengerType", "sms"},
+             {"textBody", "hi"}};
   json bad_from = ok, bad_to = ok, long_text = ok, whatsapp = ok;
   bad_from["fromAddress"] = "+19995550000";
   bad_to["toAddress"] = "3175550100";
@@ -108,16 +112,19 @@ TEST_F(SimApiTest, AddContactsReturnsDialerContactsAndTheyCanBeRead) {
 
 TEST_F(SimApiTest, AddContactsRejectsUnknownListMismatchAndOversizedBatches) {
   json one = json::array({{{"contactListId", "demo-contacts"}, {"data", {{"phone", "+1"}}}}});
-  HttpResponse unknown = Api("POST", "/api/v2/outbound/contactlists/nope/contacts",
-                             json::array({{{"contactListId", "nope"}, {"data", json::object()}}}).dump());
+  HttpResponse unknown =
+      Api("POST", "/api/v2/outbound/contactlists/nope/contacts",
+          json::array({{{"contactListId", "nope"}, {"data", json::object()}}}).dump());
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(Json(unknown)["code"], "not.found");
   json mismatch = json::array({{{"contactListId", "other"}, {"data", json::object()}}});
-  EXPECT_EQ(Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", mismatch.dump()).status,
-            400);
+  EXPECT_EQ(
+      Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", mismatch.dump()).status,
+      400);
   json many = json::array();
   for (int i = 0; i < 1001; ++i) many.push_back(one[0]);
-  HttpResponse big = Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", many.dump());
+  HttpResponse big =
+      Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", many.dump());
   EXPECT_EQ(big.status, 400);
   EXPECT_EQ(Json(big)["code"], "constraint.validation");
 }
@@ -130,10 +137,11 @@ TEST_F(SimApiTest, DncAddPatchAndExportRoundTrip) {
   HttpResponse patch = Api("PATCH", base + "/phonenumbers",
                            R"({"action":"Remove","phoneNumbers":["+13175550101"]})");
   EXPECT_EQ(patch.status, 204);
-  EXPECT_EQ(Api("PATCH", base + "/phonenumbers",
-                R"({"action":"Add","phoneNumbers":["+13175550102"],"expirationDateTime":"2026-03-01T00:00Z"})")
-                .status,
-            204);
+  EXPECT_EQ(
+      Api("PATCH", base + "/phonenumbers",
+          R"({"action":"Add","phoneNumbers":["+13175550102"],"expirationDateTime":"2026-03-01T00:00Z"})")
+          .status,
+      204);
   EXPECT_EQ(Json(Api("GET", base))["size"], 2);
 
   HttpResponse none = Api("GET", base + "/export");
@@ -151,20 +159,22 @@ TEST_F(SimApiTest, DncAddPatchAndExportRoundTrip) {
   HttpResponse csv = Call("GET", path);  // no token: stands in for a pre-signed URL
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type, "text/csv");
-  EXPECT_EQ(csv.body,
-            "PhoneNumber,ExpirationDateTime\r\n+13175550100,\r\n+13175550102,2026-03-01T00:00Z\r\n");
+  EXPECT_EQ(
+      csv.body,
+      "PhoneNumber,ExpirationDateTime\r\n+13175550100,\r\n+13175550102,2026-03-01T00:00Z\r\n");
 }
 
 TEST_F(SimApiTest, DncRejectsBadNumbersDatesAndExternalLists) {
   SimConfig config = DemoConfig();
   config.dnc_lists.push_back({"gryphon-list", "External", "gryphon", "Phone", {}});
   Build(config);
-  HttpResponse ext = Api("POST", "/api/v2/outbound/dnclists/gryphon-list/phonenumbers",
-                         R"(["+13175550100"])");
+  HttpResponse ext =
+      Api("POST", "/api/v2/outbound/dnclists/gryphon-list/phonenumbers", R"(["+13175550100"])");
   EXPECT_EQ(ext.status, 400);
   EXPECT_EQ(Json(ext)["code"], "dnc.source.operation.not.supported");
-  EXPECT_EQ(Json(Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["555"])"))["code"],
-            "invalid.value");
+  EXPECT_EQ(
+      Json(Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers", R"(["555"])"))["code"],
+      "invalid.value");
   HttpResponse date = Api("POST", "/api/v2/outbound/dnclists/demo-dnc/phonenumbers",
                           R"(["+13175550100"])", {{"expirationDateTime", "tomorrow"}});
   EXPECT_EQ(Json(date)["code"], "invalid.date");
@@ -193,7 +203,8 @@ TEST_F(SimApiTest, WronglyTypedJsonIs400NotACrash) {
                        R"({"action": 5, "phoneNumbers": []})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Json(r)["code"], "bad.request");
-  EXPECT_EQ(Call("POST", "/sim/inbound-sms", R"({"fromAddress": 1, "textBody": "STOP"})").status, 400);
+  EXPECT_EQ(Call("POST", "/sim/inbound-sms", R"({"fromAddress": 1, "textBody": "STOP"})").status,
+            400);
 }
 
 TEST_F(SimApiTest, UnknownPathsAre404AndLimitsAreReadable) {

@@ -70,8 +70,8 @@ class SimTest : public ::testing::Test {
   }
   void SetUp() override { Build(DemoConfig()); }
 
-  HttpResponse Call(const std::string& method, const std::string& path, const std::string& body = "",
-                    std::map<std::string, std::string> query = {},
+  HttpResponse Call(const std::string& method, const std::string& path,
+                    const std::string& body = "", std::map<std::string, std::string> query = {},
                     std::map<std::string, std::string> headers = {}) {
     HttpRequest req;
     req.method = method;
@@ -90,7 +90,8 @@ class SimTest : public ::testing::Test {
                  {"content-type", "application/x-www-form-urlencoded"}});
   }
 
-  std::string Token(const std::string& id = "demo-client", const std::string& secret = "demo-secret") {
+  std::string Token(const std::string& id = "demo-client",
+                    const std::string& secret = "demo-secret") {
     HttpResponse r = TokenCall(id, secret);
     EXPECT_EQ(r.status, 200) << r.body;
     return nlohmann::json::parse(r.body)["access_token"].get<std::string>();
@@ -115,8 +116,8 @@ class SimTest : public ::testing::Test {
                           const std::string& touch_id = "") {
     nlohmann::json data = {{"phone", phone}};
     if (!touch_id.empty()) data["touchId"] = touch_id;
-    nlohmann::json body = nlohmann::json::array(
-        {{{"contactListId", "demo-contacts"}, {"data", data}}});
+    nlohmann::json body =
+        nlohmann::json::array({{{"contactListId", "demo-contacts"}, {"data", data}}});
     return Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", body.dump(),
                {{"priority", priority ? "true" : "false"}});
   }
@@ -142,8 +143,8 @@ inline double MetricValue(prometheus::Registry& registry, const std::string& nam
     for (const auto& m : family.metric) {
       std::map<std::string, std::string> got;
       for (const auto& l : m.label) got[l.name] = l.value;
-      if (got == labels) return family.type == prometheus::MetricType::Gauge ? m.gauge.value
-                                                                           : m.counter.value;
+      if (got == labels)
+        return family.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
     }
   }
   return -1;

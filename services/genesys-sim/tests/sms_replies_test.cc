@@ -15,7 +15,8 @@ TEST(OptOutKeywordTest, RecognisesGenesysKeywords) {
     EXPECT_EQ(OptOutKeyword(stop), true) << stop;
   }
   for (const char* start : {"START", "yes", "Unstop"}) EXPECT_EQ(OptOutKeyword(start), false);
-  for (const char* other : {"stop please", "HELP", ""}) EXPECT_EQ(OptOutKeyword(other), std::nullopt);
+  for (const char* other : {"stop please", "HELP", ""})
+    EXPECT_EQ(OptOutKeyword(other), std::nullopt);
 }
 
 class SmsReplyTest : public testing::SimTest {

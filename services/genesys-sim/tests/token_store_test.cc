@@ -58,8 +58,8 @@ TEST_F(TokenApiTest, ExpiredTokenGets401CredentialsExpired) {
 }
 
 TEST_F(TokenApiTest, UnknownAndMissingTokensGet401) {
-  HttpResponse unknown = Call("GET", "/api/v2/outbound/dnclists/demo-dnc", "", {},
-                              {{"authorization", "Bearer abc"}});
+  HttpResponse unknown =
+      Call("GET", "/api/v2/outbound/dnclists/demo-dnc", "", {}, {{"authorization", "Bearer abc"}});
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(Json(unknown)["code"], "bad.credentials");
   HttpResponse missing = Call("GET", "/api/v2/outbound/dnclists/demo-dnc");

@@ -59,7 +59,8 @@ TEST_F(WithdrawalTest, DeletedContactLeavesListAndQueueAndIsNeverDialled) {
   EXPECT_EQ(audit[0].status, 204);
   EXPECT_EQ(audit[0].method, "DELETE");
   EXPECT_EQ(audit[0].time, absl::FromUnixSeconds(1767225600) + absl::Seconds(2));
-  json listed = Json(Call("GET", "/sim/audit", "", {{"contactId", id}, {"operation", "contacts.delete"}}));
+  json listed =
+      Json(Call("GET", "/sim/audit", "", {{"contactId", id}, {"operation", "contacts.delete"}}));
   ASSERT_EQ(listed["entries"].size(), 1u);
   EXPECT_EQ(listed["entries"][0]["touchId"], "t-paid");
   EXPECT_EQ(listed["entries"][0]["contactId"], id);
@@ -131,7 +132,8 @@ TEST_F(WithdrawalTest, UpsertWithoutCallableKeepsAWithdrawnContactUncallable) {
   json contact = Json(Api("GET", kContacts + id));
   contact["callable"] = false;
   ASSERT_EQ(Api("PUT", kContacts + id, contact.dump()).status, 200);
-  json again = json::array({{{"id", id}, {"contactListId", "demo-contacts"},
+  json again = json::array({{{"id", id},
+                             {"contactListId", "demo-contacts"},
                              {"data", {{"phone", "+13175550104"}, {"touchId", "t-1"}}}}});
   HttpResponse r = Api("POST", "/api/v2/outbound/contactlists/demo-contacts/contacts", again.dump(),
                        {{"priority", "true"}, {"doNotQueue", "true"}});

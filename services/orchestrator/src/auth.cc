@@ -32,9 +32,9 @@ bool IsHex64(absl::string_view s) {
 absl::StatusOr<TokenEntry> ParseEntry(absl::string_view line, int line_no) {
   std::vector<absl::string_view> parts = absl::StrSplit(line, ':');
   if (parts.size() != 3) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "token entry ", line_no, ": expected 'name : sha256-hex : scope' (3 fields, got ",
-        parts.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("token entry ", line_no,
+                     ": expected 'name : sha256-hex : scope' (3 fields, got ", parts.size(), ")"));
   }
   TokenEntry e;
   e.name = std::string(absl::StripAsciiWhitespace(parts[0]));
@@ -126,8 +126,8 @@ absl::Status Authenticator::LoadAll() {
   if (!config_.tokens_file.empty()) {
     struct stat st {};
     if (::stat(config_.tokens_file.c_str(), &st) != 0) {
-      return absl::NotFoundError(absl::StrCat("token file ", config_.tokens_file,
-                                              " does not exist or is not readable"));
+      return absl::NotFoundError(
+          absl::StrCat("token file ", config_.tokens_file, " does not exist or is not readable"));
     }
     BLEND_ASSIGN_OR_RETURN(std::string text, ReadFile(config_.tokens_file));
     auto entries = ParseTokenEntries(text);
@@ -157,8 +157,8 @@ absl::Status Authenticator::ReloadIfChanged() {
   if (file_seen_ && mtime == file_mtime_ns_ && st.st_size == file_size_) return absl::OkStatus();
   absl::Status s = LoadAll();
   if (s.ok()) {
-    BLEND_LOG(kInfo, "api tokens reloaded", {{"file", config_.tokens_file},
-                                             {"tokens", std::to_string(by_hash_.size())}});
+    BLEND_LOG(kInfo, "api tokens reloaded",
+              {{"file", config_.tokens_file}, {"tokens", std::to_string(by_hash_.size())}});
   }
   return s;
 }
@@ -207,8 +207,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authoriza
   auto it = by_hash_.find(hash);
   // The map is keyed by the hash of the secret, so the lookup leaks nothing about the token;
   // the constant-time compare guards against a future change of the container.
-  if (it == by_hash_.end() ||
-      CRYPTO_memcmp(it->first.data(), hash.data(), hash.size()) != 0) {
+  if (it == by_hash_.end() || CRYPTO_memcmp(it->first.data(), hash.data(), hash.size()) != 0) {
     return absl::UnauthenticatedError("unknown API token");
   }
   Principal p;
@@ -222,9 +221,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view authoriza
 absl::Status CheckCampaignAccess(const Principal& principal, std::string_view campaign_std) {
   absl::string_view campaign_id(campaign_std.data(), campaign_std.size());
   if (principal.MayUseCampaign(campaign_std)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("credential '", principal.name,
-                                                  "' is not allowed to use campaign '",
-                                                  campaign_id, "'"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "credential '", principal.name, "' is not allowed to use campaign '", campaign_id, "'"));
 }
 
 absl::Status CheckAllCampaignsAccess(const Principal& principal) {
@@ -254,10 +252,9 @@ absl::Status CheckJourneyAccess(const Principal& principal, std::string_view jou
       !campaign_of_journey.ok() && absl::IsNotFound(campaign_of_journey.status());
   if (!campaign_of_journey.ok() && !not_found) return campaign_of_journey.status();
   if (not_found && principal.all_campaigns) return campaign_of_journey.status();
-  return absl::PermissionDeniedError(
-      absl::StrCat("credential '", principal.name, "' may not use journey '",
-                   absl::string_view(journey_id.data(), journey_id.size()),
-                   "' (or it does not exist)"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "credential '", principal.name, "' may not use journey '",
+      absl::string_view(journey_id.data(), journey_id.size()), "' (or it does not exist)"));
 }
 
 absl::Status CheckListenAddressAllowed(std::string_view grpc_addr_std, bool open) {

@@ -63,7 +63,7 @@ absl::StatusOr<int> RefreshGauges(store::ConnectionPool& pool, Metrics& metrics,
       opts);
 }
 
-// ---- event intake ----------------------------------------------------------------------------
+// event intake
 
 absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
     IntakeOptions options, JourneyRunner& runner, bus::Producer& producer, const Clock& clock,
@@ -81,13 +81,14 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
   cc.registry = registry;
   BLEND_ASSIGN_OR_RETURN(auto consumer, bus::Consumer::Create(std::move(cc)));
   std::string index = std::to_string(options.index);
-  std::unique_ptr<EventIntake> intake(new EventIntake(std::move(options), runner, producer, clock,
-                                                      metrics, std::move(consumer)));
+  std::unique_ptr<EventIntake> intake(
+      new EventIntake(std::move(options), runner, producer, clock, metrics, std::move(consumer)));
   if (registry != nullptr) {
     intake->lag_ = &prometheus::BuildGauge()
                         .Name("blend_orchestrator_consumer_lag")
-                        .Help("Dispositions and customer events on this intake's partitions "
-                              "not applied yet (latest fetch)")
+                        .Help(
+                            "Dispositions and customer events on this intake's partitions "
+                            "not applied yet (latest fetch)")
                         .Register(*registry)
                         .Add({{"intake", index}});
   }
@@ -98,7 +99,8 @@ absl::StatusOr<std::unique_ptr<EventIntake>> EventIntake::Create(
 void EventIntake::UpdateLag() {
   if (lag_ == nullptr || clock_.Now() < next_lag_update_) return;
   next_lag_update_ = clock_.Now() + absl::Seconds(5);
-  if (absl::StatusOr<int64_t> lag = consumer_->Lag(); lag.ok()) lag_->Set(static_cast<double>(*lag));
+  if (absl::StatusOr<int64_t> lag = consumer_->Lag(); lag.ok())
+    lag_->Set(static_cast<double>(*lag));
 }
 
 EventIntake::EventIntake(IntakeOptions options, JourneyRunner& runner, bus::Producer& producer,
@@ -124,9 +126,9 @@ void EventIntake::Stop() {
 }
 
 absl::Status EventIntake::DeadLetter(const bus::Message& message, const std::string& reason) {
-  BLEND_LOG(kWarn, "dead-lettering message",
-            {{"topic", message.topic}, {"offset", std::to_string(message.offset)},
-             {"reason", reason}});
+  BLEND_LOG(
+      kWarn, "dead-lettering message",
+      {{"topic", message.topic}, {"offset", std::to_string(message.offset)}, {"reason", reason}});
   BLEND_RETURN_IF_ERROR(bus::DeadLetter(producer_, message, reason, clock_));
   if (metrics_) metrics_->DeadLettered(message.topic);
   return absl::OkStatus();
@@ -155,8 +157,8 @@ absl::Status EventIntake::Handle(const bus::Message& message, int attempt) {
       return DeadLetter(message, std::string(s.message()));
     case absl::StatusCode::kInternal:
       if (attempt >= options_.max_internal_retries) {
-        return DeadLetter(message, absl::StrCat("gave up after ", attempt, " attempts: ",
-                                                std::string(s.message())));
+        return DeadLetter(message, absl::StrCat("gave up after ", attempt,
+                                                " attempts: ", std::string(s.message())));
       }
       return s;
     default:
@@ -194,7 +196,8 @@ void EventIntake::HandleWithRetries(const bus::Message& m) {
     absl::Status s = Handle(m, attempt);
     if (s.ok()) return;
     BLEND_LOG(kWarn, "applying message failed; retrying",
-              {{"topic", m.topic}, {"attempt", std::to_string(attempt)},
+              {{"topic", m.topic},
+               {"attempt", std::to_string(attempt)},
                {"error", std::string(s.message())}});
     WaitPolling(backoff);
     backoff = std::min(backoff * 2, options_.max_retry_backoff);

@@ -46,9 +46,10 @@ bool PauseGate::Paused(const std::string& campaign_id) {
   auto it = paused_.find(campaign_id);
   if (it != paused_.end()) return it->second;
   // Only a paused row is locked (FOR SHARE applies to the rows returned): see the header.
-  const bool paused = !tx_.exec_params("SELECT 1 FROM campaign_pauses WHERE campaign_id = $1 "
-                                       "AND paused FOR SHARE",
-                                       campaign_id)
+  const bool paused = !tx_.exec_params(
+                              "SELECT 1 FROM campaign_pauses WHERE campaign_id = $1 "
+                              "AND paused FOR SHARE",
+                              campaign_id)
                            .empty();
   paused_.emplace(campaign_id, paused);
   return paused;
@@ -62,9 +63,10 @@ bool PauseGate::Hold(const std::string& campaign_id, const std::string& touch_id
 
 void PauseGate::WriteHolds() {
   if (held_.empty()) return;
-  tx_.exec_params("UPDATE touches SET status = 'deferred', reason = $2 "
-                  "WHERE touch_id = ANY($1::text[]) AND status = 'pending'",
-                  pg::TextArray(held_), std::string(kPausedReason));
+  tx_.exec_params(
+      "UPDATE touches SET status = 'deferred', reason = $2 "
+      "WHERE touch_id = ANY($1::text[]) AND status = 'pending'",
+      pg::TextArray(held_), std::string(kPausedReason));
   held_.clear();
 }
 
@@ -100,10 +102,11 @@ blend::v1::CampaignPause SetPaused(pqxx::work& tx, const std::string& campaign_i
                                    absl::Time now, bool* changed) {
   // The row lock serialises pause and resume of one campaign (and waits for the transactions
   // that hold touches under a share lock).
-  tx.exec_params("INSERT INTO campaign_pauses (campaign_id, paused, changed_by, reason, "
-                 "changed_at) VALUES ($1, false, '', '', blend_us_to_ts($2)) "
-                 "ON CONFLICT (campaign_id) DO NOTHING",
-                 campaign_id, pg::ToMicros(now));
+  tx.exec_params(
+      "INSERT INTO campaign_pauses (campaign_id, paused, changed_by, reason, "
+      "changed_at) VALUES ($1, false, '', '', blend_us_to_ts($2)) "
+      "ON CONFLICT (campaign_id) DO NOTHING",
+      campaign_id, pg::ToMicros(now));
   pqxx::result cur = tx.exec_params(
       absl::StrCat("SELECT ", kPauseColumns,
                    ", changed_by = '' FROM campaign_pauses WHERE campaign_id = $1 FOR UPDATE"),
@@ -116,13 +119,14 @@ blend::v1::CampaignPause SetPaused(pqxx::work& tx, const std::string& campaign_i
     return p;
   }
   *changed = true;
-  tx.exec_params("UPDATE campaign_pauses SET paused = $2, changed_by = $3, reason = $4, "
-                 "changed_at = blend_us_to_ts($5) WHERE campaign_id = $1",
-                 campaign_id, paused, changed_by, reason, pg::ToMicros(now));
-  tx.exec_params("INSERT INTO campaign_pause_log (campaign_id, action, changed_by, reason, at) "
-                 "VALUES ($1, $2, $3, $4, blend_us_to_ts($5))",
-                 campaign_id, std::string(paused ? "pause" : "resume"), changed_by, reason,
-                 pg::ToMicros(now));
+  tx.exec_params(
+      "UPDATE campaign_pauses SET paused = $2, changed_by = $3, reason = $4, "
+      "changed_at = blend_us_to_ts($5) WHERE campaign_id = $1",
+      campaign_id, paused, changed_by, reason, pg::ToMicros(now));
+  tx.exec_params(
+      "INSERT INTO campaign_pause_log (campaign_id, action, changed_by, reason, at) "
+      "VALUES ($1, $2, $3, $4, blend_us_to_ts($5))",
+      campaign_id, std::string(paused ? "pause" : "resume"), changed_by, reason, pg::ToMicros(now));
   blend::v1::CampaignPause p;
   p.set_campaign_id(campaign_id);
   p.set_paused(paused);
@@ -143,10 +147,11 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> HoldClaimedTouch(pqxx::work& tx,
         absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
   }
   cmd.set_attempt(attempt + 1);
-  tx.exec_params("UPDATE touches SET status = 'deferred', reason = $2, attempt = $3, "
-                 "command = decode($4, 'base64') WHERE touch_id = $1",
-                 touch_id, std::string(kPausedReason), cmd.attempt(),
-                 absl::Base64Escape(cmd.SerializeAsString()));
+  tx.exec_params(
+      "UPDATE touches SET status = 'deferred', reason = $2, attempt = $3, "
+      "command = decode($4, 'base64') WHERE touch_id = $1",
+      touch_id, std::string(kPausedReason), cmd.attempt(),
+      absl::Base64Escape(cmd.SerializeAsString()));
   blend::v1::ClaimTouchResponse out;
   out.set_decision(blend::v1::ClaimTouchResponse::DECISION_DEFERRED);
   out.set_reason(kPausedReason);  // no retry_at: the resume emits it again
@@ -180,8 +185,8 @@ absl::StatusOr<ReleaseBatch> ReleaseHeldTouches(pqxx::work& tx, const std::strin
     const std::string touch_id = row[0].as<std::string>();
     blend::v1::TouchCommand cmd;
     if (!cmd.ParseFromString(Bytes(row[3]))) {
-      return absl::InternalError(absl::StrCat("stored command of touch ", touch_id,
-                                              " is unreadable"));
+      return absl::InternalError(
+          absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
     }
     std::optional<Channel> channel = FromProto(static_cast<blend::v1::Channel>(row[2].as<int>()));
     if (!channel) {  // as the claim fence would answer it
@@ -193,10 +198,11 @@ absl::StatusOr<ReleaseBatch> ReleaseHeldTouches(pqxx::work& tx, const std::strin
     if (!row[4].is_null()) at = std::max(at, pg::FromMicros(row[4].as<int64_t>()));
     if (cmd.has_not_before()) at = std::max(at, FromProto(cmd.not_before()));
     *cmd.mutable_not_before() = ToProto(at);
-    tx.exec_params("UPDATE touches SET reason = $2, not_before = blend_us_to_ts($3), "
-                   "command = decode($4, 'base64') WHERE touch_id = $1",
-                   touch_id, std::string(kResumedReason), pg::ToMicros(at),
-                   absl::Base64Escape(cmd.SerializeAsString()));
+    tx.exec_params(
+        "UPDATE touches SET reason = $2, not_before = blend_us_to_ts($3), "
+        "command = decode($4, 'base64') WHERE touch_id = $1",
+        touch_id, std::string(kResumedReason), pg::ToMicros(at),
+        absl::Base64Escape(cmd.SerializeAsString()));
     pg::InsertOutbox(tx, TouchTopicFor(*channel, topic_prefix), row[1].as<std::string>(),
                      TouchEnvelopeBytes(cmd, now), at, now);
     ++out.touches;

@@ -164,7 +164,8 @@ absl::StatusOr<blend::v1::CampaignPause> CampaignOps::Resume(const std::string& 
     if (!batch.ok()) {
       // The resume is recorded; the touches still held are released by the next resume call.
       BLEND_LOG(kError, "campaign resumed but held touches not all released",
-                {{"campaign", campaign_id}, {"released", std::to_string(released)},
+                {{"campaign", campaign_id},
+                 {"released", std::to_string(released)},
                  {"error", std::string(batch.status().message())}});
       return batch.status();
     }
@@ -173,7 +174,9 @@ absl::StatusOr<blend::v1::CampaignPause> CampaignOps::Resume(const std::string& 
   }
   if (changed || released > 0) {
     BLEND_LOG(kInfo, "campaign resumed",
-              {{"campaign", campaign_id}, {"by", changed_by}, {"reason", reason},
+              {{"campaign", campaign_id},
+               {"by", changed_by},
+               {"reason", reason},
                {"touches_released", std::to_string(released)}});
   }
   if (metrics_) {
@@ -206,7 +209,7 @@ absl::Status CampaignOps::RefreshGauge() {
   return absl::OkStatus();
 }
 
-// ---- gRPC ----------------------------------------------------------------------------------
+// gRPC
 
 grpc::Status CampaignServiceImpl::ListCampaigns(grpc::ServerContext* ctx,
                                                 const blend::v1::ListCampaignsRequest* req,

@@ -115,10 +115,9 @@ absl::StatusOr<blend::v1::CampaignStats> LoadCampaignStats(pqxx::work& tx,
                                                            int32_t version, absl::Time now) {
   std::optional<pg::CampaignRow> campaign = pg::FindCampaign(tx, campaign_id, version);
   if (!campaign) {
-    return absl::NotFoundError(version == 0
-                                   ? absl::StrCat("unknown campaign ", campaign_id)
-                                   : absl::StrCat("unknown campaign ", campaign_id, " version ",
-                                                  version));
+    return absl::NotFoundError(
+        version == 0 ? absl::StrCat("unknown campaign ", campaign_id)
+                     : absl::StrCat("unknown campaign ", campaign_id, " version ", version));
   }
   const int32_t v = campaign->version;
   StatsCounts counts;
@@ -144,7 +143,8 @@ absl::StatusOr<blend::v1::CampaignStats> LoadCampaignStats(pqxx::work& tx,
     counts.statuses[row[0].as<int>()] = row[1].as<int64_t>();
   }
   for (const auto& row : tx.exec_params(
-           absl::StrCat("SELECT ", kTouchOutcomeKey, ", count(*) FROM touches t "
+           absl::StrCat("SELECT ", kTouchOutcomeKey,
+                        ", count(*) FROM touches t "
                         "JOIN journeys j ON j.journey_id = t.journey_id "
                         "WHERE j.campaign_id = $1 AND j.campaign_version = $2 GROUP BY 1, 2, 3"),
            campaign_id, v)) {
@@ -152,11 +152,12 @@ absl::StatusOr<blend::v1::CampaignStats> LoadCampaignStats(pqxx::work& tx,
                    row[3].as<int64_t>(), counts.touches);
   }
   counts.conversions =
-      tx.exec_params("SELECT count(*) FROM journeys j WHERE j.campaign_id = $1 "
-                     "AND j.campaign_version = $2 AND j.status <> 1 AND EXISTS (SELECT 1 FROM "
-                     "journey_history h WHERE h.journey_id = j.journey_id "
-                     "AND h.kind = 'ExitEventReceived')",
-                     campaign_id, v)[0][0]
+      tx.exec_params(
+            "SELECT count(*) FROM journeys j WHERE j.campaign_id = $1 "
+            "AND j.campaign_version = $2 AND j.status <> 1 AND EXISTS (SELECT 1 FROM "
+            "journey_history h WHERE h.journey_id = j.journey_id "
+            "AND h.kind = 'ExitEventReceived')",
+            campaign_id, v)[0][0]
           .as<int64_t>();
   blend::v1::CampaignStats stats =
       AssembleStats(DefinitionStateNames(campaign->definition_json), counts);
@@ -167,9 +168,10 @@ absl::StatusOr<blend::v1::CampaignStats> LoadCampaignStats(pqxx::work& tx,
   return stats;
 }
 
-std::vector<blend::v1::CampaignSummary> LoadCampaignSummaries(
-    pqxx::work& tx, bool all, const std::vector<std::string>& scope, const std::string& after_id,
-    int limit, absl::Time now) {
+std::vector<blend::v1::CampaignSummary> LoadCampaignSummaries(pqxx::work& tx, bool all,
+                                                              const std::vector<std::string>& scope,
+                                                              const std::string& after_id,
+                                                              int limit, absl::Time now) {
   std::vector<blend::v1::CampaignSummary> out;
   std::map<std::string, size_t> index;
   std::vector<std::string> ids;
@@ -188,11 +190,10 @@ std::vector<blend::v1::CampaignSummary> LoadCampaignSummaries(
   }
   if (ids.empty()) return out;
   const std::string id_array = pg::TextArray(ids);
-  for (const auto& row : tx.exec_params(
-           "SELECT campaign_id, count(*) FILTER (WHERE status = 1), "
-           "count(*) FILTER (WHERE status <> 1) FROM journeys "
-           "WHERE campaign_id = ANY($1::text[]) GROUP BY 1",
-           id_array)) {
+  for (const auto& row : tx.exec_params("SELECT campaign_id, count(*) FILTER (WHERE status = 1), "
+                                        "count(*) FILTER (WHERE status <> 1) FROM journeys "
+                                        "WHERE campaign_id = ANY($1::text[]) GROUP BY 1",
+                                        id_array)) {
     auto& s = out[index.at(row[0].as<std::string>())];
     s.set_journeys_running(row[1].as<int64_t>());
     s.set_journeys_finished(row[2].as<int64_t>());

@@ -15,7 +15,8 @@ using nlohmann::json;
 
 json ValueToJson(const google::protobuf::Value& v) {
   switch (v.kind_case()) {
-    case google::protobuf::Value::kNullValue: return nullptr;
+    case google::protobuf::Value::kNullValue:
+      return nullptr;
     case google::protobuf::Value::kNumberValue: {
       double d = v.number_value();
       // Integral values stay integers so ASL comparisons and ids keep their form.
@@ -24,15 +25,19 @@ json ValueToJson(const google::protobuf::Value& v) {
       }
       return d;
     }
-    case google::protobuf::Value::kStringValue: return v.string_value();
-    case google::protobuf::Value::kBoolValue: return v.bool_value();
-    case google::protobuf::Value::kStructValue: return StructToJson(v.struct_value());
+    case google::protobuf::Value::kStringValue:
+      return v.string_value();
+    case google::protobuf::Value::kBoolValue:
+      return v.bool_value();
+    case google::protobuf::Value::kStructValue:
+      return StructToJson(v.struct_value());
     case google::protobuf::Value::kListValue: {
       json arr = json::array();
       for (const auto& e : v.list_value().values()) arr.push_back(ValueToJson(e));
       return arr;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -86,30 +91,42 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 
 blend::v1::Channel ToProto(Channel c) {
   switch (c) {
-    case Channel::kSms: return blend::v1::CHANNEL_SMS;
-    case Channel::kVoice: return blend::v1::CHANNEL_VOICE;
-    case Channel::kEmail: return blend::v1::CHANNEL_EMAIL;
+    case Channel::kSms:
+      return blend::v1::CHANNEL_SMS;
+    case Channel::kVoice:
+      return blend::v1::CHANNEL_VOICE;
+    case Channel::kEmail:
+      return blend::v1::CHANNEL_EMAIL;
   }
   return blend::v1::CHANNEL_UNSPECIFIED;
 }
 
 std::optional<Channel> FromProto(blend::v1::Channel c) {
   switch (c) {
-    case blend::v1::CHANNEL_SMS: return Channel::kSms;
-    case blend::v1::CHANNEL_VOICE: return Channel::kVoice;
-    case blend::v1::CHANNEL_EMAIL: return Channel::kEmail;
-    default: return std::nullopt;
+    case blend::v1::CHANNEL_SMS:
+      return Channel::kSms;
+    case blend::v1::CHANNEL_VOICE:
+      return Channel::kVoice;
+    case blend::v1::CHANNEL_EMAIL:
+      return Channel::kEmail;
+    default:
+      return std::nullopt;
   }
 }
 
 blend::v1::JourneyStatus ToProto(journey::JourneyStatus s) {
   switch (s) {
     case journey::JourneyStatus::kNotStarted:
-    case journey::JourneyStatus::kRunning: return blend::v1::JOURNEY_STATUS_RUNNING;
-    case journey::JourneyStatus::kSucceeded: return blend::v1::JOURNEY_STATUS_SUCCEEDED;
-    case journey::JourneyStatus::kFailed: return blend::v1::JOURNEY_STATUS_FAILED;
-    case journey::JourneyStatus::kCancelled: return blend::v1::JOURNEY_STATUS_CANCELLED;
-    case journey::JourneyStatus::kTimedOut: return blend::v1::JOURNEY_STATUS_TIMED_OUT;
+    case journey::JourneyStatus::kRunning:
+      return blend::v1::JOURNEY_STATUS_RUNNING;
+    case journey::JourneyStatus::kSucceeded:
+      return blend::v1::JOURNEY_STATUS_SUCCEEDED;
+    case journey::JourneyStatus::kFailed:
+      return blend::v1::JOURNEY_STATUS_FAILED;
+    case journey::JourneyStatus::kCancelled:
+      return blend::v1::JOURNEY_STATUS_CANCELLED;
+    case journey::JourneyStatus::kTimedOut:
+      return blend::v1::JOURNEY_STATUS_TIMED_OUT;
   }
   return blend::v1::JOURNEY_STATUS_UNSPECIFIED;
 }
@@ -210,11 +227,17 @@ class FieldPathReporter : public google::protobuf::util::MessageDifferencer::Rep
   using Path = std::vector<google::protobuf::util::MessageDifferencer::SpecificField>;
   explicit FieldPathReporter(std::vector<std::string>& out) : out_(out) {}
   void ReportAdded(const google::protobuf::Message&, const google::protobuf::Message&,
-                   const Path& path) override { Add(path); }
+                   const Path& path) override {
+    Add(path);
+  }
   void ReportDeleted(const google::protobuf::Message&, const google::protobuf::Message&,
-                     const Path& path) override { Add(path); }
+                     const Path& path) override {
+    Add(path);
+  }
   void ReportModified(const google::protobuf::Message&, const google::protobuf::Message&,
-                      const Path& path) override { Add(path); }
+                      const Path& path) override {
+    Add(path);
+  }
 
  private:
   void Add(const Path& path) {
@@ -258,9 +281,9 @@ std::optional<std::string> UnpublishedTouchDispositionBytes(std::string_view env
     return std::nullopt;
   }
   const blend::v1::TouchCommand& cmd = in.touch();
-  blend::v1::Envelope out = NewEnvelope(
-      absl::StrCat(cmd.touch_id(), ":", cmd.attempt(), ":unpublished"), ToProto(now),
-      cmd.journey_id());
+  blend::v1::Envelope out =
+      NewEnvelope(absl::StrCat(cmd.touch_id(), ":", cmd.attempt(), ":unpublished"), ToProto(now),
+                  cmd.journey_id());
   blend::v1::Disposition& d = *out.mutable_disposition();
   d.set_touch_id(cmd.touch_id());
   d.set_journey_id(cmd.journey_id());
@@ -322,12 +345,20 @@ journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
       t.ok = true;
       t.result = DispositionResult(d, outcome);
       return t;
-    case blend::v1::TOUCH_OUTCOME_OPTED_OUT: t.error = "Blend.OptedOut"; break;
-    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: t.error = "Blend.DncActive"; break;
-    case blend::v1::TOUCH_OUTCOME_SKIPPED: t.error = "Blend.TouchSkipped"; break;
+    case blend::v1::TOUCH_OUTCOME_OPTED_OUT:
+      t.error = "Blend.OptedOut";
+      break;
+    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE:
+      t.error = "Blend.DncActive";
+      break;
+    case blend::v1::TOUCH_OUTCOME_SKIPPED:
+      t.error = "Blend.TouchSkipped";
+      break;
     // The dialer took the queued contact back out (the orchestrator asked: journey ended,
     // opt-out, DNC): the touch never reached the customer.
-    case blend::v1::TOUCH_OUTCOME_WITHDRAWN: t.error = "Blend.TouchWithdrawn"; break;
+    case blend::v1::TOUCH_OUTCOME_WITHDRAWN:
+      t.error = "Blend.TouchWithdrawn";
+      break;
     case blend::v1::TOUCH_OUTCOME_UNKNOWN:
       // In doubt: the campaign's onUnknown policy (in the interpreter) decides whether the
       // journey goes on as if sent, with this result, or fails with Blend.TouchInDoubt.
@@ -335,7 +366,9 @@ journey::TaskResultTrigger DispositionTrigger(const blend::v1::Disposition& d) {
       t.error = journey::kTouchInDoubtError;
       t.result = DispositionResult(d, outcome);
       break;
-    default: t.error = "Blend.TouchFailed"; break;
+    default:
+      t.error = "Blend.TouchFailed";
+      break;
   }
   t.ok = false;
   t.cause = d.reason().empty() ? d.error().message() : d.reason();

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "blend/common/status_macros.h"
 #include "blend/consent/consent_store.h"
@@ -32,9 +32,12 @@ consent::OptOutScope ScopeOf(const journey::CompiledCampaign& campaign) {
 // Why a withdrawal was asked for, as WithdrawTouch.reason and the touch row say it.
 std::string WithdrawReason(const consent::Record& r) {
   switch (r.reason) {
-    case consent::Reason::kOptOut: return "opted_out";
-    case consent::Reason::kDnc: return "dnc_active";
-    default: return absl::StrCat("suppressed: ", std::string(consent::ReasonName(r.reason)));
+    case consent::Reason::kOptOut:
+      return "opted_out";
+    case consent::Reason::kDnc:
+      return "dnc_active";
+    default:
+      return absl::StrCat("suppressed: ", std::string(consent::ReasonName(r.reason)));
   }
 }
 
@@ -57,10 +60,11 @@ std::vector<consent::Record> FindConsent(pqxx::work& tx,
   return consent::pg::FindInForce(tx, ids, addresses, now);
 }
 
-void ApplyConsent(const std::vector<consent::Record>& records,
-                  const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
-                  absl::Time now, journey::CustomerFacts& facts) {
-  policy::SuppressionFacts f = consent::Evaluate(records, SubjectOf(customer), ScopeOf(campaign), now);
+void ApplyConsent(const std::vector<consent::Record>& records, const blend::v1::Customer& customer,
+                  const journey::CompiledCampaign& campaign, absl::Time now,
+                  journey::CustomerFacts& facts) {
+  policy::SuppressionFacts f =
+      consent::Evaluate(records, SubjectOf(customer), ScopeOf(campaign), now);
   facts.sms_opted_out = f.sms_opted_out;
   facts.voice_opted_out = f.voice_opted_out;
   facts.email_opted_out = f.email_opted_out;
@@ -249,7 +253,8 @@ absl::StatusOr<blend::v1::ListSuppressionsResponse> JourneyRunner::ListSuppressi
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   f.limit = req.page_size() == 0 ? 100 : std::min(req.page_size(), 1000);
   if (!req.page_token().empty()) {
-    std::pair<std::string, std::string> parts = absl::StrSplit(req.page_token(), absl::MaxSplits(':', 1));
+    std::pair<std::string, std::string> parts =
+        absl::StrSplit(req.page_token(), absl::MaxSplits(':', 1));
     int64_t us = 0;
     if (!absl::SimpleAtoi(parts.first, &us) || parts.second.empty()) {
       return absl::InvalidArgumentError("bad page_token");

@@ -25,15 +25,21 @@ constexpr int kMaxReportedErrors = 100;
 
 engagement::Outcome ToOutcome(blend::v1::TouchOutcome o) {
   switch (o) {
-    case blend::v1::TOUCH_OUTCOME_SENT: return engagement::Outcome::kSent;
-    case blend::v1::TOUCH_OUTCOME_FAILED: return engagement::Outcome::kFailed;
-    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE: return engagement::Outcome::kDncActive;
-    case blend::v1::TOUCH_OUTCOME_OPTED_OUT: return engagement::Outcome::kOptedOut;
+    case blend::v1::TOUCH_OUTCOME_SENT:
+      return engagement::Outcome::kSent;
+    case blend::v1::TOUCH_OUTCOME_FAILED:
+      return engagement::Outcome::kFailed;
+    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE:
+      return engagement::Outcome::kDncActive;
+    case blend::v1::TOUCH_OUTCOME_OPTED_OUT:
+      return engagement::Outcome::kOptedOut;
     case blend::v1::TOUCH_OUTCOME_SKIPPED:
     case blend::v1::TOUCH_OUTCOME_WITHDRAWN:  // taken back before the call: no interaction
       return engagement::Outcome::kSkipped;
-    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED: return engagement::Outcome::kCallCompleted;
-    default: return engagement::Outcome::kUnknown;
+    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED:
+      return engagement::Outcome::kCallCompleted;
+    default:
+      return engagement::Outcome::kUnknown;
   }
 }
 
@@ -128,16 +134,15 @@ void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::Custo
   // The change may run twice (UpdateProfile's insert race): it only touches the profile and
   // `credited`, which the second run overwrites.
   std::optional<engagement::Attribution> credited;
-  json facts = UpdateProfile(tx, ev.customer_id(), customer, now,
-                             [&](engagement::Profile& p, absl::TimeZone tz) {
-                               for (const auto& in : interactions) {
-                                 engagement::ApplyInteraction(p, in, tz);
-                               }
-                               if (goal) {
-                                 credited = engagement::ApplyConversion(
-                                     p, at, options_.engagement.attribution_window);
-                               }
-                             });
+  json facts = UpdateProfile(
+      tx, ev.customer_id(), customer, now, [&](engagement::Profile& p, absl::TimeZone tz) {
+        for (const auto& in : interactions) {
+          engagement::ApplyInteraction(p, in, tz);
+        }
+        if (goal) {
+          credited = engagement::ApplyConversion(p, at, options_.engagement.attribution_window);
+        }
+      });
   if (goal && !credited) notes.conversions.push_back({"none", "none", std::nullopt});
   if (credited) {
     notes.conversions.push_back({std::string(ChannelName(credited->channel)),
@@ -153,7 +158,7 @@ json EngagementFactsOf(const std::string& profile_json) {
   return engagement::FactsJson(*profile);
 }
 
-// ---- import --------------------------------------------------------------------------------
+// import
 
 namespace {
 
@@ -172,9 +177,9 @@ absl::StatusOr<ImportRow> ValidateImportRow(const blend::v1::ImportInteractionRe
   if (!r.time_zone().empty() && !absl::LoadTimeZone(r.time_zone(), &tz)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown time zone ", r.time_zone()));
   }
-  BLEND_ASSIGN_OR_RETURN(engagement::Interaction in,
-                         engagement::FromImportOutcome(*channel, r.outcome(),
-                                                       FromProto(r.occurred_at())));
+  BLEND_ASSIGN_OR_RETURN(
+      engagement::Interaction in,
+      engagement::FromImportOutcome(*channel, r.outcome(), FromProto(r.occurred_at())));
   in.campaign_id = r.campaign_id();
   return ImportRow{&r, std::move(in)};
 }
@@ -243,8 +248,8 @@ absl::Status JourneyRunner::ImportInteractions(
                             for (const ImportRow* r : fresh) {
                               engagement::ApplyInteraction(p, r->interaction, tz);
                               if (r->request->converted()) {
-                                engagement::ApplyAttributedConversion(
-                                    p, r->interaction.channel, r->interaction.at);
+                                engagement::ApplyAttributedConversion(p, r->interaction.channel,
+                                                                      r->interaction.at);
                               }
                             }
                           });
@@ -266,8 +271,7 @@ absl::Status JourneyRunner::ImportInteractions(
   return absl::OkStatus();
 }
 
-absl::StatusOr<blend::v1::Engagement> JourneyRunner::GetEngagement(
-    const std::string& customer_id) {
+absl::StatusOr<blend::v1::Engagement> JourneyRunner::GetEngagement(const std::string& customer_id) {
   if (customer_id.empty()) return absl::InvalidArgumentError("customer_id is required");
   store::TxOptions opts;
   opts.name = "get_engagement";
@@ -278,11 +282,11 @@ absl::StatusOr<blend::v1::Engagement> JourneyRunner::GetEngagement(
         auto stored = pg::LoadEngagementProfiles(tx, {customer_id});
         auto it = stored.find(customer_id);
         if (it == stored.end()) {
-          return absl::NotFoundError(absl::StrCat("no engagement history for customer ",
-                                                  customer_id));
+          return absl::NotFoundError(
+              absl::StrCat("no engagement history for customer ", customer_id));
         }
-        BLEND_ASSIGN_OR_RETURN(engagement::Profile p,
-                               engagement::ProfileFromJson(json::parse(it->second, nullptr, false)));
+        BLEND_ASSIGN_OR_RETURN(engagement::Profile p, engagement::ProfileFromJson(
+                                                          json::parse(it->second, nullptr, false)));
         blend::v1::Engagement out;
         out.set_customer_id(customer_id);
         out.set_profile_json(engagement::ProfileToJson(p).dump());

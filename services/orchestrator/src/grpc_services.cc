@@ -7,11 +7,11 @@ namespace blend::orchestrator {
 namespace {
 
 // Evaluates an absl::Status expression; returns it as a grpc::Status when not OK.
-#define ORCH_RETURN_IF_ERROR(expr)                                   \
-  do {                                                               \
-    if (absl::Status _orch_st = (expr); !_orch_st.ok()) {            \
-      return ToGrpcStatus(_orch_st);                                 \
-    }                                                                \
+#define ORCH_RETURN_IF_ERROR(expr)                        \
+  do {                                                    \
+    if (absl::Status _orch_st = (expr); !_orch_st.ok()) { \
+      return ToGrpcStatus(_orch_st);                      \
+    }                                                     \
   } while (0)
 
 template <typename T>
@@ -166,9 +166,9 @@ grpc::Status JourneyServiceImpl::CancelJourney(grpc::ServerContext* ctx,
   return Assign(runner_.CancelJourney(req->journey_id(), req->reason()), resp);
 }
 
-grpc::Status JourneyServiceImpl::SendCustomerEvent(
-    grpc::ServerContext* ctx, const blend::v1::SendCustomerEventRequest* req,
-    blend::v1::SendCustomerEventResponse* resp) {
+grpc::Status JourneyServiceImpl::SendCustomerEvent(grpc::ServerContext* ctx,
+                                                   const blend::v1::SendCustomerEventRequest* req,
+                                                   blend::v1::SendCustomerEventResponse* resp) {
   auto who = AuthenticateCall(auth_, *ctx);
   ORCH_RETURN_IF_ERROR(who.status());
   // An event reaches every journey of the customer, whatever its campaign.

@@ -75,9 +75,8 @@ absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
   if (!blend::v1::JourneyStatus_IsValid(request.status())) {
     return absl::InvalidArgumentError("unknown status");
   }
-  pg::JourneyFilter filter{request.customer_id(), request.campaign_id(),
-                           request.campaign_version(), request.state_name(),
-                           static_cast<int16_t>(request.status())};
+  pg::JourneyFilter filter{request.customer_id(), request.campaign_id(), request.campaign_version(),
+                           request.state_name(), static_cast<int16_t>(request.status())};
   int limit = request.page_size() <= 0 ? 100 : std::min(request.page_size(), 1000);
   std::optional<absl::Time> after;
   std::string after_id;

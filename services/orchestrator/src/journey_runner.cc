@@ -109,8 +109,8 @@ absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::
   std::map<std::string, std::string> aliases =
       json::parse(row->resource_aliases_json).get<std::map<std::string, std::string>>();
   BLEND_ASSIGN_OR_RETURN(auto compiled,
-                         journey::ParseCampaign(row->definition_json, row->policies_json,
-                                                aliases, nullptr, campaign_id));
+                         journey::ParseCampaign(row->definition_json, row->policies_json, aliases,
+                                                nullptr, campaign_id));
   absl::MutexLock lock(&mu_);
   compiled_[{campaign_id, row->version}] = compiled;
   return compiled;
@@ -120,7 +120,7 @@ JourneyRunner::JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Me
                              RunnerOptions options)
     : pool_(pool), clock_(clock), metrics_(metrics), options_(options) {}
 
-// ---- campaigns -----------------------------------------------------------------------------
+// campaigns
 
 absl::StatusOr<blend::v1::PutCampaignResponse> JourneyRunner::PutCampaign(
     const blend::v1::Campaign& campaign, std::vector<journey::ValidationProblem>* problems) {
@@ -129,12 +129,12 @@ absl::StatusOr<blend::v1::PutCampaignResponse> JourneyRunner::PutCampaign(
   }
   std::map<std::string, std::string> aliases(campaign.resource_aliases().begin(),
                                              campaign.resource_aliases().end());
-  BLEND_RETURN_IF_ERROR(journey::ParseCampaign(campaign.definition_json(),
-                                               campaign.policies_json(), aliases, problems,
-                                               campaign.campaign_id())
+  BLEND_RETURN_IF_ERROR(journey::ParseCampaign(campaign.definition_json(), campaign.policies_json(),
+                                               aliases, problems, campaign.campaign_id())
                             .status());
-  pg::CampaignRow row{campaign.campaign_id(), 0, campaign.definition_json(),
-                      campaign.policies_json(), json(aliases).dump(), clock_.Now()};
+  pg::CampaignRow row{campaign.campaign_id(),     0,
+                      campaign.definition_json(), campaign.policies_json(),
+                      json(aliases).dump(),       clock_.Now()};
   store::TxOptions opts;
   opts.name = "put_campaign";
   opts.max_attempts = options_.tx_attempts;
@@ -174,7 +174,7 @@ absl::StatusOr<blend::v1::Campaign> JourneyRunner::GetCampaign(const std::string
       opts);
 }
 
-// ---- the transactional core -------------------------------------------------------------------
+// the transactional core
 
 journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
                                                  const journey::CompiledCampaign& campaign,
@@ -233,9 +233,8 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
                                    customer, campaign.policies().genesys, 1);
               cmd.set_touch_id(touch_id);
               buf.AddTouch(pg::TouchRow{
-                  touch_id, row.journey_id, row.customer_id,
-                  static_cast<int16_t>(cmd.channel()), "pending", 1, cmd.SerializeAsString(),
-                  now, t.not_before, std::nullopt, "", "",
+                  touch_id, row.journey_id, row.customer_id, static_cast<int16_t>(cmd.channel()),
+                  "pending", 1, cmd.SerializeAsString(), now, t.not_before, std::nullopt, "", "",
                   t.channel == Channel::kVoice ? genesys::ContactIdForTouch(touch_id) : "",
                   /*withdraw_reason=*/std::nullopt});
               // A paused campaign's touch is held: no outbox row until the resume.
@@ -250,11 +249,11 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
             [&](const journey::HistoryEntry& h) {
               buf.AddHistory(
                   row.journey_id,
-                  pg::HistoryRow{seq++, now, h.kind, h.state_name,
-                                 h.detail.is_null()
-                                     ? "{}"
-                                     : WithPublicTouchId(touch_key, row.journey_id, h.detail)
-                                           .dump()});
+                  pg::HistoryRow{
+                      seq++, now, h.kind, h.state_name,
+                      h.detail.is_null()
+                          ? "{}"
+                          : WithPublicTouchId(touch_key, row.journey_id, h.detail).dump()});
             },
             [&](const journey::Finish& f) {
               buf.Finish(row.journey_id,
@@ -274,23 +273,21 @@ absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
   if (!row) return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
   j.row = std::move(*row);
   BLEND_ASSIGN_OR_RETURN(j.customer, CustomerFromJson(j.row.customer_json));
-  BLEND_ASSIGN_OR_RETURN(j.campaign, campaigns_.Get(tx, j.row.campaign_id,
-                                                    j.row.campaign_version, nullptr));
+  BLEND_ASSIGN_OR_RETURN(j.campaign,
+                         campaigns_.Get(tx, j.row.campaign_id, j.row.campaign_version, nullptr));
   BLEND_ASSIGN_OR_RETURN(j.state, journey::JourneyState::FromJson(json::parse(j.row.state_json)));
   return j;
 }
 
 absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
                                   absl::Time now, TxNotes& notes) {
-  journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/true,
-                 j.engagement_facts);
+  journey::CustomerFacts facts = BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now,
+                                            /*load_attributes=*/true, j.engagement_facts);
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
   pg::EffectBuffer buf;
   PauseGate pauses(tx);
-  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes,
-                pauses);
+  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes, pauses);
   buf.Flush(tx, now);
   pauses.WriteHolds();
   FillRow(j.row, result, now);
@@ -302,19 +299,20 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
     // voice contacts still queued in Genesys come back out. (A journey that ends in its very
     // first step, in StartRows, has no claimed touch yet.)
     WithdrawJourneyVoiceTouches(tx, j.row.journey_id,
-                                absl::StrCat("journey finished: ", StatusName(j.row.status)),
-                                now, notes);
+                                absl::StrCat("journey finished: ", StatusName(j.row.status)), now,
+                                notes);
   }
   return absl::OkStatus();
 }
 
-// ---- starts ----------------------------------------------------------------------------------
+// starts
 
 absl::Status NormalizeStartRequest(blend::v1::StartJourneyRequest& r) {
   if (r.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id is required");
   if (r.client_key().empty()) return absl::InvalidArgumentError("client_key is required");
   blend::v1::Customer& c = *r.mutable_customer();
-  if (c.customer_id().empty()) return absl::InvalidArgumentError("customer.customer_id is required");
+  if (c.customer_id().empty())
+    return absl::InvalidArgumentError("customer.customer_id is required");
   if (!c.phone_e164().empty()) {
     auto e164 = phone::NormalizeE164(c.phone_e164());
     if (!e164.ok()) {
@@ -351,8 +349,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
   const std::vector<consent::Record> consent_records = FindConsent(tx, customers, now);
   std::vector<std::string> customer_ids;
   for (const auto& r : reqs) customer_ids.push_back(r.customer().customer_id());
-  const std::map<std::string, std::string> profiles =
-      pg::LoadEngagementProfiles(tx, customer_ids);
+  const std::map<std::string, std::string> profiles = pg::LoadEngagementProfiles(tx, customer_ids);
   struct Pending {
     size_t index;
     pg::JourneyRow row;
@@ -368,7 +365,17 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     if (it == campaigns.end()) {
       int32_t version = 0;
       auto c = campaigns_.Get(tx, req.campaign_id(), req.campaign_version(), &version);
-      it = campaigns.emplace(key, c.ok() ? absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(std::make_pair(*c, version)) : absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(c.status())).first;
+      it = campaigns
+               .emplace(
+                   key,
+                   c.ok()
+                       ? absl::StatusOr<
+                             std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(
+                             std::make_pair(*c, version))
+                       : absl::StatusOr<
+                             std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>(
+                             c.status()))
+               .first;
     }
     if (!it->second.ok()) {
       row_status[i] = it->second.status();
@@ -396,8 +403,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     AddCapHistory(tx, *campaign, req.customer(), now, facts);
     p.result = journey::Step(*campaign, initial, facts,
                              journey::StartTrigger{row.journey_id, StructToJson(req.input()),
-                                                   ToCustomerInfo(req.customer()),
-                                                   row.journey_id},
+                                                   ToCustomerInfo(req.customer()), row.journey_id},
                              now);
     FillRow(row, p.result, now);
     for (const auto& e : p.result.effects) {
@@ -525,9 +531,9 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatch(
   if (tx_status.ok()) return results;
   // The batch failed as a whole (a row broke the transaction): isolate the culprit by
   // starting each row on its own.
-  BLEND_LOG(kWarn, "start batch failed; retrying row by row",
-            {{"rows", std::to_string(requests.size())},
-             {"error", std::string(tx_status.message())}});
+  BLEND_LOG(
+      kWarn, "start batch failed; retrying row by row",
+      {{"rows", std::to_string(requests.size())}, {"error", std::string(tx_status.message())}});
   for (size_t i = 0; i < requests.size(); ++i) {
     absl::Status one;
     auto r = StartBatchOnce({requests[i]}, &one);
@@ -540,7 +546,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatch(
   return results;
 }
 
-// ---- triggers ---------------------------------------------------------------------------------
+// triggers
 
 // The consent record of an opt-out customer event (SMS STOP, email unsubscribe): by customer id
 // and by the address it came from (normalised; dropped when it is not a phone or email; when
@@ -555,9 +561,14 @@ static consent::Record OptOutRecord(const blend::v1::CustomerEvent& ev, absl::Ti
   if (r.address.empty() && known != nullptr) {
     switch (ev.opt_out().channel()) {
       case blend::v1::CHANNEL_SMS:
-      case blend::v1::CHANNEL_VOICE: r.address = known->phone_e164(); break;
-      case blend::v1::CHANNEL_EMAIL: r.address = known->email(); break;
-      default: break;  // every channel: the customer id covers them all
+      case blend::v1::CHANNEL_VOICE:
+        r.address = known->phone_e164();
+        break;
+      case blend::v1::CHANNEL_EMAIL:
+        r.address = known->email();
+        break;
+      default:
+        break;  // every channel: the customer id covers them all
     }
   }
   r.channel = ev.opt_out().channel() == blend::v1::CHANNEL_UNSPECIFIED
@@ -631,7 +642,8 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::ApplyCustome
       opts);
   if (resp.ok()) {
     notes.Flush(metrics_);
-    if (metrics_) metrics_->TriggerApplied("customer_event", absl::ToDoubleSeconds(clock_.Now() - t0));
+    if (metrics_)
+      metrics_->TriggerApplied("customer_event", absl::ToDoubleSeconds(clock_.Now() - t0));
   }
   return resp;
 }
@@ -689,17 +701,16 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
     if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN &&
         touch->reason == "TOUCH_OUTCOME_UNKNOWN") {
       pg::SetTouchStatus(tx, d.touch_id(), "done", "TOUCH_OUTCOME_WITHDRAWN", now);
-      pg::AppendHistory(tx, j.row.journey_id,
-                        pg::HistoryRow{0, now, "touch_withdrawn", "",
-                                       json{{"touchId", d.touch_id()}, {"reason", d.reason()}}
-                                           .dump()});
+      pg::AppendHistory(
+          tx, j.row.journey_id,
+          pg::HistoryRow{0, now, "touch_withdrawn", "",
+                         json{{"touchId", d.touch_id()}, {"reason", d.reason()}}.dump()});
     }
     return absl::OkStatus();
   }
   RecordDispositionEngagement(tx, d, static_cast<blend::v1::Channel>(touch->channel), j, now);
   // A voice touch completes with its call outcome, not with the contact insertion.
-  if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT &&
-      touch->channel == blend::v1::CHANNEL_VOICE) {
+  if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT && touch->channel == blend::v1::CHANNEL_VOICE) {
     pg::SetTouchStatus(tx, d.touch_id(), "sent", "contact inserted", now);
     return absl::OkStatus();
   }
@@ -713,10 +724,10 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   if (outcome.empty()) outcome = absl::StrCat("TOUCH_OUTCOME_", static_cast<int>(d.outcome()));
   pg::SetTouchStatus(tx, d.touch_id(), "done", outcome, now);
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN) {
-    pg::AppendHistory(tx, j.row.journey_id,
-                      pg::HistoryRow{0, now, "touch_withdrawn", "",
-                                     json{{"touchId", d.touch_id()}, {"reason", d.reason()}}
-                                         .dump()});
+    pg::AppendHistory(
+        tx, j.row.journey_id,
+        pg::HistoryRow{0, now, "touch_withdrawn", "",
+                       json{{"touchId", d.touch_id()}, {"reason", d.reason()}}.dump()});
   }
   // A DNC or opt-out outcome goes on the consent record; the customer's other queued voice
   // contacts it blocks come back out (this touch is done now, so it is not among them).
@@ -727,7 +738,8 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   // The interpreter knows the touch by its own name (touch_ids.h); a touch no run waits for
   // any more keeps its public id and the interpreter ignores it, as before.
   journey::TaskResultTrigger trigger = DispositionTrigger(d);
-  if (auto step_id = StepTouchIdOf(TouchKey(tx), j.state, d.touch_id())) trigger.touch_id = *step_id;
+  if (auto step_id = StepTouchIdOf(TouchKey(tx), j.state, d.touch_id()))
+    trigger.touch_id = *step_id;
   return Apply(tx, j, trigger, now, notes);
 }
 
@@ -803,9 +815,9 @@ absl::StatusOr<blend::v1::Journey> JourneyRunner::CancelJourney(const std::strin
         notes = TxNotes{};
         BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, journey_id, pg::Lock::kForUpdate));
         if (j.row.status == blend::v1::JOURNEY_STATUS_RUNNING) {
-          BLEND_RETURN_IF_ERROR(
-              Apply(tx, j, journey::CancelTrigger{reason.empty() ? "cancelled" : reason},
-                    clock_.Now(), notes));
+          BLEND_RETURN_IF_ERROR(Apply(tx, j,
+                                      journey::CancelTrigger{reason.empty() ? "cancelled" : reason},
+                                      clock_.Now(), notes));
         }
         return j.row;
       },
@@ -860,7 +872,8 @@ absl::StatusOr<int> JourneyRunner::FireDueTimers() {
   // One journey cannot be stepped (e.g. its stored state is unreadable): push its timer back so
   // it does not block every other due timer, and say so loudly.
   BLEND_LOG(kError, "timer cannot be applied; postponed by a minute",
-            {{"journey_id", current->journey_id}, {"timer", current->key},
+            {{"journey_id", current->journey_id},
+             {"timer", current->key},
              {"error", std::string(fired.status().message())}});
   absl::Status postponed = store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     pg::UpsertTimer(tx, current->journey_id, current->key, clock_.Now() + absl::Minutes(1),

@@ -24,8 +24,9 @@ absl::Status Migrate(const std::string& pg_url) {
   BLEND_ASSIGN_OR_RETURN(auto pool, blend::store::ConnectionPool::Create(pg_url, 1));
   BLEND_ASSIGN_OR_RETURN(auto migrations, blend::store::BlendMigrations());
   BLEND_ASSIGN_OR_RETURN(auto report, blend::store::Migrate(*pool, migrations));
-  BLEND_LOG(kInfo, "schema migrated", {{"applied", std::to_string(report.applied.size())},
-                                       {"already_applied", std::to_string(report.already_applied.size())}});
+  BLEND_LOG(kInfo, "schema migrated",
+            {{"applied", std::to_string(report.applied.size())},
+             {"already_applied", std::to_string(report.already_applied.size())}});
   return absl::OkStatus();
 }
 
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   std::string metrics_addr = "127.0.0.1:9400";
   std::string log_level = "info";
   CLI::App app{"Blend orchestrator: journeys in PostgreSQL, durable timers, outbox to Kafka"};
-  AddFlag(app, "grpc-addr", cfg.grpc_addr, "gRPC listen address (JourneyService, TouchService, EngagementService, ConsentService)");
+  AddFlag(app, "grpc-addr", cfg.grpc_addr,
+          "gRPC listen address (JourneyService, TouchService, EngagementService, ConsentService)");
   AddFlag(app, "metrics-addr", metrics_addr, "/metrics, /healthz, /readyz listen address");
   AddFlag(app, "pg-url", cfg.pg_url, "PostgreSQL libpq URL")->required();
   AddFlag(app, "pg-pool-size", cfg.pg_pool_size, "PostgreSQL connections");
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
   blend::ShutdownSignal::Install();
 
   auto registry = std::make_shared<prometheus::Registry>();
-  auto orch = blend::orchestrator::Orchestrator::Create(cfg, blend::RealClock::Instance(), registry);
+  auto orch =
+      blend::orchestrator::Orchestrator::Create(cfg, blend::RealClock::Instance(), registry);
   if (!orch.ok()) {
     BLEND_LOG(kError, "orchestrator failed to start", {{"error", orch.status().ToString()}});
     std::cerr << "blend-orchestrator: " << orch.status().message() << "\n";

@@ -30,9 +30,9 @@ Metrics::Metrics(prometheus::Registry& r)
                              "they were attributed to (\"none\": no touch within the window)")
                        .Register(r)),
       time_to_conversion_(prometheus::BuildHistogram()
-                               .Name("blend_time_to_conversion_seconds")
-                               .Help("Attributed touch to goal event, by channel")
-                               .Register(r)),
+                              .Name("blend_time_to_conversion_seconds")
+                              .Help("Attributed touch to goal event, by channel")
+                              .Register(r)),
       apply_(prometheus::BuildHistogram()
                  .Name("blend_trigger_apply_seconds")
                  .Help("Time to apply one trigger (lock, step, write, commit), by trigger kind")
@@ -96,9 +96,9 @@ Metrics::Metrics(prometheus::Registry& r)
                    .Register(r)) {
   // The dashboard shows withdrawals from the first scrape: zero is an answer, no data is not.
   withdrawals_.Add({{"channel", "voice"}, {"result", "requested"}});
-  for (consent::Reason reason : {consent::Reason::kOptOut, consent::Reason::kDnc,
-                                 consent::Reason::kLegalHold, consent::Reason::kBankruptcy,
-                                 consent::Reason::kDeceased, consent::Reason::kCrm}) {
+  for (consent::Reason reason :
+       {consent::Reason::kOptOut, consent::Reason::kDnc, consent::Reason::kLegalHold,
+        consent::Reason::kBankruptcy, consent::Reason::kDeceased, consent::Reason::kCrm}) {
     suppressions_.Add({{"reason", std::string(consent::ReasonName(reason))}});
   }
 }
@@ -117,8 +117,8 @@ void Metrics::Conversion(const std::string& channel, const std::string& campaign
   conversions_.Add({{"channel", channel}, {"campaign", campaign}}).Increment();
   if (!seconds) return;
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400,
-      14 * 86400, 30 * 86400};
+      60,    300,       900,       3600,      4 * 3600,   12 * 3600,
+      86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400};
   time_to_conversion_.Add({{"channel", channel}}, kBuckets).Observe(*seconds);
 }
 void Metrics::TriggerApplied(const std::string& trigger, double seconds) {
@@ -149,7 +149,8 @@ void Metrics::SetDueTimers(double rows) { due_timers_.Set(rows); }
 void Metrics::SetRunning(const std::map<std::pair<std::string, std::string>, double>& counts) {
   std::lock_guard<std::mutex> lock(running_mu_);
   for (const auto& key : running_seen_) {
-    if (!counts.contains(key)) running_.Add({{"campaign", key.first}, {"state", key.second}}).Set(0);
+    if (!counts.contains(key))
+      running_.Add({{"campaign", key.first}, {"state", key.second}}).Set(0);
   }
   for (const auto& [key, n] : counts) {
     running_.Add({{"campaign", key.first}, {"state", key.second}}).Set(n);

@@ -20,8 +20,7 @@ std::vector<std::string> OrchestratorTopics(const std::string& prefix) {
 }
 
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
-    OrchestratorConfig config, const Clock& clock,
-    std::shared_ptr<prometheus::Registry> registry) {
+    OrchestratorConfig config, const Clock& clock, std::shared_ptr<prometheus::Registry> registry) {
   std::unique_ptr<Orchestrator> o(new Orchestrator());
   o->config_ = config;
   o->registry_ = registry;
@@ -31,9 +30,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   BLEND_RETURN_IF_ERROR(CheckListenAddressAllowed(config.grpc_addr, o->auth_->open()));
   // Tokens are bearer secrets: off loopback they only travel inside TLS.
   const bool tokens = !config.auth.tokens_file.empty() || !config.auth.inline_tokens.empty();
-  BLEND_RETURN_IF_ERROR(CheckTokensTravelOverTls(
-      config.grpc_addr, !config.tls.cert_file.empty(), tokens, "--api-tokens-file / --api-tokens",
-      "--tls-cert-file and --tls-key-file"));
+  BLEND_RETURN_IF_ERROR(CheckTokensTravelOverTls(config.grpc_addr, !config.tls.cert_file.empty(),
+                                                 tokens, "--api-tokens-file / --api-tokens",
+                                                 "--tls-cert-file and --tls-key-file"));
   BLEND_ASSIGN_OR_RETURN(auto creds, MakeServerCredentials(config.tls));
 
   store::PoolOptions po;
@@ -55,15 +54,16 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   // A publication waits at most the delivery timeout plus a grace of 5 s; a shorter lease
   // would let another replica publish the same rows while this one still waits.
   if (config.outbox_lease <= pc.delivery_timeout + absl::Seconds(5)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--outbox-lease must exceed the Kafka delivery timeout plus 5 s (",
-        absl::FormatDuration(pc.delivery_timeout + absl::Seconds(5)), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--outbox-lease must exceed the Kafka delivery timeout plus 5 s (",
+                     absl::FormatDuration(pc.delivery_timeout + absl::Seconds(5)), ")"));
   }
   if (config.outbox_max_attempts < 1) {
     return absl::InvalidArgumentError("--outbox-max-attempts must be at least 1");
   }
-  BLEND_LOG(kInfo, "kafka connection", {{"brokers", config.kafka_brokers},
-                                        {"security", bus::DescribeSecurity(config.kafka_security)}});
+  BLEND_LOG(kInfo, "kafka connection",
+            {{"brokers", config.kafka_brokers},
+             {"security", bus::DescribeSecurity(config.kafka_security)}});
   BLEND_ASSIGN_OR_RETURN(o->producer_, bus::Producer::Create(pc));
   BLEND_RETURN_IF_ERROR(bus::EnsureTopics(config.kafka_brokers, config.kafka_security,
                                           OrchestratorTopics(config.topic_prefix),
@@ -84,7 +84,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   rel.max_retry_backoff = config.outbox_max_retry_backoff;
   rel.lease = config.outbox_lease;
   rel.dispositions_topic = config.topic_prefix + std::string(bus::kTopicDispositions);
-  o->relay_ = std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
+  o->relay_ =
+      std::make_unique<OutboxRelay>(*o->pool_, *o->producer_, clock, o->metrics_.get(), rel);
   JourneyRunner* runner = o->runner_.get();
   for (int i = 0; i < std::max(1, config.timer_threads); ++i) {
     o->timers_.push_back(std::make_unique<Loop>(
@@ -121,9 +122,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Create(
   io.max_poll_interval = config.kafka_max_poll_interval;
   for (int i = 0; i < std::max(1, config.intake_threads); ++i) {
     io.index = i;
-    BLEND_ASSIGN_OR_RETURN(auto intake,
-                           EventIntake::Create(io, *o->runner_, *o->producer_, clock,
-                                               o->metrics_.get(), registry.get()));
+    BLEND_ASSIGN_OR_RETURN(auto intake, EventIntake::Create(io, *o->runner_, *o->producer_, clock,
+                                                            o->metrics_.get(), registry.get()));
     o->intakes_.push_back(std::move(intake));
   }
 

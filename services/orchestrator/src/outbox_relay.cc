@@ -38,12 +38,13 @@ OutboxRelay::OutboxRelay(std::unique_ptr<OutboxStore> store,
       metrics_(metrics),
       options_(std::move(options)),
       outage_backoff_(options_.outage_backoff),
-      loop_("outbox-relay", [this] { return PublishOnce(); }, options_.idle_poll) {
+      loop_(
+          "outbox-relay", [this] { return PublishOnce(); }, options_.idle_poll) {
   if (options_.owner.empty()) options_.owner = "relay-" + NewUuid().substr(0, 8);
 }
 
-OutboxRelay::OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer,
-                         const Clock& clock, Metrics* metrics, RelayOptions options)
+OutboxRelay::OutboxRelay(store::ConnectionPool& pool, bus::Producer& producer, const Clock& clock,
+                         Metrics* metrics, RelayOptions options)
     : OutboxRelay(std::make_unique<PgOutboxStore>(pool),
                   std::make_unique<ProducerPublisher>(producer), clock, metrics,
                   std::move(options)) {}
@@ -56,8 +57,8 @@ absl::Status OutboxRelay::PauseForOutage(absl::Time now, const std::string& why)
   paused_until_ = now + outage_backoff_;
   const absl::Duration paused = outage_backoff_;
   outage_backoff_ = std::min(outage_backoff_ * 2, options_.max_outage_backoff);
-  return absl::UnavailableError(absl::StrCat("outbox relay paused for ",
-                                             absl::FormatDuration(paused), ": ", why));
+  return absl::UnavailableError(
+      absl::StrCat("outbox relay paused for ", absl::FormatDuration(paused), ": ", why));
 }
 
 void OutboxRelay::DeadLetter(const pg::OutboxRow& row, std::string reason, absl::Time now,
@@ -88,9 +89,9 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
     kafka_away_ = false;
   }
 
-  BLEND_ASSIGN_OR_RETURN(std::vector<pg::OutboxRow> rows,
-                         store_->Claim(now, options_.batch_size, options_.owner,
-                                       now + options_.lease));
+  BLEND_ASSIGN_OR_RETURN(
+      std::vector<pg::OutboxRow> rows,
+      store_->Claim(now, options_.batch_size, options_.owner, now + options_.lease));
   if (rows.empty()) return 0;
   std::vector<bus::OutgoingMessage> messages;
   messages.reserve(rows.size());
@@ -156,16 +157,19 @@ absl::StatusOr<int> OutboxRelay::PublishOnce() {
   }
   if (!finished.ok()) {
     // The rows stay leased until the lease expires, then go out again (workers dedupe).
-    return absl::Status(finished.code(),
-                        absl::StrCat("outbox relay could not record its publication: ",
-                                     finished.message()));
+    return absl::Status(
+        finished.code(),
+        absl::StrCat("outbox relay could not record its publication: ", finished.message()));
   }
   for (size_t i = 0; i < outcome.dead.size(); ++i) {
     const pg::OutboxDeadLetter& d = outcome.dead[i];
     const pg::OutboxRow& r = *dead_rows[i];
     BLEND_LOG(kError, "outbox row dead-lettered",
-              {{"id", std::to_string(r.id)}, {"topic", r.topic}, {"key", r.key},
-               {"attempts", std::to_string(d.attempts)}, {"reason", d.reason}});
+              {{"id", std::to_string(r.id)},
+               {"topic", r.topic},
+               {"key", r.key},
+               {"attempts", std::to_string(d.attempts)},
+               {"reason", d.reason}});
     if (metrics_) metrics_->OutboxDeadLettered(r.topic);
   }
   if (!outage.empty()) return PauseForOutage(done, outage);

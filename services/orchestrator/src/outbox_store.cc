@@ -5,8 +5,8 @@
 namespace blend::orchestrator {
 
 absl::StatusOr<std::vector<pg::OutboxRow>> PgOutboxStore::Claim(absl::Time now, int limit,
-                                                                 const std::string& owner,
-                                                                 absl::Time lease_until) {
+                                                                const std::string& owner,
+                                                                absl::Time lease_until) {
   store::TxOptions opts;
   opts.name = "outbox_claim";
   opts.max_attempts = 3;  // the claim is idempotent: a deadlock or serialization retry is safe

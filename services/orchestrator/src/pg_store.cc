@@ -14,7 +14,7 @@
 namespace blend::orchestrator::pg {
 namespace {
 
-// ---- SQL ---------------------------------------------------------------------------------
+// SQL
 
 constexpr char kInsertCampaign[] = R"sql(
 WITH lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 7400)))
@@ -139,9 +139,12 @@ std::optional<absl::Time> OptTime(const pqxx::field& f) {
 }
 const char* LockClause(Lock lock) {
   switch (lock) {
-    case Lock::kNone: return "";
-    case Lock::kForUpdate: return " FOR UPDATE";
-    case Lock::kForUpdateSkipLocked: return " FOR UPDATE SKIP LOCKED";
+    case Lock::kNone:
+      return "";
+    case Lock::kForUpdate:
+      return " FOR UPDATE";
+    case Lock::kForUpdateSkipLocked:
+      return " FOR UPDATE SKIP LOCKED";
   }
   return "";
 }
@@ -194,8 +197,7 @@ absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
 int32_t InsertCampaignVersion(pqxx::work& tx, const CampaignRow& row) {
   pqxx::result r = Exec(tx, kInsertCampaign, row.campaign_id, row.definition_json,
-                                  row.policies_json, row.resource_aliases_json,
-                                  ToMicros(row.created_at));
+                        row.policies_json, row.resource_aliases_json, ToMicros(row.created_at));
   return r[0][0].as<int32_t>();
 }
 
@@ -218,8 +220,8 @@ std::optional<CampaignRow> FindCampaign(pqxx::work& tx, const std::string& campa
 
 std::optional<JourneyKeyMatch> FindJourneyByKey(pqxx::work& tx, const std::string& campaign_id,
                                                 const std::string& client_key) {
-  pqxx::result r = Exec(tx,
-      "SELECT journey_id, input_hash FROM journeys WHERE campaign_id = $1 AND client_key = $2",
+  pqxx::result r = Exec(
+      tx, "SELECT journey_id, input_hash FROM journeys WHERE campaign_id = $1 AND client_key = $2",
       campaign_id, client_key);
   if (r.empty()) return std::nullopt;
   return JourneyKeyMatch{r[0][0].as<std::string>(), r[0][1].as<std::string>()};
@@ -234,9 +236,9 @@ std::optional<JourneyRow> FindJourney(pqxx::work& tx, const std::string& journey
 }
 
 bool UpdateJourney(pqxx::work& tx, JourneyRow& j) {
-  pqxx::result r = Exec(tx, kUpdateJourney, j.journey_id, j.version, j.status,
-                                  j.current_state, j.state_json, ToMicros(j.updated_at),
-                                  OptMicros(j.finished_at), j.error, j.cause);
+  pqxx::result r =
+      Exec(tx, kUpdateJourney, j.journey_id, j.version, j.status, j.current_state, j.state_json,
+           ToMicros(j.updated_at), OptMicros(j.finished_at), j.error, j.cause);
   if (r.size() != 1) return false;
   j.pending_timer = OptTime(r[0][0]);
   ++j.version;
@@ -246,9 +248,9 @@ bool UpdateJourney(pqxx::work& tx, JourneyRow& j) {
 std::vector<std::string> LockRunningJourneysOfCustomer(pqxx::work& tx,
                                                        const std::string& customer_id) {
   pqxx::result r = Exec(tx,
-      "SELECT journey_id FROM journeys WHERE customer_id = $1 AND status = 1 "
-      "ORDER BY journey_id FOR UPDATE",
-      customer_id);
+                        "SELECT journey_id FROM journeys WHERE customer_id = $1 AND status = 1 "
+                        "ORDER BY journey_id FOR UPDATE",
+                        customer_id);
   std::vector<std::string> out;
   for (const auto& row : r) out.push_back(row[0].as<std::string>());
   return out;
@@ -280,10 +282,11 @@ std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& f, int
 }
 
 std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_id) {
-  pqxx::result r = Exec(tx,
-      "SELECT seq, blend_ts_to_us(at), kind, state_name, detail::text FROM journey_history "
-      "WHERE journey_id = $1 ORDER BY seq",
-      journey_id);
+  pqxx::result r =
+      Exec(tx,
+           "SELECT seq, blend_ts_to_us(at), kind, state_name, detail::text FROM journey_history "
+           "WHERE journey_id = $1 ORDER BY seq",
+           journey_id);
   std::vector<HistoryRow> out;
   for (const auto& row : r) {
     out.push_back(HistoryRow{row[0].as<int64_t>(), FromMicros(row[1].as<int64_t>()),
@@ -296,10 +299,10 @@ std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_i
 void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
                  absl::Time due, absl::Time now) {
   Exec(tx,
-      "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
-      "VALUES ($1, $2, blend_us_to_ts($3), blend_us_to_ts($4)) "
-      "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
-      journey_id, key, ToMicros(due), ToMicros(now));
+       "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
+       "VALUES ($1, $2, blend_us_to_ts($3), blend_us_to_ts($4)) "
+       "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
+       journey_id, key, ToMicros(due), ToMicros(now));
 }
 
 void DeleteTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key) {
@@ -321,8 +324,8 @@ std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit) 
 }
 
 std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock) {
-  std::string sql = std::string("SELECT ") + kTouchColumns +
-                    " FROM touches WHERE touch_id = $1" + LockClause(lock);
+  std::string sql = std::string("SELECT ") + kTouchColumns + " FROM touches WHERE touch_id = $1" +
+                    LockClause(lock);
   pqxx::result r = Exec(tx, sql, touch_id);
   if (r.empty()) return std::nullopt;
   return ReadTouch(r[0]);
@@ -340,32 +343,33 @@ std::string LoadInstallationSecret(pqxx::work& tx, const std::string& name) {
 void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
                     const std::string& reason, absl::Time now) {
   Exec(tx,
-      "UPDATE touches SET status = $2, reason = $3, completed_at = CASE WHEN $2 IN "
-      "('done', 'refused', 'cancelled') THEN blend_us_to_ts($4) ELSE completed_at END "
-      "WHERE touch_id = $1",
-      touch_id, status, reason, ToMicros(now));
+       "UPDATE touches SET status = $2, reason = $3, completed_at = CASE WHEN $2 IN "
+       "('done', 'refused', 'cancelled') THEN blend_us_to_ts($4) ELSE completed_at END "
+       "WHERE touch_id = $1",
+       touch_id, status, reason, ToMicros(now));
 }
 
 void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,
                       absl::Time now) {
   Exec(tx,
-      "UPDATE touches SET status = 'claimed', claimed_at = blend_us_to_ts($3), claimed_by = $2, "
-      "reason = '', genesys_contact_id = CASE WHEN channel = 2 "
-      "THEN COALESCE(genesys_contact_id, $4) END WHERE touch_id = $1",
-      touch_id, worker, ToMicros(now), genesys::ContactIdForTouch(touch_id));
+       "UPDATE touches SET status = 'claimed', claimed_at = blend_us_to_ts($3), claimed_by = $2, "
+       "reason = '', genesys_contact_id = CASE WHEN channel = 2 "
+       "THEN COALESCE(genesys_contact_id, $4) END WHERE touch_id = $1",
+       touch_id, worker, ToMicros(now), genesys::ContactIdForTouch(touch_id));
 }
 
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
                        absl::Time retry_at, int32_t attempt, const std::string& command) {
   Exec(tx,
-      "UPDATE touches SET status = 'deferred', reason = $2, not_before = blend_us_to_ts($3), "
-      "attempt = $4, command = decode($5, 'base64') WHERE touch_id = $1",
-      touch_id, reason, ToMicros(retry_at), attempt, B64(command));
+       "UPDATE touches SET status = 'deferred', reason = $2, not_before = blend_us_to_ts($3), "
+       "attempt = $4, command = decode($5, 'base64') WHERE touch_id = $1",
+       touch_id, reason, ToMicros(retry_at), attempt, B64(command));
 }
 
 int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
                       absl::Time now) {
-  pqxx::result r = Exec(tx,
+  pqxx::result r = Exec(
+      tx,
       "UPDATE touches SET status = 'cancelled', reason = $2, completed_at = blend_us_to_ts($3) "
       "WHERE journey_id = $1 AND status IN ('pending', 'deferred')",
       journey_id, reason, ToMicros(now));
@@ -375,22 +379,22 @@ int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::
 namespace {
 
 std::vector<WithdrawnTouch> RequestWithdrawals(pqxx::work& tx, const char* scope_column,
-                                               const std::string& scope,
-                                               const std::string& reason, absl::Time now) {
+                                               const std::string& scope, const std::string& reason,
+                                               absl::Time now) {
   // ORDER BY in the locking subquery: two transactions lock the same rows in the same order.
   const std::string sql = absl::StrCat(
       "UPDATE touches t SET withdraw_requested_at = blend_us_to_ts($3), withdraw_reason = $2 "
-      "FROM (SELECT touch_id FROM touches WHERE ", scope_column, " = $1 AND ", kWithdrawable,
-      " ORDER BY touch_id FOR UPDATE) w WHERE t.touch_id = w.touch_id AND t.",
-      kWithdrawable,
+      "FROM (SELECT touch_id FROM touches WHERE ",
+      scope_column, " = $1 AND ", kWithdrawable,
+      " ORDER BY touch_id FOR UPDATE) w WHERE t.touch_id = w.touch_id AND t.", kWithdrawable,
       " RETURNING t.touch_id, t.journey_id, encode(t.command, 'base64'), "
       "COALESCE(t.genesys_contact_id, '')");
   pqxx::result r = Exec(tx, sql, scope, reason, ToMicros(now));
   std::vector<WithdrawnTouch> out;
   out.reserve(r.size());
   for (const auto& row : r) {
-    out.push_back(WithdrawnTouch{row[0].as<std::string>(), row[1].as<std::string>(),
-                                 UnB64(row[2]), row[3].as<std::string>()});
+    out.push_back(WithdrawnTouch{row[0].as<std::string>(), row[1].as<std::string>(), UnB64(row[2]),
+                                 row[3].as<std::string>()});
   }
   std::sort(out.begin(), out.end(), [](const WithdrawnTouch& a, const WithdrawnTouch& b) {
     return a.touch_id < b.touch_id;
@@ -409,18 +413,19 @@ std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
 
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row) {
   Exec(tx,
-      "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
-      "SELECT $1, COALESCE(max(seq), 0) + 1, blend_us_to_ts($2), $3, $4, $5::jsonb "
-      "FROM journey_history WHERE journey_id = $1",
-      journey_id, ToMicros(row.at), row.kind, row.state_name, row.detail_json);
+       "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
+       "SELECT $1, COALESCE(max(seq), 0) + 1, blend_us_to_ts($2), $3, $4, $5::jsonb "
+       "FROM journey_history WHERE journey_id = $1",
+       journey_id, ToMicros(row.at), row.kind, row.state_name, row.detail_json);
 }
 
 std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
                                           int16_t channel, absl::Time since) {
-  pqxx::result r = Exec(tx,
-      "SELECT blend_ts_to_us(claimed_at) FROM touches WHERE customer_id = $1 AND channel = $2 "
-      "AND claimed_at IS NOT NULL AND claimed_at >= blend_us_to_ts($3)",
-      customer_id, channel, ToMicros(since));
+  pqxx::result r =
+      Exec(tx,
+           "SELECT blend_ts_to_us(claimed_at) FROM touches WHERE customer_id = $1 AND channel = $2 "
+           "AND claimed_at IS NOT NULL AND claimed_at >= blend_us_to_ts($3)",
+           customer_id, channel, ToMicros(since));
   std::vector<absl::Time> out;
   for (const auto& row : r) out.push_back(FromMicros(row[0].as<int64_t>()));
   return out;
@@ -429,9 +434,9 @@ std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& cus
 void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                   const std::string& payload, absl::Time available_at, absl::Time now) {
   Exec(tx,
-      "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
-      "VALUES ($1, $2, decode($3, 'base64'), blend_us_to_ts($4), blend_us_to_ts($5))",
-      topic, key, B64(payload), ToMicros(now), ToMicros(available_at));
+       "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+       "VALUES ($1, $2, decode($3, 'base64'), blend_us_to_ts($4), blend_us_to_ts($5))",
+       topic, key, B64(payload), ToMicros(now), ToMicros(available_at));
 }
 
 std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
@@ -453,8 +458,7 @@ std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
 
 void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  Exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])",
-                 "{" + absl::StrJoin(ids, ",") + "}");
+  Exec(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", "{" + absl::StrJoin(ids, ",") + "}");
 }
 
 void ReleaseOutbox(pqxx::work& tx, const std::string& owner,
@@ -492,9 +496,9 @@ int64_t OutboxBacklog(pqxx::work& tx) {
 bool MarkProcessed(pqxx::work& tx, const std::string& message_id, const std::string& source,
                    absl::Time now) {
   pqxx::result r = Exec(tx,
-      "INSERT INTO processed_messages (message_id, source, processed_at) "
-      "VALUES ($1, $2, blend_us_to_ts($3)) ON CONFLICT (message_id) DO NOTHING",
-      message_id, source, ToMicros(now));
+                        "INSERT INTO processed_messages (message_id, source, processed_at) "
+                        "VALUES ($1, $2, blend_us_to_ts($3)) ON CONFLICT (message_id) DO NOTHING",
+                        message_id, source, ToMicros(now));
   return r.affected_rows() == 1;
 }
 
@@ -504,7 +508,8 @@ void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::stri
 }
 
 std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since) {
-  pqxx::result r = Exec(tx,
+  pqxx::result r = Exec(
+      tx,
       "SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text FROM customer_facts "
       "WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)",
       customer_id, ToMicros(since));
@@ -512,19 +517,20 @@ std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time
 }
 
 std::optional<std::string> LockEngagementProfile(pqxx::work& tx, const std::string& customer_id) {
-  pqxx::result r = Exec(tx,
-      "SELECT profile::text FROM engagement_profiles WHERE customer_id = $1 FOR UPDATE",
-      customer_id);
+  pqxx::result r =
+      Exec(tx, "SELECT profile::text FROM engagement_profiles WHERE customer_id = $1 FOR UPDATE",
+           customer_id);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }
 
 bool InsertEngagementProfile(pqxx::work& tx, const std::string& customer_id,
                              const std::string& profile_json, absl::Time now) {
-  pqxx::result r = Exec(tx,
-      "INSERT INTO engagement_profiles (customer_id, profile, updated_at) "
-      "VALUES ($1, $2::jsonb, blend_us_to_ts($3)) ON CONFLICT (customer_id) DO NOTHING",
-      customer_id, profile_json, ToMicros(now));
+  pqxx::result r =
+      Exec(tx,
+           "INSERT INTO engagement_profiles (customer_id, profile, updated_at) "
+           "VALUES ($1, $2::jsonb, blend_us_to_ts($3)) ON CONFLICT (customer_id) DO NOTHING",
+           customer_id, profile_json, ToMicros(now));
   return r.affected_rows() == 1;
 }
 
@@ -541,16 +547,17 @@ std::map<std::string, std::string> LoadEngagementProfiles(
   std::map<std::string, std::string> out;
   if (customer_ids.empty()) return out;
   pqxx::result r = Exec(tx,
-      "SELECT customer_id, profile::text FROM engagement_profiles "
-      "WHERE customer_id = ANY($1::text[]) AND profile <> '{}'::jsonb",
-      TextArray(customer_ids));
+                        "SELECT customer_id, profile::text FROM engagement_profiles "
+                        "WHERE customer_id = ANY($1::text[]) AND profile <> '{}'::jsonb",
+                        TextArray(customer_ids));
   for (const auto& row : r) out[row[0].as<std::string>()] = row[1].as<std::string>();
   return out;
 }
 
 FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
                                     absl::Time since) {
-  pqxx::result r = Exec(tx,
+  pqxx::result r = Exec(
+      tx,
       "SELECT (SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text "
       "        FROM customer_facts WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)), "
       "       (SELECT profile::text FROM engagement_profiles "
@@ -564,10 +571,12 @@ FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_
 std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
                                                             const std::string& customer_id,
                                                             const std::string& address) {
-  pqxx::result r = Exec(tx,
+  pqxx::result r = Exec(
+      tx,
       absl::StrCat("SELECT j.journey_id, j.campaign_id, j.campaign_version, j.customer::text "
                    "FROM journeys j WHERE j.journey_id IN (SELECT journey_id FROM touches WHERE ",
-                   kWithdrawable, ") AND ((j.customer_id <> '' AND j.customer_id = $1) OR "
+                   kWithdrawable,
+                   ") AND ((j.customer_id <> '' AND j.customer_id = $1) OR "
                    "($2 <> '' AND (j.customer->>'phone_e164' = $2 OR j.customer->>'email' = $2))) "
                    "ORDER BY j.journey_id FOR UPDATE OF j"),
       customer_id, address);
@@ -619,18 +628,27 @@ std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<Journe
   if (rows.empty()) return {};
   std::vector<std::string> c[15];
   for (const JourneyRow& j : rows) {
-    const std::string v[15] = {j.journey_id, j.campaign_id, std::to_string(j.campaign_version),
-                               j.client_key, j.input_hash, j.customer_id, j.customer_json,
-                               std::to_string(j.status), j.current_state, j.state_json,
-                               OptUs(j.pending_timer), Us(j.started_at), OptUs(j.finished_at),
-                               j.error, j.cause};
+    const std::string v[15] = {j.journey_id,
+                               j.campaign_id,
+                               std::to_string(j.campaign_version),
+                               j.client_key,
+                               j.input_hash,
+                               j.customer_id,
+                               j.customer_json,
+                               std::to_string(j.status),
+                               j.current_state,
+                               j.state_json,
+                               OptUs(j.pending_timer),
+                               Us(j.started_at),
+                               OptUs(j.finished_at),
+                               j.error,
+                               j.cause};
     for (int i = 0; i < 15; ++i) c[i].push_back(v[i]);
   }
-  pqxx::result r = Exec(tx,
-      kInsertJourneys, TextArray(c[0]), TextArray(c[1]), TextArray(c[2]), TextArray(c[3]),
-      TextArray(c[4]), TextArray(c[5]), TextArray(c[6]), TextArray(c[7]), TextArray(c[8]),
-      TextArray(c[9]), TextArray(c[10]), TextArray(c[11]), TextArray(c[12]), TextArray(c[13]),
-      TextArray(c[14]));
+  pqxx::result r = Exec(tx, kInsertJourneys, TextArray(c[0]), TextArray(c[1]), TextArray(c[2]),
+                        TextArray(c[3]), TextArray(c[4]), TextArray(c[5]), TextArray(c[6]),
+                        TextArray(c[7]), TextArray(c[8]), TextArray(c[9]), TextArray(c[10]),
+                        TextArray(c[11]), TextArray(c[12]), TextArray(c[13]), TextArray(c[14]));
   std::vector<std::string> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(row[0].as<std::string>());
@@ -664,8 +682,7 @@ void EffectBuffer::AddOutbox(const std::string& topic, const std::string& key,
   o_available_.push_back(Us(available_at));
 }
 
-void EffectBuffer::SetTimer(const std::string& journey_id, const std::string& key,
-                            absl::Time due) {
+void EffectBuffer::SetTimer(const std::string& journey_id, const std::string& key, absl::Time due) {
   timers_[{journey_id, key}] = due;
 }
 
@@ -686,31 +703,31 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
   const std::string now_us = Us(now);
   if (!h_journey_.empty()) {
     Exec(tx,
-        "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
-        "SELECT j, COALESCE((SELECT max(h.seq) FROM journey_history h WHERE h.journey_id = u.j), "
-        "0) + s::bigint, blend_us_to_ts(a::bigint), k, n, d::jsonb FROM unnest($1::text[], "
-        "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(j, s, a, k, n, d)",
-        TextArray(h_journey_), TextArray(h_seq_), TextArray(h_at_), TextArray(h_kind_),
-        TextArray(h_state_), TextArray(h_detail_));
+         "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
+         "SELECT j, COALESCE((SELECT max(h.seq) FROM journey_history h WHERE h.journey_id = u.j), "
+         "0) + s::bigint, blend_us_to_ts(a::bigint), k, n, d::jsonb FROM unnest($1::text[], "
+         "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(j, s, a, k, n, d)",
+         TextArray(h_journey_), TextArray(h_seq_), TextArray(h_at_), TextArray(h_kind_),
+         TextArray(h_state_), TextArray(h_detail_));
   }
   if (!t_id_.empty()) {
     Exec(tx,
-        "INSERT INTO touches (touch_id, journey_id, customer_id, channel, status, attempt, "
-        "command, created_at, not_before, genesys_contact_id) SELECT i, j, c, ch::smallint, "
-        "'pending', 1, decode(cmd, 'base64'), blend_us_to_ts($7), "
-        "blend_us_to_ts(NULLIF(nb::bigint, -1)), NULLIF(gc, '') "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-        "$8::text[]) AS u(i, j, c, ch, cmd, nb, gc) ON CONFLICT (touch_id) DO NOTHING",
-        TextArray(t_id_), TextArray(t_journey_), TextArray(t_customer_), TextArray(t_channel_),
-        TextArray(t_command_), TextArray(t_not_before_), ToMicros(now), TextArray(t_contact_));
+         "INSERT INTO touches (touch_id, journey_id, customer_id, channel, status, attempt, "
+         "command, created_at, not_before, genesys_contact_id) SELECT i, j, c, ch::smallint, "
+         "'pending', 1, decode(cmd, 'base64'), blend_us_to_ts($7), "
+         "blend_us_to_ts(NULLIF(nb::bigint, -1)), NULLIF(gc, '') "
+         "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+         "$8::text[]) AS u(i, j, c, ch, cmd, nb, gc) ON CONFLICT (touch_id) DO NOTHING",
+         TextArray(t_id_), TextArray(t_journey_), TextArray(t_customer_), TextArray(t_channel_),
+         TextArray(t_command_), TextArray(t_not_before_), ToMicros(now), TextArray(t_contact_));
   }
   if (!o_topic_.empty()) {
     Exec(tx,
-        "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
-        "SELECT t, k, decode(p, 'base64'), blend_us_to_ts($5), blend_us_to_ts(a::bigint) "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, k, p, a)",
-        TextArray(o_topic_), TextArray(o_key_), TextArray(o_payload_), TextArray(o_available_),
-        ToMicros(now));
+         "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+         "SELECT t, k, decode(p, 'base64'), blend_us_to_ts($5), blend_us_to_ts(a::bigint) "
+         "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, k, p, a)",
+         TextArray(o_topic_), TextArray(o_key_), TextArray(o_payload_), TextArray(o_available_),
+         ToMicros(now));
   }
   std::vector<std::string> set_j, set_k, set_at, del_j, del_k;
   for (const auto& [key, due] : timers_) {
@@ -720,17 +737,17 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
   }
   if (!set_j.empty()) {
     Exec(tx,
-        "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
-        "SELECT j, k, blend_us_to_ts(a::bigint), blend_us_to_ts($4) "
-        "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(j, k, a) "
-        "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
-        TextArray(set_j), TextArray(set_k), TextArray(set_at), ToMicros(now));
+         "INSERT INTO timers (journey_id, timer_key, due_at, created_at) "
+         "SELECT j, k, blend_us_to_ts(a::bigint), blend_us_to_ts($4) "
+         "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(j, k, a) "
+         "ON CONFLICT (journey_id, timer_key) DO UPDATE SET due_at = excluded.due_at",
+         TextArray(set_j), TextArray(set_k), TextArray(set_at), ToMicros(now));
   }
   if (!del_j.empty()) {
     Exec(tx,
-        "DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS u(j, k) "
-        "WHERE t.journey_id = u.j AND t.timer_key = u.k",
-        TextArray(del_j), TextArray(del_k));
+         "DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS u(j, k) "
+         "WHERE t.journey_id = u.j AND t.timer_key = u.k",
+         TextArray(del_j), TextArray(del_k));
   }
   for (const auto& [journey_id, reason] : finished_) {
     DeleteAllTimers(tx, journey_id);

@@ -40,7 +40,6 @@ policy::ChannelPolicy ChannelPolicyOf(const journey::CampaignPolicies& p, Channe
   return out;
 }
 
-
 std::string RefusalReason(const std::string& error) {
   if (error == policy::kOptedOutError) return "opted_out";
   if (error == policy::kDncActiveError) return "dnc_active";
@@ -50,8 +49,7 @@ std::string RefusalReason(const std::string& error) {
 
 }  // namespace
 
-absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
-                                                                 const Loaded& j,
+absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx, const Loaded& j,
                                                                  const pg::TouchRow& touch,
                                                                  bool own_claim_counted,
                                                                  absl::Time now) {
@@ -70,13 +68,11 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
   if (!StepTouchIdOf(TouchKey(tx), j.state, touch.touch_id)) {
     return stop("superseded: the journey moved on");
   }
-  std::optional<Channel> channel =
-      FromProto(static_cast<blend::v1::Channel>(touch.channel));
+  std::optional<Channel> channel = FromProto(static_cast<blend::v1::Channel>(touch.channel));
   if (!channel) return stop("touch without channel");
   v.channel = *channel;
-  journey::CustomerFacts facts =
-      BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now, /*load_attributes=*/false,
-                 std::nullopt);
+  journey::CustomerFacts facts = BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now,
+                                            /*load_attributes=*/false, std::nullopt);
   policy::SuppressionFacts suppression{facts.sms_opted_out, facts.voice_opted_out,
                                        facts.email_opted_out, facts.dnc_active};
   std::vector<absl::TimeZone> tz = policy::CandidateZones(
@@ -114,7 +110,8 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   {
     blend::v1::TouchCommand stored;
     if (!stored.ParseFromString(peek->command)) {
-      return absl::InternalError(absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
+      return absl::InternalError(
+          absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
     }
     const std::vector<std::string> differing = TouchFieldsDiffering(bus_copy, stored);
     if (!differing.empty()) {
@@ -170,20 +167,23 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   Decision out;
   if (reclaim) {
     *decision = "already_claimed";
-    out = Decide(Decision::DECISION_ALREADY_CLAIMED, "claimed again after an attempt that sent nothing");
+    out = Decide(Decision::DECISION_ALREADY_CLAIMED,
+                 "claimed again after an attempt that sent nothing");
   } else {
     *decision = "granted";
     out = Decide(Decision::DECISION_GRANTED, "");
   }
   // What the worker sends: the touch as stored at emission, never the bus copy.
   if (!out.mutable_touch()->ParseFromString(touch.command)) {
-    return absl::InternalError(absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
+    return absl::InternalError(
+        absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
   }
   return out;
 }
 
-absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
-    pqxx::work& tx, const std::string& touch_id, absl::Time now) {
+absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(pqxx::work& tx,
+                                                                       const std::string& touch_id,
+                                                                       absl::Time now) {
   blend::v1::CheckTouchResponse out;
   auto no = [&](std::string reason) {
     out.set_allowed(false);
@@ -210,7 +210,8 @@ absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(
   if (v.kind != FenceVerdict::Kind::kPass) return no(std::move(v.reason));
   // The contact is on its way out of the list though the fence passes (a DNC outcome of another
   // of the customer's touches asked for it): a dial now would race the removal.
-  if (touch.withdraw_reason) return no(absl::StrCat("withdrawal requested: ", *touch.withdraw_reason));
+  if (touch.withdraw_reason)
+    return no(absl::StrCat("withdrawal requested: ", *touch.withdraw_reason));
   out.set_allowed(true);
   return out;
 }

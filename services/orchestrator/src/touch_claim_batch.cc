@@ -21,9 +21,9 @@ namespace {
 std::map<std::string, std::string> JourneysOfTouches(pqxx::work& tx,
                                                      const std::vector<std::string>& touch_ids) {
   std::map<std::string, std::string> out;
-  pqxx::result rows = tx.exec_params(
-      "SELECT touch_id, journey_id FROM touches WHERE touch_id = ANY($1::text[])",
-      pg::TextArray(touch_ids));
+  pqxx::result rows =
+      tx.exec_params("SELECT touch_id, journey_id FROM touches WHERE touch_id = ANY($1::text[])",
+                     pg::TextArray(touch_ids));
   for (const auto& row : rows) out[row[0].as<std::string>()] = row[1].as<std::string>();
   return out;
 }

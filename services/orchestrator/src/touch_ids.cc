@@ -5,7 +5,6 @@
 
 #include <string>
 
-
 namespace blend::orchestrator {
 
 std::string PublicTouchId(std::string_view key, std::string_view journey_id,

@@ -23,13 +23,12 @@ namespace blend::orchestrator {
 void JourneyRunner::WithdrawJourneyVoiceTouches(pqxx::work& tx, const std::string& journey_id,
                                                 const std::string& reason, absl::Time now,
                                                 TxNotes& notes) {
-  WriteWithdrawals(tx, pg::RequestJourneyVoiceWithdrawals(tx, journey_id, reason, now), reason,
-                   now, notes);
+  WriteWithdrawals(tx, pg::RequestJourneyVoiceWithdrawals(tx, journey_id, reason, now), reason, now,
+                   notes);
 }
 
 void JourneyRunner::WriteWithdrawals(pqxx::work& tx, const std::vector<pg::WithdrawnTouch>& rows,
-                                     const std::string& reason, absl::Time now,
-                                     TxNotes& notes) {
+                                     const std::string& reason, absl::Time now, TxNotes& notes) {
   for (const pg::WithdrawnTouch& row : rows) {
     blend::v1::TouchCommand cmd;
     if (!cmd.ParseFromString(row.command)) {

@@ -80,9 +80,9 @@ TEST_F(AuthTest, TokensScopesAndServiceCredential) {
 
   // Rotation without restart.
   std::ofstream(file, std::ios::trunc) << "crm2 : " << Sha256Hex("crm-token-2") << " : *\n";
-  EXPECT_TRUE(WaitUntil([&] { return GetCampaign("crm-token", "dunning-us") ==
-                                     grpc::StatusCode::UNAUTHENTICATED; },
-                        absl::Seconds(10)));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return GetCampaign("crm-token", "dunning-us") == grpc::StatusCode::UNAUTHENTICATED; },
+      absl::Seconds(10)));
   EXPECT_EQ(GetCampaign("crm-token-2", "dunning-us"), grpc::StatusCode::OK);
   std::remove(file.c_str());
 }
@@ -92,8 +92,8 @@ TEST_F(AuthTest, TokensScopesAndServiceCredential) {
 // but for the id asked; CancelJourney alike. A '*' caller still gets NOT_FOUND.
 TEST_F(AuthTest, ForeignAndMissingJourneysAreTheSameDenialToAScopedCaller) {
   OrchestratorConfig cfg = Config();
-  cfg.auth.inline_tokens = Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" +
-                                  Sha256Hex("eu-token") + ":dunning-eu");
+  cfg.auth.inline_tokens =
+      Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" + Sha256Hex("eu-token") + ":dunning-eu");
   StartOrchestrator(cfg);
   std::string journey_id;
   {
@@ -178,8 +178,8 @@ TEST_F(AuthTest, MutualTlsRequiresAClientCertificate) {
       opts.pem_cert_chain = ReadAll(dir + "/client.pem");
       opts.pem_private_key = ReadAll(dir + "/client.key");
     }
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                       grpc::SslCredentials(opts));
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::SslCredentials(opts));
     auto stub = blend::v1::JourneyService::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -188,7 +188,7 @@ TEST_F(AuthTest, MutualTlsRequiresAClientCertificate) {
     blend::v1::Campaign c;
     return stub->GetCampaign(&ctx, req, &c).error_code();
   };
-  EXPECT_EQ(call(true), grpc::StatusCode::NOT_FOUND);  // authenticated, campaign unknown
+  EXPECT_EQ(call(true), grpc::StatusCode::NOT_FOUND);     // authenticated, campaign unknown
   EXPECT_EQ(call(false), grpc::StatusCode::UNAVAILABLE);  // handshake refused
   std::system(("rm -rf " + dir).c_str());
 }

@@ -10,8 +10,8 @@
 //   '*' token                 PERMISSION_DENIED on TouchService, otherwise past authorisation
 //   campaign-scoped token     PERMISSION_DENIED (the empty request names no campaign of its
 //                             scope), but for the RPCs that answer row by row (kRowScoped)
-#include "blend/common/testing/ports.h"
 #include "blend/common/testing/child_process.h"
+#include "blend/common/testing/ports.h"
 
 #include <openssl/evp.h>
 #include <signal.h>
@@ -35,7 +35,6 @@
 #include "blend/store/testing/test_database.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
-
 namespace blend {
 namespace {
 
@@ -56,10 +55,10 @@ std::string Sha256Hex(const std::string& data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
   std::string out;
-  for (unsigned int i = 0; i < len; ++i) absl::StrAppend(&out, absl::Hex(digest[i], absl::kZeroPad2));
+  for (unsigned int i = 0; i < len; ++i)
+    absl::StrAppend(&out, absl::Hex(digest[i], absl::kZeroPad2));
   return out;
 }
-
 
 // One call of `method` with an empty request message and `token` ("" = none).
 grpc::Status CallWithEmptyRequest(grpc::GenericStub& stub, const std::string& method,
@@ -151,19 +150,22 @@ TEST(AuthMatrixTest, EveryRpcOfEveryServiceChecksItsCallersScope) {
                                  "source .local/cluster.env";
   auto db = store::testing::TestDatabase::CreateFromEnv();
   ASSERT_TRUE(db.ok()) << db.status();
-  const std::map<std::string, std::string> tokens = {
-      {"none", ""}, {"wrong", "not-a-configured-token"}, {"campaign", "scoped-token"},
-      {"all", "all-token"}, {"service", "service-token"}};
+  const std::map<std::string, std::string> tokens = {{"none", ""},
+                                                     {"wrong", "not-a-configured-token"},
+                                                     {"campaign", "scoped-token"},
+                                                     {"all", "all-token"},
+                                                     {"service", "service-token"}};
   const std::string entries =
       absl::StrCat("eu:", Sha256Hex("scoped-token"), ":dunning-eu;crm:", Sha256Hex("all-token"),
                    ":*;workers:", Sha256Hex("service-token"), ":service");
   const std::string addr = absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort());
   auto spawned = test_support::ChildProcess::Spawn(
-      "blend-orchestrator", {BLEND_ORCHESTRATOR_BIN, "--grpc-addr=" + addr,
-        absl::StrCat("--metrics-addr=127.0.0.1:", test_support::FreeLoopbackPort()),
-        "--pg-url=" + (*db)->url(), std::string("--kafka-brokers=") + brokers,
-        "--topic-prefix=matrix-" + (*db)->name() + ".", "--api-tokens=" + entries,
-        "--log-level=warn"});
+      "blend-orchestrator",
+      {BLEND_ORCHESTRATOR_BIN, "--grpc-addr=" + addr,
+       absl::StrCat("--metrics-addr=127.0.0.1:", test_support::FreeLoopbackPort()),
+       "--pg-url=" + (*db)->url(), std::string("--kafka-brokers=") + brokers,
+       "--topic-prefix=matrix-" + (*db)->name() + ".", "--api-tokens=" + entries,
+       "--log-level=warn"});
   ASSERT_TRUE(spawned.ok()) << spawned.status();
   test_support::ChildProcess& orchestrator = **spawned;
   auto channel = grpc::CreateChannel("ipv4:" + addr, grpc::InsecureChannelCredentials());

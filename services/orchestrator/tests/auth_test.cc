@@ -27,9 +27,7 @@ class TempFile {
     path_ = path;
   }
   ~TempFile() { std::remove(path_.c_str()); }
-  void Write(const std::string& text) {
-    std::ofstream(path_, std::ios::trunc) << text;
-  }
+  void Write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
   const std::string& path() const { return path_; }
 
  private:
@@ -37,8 +35,7 @@ class TempFile {
 };
 
 TEST(Sha256HexTest, MatchesKnownVector) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(ParseTokenEntriesTest, ParsesScopesAndSkipsComments) {
@@ -105,7 +102,8 @@ TEST(AuthenticatorTest, InlineTokensRequireBearer) {
 TEST(AuthenticatorTest, ScopedTokenDeniedOutsideItsCampaigns) {
   FakeClock clock;
   AuthConfig cfg;
-  cfg.inline_tokens = Secret(Entry("eu", "t-eu", "dunning-eu,promo") + Entry("w", "t-w", "service"));
+  cfg.inline_tokens =
+      Secret(Entry("eu", "t-eu", "dunning-eu,promo") + Entry("w", "t-w", "service"));
   auto auth = Authenticator::Create(cfg, clock);
   ASSERT_TRUE(auth.ok());
   auto eu = (*auth)->Authenticate("Bearer t-eu", false);

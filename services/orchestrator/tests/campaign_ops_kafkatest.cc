@@ -6,8 +6,8 @@
 #include <set>
 
 #include "blend/orchestrator/auth.h"
-#include "blend/v1/campaign_service.grpc.pb.h"
 #include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/v1/campaign_service.grpc.pb.h"
 
 namespace blend::orchestrator::testing {
 namespace {
@@ -31,9 +31,8 @@ class CampaignOpsTest : public OrchestratorTest {
     return ctx;
   }
 
-  grpc::Status Pause(const std::string& id, const std::string& reason,
-                     const std::string& behalf, blend::v1::CampaignPause* out = nullptr,
-                     const std::string& token = "") {
+  grpc::Status Pause(const std::string& id, const std::string& reason, const std::string& behalf,
+                     blend::v1::CampaignPause* out = nullptr, const std::string& token = "") {
     blend::v1::PauseCampaignRequest req;
     req.set_campaign_id(id);
     req.set_reason(reason);
@@ -44,9 +43,8 @@ class CampaignOpsTest : public OrchestratorTest {
     return s;
   }
 
-  grpc::Status Resume(const std::string& id, const std::string& reason,
-                      const std::string& behalf, blend::v1::CampaignPause* out = nullptr,
-                      const std::string& token = "") {
+  grpc::Status Resume(const std::string& id, const std::string& reason, const std::string& behalf,
+                      blend::v1::CampaignPause* out = nullptr, const std::string& token = "") {
     blend::v1::ResumeCampaignRequest req;
     req.set_campaign_id(id);
     req.set_reason(reason);
@@ -211,8 +209,7 @@ TEST_F(CampaignOpsTest, StatisticsEqualCountsTakenFromTheDatabase) {
   bus::Consumer& sms = Subscribe({"blend.touch.sms"});
   std::vector<std::string> j;
   for (int i = 0; i < 5; ++i) {
-    j.push_back(Start(
-        StartRequest("camp-s", absl::StrCat("k", i), absl::StrCat("cust-s", i))));
+    j.push_back(Start(StartRequest("camp-s", absl::StrCat("k", i), absl::StrCat("cust-s", i))));
   }
   auto touches = ByJourney(ReadTouches(sms, 5));
   ASSERT_EQ(touches.size(), 5u);
@@ -231,24 +228,27 @@ TEST_F(CampaignOpsTest, StatisticsEqualCountsTakenFromTheDatabase) {
   blend::v1::CampaignStats s = Stats("camp-s");
   EXPECT_EQ(s.campaign_id(), "camp-s");
   EXPECT_EQ(s.version(), 1);
-  const std::string of_campaign = "journey_id IN (SELECT journey_id FROM journeys WHERE "
-                                  "campaign_id = 'camp-s')";
+  const std::string of_campaign =
+      "journey_id IN (SELECT journey_id FROM journeys WHERE "
+      "campaign_id = 'camp-s')";
   ASSERT_EQ(s.states_size(), 7);  // every state of the seed definition
   for (const auto& st : s.states()) {
     SCOPED_TRACE(st.state_name());
     EXPECT_EQ(st.current(), Count("SELECT count(*) FROM journeys WHERE campaign_id = 'camp-s' "
-                                  "AND status = 1 AND current_state = '" + st.state_name() + "'"));
+                                  "AND status = 1 AND current_state = '" +
+                                  st.state_name() + "'"));
     EXPECT_EQ(st.entered(),
               Count("SELECT count(DISTINCT journey_id) FROM journey_history WHERE kind = "
-                    "'StateEntered' AND state_name = '" + st.state_name() + "' AND " +
-                    of_campaign));
+                    "'StateEntered' AND state_name = '" +
+                    st.state_name() + "' AND " + of_campaign));
   }
   EXPECT_EQ(s.states(0).state_name(), "SendInitialSMS");
   EXPECT_EQ(s.states(0).entered(), 5);
   EXPECT_EQ(s.states(0).current(), 1);  // j[4]
   for (const auto& st : s.statuses()) {
     EXPECT_EQ(st.journeys(), Count(absl::StrCat("SELECT count(*) FROM journeys WHERE campaign_id "
-                                                "= 'camp-s' AND status = ", st.status())))
+                                                "= 'camp-s' AND status = ",
+                                                st.status())))
         << st.status();
   }
   std::map<std::pair<int, int>, int64_t> by;
@@ -263,7 +263,8 @@ TEST_F(CampaignOpsTest, StatisticsEqualCountsTakenFromTheDatabase) {
   EXPECT_EQ((by[{blend::v1::CHANNEL_SMS, blend::v1::TOUCH_OUTCOME_SKIPPED}]), 1);
   EXPECT_EQ((by[{blend::v1::CHANNEL_SMS, blend::v1::TOUCH_OUTCOME_UNSPECIFIED}]), 1);
   EXPECT_EQ(s.conversions(), Count("SELECT count(DISTINCT journey_id) FROM journey_history "
-                                   "WHERE kind = 'ExitEventReceived' AND " + of_campaign));
+                                   "WHERE kind = 'ExitEventReceived' AND " +
+                                   of_campaign));
   EXPECT_EQ(s.conversions(), 1);
   EXPECT_FALSE(s.pause().paused());
   EXPECT_FALSE(s.pause().has_changed_at()) << "never paused";
@@ -294,13 +295,12 @@ TEST_F(CampaignOpsTest, ListJourneysFiltersByCampaignVersionStateAndStatusWithPa
   PutSeedCampaign("camp-l");
   std::vector<std::string> l;
   for (int i = 0; i < 3; ++i) {
-    l.push_back(Start(StartRequest(
-        "camp-l", absl::StrCat("l", i), i == 0 ? "shared" : absl::StrCat("cust-l", i))));
+    l.push_back(Start(StartRequest("camp-l", absl::StrCat("l", i),
+                                   i == 0 ? "shared" : absl::StrCat("cust-l", i))));
   }
   PutSeedCampaign("camp-l");  // version 2
   for (int i = 3; i < 5; ++i) {
-    l.push_back(
-        Start(StartRequest("camp-l", absl::StrCat("l", i), "cust-l")));
+    l.push_back(Start(StartRequest("camp-l", absl::StrCat("l", i), "cust-l")));
   }
   PutSeedCampaign("camp-m");
   const std::string m = Start(StartRequest("camp-m", "m0", "shared"));
@@ -349,9 +349,9 @@ TEST_F(CampaignOpsTest, ListJourneysFiltersByCampaignVersionStateAndStatusWithPa
 
 TEST_F(CampaignOpsTest, EachTokenSeesAndPausesOnlyItsCampaigns) {
   OrchestratorConfig cfg = Config();
-  cfg.auth.inline_tokens = Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" +
-                                  Sha256Hex("eu-token") + ":dunning-eu;workers:" +
-                                  Sha256Hex("worker-token") + ":service");
+  cfg.auth.inline_tokens =
+      Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" + Sha256Hex("eu-token") +
+             ":dunning-eu;workers:" + Sha256Hex("worker-token") + ":service");
   Boot(cfg);
   for (const char* id : {"dunning-eu", "dunning-us"}) {
     blend::v1::PutCampaignRequest req;

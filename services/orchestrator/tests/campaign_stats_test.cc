@@ -65,7 +65,8 @@ TEST(CampaignStatsTest, EveryStateAndStatusIsListedZerosIncluded) {
 }
 
 TEST(CampaignStatsTest, OutcomeOfATouchRow) {
-  EXPECT_EQ(OutcomeOfTouch("done", "TOUCH_OUTCOME_DNC_ACTIVE"), blend::v1::TOUCH_OUTCOME_DNC_ACTIVE);
+  EXPECT_EQ(OutcomeOfTouch("done", "TOUCH_OUTCOME_DNC_ACTIVE"),
+            blend::v1::TOUCH_OUTCOME_DNC_ACTIVE);
   EXPECT_EQ(OutcomeOfTouch("done", "TOUCH_OUTCOME_99"), blend::v1::TOUCH_OUTCOME_FAILED);
   EXPECT_EQ(OutcomeOfTouch("sent", "contact inserted"), blend::v1::TOUCH_OUTCOME_SENT);
   EXPECT_EQ(OutcomeOfTouch("refused", "opted_out"), blend::v1::TOUCH_OUTCOME_SKIPPED);

@@ -13,8 +13,8 @@ namespace {
 using nlohmann::json;
 
 TEST(CodecTest, StructJsonRoundTripKeepsIntegersAndNesting) {
-  json j = {{"n", 42}, {"f", 1.5}, {"s", "x"}, {"b", true}, {"nil", nullptr},
-            {"list", {1, "two"}}, {"obj", {{"k", "v"}}}};
+  json j = {{"n", 42},        {"f", 1.5},           {"s", "x"},           {"b", true},
+            {"nil", nullptr}, {"list", {1, "two"}}, {"obj", {{"k", "v"}}}};
   json back = StructToJson(JsonToStruct(j));
   EXPECT_EQ(back, j);
   EXPECT_TRUE(back["n"].is_number_integer());
@@ -154,19 +154,17 @@ TEST_P(DispositionTriggerTest, MapsOutcomeToTaskResult) {
 
 INSTANTIATE_TEST_SUITE_P(
     Outcomes, DispositionTriggerTest,
-    ::testing::Values(OutcomeCase{blend::v1::TOUCH_OUTCOME_SENT, true, ""},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_CALL_COMPLETED, true, ""},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_OPTED_OUT, false, "Blend.OptedOut"},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_DNC_ACTIVE, false, "Blend.DncActive"},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_FAILED, false, "Blend.TouchFailed"},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_SKIPPED, false, "Blend.TouchSkipped"},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_UNKNOWN, false,
-                                  "Blend.TouchInDoubt", true},
-                      OutcomeCase{blend::v1::TOUCH_OUTCOME_WITHDRAWN, false,
-                                  "Blend.TouchWithdrawn"},
-                      // A value from a newer producer this build does not know.
-                      OutcomeCase{static_cast<blend::v1::TouchOutcome>(99), false,
-                                  "Blend.TouchFailed"}));
+    ::testing::Values(
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_SENT, true, ""},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_CALL_COMPLETED, true, ""},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_OPTED_OUT, false, "Blend.OptedOut"},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_DNC_ACTIVE, false, "Blend.DncActive"},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_FAILED, false, "Blend.TouchFailed"},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_SKIPPED, false, "Blend.TouchSkipped"},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_UNKNOWN, false, "Blend.TouchInDoubt", true},
+        OutcomeCase{blend::v1::TOUCH_OUTCOME_WITHDRAWN, false, "Blend.TouchWithdrawn"},
+        // A value from a newer producer this build does not know.
+        OutcomeCase{static_cast<blend::v1::TouchOutcome>(99), false, "Blend.TouchFailed"}));
 
 blend::v1::TouchCommand VoiceCommand() {
   journey::EmitTouch t;

@@ -6,8 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "blend/v1/consent_service.grpc.pb.h"
 #include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/v1/consent_service.grpc.pb.h"
 
 namespace blend::orchestrator::testing {
 namespace {
@@ -81,17 +81,19 @@ TEST_F(ConsentServiceTest, LegalHoldByCustomerIdRefusesEveryChannelAndWithdrawsT
 
   // The queued call comes back out, in the put's transaction.
   bool withdrawn = false;
-  WaitUntil([&] {
-    while (auto m = voice.Poll(absl::Milliseconds(100))) {
-      blend::v1::Envelope env;
-      if (env.ParseFromString(m->payload) && env.has_withdraw() &&
-          env.withdraw().touch_id() == calls[0].touch_id()) {
-        EXPECT_EQ(env.withdraw().reason(), "suppressed: legal_hold");
-        withdrawn = true;
-      }
-    }
-    return withdrawn;
-  }, absl::Seconds(15));
+  WaitUntil(
+      [&] {
+        while (auto m = voice.Poll(absl::Milliseconds(100))) {
+          blend::v1::Envelope env;
+          if (env.ParseFromString(m->payload) && env.has_withdraw() &&
+              env.withdraw().touch_id() == calls[0].touch_id()) {
+            EXPECT_EQ(env.withdraw().reason(), "suppressed: legal_hold");
+            withdrawn = true;
+          }
+        }
+        return withdrawn;
+      },
+      absl::Seconds(15));
   EXPECT_TRUE(withdrawn);
   // The SMS of the other campaign is refused at its claim.
   auto claim = Claim(texts[0].touch_id());
@@ -102,7 +104,8 @@ TEST_F(ConsentServiceTest, LegalHoldByCustomerIdRefusesEveryChannelAndWithdrawsT
   // Putting it again changes nothing but source/note/expiry.
   blend::v1::PutSuppressionResponse again;
   ASSERT_TRUE(Put("cust-h", "", blend::v1::SUPPRESSION_CHANNEL_ALL,
-                  blend::v1::SUPPRESSION_REASON_LEGAL_HOLD, std::nullopt, &again).ok());
+                  blend::v1::SUPPRESSION_REASON_LEGAL_HOLD, std::nullopt, &again)
+                  .ok());
   EXPECT_FALSE(again.created());
   EXPECT_EQ(again.suppression().suppression_id(), put.suppression().suppression_id());
 }
@@ -116,7 +119,8 @@ TEST_F(ConsentServiceTest, ExpiryAndRemovalLiftAHoldForTheNextDecision) {
                   .ok());
   blend::v1::PutSuppressionResponse dnc;
   ASSERT_TRUE(Put("cust-2", "", blend::v1::SUPPRESSION_CHANNEL_SMS,
-                  blend::v1::SUPPRESSION_REASON_CRM, std::nullopt, &dnc).ok());
+                  blend::v1::SUPPRESSION_REASON_CRM, std::nullopt, &dnc)
+                  .ok());
   Start(StartRequest("texts", "k1", "cust-1"));
   // Blocked at emit: the journey fails with Blend.OptedOut, no touch on the topic.
   EXPECT_THAT(ReadTouches(sms, 1, absl::Seconds(3)), SizeIs(0));
@@ -145,7 +149,8 @@ TEST_F(ConsentServiceTest, ExpiryAndRemovalLiftAHoldForTheNextDecision) {
               grpc::StatusCode::NOT_FOUND);
   }
   EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE removed_reason = 'resolved' AND "
-                  "removed_by <> ''"), 1);
+                  "removed_by <> ''"),
+            1);
   Start(StartRequest("texts", "k3", "cust-2"));
   auto texts = ReadTouches(sms, 1);
   ASSERT_THAT(texts, SizeIs(1));

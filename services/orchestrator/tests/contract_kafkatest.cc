@@ -2,15 +2,15 @@
 // scripts/cluster (BLEND_PG_URL, BLEND_KAFKA_BROKERS) and checks what every Blend gRPC
 // server promises: reflection lists its services, grpc.health.v1 answers SERVING, /metrics
 // and /readyz answer, and SIGTERM ends it with exit code 0.
-#include "blend/common/testing/ports.h"
-#include "blend/common/testing/child_process.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include "blend/common/testing/child_process.h"
+#include "blend/common/testing/ports.h"
 
 #include <cstdlib>
 #include <optional>
@@ -28,13 +28,11 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
-
 namespace blend {
 namespace {
 
 // A port that was free a moment ago (the kernel picks it; the socket is closed again).
 int FreePort() { return blend::test_support::FreeLoopbackPort(); }
-
 
 TEST(OrchestratorContractTest, ReflectionHealthMetricsAndGracefulShutdown) {
   const char* brokers = std::getenv("BLEND_KAFKA_BROKERS");
@@ -47,9 +45,9 @@ TEST(OrchestratorContractTest, ReflectionHealthMetricsAndGracefulShutdown) {
   std::string grpc_addr = absl::StrCat("127.0.0.1:", grpc_port);
   auto spawned = test_support::ChildProcess::Spawn(
       "blend-orchestrator", {BLEND_ORCHESTRATOR_BIN, "--grpc-addr=" + grpc_addr,
-       absl::StrCat("--metrics-addr=127.0.0.1:", metrics_port),
-       "--pg-url=" + (*db)->url(), std::string("--kafka-brokers=") + brokers,
-       "--topic-prefix=contract-" + (*db)->name() + ".", "--log-level=warn"});
+                             absl::StrCat("--metrics-addr=127.0.0.1:", metrics_port),
+                             "--pg-url=" + (*db)->url(), std::string("--kafka-brokers=") + brokers,
+                             "--topic-prefix=contract-" + (*db)->name() + ".", "--log-level=warn"});
   ASSERT_TRUE(spawned.ok()) << spawned.status();
   test_support::ChildProcess& orchestrator = **spawned;
 

@@ -7,8 +7,8 @@
 #include <gmock/gmock.h>
 #include <nlohmann/json.hpp>
 
-#include "blend/v1/engagement_service.grpc.pb.h"
 #include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/v1/engagement_service.grpc.pb.h"
 #ifdef BLEND_HAVE_BLENDCTL_ENGAGEMENT
 #include "blend/blendctl/engagement_commands.h"
 #include "blend/blendctl/exit_codes.h"
@@ -35,9 +35,9 @@ constexpr char kRouteDefinition[] = R"json({
 class EngagementTest : public OrchestratorTest {
  protected:
   void Connect() {
-    auto channel = grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", orchestrators_.back()->grpc_port()),
-        grpc::InsecureChannelCredentials());
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", orchestrators_.back()->grpc_port()),
+                            grpc::InsecureChannelCredentials());
     engagement_ = blend::v1::EngagementService::NewStub(channel);
   }
 
@@ -102,8 +102,9 @@ TEST_F(EngagementTest, RedeliveredDispositionsAndEventsCountOnce) {
   PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_SENT, "sms-d1");  // Kafka redelivery
   PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_SENT, "sms-d2");  // worker republish
   ASSERT_TRUE(WaitUntil([&] {
-    return Count("SELECT count(*) FROM processed_messages WHERE message_id IN "
-                 "('sms-d1', 'sms-d2')") == 2;
+    return Count(
+               "SELECT count(*) FROM processed_messages WHERE message_id IN "
+               "('sms-d1', 'sms-d2')") == 2;
   }));
   json facts = Facts("cust-1");
   ASSERT_FALSE(facts.is_null());
@@ -149,8 +150,7 @@ TEST_F(EngagementTest, ConversionOutsideWindowIsUnattributed) {
   json facts = Facts("cust-w");
   EXPECT_EQ(facts["conversions"], 1);
   EXPECT_EQ(facts["sms"]["conversions"], 0);
-  EXPECT_EQ(MetricValue("blend_conversions_total", {{"channel", "none"}, {"campaign", "none"}}),
-            1);
+  EXPECT_EQ(MetricValue("blend_conversions_total", {{"channel", "none"}, {"campaign", "none"}}), 1);
 }
 
 TEST_F(EngagementTest, ImportIsIdempotentByRowKey) {

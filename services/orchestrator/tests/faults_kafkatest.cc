@@ -57,8 +57,10 @@ class FaultsTest : public OrchestratorTest {
   // for the orchestrator (ALLOW_CONNECTIONS applies to superusers too).
   void CutDatabase() {
     Admin(absl::StrCat("ALTER DATABASE ", db_->name(), " ALLOW_CONNECTIONS false"));
-    Admin(absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = '", db_->name(), "'"));
+    Admin(
+        absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = '",
+                     db_->name(), "'"));
   }
   void RestoreDatabase() {
     Admin(absl::StrCat("ALTER DATABASE ", db_->name(), " ALLOW_CONNECTIONS true"));
@@ -90,9 +92,10 @@ TEST_F(FaultsTest, IntakeKeepsPollingThroughAPostgresOutageAndAppliesTheMessageO
   warm_up.mutable_customer_event()->set_event_id("warm-up");
   warm_up.mutable_customer_event()->set_customer_id("someone-else");
   warm_up.mutable_customer_event()->set_type("note");
-  ASSERT_TRUE(producer_->ProduceSync(Topic("blend.customer-events"), "someone-else",
-                                     warm_up.SerializeAsString())
-                  .ok());
+  ASSERT_TRUE(
+      producer_
+          ->ProduceSync(Topic("blend.customer-events"), "someone-else", warm_up.SerializeAsString())
+          .ok());
   ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM processed_messages") == 1; }));
   std::optional<std::set<std::string>> before = groups.Members(group);
   ASSERT_TRUE(before.has_value());
@@ -114,8 +117,9 @@ TEST_F(FaultsTest, IntakeKeepsPollingThroughAPostgresOutageAndAppliesTheMessageO
   RestoreDatabase();
 
   ASSERT_TRUE(WaitUntil([&] {
-    return Count("SELECT count(*) FROM processed_messages "
-                 "WHERE message_id = 'disp-during-outage'") == 1;
+    return Count(
+               "SELECT count(*) FROM processed_messages "
+               "WHERE message_id = 'disp-during-outage'") == 1;
   }));
   blend::v1::Journey j = GetJourney(id);
   EXPECT_EQ(j.current_state(), "WaitForPaymentOrTimeout");

@@ -39,8 +39,7 @@ TEST_F(FenceTest, ClaimInQuietHoursIsDeferredAndTheTouchReEmitted) {
   EXPECT_EQ(again[0].touch_id(), first[0].touch_id());
   EXPECT_EQ(again[0].attempt(), 2);
   EXPECT_EQ(FromProto(again[0].not_before()), next_morning);
-  EXPECT_EQ(Claim(again[0].touch_id()).decision(),
-            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(Claim(again[0].touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
   EXPECT_EQ(GetJourney(id).status(), blend::v1::JOURNEY_STATUS_RUNNING);
 }
 
@@ -85,11 +84,13 @@ TEST_F(FenceTest, MessageBlendNeverWroteIsNotIssuedAndLeavesTheRealTouchAlone) {
   EXPECT_THAT(refused.reason(), HasSubstr("parameters"));
   EXPECT_THAT(refused.reason(), ::testing::Not(HasSubstr("+1555")));
   EXPECT_FALSE(refused.has_touch());
-  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'pending' AND claimed_at IS NULL"), 1)
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'pending' AND claimed_at IS NULL"),
+            1)
       << "the forgeries changed nothing";
 
   auto granted = ClaimCopy(*touches_, real);
-  ASSERT_EQ(granted.decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED) << granted.reason();
+  ASSERT_EQ(granted.decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED)
+      << granted.reason();
   EXPECT_EQ(granted.touch().SerializeAsString(), StoredTouch(real.touch_id()).SerializeAsString());
   EXPECT_EQ(granted.touch().customer().phone_e164(), "+442079460958");
 }
@@ -241,15 +242,19 @@ TEST_F(FenceTest, CheckTouchAnswersFromTheClaimFenceWithoutWriting) {
     // asks for one, with no suppression the fence would see): the dial must not go out.
     pqxx::connection c(db_->url());
     pqxx::work tx(c);
-    tx.exec_params("UPDATE touches SET withdraw_requested_at = now(), withdraw_reason = "
-                   "'dnc_active' WHERE touch_id = $1", late.touch_id());
+    tx.exec_params(
+        "UPDATE touches SET withdraw_requested_at = now(), withdraw_reason = "
+        "'dnc_active' WHERE touch_id = $1",
+        late.touch_id());
     tx.commit();
     auto withdrawn = Check(*touches_, late.touch_id());
     EXPECT_FALSE(withdrawn.allowed());
     EXPECT_EQ(withdrawn.reason(), "withdrawal requested: dnc_active");
     pqxx::work undo(c);
-    undo.exec_params("UPDATE touches SET withdraw_requested_at = NULL, withdraw_reason = '' "
-                     "WHERE touch_id = $1", late.touch_id());
+    undo.exec_params(
+        "UPDATE touches SET withdraw_requested_at = NULL, withdraw_reason = '' "
+        "WHERE touch_id = $1",
+        late.touch_id());
     undo.commit();
   }
   clock_.Advance(absl::Hours(7));  // 22:00 in London: outside the calling window
@@ -342,7 +347,8 @@ TEST_F(FenceTest, UnreadableJourneyDoesNotBlockOtherTimers) {
   std::string good = Start(StartRequest("dunning", "k2", "cust-good"));
   auto touches = ReadTouches(sms, 2);
   ASSERT_THAT(touches, SizeIs(2));
-  for (const auto& t : touches) PublishDisposition(t, blend::v1::TOUCH_OUTCOME_SENT, "d-" + t.touch_id());
+  for (const auto& t : touches)
+    PublishDisposition(t, blend::v1::TOUCH_OUTCOME_SENT, "d-" + t.touch_id());
   ASSERT_TRUE(WaitUntil([&] { return Count("SELECT count(*) FROM timers") == 2; }));
   Count("WITH u AS (UPDATE journeys SET state = '{\"unreadable\": true}' WHERE journey_id = '" +
         bad + "' RETURNING 1) SELECT count(*) FROM u");

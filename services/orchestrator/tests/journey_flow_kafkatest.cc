@@ -71,10 +71,12 @@ TEST_F(OrchestratorTest, SeedJourneySmsDispositionTimerThenVoice) {
 
   EXPECT_EQ(MetricValue("blend_journeys_started_total", {{"campaign", "dunning"}}), 1);
   // Metrics are recorded just after the commit the test observed: allow a moment.
-  EXPECT_TRUE(WaitUntil([&] {
-    return MetricValue("blend_journeys_finished_total",
-                       {{"campaign", "dunning"}, {"status", "SUCCEEDED"}}) == 1;
-  }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return MetricValue("blend_journeys_finished_total",
+                           {{"campaign", "dunning"}, {"status", "SUCCEEDED"}}) == 1;
+      },
+      absl::Seconds(5)));
   EXPECT_EQ(MetricValue("blend_touches_emitted_total", {{"channel", "sms"}}), 1);
   EXPECT_EQ(MetricValue("blend_touches_emitted_total", {{"channel", "voice"}}), 1);
   EXPECT_EQ(MetricValue("blend_timer_lateness_seconds"), 1);
@@ -92,12 +94,11 @@ TEST_F(OrchestratorTest, PaymentDuringWaitSucceedsWithoutVoiceTouch) {
   auto sms_touches = ReadTouches(sms, 1);
   ASSERT_THAT(sms_touches, SizeIs(1));
   PublishDisposition(sms_touches[0], blend::v1::TOUCH_OUTCOME_SENT, "disp-1");
-  ASSERT_TRUE(WaitUntil([&] {
-    return GetJourney(id).current_state() == "WaitForPaymentOrTimeout";
-  }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return GetJourney(id).current_state() == "WaitForPaymentOrTimeout"; }));
 
-  const std::map<std::string, std::string> waiting_gauge = {
-      {"campaign", "dunning"}, {"state", "WaitForPaymentOrTimeout"}};
+  const std::map<std::string, std::string> waiting_gauge = {{"campaign", "dunning"},
+                                                            {"state", "WaitForPaymentOrTimeout"}};
   EXPECT_TRUE(WaitUntil([&] { return MetricValue("blend_journeys_running", waiting_gauge) == 1; },
                         absl::Seconds(5)));
   auto resp = SendEvent("cust-2", "payment.received", "pay-1");
@@ -196,7 +197,8 @@ TEST_F(OrchestratorTest, UnknownSmsDispositionGoesOnToTheNextStateByDefault) {
   std::string id = Start(StartRequest("dunning", "k1", "cust-6"));
   auto touches = ReadTouches(sms, 1);
   ASSERT_THAT(touches, SizeIs(1));
-  EXPECT_EQ(Claim(touches[0].touch_id()).decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED);
+  EXPECT_EQ(Claim(touches[0].touch_id()).decision(),
+            blend::v1::ClaimTouchResponse::DECISION_GRANTED);
   PublishDisposition(touches[0], blend::v1::TOUCH_OUTCOME_UNKNOWN, "disp-unknown-1");
 
   ASSERT_TRUE(WaitUntil([&] {
@@ -258,15 +260,17 @@ TEST_F(OrchestratorTest, MalformedAndUnknownMessagesGoToDeadLetterTopic) {
     auto r = bus::FindHeader(m->headers, "blend.dlq.reason");
     reasons.emplace_back(r ? std::string(*r) : "");
   }
-  EXPECT_THAT(reasons, ::testing::UnorderedElementsAre(
-                           ::testing::HasSubstr("unparseable"),
-                           ::testing::HasSubstr("unknown touch"),
-                           ::testing::Eq("envelope carries no payload"),
-                           ::testing::HasSubstr("schema_version 7 is newer")));
-  EXPECT_TRUE(WaitUntil([&] {
-    return MetricValue("blend_orchestrator_dead_lettered_total",
-                       {{"topic", Topic("blend.dispositions")}}) == 4;
-  }, absl::Seconds(5)));
+  EXPECT_THAT(reasons,
+              ::testing::UnorderedElementsAre(::testing::HasSubstr("unparseable"),
+                                              ::testing::HasSubstr("unknown touch"),
+                                              ::testing::Eq("envelope carries no payload"),
+                                              ::testing::HasSubstr("schema_version 7 is newer")));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return MetricValue("blend_orchestrator_dead_lettered_total",
+                           {{"topic", Topic("blend.dispositions")}}) == 4;
+      },
+      absl::Seconds(5)));
 }
 
 // processed_messages does not grow forever: once the (injected) clock passes the retention,
@@ -287,19 +291,23 @@ TEST_F(OrchestratorTest, ProcessedMessagesArePrunedAfterTheRetention) {
   ASSERT_TRUE(WaitUntil([&] {
     return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 2;
   }));
-  Count("INSERT INTO processed_messages VALUES ('engagement-import:r1', 'engagement-import', "
-        "now() - interval '400 days') RETURNING 1");
+  Count(
+      "INSERT INTO processed_messages VALUES ('engagement-import:r1', 'engagement-import', "
+      "now() - interval '400 days') RETURNING 1");
   // Within the retention nothing goes.
   clock_.Advance(absl::Minutes(59));
-  EXPECT_FALSE(WaitUntil([&] {
-    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") < 2;
-  }, absl::Milliseconds(300)));
+  EXPECT_FALSE(WaitUntil(
+      [&] {
+        return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") < 2;
+      },
+      absl::Milliseconds(300)));
   clock_.Advance(absl::Minutes(2));
-  EXPECT_TRUE(WaitUntil([&] {
-    return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 0;
-  }, absl::Seconds(10)));
-  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE source = 'engagement-import'"),
-            1);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return Count("SELECT count(*) FROM processed_messages WHERE source = 'disposition'") == 0;
+      },
+      absl::Seconds(10)));
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE source = 'engagement-import'"), 1);
   EXPECT_EQ(MetricValue("blend_dedupe_pruned_total", {{"table", "processed_messages"}}), 2);
 }
 

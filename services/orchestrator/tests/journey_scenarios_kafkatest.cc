@@ -16,8 +16,8 @@
 #include "blend/orchestrator/orchestrator.h"
 #include "blend/sms_worker/sms_sender.h"
 #include "blend/v1/journey_service.grpc.pb.h"
-#include "nlohmann/json.hpp"
 #include "blend/worker/testing/workers_test.h"
+#include "nlohmann/json.hpp"
 
 namespace blend::workers_test {
 namespace {
@@ -146,10 +146,11 @@ class JourneyScenarioTest : public WorkersTest {
   }
 
   void StartDialer() {
-    worker::WorkerRuntime& rt = StartReplica(Config(v1::CHANNEL_VOICE), [](worker::WorkerRuntime& r) {
-      return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
-                                                          dialer_worker::VoiceSenderOptions{});
-    });
+    worker::WorkerRuntime& rt =
+        StartReplica(Config(v1::CHANNEL_VOICE), [](worker::WorkerRuntime& r) {
+          return std::make_unique<dialer_worker::VoiceSender>(r.genesys(),
+                                                              dialer_worker::VoiceSenderOptions{});
+        });
     dialer_worker::DncSyncOptions dnc;
     dnc.interval = absl::Seconds(1);
     sync_ = std::make_unique<dialer_worker::DncSync>(rt.pool(), rt.genesys(), rt.quota(),
@@ -239,13 +240,17 @@ TEST_F(JourneyScenarioTest, StopReplyBlocksTheLaterCallAndTheJourneyFallsBackToE
   EXPECT_EQ(Operations("sms.send"), 1);
 
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        nlohmann::json{{"fromAddress", phone}, {"textBody", "STOP"}}.dump()).status,
+                        nlohmann::json{{"fromAddress", phone}, {"textBody", "STOP"}}.dump())
+                .status,
             200);
   pqxx::connection db(db_->url());
   auto suppressed = [&](int channel, const char* kind) {
     pqxx::nontransaction tx(db);
-    return tx.exec_params("SELECT count(*) FROM suppressions WHERE channel = $1 AND address = $2 "
-                          "AND kind = $3", channel, phone, kind)[0][0].as<int>() == 1;
+    return tx.exec_params(
+                 "SELECT count(*) FROM suppressions WHERE channel = $1 AND address = $2 "
+                 "AND kind = $3",
+                 channel, phone, kind)[0][0]
+               .as<int>() == 1;
   };
   ASSERT_TRUE(WaitUntil([&] { return suppressed(1, "opt_out"); })) << "opt-out not applied";
   ASSERT_TRUE(WaitUntil([&] { return suppressed(2, "dnc"); })) << "DNC not mirrored";
@@ -306,8 +311,11 @@ TEST_F(JourneyScenarioTest, NumberAddedToGenesysDncAfterStartIsNeverCalled) {
   pqxx::connection db(db_->url());
   ASSERT_TRUE(WaitUntil([&] {
     pqxx::nontransaction tx(db);
-    return tx.exec_params("SELECT count(*) FROM suppressions WHERE channel = 2 AND address = $1 "
-                          "AND source = 'genesys_dnc_mirror'", phone)[0][0].as<int>() == 1;
+    return tx.exec_params(
+                 "SELECT count(*) FROM suppressions WHERE channel = 2 AND address = $1 "
+                 "AND source = 'genesys_dnc_mirror'",
+                 phone)[0][0]
+               .as<int>() == 1;
   }));
   clock_.Advance(absl::Hours(24) + absl::Seconds(1));
   ASSERT_TRUE(WaitUntil([&] { return GetJourney(id).status() == v1::JOURNEY_STATUS_SUCCEEDED; }))
@@ -364,13 +372,17 @@ TEST_F(JourneyScenarioTest, InboundStopRefusesTheQueuedSmsAndTheJourneyTakesItsO
   ASSERT_EQ(touches.WaitFor(2, absl::Seconds(20)).size(), 2u) << "second SMS not queued";
 
   ASSERT_EQ(sim_->Admin("POST", "/sim/inbound-sms",
-                        nlohmann::json{{"fromAddress", phone}, {"textBody", "stop"}}.dump()).status,
+                        nlohmann::json{{"fromAddress", phone}, {"textBody", "stop"}}.dump())
+                .status,
             200);
   pqxx::connection db(db_->url());
   ASSERT_TRUE(WaitUntil([&] {
     pqxx::nontransaction tx(db);
-    return tx.exec_params("SELECT count(*) FROM suppressions WHERE channel = 1 AND address = $1 "
-                          "AND kind = 'opt_out'", phone)[0][0].as<int>() == 1;
+    return tx.exec_params(
+                 "SELECT count(*) FROM suppressions WHERE channel = 1 AND address = $1 "
+                 "AND kind = 'opt_out'",
+                 phone)[0][0]
+               .as<int>() == 1;
   })) << "opt-out not applied";
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
   StartSmsWorker();

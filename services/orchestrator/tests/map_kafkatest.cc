@@ -56,8 +56,7 @@ class MapTest : public OrchestratorTest {
     blend::v1::PutCampaignRequest req;
     req.mutable_campaign()->set_campaign_id(id);
     req.mutable_campaign()->set_definition_json(kMapDefinition);
-    req.mutable_campaign()->set_policies_json(
-        R"({"genesys": {"smsFromNumber": "+18005550199"}})");
+    req.mutable_campaign()->set_policies_json(R"({"genesys": {"smsFromNumber": "+18005550199"}})");
     blend::v1::PutCampaignResponse resp;
     grpc::Status s = journeys_->PutCampaign(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();

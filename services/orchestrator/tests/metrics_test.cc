@@ -34,9 +34,9 @@ TEST(MetricsTest, WithdrawalAndSuppressionSeriesExistBeforeTheFirstEvent) {
   Metrics metrics(registry);
   EXPECT_EQ(LabelValues(registry, "blend_touch_withdrawals_total", "result"),
             (std::set<std::string>{"requested"}));
-  EXPECT_EQ(LabelValues(registry, "blend_consent_suppressions_total", "reason"),
-            (std::set<std::string>{"bankruptcy", "crm", "deceased", "dnc", "legal_hold",
-                                   "opt_out"}));
+  EXPECT_EQ(
+      LabelValues(registry, "blend_consent_suppressions_total", "reason"),
+      (std::set<std::string>{"bankruptcy", "crm", "deceased", "dnc", "legal_hold", "opt_out"}));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "blend/orchestrator/outbox_store.h"
-#include "blend/store/migrations.h"
 #include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/store/migrations.h"
 
 namespace blend::orchestrator::testing {
 namespace {
@@ -161,9 +161,10 @@ TEST_F(OutboxTest, RowsLeasedByAReplicaThatDiedGoOutWhenTheLeaseExpires) {
   Insert("j1", "a");
   Insert("j2", "b");
   // Another replica leased both rows for a minute, then died before publishing them.
-  Exec(absl::StrCat("UPDATE outbox SET leased_by = 'dead-replica', attempts = 1, "
-                    "lease_until = blend_us_to_ts(",
-                    absl::ToUnixMicros(clock_.Now() + absl::Minutes(1)), ")"));
+  Exec(
+      absl::StrCat("UPDATE outbox SET leased_by = 'dead-replica', attempts = 1, "
+                   "lease_until = blend_us_to_ts(",
+                   absl::ToUnixMicros(clock_.Now() + absl::Minutes(1)), ")"));
   OutboxRelay relay(*pool_, *producer_, clock_, metrics_.get());
   EXPECT_EQ(Drain(relay), 0);
   clock_.Advance(absl::Minutes(1) + absl::Seconds(1));
@@ -217,7 +218,7 @@ TEST_F(OutboxTest, LeaseStaysFastWhenTheOutboxFillsAfterAnIdleStart) {
   ASSERT_TRUE(one.ok()) << one.status();
   {
     pqxx::connection c(db_->url());
-    pqxx::nontransaction vacuum(c);  // VACUUM cannot run in a transaction
+    pqxx::nontransaction vacuum(c);        // VACUUM cannot run in a transaction
     vacuum.exec("VACUUM ANALYZE outbox");  // what autovacuum records for an idle, empty table
   }
   PgOutboxStore store(**one);
@@ -226,10 +227,11 @@ TEST_F(OutboxTest, LeaseStaysFastWhenTheOutboxFillsAfterAnIdleStart) {
     ASSERT_TRUE(rows.ok()) << rows.status();
     ASSERT_TRUE(rows->empty());
   }
-  Exec(absl::StrCat(
-      "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
-      "SELECT 't', 'journey-' || g, 'x', blend_us_to_ts(", absl::ToUnixMicros(clock_.Now()),
-      "), blend_us_to_ts(", absl::ToUnixMicros(clock_.Now()), ") FROM generate_series(1, 20000) g"));
+  Exec(
+      absl::StrCat("INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+                   "SELECT 't', 'journey-' || g, 'x', blend_us_to_ts(",
+                   absl::ToUnixMicros(clock_.Now()), "), blend_us_to_ts(",
+                   absl::ToUnixMicros(clock_.Now()), ") FROM generate_series(1, 20000) g"));
   const absl::Time start = absl::Now();
   auto rows = store.Claim(clock_.Now(), 500, "busy", clock_.Now() + absl::Minutes(1));
   const absl::Duration took = absl::Now() - start;

@@ -39,8 +39,8 @@ class FakeOutbox final : public OutboxStore {
   };
 
   void Add(int64_t id, const std::string& topic, absl::Time now) {
-    rows[id] = {pg::OutboxRow{id, topic, "journey-" + std::to_string(id), "payload", now, 0},
-                now, "", absl::InfinitePast(), ""};
+    rows[id] = {pg::OutboxRow{id, topic, "journey-" + std::to_string(id), "payload", now, 0}, now,
+                "", absl::InfinitePast(), ""};
   }
 
   absl::StatusOr<std::vector<pg::OutboxRow>> Claim(absl::Time now, int limit,
@@ -102,8 +102,9 @@ class FakeKafka final : public OutboxPublisher {
     return reachable ? absl::OkStatus() : absl::UnavailableError("all brokers down");
   }
 
-  std::function<absl::Status(const bus::OutgoingMessage&)> ack =
-      [](const bus::OutgoingMessage&) { return absl::OkStatus(); };
+  std::function<absl::Status(const bus::OutgoingMessage&)> ack = [](const bus::OutgoingMessage&) {
+    return absl::OkStatus();
+  };
   bool reachable = true;
   int publishes = 0;
   int probes = 0;
@@ -162,8 +163,7 @@ TEST(ClassifyPublishFailureTest, OnlyARejectedRecordIsPermanent) {
   EXPECT_EQ(ClassifyPublishFailure(absl::NotFoundError("unknown topic")), PublishFailure::kRetry);
   EXPECT_EQ(ClassifyPublishFailure(absl::DeadlineExceededError("no report")),
             PublishFailure::kRetry);
-  EXPECT_EQ(ClassifyPublishFailure(absl::FailedPreconditionError("fatal")),
-            PublishFailure::kRelay);
+  EXPECT_EQ(ClassifyPublishFailure(absl::FailedPreconditionError("fatal")), PublishFailure::kRelay);
   EXPECT_EQ(ClassifyPublishFailure(absl::CancelledError("purged")), PublishFailure::kRelay);
 }
 

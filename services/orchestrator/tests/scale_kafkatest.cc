@@ -48,8 +48,8 @@ TEST_F(ScaleTest, TwoReplicasPublishEveryTouchOnceAndFinishEveryJourneyOnce) {
   Child a(BLEND_ORCHESTRATOR_BIN, ChildArgs(port_a));
   Child b(BLEND_ORCHESTRATOR_BIN, ChildArgs(port_b));
   auto connect = [](int port) {
-    auto ch = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                  grpc::InsecureChannelCredentials());
+    auto ch =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     EXPECT_TRUE(ch->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(60)));
     return ch;
   };
@@ -79,9 +79,8 @@ TEST_F(ScaleTest, TwoReplicasPublishEveryTouchOnceAndFinishEveryJourneyOnce) {
   };
   std::vector<blend::v1::StartJourneyResult> ra, rb;
   std::thread ta([&] { ra = StartMany(*journeys_a, n / 2, make); });
-  std::thread tb([&] {
-    rb = StartMany(*journeys_b, n - n / 2, [&](int i) { return make(n / 2 + i); });
-  });
+  std::thread tb(
+      [&] { rb = StartMany(*journeys_b, n - n / 2, [&](int i) { return make(n / 2 + i); }); });
   ta.join();
   tb.join();
   ASSERT_EQ(static_cast<int>(ra.size() + rb.size()), n);
@@ -104,16 +103,17 @@ TEST_F(ScaleTest, TwoReplicasPublishEveryTouchOnceAndFinishEveryJourneyOnce) {
     blend::v1::ClaimTouchResponse resp;
     ASSERT_TRUE(claims[k++ % 2]->ClaimTouch(&ctx, req, &resp).ok());
     ASSERT_EQ(resp.decision(), blend::v1::ClaimTouchResponse::DECISION_GRANTED) << resp.reason();
-    PublishDisposition(t, t.channel() == blend::v1::CHANNEL_SMS
-                              ? blend::v1::TOUCH_OUTCOME_SENT
-                              : blend::v1::TOUCH_OUTCOME_CALL_COMPLETED,
+    PublishDisposition(t,
+                       t.channel() == blend::v1::CHANNEL_SMS
+                           ? blend::v1::TOUCH_OUTCOME_SENT
+                           : blend::v1::TOUCH_OUTCOME_CALL_COMPLETED,
                        "disp-" + t.touch_id(), /*wait=*/false);
   }
   EXPECT_EQ(sms, n);
   EXPECT_EQ(voice, n);
-  EXPECT_TRUE(WaitUntil(
-      [&] { return Count("SELECT count(*) FROM journeys WHERE status = 2") == n; },
-      absl::Seconds(120)))
+  EXPECT_TRUE(
+      WaitUntil([&] { return Count("SELECT count(*) FROM journeys WHERE status = 2") == n; },
+                absl::Seconds(120)))
       << Count("SELECT count(*) FROM journeys WHERE status = 2") << " of " << n << " finished";
   // Nothing published twice: no second copy of any touch arrives.
   absl::Time quiet = absl::Now() + absl::Seconds(3);

@@ -78,8 +78,8 @@ class WithdrawTest : public OrchestratorTest {
   std::string TouchStatus(const std::string& touch_id) {
     pqxx::connection c(db_->url());
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_params("SELECT status || '/' || reason FROM touches WHERE touch_id = $1",
-                            touch_id);
+    auto r =
+        tx.exec_params("SELECT status || '/' || reason FROM touches WHERE touch_id = $1", touch_id);
     return r.empty() ? "" : r[0][0].as<std::string>();
   }
 
@@ -156,9 +156,9 @@ TEST_F(WithdrawTest, PaymentAfterTheClaimWithdrawsTheQueuedContactOnce) {
 
   // The dialer's answer completes the touch; the finished journey does not move.
   PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_WITHDRAWN, "withdrawn-1");
-  ASSERT_TRUE(WaitUntil([&] { return TouchStatus(touch.touch_id()) ==
-                                     "done/TOUCH_OUTCOME_WITHDRAWN"; }))
-      << TouchStatus(touch.touch_id());
+  ASSERT_TRUE(WaitUntil([&] {
+    return TouchStatus(touch.touch_id()) == "done/TOUCH_OUTCOME_WITHDRAWN";
+  })) << TouchStatus(touch.touch_id());
   blend::v1::Journey j = GetJourney(touch.journey_id());
   EXPECT_EQ(j.status(), blend::v1::JOURNEY_STATUS_SUCCEEDED);
   EXPECT_EQ(CountHistory(j, "touch_withdraw_requested"), 1);
@@ -184,9 +184,8 @@ TEST_F(WithdrawTest, CalledAndUnclaimedTouchesAreNotWithdrawn) {
   const blend::v1::TouchCommand called = StartCall("k1", "cust-called");
   Grant(called);
   PublishDisposition(called, blend::v1::TOUCH_OUTCOME_CALL_COMPLETED, "call-1");
-  ASSERT_TRUE(WaitUntil([&] {
-    return GetJourney(called.journey_id()).current_state() == "Later";
-  }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return GetJourney(called.journey_id()).current_state() == "Later"; }));
   const blend::v1::TouchCommand pending = StartCall("k2", "cust-pending");
   Cancel(called.journey_id());
   Cancel(pending.journey_id());
@@ -240,9 +239,8 @@ TEST_F(WithdrawTest, OptOutOfVoiceOrEverythingWithdrawsAndAnSmsOptOutFollowsOptO
   // The journey still waits for the touch: the dialer's answer fails it (no Catch), and its
   // end finds nothing more to withdraw.
   PublishDisposition(voice, blend::v1::TOUCH_OUTCOME_WITHDRAWN, "withdrawn-v");
-  ASSERT_TRUE(WaitUntil([&] {
-    return GetJourney(voice.journey_id()).status() == blend::v1::JOURNEY_STATUS_FAILED;
-  }));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return GetJourney(voice.journey_id()).status() == blend::v1::JOURNEY_STATUS_FAILED; }));
   EXPECT_EQ(GetJourney(voice.journey_id()).error(), "Blend.TouchWithdrawn");
   EXPECT_THAT(Read(1, absl::Seconds(2)), IsEmpty());
   EXPECT_EQ(Withdrawals(), 3);
@@ -255,16 +253,14 @@ TEST_F(WithdrawTest, ContactInDoubtIsWithdrawnWhenTheJourneyEnds) {
   const blend::v1::TouchCommand touch = StartCall("k1", "cust-doubt");
   Grant(touch);
   PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_UNKNOWN, "unknown-1");
-  ASSERT_TRUE(WaitUntil([&] {
-    return GetJourney(touch.journey_id()).current_state() == "Later";
-  }));
+  ASSERT_TRUE(WaitUntil([&] { return GetJourney(touch.journey_id()).current_state() == "Later"; }));
   ASSERT_EQ(SendEvent("cust-doubt", "payment.received", "pay-1").journeys_matched(), 1);
   auto got = Read(1);
   ASSERT_THAT(got, SizeIs(1));
   ExpectWithdraw(got[0], touch, "journey finished: SUCCEEDED");
   PublishDisposition(touch, blend::v1::TOUCH_OUTCOME_WITHDRAWN, "withdrawn-1");
-  ASSERT_TRUE(WaitUntil([&] { return TouchStatus(touch.touch_id()) ==
-                                     "done/TOUCH_OUTCOME_WITHDRAWN"; }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return TouchStatus(touch.touch_id()) == "done/TOUCH_OUTCOME_WITHDRAWN"; }));
   EXPECT_EQ(CountHistory(GetJourney(touch.journey_id()), "touch_withdrawn"), 1);
 }
 

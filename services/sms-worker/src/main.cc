@@ -13,10 +13,11 @@
 #include "blend/worker/worker_flags.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"blend-sms-worker: sends SMS touches through Genesys agentless messaging under "
-               "the global per-client quota, and reports dispositions"};
-  auto config = blend::worker::DefaultRuntimeConfig("sms-worker", blend::v1::CHANNEL_SMS,
-                                                    "127.0.0.1:9401");
+  CLI::App app{
+      "blend-sms-worker: sends SMS touches through Genesys agentless messaging under "
+      "the global per-client quota, and reports dispositions"};
+  auto config =
+      blend::worker::DefaultRuntimeConfig("sms-worker", blend::v1::CHANNEL_SMS, "127.0.0.1:9401");
   blend::worker::RuntimeFlagValues values;
   blend::worker::AddRuntimeFlags(app, config, values);
   blend::sms_worker::SmsSenderOptions sms;

@@ -77,20 +77,18 @@ std::string ReadFile(const std::string& path) {
 // require a client certificate signed by the same CA.
 std::shared_ptr<grpc::ServerCredentials> MutualTlsCredentials() {
   grpc::SslServerCredentialsOptions opts;
-  opts.pem_key_cert_pairs.push_back(
-      {ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE")),
-       ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE"))});
+  opts.pem_key_cert_pairs.push_back({ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_KEY_FILE")),
+                                     ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CLIENT_CERT_FILE"))});
   opts.pem_root_certs = ReadFile(ClusterEnv("BLEND_CLUSTER_KAFKA_CA_FILE"));
   opts.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   return grpc::SslServerCredentials(opts);
 }
 
 absl::StatusOr<v1::ClaimTouchResponse> ClaimOver(const std::string& addr,
-                                                  const worker::OrchestratorClientTls& tls) {
+                                                 const worker::OrchestratorClientTls& tls) {
   auto channel = worker::NewOrchestratorChannel(addr, tls);
   if (!channel.ok()) return channel.status();
-  worker::GrpcTouchClaimer claimer(*channel, "tls-test", Secret("service-token"),
-                                   absl::Seconds(5));
+  worker::GrpcTouchClaimer claimer(*channel, "tls-test", Secret("service-token"), absl::Seconds(5));
   v1::TouchCommand bus_copy;  // what the worker read from Kafka: it only names the touch
   bus_copy.set_touch_id("tls-touch-1");
   bus_copy.set_channel(v1::CHANNEL_SMS);
@@ -107,8 +105,10 @@ class KafkaSecurityTest : public WorkersTest {
         {.brokers = brokers, .security = security, .delivery_timeout = absl::Seconds(20)});
     ASSERT_TRUE(producer.ok()) << producer.status();
     ASSERT_TRUE((*producer)->ProduceSync(topic, "k", "over " + security.protocol).ok());
-    auto consumer = bus::Consumer::Create({.brokers = brokers, .group_id = "g-" + NewUuid(),
-                                           .security = security, .topics = {topic}});
+    auto consumer = bus::Consumer::Create({.brokers = brokers,
+                                           .group_id = "g-" + NewUuid(),
+                                           .security = security,
+                                           .topics = {topic}});
     ASSERT_TRUE(consumer.ok()) << consumer.status();
     std::optional<bus::Message> got;
     for (absl::Time end = absl::Now() + absl::Seconds(30); !got && absl::Now() < end;) {
@@ -143,9 +143,10 @@ TEST_F(KafkaSecurityTest, ProducerConsumerAndSmsWorkerOverTlsAndSasl) {
   auto producer = bus::Producer::Create({.brokers = brokers, .security = security});
   ASSERT_TRUE(producer.ok()) << producer.status();
   EXPECT_TRUE((*producer)->CheckConnection(absl::Seconds(5)).ok());
-  auto dispositions = bus::Consumer::Create(
-      {.brokers = brokers, .group_id = "collector-" + NewUuid(), .security = security,
-       .topics = {Topic("blend.dispositions")}});
+  auto dispositions = bus::Consumer::Create({.brokers = brokers,
+                                             .group_id = "collector-" + NewUuid(),
+                                             .security = security,
+                                             .topics = {Topic("blend.dispositions")}});
   ASSERT_TRUE(dispositions.ok()) << dispositions.status();
 
   v1::TouchCommand touch = SmsTouch("tls-sasl-1", "+12125550100");
@@ -219,9 +220,8 @@ TEST_F(KafkaSecurityTest, MutualTlsListenerRefusesAClientWithoutCertificate) {
   security.cert_file.clear();
   security.key_file.clear();
   const absl::Time start = absl::Now();
-  const absl::Status st =
-      bus::EnsureTopics(ClusterEnv("BLEND_CLUSTER_KAFKA_SSL_BROKERS"), security,
-                        {Topic("security.nocert")}, 1, absl::Seconds(20));
+  const absl::Status st = bus::EnsureTopics(ClusterEnv("BLEND_CLUSTER_KAFKA_SSL_BROKERS"), security,
+                                            {Topic("security.nocert")}, 1, absl::Seconds(20));
   EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
   EXPECT_THAT(st.message(), HasSubstr("refused the connection")) << st;
   EXPECT_LT(absl::Now() - start, absl::Seconds(15));  // named at once, not after the timeout

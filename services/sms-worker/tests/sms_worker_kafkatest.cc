@@ -1,10 +1,10 @@
 // sms-worker against the real genesys-sim, PostgreSQL and Kafka: exactly-once effect, dead
 // letters, the global quota shared by three replicas, and a 429 storm.
 
-#include "blend/common/testing/child_process.h"
-#include "blend/common/testing/ports.h"
 #include <algorithm>
 #include <set>
+#include "blend/common/testing/child_process.h"
+#include "blend/common/testing/ports.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -17,9 +17,9 @@
 #include <iostream>
 
 #include "blend/bus/dead_letter.h"
-#include "prometheus/text_serializer.h"
 #include "blend/sms_worker/sms_sender.h"
 #include "blend/worker/testing/workers_test.h"
+#include "prometheus/text_serializer.h"
 
 namespace blend::workers_test {
 namespace {
@@ -69,10 +69,14 @@ TEST_F(SmsWorkerTest, RedeliveredTouchReachesGenesysOnceAndRepublishesTheSameDis
   auto sms = sim_->Admin("GET", "/sim/messages/sms");
   EXPECT_NE(sms.body.find("Invoice INV-redelivered-1 is 30 days overdue."), std::string::npos);
   std::string metrics = prometheus::TextSerializer().Serialize(rt.registry().Collect());
-  EXPECT_NE(metrics.find("blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
-            std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("blend_genesys_requests_total{endpoint=\"agentless_sms\",status=\"200\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find(
+          "blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
+      std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find("blend_genesys_requests_total{endpoint=\"agentless_sms\",status=\"200\"} 1"),
+      std::string::npos);
   EXPECT_NE(metrics.find("blend_worker_consumer_lag"), std::string::npos);
 }
 
@@ -158,9 +162,10 @@ TEST_F(SmsWorkerTest, ThreeReplicasShareOneQuotaWithoutEverExceedingIt) {
     }
   }
   int64_t max_window = sim_->sim().audit().MaxInWindow("demo-client", absl::Seconds(60));
-  std::cout << "quota " << kQuota << "/min, 3 replicas: max requests in any 60 s window = "
-            << max_window << ", sent in the first minute = " << in_first_minute
-            << ", 429 answers = " << rejected << "\n";
+  std::cout << "quota " << kQuota
+            << "/min, 3 replicas: max requests in any 60 s window = " << max_window
+            << ", sent in the first minute = " << in_first_minute << ", 429 answers = " << rejected
+            << "\n";
   RecordProperty("max_requests_in_60s", static_cast<int>(max_window));
   RecordProperty("sent_in_first_minute", in_first_minute);
   EXPECT_LE(max_window, kQuota);
@@ -227,12 +232,15 @@ TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {
   StartSim(genesys_sim::DemoConfig());
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
   const int metrics_port = FreePort();
-  std::vector<std::string> args = {
-      BLEND_SMS_WORKER_BIN, "--kafka-brokers=" + brokers_, "--pg-url=" + db_->url(),
-      "--orchestrator-addr=" + touch_service_->address(), "--genesys-api-url=" + sim_->url(),
-      "--topic-prefix=" + prefix_, "--metrics-addr=127.0.0.1:" + std::to_string(metrics_port),
-      "--log-level=warn",
-      "--kafka-session-timeout=6s"};
+  std::vector<std::string> args = {BLEND_SMS_WORKER_BIN,
+                                   "--kafka-brokers=" + brokers_,
+                                   "--pg-url=" + db_->url(),
+                                   "--orchestrator-addr=" + touch_service_->address(),
+                                   "--genesys-api-url=" + sim_->url(),
+                                   "--topic-prefix=" + prefix_,
+                                   "--metrics-addr=127.0.0.1:" + std::to_string(metrics_port),
+                                   "--log-level=warn",
+                                   "--kafka-session-timeout=6s"};
   auto worker = test_support::ChildProcess::Spawn("blend-sms-worker", args);
   ASSERT_TRUE(worker.ok()) << worker.status();
   Publish(SmsTouch("binary-1", "+12125550105"));
@@ -246,8 +254,10 @@ TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {
   EXPECT_EQ(ready->status, 200) << ready->body;
   auto metrics = admin.Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics->body.find(
+          "blend_worker_touches_total{channel=\"CHANNEL_SMS\",outcome=\"TOUCH_OUTCOME_SENT\"} 1"),
+      std::string::npos);
   EXPECT_NE(metrics->body.find("blend_quota_"), std::string::npos);
   absl::StatusOr<int> code = (*worker)->Terminate(absl::Seconds(20));
   ASSERT_TRUE(code.ok()) << code.status();

@@ -48,7 +48,8 @@ TEST(ChoiceConformance, MissingPathOperandFailsToo) {
   Finish f = RunChoice(R"J({"StartAt":"C","States":{
     "C":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericLessThanPath":"$.b","Next":"D"}],
          "Default":"D"},
-    "D":{"Type":"Succeed"}}})J", "", json{{"a", 1}});
+    "D":{"Type":"Succeed"}}})J",
+                       "", json{{"a", 1}});
   EXPECT_EQ(f.error, "States.Runtime") << kMissingFails;
 }
 
@@ -58,14 +59,16 @@ TEST(ChoiceConformance, RulesStopAtTheFirstMatchBeforeReachingAMissingVariable) 
   Finish f = RunChoice(R"J({"StartAt":"C","States":{
     "C":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericEquals":1,"Next":"D"},
                                     {"Variable":"$.nothere","NumericEquals":1,"Next":"D"}]},
-    "D":{"Type":"Succeed"}}})J", "", json{{"a", 1}});
+    "D":{"Type":"Succeed"}}})J",
+                       "", json{{"a", 1}});
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded);
 }
 
 TEST(ChoiceConformance, IsPresentOnAMissingVariableIsNotAnError) {
   Finish f = RunChoice(R"J({"StartAt":"C","States":{
     "C":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":false,"Next":"D"}]},
-    "D":{"Type":"Succeed"}}})J", "", json::object());
+    "D":{"Type":"Succeed"}}})J",
+                       "", json::object());
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded)
       << "IsPresent: whether a field is present (a missing one is an answer, not an error)";
 }
@@ -75,7 +78,8 @@ TEST(ChoiceConformance, PolicyDefaultKeepsTheLenientBehaviour) {
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded);
   EXPECT_EQ(f.output, "other");
   std::vector<ValidationProblem> problems;
-  EXPECT_FALSE(ParseCampaign(kChoice, R"({"choiceOnMissingVariable": "maybe"})", {}, &problems).ok());
+  EXPECT_FALSE(
+      ParseCampaign(kChoice, R"({"choiceOnMissingVariable": "maybe"})", {}, &problems).ok());
   ASSERT_FALSE(problems.empty());
   EXPECT_EQ(problems[0].pointer, "/policies/choiceOnMissingVariable");
 }
@@ -85,8 +89,9 @@ TEST(TaskConformance, HeartbeatSecondsIsRefusedWithAPointerToTheField) {
   // interpreter fails the state with a States.HeartbeatTimeout Error Name." A touch sends no
   // heartbeats, so Blend refuses the field instead of silently ignoring it.
   for (const char* field : {"\"HeartbeatSeconds\": 60", "\"HeartbeatSecondsPath\": \"$.hb\""}) {
-    std::string def = absl::StrCat(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"blend:sms",)",
-                                   field, R"(,"End":true}}})");
+    std::string def =
+        absl::StrCat(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"blend:sms",)",
+                     field, R"(,"End":true}}})");
     std::vector<ValidationProblem> problems;
     EXPECT_FALSE(ParseCampaign(def, "", {}, &problems).ok()) << field;
     ASSERT_EQ(problems.size(), 1u) << field;

@@ -130,7 +130,8 @@ TEST(TimestampConformance, ComparisonWithANonTimestampIsFalse) {
       true, problems);
   ASSERT_TRUE(eq && ge && problems.empty());
   EXPECT_TRUE(eq->Matches(json::parse(R"({"t":"2016-03-14T01:59:00Z"})"), nullptr));
-  EXPECT_FALSE(eq->Matches(json::parse(R"({"t":"2016-03-14t01:59:00z"})"), nullptr)) << kNotBothTimestamps;
+  EXPECT_FALSE(eq->Matches(json::parse(R"({"t":"2016-03-14t01:59:00z"})"), nullptr))
+      << kNotBothTimestamps;
   EXPECT_FALSE(ge->Matches(json::parse(R"({"t":"2016-03-14T01:59:00Z","u":"tomorrow"})"), nullptr))
       << kNotBothTimestamps;
   EXPECT_FALSE(ge->Matches(json::parse(R"({"t":"2016-03-14T01:59:00Z","u":1457920740})"), nullptr))

@@ -27,7 +27,9 @@ TEST_P(IntrinsicConformance, Evaluates) {
   const Case& c = GetParam();
   auto e = Expression::Parse(c.expr);
   ASSERT_TRUE(e.ok()) << c.expr << ": " << e.status();
-  std::function<std::string()> uuid = [] { return std::string("11111111-2222-4333-8444-555555555555"); };
+  std::function<std::string()> uuid = [] {
+    return std::string("11111111-2222-4333-8444-555555555555");
+  };
   std::function<uint64_t()> random = [] { return uint64_t{41}; };
   auto v = e->Evaluate(EvalContext{kInput, nullptr, &uuid, &random});
   if (c.expected == nullptr) {
@@ -45,7 +47,8 @@ constexpr char kArray[] =
 constexpr char kPartition[] =
     "States.ArrayPartition: the first argument is an array, the second the chunk size; the last "
     "array may contain fewer items than the chunk size (AWS)";
-constexpr char kContains[] = "States.ArrayContains: whether a specific value is present in an array (AWS)";
+constexpr char kContains[] =
+    "States.ArrayContains: whether a specific value is present in an array (AWS)";
 constexpr char kRange[] =
     "States.ArrayRange: start, end and step; the array can't contain more than 1000 items (AWS)";
 constexpr char kGetItem[] = "States.ArrayGetItem: returns a specified index's value (AWS)";
@@ -104,13 +107,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{kBase64, "States.Base64Decode('/w==')", nullptr},  // byte 0xff: no UTF-8 string
         Case{kBase64, "States.Base64Encode($.n)", nullptr},
         Case{kHash, "States.Hash($.text, 'MD5')", R"("812f45842bc6d66ee14572ce20db8e86")"},
-        Case{kHash, "States.Hash($.text, 'SHA-1')", R"("aaff4a450a104cd177d28d18d74485e8cae074b7")"},
+        Case{kHash, "States.Hash($.text, 'SHA-1')",
+             R"("aaff4a450a104cd177d28d18d74485e8cae074b7")"},
         Case{kHash, "States.Hash('abc', 'SHA-256')",
              R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")"},
-        Case{kHash, "States.Hash('abc', 'SHA-384')",
-             R"("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7")"},
-        Case{kHash, "States.Hash('abc', 'SHA-512')",
-             R"("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")"},
+        Case{
+            kHash, "States.Hash('abc', 'SHA-384')",
+            R"("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7")"},
+        Case{
+            kHash, "States.Hash('abc', 'SHA-512')",
+            R"("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")"},
         Case{kHash, "States.Hash('abc', 'SHA-224')", nullptr},
         Case{kHash, "States.Hash('abc', 'sha-256')", nullptr},
         Case{kMerge, "States.JsonMerge($.obj1, $.obj2, false)", R"({"a":1,"b":{"y":2},"c":3})"},
@@ -140,7 +146,8 @@ TEST(IntrinsicConformance, MathRandomWithASeedIsTheSameEveryTime) {
   EXPECT_EQ(*a, *b);
   EXPECT_GE(a->get<int64_t>(), 0);
   EXPECT_LT(a->get<int64_t>(), 1000000);
-  auto other = Expression::Parse("States.MathRandom(0, 1000000, 43)")->Evaluate(EvalContext{kInput});
+  auto other =
+      Expression::Parse("States.MathRandom(0, 1000000, 43)")->Evaluate(EvalContext{kInput});
   EXPECT_NE(*a, *other);
   // Without a seed and without a source there is no randomness to draw on.
   EXPECT_FALSE(Expression::Parse("States.MathRandom(0, 10)")->Evaluate(EvalContext{kInput}).ok());

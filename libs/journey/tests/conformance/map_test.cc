@@ -46,7 +46,8 @@ TEST(MapConformance, OneIterationPerItemResultsInOrder) {
     "ItemProcessor":{"StartAt":"Double","States":{
       "Double":{"Type":"Pass","Parameters":{"id.$":"$.id","twice.$":"States.MathAdd($.amount, $.amount)"},"End":true}}},
     "ResultPath":"$.results","End":true}}})J"));
-  Finish f = FinishOf(h.Start(kNoon, json::parse(R"({"debts":[{"id":"a","amount":1},{"id":"b","amount":20}]})")));
+  Finish f = FinishOf(
+      h.Start(kNoon, json::parse(R"({"debts":[{"id":"a","amount":1},{"id":"b","amount":20}]})")));
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded);
   EXPECT_EQ(f.output["results"], json::parse(R"([{"id":"a","twice":2},{"id":"b","twice":40}])"));
 }
@@ -55,13 +56,15 @@ TEST(MapConformance, ItemSelectorSeesTheInputAndTheContextItem) {
   // AWS: "ItemSelector ... $$.Map.Item.Index ... $$.Map.Item.Value"; the older name of
   // ItemSelector is Parameters and of ItemProcessor is Iterator.
   for (const char* names : {R"("ItemSelector")", R"("Parameters")"}) {
-    std::string def = absl::StrCat(R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs",)J", names,
+    std::string def = absl::StrCat(
+        R"J({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs",)J", names,
         R"J(:{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","who.$":"$.who","tags":[{"n.$":"$$.Map.Item.Index"}]},
       "Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})J");
     JourneyHarness h(Campaign(def));
     Finish f = FinishOf(h.Start(kNoon, json::parse(R"({"xs":["p","q"],"who":"Ana"})")));
     EXPECT_EQ(f.output, json::parse(R"([{"i":0,"v":"p","who":"Ana","tags":[{"n":0}]},
-                                        {"i":1,"v":"q","who":"Ana","tags":[{"n":1}]}])")) << names;
+                                        {"i":1,"v":"q","who":"Ana","tags":[{"n":1}]}])"))
+        << names;
   }
 }
 
@@ -88,7 +91,8 @@ TEST(MapConformance, EachIterationTouchIsARealTouchAndMaxConcurrencyBoundsThem) 
   // A repeated disposition for a finished iteration is ignored: exactly one touch per debt.
   EXPECT_THAT(HistoryKinds(h.Apply(Ok(touches[1].touch_id, {{"outcome", "SENT"}}), kNoon)),
               ElementsAre("TriggerIgnored:"));
-  EXPECT_THAT(Only<Finish>(h.Apply(Ok(touches[0].touch_id, {{"outcome", "SENT"}}), kNoon)), SizeIs(0));
+  EXPECT_THAT(Only<Finish>(h.Apply(Ok(touches[0].touch_id, {{"outcome", "SENT"}}), kNoon)),
+              SizeIs(0));
   Finish f = FinishOf(h.Apply(Ok(more[0].touch_id, {{"outcome", "FAILED"}}), kNoon));
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded);
   EXPECT_EQ(f.output, 3);
@@ -128,7 +132,8 @@ TEST(MapConformance, AFailedIterationFailsTheMapAndCatchHandlesIt) {
   auto effects = h.Start(kNoon, json::parse(R"({"xs":[1,-1,2]})"));
   Finish f = FinishOf(effects);
   EXPECT_EQ(f.status, JourneyStatus::kSucceeded);  // caught
-  EXPECT_EQ(f.output, json::parse(R"({"xs":[1,-1,2],"error":{"Error":"Item.Bad","Cause":"not positive"}})"));
+  EXPECT_EQ(f.output,
+            json::parse(R"({"xs":[1,-1,2],"error":{"Error":"Item.Bad","Cause":"not positive"}})"));
   EXPECT_THAT(HistoryKinds(effects), ::testing::Contains("ErrorCaught:M"));
 }
 
@@ -157,12 +162,14 @@ TEST(MapConformance, RetryRunsTheWholeMapAgain) {
 }
 
 TEST(MapConformance, DistributedModeAndUnknownFieldsAreRefusedNamingTheField) {
-  const std::string processor = R"("ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})";
-  for (const char* field : {R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject"})",
-                            R"("ResultWriter":{"Resource":"arn:aws:states:::s3:putObject"})",
-                            R"("ItemBatcher":{"MaxItemsPerBatch":10})", R"("MaxConcurrencyPath":"$.n")"}) {
-    auto problems = Problems(absl::StrCat(R"({"StartAt":"M","States":{"M":{"Type":"Map",)", field, ",",
-                                          processor, R"(,"End":true}}})"));
+  const std::string processor =
+      R"("ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})";
+  for (const char* field :
+       {R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject"})",
+        R"("ResultWriter":{"Resource":"arn:aws:states:::s3:putObject"})",
+        R"("ItemBatcher":{"MaxItemsPerBatch":10})", R"("MaxConcurrencyPath":"$.n")"}) {
+    auto problems = Problems(absl::StrCat(R"({"StartAt":"M","States":{"M":{"Type":"Map",)", field,
+                                          ",", processor, R"(,"End":true}}})"));
     ASSERT_EQ(problems.size(), 1u) << field;
     std::string name = std::string(field).substr(1, std::string(field).find('"', 1) - 1);
     EXPECT_EQ(problems[0].pointer, "/States/M/" + name);

@@ -9,9 +9,9 @@
 #include <cstdlib>
 
 #include "blend/bus/topics.h"
+#include "blend/common/ids.h"
 #include "blend/common/testing/env.h"
 #include "blend/common/testing/ports.h"
-#include "blend/common/ids.h"
 #include "blend/worker/customer_events.h"
 #include "blend/worker/worker_loop.h"
 #include "google/protobuf/util/time_util.h"
@@ -228,8 +228,8 @@ std::string TouchEnvelope(const v1::TouchCommand& touch) {
 }
 
 Collector::Collector(const std::string& brokers, std::vector<std::string> topics) {
-  bus::ConsumerConfig cc{.brokers = brokers, .group_id = "collector-" + NewUuid(),
-                         .topics = std::move(topics)};
+  bus::ConsumerConfig cc{
+      .brokers = brokers, .group_id = "collector-" + NewUuid(), .topics = std::move(topics)};
   cc.session_timeout = absl::Seconds(6);
   cc.heartbeat_interval = absl::Milliseconds(500);
   auto c = bus::Consumer::Create(std::move(cc));
@@ -283,8 +283,9 @@ void WorkersTest::StartSim(genesys_sim::SimConfig config) {
 
 worker::WorkerRuntimeConfig WorkersTest::RuntimeConfig(v1::Channel channel, int quota_rpm) {
   worker::WorkerRuntimeConfig c;
-  c.service = channel == v1::CHANNEL_SMS ? "sms-worker"
-              : channel == v1::CHANNEL_VOICE ? "dialer-worker" : "email-worker";
+  c.service = channel == v1::CHANNEL_SMS     ? "sms-worker"
+              : channel == v1::CHANNEL_VOICE ? "dialer-worker"
+                                             : "email-worker";
   c.channel = channel;
   c.worker_id = c.service + "-" + std::to_string(replicas_.size());
   c.kafka_brokers = brokers_;
@@ -346,10 +347,10 @@ void WorkersTest::StopReplica(size_t i) {
 }
 
 void WorkersTest::Publish(const v1::TouchCommand& touch) {
-  std::string topic = prefix_ + std::string(touch.channel() == v1::CHANNEL_SMS ? bus::kTopicTouchSms
-                                            : touch.channel() == v1::CHANNEL_VOICE
-                                                ? bus::kTopicTouchVoice
-                                                : bus::kTopicTouchEmail);
+  std::string topic =
+      prefix_ + std::string(touch.channel() == v1::CHANNEL_SMS     ? bus::kTopicTouchSms
+                            : touch.channel() == v1::CHANNEL_VOICE ? bus::kTopicTouchVoice
+                                                                   : bus::kTopicTouchEmail);
   ASSERT_TRUE(producer_->ProduceSync(topic, touch.journey_id(), TouchEnvelope(touch)).ok());
 }
 

@@ -12,10 +12,10 @@ namespace blend::cost_curve {
 
 // From /proc/<pid>/status, in MiB; empty when the process is gone.
 struct ProcessMemory {
-  double rss_mb = 0;       // VmRSS: resident now
-  double hwm_mb = 0;       // VmHWM: the peak resident size so far
-  double anon_mb = 0;      // RssAnon: heap, stacks, arenas (what the process allocated)
-  double file_mb = 0;      // RssFile: mapped binary and libraries
+  double rss_mb = 0;   // VmRSS: resident now
+  double hwm_mb = 0;   // VmHWM: the peak resident size so far
+  double anon_mb = 0;  // RssAnon: heap, stacks, arenas (what the process allocated)
+  double file_mb = 0;  // RssFile: mapped binary and libraries
   int64_t threads = 0;
 };
 std::optional<ProcessMemory> ReadProcessMemory(int pid);

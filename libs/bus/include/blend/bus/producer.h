@@ -71,8 +71,8 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   // Publishes one record and waits for the broker's acknowledgement (or the failure).
-  absl::Status ProduceSync(std::string_view topic, std::string_view key,
-                           std::string_view payload, const Headers& headers = {});
+  absl::Status ProduceSync(std::string_view topic, std::string_view key, std::string_view payload,
+                           const Headers& headers = {});
 
   // Publishes all records, then waits until every one is acknowledged or failed. Returns one
   // Status per record, in order. Used by the outbox relay: mark only the OK ones as sent.

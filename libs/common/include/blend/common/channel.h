@@ -13,9 +13,12 @@ inline constexpr Channel kAllChannels[] = {Channel::kSms, Channel::kVoice, Chann
 // "sms", "voice", "email".
 constexpr std::string_view ChannelName(Channel c) {
   switch (c) {
-    case Channel::kSms: return "sms";
-    case Channel::kVoice: return "voice";
-    case Channel::kEmail: return "email";
+    case Channel::kSms:
+      return "sms";
+    case Channel::kVoice:
+      return "voice";
+    case Channel::kEmail:
+      return "email";
   }
   return "unknown";
 }

@@ -2,9 +2,9 @@
 
 // The one rule Blend applies to a customer's email address wherever an address comes in
 // (services/blendctl/README.md, "Customer fields"): what the orchestrator accepts in
-// StartJourney and bulk starts. Deliberately narrower than RFC 5322 (no quoted local parts, comments, IP literals
-// or non-ASCII): addresses a sender can actually deliver to through Genesys, and one stored
-// form per mailbox so suppressions match.
+// StartJourney and bulk starts. Deliberately narrower than RFC 5322 (no quoted local parts,
+// comments, IP literals or non-ASCII): addresses a sender can actually deliver to through Genesys,
+// and one stored form per mailbox so suppressions match.
 
 #include <string>
 #include <string_view>

@@ -34,6 +34,7 @@ CLI::Option* AddSecretFlag(CLI::App& app, const std::string& name, Secret& value
                            const std::string& help);
 
 // A boolean switch --<name> (BLEND_<NAME>=true/false).
-CLI::Option* AddSwitch(CLI::App& app, const std::string& name, bool& value, const std::string& help);
+CLI::Option* AddSwitch(CLI::App& app, const std::string& name, bool& value,
+                       const std::string& help);
 
 }  // namespace blend

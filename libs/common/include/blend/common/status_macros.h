@@ -7,11 +7,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define BLEND_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
+#define BLEND_RETURN_IF_ERROR(expr)                         \
+  do {                                                      \
     if (absl::Status _blend_st = (expr); !_blend_st.ok()) { \
-      return _blend_st;                              \
-    }                                                \
+      return _blend_st;                                     \
+    }                                                       \
   } while (0)
 
 #define BLEND_STATUS_CONCAT_INNER_(a, b) a##b

@@ -34,9 +34,9 @@ enum class Reason : int16_t {
   kCrm = 6,
 };
 
-std::string_view ScopeName(Scope scope);    // "sms", "voice", "email", "all"
+std::string_view ScopeName(Scope scope);                 // "sms", "voice", "email", "all"
 std::optional<Scope> ParseScope(std::string_view name);  // case-insensitive
-std::string_view ReasonName(Reason reason);  // "opt_out", "dnc", "legal_hold", ...
+std::string_view ReasonName(Reason reason);              // "opt_out", "dnc", "legal_hold", ...
 // Accepts the names above case-insensitively, with '-' or ' ' for '_' ("legal-hold", "DNC").
 std::optional<Reason> ParseReason(std::string_view name);
 std::optional<Scope> ScopeFromInt(int value);

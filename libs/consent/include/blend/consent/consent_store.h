@@ -27,8 +27,7 @@ PutResult Put(pqxx::work& tx, const Record& record, absl::Time now);
 
 // Marks the record removed (by whom, why); nullopt for an unknown or already removed id.
 std::optional<Record> Remove(pqxx::work& tx, const std::string& suppression_id,
-                             const std::string& removed_by, const std::string& why,
-                             absl::Time now);
+                             const std::string& removed_by, const std::string& why, absl::Time now);
 
 // Records not removed and not expired at `now` about any of these customer ids or addresses
 // (empty strings are ignored), in one query.

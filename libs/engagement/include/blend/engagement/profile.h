@@ -40,11 +40,11 @@ struct EngagementConfig {
 };
 
 struct ChannelStats {
-  int64_t sent = 0;       // touches that reached the provider (calls: completed attempts)
-  int64_t failed = 0;     // touches that failed
-  int64_t positive = 0;   // replies, answered / right-party calls, clicks
+  int64_t sent = 0;      // touches that reached the provider (calls: completed attempts)
+  int64_t failed = 0;    // touches that failed
+  int64_t positive = 0;  // replies, answered / right-party calls, clicks
   int64_t opt_outs = 0;
-  int64_t conversions = 0;  // conversions attributed to a touch of this channel
+  int64_t conversions = 0;   // conversions attributed to a touch of this channel
   std::string last_outcome;  // e.g. SENT, FAILED, ANSWERED, NO_ANSWER, REPLIED, OPTED_OUT
   std::optional<absl::Time> last_outcome_at;
   std::optional<absl::Time> last_touch_at;
@@ -74,11 +74,11 @@ struct Profile {
 struct Interaction {
   Channel channel = Channel::kSms;
   absl::Time at;
-  bool touch = false;      // a touch was sent (counts in `sent`, candidate for attribution)
+  bool touch = false;  // a touch was sent (counts in `sent`, candidate for attribution)
   bool failed = false;
   bool positive = false;
   bool opted_out = false;
-  std::string outcome;     // becomes last_outcome (upper case)
+  std::string outcome;  // becomes last_outcome (upper case)
   std::string campaign_id;
 };
 
@@ -94,8 +94,7 @@ void ApplyInteraction(Profile& profile, const Interaction& interaction, absl::Ti
 
 // A goal event at `at`: counted, and attributed to the last touch sent in
 // [at - window, at] (both ends included). nullopt when no touch qualifies.
-std::optional<Attribution> ApplyConversion(Profile& profile, absl::Time at,
-                                           absl::Duration window);
+std::optional<Attribution> ApplyConversion(Profile& profile, absl::Time at, absl::Duration window);
 // A conversion the caller already attributed (an import row marked converted).
 void ApplyAttributedConversion(Profile& profile, Channel channel, absl::Time at);
 
@@ -120,8 +119,8 @@ std::optional<Interaction> FromDisposition(const DispositionInput& d,
 // A customer event: a response event (sms.reply, email.click, ...) or an opt-out ("opt_out"
 // with `opt_out_channel`; nullopt channel = every channel). Empty result: not engagement.
 std::vector<Interaction> FromCustomerEvent(std::string_view type,
-                                           std::optional<Channel> opt_out_channel,
-                                           absl::Time at, const EngagementConfig& config);
+                                           std::optional<Channel> opt_out_channel, absl::Time at,
+                                           const EngagementConfig& config);
 bool IsGoalEvent(std::string_view type, const EngagementConfig& config);
 
 // An import row's outcome word (case-insensitive): sent, delivered, failed, bounced,

@@ -36,11 +36,11 @@ namespace blend::http {
 
 struct Request {
   std::string method;
-  std::string path;                                   // without the query string
-  std::multimap<std::string, std::string> params;     // query parameters
-  std::multimap<std::string, std::string> headers;    // names lower-cased
-  std::string body;                                   // raw body (not for multipart)
-  std::multimap<std::string, std::string> form;       // multipart/form-data fields
+  std::string path;                                 // without the query string
+  std::multimap<std::string, std::string> params;   // query parameters
+  std::multimap<std::string, std::string> headers;  // names lower-cased
+  std::string body;                                 // raw body (not for multipart)
+  std::multimap<std::string, std::string> form;     // multipart/form-data fields
   std::string remote_addr;
 
   // The first value, or "" when absent. `name` lower-case for headers.
@@ -72,13 +72,13 @@ struct Route {
 };
 
 struct ServerOptions {
-  std::string name = "http";          // in logs and errors: "metrics", "webhooks", …
-  size_t max_body_bytes = 64 * 1024;  // larger bodies: 413
-  absl::Duration read_timeout = absl::Seconds(5);   // per read while receiving a request
+  std::string name = "http";                       // in logs and errors: "metrics", "webhooks", …
+  size_t max_body_bytes = 64 * 1024;               // larger bodies: 413
+  absl::Duration read_timeout = absl::Seconds(5);  // per read while receiving a request
   absl::Duration write_timeout = absl::Seconds(5);  // per write while answering
   absl::Duration idle_timeout = absl::Seconds(5);   // keep-alive wait for the next request
-  int keep_alive_max_requests = 100;  // requests per connection before it is closed
-  int threads = 8;                    // connections served at once
+  int keep_alive_max_requests = 100;                // requests per connection before it is closed
+  int threads = 8;                                  // connections served at once
 };
 
 class Server {

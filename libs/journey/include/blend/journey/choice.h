@@ -24,8 +24,19 @@ namespace blend::journey {
 
 struct ChoiceRule {
   enum class Kind { kAnd, kOr, kNot, kCompare };
-  enum class Type { kString, kNumeric, kBoolean, kTimestamp, kIsNull, kIsPresent, kIsNumeric,
-                    kIsString, kIsBoolean, kIsTimestamp, kStringMatches };
+  enum class Type {
+    kString,
+    kNumeric,
+    kBoolean,
+    kTimestamp,
+    kIsNull,
+    kIsPresent,
+    kIsNumeric,
+    kIsString,
+    kIsBoolean,
+    kIsTimestamp,
+    kStringMatches
+  };
   enum class Cmp { kEq, kLt, kGt, kLe, kGe };
 
   Kind kind = Kind::kCompare;
@@ -33,14 +44,15 @@ struct ChoiceRule {
   std::optional<ReferencePath> variable;
   Type type = Type::kString;
   Cmp cmp = Cmp::kEq;
-  nlohmann::json operand;                    // literal operand
-  std::optional<ReferencePath> operand_path; // the *Path forms
-  std::string next;                          // top-level rules only
+  nlohmann::json operand;                     // literal operand
+  std::optional<ReferencePath> operand_path;  // the *Path forms
+  std::string next;                           // top-level rules only
 
   // Compiles one rule; problems go to `problems` with pointers below `pointer`.
   // `top_level` rules need "Next"; nested ones must not have it.
   static std::optional<ChoiceRule> Compile(const nlohmann::json& rule, const std::string& pointer,
-                                           bool top_level, std::vector<ValidationProblem>& problems);
+                                           bool top_level,
+                                           std::vector<ValidationProblem>& problems);
 
   // `context` may be null when no path of the rule starts with `$$`. Lenient: a comparison on
   // a path that names nothing is false.

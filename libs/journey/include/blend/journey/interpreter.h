@@ -38,17 +38,17 @@ struct CustomerInfo {
 // one iteration of a Map state (`branch_index` is then the item's index).
 struct Run {
   enum class Waiting { kNone, kWait, kTask, kEvent, kRetry, kBranches };
-  int machine = 0;               // index of the (sub-)state machine
-  std::string state;             // current state name
-  nlohmann::json input;          // the raw input of the current state
+  int machine = 0;       // index of the (sub-)state machine
+  std::string state;     // current state name
+  nlohmann::json input;  // the raw input of the current state
   absl::Time entered_time;
-  int retry_count = 0;           // $$.State.RetryCount
+  int retry_count = 0;  // $$.State.RetryCount
   std::vector<int> retrier_attempts;
   Waiting waiting = Waiting::kNone;
-  std::string timer_id;          // Wait timer, retry back-off timer or task timeout timer
-  std::string touch_id;          // the touch a Task waits for
-  std::string event_type;        // the event blend:await-event waits for
-  std::string parent;            // parent run id; empty for "main"
+  std::string timer_id;    // Wait timer, retry back-off timer or task timeout timer
+  std::string touch_id;    // the touch a Task waits for
+  std::string event_type;  // the event blend:await-event waits for
+  std::string parent;      // parent run id; empty for "main"
   int branch_index = 0;
   int pending_branches = 0;
   nlohmann::json branch_results;  // Parallel / Map results collected so far

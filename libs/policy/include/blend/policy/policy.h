@@ -48,8 +48,7 @@ bool InWindow(const DailyWindow& window, absl::TimeZone zone, absl::Time t);
 // NotFound if no such instant exists within 14 days of t (e.g. disjoint windows);
 // InvalidArgument if the window bounds are outside [0, 24h].
 absl::StatusOr<absl::Time> NextAllowedTime(const DailyWindow& window,
-                                           absl::Span<const absl::TimeZone> zones,
-                                           absl::Time t);
+                                           absl::Span<const absl::TimeZone> zones, absl::Time t);
 
 // The candidate time zones of a customer: the declared IANA zone (journey input), the
 // zone of the postal address and the zones of the phone number (see
@@ -108,8 +107,7 @@ inline constexpr char kNoAllowedTimeError[] = "Blend.NoAllowedTime";
 
 // The error a touch on `channel` must fail with, or nullopt if it may go.
 // An opt-out wins over DNC (the customer's own request is the stronger reason).
-std::optional<std::string_view> SuppressionError(Channel channel,
-                                                 const SuppressionFacts& facts);
+std::optional<std::string_view> SuppressionError(Channel channel, const SuppressionFacts& facts);
 
 // One decision per touch
 
@@ -142,8 +140,8 @@ struct TouchDecision {
 // fail it).
 // InvalidArgument only for an invalid policy (window bounds outside [0, 24h]).
 absl::StatusOr<TouchDecision> DecideTouch(Channel channel, const ChannelPolicy& policy,
-                          absl::Span<const absl::TimeZone> zones,
-                          const SuppressionFacts& suppression,
-                          absl::Span<const absl::Time> past, absl::Time t);
+                                          absl::Span<const absl::TimeZone> zones,
+                                          const SuppressionFacts& suppression,
+                                          absl::Span<const absl::Time> past, absl::Time t);
 
 }  // namespace blend::policy

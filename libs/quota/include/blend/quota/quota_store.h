@@ -36,8 +36,8 @@ class QuotaStore {
 // One process's buckets in memory: for a single replica and for unit tests.
 class InMemoryQuotaStore final : public QuotaStore {
  public:
-  absl::StatusOr<TakeResult> Lease(const std::string& name, const QuotaConfig& config,
-                                   int wanted, absl::Time now) override;
+  absl::StatusOr<TakeResult> Lease(const std::string& name, const QuotaConfig& config, int wanted,
+                                   absl::Time now) override;
   absl::Status PauseUntil(const std::string& name, const QuotaConfig& config, absl::Time until,
                           absl::Time now) override;
   absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,
@@ -54,8 +54,8 @@ class InMemoryQuotaStore final : public QuotaStore {
 class PgQuotaStore final : public QuotaStore {
  public:
   explicit PgQuotaStore(store::ConnectionPool& pool) : pool_(pool) {}
-  absl::StatusOr<TakeResult> Lease(const std::string& name, const QuotaConfig& config,
-                                   int wanted, absl::Time now) override;
+  absl::StatusOr<TakeResult> Lease(const std::string& name, const QuotaConfig& config, int wanted,
+                                   absl::Time now) override;
   absl::Status PauseUntil(const std::string& name, const QuotaConfig& config, absl::Time until,
                           absl::Time now) override;
   absl::Status GiveBack(const std::string& name, const QuotaConfig& config, int count,

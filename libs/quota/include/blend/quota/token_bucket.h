@@ -43,9 +43,9 @@ struct BucketState {
 };
 
 struct TakeResult {
-  BucketState state;     // the bucket after the take
-  int granted = 0;       // tokens handed out, 0..wanted
-  absl::Time retry_at;   // when granted == 0: the earliest time a token may be available
+  BucketState state;    // the bucket after the take
+  int granted = 0;      // tokens handed out, 0..wanted
+  absl::Time retry_at;  // when granted == 0: the earliest time a token may be available
 };
 
 // A full bucket, as created.
@@ -57,7 +57,8 @@ TakeResult Take(const QuotaConfig& config, const BucketState& state, int wanted,
 
 // Puts back `count` tokens that were leased and not used (after refilling, never above the
 // capacity): they were part of the bucket's supply, so the window guarantee is unchanged.
-BucketState GiveBack(const QuotaConfig& config, const BucketState& state, int count, absl::Time now);
+BucketState GiveBack(const QuotaConfig& config, const BucketState& state, int count,
+                     absl::Time now);
 
 // Pauses until `until` (a later pause wins; an earlier one never shortens it) and empties
 // the bucket, so work resumes gently after the pause instead of with a burst.

@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,8 +70,7 @@ struct MigrateOptions {
 // pending migration is older than the newest applied one (unless allow_out_of_order);
 // errors of the migration SQL as from WithTransaction (kInternal with SQLSTATE,
 // kUnavailable, ...), with the failing file named in the message.
-absl::StatusOr<MigrateReport> Migrate(ConnectionPool& pool,
-                                      absl::Span<const Migration> migrations,
+absl::StatusOr<MigrateReport> Migrate(ConnectionPool& pool, absl::Span<const Migration> migrations,
                                       const MigrateOptions& options = {});
 
 // For readiness of a service that does not migrate itself: OK when every migration is

@@ -39,8 +39,8 @@ void SetSinkForTest(std::string* sink);
 
 }  // namespace blend::log
 
-#define BLEND_LOG(level, ...)                                            \
-  do {                                                                   \
-    if (::blend::log::Enabled(::blend::log::Level::level))               \
-      ::blend::log::Write(::blend::log::Level::level, __VA_ARGS__);      \
+#define BLEND_LOG(level, ...)                                       \
+  do {                                                              \
+    if (::blend::log::Enabled(::blend::log::Level::level))          \
+      ::blend::log::Write(::blend::log::Level::level, __VA_ARGS__); \
   } while (0)

@@ -14,8 +14,9 @@ inline constexpr char kCustomerEventsTopic[] = "blend.customer-events";
 
 // An opt-out event: type "opt_out", `opt_out` set. `event_id` must be stable for the same
 // fact (the orchestrator dedupes on it), e.g. "sms-stop:<messageId>:<customerId>".
-v1::CustomerEvent MakeOptOutEvent(std::string event_id, std::string customer_id, v1::Channel channel,
-                                  std::string address, std::string keyword, const Clock& clock);
+v1::CustomerEvent MakeOptOutEvent(std::string event_id, std::string customer_id,
+                                  v1::Channel channel, std::string address, std::string keyword,
+                                  const Clock& clock);
 
 // An inbound SMS that is not an opt-out: type "sms.reply" (a positive response in the
 // customer's engagement profile). Carries no message text (personal data).

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "blend/common/secret.h"
-#include "blend/worker/ports.h"
 #include "blend/v1/touch_service.grpc.pb.h"
+#include "blend/worker/ports.h"
 
 namespace blend::worker {
 

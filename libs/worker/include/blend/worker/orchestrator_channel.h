@@ -15,9 +15,9 @@
 namespace blend::worker {
 
 struct OrchestratorClientTls {
-  bool tls = false;          // TLS with the system's trust store (implied by ca_file)
-  std::string ca_file{};     // PEM CA that signed the orchestrator's certificate
-  std::string cert_file{};   // PEM client certificate (mTLS), with key_file
+  bool tls = false;         // TLS with the system's trust store (implied by ca_file)
+  std::string ca_file{};    // PEM CA that signed the orchestrator's certificate
+  std::string cert_file{};  // PEM client certificate (mTLS), with key_file
   std::string key_file{};
   bool enabled() const { return tls || !ca_file.empty() || !cert_file.empty(); }
 };
@@ -31,7 +31,6 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewOrchestratorChannel(
 // token sent to a non-loopback orchestrator needs TLS. The error names --orchestrator-token
 // and --orchestrator-ca-file.
 absl::Status CheckOrchestratorClientSecurity(const std::string& target,
-                                             const OrchestratorClientTls& tls,
-                                             const Secret& token);
+                                             const OrchestratorClientTls& tls, const Secret& token);
 
 }  // namespace blend::worker

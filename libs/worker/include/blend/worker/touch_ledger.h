@@ -21,8 +21,8 @@ namespace blend::worker {
 struct LedgerEntry {
   enum class State { kCalling, kDone };
   State state = State::kCalling;
-  std::optional<v1::Disposition> disposition;  // when kDone
-  std::string worker_id;                       // who wrote the row
+  std::optional<v1::Disposition> disposition;    // when kDone
+  std::string worker_id;                         // who wrote the row
   absl::Time started_at = absl::InfinitePast();  // when "calling" was written
 };
 
@@ -74,8 +74,7 @@ class PgTouchLedger final : public TouchLedger {
                                  const std::string& worker_id, absl::Time now) override;
   absl::Status AbortCall(const std::string& touch_id) override;
   absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
-                                           const std::string& worker_id,
-                                           absl::Time now) override;
+                                           const std::string& worker_id, absl::Time now) override;
   std::vector<absl::StatusOr<std::optional<LedgerEntry>>> Finds(
       const std::vector<std::string>& touch_ids) override;
   std::vector<absl::StatusOr<bool>> BeginCalls(const std::vector<BeginRequest>& requests) override;
@@ -88,7 +87,8 @@ class PgTouchLedger final : public TouchLedger {
 
 // Coalesces the Find, BeginCall and Complete calls that K processing threads make at the
 // same moment into one Finds / BeginCalls / Completes of `inner` (one statement, one commit);
-// AbortCall (a 429 or a transient error: rare) goes straight through. Thread-safe like `inner`, which must outlive it.
+// AbortCall (a 429 or a transient error: rare) goes straight through. Thread-safe like `inner`,
+// which must outlive it.
 class BatchingTouchLedger final : public TouchLedger {
  public:
   explicit BatchingTouchLedger(TouchLedger& inner, size_t max_batch = 64);
@@ -98,8 +98,7 @@ class BatchingTouchLedger final : public TouchLedger {
                                  const std::string& worker_id, absl::Time now) override;
   absl::Status AbortCall(const std::string& touch_id) override;
   absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
-                                           const std::string& worker_id,
-                                           absl::Time now) override;
+                                           const std::string& worker_id, absl::Time now) override;
 
  private:
   struct Combiners;
@@ -114,8 +113,7 @@ class InMemoryTouchLedger final : public TouchLedger {
                                  const std::string& worker_id, absl::Time now) override;
   absl::Status AbortCall(const std::string& touch_id) override;
   absl::StatusOr<v1::Disposition> Complete(const v1::Disposition& disposition,
-                                           const std::string& worker_id,
-                                           absl::Time now) override;
+                                           const std::string& worker_id, absl::Time now) override;
 
  private:
   absl::Mutex mu_;

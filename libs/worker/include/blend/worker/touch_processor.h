@@ -34,9 +34,9 @@ struct ProcessorOptions {
 // What to do with the Kafka message that carried the touch.
 struct ProcessResult {
   enum class Kind {
-    kPublish,  // publish `disposition`, then commit the offset
-    kRetryAt,  // keep the message, pause consumption, process it again at `retry_at`
-    kDrop,     // commit without a disposition (the orchestrator re-emits a deferred touch)
+    kPublish,     // publish `disposition`, then commit the offset
+    kRetryAt,     // keep the message, pause consumption, process it again at `retry_at`
+    kDrop,        // commit without a disposition (the orchestrator re-emits a deferred touch)
     kDeadLetter,  // copy the message to the dead-letter topic with `note`, then commit
   };
   Kind kind = Kind::kDrop;
@@ -52,14 +52,14 @@ struct ProcessResult {
 // Genesys → ledger "done". The Kafka message only names the touch: what goes to Genesys
 // (recipient, parameters, Genesys ids) is the touch the claim returned, as the orchestrator
 // stored it. A message the orchestrator never wrote (DECISION_NOT_ISSUED: unknown id, or
-// content that differs from the stored touch) is dead-lettered and sends nothing. It makes exactly-once effects out of at-least-once delivery: a
-// touch already done republishes its recorded disposition (the first one recorded wins); a
-// touch left "calling" by a crash is reported UNKNOWN and never resent, once the row is
-// older than `in_doubt_after` (a younger one means "retry later"); only one attempt can
-// hold the "calling" row. When recording the outcome of a Genesys call fails, the outcome
-// is kept in memory and recorded on the next attempt, so a lost commit does not turn a sent
-// touch into UNKNOWN. It never sleeps: waits come back as kRetryAt.
-// Thread-safe: the loop runs up to K touches at once, never two of one journey.
+// content that differs from the stored touch) is dead-lettered and sends nothing. It makes
+// exactly-once effects out of at-least-once delivery: a touch already done republishes its recorded
+// disposition (the first one recorded wins); a touch left "calling" by a crash is reported UNKNOWN
+// and never resent, once the row is older than `in_doubt_after` (a younger one means "retry
+// later"); only one attempt can hold the "calling" row. When recording the outcome of a Genesys
+// call fails, the outcome is kept in memory and recorded on the next attempt, so a lost commit does
+// not turn a sent touch into UNKNOWN. It never sleeps: waits come back as kRetryAt. Thread-safe:
+// the loop runs up to K touches at once, never two of one journey.
 class TouchProcessor {
  public:
   TouchProcessor(TouchLedger& ledger, TouchClaimer& claimer, quota::QuotaGovernor& quota,
@@ -94,7 +94,8 @@ class TouchProcessor {
   std::function<double()> uniform01_;
   std::unique_ptr<Metrics> metrics_;
   absl::Mutex mu_;  // guards the maps and uniform01_ (the ports are thread-safe themselves)
-  absl::flat_hash_map<std::string, int> transient_failures_ ABSL_GUARDED_BY(mu_);  // touch id -> attempts so far
+  absl::flat_hash_map<std::string, int> transient_failures_
+      ABSL_GUARDED_BY(mu_);  // touch id -> attempts so far
   // Outcomes of Genesys calls whose ledger write failed, to record on the next attempt.
   absl::flat_hash_map<std::string, v1::Disposition> unrecorded_ ABSL_GUARDED_BY(mu_);
 };

@@ -61,8 +61,7 @@ class KafkaTouchQueue final : public TouchQueue {
   absl::StatusOr<int64_t> Lag() override;
   absl::Status Publish(std::string_view topic, std::string_view key,
                        std::string_view payload) override;
-  absl::Status PublishAsync(std::string_view topic, std::string_view key,
-                            std::string_view payload,
+  absl::Status PublishAsync(std::string_view topic, std::string_view key, std::string_view payload,
                             std::function<void(absl::Status)> done) override;
   absl::Status DeadLetter(const bus::Message& message, std::string_view reason) override;
 

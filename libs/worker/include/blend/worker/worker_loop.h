@@ -143,9 +143,9 @@ class WorkerLoop {
   absl::flat_hash_map<uint64_t, Entries::iterator> by_id_;
   CommitWatermarks watermarks_;
   uint64_t next_id_ = 1;
-  int running_ = 0;     // entries kRunning
-  int publishing_ = 0;  // entries kPublishing
-  bool paused_ = false;  // this loop paused the partitions (queue full)
+  int running_ = 0;                                // entries kRunning
+  int publishing_ = 0;                             // entries kPublishing
+  bool paused_ = false;                            // this loop paused the partitions (queue full)
   absl::Time quota_until_ = absl::InfinitePast();  // no touch starts before this
   absl::Time next_lag_check_ = absl::InfinitePast();
   absl::Time next_commit_ = absl::InfinitePast();

@@ -100,7 +100,9 @@ class WorkerRuntime {
   // OK when PostgreSQL and Kafka answer and the stall watchdog has not fired.
   absl::Status Ready();
   // "<prefix><base>", e.g. Topic("blend.customer-events").
-  std::string Topic(std::string_view base) const { return config_.topic_prefix + std::string(base); }
+  std::string Topic(std::string_view base) const {
+    return config_.topic_prefix + std::string(base);
+  }
 
   const WorkerRuntimeConfig& config() const { return config_; }
   const Clock& clock() const { return clock_; }

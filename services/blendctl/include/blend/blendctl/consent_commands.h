@@ -17,8 +17,8 @@
 #include <ostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "blend/blendctl/csv_reader.h"
@@ -63,7 +63,7 @@ struct ConsentImportOptions {
   ConsentImportDefaults defaults;
   CsvLimits csv_limits;                                 // the global --csv-max-* flags
   int64_t max_message_bytes = kDefaultMaxMessageBytes;  // the global --max-message-bytes
-  int64_t progress_every = 10000;  // rows between progress lines on `err`
+  int64_t progress_every = 10000;                       // rows between progress lines on `err`
 };
 // Streams the rows while the server answers; prints progress and every rejected row
 // ("FILE:LINE: reason") on `err`, a summary on `out`. kExitOk when every row was recorded (or

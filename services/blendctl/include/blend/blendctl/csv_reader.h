@@ -35,8 +35,8 @@ struct CsvRecord {
 // Per-record caps. The defaults fit any sensible customer row and stay well under gRPC's
 // default 4 MiB message limit.
 struct CsvLimits {
-  int64_t max_field_bytes = 64 * 1024;      // one field, after unquoting
-  int64_t max_record_bytes = 1024 * 1024;   // one record as written, quotes and line breaks in
+  int64_t max_field_bytes = 64 * 1024;     // one field, after unquoting
+  int64_t max_record_bytes = 1024 * 1024;  // one record as written, quotes and line breaks in
 };
 
 class CsvReader {
@@ -74,7 +74,7 @@ class CsvReader {
   std::istream& in_;
   CsvLimits limits_;
   size_t expected_fields_ = 0;
-  std::string replay_;     // bytes to read again (after an error) before the stream's
+  std::string replay_;  // bytes to read again (after an error) before the stream's
   size_t replay_pos_ = 0;
   std::string raw_;        // the current record's raw bytes so far
   bool keep_raw_ = false;  // Get appends to raw_ (inside a record)

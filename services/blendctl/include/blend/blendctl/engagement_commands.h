@@ -12,8 +12,8 @@
 #include <ostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "blend/blendctl/csv_reader.h"
@@ -33,23 +33,22 @@ namespace blend::blendctl {
 // invalid one (its first line): malformed or over `limits` (csv_reader.h), or a request over
 // `max_message_bytes` once serialised. InvalidArgument for a missing or unusable header.
 absl::Status ReadInteractionsCsv(
-    std::istream& in,
-    const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
+    std::istream& in, const std::function<bool(blend::v1::ImportInteractionRequest&&)>& row,
     const std::function<void(int64_t line, const std::string& reason)>& bad,
     const CsvLimits& limits = {}, int64_t max_message_bytes = kDefaultMaxMessageBytes);
 
 struct ImportOptions {
   std::string csv_path;
-  int64_t progress_every = 10000;  // rows between progress lines on `err`
-  CsvLimits csv_limits;            // the global --csv-max-* flags
+  int64_t progress_every = 10000;                       // rows between progress lines on `err`
+  CsvLimits csv_limits;                                 // the global --csv-max-* flags
   int64_t max_message_bytes = kDefaultMaxMessageBytes;  // the global --max-message-bytes
 };
 // kExitOk when every row was applied or already present, kExitInvalid when some were
 // rejected (locally or by the server), kExitUsage for an unreadable file, else ExitCodeFor
 // the call's status. `ctx` should have no deadline (a long stream).
 int RunEngagementImport(const ImportOptions& options,
-                        blend::v1::EngagementService::StubInterface& stub,
-                        grpc::ClientContext& ctx, std::ostream& out, std::ostream& err);
+                        blend::v1::EngagementService::StubInterface& stub, grpc::ClientContext& ctx,
+                        std::ostream& out, std::ostream& err);
 
 // kExitOk printed, kExitNotFound when the customer has no history, else ExitCodeFor.
 int RunCustomerEngagement(const std::string& customer_id, bool json,

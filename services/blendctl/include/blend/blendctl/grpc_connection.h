@@ -29,8 +29,8 @@ struct ConnectionOptions {
 class GrpcConnection {
  public:
   // kInvalidArgument when the CA file cannot be read; kFailedPrecondition for a token to a
-  // non-loopback address without --ca-file (it would cross the network in clear). The channel connects lazily, so an
-  // unreachable server shows up as UNAVAILABLE on the first call, not here.
+  // non-loopback address without --ca-file (it would cross the network in clear). The channel
+  // connects lazily, so an unreachable server shows up as UNAVAILABLE on the first call, not here.
   static absl::StatusOr<std::unique_ptr<GrpcConnection>> Create(const ConnectionOptions& options);
 
   // A context for one call; with_deadline=false for long streams (start-many).

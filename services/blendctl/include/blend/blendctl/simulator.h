@@ -31,7 +31,8 @@ struct SimulationResult {
 
 // InvalidArgument for a malformed script (message names the step and field).
 absl::StatusOr<SimulationResult> Simulate(const journey::CompiledCampaign& campaign,
-                                          const nlohmann::json& input, const nlohmann::json& script);
+                                          const nlohmann::json& input,
+                                          const nlohmann::json& script);
 
 // "TIME  WHAT  STATE  DETAIL" table, times in UTC (and in `display_zone` when given).
 std::string FormatTimelineTable(const SimulationResult& result);

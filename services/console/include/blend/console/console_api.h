@@ -9,9 +9,9 @@
 //   GET  /api/campaigns                       ListCampaigns        (read)
 //   GET  /api/campaigns/ID?version=N          GetCampaign          (read)
 //   GET  /api/campaigns/ID/stats?version=N    GetCampaignStats     (read)
-//   POST /api/campaigns/ID/pause   {"reason"} PauseCampaign        (operate; on the operator's behalf)
-//   POST /api/campaigns/ID/resume  {"reason"} ResumeCampaign       (operate)
-//   GET  /api/journeys?campaignId=&campaignVersion=&stateName=&status=&customerId=&pageSize=&pageToken=
+//   POST /api/campaigns/ID/pause   {"reason"} PauseCampaign        (operate; on the operator's
+//   behalf) POST /api/campaigns/ID/resume  {"reason"} ResumeCampaign       (operate) GET
+//   /api/journeys?campaignId=&campaignVersion=&stateName=&status=&customerId=&pageSize=&pageToken=
 //                                             ListJourneys         (read)
 //   GET  /api/journeys/ID                     GetJourney           (read)
 //   GET  /api/customers/ID/consent            GetConsent           (read)

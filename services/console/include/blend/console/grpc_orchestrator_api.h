@@ -18,8 +18,7 @@ namespace blend::console {
 
 class GrpcOrchestratorApi final : public OrchestratorApi {
  public:
-  GrpcOrchestratorApi(std::shared_ptr<grpc::Channel> channel, Secret token,
-                      absl::Duration timeout);
+  GrpcOrchestratorApi(std::shared_ptr<grpc::Channel> channel, Secret token, absl::Duration timeout);
 
   absl::StatusOr<v1::ListCampaignsResponse> ListCampaigns(
       const v1::ListCampaignsRequest& req) override;

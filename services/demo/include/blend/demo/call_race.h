@@ -47,8 +47,8 @@ struct LatencyPercentiles {
 LatencyPercentiles Percentiles(std::vector<int64_t> sample);
 
 struct CallRace {
-  int calls_after_payment = 0;           // invariant: 0
-  int calls_after_opt_out = 0;           // invariant: 0
+  int calls_after_payment = 0;  // invariant: 0
+  int calls_after_opt_out = 0;  // invariant: 0
   // Calls dialled before the payment or the opt-out whose outcome Blend had not yet received
   // at that instant (a customer who paid and opted out counts once).
   int calls_in_progress_at_payment = 0;

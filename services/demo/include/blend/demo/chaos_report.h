@@ -72,8 +72,8 @@ struct ChaosInputs {
   std::vector<DbTouch> touches;
   std::vector<DbTimer> timers;
   std::vector<LedgerRow> ledger;
-  std::vector<FaultEvent> faults;                // scripts/chaos's faults file
-  std::map<std::string, int64_t> sim_injected;   // genesys-sim's count, by kind
+  std::vector<FaultEvent> faults;               // scripts/chaos's faults file
+  std::map<std::string, int64_t> sim_injected;  // genesys-sim's count, by kind
   absl::Time now;
   // A timer this late, or a touch due this long, is stuck rather than about to fire.
   absl::Duration grace = absl::Seconds(20);
@@ -126,8 +126,8 @@ struct ChaosReport {
   int64_t unknown_bound = 0;
   int ledger_calling = 0;  // worker ledger rows still "calling": the outcome was never settled
   int rate_limited_outside_storm = 0;  // 429s the simulator's own rate limit answered
-  Recovery recovery;        // Blend services: kill -> /readyz
-  Recovery infra_recovery;  // Kafka and PostgreSQL: kill/stop -> accepting again
+  Recovery recovery;                   // Blend services: kill -> /readyz
+  Recovery infra_recovery;             // Kafka and PostgreSQL: kill/stop -> accepting again
 
   // Every chaos invariant holds.
   bool Clean() const;

@@ -21,10 +21,10 @@ struct DemoOptions {
   std::string campaign_file = "examples/blended-collections/campaign.json";
   double time_scale = 1.0 / 4320;  // a day's wait lasts 20 s
   PopulationOptions population;
-  int quota_rpm = 3000;            // shown beside the measured request rate
+  int quota_rpm = 3000;  // shown beside the measured request rate
   absl::Duration timeout = absl::Seconds(150);
   absl::Duration progress_interval = absl::Seconds(2);
-  std::string summary_json;        // also write the summary here when set
+  std::string summary_json;  // also write the summary here when set
   // Starts and payments that fail (an orchestrator replica died) are sent again until this
   // long has passed.
   absl::Duration retry_for = absl::Seconds(60);
@@ -33,9 +33,9 @@ struct DemoOptions {
   std::string run_state;
   // The chaos report (chaos_run.h) instead of a run.
   bool chaos_report = false;
-  std::string faults_log;  // scripts/chaos's faults file
+  std::string faults_log;        // scripts/chaos's faults file
   int worker_max_in_flight = 1;  // --chaos-report: the workers' --max-in-flight
-  std::string pg_url;      // the orchestrator's database (run: payment / opt-out commits)
+  std::string pg_url;            // the orchestrator's database (run: payment / opt-out commits)
   // Whether scripts/demo started Blend's dial-time check ("on", "off"); only reported.
   std::string dial_check;
 };

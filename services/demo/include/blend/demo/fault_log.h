@@ -6,8 +6,9 @@
 // detail pid=N, or of the Kafka broker: target `kafka`),
 // `stop` (immediate shutdown of PostgreSQL: target `postgresql`), `ready` (the target answers
 // /readyz again, or the server accepts connections again), `exit` (the target exited without
-// being killed; "during start-up" when it never got ready), `sim-faults` / `storm` / `faults-off` (genesys-sim settings, target
-// `genesys-sim`), `phase` (chaos, drain, report). Lines starting with # are comments.
+// being killed; "during start-up" when it never got ready), `sim-faults` / `storm` / `faults-off`
+// (genesys-sim settings, target `genesys-sim`), `phase` (chaos, drain, report). Lines starting with
+// # are comments.
 
 #include <map>
 #include <string>
@@ -37,7 +38,7 @@ bool IsInfrastructure(std::string_view target);
 struct Recovery {
   std::vector<double> seconds;  // in kill order
   int unrecovered = 0;
-  double p50 = 0, max = 0;      // 0 when nothing recovered
+  double p50 = 0, max = 0;  // 0 when nothing recovered
 };
 Recovery RecoveryTimes(const std::vector<FaultEvent>& events, bool infrastructure);
 

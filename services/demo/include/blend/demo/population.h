@@ -27,7 +27,7 @@ struct DemoCustomer {
   std::string customer_id;
   std::string phone_e164;
   std::string email;
-  std::string time_zone;  // IANA, consistent with the phone number's country / area code
+  std::string time_zone;      // IANA, consistent with the phone number's country / area code
   bool on_dnc = false;        // put on the simulator's demo-dnc list before the start
   bool replies_stop = false;  // number ends in 13: the simulator replies STOP to an SMS
   CallOutcome call_outcome = CallOutcome::kNoAnswer;
@@ -56,8 +56,8 @@ struct PopulationOptions {
   double dnc_share = 0.05;
   double stop_share = 0.05;
   double pay_share = 0.30;
-  double sms_responder_share = 0.30;    // history: replies to texts
-  double voice_responder_share = 0.30;  // history: answers calls
+  double sms_responder_share = 0.30;              // history: replies to texts
+  double voice_responder_share = 0.30;            // history: answers calls
   absl::Duration pay_window = absl::Seconds(60);  // payments fall in [1 s, pay_window)
 };
 

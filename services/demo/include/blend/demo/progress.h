@@ -14,7 +14,9 @@ namespace blend::demo {
 class Progress {
  public:
   Progress(std::map<std::string, std::string> metrics_urls, std::string sim_url, int quota_rpm)
-      : metrics_urls_(std::move(metrics_urls)), sim_url_(std::move(sim_url)), quota_rpm_(quota_rpm) {}
+      : metrics_urls_(std::move(metrics_urls)),
+        sim_url_(std::move(sim_url)),
+        quota_rpm_(quota_rpm) {}
 
   // Scrapes everything once and returns one line: journeys by state, touches by channel and
   // outcome, Genesys requests in the last minute against the quota, 429s.

@@ -19,9 +19,9 @@ namespace blend::demo {
 struct RunState {
   absl::Time started = absl::UnixEpoch();
   std::map<std::string, std::string> journey_of_customer;  // customer id -> journey id
-  int rejected = 0;                         // rows the orchestrator refused (validation)
-  std::vector<std::string> not_started;     // customers whose start was never acknowledged
-  std::map<std::string, Payment> payments;  // acknowledged payments, by customer id
+  int rejected = 0;                            // rows the orchestrator refused (validation)
+  std::vector<std::string> not_started;        // customers whose start was never acknowledged
+  std::map<std::string, Payment> payments;     // acknowledged payments, by customer id
   std::vector<std::string> payments_not_sent;  // customers whose payment never went through
 };
 

@@ -22,8 +22,9 @@ struct AuditEntry {
   std::string to_address;
   std::string fault;  // injected faults, e.g. "accepted_drop" or "latency,error_5xx"; "" for none
   std::string path;
-  std::vector<std::string> contact_ids;  // contacts.* and precall.evaluate: the contact(s) concerned
-  std::string outcome;                   // precall.evaluate: dial, skip, error-skip, error-dial
+  std::vector<std::string>
+      contact_ids;      // contacts.* and precall.evaluate: the contact(s) concerned
+  std::string outcome;  // precall.evaluate: dial, skip, error-skip, error-dial
 };
 
 // An inbound SMS that opted its sender out (from the simulator's webhook deliveries).
@@ -46,7 +47,8 @@ struct Call {
 };
 
 // GET `url` (http://host:port/path); the body, or an error naming the url.
-absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeout = absl::Seconds(5));
+absl::StatusOr<std::string> HttpGet(const std::string& url,
+                                    absl::Duration timeout = absl::Seconds(5));
 
 class SimAdmin {
  public:

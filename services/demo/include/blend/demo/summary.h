@@ -75,7 +75,7 @@ struct Summary {
   std::map<std::string, int> conversions_by_first_channel;
   int answered = 0, no_answer_email = 0, blocked_by_dnc = 0, opted_out = 0;
   std::map<std::string, int> touches;  // sms, voice, email: successful Genesys sends
-  int calls_dialed = 0;  // calls Genesys placed (not scrubbed at dial time)
+  int calls_dialed = 0;                // calls Genesys placed (not scrubbed at dial time)
   int rate_limited_responses = 0;
   int duplicate_touches = 0;
   int touches_after_payment = 0;

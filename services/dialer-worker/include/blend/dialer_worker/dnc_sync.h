@@ -53,8 +53,8 @@ inline constexpr char kMirrorSource[] = "genesys_dnc_mirror";
 
 struct DncSyncOptions {
   std::vector<std::string> mirror_list_ids = {"demo-dnc"};  // the campaign's DNC lists
-  std::string push_list_id = "demo-dnc";                     // the internal (rds) list
-  absl::Duration interval = absl::Minutes(5);       // export + mirror
+  std::string push_list_id = "demo-dnc";                    // the internal (rds) list
+  absl::Duration interval = absl::Minutes(5);               // export + mirror
   absl::Duration push_interval = absl::Seconds(30);  // write-back of new opt-outs (cheap query)
   absl::Duration export_poll_interval = absl::Milliseconds(500);
   int push_batch = 500;
@@ -66,9 +66,9 @@ class DncSync {
  public:
   // `requests`, when set, is the transport under `genesys`: its deadline is set at BeginStop,
   // which ends the requests in flight at the bound (without it they run to their timeout).
-  DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys,
-          quota::QuotaGovernor& quota, const Clock& clock, DncSyncOptions options,
-          prometheus::Registry* registry = nullptr, DeadlineTransport* requests = nullptr);
+  DncSync(store::ConnectionPool& pool, genesys::GenesysClient& genesys, quota::QuotaGovernor& quota,
+          const Clock& clock, DncSyncOptions options, prometheus::Registry* registry = nullptr,
+          DeadlineTransport* requests = nullptr);
   ~DncSync();
 
   void Start();

@@ -123,8 +123,8 @@ struct WebhookServerOptions {
 class WebhookServer {
  public:
   static absl::StatusOr<std::unique_ptr<WebhookServer>> Start(
-      WebhookHandler& handler, const std::string& address,
-      DialCheckHandler* dial_check = nullptr, WebhookServerOptions options = {});
+      WebhookHandler& handler, const std::string& address, DialCheckHandler* dial_check = nullptr,
+      WebhookServerOptions options = {});
   ~WebhookServer();
   int port() const;
   void Stop();

@@ -13,11 +13,11 @@ namespace blend::dialer_worker {
 
 // What a postContact EventBridge envelope says (fields absent from the event are empty).
 struct PostContactEvent {
-  std::string event_id;               // envelope "id": the deduplication key
-  bool is_post_contact = false;       // detail.topicName (or detail-type) is postContact
-  std::string contact_list_id;        // detail.eventBody.outboundContactListId
-  std::string contact_id;             // detail.eventBody.outboundContactId
-  std::string touch_id;               // detail.eventBody.contactData[<touch id column>]
+  std::string event_id;          // envelope "id": the deduplication key
+  bool is_post_contact = false;  // detail.topicName (or detail-type) is postContact
+  std::string contact_list_id;   // detail.eventBody.outboundContactListId
+  std::string contact_id;        // detail.eventBody.outboundContactId
+  std::string touch_id;          // detail.eventBody.contactData[<touch id column>]
   std::string wrapup_code;
   std::string call_analysis_disposition;
   std::string conversation_id;

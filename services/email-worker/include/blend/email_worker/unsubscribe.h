@@ -44,8 +44,7 @@ class UnsubscribeServer {
   // Start() binds `address`; port 0 picks a free port.
   static absl::StatusOr<std::unique_ptr<UnsubscribeServer>> Start(
       const std::string& address, const UnsubscribeTokens& tokens, UnsubscribeStore& store,
-      UnsubscribePublisher* publisher, const Clock& clock,
-      UnsubscribeServerOptions options = {});
+      UnsubscribePublisher* publisher, const Clock& clock, UnsubscribeServerOptions options = {});
   ~UnsubscribeServer();
   int port() const;
   void Stop();

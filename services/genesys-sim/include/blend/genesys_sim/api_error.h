@@ -26,7 +26,7 @@ std::string GenesysCodeOf(const absl::Status& status);
 int HttpStatusOf(absl::StatusCode code);
 
 // {"message":..,"code":..,"status":..,"contextId":..,"details":[],"errors":[]}
-std::string ErrorBodyJson(int http_status, absl::string_view genesys_code, absl::string_view message,
-                          absl::string_view context_id);
+std::string ErrorBodyJson(int http_status, absl::string_view genesys_code,
+                          absl::string_view message, absl::string_view context_id);
 
 }  // namespace blend::genesys_sim

@@ -6,8 +6,8 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -64,14 +64,14 @@ struct CampaignConfig {
 // searched, so "[4-5]$" means "ends in 4 or 5"). The first matching rule wins.
 struct OutcomeRule {
   std::string number_regex;
-  std::string wrapup_code;                 // system ININ-OUTBOUND-* code or agent wrap-up id
-  std::string call_analysis_disposition;   // disposition.classification.*
+  std::string wrapup_code;                // system ININ-OUTBOUND-* code or agent wrap-up id
+  std::string call_analysis_disposition;  // disposition.classification.*
   bool right_party_contact = false;
   bool agent = false;  // an agent handled the call: the event carries agentId
 };
 
 struct DialerConfig {
-  absl::Duration dial_delay = absl::Seconds(5);        // insertion -> dial
+  absl::Duration dial_delay = absl::Seconds(5);         // insertion -> dial
   absl::Duration dial_interval = absl::ZeroDuration();  // > 0: at most one dial per interval
   std::string agent_id = "demo-agent";
   std::vector<OutcomeRule> outcome_rules;  // empty: DefaultOutcomeRules()
@@ -119,9 +119,9 @@ struct PreCallConfig {
 struct FaultConfig {
   absl::Duration latency = absl::ZeroDuration();
   double latency_ratio = 1;  // share of requests delayed by `latency`
-  double error_ratio = 0;  // share of requests answered with error_status
+  double error_ratio = 0;    // share of requests answered with error_status
   int error_status = 503;
-  double drop_ratio = 0;   // share of requests whose connection is dropped
+  double drop_ratio = 0;  // share of requests whose connection is dropped
   // Share of requests that are performed (and audited with their real status) and whose
   // answer is then lost: the client cannot know whether Genesys accepted it (in doubt).
   double accepted_drop_ratio = 0;

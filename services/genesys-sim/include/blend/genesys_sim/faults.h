@@ -1,9 +1,9 @@
 #pragma once
 
 // Fault injection: added latency, a share of 5xx answers, a forced 429 storm, dropped
-// connections (before the request is handled) and lost answers (after it was handled). Ratios are applied deterministically (an accumulator, not a random draw):
-// with errorRatio 0.25 exactly every 4th eligible request fails, so tests can count.
-// Thread-safe.
+// connections (before the request is handled) and lost answers (after it was handled). Ratios are
+// applied deterministically (an accumulator, not a random draw): with errorRatio 0.25 exactly every
+// 4th eligible request fails, so tests can count. Thread-safe.
 
 #include <map>
 #include <string>

@@ -100,7 +100,7 @@ class MessagingState {
   std::deque<SentSms> sms_ ABSL_GUARDED_BY(mu_);
   std::deque<SentEmail> emails_ ABSL_GUARDED_BY(mu_);
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);  // sorted by due
-  static constexpr size_t kKept = 100000;               // newest messages kept for /sim/
+  static constexpr size_t kKept = 100000;              // newest messages kept for /sim/
 };
 
 }  // namespace blend::genesys_sim

@@ -85,9 +85,8 @@ struct PreCallVerdict {
 };
 // Called just before a contact would be dialled (after the uncallable, DNC and number
 // checks), without the store's lock: it may call out over HTTP.
-using PreCallCheck = std::function<PreCallVerdict(const Contact& contact,
-                                                  const CampaignConfig& campaign,
-                                                  const std::string& phone_number)>;
+using PreCallCheck = std::function<PreCallVerdict(
+    const Contact& contact, const CampaignConfig& campaign, const std::string& phone_number)>;
 
 // What the dialer did with one contact; becomes callRecords and a postContact event.
 struct CallOutcome {
@@ -114,7 +113,8 @@ class OutboundStore {
   absl::StatusOr<std::vector<Contact>> AddContacts(const std::string& list_id,
                                                    const std::vector<ContactInput>& contacts,
                                                    const AddContactsOptions& options);
-  absl::StatusOr<Contact> GetContact(const std::string& list_id, const std::string& contact_id) const;
+  absl::StatusOr<Contact> GetContact(const std::string& list_id,
+                                     const std::string& contact_id) const;
   // PUT .../contacts/{contactId}: replaces data, sets callable when given; the queue
   // position is kept. kNotFound for an unknown list or contact.
   absl::StatusOr<Contact> UpdateContact(const std::string& list_id, const std::string& contact_id,
@@ -128,7 +128,8 @@ class OutboundStore {
   // DNC lists: `numbers` must be E.164; only rds/rds_custom lists accept changes.
   absl::Status AddDncNumbers(const std::string& list_id, const std::vector<std::string>& numbers,
                              std::optional<absl::Time> expires);
-  absl::Status RemoveDncNumbers(const std::string& list_id, const std::vector<std::string>& numbers);
+  absl::Status RemoveDncNumbers(const std::string& list_id,
+                                const std::vector<std::string>& numbers);
   absl::Status ClearDnc(const std::string& list_id, bool expired_only);
   absl::StatusOr<DncListView> GetDncList(const std::string& list_id) const;
   // True if `number` is on any of `list_ids` (digits-only match, unexpired entries).

@@ -15,9 +15,9 @@ namespace blend::genesys_sim {
 
 struct RateDecision {
   bool allowed = false;
-  int count = 0;             // requests counted in the current window (inin-ratelimit-count)
-  int limit = 0;             // window budget (inin-ratelimit-allowed)
-  int reset_seconds = 0;     // whole seconds until the window resets (inin-ratelimit-reset)
+  int count = 0;                // requests counted in the current window (inin-ratelimit-count)
+  int limit = 0;                // window budget (inin-ratelimit-allowed)
+  int reset_seconds = 0;        // whole seconds until the window resets (inin-ratelimit-reset)
   int retry_after_seconds = 0;  // Retry-After when !allowed, >= 1
 };
 

@@ -106,7 +106,7 @@ class EventDispatcher {
   mutable absl::Mutex mu_;
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<int64_t, Delivery> deliveries_ ABSL_GUARDED_BY(mu_);  // pending only
-  std::deque<Delivery> finished_ ABSL_GUARDED_BY(mu_);  // newest kFinishedKept, body kept
+  std::deque<Delivery> finished_ ABSL_GUARDED_BY(mu_);           // newest kFinishedKept, body kept
   static constexpr size_t kFinishedKept = 10000;
   std::map<std::string, int64_t> counts_ ABSL_GUARDED_BY(mu_);
 };

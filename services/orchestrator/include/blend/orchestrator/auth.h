@@ -58,8 +58,8 @@ std::string Sha256Hex(std::string_view data);
 absl::StatusOr<std::vector<TokenEntry>> ParseTokenEntries(std::string_view text);
 
 struct AuthConfig {
-  std::string tokens_file;        // optional; re-read when its mtime/size changes
-  Secret inline_tokens;           // optional entries, same syntax
+  std::string tokens_file;             // optional; re-read when its mtime/size changes
+  Secret inline_tokens;                // optional entries, same syntax
   bool client_certs_verified = false;  // the transport verifies client certificates (mTLS)
   absl::Duration reload_check_interval = absl::Seconds(1);
 };
@@ -88,7 +88,8 @@ class Authenticator {
   size_t token_count() const;
 
  private:
-  Authenticator(AuthConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
+  Authenticator(AuthConfig config, const Clock& clock)
+      : config_(std::move(config)), clock_(clock) {}
   absl::Status LoadAll();
 
   const AuthConfig config_;

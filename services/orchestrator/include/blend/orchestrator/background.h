@@ -20,11 +20,11 @@
 #include "absl/time/time.h"
 #include "blend/bus/consumer.h"
 #include "blend/bus/producer.h"
-#include "prometheus/gauge.h"
 #include "blend/common/clock.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/metrics.h"
 #include "blend/store/connection_pool.h"
+#include "prometheus/gauge.h"
 
 namespace blend::orchestrator {
 
@@ -63,8 +63,8 @@ struct IntakeOptions {
   absl::Duration retry_backoff = absl::Milliseconds(500);
   absl::Duration max_retry_backoff = absl::Seconds(5);
   int max_internal_retries = 5;  // then the message is dead-lettered
-  int max_batch = 256;            // messages applied per transaction
-  int index = 0;                  // which intake of this process (label of its lag gauge)
+  int max_batch = 256;           // messages applied per transaction
+  int index = 0;                 // which intake of this process (label of its lag gauge)
 };
 
 class EventIntake {
@@ -72,8 +72,7 @@ class EventIntake {
   static absl::StatusOr<std::unique_ptr<EventIntake>> Create(IntakeOptions options,
                                                              JourneyRunner& runner,
                                                              bus::Producer& producer,
-                                                             const Clock& clock,
-                                                             Metrics* metrics,
+                                                             const Clock& clock, Metrics* metrics,
                                                              prometheus::Registry* registry);
   ~EventIntake();
   // Handles one consumed message completely (applied, duplicate or dead-lettered) and returns

@@ -80,8 +80,7 @@ class CampaignServiceImpl final : public blend::v1::CampaignService::Service {
                                 blend::v1::CampaignStats* resp) override;
   grpc::Status PauseCampaign(grpc::ServerContext* ctx, const blend::v1::PauseCampaignRequest* req,
                              blend::v1::CampaignPause* resp) override;
-  grpc::Status ResumeCampaign(grpc::ServerContext* ctx,
-                              const blend::v1::ResumeCampaignRequest* req,
+  grpc::Status ResumeCampaign(grpc::ServerContext* ctx, const blend::v1::ResumeCampaignRequest* req,
                               blend::v1::CampaignPause* resp) override;
 
  private:

@@ -39,9 +39,9 @@ namespace blend::orchestrator {
 std::vector<std::string> DefinitionStateNames(std::string_view definition_json);
 
 struct StatsCounts {
-  std::map<std::string, int64_t> current;   // state's own name -> running journeys in it
-  std::map<std::string, int64_t> entered;   // state's own name -> journeys that entered it
-  std::map<int, int64_t> statuses;          // blend.v1.JourneyStatus -> journeys
+  std::map<std::string, int64_t> current;          // state's own name -> running journeys in it
+  std::map<std::string, int64_t> entered;          // state's own name -> journeys that entered it
+  std::map<int, int64_t> statuses;                 // blend.v1.JourneyStatus -> journeys
   std::map<std::pair<int, int>, int64_t> touches;  // (Channel, TouchOutcome) -> touches
   int64_t conversions = 0;
 };
@@ -66,8 +66,9 @@ absl::StatusOr<blend::v1::CampaignStats> LoadCampaignStats(pqxx::work& tx,
 // ListCampaigns: the campaigns `scope` allows (all when `all`), by id after `after_id`, at most
 // `limit`, with their headline figures; touches_today counts touches created since 00:00 UTC of
 // `now`.
-std::vector<blend::v1::CampaignSummary> LoadCampaignSummaries(
-    pqxx::work& tx, bool all, const std::vector<std::string>& scope, const std::string& after_id,
-    int limit, absl::Time now);
+std::vector<blend::v1::CampaignSummary> LoadCampaignSummaries(pqxx::work& tx, bool all,
+                                                              const std::vector<std::string>& scope,
+                                                              const std::string& after_id,
+                                                              int limit, absl::Time now);
 
 }  // namespace blend::orchestrator

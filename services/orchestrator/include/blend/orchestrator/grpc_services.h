@@ -37,8 +37,7 @@ class JourneyServiceImpl final : public blend::v1::JourneyService::Service {
                           blend::v1::Journey* resp) override;
   grpc::Status ListJourneys(grpc::ServerContext* ctx, const blend::v1::ListJourneysRequest* req,
                             blend::v1::ListJourneysResponse* resp) override;
-  grpc::Status CancelJourney(grpc::ServerContext* ctx,
-                             const blend::v1::CancelJourneyRequest* req,
+  grpc::Status CancelJourney(grpc::ServerContext* ctx, const blend::v1::CancelJourneyRequest* req,
                              blend::v1::Journey* resp) override;
   grpc::Status SendCustomerEvent(grpc::ServerContext* ctx,
                                  const blend::v1::SendCustomerEventRequest* req,
@@ -72,11 +71,10 @@ class EngagementServiceImpl final : public blend::v1::EngagementService::Service
  public:
   EngagementServiceImpl(JourneyRunner& runner, Authenticator& auth, int batch_size)
       : runner_(runner), auth_(auth), batch_size_(batch_size) {}
-  grpc::Status ImportInteractions(
-      grpc::ServerContext* ctx, grpc::ServerReader<blend::v1::ImportInteractionRequest>* reader,
-      blend::v1::ImportInteractionsResponse* resp) override;
-  grpc::Status GetEngagement(grpc::ServerContext* ctx,
-                             const blend::v1::GetEngagementRequest* req,
+  grpc::Status ImportInteractions(grpc::ServerContext* ctx,
+                                  grpc::ServerReader<blend::v1::ImportInteractionRequest>* reader,
+                                  blend::v1::ImportInteractionsResponse* resp) override;
+  grpc::Status GetEngagement(grpc::ServerContext* ctx, const blend::v1::GetEngagementRequest* req,
                              blend::v1::Engagement* resp) override;
 
  private:
@@ -92,8 +90,7 @@ class ConsentServiceImpl final : public blend::v1::ConsentService::Service {
  public:
   ConsentServiceImpl(JourneyRunner& runner, Authenticator& auth, int batch_size)
       : runner_(runner), auth_(auth), batch_size_(batch_size) {}
-  grpc::Status PutSuppression(grpc::ServerContext* ctx,
-                              const blend::v1::PutSuppressionRequest* req,
+  grpc::Status PutSuppression(grpc::ServerContext* ctx, const blend::v1::PutSuppressionRequest* req,
                               blend::v1::PutSuppressionResponse* resp) override;
   grpc::Status GetConsent(grpc::ServerContext* ctx, const blend::v1::GetConsentRequest* req,
                           blend::v1::Consent* resp) override;

@@ -57,11 +57,11 @@ class CampaignCache {
 
 // Metric events of a transaction, recorded only once it committed.
 struct TxNotes {
-  std::vector<std::string> started;                              // campaign
-  std::vector<std::pair<std::string, std::string>> finished;     // campaign, status
-  std::vector<std::string> touches;                              // channel
-  std::vector<std::string> withdrawals;                          // channel (requested)
-  std::vector<std::string> suppressions;                         // reason (consent record)
+  std::vector<std::string> started;                           // campaign
+  std::vector<std::pair<std::string, std::string>> finished;  // campaign, status
+  std::vector<std::string> touches;                           // channel
+  std::vector<std::string> withdrawals;                       // channel (requested)
+  std::vector<std::string> suppressions;                      // reason (consent record)
   struct Conversion {
     std::string channel;   // "none" when no touch within the attribution window
     std::string campaign;  // "none" likewise
@@ -74,9 +74,9 @@ struct TxNotes {
 struct RunnerOptions {
   // Prepended to every Kafka topic name ("" in production; tests isolate themselves with it).
   std::string topic_prefix;
-  int start_batch_size = 500;   // start-many rows per transaction
-  int timer_batch_size = 200;   // timers fired per transaction
-  int tx_attempts = 3;          // retries of a transaction aborted by a conflict
+  int start_batch_size = 500;               // start-many rows per transaction
+  int timer_batch_size = 200;               // timers fired per transaction
+  int tx_attempts = 3;                      // retries of a transaction aborted by a conflict
   engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
 };
 
@@ -85,13 +85,12 @@ class JourneyRunner {
   JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
                 RunnerOptions options = {});
 
-  // ---- campaigns
+  // campaigns
   absl::StatusOr<blend::v1::PutCampaignResponse> PutCampaign(
       const blend::v1::Campaign& campaign, std::vector<journey::ValidationProblem>* problems);
-  absl::StatusOr<blend::v1::Campaign> GetCampaign(const std::string& campaign_id,
-                                                  int32_t version);
+  absl::StatusOr<blend::v1::Campaign> GetCampaign(const std::string& campaign_id, int32_t version);
 
-  // ---- starts
+  // starts
   absl::StatusOr<blend::v1::StartJourneyResponse> StartJourney(
       const blend::v1::StartJourneyRequest& request);
   // One result per request, in order; the whole batch commits in one transaction (rows that
@@ -99,7 +98,7 @@ class JourneyRunner {
   std::vector<blend::v1::StartJourneyResult> StartBatch(
       const std::vector<blend::v1::StartJourneyRequest>& requests);
 
-  // ---- triggers
+  // triggers
   absl::StatusOr<blend::v1::SendCustomerEventResponse> ApplyCustomerEvent(
       const blend::v1::CustomerEvent& event);
   // kNotFound / kInvalidArgument: dead-letter the message. A redelivery (same message id or
@@ -120,14 +119,14 @@ class JourneyRunner {
   // Fires up to one batch of due timers; returns how many fired.
   absl::StatusOr<int> FireDueTimers();
 
-  // ---- reads
+  // reads
   absl::StatusOr<blend::v1::Journey> GetJourney(const std::string& journey_id, bool history);
   absl::StatusOr<blend::v1::ListJourneysResponse> ListJourneys(
       const blend::v1::ListJourneysRequest& request);
   // Campaign of a journey (for authorisation); kNotFound.
   absl::StatusOr<std::string> CampaignOfJourney(const std::string& journey_id);
 
-  // ---- engagement profiles (engagement_runner.cc)
+  // engagement profiles (engagement_runner.cc)
   // Applies import rows in ONE transaction (idempotent by row key; customers' profiles are
   // locked in id order). Adds the counts to `response`; invalid rows are rejected there.
   absl::Status ImportInteractions(const std::vector<blend::v1::ImportInteractionRequest>& rows,
@@ -135,7 +134,7 @@ class JourneyRunner {
   // kNotFound for a customer without history.
   absl::StatusOr<blend::v1::Engagement> GetEngagement(const std::string& customer_id);
 
-  // ---- the touch claim fence (TouchService)
+  // the touch claim fence (TouchService)
   // `bus_copy`: the touch message as the worker read it from Kafka (ClaimTouchRequest.touch);
   // a field it sets that differs from the stored touch makes the answer DECISION_NOT_ISSUED,
   // as does an unknown touch id. GRANTED (and a re-claim answered ALREADY_CLAIMED) carries the
@@ -153,7 +152,7 @@ class JourneyRunner {
   // Read-only: may this claimed (or sent) touch be dialed now? Same fence as ClaimTouch.
   absl::StatusOr<blend::v1::CheckTouchResponse> CheckTouch(const std::string& touch_id);
 
-  // ---- the consent record (ConsentService; consent_runner.cc)
+  // the consent record (ConsentService; consent_runner.cc)
   // Records a suppression (normalised; InvalidArgument with the reason) and withdraws, in the
   // same transaction, the queued voice contacts it blocks.
   absl::StatusOr<blend::v1::PutSuppressionResponse> PutSuppression(
@@ -184,8 +183,8 @@ class JourneyRunner {
   };
   absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
   // Steps a loaded (locked) journey with `trigger` and writes everything.
-  absl::Status Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
-                     absl::Time now, TxNotes& notes);
+  absl::Status Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger, absl::Time now,
+                     TxNotes& notes);
   journey::CustomerFacts BuildFacts(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                                     const blend::v1::Customer& customer, absl::Time since,
                                     absl::Time now, bool load_attributes,
@@ -196,14 +195,13 @@ class JourneyRunner {
                      journey::CustomerFacts& facts);
   // The installation's touch id key (migration 0018), read once. Throws when it is missing.
   std::string TouchKey(pqxx::work& tx);
-  void BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key,
-                     const pg::JourneyRow& row, const blend::v1::Customer& customer,
-                     const journey::CompiledCampaign& campaign,
+  void BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key, const pg::JourneyRow& row,
+                     const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
                      const journey::StepResult& result, absl::Time now, int64_t first_seq,
                      TxNotes& notes, PauseGate& pauses);
   std::vector<blend::v1::StartJourneyResult> StartRows(
-      pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& requests,
-      absl::Time now, TxNotes& notes, std::vector<absl::Status>& row_status);
+      pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& requests, absl::Time now,
+      TxNotes& notes, std::vector<absl::Status>& row_status);
   std::vector<blend::v1::StartJourneyResult> StartBatchOnce(
       const std::vector<blend::v1::StartJourneyRequest>& requests, absl::Status* tx_status);
   absl::StatusOr<blend::v1::ClaimTouchResponse> ClaimInTx(pqxx::work& tx,
@@ -269,9 +267,9 @@ std::vector<consent::Record> FindConsent(pqxx::work& tx,
                                          absl::Time now);
 // Sets the suppression facts of `facts` from the records about `customer`, with the campaign's
 // optOutScope.
-void ApplyConsent(const std::vector<consent::Record>& records,
-                  const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
-                  absl::Time now, journey::CustomerFacts& facts);
+void ApplyConsent(const std::vector<consent::Record>& records, const blend::v1::Customer& customer,
+                  const journey::CompiledCampaign& campaign, absl::Time now,
+                  journey::CustomerFacts& facts);
 blend::v1::Suppression SuppressionToProto(const consent::Record& record);
 // Validated and normalised; recorded_at = now.
 absl::StatusOr<consent::Record> SuppressionFromProto(const blend::v1::Suppression& suppression,

@@ -39,7 +39,7 @@ struct OrchestratorConfig {
   int pg_pool_size = 16;
   std::string kafka_brokers;
   bus::KafkaSecurity kafka_security;  // TLS / SASL to Kafka (blend/bus/security.h)
-  std::string topic_prefix;  // tests only: isolates topics ("" in production)
+  std::string topic_prefix;           // tests only: isolates topics ("" in production)
   std::string consumer_group = "blend-orchestrator";
   int topic_partitions = 4;
   absl::Duration kafka_session_timeout = absl::Seconds(10);

@@ -51,10 +51,10 @@ struct OutboxFollowUp {
 };
 
 struct OutboxOutcome {
-  std::vector<int64_t> sent;                     // deleted
-  std::vector<pg::OutboxRelease> released;       // due again later (or at once)
-  std::vector<pg::OutboxDeadLetter> dead;        // moved to outbox_dead_letters
-  std::vector<OutboxFollowUp> follow_ups;        // e.g. the FAILED disposition of a dead touch
+  std::vector<int64_t> sent;                // deleted
+  std::vector<pg::OutboxRelease> released;  // due again later (or at once)
+  std::vector<pg::OutboxDeadLetter> dead;   // moved to outbox_dead_letters
+  std::vector<OutboxFollowUp> follow_ups;   // e.g. the FAILED disposition of a dead touch
 };
 
 class OutboxStore {

@@ -23,7 +23,7 @@ namespace blend::orchestrator::pg {
 int64_t ToMicros(absl::Time t);
 absl::Time FromMicros(int64_t us);
 
-// ---- campaigns ---------------------------------------------------------------------------
+// campaigns
 
 struct CampaignRow {
   std::string campaign_id;
@@ -40,7 +40,7 @@ int32_t InsertCampaignVersion(pqxx::work& tx, const CampaignRow& row);
 std::optional<CampaignRow> FindCampaign(pqxx::work& tx, const std::string& campaign_id,
                                         int32_t version);
 
-// ---- journeys ----------------------------------------------------------------------------
+// journeys
 
 struct JourneyRow {
   std::string journey_id;
@@ -91,7 +91,7 @@ std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& filter
                                      std::optional<absl::Time> after_started,
                                      const std::string& after_id);
 
-// ---- history -----------------------------------------------------------------------------
+// history
 
 struct HistoryRow {
   // In EffectBuffer::AddHistory: 1, 2, ... within one step; the journey's current maximum is
@@ -104,7 +104,7 @@ struct HistoryRow {
 };
 std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_id);
 
-// ---- timers ------------------------------------------------------------------------------
+// timers
 
 void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
                  absl::Time due, absl::Time now);
@@ -118,7 +118,7 @@ struct DueTimer {
 // Due timers (due <= now), oldest first, locked FOR UPDATE SKIP LOCKED.
 std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit);
 
-// ---- touches -----------------------------------------------------------------------------
+// touches
 
 struct TouchRow {
   std::string touch_id;
@@ -180,7 +180,7 @@ void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryR
 std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
                                           int16_t channel, absl::Time since);
 
-// ---- outbox ------------------------------------------------------------------------------
+// outbox
 
 struct OutboxRow {
   int64_t id = 0;
@@ -220,7 +220,7 @@ void DeadLetterOutbox(pqxx::work& tx, const std::string& owner,
                       const std::vector<OutboxDeadLetter>& rows, absl::Time now);
 int64_t OutboxBacklog(pqxx::work& tx);
 
-// ---- messages, facts, suppressions -------------------------------------------------------
+// messages, facts, suppressions
 
 // True the first time `message_id` is seen (recorded now), false for a redelivery.
 bool MarkProcessed(pqxx::work& tx, const std::string& message_id, const std::string& source,
@@ -254,7 +254,7 @@ std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
                                                             const std::string& customer_id,
                                                             const std::string& address);
 
-// ---- engagement profiles (libs/store/migrations/0013_engagement.sql) ----------------------
+// engagement profiles (libs/store/migrations/0013_engagement.sql)
 
 // The customer's profile JSON, locked FOR UPDATE until the transaction ends; nullopt when the
 // customer has none (then InsertEngagementProfile).
@@ -268,7 +268,7 @@ bool InsertEngagementProfile(pqxx::work& tx, const std::string& customer_id,
 std::map<std::string, std::string> LoadEngagementProfiles(
     pqxx::work& tx, const std::vector<std::string>& customer_ids);
 
-// ---- bulk writes (one statement per table, arrays unnested server-side) --------------------
+// bulk writes (one statement per table, arrays unnested server-side)
 
 // PostgreSQL array literal of text elements ({"a","b\"c"}), for unnest($n::text[]).
 std::string TextArray(const std::vector<std::string>& values);

@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <mutex>
-#include <set>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <mutex>
+#include <set>
 
 namespace blend::test_support {
 

@@ -49,8 +49,8 @@ class FakeTouchService final : public v1::TouchService::Service {
 // FakeTouchService on a loopback port; plaintext unless `credentials` say otherwise (TLS).
 class TouchServiceServer {
  public:
-  explicit TouchServiceServer(std::shared_ptr<grpc::ServerCredentials> credentials =
-                                  grpc::InsecureServerCredentials());
+  explicit TouchServiceServer(
+      std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials());
   ~TouchServiceServer();
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   FakeTouchService& service() { return service_; }
