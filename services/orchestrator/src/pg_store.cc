@@ -439,8 +439,24 @@ void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& k
        topic, key, B64(payload), ToMicros(now), ToMicros(available_at));
 }
 
+// The lease must walk outbox_pkey in id order, probe outbox_by_key per row and stop at its
+// limit. The planner picks that only if it believes many rows qualify; on statistics taken
+// while every row was leased (a bulk start grows the outbox faster than autovacuum analyses
+// it) it read and sorted the whole table for each lease, and the relay stalled for minutes.
+// These settings leave it no other plan, whatever the statistics; SET LOCAL, so they end with
+// the lease's own short transaction.
+namespace {
+void PinLeasePlan(pqxx::work& tx) {
+  tx.exec(
+      "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+      "SET LOCAL enable_sort = off; SET LOCAL enable_hashjoin = off; "
+      "SET LOCAL enable_mergejoin = off");
+}
+}  // namespace
+
 std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
                                    const std::string& owner, absl::Time lease_until) {
+  PinLeasePlan(tx);
   pqxx::result r =
       ExecPlannedNow(tx, kLeaseOutbox, ToMicros(now), limit, owner, ToMicros(lease_until));
   std::vector<OutboxRow> out;
@@ -454,6 +470,15 @@ std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
   std::sort(out.begin(), out.end(),
             [](const OutboxRow& a, const OutboxRow& b) { return a.id < b.id; });
   return out;
+}
+
+std::string ExplainLeaseOutbox(pqxx::work& tx, absl::Time now, int limit) {
+  PinLeasePlan(tx);
+  pqxx::result r = tx.exec_params(absl::StrCat("EXPLAIN ", kLeaseOutbox), ToMicros(now), limit,
+                                  "explain", ToMicros(now));
+  std::string plan;
+  for (const auto& row : r) absl::StrAppend(&plan, row[0].c_str(), "\n");
+  return plan;
 }
 
 void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids) {

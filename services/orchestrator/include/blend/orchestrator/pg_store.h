@@ -198,6 +198,8 @@ void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& k
 // retrying (a journey's rows go out in id order). Returned by id.
 std::vector<OutboxRow> LeaseOutbox(pqxx::work& tx, absl::Time now, int limit,
                                    const std::string& owner, absl::Time lease_until);
+// The plan LeaseOutbox runs (EXPLAIN, nothing is leased), for tests and diagnosis.
+std::string ExplainLeaseOutbox(pqxx::work& tx, absl::Time now, int limit);
 void DeleteOutbox(pqxx::work& tx, const std::vector<int64_t>& ids);
 // A leased row handed back: due again at retry_at with `attempts`, the lease cleared.
 struct OutboxRelease {
