@@ -8,8 +8,8 @@
 #include "blend/email_worker/unsubscribe.h"
 #include "blend/email_worker/unsubscribe_publisher.h"
 #include "blend/email_worker/unsubscribe_store.h"
+#include "blend/genesys_sim/testing/workers_test.h"
 #include "blend/store/migrations.h"
-#include "blend/worker/testing/workers_test.h"
 
 namespace blend::workers_test {
 namespace {

@@ -13,10 +13,10 @@
 #include "blend/dialer_worker/voice_sender.h"
 #include "blend/dialer_worker/webhook.h"
 #include "blend/email_worker/email_sender.h"
+#include "blend/genesys_sim/testing/workers_test.h"
 #include "blend/orchestrator/orchestrator.h"
 #include "blend/sms_worker/sms_sender.h"
 #include "blend/v1/journey_service.grpc.pb.h"
-#include "blend/worker/testing/workers_test.h"
 #include "nlohmann/json.hpp"
 
 namespace blend::workers_test {

@@ -22,10 +22,10 @@
 #include "blend/bus/topics.h"
 #include "blend/common/ids.h"
 #include "blend/common/testing/env.h"
+#include "blend/genesys_sim/testing/workers_test.h"
 #include "blend/sms_worker/sms_sender.h"
 #include "blend/worker/grpc_touch_claimer.h"
 #include "blend/worker/orchestrator_channel.h"
-#include "blend/worker/testing/workers_test.h"
 
 namespace blend::workers_test {
 namespace {

@@ -17,8 +17,8 @@
 #include <iostream>
 
 #include "blend/bus/dead_letter.h"
+#include "blend/genesys_sim/testing/workers_test.h"
 #include "blend/sms_worker/sms_sender.h"
-#include "blend/worker/testing/workers_test.h"
 #include "prometheus/text_serializer.h"
 
 namespace blend::workers_test {

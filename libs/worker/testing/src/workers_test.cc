@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "absl/time/clock.h"
 #include "blend/bus/topics.h"
 #include "blend/common/ids.h"
 #include "blend/common/testing/env.h"
@@ -56,45 +57,6 @@ TouchServiceServer::TouchServiceServer(std::shared_ptr<grpc::ServerCredentials> 
 }
 
 TouchServiceServer::~TouchServiceServer() { server_->Shutdown(); }
-
-SimServer::SimServer(genesys_sim::SimConfig config) {
-  auto sim = genesys_sim::GenesysSim::Create(std::move(config), RealClock::Instance(),
-                                             std::make_shared<prometheus::Registry>());
-  EXPECT_TRUE(sim.ok()) << sim.status();
-  sim_ = std::move(*sim);
-  auto server = genesys_sim::SimHttpServer::Start(*sim_, "127.0.0.1:0");
-  EXPECT_TRUE(server.ok()) << server.status();
-  server_ = std::move(*server);
-  ticker_ = std::thread([this] {
-    while (!stop_) {
-      sim_->Tick();
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  });
-}
-
-SimServer::~SimServer() {
-  stop_ = true;
-  ticker_.join();
-  server_->Stop();
-}
-
-genesys_sim::HttpResponse SimServer::Admin(const std::string& method, const std::string& path,
-                                           const std::string& body) {
-  genesys_sim::HttpRequest req;
-  req.method = method;
-  req.path = path;
-  req.body = body;
-  return sim_->Handle(req);
-}
-
-int SimServer::Sent(const std::string& operation, const std::string& touch_id) {
-  genesys_sim::AuditFilter f;
-  f.operation = operation;
-  f.touch_id = touch_id;
-  f.status = 200;
-  return static_cast<int>(sim_->audit().Query(f).size());
-}
 
 SilentServer::SilentServer() {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
@@ -253,7 +215,7 @@ std::vector<v1::Envelope> Collector::WaitFor(size_t n, absl::Duration timeout) {
 
 std::vector<bus::Message> Collector::raw() const { return raw_; }
 
-void WorkersTest::SetUp() {
+void WorkerReplicasTest::SetUp() {
   brokers_ = KafkaBrokersOrFail();
   ASSERT_FALSE(brokers_.empty());
   auto db = store::testing::TestDatabase::CreateFromEnv();
@@ -272,16 +234,9 @@ void WorkersTest::SetUp() {
   touch_service_ = std::make_unique<TouchServiceServer>();
 }
 
-void WorkersTest::TearDown() {
-  StopReplicas();
-  sim_.reset();
-}
+void WorkerReplicasTest::TearDown() { StopReplicas(); }
 
-void WorkersTest::StartSim(genesys_sim::SimConfig config) {
-  sim_ = std::make_unique<SimServer>(std::move(config));
-}
-
-worker::WorkerRuntimeConfig WorkersTest::RuntimeConfig(v1::Channel channel, int quota_rpm) {
+worker::WorkerRuntimeConfig WorkerReplicasTest::RuntimeConfig(v1::Channel channel, int quota_rpm) {
   worker::WorkerRuntimeConfig c;
   c.service = channel == v1::CHANNEL_SMS     ? "sms-worker"
               : channel == v1::CHANNEL_VOICE ? "dialer-worker"
@@ -293,7 +248,7 @@ worker::WorkerRuntimeConfig WorkersTest::RuntimeConfig(v1::Channel channel, int 
   c.topic_prefix = prefix_;
   c.kafka_session_timeout = absl::Seconds(6);
   c.orchestrator_addr = touch_service_->address();
-  c.genesys.api_base_url = sim_->url();
+  c.genesys.api_base_url = genesys_url_;
   c.genesys.client_id = "demo-client";
   c.genesys.client_secret = Secret("demo-secret");
   c.quota.requests_per_minute = quota_rpm;
@@ -302,9 +257,9 @@ worker::WorkerRuntimeConfig WorkersTest::RuntimeConfig(v1::Channel channel, int 
   return c;
 }
 
-worker::WorkerRuntime& WorkersTest::StartReplica(worker::WorkerRuntimeConfig config,
-                                                 SenderFactory make_sender,
-                                                 WithdrawerFactory make_withdrawer) {
+worker::WorkerRuntime& WorkerReplicasTest::StartReplica(worker::WorkerRuntimeConfig config,
+                                                        SenderFactory make_sender,
+                                                        WithdrawerFactory make_withdrawer) {
   auto runtime = worker::WorkerRuntime::Create(std::move(config), RealClock::Instance(), nullptr);
   EXPECT_TRUE(runtime.ok()) << runtime.status();
   auto replica = std::make_unique<Replica>();
@@ -317,7 +272,7 @@ worker::WorkerRuntime& WorkersTest::StartReplica(worker::WorkerRuntimeConfig con
   return *r->runtime;
 }
 
-void WorkersTest::WaitForAssignment(int partitions, absl::Duration timeout) {
+void WorkerReplicasTest::WaitForAssignment(int partitions, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     size_t total = 0;
@@ -333,7 +288,7 @@ void WorkersTest::WaitForAssignment(int partitions, absl::Duration timeout) {
   ADD_FAILURE() << "consumer group did not settle";
 }
 
-void WorkersTest::StopReplicas() {
+void WorkerReplicasTest::StopReplicas() {
   for (auto& r : replicas_) r->runtime->Stop();
   for (auto& r : replicas_) {
     if (r->thread.joinable()) r->thread.join();
@@ -341,12 +296,12 @@ void WorkersTest::StopReplicas() {
   replicas_.clear();
 }
 
-void WorkersTest::StopReplica(size_t i) {
+void WorkerReplicasTest::StopReplica(size_t i) {
   replicas_.at(i)->runtime->Stop();
   if (replicas_[i]->thread.joinable()) replicas_[i]->thread.join();
 }
 
-void WorkersTest::Publish(const v1::TouchCommand& touch) {
+void WorkerReplicasTest::Publish(const v1::TouchCommand& touch) {
   std::string topic =
       prefix_ + std::string(touch.channel() == v1::CHANNEL_SMS     ? bus::kTopicTouchSms
                             : touch.channel() == v1::CHANNEL_VOICE ? bus::kTopicTouchVoice

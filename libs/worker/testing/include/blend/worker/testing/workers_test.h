@@ -1,8 +1,9 @@
 #pragma once
 
-// Shared pieces of the workers' integration tests: the real genesys-sim (library, on a
-// loopback port, ticked by a thread), a stand-in TouchService that grants claims and records
-// them, Kafka helpers on unique topics, and WorkerRuntime replicas on a fresh database.
+// Shared pieces of the workers' integration tests: a stand-in TouchService that grants claims
+// and records them, Kafka helpers on unique topics, and WorkerRuntime replicas on a fresh
+// database. No Genesys here: the replicas call `genesys_url_`; the real simulator comes with
+// genesys-sim's own test support (blend/genesys_sim/testing/workers_test.h, `WorkersTest`).
 
 #include <atomic>
 #include <map>
@@ -17,8 +18,6 @@
 #include "absl/synchronization/mutex.h"
 #include "blend/bus/consumer.h"
 #include "blend/bus/producer.h"
-#include "blend/genesys_sim/http_server.h"
-#include "blend/genesys_sim/sim.h"
 #include "blend/store/connection_pool.h"
 #include "blend/store/testing/test_database.h"
 #include "blend/v1/touch_service.grpc.pb.h"
@@ -59,26 +58,6 @@ class TouchServiceServer {
   FakeTouchService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-};
-
-// genesys-sim in this process, on a free port, ticked every 50 ms.
-class SimServer {
- public:
-  explicit SimServer(genesys_sim::SimConfig config);
-  ~SimServer();
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-  genesys_sim::GenesysSim& sim() { return *sim_; }
-  // Admin API call through the simulator's own handler.
-  genesys_sim::HttpResponse Admin(const std::string& method, const std::string& path,
-                                  const std::string& body = "");
-  // Successful requests of `operation` carrying `touch_id`.
-  int Sent(const std::string& operation, const std::string& touch_id);
-
- private:
-  std::unique_ptr<genesys_sim::GenesysSim> sim_;
-  std::unique_ptr<genesys_sim::SimHttpServer> server_;
-  std::atomic<bool> stop_{false};
-  std::thread ticker_;
 };
 
 // A TCP server on a loopback port that accepts connections and never answers: Genesys as a
@@ -143,14 +122,13 @@ class Collector {
   std::vector<bus::Message> raw_;
 };
 
-// Everything one test needs: a fresh database, unique topics, the simulator, the claim
-// service, a producer, and worker replicas running on threads.
-class WorkersTest : public ::testing::Test {
+// Everything one test needs but Genesys: a fresh database, unique topics, the claim service, a
+// producer, and worker replicas running on threads. The replicas call `genesys_url_`.
+class WorkerReplicasTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
-  // Starts the simulator with `config` (DemoConfig plus changes).
-  void StartSim(genesys_sim::SimConfig config);
+  // A replica's configuration, its Genesys at `genesys_url_` (set that first).
   worker::WorkerRuntimeConfig RuntimeConfig(v1::Channel channel, int quota_rpm);
   // Creates a replica; Run(sender) on its own thread.
   using SenderFactory =
@@ -172,7 +150,7 @@ class WorkersTest : public ::testing::Test {
   std::string prefix_;
   std::unique_ptr<store::testing::TestDatabase> db_;
   std::unique_ptr<store::ConnectionPool> pool_;
-  std::unique_ptr<SimServer> sim_;
+  std::string genesys_url_;
   std::unique_ptr<TouchServiceServer> touch_service_;
   std::unique_ptr<bus::Producer> producer_;
 
