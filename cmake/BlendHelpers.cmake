@@ -76,20 +76,27 @@ function(blend_cc_binary)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 endfunction()
 
+# blend_fuzz_standalone_main: the main() that runs a fuzz target's LLVMFuzzerTestOneInput over
+# the files named on its command line, for builds without libFuzzer (g++). Compiled once and
+# linked by every fuzz target of the tree (blend_fuzzer below and the hand-declared ones in
+# libs/bus, libs/journey and services/blendctl).
+add_library(blend_fuzz_standalone_main OBJECT
+            ${PROJECT_SOURCE_DIR}/libs/journey/fuzz/standalone_main.cc)
+target_compile_options(blend_fuzz_standalone_main PRIVATE ${BLEND_WARNINGS})
+
 # blend_fuzzer(NAME <name> SRCS ... DEPS ... CORPUS <dir>)
-#   -> a fuzz target in build/fuzz. Normal build: linked with libs/journey's standalone runner
-#   and registered with CTest (label unit) over every file in CORPUS, so the kept corpus runs
+#   -> a fuzz target in build/fuzz. Normal build: linked with blend_fuzz_standalone_main and
+#   registered with CTest (label unit) over every file in CORPUS, so the kept corpus runs
 #   as regression tests. With -DBLEND_LIBFUZZER=ON (clang, CMAKE_CXX_FLAGS with
 #   -fsanitize=fuzzer-no-link,address,undefined): a real libFuzzer binary.
 option(BLEND_LIBFUZZER "Build blend_fuzzer targets as libFuzzer binaries (clang only)" OFF)
 function(blend_fuzzer)
   cmake_parse_arguments(ARG "" "NAME;CORPUS" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
   if(BLEND_LIBFUZZER)
-    add_executable(${ARG_NAME} ${ARG_SRCS})
     target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
   else()
-    add_executable(${ARG_NAME} ${ARG_SRCS}
-                   ${PROJECT_SOURCE_DIR}/libs/journey/fuzz/standalone_main.cc)
+    target_link_libraries(${ARG_NAME} PRIVATE blend_fuzz_standalone_main)
   endif()
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
   target_compile_options(${ARG_NAME} PRIVATE ${BLEND_WARNINGS})
