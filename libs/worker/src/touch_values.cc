@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "blend/worker/message_template.h"
+#include "nlohmann/json.hpp"
 
 namespace blend::worker {
 namespace {

@@ -6,11 +6,15 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/channel.h>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "blend/common/secret.h"
+
+// Declared, not included: worker_runtime.h includes this header, and most of its dependants
+// never touch the channel (grpcpp/channel.h is for the files that do).
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace blend::worker {
 

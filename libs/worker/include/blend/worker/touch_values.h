@@ -13,7 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "blend/v1/bus.pb.h"
-#include "nlohmann/json.hpp"
+// Declarations only: the senders include this header, and only touch_values.cc builds JSON.
+#include "nlohmann/json_fwd.hpp"
 
 namespace blend::worker {
 
