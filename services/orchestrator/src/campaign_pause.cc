@@ -11,6 +11,7 @@
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/pg_store.h"
+#include "blend/orchestrator/statuses.h"
 
 namespace blend::orchestrator {
 namespace {
@@ -190,7 +191,7 @@ absl::StatusOr<ReleaseBatch> ReleaseHeldTouches(pqxx::work& tx, const std::strin
     }
     std::optional<Channel> channel = FromProto(static_cast<blend::v1::Channel>(row[2].as<int>()));
     if (!channel) {  // as the claim fence would answer it
-      pg::SetTouchStatus(tx, touch_id, "refused", "touch without channel", now);
+      pg::SetTouchStatus(tx, touch_id, TouchStatus::kRefused, "touch without channel", now);
       continue;
     }
     // Not before the resume, nor before the moment the touch was meant for.

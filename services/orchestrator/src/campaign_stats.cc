@@ -11,6 +11,7 @@
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/pg_store.h"
+#include "blend/orchestrator/statuses.h"
 
 namespace blend::orchestrator {
 namespace {
@@ -68,13 +69,16 @@ std::vector<std::string> DefinitionStateNames(std::string_view definition_json) 
 }
 
 blend::v1::TouchOutcome OutcomeOfTouch(std::string_view status, std::string_view reason) {
-  if (status == "done") {
+  const std::optional<TouchStatus> s = TouchStatusFromText(status);
+  if (s == TouchStatus::kDone) {
     blend::v1::TouchOutcome outcome = blend::v1::TOUCH_OUTCOME_UNSPECIFIED;
     if (blend::v1::TouchOutcome_Parse(std::string(reason), &outcome)) return outcome;
     return blend::v1::TOUCH_OUTCOME_FAILED;  // recorded by number: an outcome this build lacks
   }
-  if (status == "sent") return blend::v1::TOUCH_OUTCOME_SENT;
-  if (status == "refused" || status == "cancelled") return blend::v1::TOUCH_OUTCOME_SKIPPED;
+  if (s == TouchStatus::kSent) return blend::v1::TOUCH_OUTCOME_SENT;
+  if (s == TouchStatus::kRefused || s == TouchStatus::kCancelled) {
+    return blend::v1::TOUCH_OUTCOME_SKIPPED;
+  }
   return blend::v1::TOUCH_OUTCOME_UNSPECIFIED;
 }
 

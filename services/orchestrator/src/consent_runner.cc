@@ -136,35 +136,24 @@ consent::pg::PutResult JourneyRunner::RecordSuppressionInTx(pqxx::work& tx,
 
 absl::StatusOr<blend::v1::PutSuppressionResponse> JourneyRunner::PutSuppression(
     const blend::v1::Suppression& suppression) {
-  BLEND_ASSIGN_OR_RETURN(consent::Record record, SuppressionFromProto(suppression, clock_.Now()));
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "consent_put";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Time t0 = clock_.Now();
-  auto out = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::PutSuppressionResponse> {
-        notes = TxNotes{};
-        consent::pg::PutResult put = RecordSuppressionInTx(tx, record, clock_.Now(), notes);
+  BLEND_ASSIGN_OR_RETURN(consent::Record record,
+                         SuppressionFromProto(suppression, ctx_.clock().Now()));
+  return ctx_.Transact(
+      {.name = "consent_put", .timed = true},
+      [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<blend::v1::PutSuppressionResponse> {
+        consent::pg::PutResult put = RecordSuppressionInTx(tx, record, ctx_.clock().Now(), notes);
         blend::v1::PutSuppressionResponse resp;
         *resp.mutable_suppression() = SuppressionToProto(put.record);
         resp.set_created(put.created);
         return resp;
-      },
-      opts);
-  if (out.ok()) {
-    notes.Flush(metrics_);
-    if (metrics_) metrics_->TriggerApplied("consent_put", absl::ToDoubleSeconds(clock_.Now() - t0));
-  }
-  return out;
+      });
 }
 
 std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppressions(
     const std::vector<blend::v1::ImportSuppressionRequest>& rows) {
   std::vector<blend::v1::ImportSuppressionResult> results(rows.size());
   std::vector<std::optional<consent::Record>> records(rows.size());
-  const absl::Time now = clock_.Now();
+  const absl::Time now = ctx_.clock().Now();
   for (size_t i = 0; i < rows.size(); ++i) {
     results[i].set_row(rows[i].row());
     auto r = SuppressionFromProto(rows[i].suppression(), now);
@@ -174,14 +163,8 @@ std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppression
     }
     records[i] = std::move(*r);
   }
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "consent_import";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Status st = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
-        notes = TxNotes{};
+  absl::Status st = ctx_.Transact(
+      {.name = "consent_import"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         for (size_t i = 0; i < rows.size(); ++i) {
           if (!records[i]) continue;
           consent::pg::PutResult put = RecordSuppressionInTx(tx, *records[i], now, notes);
@@ -190,8 +173,7 @@ std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppression
           results[i].set_suppression_id(put.record.suppression_id);
         }
         return absl::OkStatus();
-      },
-      opts);
+      });
   if (!st.ok()) {
     // The batch did not commit: no row of it is recorded.
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -203,7 +185,6 @@ std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppression
     }
     return results;
   }
-  notes.Flush(metrics_);
   return results;
 }
 
@@ -216,22 +197,17 @@ absl::StatusOr<blend::v1::Consent> JourneyRunner::GetConsent(const std::string& 
   if (customer_id.empty() && normalized.empty()) {
     return absl::InvalidArgumentError("customer_id or address is required");
   }
-  store::TxOptions opts;
-  opts.name = "consent_get";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Consent> {
-        blend::v1::Consent out;
-        out.set_customer_id(customer_id);
-        out.set_address(normalized);
-        for (const consent::Record& r :
-             consent::pg::FindInForce(tx, {customer_id}, {normalized}, clock_.Now())) {
-          *out.add_suppressions() = SuppressionToProto(r);
-        }
-        return out;
-      },
-      opts);
+  return ctx_.Transact({.name = "consent_get", .read_only = true},
+                       [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::Consent> {
+                         blend::v1::Consent out;
+                         out.set_customer_id(customer_id);
+                         out.set_address(normalized);
+                         for (const consent::Record& r : consent::pg::FindInForce(
+                                  tx, {customer_id}, {normalized}, ctx_.clock().Now())) {
+                           *out.add_suppressions() = SuppressionToProto(r);
+                         }
+                         return out;
+                       });
 }
 
 absl::StatusOr<blend::v1::ListSuppressionsResponse> JourneyRunner::ListSuppressions(
@@ -262,45 +238,37 @@ absl::StatusOr<blend::v1::ListSuppressionsResponse> JourneyRunner::ListSuppressi
     f.after_recorded_at = absl::FromUnixMicros(us);
     f.after_id = parts.second;
   }
-  store::TxOptions opts;
-  opts.name = "consent_list";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::ListSuppressionsResponse> {
+  return ctx_.Transact(
+      {.name = "consent_list", .read_only = true},
+      [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::ListSuppressionsResponse> {
         blend::v1::ListSuppressionsResponse out;
         // One more than asked: whether a next page exists.
         consent::pg::ListFilter probe = f;
         probe.limit = f.limit + 1;
-        std::vector<consent::Record> rows = consent::pg::List(tx, probe, clock_.Now());
+        std::vector<consent::Record> rows = consent::pg::List(tx, probe, ctx_.clock().Now());
         const bool more = static_cast<int>(rows.size()) > f.limit;
         if (more) rows.resize(f.limit);
         for (const auto& r : rows) *out.add_suppressions() = SuppressionToProto(r);
         if (more) out.set_next_page_token(PageToken(rows.back()));
         return out;
-      },
-      opts);
+      });
 }
 
 absl::StatusOr<blend::v1::RemoveSuppressionResponse> JourneyRunner::RemoveSuppression(
     const std::string& suppression_id, const std::string& removed_by, const std::string& why) {
   if (suppression_id.empty()) return absl::InvalidArgumentError("suppression_id is required");
-  store::TxOptions opts;
-  opts.name = "consent_remove";
-  opts.max_attempts = options_.tx_attempts;
-  auto out = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::RemoveSuppressionResponse> {
+  auto out = ctx_.Transact(
+      {.name = "consent_remove"},
+      [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::RemoveSuppressionResponse> {
         std::optional<consent::Record> removed =
-            consent::pg::Remove(tx, suppression_id, removed_by, why, clock_.Now());
+            consent::pg::Remove(tx, suppression_id, removed_by, why, ctx_.clock().Now());
         if (!removed) {
           return absl::NotFoundError(absl::StrCat("no suppression ", suppression_id, " in force"));
         }
         blend::v1::RemoveSuppressionResponse resp;
         *resp.mutable_removed() = SuppressionToProto(*removed);
         return resp;
-      },
-      opts);
+      });
   if (out.ok()) {
     BLEND_LOG(kInfo, "suppression removed",
               {{"suppression_id", suppression_id}, {"by", removed_by}, {"why", why}});

@@ -110,7 +110,7 @@ void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1:
                                   d.has_occurred_at() ? FromProto(d.occurred_at()) : now,
                                   j.row.campaign_id};
   std::optional<engagement::Interaction> interaction =
-      engagement::FromDisposition(in, options_.engagement);
+      engagement::FromDisposition(in, ctx_.options().engagement);
   if (!interaction) return;
   j.engagement_facts = UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
                                      [&](engagement::Profile& p, absl::TimeZone tz) {
@@ -128,8 +128,8 @@ void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::Custo
   const std::optional<Channel> opt_out_channel =
       ev.has_opt_out() ? FromProto(ev.opt_out().channel()) : std::nullopt;
   std::vector<engagement::Interaction> interactions =
-      engagement::FromCustomerEvent(ev.type(), opt_out_channel, at, options_.engagement);
-  const bool goal = engagement::IsGoalEvent(ev.type(), options_.engagement);
+      engagement::FromCustomerEvent(ev.type(), opt_out_channel, at, ctx_.options().engagement);
+  const bool goal = engagement::IsGoalEvent(ev.type(), ctx_.options().engagement);
   if (interactions.empty() && !goal) return;
   // The change may run twice (UpdateProfile's insert race): it only touches the profile and
   // `credited`, which the second run overwrites.
@@ -140,7 +140,8 @@ void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::Custo
           engagement::ApplyInteraction(p, in, tz);
         }
         if (goal) {
-          credited = engagement::ApplyConversion(p, at, options_.engagement.attribution_window);
+          credited =
+              engagement::ApplyConversion(p, at, ctx_.options().engagement.attribution_window);
         }
       });
   if (goal && !credited) notes.conversions.push_back({"none", "none", std::nullopt});
@@ -214,14 +215,10 @@ absl::Status JourneyRunner::ImportInteractions(
     return a.request->customer_id() < b.request->customer_id();
   });
   int64_t applied = 0, duplicates = 0;
-  store::TxOptions opts;
-  opts.name = "engagement_import";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Status s = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
+  absl::Status s =
+      ctx_.Transact({.name = "engagement_import"}, [&](pqxx::work& tx, TxNotes&) -> absl::Status {
         applied = duplicates = 0;
-        const absl::Time now = clock_.Now();
+        const absl::Time now = ctx_.clock().Now();
         for (size_t i = 0; i < valid.size();) {
           size_t end = i;
           while (end < valid.size() &&
@@ -258,8 +255,7 @@ absl::Status JourneyRunner::ImportInteractions(
           i = end;
         }
         return absl::OkStatus();
-      },
-      opts);
+      });
   if (!s.ok()) return s;
   response.set_received(response.received() + static_cast<int64_t>(rows.size()));
   response.set_applied(response.applied() + applied);
@@ -273,27 +269,23 @@ absl::Status JourneyRunner::ImportInteractions(
 
 absl::StatusOr<blend::v1::Engagement> JourneyRunner::GetEngagement(const std::string& customer_id) {
   if (customer_id.empty()) return absl::InvalidArgumentError("customer_id is required");
-  store::TxOptions opts;
-  opts.name = "get_engagement";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Engagement> {
-        auto stored = pg::LoadEngagementProfiles(tx, {customer_id});
-        auto it = stored.find(customer_id);
-        if (it == stored.end()) {
-          return absl::NotFoundError(
-              absl::StrCat("no engagement history for customer ", customer_id));
-        }
-        BLEND_ASSIGN_OR_RETURN(engagement::Profile p, engagement::ProfileFromJson(
-                                                          json::parse(it->second, nullptr, false)));
-        blend::v1::Engagement out;
-        out.set_customer_id(customer_id);
-        out.set_profile_json(engagement::ProfileToJson(p).dump());
-        out.set_facts_json(engagement::FactsJson(p).dump());
-        return out;
-      },
-      opts);
+  return ctx_.Transact({.name = "get_engagement", .read_only = true},
+                       [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::Engagement> {
+                         auto stored = pg::LoadEngagementProfiles(tx, {customer_id});
+                         auto it = stored.find(customer_id);
+                         if (it == stored.end()) {
+                           return absl::NotFoundError(
+                               absl::StrCat("no engagement history for customer ", customer_id));
+                         }
+                         BLEND_ASSIGN_OR_RETURN(
+                             engagement::Profile p,
+                             engagement::ProfileFromJson(json::parse(it->second, nullptr, false)));
+                         blend::v1::Engagement out;
+                         out.set_customer_id(customer_id);
+                         out.set_profile_json(engagement::ProfileToJson(p).dump());
+                         out.set_facts_json(engagement::FactsJson(p).dump());
+                         return out;
+                       });
 }
 
 }  // namespace blend::orchestrator

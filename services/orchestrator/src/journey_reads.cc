@@ -34,28 +34,24 @@ blend::v1::Journey JourneyRunner::ToProto(const pg::JourneyRow& row) const {
 
 absl::StatusOr<blend::v1::Journey> JourneyRunner::GetJourney(const std::string& journey_id,
                                                              bool history) {
-  store::TxOptions opts;
-  opts.name = "get_journey";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Journey> {
-        auto row = pg::FindJourney(tx, journey_id, pg::Lock::kNone);
-        if (!row) return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
-        blend::v1::Journey j = ToProto(*row);
-        if (history) {
-          for (const pg::HistoryRow& h : pg::ReadHistory(tx, journey_id)) {
-            auto* e = j.add_history();
-            e->set_seq(h.seq);
-            *e->mutable_at() = orchestrator::ToProto(h.at);
-            e->set_kind(h.kind);
-            e->set_state_name(h.state_name);
-            *e->mutable_detail() = JsonToStruct(json::parse(h.detail_json));
-          }
-        }
-        return j;
-      },
-      opts);
+  return ctx_.Transact({.name = "get_journey", .read_only = true},
+                       [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::Journey> {
+                         auto row = pg::FindJourney(tx, journey_id, pg::Lock::kNone);
+                         if (!row)
+                           return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
+                         blend::v1::Journey j = ToProto(*row);
+                         if (history) {
+                           for (const pg::HistoryRow& h : pg::ReadHistory(tx, journey_id)) {
+                             auto* e = j.add_history();
+                             e->set_seq(h.seq);
+                             *e->mutable_at() = orchestrator::ToProto(h.at);
+                             e->set_kind(h.kind);
+                             e->set_state_name(h.state_name);
+                             *e->mutable_detail() = JsonToStruct(json::parse(h.detail_json));
+                           }
+                         }
+                         return j;
+                       });
 }
 
 absl::StatusOr<std::string> JourneyRunner::CampaignOfJourney(const std::string& journey_id) {
@@ -89,12 +85,9 @@ absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
     after = pg::FromMicros(us);
     after_id = parts[1];
   }
-  store::TxOptions opts;
-  opts.name = "list_journeys";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::ListJourneysResponse> {
+  return ctx_.Transact(
+      {.name = "list_journeys", .read_only = true},
+      [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::ListJourneysResponse> {
         blend::v1::ListJourneysResponse resp;
         auto rows = pg::ListJourneys(tx, filter, limit, after, after_id);
         for (const auto& row : rows) *resp.add_journeys() = ToProto(row);
@@ -103,8 +96,7 @@ absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
               absl::StrCat(pg::ToMicros(rows.back().started_at), "/", rows.back().journey_id));
         }
         return resp;
-      },
-      opts);
+      });
 }
 
 }  // namespace blend::orchestrator

@@ -14,6 +14,7 @@
 #include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
@@ -31,12 +32,6 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-std::string StatusName(int16_t status) {
-  std::string name = blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(status));
-  constexpr std::string_view kPrefix = "JOURNEY_STATUS_";
-  return name.rfind(kPrefix, 0) == 0 ? name.substr(kPrefix.size()) : name;
-}
 
 // The interpreter's view of the main run: its current state name.
 std::string CurrentState(const journey::JourneyState& s) {
@@ -72,18 +67,6 @@ absl::Status TxOk(bool ok, const std::string& what) {
 
 }  // namespace
 
-void TxNotes::Flush(Metrics* metrics) const {
-  if (metrics == nullptr) return;
-  for (const auto& c : started) metrics->JourneyStarted(c);
-  for (const auto& [c, s] : finished) metrics->JourneyFinished(c, s);
-  for (const auto& ch : touches) metrics->TouchEmitted(ch);
-  for (const auto& ch : withdrawals) metrics->TouchWithdrawal(ch, "requested");
-  for (const auto& r : suppressions) metrics->SuppressionRecorded(r);
-  for (const auto& c : conversions) {
-    metrics->Conversion(c.channel, c.campaign, c.seconds_since_touch);
-  }
-}
-
 absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::Get(
     pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved) {
   if (version > 0) {
@@ -118,7 +101,7 @@ absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::
 
 JourneyRunner::JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
                              RunnerOptions options)
-    : pool_(pool), clock_(clock), metrics_(metrics), options_(options) {}
+    : ctx_(pool, clock, metrics, std::move(options)) {}
 
 // campaigns
 
@@ -134,29 +117,22 @@ absl::StatusOr<blend::v1::PutCampaignResponse> JourneyRunner::PutCampaign(
                             .status());
   pg::CampaignRow row{campaign.campaign_id(),     0,
                       campaign.definition_json(), campaign.policies_json(),
-                      json(aliases).dump(),       clock_.Now()};
-  store::TxOptions opts;
-  opts.name = "put_campaign";
-  opts.max_attempts = options_.tx_attempts;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::PutCampaignResponse> {
+                      json(aliases).dump(),       ctx_.clock().Now()};
+  return ctx_.Transact(
+      {.name = "put_campaign"},
+      [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::PutCampaignResponse> {
         blend::v1::PutCampaignResponse resp;
         resp.set_campaign_id(row.campaign_id);
         resp.set_version(pg::InsertCampaignVersion(tx, row));
         return resp;
-      },
-      opts);
+      });
 }
 
 absl::StatusOr<blend::v1::Campaign> JourneyRunner::GetCampaign(const std::string& campaign_id,
                                                                int32_t version) {
-  store::TxOptions opts;
-  opts.name = "get_campaign";
-  opts.read_only = true;
-  return store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::Campaign> {
+  return ctx_.Transact(
+      {.name = "get_campaign", .read_only = true},
+      [&](pqxx::work& tx, TxNotes&) -> absl::StatusOr<blend::v1::Campaign> {
         auto row = pg::FindCampaign(tx, campaign_id, version);
         if (!row) return absl::NotFoundError(absl::StrCat("unknown campaign ", campaign_id));
         blend::v1::Campaign c;
@@ -170,8 +146,7 @@ absl::StatusOr<blend::v1::Campaign> JourneyRunner::GetCampaign(const std::string
         }
         *c.mutable_created_at() = orchestrator::ToProto(row->created_at);
         return c;
-      },
-      opts);
+      });
 }
 
 // the transactional core
@@ -234,12 +209,13 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
               cmd.set_touch_id(touch_id);
               buf.AddTouch(pg::TouchRow{
                   touch_id, row.journey_id, row.customer_id, static_cast<int16_t>(cmd.channel()),
-                  "pending", 1, cmd.SerializeAsString(), now, t.not_before, std::nullopt, "", "",
+                  TouchStatus::kPending, 1, cmd.SerializeAsString(), now, t.not_before,
+                  std::nullopt, "", "",
                   t.channel == Channel::kVoice ? genesys::ContactIdForTouch(touch_id) : "",
                   /*withdraw_reason=*/std::nullopt});
               // A paused campaign's touch is held: no outbox row until the resume.
               if (!pauses.Hold(row.campaign_id, touch_id)) {
-                buf.AddOutbox(TouchTopicFor(t.channel, options_.topic_prefix), row.journey_id,
+                buf.AddOutbox(TouchTopicFor(t.channel, ctx_.options().topic_prefix), row.journey_id,
                               TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
               }
               notes.touches.emplace_back(ChannelName(t.channel));
@@ -294,13 +270,13 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
   j.state = std::move(result.next);
   if (before == blend::v1::JOURNEY_STATUS_RUNNING && j.row.status != before) {
-    notes.finished.emplace_back(j.row.campaign_id, StatusName(j.row.status));
+    notes.finished.emplace_back(j.row.campaign_id, JourneyStatusText(j.row.status));
     // Every way a journey ends passes here (exit event, CancelJourney, failure, timeout): its
     // voice contacts still queued in Genesys come back out. (A journey that ends in its very
     // first step, in StartRows, has no claimed touch yet.)
     WithdrawJourneyVoiceTouches(tx, j.row.journey_id,
-                                absl::StrCat("journey finished: ", StatusName(j.row.status)), now,
-                                notes);
+                                absl::StrCat("journey finished: ", JourneyStatusText(j.row.status)),
+                                now, notes);
   }
   return absl::OkStatus();
 }
@@ -442,7 +418,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
                   notes, pauses);
     notes.started.push_back(p.row.campaign_id);
     if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
-      notes.finished.emplace_back(p.row.campaign_id, StatusName(p.row.status));
+      notes.finished.emplace_back(p.row.campaign_id, JourneyStatusText(p.row.status));
     }
     out.set_accepted(true);
     out.set_journey_id(p.row.journey_id);
@@ -459,25 +435,20 @@ absl::StatusOr<blend::v1::StartJourneyResponse> JourneyRunner::StartJourney(
     const blend::v1::StartJourneyRequest& request) {
   blend::v1::StartJourneyRequest req = request;
   BLEND_RETURN_IF_ERROR(NormalizeStartRequest(req));
-  absl::Time t0 = clock_.Now();
-  TxNotes notes;
+  const absl::Time t0 = ctx_.clock().Now();
   std::vector<absl::Status> row_status;
-  store::TxOptions opts;
-  opts.name = "start";
-  opts.max_attempts = options_.tx_attempts;
-  auto result = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<blend::v1::StartJourneyResult> {
-        notes = TxNotes{};
-        auto results = StartRows(tx, {req}, clock_.Now(), notes, row_status);
+  // Not timed by Transact: a rejected row commits (nothing) but is no applied trigger. Its
+  // notes are empty (StartRows notes accepted rows only).
+  auto result = ctx_.Transact(
+      {.name = "start"},
+      [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<blend::v1::StartJourneyResult> {
+        auto results = StartRows(tx, {req}, ctx_.clock().Now(), notes, row_status);
         if (row_status[0].code() == absl::StatusCode::kAborted) return row_status[0];
         return results[0];
-      },
-      opts);
+      });
   if (!result.ok()) return result.status();
   if (!row_status[0].ok()) return row_status[0];
-  notes.Flush(metrics_);
-  if (metrics_) metrics_->TriggerApplied("start", absl::ToDoubleSeconds(clock_.Now() - t0));
+  ctx_.RecordTrigger("start", t0);
   blend::v1::StartJourneyResponse resp;
   resp.set_journey_id(result->journey_id());
   resp.set_created(result->reason().empty());
@@ -499,28 +470,16 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartBatchOnce(
     valid.push_back(std::move(req));
     valid_index.push_back(i);
   }
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "start_batch";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Time t0 = clock_.Now();
-  *tx_status = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
-        notes = TxNotes{};
+  *tx_status = ctx_.Transact(
+      {.name = "start_batch", .timed = true}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         std::vector<absl::Status> row_status;
-        auto out = StartRows(tx, valid, clock_.Now(), notes, row_status);
+        auto out = StartRows(tx, valid, ctx_.clock().Now(), notes, row_status);
         for (size_t k = 0; k < valid.size(); ++k) {
           if (row_status[k].code() == absl::StatusCode::kAborted) return row_status[k];
           results[valid_index[k]] = std::move(out[k]);
         }
         return absl::OkStatus();
-      },
-      opts);
-  if (tx_status->ok()) {
-    notes.Flush(metrics_);
-    if (metrics_) metrics_->TriggerApplied("start_batch", absl::ToDoubleSeconds(clock_.Now() - t0));
-  }
+      });
   return results;
 }
 
@@ -628,24 +587,10 @@ absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEven
 absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::ApplyCustomerEvent(
     const blend::v1::CustomerEvent& ev) {
   BLEND_RETURN_IF_ERROR(ValidateCustomerEvent(ev));
-  absl::Time t0 = clock_.Now();
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "customer_event";
-  opts.max_attempts = options_.tx_attempts;
-  auto resp = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) {
-        notes = TxNotes{};
-        return CustomerEventInTx(tx, ev, clock_.Now(), notes);
-      },
-      opts);
-  if (resp.ok()) {
-    notes.Flush(metrics_);
-    if (metrics_)
-      metrics_->TriggerApplied("customer_event", absl::ToDoubleSeconds(clock_.Now() - t0));
-  }
-  return resp;
+  return ctx_.Transact({.name = "customer_event", .timed = true},
+                       [&](pqxx::work& tx, TxNotes& notes) {
+                         return CustomerEventInTx(tx, ev, ctx_.clock().Now(), notes);
+                       });
 }
 
 // An opt-out or DNC outcome is remembered on the consent record, so every later touch it
@@ -694,13 +639,13 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   // Lock order everywhere: journey row, then touch row.
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
   auto touch = pg::FindTouch(tx, d.touch_id(), pg::Lock::kForUpdate);
-  if (touch->status == "done") {
+  if (touch->status == TouchStatus::kDone) {
     // Already applied, but for one case: a touch whose insertion was in doubt (UNKNOWN) was
     // withdrawn anyway (the contact may have been queued); the dialer's answer is recorded
     // on the row and in the history, and the journey, which had its result, does not move.
     if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN &&
         touch->reason == "TOUCH_OUTCOME_UNKNOWN") {
-      pg::SetTouchStatus(tx, d.touch_id(), "done", "TOUCH_OUTCOME_WITHDRAWN", now);
+      pg::SetTouchStatus(tx, d.touch_id(), TouchStatus::kDone, "TOUCH_OUTCOME_WITHDRAWN", now);
       pg::AppendHistory(
           tx, j.row.journey_id,
           pg::HistoryRow{0, now, "touch_withdrawn", "",
@@ -711,18 +656,18 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   RecordDispositionEngagement(tx, d, static_cast<blend::v1::Channel>(touch->channel), j, now);
   // A voice touch completes with its call outcome, not with the contact insertion.
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT && touch->channel == blend::v1::CHANNEL_VOICE) {
-    pg::SetTouchStatus(tx, d.touch_id(), "sent", "contact inserted", now);
+    pg::SetTouchStatus(tx, d.touch_id(), TouchStatus::kSent, "contact inserted", now);
     return absl::OkStatus();
   }
   // A worker answers a refused claim with the refusal as its outcome (OPTED_OUT for
   // "opted_out", DNC_ACTIVE for "dnc_active"): that echoes the consent record, it is no new
   // opt-out. Recording it would turn a legal hold's refusal into a lasting opt-out.
-  const bool echoes_refusal = touch->status == "refused";
+  const bool echoes_refusal = touch->status == TouchStatus::kRefused;
   // An outcome value this build does not know is recorded by number (TouchOutcome_Name is
   // empty for it) and fails the task like FAILED (DispositionTrigger).
   std::string outcome = blend::v1::TouchOutcome_Name(d.outcome());
   if (outcome.empty()) outcome = absl::StrCat("TOUCH_OUTCOME_", static_cast<int>(d.outcome()));
-  pg::SetTouchStatus(tx, d.touch_id(), "done", outcome, now);
+  pg::SetTouchStatus(tx, d.touch_id(), TouchStatus::kDone, outcome, now);
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_WITHDRAWN) {
     pg::AppendHistory(
         tx, j.row.journey_id,
@@ -745,39 +690,19 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
 
 absl::Status JourneyRunner::ApplyDisposition(const std::string& message_id,
                                              const blend::v1::Disposition& d) {
-  absl::Time t0 = clock_.Now();
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "disposition";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Status s = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
-        notes = TxNotes{};
-        return DispositionInTx(tx, message_id, d, clock_.Now(), notes);
-      },
-      opts);
-  if (s.ok()) {
-    notes.Flush(metrics_);
-    if (metrics_) metrics_->TriggerApplied("disposition", absl::ToDoubleSeconds(clock_.Now() - t0));
-  }
-  return s;
+  return ctx_.Transact({.name = "disposition", .timed = true},
+                       [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
+                         return DispositionInTx(tx, message_id, d, ctx_.clock().Now(), notes);
+                       });
 }
 
 absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
     const std::vector<BusEvent>& events) {
-  absl::Time t0 = clock_.Now();
-  TxNotes notes;
   std::vector<absl::Status> per_event;
-  store::TxOptions opts;
-  opts.name = "event_batch";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Status s = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
-        notes = TxNotes{};
+  absl::Status s = ctx_.Transact(
+      {.name = "event_batch", .timed = true}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         per_event.assign(events.size(), absl::OkStatus());
-        absl::Time now = clock_.Now();
+        absl::Time now = ctx_.clock().Now();
         for (size_t i = 0; i < events.size(); ++i) {
           absl::Status st;
           if (const auto* d = std::get_if<blend::v1::Disposition>(&events[i].payload)) {
@@ -795,53 +720,34 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
           per_event[i] = st;
         }
         return absl::OkStatus();
-      },
-      opts);
+      });
   if (!s.ok()) return s;
-  notes.Flush(metrics_);
-  if (metrics_) metrics_->TriggerApplied("event_batch", absl::ToDoubleSeconds(clock_.Now() - t0));
   return per_event;
 }
 
 absl::StatusOr<blend::v1::Journey> JourneyRunner::CancelJourney(const std::string& journey_id,
                                                                 const std::string& reason) {
-  TxNotes notes;
-  store::TxOptions opts;
-  opts.name = "cancel";
-  opts.max_attempts = options_.tx_attempts;
-  auto row = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<pg::JourneyRow> {
-        notes = TxNotes{};
+  auto row = ctx_.Transact(
+      {.name = "cancel"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<pg::JourneyRow> {
         BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, journey_id, pg::Lock::kForUpdate));
         if (j.row.status == blend::v1::JOURNEY_STATUS_RUNNING) {
           BLEND_RETURN_IF_ERROR(Apply(tx, j,
                                       journey::CancelTrigger{reason.empty() ? "cancelled" : reason},
-                                      clock_.Now(), notes));
+                                      ctx_.clock().Now(), notes));
         }
         return j.row;
-      },
-      opts);
+      });
   if (!row.ok()) return row.status();
-  notes.Flush(metrics_);
   return ToProto(*row);
 }
 
 absl::StatusOr<int> JourneyRunner::FireDueTimers() {
-  TxNotes notes;
-  std::vector<double> lateness;
   std::optional<pg::DueTimer> current;  // the timer being applied when the body failed
-  store::TxOptions opts;
-  opts.name = "timers";
-  opts.max_attempts = options_.tx_attempts;
-  auto fired = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<int> {
-        notes = TxNotes{};
-        lateness.clear();
-        absl::Time now = clock_.Now();
+  auto fired =
+      ctx_.Transact({.name = "timers"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<int> {
+        absl::Time now = ctx_.clock().Now();
         int count = 0;
-        for (const pg::DueTimer& t : pg::ClaimDueTimers(tx, now, options_.timer_batch_size)) {
+        for (const pg::DueTimer& t : pg::ClaimDueTimers(tx, now, ctx_.options().timer_batch_size)) {
           current = t;
           // Never wait for a journey another transaction holds: its timer stays due and is
           // picked up by the next poll (waiting here could deadlock with that holder).
@@ -849,21 +755,14 @@ absl::StatusOr<int> JourneyRunner::FireDueTimers() {
           if (j.status().code() == absl::StatusCode::kNotFound) continue;
           if (!j.ok()) return j.status();
           pg::DeleteTimer(tx, t.journey_id, t.key);
-          lateness.push_back(absl::ToDoubleSeconds(now - t.due));
+          notes.timer_lateness.push_back(absl::ToDoubleSeconds(now - t.due));
           BLEND_RETURN_IF_ERROR(Apply(tx, *j, journey::TimerFiredTrigger{t.key}, now, notes));
           ++count;
         }
         current.reset();
         return count;
-      },
-      opts);
-  if (fired.ok()) {
-    notes.Flush(metrics_);
-    if (metrics_) {
-      for (double l : lateness) metrics_->TimerLateness(l);
-    }
-    return fired;
-  }
+      });
+  if (fired.ok()) return fired;
   const absl::StatusCode code = fired.status().code();
   if (!current || code == absl::StatusCode::kAborted || code == absl::StatusCode::kUnavailable ||
       code == absl::StatusCode::kUnknown) {
@@ -875,11 +774,12 @@ absl::StatusOr<int> JourneyRunner::FireDueTimers() {
             {{"journey_id", current->journey_id},
              {"timer", current->key},
              {"error", std::string(fired.status().message())}});
-  absl::Status postponed = store::WithTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    pg::UpsertTimer(tx, current->journey_id, current->key, clock_.Now() + absl::Minutes(1),
-                    clock_.Now());
-    return absl::OkStatus();
-  });
+  absl::Status postponed =
+      ctx_.Transact({.name = "tx", .retry = false}, [&](pqxx::work& tx, TxNotes&) -> absl::Status {
+        const absl::Time now = ctx_.clock().Now();
+        pg::UpsertTimer(tx, current->journey_id, current->key, now + absl::Minutes(1), now);
+        return absl::OkStatus();
+      });
   if (!postponed.ok()) return postponed;
   return 0;
 }

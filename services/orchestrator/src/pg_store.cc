@@ -177,7 +177,12 @@ TouchRow ReadTouch(const pqxx::row& r) {
   t.journey_id = r[1].as<std::string>();
   t.customer_id = r[2].as<std::string>();
   t.channel = r[3].as<int16_t>();
-  t.status = r[4].as<std::string>();
+  const std::string status = r[4].as<std::string>();
+  std::optional<TouchStatus> parsed = TouchStatusFromText(status);
+  // A status this build does not know (a newer schema's): fail the transaction loudly rather
+  // than treat the touch as something it is not.
+  if (!parsed) throw std::runtime_error("touch " + t.touch_id + " has unknown status " + status);
+  t.status = *parsed;
   t.attempt = r[5].as<int32_t>();
   t.command = UnB64(r[6]);
   t.created_at = FromMicros(r[7].as<int64_t>());
@@ -340,13 +345,13 @@ std::string LoadInstallationSecret(pqxx::work& tx, const std::string& name) {
   return r[0][0].as<std::string>();
 }
 
-void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
+void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, TouchStatus status,
                     const std::string& reason, absl::Time now) {
   Exec(tx,
        "UPDATE touches SET status = $2, reason = $3, completed_at = CASE WHEN $2 IN "
        "('done', 'refused', 'cancelled') THEN blend_us_to_ts($4) ELSE completed_at END "
        "WHERE touch_id = $1",
-       touch_id, status, reason, ToMicros(now));
+       touch_id, std::string(TouchStatusText(status)), reason, ToMicros(now));
 }
 
 void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,

@@ -12,6 +12,7 @@
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "blend/policy/policy.h"
 #include "blend/store/transaction.h"
@@ -60,10 +61,7 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
     return v;
   };
   if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
-    return stop(absl::StrCat(
-        "journey finished: ",
-        blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(j.row.status))
-            .substr(15)));
+    return stop(absl::StrCat("journey finished: ", JourneyStatusText(j.row.status)));
   }
   if (!StepTouchIdOf(TouchKey(tx), j.state, touch.touch_id)) {
     return stop("superseded: the journey moved on");
@@ -99,12 +97,14 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
 
 absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     pqxx::work& tx, const std::string& touch_id, const std::string& worker_id,
-    const blend::v1::TouchCommand& bus_copy, absl::Time now, std::string* decision) {
+    const blend::v1::TouchCommand& bus_copy, absl::Time now, TxNotes& notes) {
+  // The claim decision metric, counted once the transaction committed.
+  auto decided = [&](const char* decision) { notes.claims.emplace_back(decision); };
   // A message Blend did not write is refused before anything is read or written for it: the
   // touch row of a real id stays as it was, for the real message.
   auto peek = pg::FindTouch(tx, touch_id, pg::Lock::kNone);
   if (!peek) {
-    *decision = "not_issued";
+    decided("not_issued");
     return Decide(Decision::DECISION_NOT_ISSUED, "unknown touch: Blend never emitted this id");
   }
   {
@@ -115,7 +115,7 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     }
     const std::vector<std::string> differing = TouchFieldsDiffering(bus_copy, stored);
     if (!differing.empty()) {
-      *decision = "not_issued";
+      decided("not_issued");
       return Decide(Decision::DECISION_NOT_ISSUED,
                     absl::StrCat("the message differs from the stored touch in ",
                                  absl::StrJoin(differing, ", ")));
@@ -124,28 +124,28 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   // Lock order: journey row, then touch row (as every trigger does).
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kForUpdate));
   pg::TouchRow touch = *pg::FindTouch(tx, touch_id, pg::Lock::kForUpdate);
-  if (touch.status == "sent" || touch.status == "done") {
-    *decision = "already_claimed";
+  if (touch.status == TouchStatus::kSent || touch.status == TouchStatus::kDone) {
+    decided("already_claimed");
     return Decide(Decision::DECISION_ALREADY_CLAIMED, "touch already claimed");
   }
   // "claimed" again: a worker whose earlier attempt sent nothing (a 429, a transient error, a
   // crash before its ledger row) claims before it retries. The fence applies anew: a payment,
   // an opt-out or the calling window may have changed since the first claim.
-  const bool reclaim = touch.status == "claimed";
-  if (touch.status == "refused" || touch.status == "cancelled") {
-    *decision = "refused";
+  const bool reclaim = touch.status == TouchStatus::kClaimed;
+  if (touch.status == TouchStatus::kRefused || touch.status == TouchStatus::kCancelled) {
+    decided("refused");
     return Decide(Decision::DECISION_REFUSED, touch.reason);
   }
   BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, reclaim, now));
   // A paused campaign: held until the resume emits it again (campaign_pause.h). A refusal
   // still wins: the touch would never go.
   if (v.kind != FenceVerdict::Kind::kRefuse && PauseGate(tx).Paused(j.row.campaign_id)) {
-    *decision = "deferred";
+    decided("deferred");
     return HoldClaimedTouch(tx, touch_id, touch.attempt, touch.command);
   }
   if (v.kind == FenceVerdict::Kind::kRefuse) {
-    pg::SetTouchStatus(tx, touch_id, "refused", v.reason, now);
-    *decision = "refused";
+    pg::SetTouchStatus(tx, touch_id, TouchStatus::kRefused, v.reason, now);
+    decided("refused");
     return Decide(Decision::DECISION_REFUSED, std::move(v.reason));
   }
   if (v.kind == FenceVerdict::Kind::kDefer) {
@@ -156,21 +156,21 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
     *cmd.mutable_not_before() = orchestrator::ToProto(v.send_at);
     pg::MarkTouchDeferred(tx, touch_id, v.reason, v.send_at, cmd.attempt(),
                           cmd.SerializeAsString());
-    pg::InsertOutbox(tx, TouchTopicFor(v.channel, options_.topic_prefix), j.row.journey_id,
+    pg::InsertOutbox(tx, TouchTopicFor(v.channel, ctx_.options().topic_prefix), j.row.journey_id,
                      TouchEnvelopeBytes(cmd, now), v.send_at, now);
     Decision out = Decide(Decision::DECISION_DEFERRED, v.reason);
     *out.mutable_retry_at() = orchestrator::ToProto(v.send_at);
-    *decision = "deferred";
+    decided("deferred");
     return out;
   }
   pg::MarkTouchClaimed(tx, touch_id, worker_id, now);
   Decision out;
   if (reclaim) {
-    *decision = "already_claimed";
+    decided("already_claimed");
     out = Decide(Decision::DECISION_ALREADY_CLAIMED,
                  "claimed again after an attempt that sent nothing");
   } else {
-    *decision = "granted";
+    decided("granted");
     out = Decide(Decision::DECISION_GRANTED, "");
   }
   // What the worker sends: the touch as stored at emission, never the bus copy.
@@ -196,14 +196,14 @@ absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckInTx(pqxx::wor
   // by milliseconds, not by the seconds a delete takes to travel.
   BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, peek->journey_id, pg::Lock::kNone));
   pg::TouchRow touch = *pg::FindTouch(tx, touch_id, pg::Lock::kNone);
-  if (touch.status == "refused" || touch.status == "cancelled") {
-    return no(touch.reason.empty() ? touch.status : touch.reason);
+  if (touch.status == TouchStatus::kRefused || touch.status == TouchStatus::kCancelled) {
+    return no(touch.reason.empty() ? std::string(TouchStatusText(touch.status)) : touch.reason);
   }
-  if (touch.status == "done") return no("touch finished");
+  if (touch.status == TouchStatus::kDone) return no("touch finished");
   // Only a touch a worker claimed (and perhaps already handed to Genesys) is about to be dialed;
   // anything else (pending, deferred) must not be dialed now.
-  if (touch.status != "claimed" && touch.status != "sent") {
-    return no(absl::StrCat("touch not claimed: ", touch.status));
+  if (touch.status != TouchStatus::kClaimed && touch.status != TouchStatus::kSent) {
+    return no(absl::StrCat("touch not claimed: ", std::string(TouchStatusText(touch.status))));
   }
   // The claim itself is in the cap's history; the dial is the same touch, not another one.
   BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, /*own_claim_counted=*/true, now));
@@ -220,28 +220,17 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimTouch(
     const std::string& touch_id, const std::string& worker_id,
     const blend::v1::TouchCommand& bus_copy) {
   if (touch_id.empty()) return absl::InvalidArgumentError("touch_id is required");
-  std::string decision;
-  store::TxOptions opts;
-  opts.name = "claim_touch";
-  opts.max_attempts = options_.tx_attempts;
-  auto out = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) {
-        return ClaimInTx(tx, touch_id, worker_id, bus_copy, clock_.Now(), &decision);
-      },
-      opts);
-  if (out.ok() && metrics_) metrics_->ClaimDecision(decision);
-  return out;
+  return ctx_.Transact({.name = "claim_touch"}, [&](pqxx::work& tx, TxNotes& notes) {
+    return ClaimInTx(tx, touch_id, worker_id, bus_copy, ctx_.clock().Now(), notes);
+  });
 }
 
 absl::StatusOr<blend::v1::CheckTouchResponse> JourneyRunner::CheckTouch(
     const std::string& touch_id) {
   if (touch_id.empty()) return absl::InvalidArgumentError("touch_id is required");
-  store::TxOptions opts;
-  opts.name = "check_touch";
-  opts.max_attempts = options_.tx_attempts;
-  return store::WithTransaction(
-      pool_, [&](pqxx::work& tx) { return CheckInTx(tx, touch_id, clock_.Now()); }, opts);
+  return ctx_.Transact({.name = "check_touch"}, [&](pqxx::work& tx, TxNotes&) {
+    return CheckInTx(tx, touch_id, ctx_.clock().Now());
+  });
 }
 
 }  // namespace blend::orchestrator

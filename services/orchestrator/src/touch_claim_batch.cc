@@ -46,13 +46,8 @@ absl::StatusOr<blend::v1::ClaimTouchesResponse> JourneyRunner::ClaimTouches(
   blend::v1::ClaimTouchesResponse out;
   if (n == 0) return out;
 
-  std::vector<std::string> decisions(n);
-  store::TxOptions opts;
-  opts.name = "claim_touches";
-  opts.max_attempts = options_.tx_attempts;
-  absl::Status done = store::WithTransaction(
-      pool_,
-      [&](pqxx::work& tx) -> absl::Status {
+  absl::Status done =
+      ctx_.Transact({.name = "claim_touches"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         out.clear_results();
         for (int i = 0; i < n; ++i) out.add_results();
         const std::map<std::string, std::string> journeys = JourneysOfTouches(tx, touch_ids);
@@ -66,20 +61,16 @@ absl::StatusOr<blend::v1::ClaimTouchesResponse> JourneyRunner::ClaimTouches(
         std::iota(order.begin(), order.end(), 0);
         std::stable_sort(order.begin(), order.end(),
                          [&](int a, int b) { return journey_of(a) < journey_of(b); });
-        const absl::Time now = clock_.Now();
+        const absl::Time now = ctx_.clock().Now();
         for (int i : order) {
           const auto& claim = request.claims(i);
-          BLEND_ASSIGN_OR_RETURN(*out.mutable_results(i),
-                                 ClaimInTx(tx, claim.touch_id(), claim.worker_id(), claim.touch(),
-                                           now, &decisions[i]));
+          BLEND_ASSIGN_OR_RETURN(
+              *out.mutable_results(i),
+              ClaimInTx(tx, claim.touch_id(), claim.worker_id(), claim.touch(), now, notes));
         }
         return absl::OkStatus();
-      },
-      opts);
+      });
   if (!done.ok()) return done;
-  if (metrics_) {
-    for (const std::string& d : decisions) metrics_->ClaimDecision(d);
-  }
   return out;
 }
 

@@ -43,8 +43,8 @@ void JourneyRunner::WriteWithdrawals(pqxx::work& tx, const std::vector<pg::Withd
     // Keyed by the journey id like the TouchCommand, on the same topic: the relay publishes a
     // key's rows in id order and the partition keeps that order, so the dialer sees the
     // insertion before its withdrawal.
-    pg::InsertOutbox(tx, TouchTopicFor(Channel::kVoice, options_.topic_prefix), row.journey_id,
-                     WithdrawEnvelopeBytes(w), now, now);
+    pg::InsertOutbox(tx, TouchTopicFor(Channel::kVoice, ctx_.options().topic_prefix),
+                     row.journey_id, WithdrawEnvelopeBytes(w), now, now);
     pg::AppendHistory(tx, row.journey_id,
                       pg::HistoryRow{0, now, "touch_withdraw_requested", "",
                                      nlohmann::json{{"touchId", w.touch_id()},

@@ -4,7 +4,8 @@
 // timer fired, disposition, customer event, cancel — is applied in ONE PostgreSQL transaction:
 // lock the journey row -> journey::Step -> write the new state, history, touches, outbox rows
 // and timers (and the processed message id) -> commit. Nothing is published here: the outbox
-// relay does that after commit.
+// relay does that after commit. Each operation runs in RunnerContext::Transact
+// (runner_context.h), which also records its metrics once it committed.
 //
 // Thread-safe: every call borrows its own connection; concurrent triggers of one journey
 // serialise on its row lock. Status codes: kNotFound (unknown campaign / journey / touch),
@@ -30,6 +31,7 @@
 #include "blend/journey/interpreter.h"
 #include "blend/orchestrator/metrics.h"
 #include "blend/orchestrator/pg_store.h"
+#include "blend/orchestrator/runner_context.h"
 #include "blend/store/connection_pool.h"
 #include "blend/v1/bus.pb.h"
 #include "blend/v1/consent_service.pb.h"
@@ -53,31 +55,6 @@ class CampaignCache {
   absl::Mutex mu_;
   std::map<std::pair<std::string, int32_t>, std::shared_ptr<const journey::CompiledCampaign>>
       compiled_ ABSL_GUARDED_BY(mu_);
-};
-
-// Metric events of a transaction, recorded only once it committed.
-struct TxNotes {
-  std::vector<std::string> started;                           // campaign
-  std::vector<std::pair<std::string, std::string>> finished;  // campaign, status
-  std::vector<std::string> touches;                           // channel
-  std::vector<std::string> withdrawals;                       // channel (requested)
-  std::vector<std::string> suppressions;                      // reason (consent record)
-  struct Conversion {
-    std::string channel;   // "none" when no touch within the attribution window
-    std::string campaign;  // "none" likewise
-    std::optional<double> seconds_since_touch;
-  };
-  std::vector<Conversion> conversions;
-  void Flush(Metrics* metrics) const;
-};
-
-struct RunnerOptions {
-  // Prepended to every Kafka topic name ("" in production; tests isolate themselves with it).
-  std::string topic_prefix;
-  int start_batch_size = 500;               // start-many rows per transaction
-  int timer_batch_size = 200;               // timers fired per transaction
-  int tx_attempts = 3;                      // retries of a transaction aborted by a conflict
-  engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
 };
 
 class JourneyRunner {
@@ -168,8 +145,8 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::RemoveSuppressionResponse> RemoveSuppression(
       const std::string& suppression_id, const std::string& removed_by, const std::string& why);
 
-  const Clock& clock() const { return clock_; }
-  store::ConnectionPool& pool() { return pool_; }
+  const Clock& clock() const { return ctx_.clock(); }
+  store::ConnectionPool& pool() { return ctx_.pool(); }
 
  private:
   struct Loaded {
@@ -208,7 +185,7 @@ class JourneyRunner {
                                                           const std::string& touch_id,
                                                           const std::string& worker_id,
                                                           const blend::v1::TouchCommand& bus_copy,
-                                                          absl::Time now, std::string* decision);
+                                                          absl::Time now, TxNotes& notes);
   // The fence shared by ClaimTouch and CheckTouch: journey running and still waiting on the
   // touch, no suppression, inside the calling window and the caps. Writes nothing.
   struct FenceVerdict {
@@ -252,10 +229,7 @@ class JourneyRunner {
   void RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
                              std::vector<Loaded>& journeys, absl::Time now, TxNotes& notes);
 
-  store::ConnectionPool& pool_;
-  const Clock& clock_;
-  Metrics* metrics_;
-  RunnerOptions options_;
+  RunnerContext ctx_;  // pool, clock, metrics, options; Transact
   CampaignCache campaigns_;
   absl::Mutex touch_key_mu_;
   std::string touch_key_ ABSL_GUARDED_BY(touch_key_mu_);  // "" until read

@@ -17,6 +17,7 @@
 #include <pqxx/transaction>
 
 #include "absl/time/time.h"
+#include "blend/orchestrator/statuses.h"
 
 namespace blend::orchestrator::pg {
 
@@ -124,10 +125,8 @@ struct TouchRow {
   std::string touch_id;
   std::string journey_id;
   std::string customer_id;
-  int16_t channel = 0;  // blend.v1.Channel
-  // pending | claimed | refused | deferred | sent (voice: contact inserted, no call outcome
-  // yet) | done | cancelled
-  std::string status;
+  int16_t channel = 0;                         // blend.v1.Channel
+  TouchStatus status = TouchStatus::kPending;  // stored as TouchStatusText (statuses.h)
   int32_t attempt = 1;
   std::string command;  // serialised blend.v1.TouchCommand
   absl::Time created_at;
@@ -143,7 +142,7 @@ std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, L
 // installation_secrets.secret of `name` as lower-case hex (migration 0018); throws
 // std::runtime_error when the row is missing.
 std::string LoadInstallationSecret(pqxx::work& tx, const std::string& name);
-void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, const std::string& status,
+void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, TouchStatus status,
                     const std::string& reason, absl::Time now);
 // Also records the Genesys contact id of a voice touch that has none yet (emitted before
 // migration 0016).
