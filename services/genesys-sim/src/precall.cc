@@ -1,10 +1,9 @@
 #include "blend/genesys_sim/precall.h"
 
-#include <httplib.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "blend/http/client.h"
 
 namespace blend::genesys_sim {
 
@@ -14,24 +13,9 @@ absl::StatusOr<PreCallReply> HttplibPreCallTransport::Post(const std::string& ur
                                                            const std::string& body,
                                                            const HeaderList& headers,
                                                            absl::Duration timeout) {
-  size_t scheme_end = url.find("://");
-  size_t path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  std::string base = path_start == std::string::npos ? url : url.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
-  httplib::Client client(base);
-  if (!client.is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad pre-call URL ", url));
-  auto ms = absl::ToChronoMilliseconds(timeout);
-  client.set_connection_timeout(ms);
-  client.set_read_timeout(ms);
-  client.set_write_timeout(ms);
-  httplib::Headers h;
-  for (const auto& [k, v] : headers) h.emplace(k, v);
-  auto res = client.Post(path, h, body, "application/json");
-  if (!res) {
-    return absl::UnavailableError(
-        absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
-  }
-  return PreCallReply{res->status, res->body};
+  absl::StatusOr<http::Reply> reply = http::PostJson(url, body, headers, timeout);
+  if (!reply.ok()) return reply.status();
+  return PreCallReply{reply->status, std::move(reply->body)};
 }
 
 json PreCallRule::RequestBody(const Contact& contact) {

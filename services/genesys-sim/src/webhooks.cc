@@ -1,6 +1,5 @@
 #include "blend/genesys_sim/webhooks.h"
 
-#include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -8,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "blend/http/client.h"
 #include "blend/telemetry/log.h"
 
 namespace blend::genesys_sim {
@@ -22,24 +22,8 @@ std::string HmacSha256Hex(const std::string& key, const std::string& data) {
 
 absl::Status HttplibWebhookSender::Post(const std::string& url, const std::string& body,
                                         const HeaderList& headers) {
-  // Split "http://host:port/path" into the client base and the path.
-  size_t scheme_end = url.find("://");
-  size_t path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  std::string base = path_start == std::string::npos ? url : url.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
-  httplib::Client client(base);
-  if (!client.is_valid()) return absl::InvalidArgumentError(absl::StrCat("bad webhook URL ", url));
-  auto timeout = absl::ToChronoMilliseconds(timeout_);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  httplib::Headers h;
-  for (const auto& [k, v] : headers) h.emplace(k, v);
-  auto res = client.Post(path, h, body, "application/json");
-  if (!res) {
-    return absl::UnavailableError(
-        absl::StrCat("POST ", url, ": ", httplib::to_string(res.error())));
-  }
+  absl::StatusOr<http::Reply> res = http::PostJson(url, body, headers, timeout_);
+  if (!res.ok()) return res.status();
   if (res->status < 200 || res->status > 299) {
     return absl::UnavailableError(absl::StrCat("POST ", url, ": HTTP ", res->status));
   }
