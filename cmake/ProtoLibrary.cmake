@@ -29,6 +29,9 @@ function(add_proto_library target)
     list(APPEND srcs ${outs})
   endforeach()
   add_library(${target} STATIC ${srcs})
+  # Every generated .pb.cc defines the same file-local tables (schemas, file_default_instances):
+  # they cannot share a unity translation unit.
+  set_target_properties(${target} PROPERTIES UNITY_BUILD OFF)
   target_include_directories(${target} SYSTEM PUBLIC "${out}")
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
   if(ARG_GRPC)

@@ -83,6 +83,32 @@ class Baseline:
                     f.write(f"finding {p}\t{check}\t{msg}\n")
 
 
+UNITY_SOURCE = re.compile(r'^#include "([^"]+)"', re.M)
+
+
+def expand_unity(db):
+    """A unity build (BLEND_UNITY_BUILD) lists one entry per batch file, Unity/unity_<n>_cxx.cxx,
+    which #includes the batch's sources by absolute path. clang-tidy checks each source on its
+    own, so each gets the batch's command with the batch file replaced by the source."""
+    for e in db:
+        full = os.path.normpath(os.path.join(e["directory"], e["file"]))
+        if not re.search(r"/Unity/unity_[0-9]+_cxx\.cxx$", full):
+            yield e
+            continue
+        with open(full, encoding="utf-8") as f:
+            sources = UNITY_SOURCE.findall(f.read())
+        for src in sources:
+            one = dict(e)
+            one["file"] = src
+            if "arguments" in e:
+                one["arguments"] = [src if a in (e["file"], full) else a for a in e["arguments"]]
+            else:
+                one["command"] = " ".join(
+                    shlex.quote(src) if a in (e["file"], full) else shlex.quote(a)
+                    for a in shlex.split(e["command"]))
+            yield one
+
+
 def translation_units(repo, build):
     db_path = os.path.join(build, "compile_commands.json")
     if not os.path.exists(db_path):
@@ -90,7 +116,7 @@ def translation_units(repo, build):
     with open(db_path, encoding="utf-8") as f:
         db = json.load(f)
     tus = {}
-    for e in db:
+    for e in expand_unity(db):
         full = os.path.normpath(os.path.join(e["directory"], e["file"]))
         rel = os.path.relpath(full, repo)
         if rel.startswith("..") or full.startswith(os.path.abspath(build) + os.sep):

@@ -295,7 +295,7 @@ void CheckAliases(const std::map<std::string, std::string>& aliases,
   }
 }
 
-absl::StatusOr<std::shared_ptr<const CompiledCampaign>> Finish(
+absl::StatusOr<std::shared_ptr<const CompiledCampaign>> FinishCompile(
     std::string campaign_id, const json& definition, const std::string& def_base,
     const json& policies, const std::string& pol_base,
     const std::map<std::string, std::string>& aliases, std::vector<ValidationProblem> found,
@@ -355,8 +355,8 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaign(
   json pol = policies_json.empty()
                  ? json()
                  : ParseJsonOrProblem(policies_json, "/policies", "the policies", found);
-  return Finish(std::move(campaign_id), def, "", pol, "/policies", resource_aliases,
-                std::move(found), problems);
+  return FinishCompile(std::move(campaign_id), def, "", pol, "/policies", resource_aliases,
+                       std::move(found), problems);
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaignDocument(
@@ -364,10 +364,10 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaignDocument(
   std::vector<ValidationProblem> found;
   json doc = ParseJsonOrProblem(document_json, "", "the document", found);
   if (doc.is_discarded()) {
-    return Finish("", doc, "", json(), "/policies", {}, std::move(found), problems);
+    return FinishCompile("", doc, "", json(), "/policies", {}, std::move(found), problems);
   }
   if (doc.is_object() && (doc.contains("StartAt") || doc.contains("States"))) {
-    return Finish("", doc, "", json(), "/policies", {}, std::move(found), problems);
+    return FinishCompile("", doc, "", json(), "/policies", {}, std::move(found), problems);
   }
   std::map<std::string, std::string> aliases;
   std::string campaign_id;
@@ -406,8 +406,8 @@ absl::StatusOr<std::shared_ptr<const CompiledCampaign>> ParseCampaignDocument(
     if (definition.is_discarded())
       found.push_back({"", "missing \"definition\" (the ASL document)"});
   }
-  return Finish(std::move(campaign_id), definition, "/definition", policies, "/policies", aliases,
-                std::move(found), problems);
+  return FinishCompile(std::move(campaign_id), definition, "/definition", policies, "/policies",
+                       aliases, std::move(found), problems);
 }
 
 }  // namespace blend::journey

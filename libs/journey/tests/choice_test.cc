@@ -7,12 +7,12 @@ namespace {
 
 using json = nlohmann::json;
 
-const json kInput = json::parse(R"({
+const json kChoiceInput = json::parse(R"({
   "s":"beta","n":5,"f":2.5,"b":true,"nul":null,
   "ts":"2026-11-26T18:00:00Z","tsOffset":"2026-11-26T20:00:00+02:00",
   "other":{"s":"beta","n":7,"b":true,"ts":"2026-11-27T00:00:00Z"},
   "file":"report*.csv","path":"a\\b"})");
-const json kContext = json::parse(R"({"State":{"Name":"Pick","RetryCount":1}})");
+const json kChoiceContext = json::parse(R"({"State":{"Name":"Pick","RetryCount":1}})");
 
 struct RuleCase {
   std::string rule;  // JSON of a nested rule (no Next)
@@ -26,7 +26,7 @@ TEST_P(ChoiceRuleTest, Matches) {
   auto rule = ChoiceRule::Compile(json::parse(GetParam().rule), "/r", false, problems);
   ASSERT_TRUE(rule.has_value()) << GetParam().rule << " "
                                 << (problems.empty() ? "" : problems[0].message);
-  EXPECT_EQ(rule->Matches(kInput, &kContext), GetParam().expected) << GetParam().rule;
+  EXPECT_EQ(rule->Matches(kChoiceInput, &kChoiceContext), GetParam().expected) << GetParam().rule;
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -15,8 +15,6 @@ using ::testing::SizeIs;
 using json = nlohmann::json;
 using namespace blend::journey::testing;
 
-const absl::Time kNoon = T("2026-11-26T17:00:00Z");  // 12:00 in New York
-
 // SMS, then a Choice on the SMS outcome: SENT goes on to the email, anything else fails.
 constexpr char kSmsThenEmail[] = R"({"StartAt":"Sms","States":{
   "Sms":{"Type":"Task","Resource":"blend:sms","ResultPath":"$.sms","Next":"Sent?"},
@@ -24,13 +22,6 @@ constexpr char kSmsThenEmail[] = R"({"StartAt":"Sms","States":{
            "Default":"NotSent"},
   "Email":{"Type":"Task","Resource":"blend:email","End":true},
   "NotSent":{"Type":"Fail","Error":"NotSent"}}})";
-
-std::shared_ptr<const CompiledCampaign> Campaign(const std::string& definition,
-                                                 const std::string& policies = "") {
-  auto c = ParseCampaign(definition, policies, {}, nullptr, "camp-1");
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *c : nullptr;
-}
 
 std::vector<HistoryEntry> HistoryOf(const std::vector<Effect>& effects, const std::string& kind) {
   std::vector<HistoryEntry> out;

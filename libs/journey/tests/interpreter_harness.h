@@ -5,6 +5,7 @@
 // step (so every test also checks that the stored form loses nothing).
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,17 @@ inline absl::Time T(const std::string& rfc3339) {
   std::string err;
   EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
   return t;
+}
+
+// 12:00 in New York: inside the default 08:00-21:00 window of the test customers' zone.
+inline const absl::Time kNoon = T("2026-11-26T17:00:00Z");
+
+// The campaign compiled from `definition` (and `policies`), or nullptr after a test failure.
+inline std::shared_ptr<const CompiledCampaign> Campaign(const std::string& definition,
+                                                        const std::string& policies = "") {
+  auto c = ParseCampaign(definition, policies, {}, nullptr, "camp-1");
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : nullptr;
 }
 
 inline std::string ReadTestFile(const std::string& relative) {
@@ -105,6 +117,13 @@ std::vector<E> Only(const std::vector<Effect>& effects) {
     if (const E* x = std::get_if<E>(&e)) out.push_back(*x);
   }
   return out;
+}
+
+// The one Finish among `effects` (a test failure when there is not exactly one).
+inline Finish FinishOf(const std::vector<Effect>& effects) {
+  auto f = Only<Finish>(effects);
+  EXPECT_EQ(f.size(), 1u);
+  return f.empty() ? Finish{} : f[0];
 }
 
 inline std::vector<std::string> HistoryKinds(const std::vector<Effect>& effects) {

@@ -12,21 +12,6 @@ using ::testing::SizeIs;
 using json = nlohmann::json;
 using namespace blend::journey::testing;
 
-const absl::Time kNoon = T("2026-11-26T17:00:00Z");  // 12:00 in New York
-
-std::shared_ptr<const CompiledCampaign> Campaign(const std::string& definition,
-                                                 const std::string& policies = "") {
-  auto c = ParseCampaign(definition, policies, {}, nullptr, "camp-1");
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *c : nullptr;
-}
-
-Finish FinishOf(const std::vector<Effect>& effects) {
-  auto f = Only<Finish>(effects);
-  EXPECT_THAT(f, SizeIs(1));
-  return f.empty() ? Finish{} : f[0];
-}
-
 TEST(InterpreterTest, PassDataFlowAppliesInputPathParametersResultPathOutputPath) {
   JourneyHarness h(Campaign(R"J({"StartAt":"P","States":{
     "P":{"Type":"Pass","InputPath":"$.customer","Parameters":{"greeting.$":"States.Format('Hi {}', $.name)","static":1},

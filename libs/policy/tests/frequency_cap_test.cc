@@ -13,7 +13,7 @@ using ::blend::test_support::At;
 using ::blend::test_support::Utc;
 
 const absl::Time kT = At("2026-01-15T12:00:00Z");
-constexpr absl::Duration kDay = absl::Hours(24);
+constexpr absl::Duration kOneDay = absl::Hours(24);
 
 struct CapCase {
   std::string name;
@@ -50,10 +50,10 @@ TEST_P(NextTimeUnderCapTest, EarliestInstantUnderCap) {
   }
 }
 
-const FrequencyCap kThreePerDay{3, kDay, false};
-const FrequencyCap kOnePerDay{1, kDay, false};
-const FrequencyCap kTwoPerDay{2, kDay, false};
-const FrequencyCap kSevenPerWeek{7, 7 * kDay, false};  // Regulation F call frequency
+const FrequencyCap kThreePerDay{3, kOneDay, false};
+const FrequencyCap kOnePerDay{1, kOneDay, false};
+const FrequencyCap kTwoPerDay{2, kOneDay, false};
+const FrequencyCap kSevenPerWeek{7, 7 * kOneDay, false};  // Regulation F call frequency
 
 INSTANTIATE_TEST_SUITE_P(
     Table, NextTimeUnderCapTest,
@@ -70,10 +70,12 @@ INSTANTIATE_TEST_SUITE_P(
                 {-absl::Hours(23), -absl::Hours(22), -absl::Hours(1)},
                 absl::Hours(1)},
         // Window edges: a touch exactly one window ago no longer counts (half-open).
-        CapCase{"TouchExactlyOneWindowAgo", kOnePerDay, {-kDay}, {}},
-        CapCase{
-            "TouchOneSecondInsideWindow", kOnePerDay, {-kDay + absl::Seconds(1)}, absl::Seconds(1)},
-        CapCase{"TouchAtSameInstant", kOnePerDay, {absl::ZeroDuration()}, kDay},
+        CapCase{"TouchExactlyOneWindowAgo", kOnePerDay, {-kOneDay}, {}},
+        CapCase{"TouchOneSecondInsideWindow",
+                kOnePerDay,
+                {-kOneDay + absl::Seconds(1)},
+                absl::Seconds(1)},
+        CapCase{"TouchAtSameInstant", kOnePerDay, {absl::ZeroDuration()}, kOneDay},
         CapCase{"UnsortedHistory",
                 kThreePerDay,
                 {-absl::Hours(1), -absl::Hours(23), -absl::Hours(22)},
@@ -81,10 +83,10 @@ INSTANTIATE_TEST_SUITE_P(
         CapCase{"DuplicateTimes",
                 kTwoPerDay,
                 {-absl::Hours(3), -absl::Hours(3)},
-                kDay - absl::Hours(3)},
+                kOneDay - absl::Hours(3)},
         // Scheduled touches after t count as well.
         CapCase{"FutureTouchBlocks", kOnePerDay, {absl::Hours(1)}, absl::Hours(25)},
-        CapCase{"FutureTouchExactlyOneWindowAhead", kOnePerDay, {kDay}, {}},
+        CapCase{"FutureTouchExactlyOneWindowAhead", kOnePerDay, {kOneDay}, {}},
         CapCase{
             "TouchesOneWindowApartBothSides", kTwoPerDay, {-absl::Hours(12), absl::Hours(12)}, {}},
         CapCase{"TouchesCloserThanOneWindow",
@@ -96,21 +98,21 @@ INSTANTIATE_TEST_SUITE_P(
         // when the first leaves the window, 7 days after it.
         CapCase{"SevenCallsInSevenDays",
                 kSevenPerWeek,
-                {-6 * kDay - absl::Hours(2), -5 * kDay - absl::Hours(2), -4 * kDay - absl::Hours(2),
-                 -3 * kDay - absl::Hours(2), -2 * kDay - absl::Hours(2), -kDay - absl::Hours(2),
-                 -absl::Hours(2)},
-                kDay - absl::Hours(2)},
+                {-6 * kOneDay - absl::Hours(2), -5 * kOneDay - absl::Hours(2),
+                 -4 * kOneDay - absl::Hours(2), -3 * kOneDay - absl::Hours(2),
+                 -2 * kOneDay - absl::Hours(2), -kOneDay - absl::Hours(2), -absl::Hours(2)},
+                kOneDay - absl::Hours(2)},
         CapCase{"SixCallsInSevenDays",
                 kSevenPerWeek,
-                {-6 * kDay, -5 * kDay, -4 * kDay, -3 * kDay, -2 * kDay, -kDay},
+                {-6 * kOneDay, -5 * kOneDay, -4 * kOneDay, -3 * kOneDay, -2 * kOneDay, -kOneDay},
                 {}}),
     [](const ::testing::TestParamInfo<CapCase>& info) { return info.param.name; });
 
 TEST(CapEnabledTest, NeedsPositiveMaxAndWindow) {
   EXPECT_FALSE(CapEnabled(FrequencyCap{}));
-  EXPECT_FALSE(CapEnabled(FrequencyCap{0, kDay, false}));
+  EXPECT_FALSE(CapEnabled(FrequencyCap{0, kOneDay, false}));
   EXPECT_FALSE(CapEnabled(FrequencyCap{3, absl::ZeroDuration(), false}));
-  EXPECT_TRUE(CapEnabled(FrequencyCap{3, kDay, false}));
+  EXPECT_TRUE(CapEnabled(FrequencyCap{3, kOneDay, false}));
 }
 
 }  // namespace

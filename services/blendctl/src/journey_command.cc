@@ -60,7 +60,7 @@ std::string JourneySummary(const blend::v1::Journey& j) {
   return RenderKeyValues(rows);
 }
 
-int RunGet(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) {
+int RunGetJourney(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) {
   blend::v1::Journey j;
   grpc::Status s = FetchJourney(id, conn, j);
   if (!s.ok()) return ReportRpcError(ctx, s);
@@ -72,7 +72,7 @@ int RunGet(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) {
   return kExitOk;
 }
 
-int RunHistory(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) {
+int RunJourneyHistory(const std::string& id, GrpcConnection& conn, OnlineContext& ctx) {
   blend::v1::Journey j;
   grpc::Status s = FetchJourney(id, conn, j);
   if (!s.ok()) return ReportRpcError(ctx, s);
@@ -205,8 +205,10 @@ void AddJourneyCommands(CLI::App& app, OnlineContext& context) {
   journey->require_subcommand(1);
   AddStart(*journey, context);
   AddStartManyCommand(*journey, context);
-  AddIdCommand(*journey, context, "get", "Show a journey's status and current state", RunGet);
-  AddIdCommand(*journey, context, "history", "Show a journey's history as a table", RunHistory);
+  AddIdCommand(*journey, context, "get", "Show a journey's status and current state",
+               RunGetJourney);
+  AddIdCommand(*journey, context, "history", "Show a journey's history as a table",
+               RunJourneyHistory);
 
   auto lo = std::make_shared<ListOptions>();
   CLI::App* list = journey->add_subcommand(

@@ -10,7 +10,7 @@
 namespace blend::blendctl {
 namespace {
 
-const std::string kSeedFile(blend::journey::testing::SeedCampaignPath());
+const std::string kSeedCampaignFile(blend::journey::testing::SeedCampaignPath());
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -33,7 +33,7 @@ std::vector<json> Kind(const std::vector<json>& lines, const std::string& kind) 
 
 TEST(SimulateCommandTest, NotPaidJourneyShowsDeferredSmsThenVoice) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, R"({"invoiceId":"inv-1"})",
+  SimulateOptions o{kSeedCampaignFile, R"({"invoiceId":"inv-1"})",
                     BLENDCTL_TESTDATA "/seed_not_paid.script.json", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
@@ -51,7 +51,8 @@ TEST(SimulateCommandTest, NotPaidJourneyShowsDeferredSmsThenVoice) {
 
 TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{}", BLENDCTL_TESTDATA "/seed_paid_mid_wait.script.json", false};
+  SimulateOptions o{kSeedCampaignFile, "{}", BLENDCTL_TESTDATA "/seed_paid_mid_wait.script.json",
+                    false};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   EXPECT_THAT(out.str(), HasSubstr("final status: SUCCEEDED"));
   EXPECT_THAT(out.str(), HasSubstr("timer-cancelled"));
@@ -63,7 +64,8 @@ TEST(SimulateCommandTest, PaymentMidWaitEndsWithoutVoice) {
 // as if the SMS was sent, and the timeline says the SMS was in doubt.
 TEST(SimulateCommandTest, UnknownSmsDispositionGoesOnAsSent) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{}", BLENDCTL_TESTDATA "/seed_sms_unknown.script.json", true};
+  SimulateOptions o{kSeedCampaignFile, "{}", BLENDCTL_TESTDATA "/seed_sms_unknown.script.json",
+                    true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
   auto touches = Kind(lines, "touch");
@@ -105,7 +107,7 @@ TEST(SimulateCommandTest, ProfileFixtureChoosesTheFirstChannel) {
 
 TEST(SimulateCommandTest, NoScriptRunsTimersUntilTheJourneyBlocks) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{}", "", true};
+  SimulateOptions o{kSeedCampaignFile, "{}", "", true};
   ASSERT_EQ(RunSimulate(o, out, err), 0) << err.str();
   auto lines = Lines(out.str());
   EXPECT_EQ(lines.back()["status"], "RUNNING");  // waits for the SMS disposition
@@ -121,7 +123,7 @@ TEST(SimulateCommandTest, InvalidCampaignExitsOne) {
 
 TEST(SimulateCommandTest, BadInputJsonExitsOne) {
   std::ostringstream out, err;
-  SimulateOptions o{kSeedFile, "{nope", "", false};
+  SimulateOptions o{kSeedCampaignFile, "{nope", "", false};
   EXPECT_EQ(RunSimulate(o, out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("--input: not valid JSON"));
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "blend/demo/event_times.h"
 
 namespace blend::demo {
 namespace {
@@ -13,8 +14,6 @@ struct ContactSeen {
   std::optional<absl::Time> inserted;  // first accepted insertion
   std::optional<absl::Time> removed;   // first accepted delete / update
 };
-
-std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
 
 bool Accepted(const AuditEntry& e) { return e.status / 100 == 2; }
 
@@ -101,9 +100,9 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
     if (customer.empty()) customer = Lookup(in.customer_of_phone, call.phone_e164);
     if (customer.empty()) continue;
     std::string what = call.contact_id.empty()
-                           ? absl::StrCat(customer, " dialled at ", At(call.time))
+                           ? absl::StrCat(customer, " dialled at ", ClockText(call.time))
                            : absl::StrCat(customer, " (contact ", call.contact_id, ", touch ",
-                                          touch, ") dialled at ", At(call.time));
+                                          touch, ") dialled at ", ClockText(call.time));
     bool after = false, ringing = false;
     auto judge = [&](std::optional<absl::Time> event, const char* name, int& counter) {
       if (!event) return;
@@ -112,7 +111,7 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
         after = true;
         if (r.violations.size() < 200) {
           r.violations.push_back(absl::StrCat("call after ", name, ": ", what, ", ", name,
-                                              " committed at ", At(*event)));
+                                              " committed at ", ClockText(*event)));
         }
       } else if (!DoneBy(in.touch_done_at, touch, *event)) {
         ringing = true;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "blend/demo/event_times.h"
 
 namespace blend::demo {
 namespace {
@@ -16,8 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxListed = 200;
-
-std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
 
 // Every finding is kept (the counts are their sizes); the JSON lists the first kMaxListed.
 void Add(std::vector<Finding>& list, std::string id, std::string detail) {
@@ -58,8 +57,8 @@ void CountFaults(const ChaosInputs& in, ChaosReport& r) {
       // scripts/chaos says "during start-up" when the replica had not been ready since its start.
       bool starting = absl::StrContains(e.detail, "start-up");
       Add(starting ? r.failed_starts : r.unexpected_exits, e.target,
-          absl::StrCat(starting ? "gave up starting at " : "exited on its own at ", At(e.time), " ",
-                       e.detail));
+          absl::StrCat(starting ? "gave up starting at " : "exited on its own at ",
+                       ClockText(e.time), " ", e.detail));
     }
   }
   for (const auto& [kind, n] : in.sim_injected) {
@@ -126,12 +125,12 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
     } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "claimed"; })) {
       Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " claimed at ",
-                       t->claimed_at ? At(*t->claimed_at) : "?", " by ", t->claimed_by,
+                       t->claimed_at ? ClockText(*t->claimed_at) : "?", " by ", t->claimed_by,
                        ", no disposition"));
     } else if (const DbTouch* t = with([](const DbTouch& t) { return t.status == "sent"; })) {
       Add(r.stuck, j.journey_id,
           absl::StrCat(where, "touch ", t->touch_id, " (contact inserted) claimed at ",
-                       t->claimed_at ? At(*t->claimed_at) : "?", ", no call outcome"));
+                       t->claimed_at ? ClockText(*t->claimed_at) : "?", ", no call outcome"));
     } else if (const DbTouch* t =
                    with([&](const DbTouch& t) { return t.not_before && *t.not_before > in.now; })) {
       // Held until later (by the interpreter when it emitted the touch, or by the claim fence):
@@ -150,7 +149,7 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
         ++r.waiting["touch_due"];
       } else {
         Add(r.stuck, j.journey_id,
-            absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", At(due),
+            absl::StrCat(where, "touch ", t->touch_id, " ", t->status, " since ", ClockText(due),
                          ", never claimed"));
       }
     } else if (auto timer = next_timer.find(j.journey_id); timer != next_timer.end()) {
@@ -158,7 +157,7 @@ void ClassifyRunning(const ChaosInputs& in, ChaosReport& r) {
         ++r.waiting["timer"];
       } else {
         Add(r.stuck, j.journey_id,
-            absl::StrCat(where, "timer due at ", At(timer->second), " never fired"));
+            absl::StrCat(where, "timer due at ", ClockText(timer->second), " never fired"));
       }
     } else {
       Add(r.stuck, j.journey_id, absl::StrCat(where, "running with no timer and no open touch"));
@@ -199,11 +198,12 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
     for (const AuditEntry* e : faulted) {
       if (!HasKind(e->fault, kind)) continue;
       u.cause = kind;
-      u.detail = std::string_view(kind) == "accepted_drop"
-                     ? absl::StrCat("genesys-sim handled ", e->operation, " at ", At(e->time),
-                                    " (status ", e->status, ") and dropped the answer")
-                     : absl::StrCat("genesys-sim dropped the connection of ", e->path, " at ",
-                                    At(e->time), " before handling it");
+      u.detail =
+          std::string_view(kind) == "accepted_drop"
+              ? absl::StrCat("genesys-sim handled ", e->operation, " at ", ClockText(e->time),
+                             " (status ", e->status, ") and dropped the answer")
+              : absl::StrCat("genesys-sim dropped the connection of ", e->path, " at ",
+                             ClockText(e->time), " before handling it");
       return;
     }
   }
@@ -222,18 +222,20 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
       if (std::string pid = PidOf(e); !pid.empty() && !absl::EndsWith(ledger->worker_id, "-" + pid))
         continue;
       u.cause = e.event == "kill" ? "worker_killed" : "worker_exited";
-      u.detail = absl::StrCat(e.target, " (", ledger->worker_id, ") ",
-                              e.event == "kill" ? "killed" : "exited", " at ", At(e.time),
-                              " during the Genesys request it began at ", At(ledger->started_at));
+      u.detail =
+          absl::StrCat(e.target, " (", ledger->worker_id, ") ",
+                       e.event == "kill" ? "killed" : "exited", " at ", ClockText(e.time),
+                       " during the Genesys request it began at ", ClockText(ledger->started_at));
       return;
     }
     for (const FaultEvent& e : in.faults) {
       if (e.event != "stop" || e.target != "postgresql" || e.time < from || e.time > until)
         continue;
       u.cause = "postgresql_stopped";
-      u.detail = absl::StrCat("PostgreSQL stopped at ", At(e.time), " while ", ledger->worker_id,
-                              " waited for the answer to the request it began at ",
-                              At(ledger->started_at), ": the answer could not be recorded");
+      u.detail =
+          absl::StrCat("PostgreSQL stopped at ", ClockText(e.time), " while ", ledger->worker_id,
+                       " waited for the answer to the request it began at ",
+                       ClockText(ledger->started_at), ": the answer could not be recorded");
       return;
     }
   }
@@ -242,8 +244,8 @@ void Explain(const ChaosInputs& in, const std::vector<const AuditEntry*>& faulte
     for (const AuditEntry* e : faulted) {
       if (!HasKind(e->fault, "latency")) continue;
       u.cause = "latency";
-      u.detail =
-          absl::StrCat("genesys-sim delayed ", e->operation, " at ", At(e->time), ": ", reason);
+      u.detail = absl::StrCat("genesys-sim delayed ", e->operation, " at ", ClockText(e->time),
+                              ": ", reason);
       return;
     }
   }
@@ -332,19 +334,19 @@ void ClassifyAfterPayment(const ChaosInputs& in, ChaosReport& r) {
       ++earlier;
       answers.push_back(absl::StrCat(e->status));
     }
-    std::string when =
-        absl::StrCat("payment committed at ", At(t.paid), ", accepted at ", At(t.sent));
+    std::string when = absl::StrCat("payment committed at ", ClockText(t.paid), ", accepted at ",
+                                    ClockText(t.sent));
     if (claimed && *claimed < t.paid && earlier == 0) {
       Add(r.in_flight_at_payment, t.touch_id,
-          absl::StrCat(t.customer_id, ": claimed at ", At(*claimed), ", ", when));
+          absl::StrCat(t.customer_id, ": claimed at ", ClockText(*claimed), ", ", when));
       continue;
     }
     ++broken;
     std::string why =
         !claimed ? "never claimed"
         : *claimed >= t.paid
-            ? absl::StrCat("claimed after it, at ", At(*claimed))
-            : absl::StrCat("claimed before it, at ", At(*claimed), ", and sent again after ",
+            ? absl::StrCat("claimed after it, at ", ClockText(*claimed))
+            : absl::StrCat("claimed before it, at ", ClockText(*claimed), ", and sent again after ",
                            earlier, " failed request(s) (", absl::StrJoin(answers, ", "), ")");
     if (r.demo.violations.size() < Summary::kMaxViolationsListed) {
       r.demo.violations.push_back(absl::StrCat("touch after payment: ", t.touch_id, " (",

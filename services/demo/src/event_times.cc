@@ -11,6 +11,10 @@ namespace {
 constexpr absl::string_view kPaymentMessagePrefix = "customer-event:payment-";
 }  // namespace
 
+std::string ClockText(absl::Time t) {
+  return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone());
+}
+
 std::string PaymentEventId(const std::string& customer_id, const std::string& run_id) {
   return absl::StrCat("payment-", customer_id, "@", run_id);
 }

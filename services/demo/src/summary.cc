@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "blend/demo/event_times.h"
 
 namespace blend::demo {
 namespace {
@@ -17,13 +18,11 @@ std::string ChannelOfOperation(const std::string& op) {
   return "";
 }
 
-struct Send {
+struct AuditedSend {
   absl::Time time;
   std::string channel;
   std::string touch_id;
 };
-
-std::string At(absl::Time t) { return absl::FormatTime("%H:%M:%E3S", t, absl::UTCTimeZone()); }
 
 void Violation(Summary& s, std::string what) {
   // Enough to find each case in the logs; the counters hold the totals.
@@ -34,9 +33,9 @@ void Violation(Summary& s, std::string what) {
 // Except voice: the dialer inserts a contact under an id derived from the touch, so repeating
 // the insertion (after a lost answer) updates the same contact and places no second call. The
 // customer-visible duplicate there is a second call, counted from the calls (below).
-std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditEntry>& audit,
-                                                        Summary& s) {
-  std::map<std::string, std::vector<Send>> out;
+std::map<std::string, std::vector<AuditedSend>> SendsByJourney(const std::vector<AuditEntry>& audit,
+                                                               Summary& s) {
+  std::map<std::string, std::vector<AuditedSend>> out;
   std::map<std::string, int> per_touch;
   for (const AuditEntry& e : audit) {
     if (e.status == 429) ++s.rate_limited_responses;
@@ -46,8 +45,9 @@ std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditE
       if (channel == "voice" && per_touch[touch] > 0) continue;  // an upsert of the same contact
       if (++per_touch[touch] > 1) {
         ++s.duplicate_touches;
-        Violation(s, absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ",
-                                  At(e.time), " (", per_touch[touch], " accepted requests)"));
+        Violation(s,
+                  absl::StrCat("duplicate touch ", touch, ": ", channel, " accepted again at ",
+                               ClockText(e.time), " (", per_touch[touch], " accepted requests)"));
       }
       ++s.touches[channel];
       out[touch.substr(0, touch.find('/'))].push_back({e.time, channel, touch});
@@ -55,7 +55,7 @@ std::map<std::string, std::vector<Send>> SendsByJourney(const std::vector<AuditE
   }
   for (auto& [id, sends] : out) {
     std::sort(sends.begin(), sends.end(),
-              [](const Send& a, const Send& b) { return a.time < b.time; });
+              [](const AuditedSend& a, const AuditedSend& b) { return a.time < b.time; });
   }
   return out;
 }
@@ -76,19 +76,19 @@ bool WindowClosed(const std::map<std::string, policy::DailyWindow>& windows,
   return false;
 }
 
-void CountPayment(const std::string& customer, const Payment& p, const std::vector<Send>& sends,
-                  Summary& s) {
+void CountPayment(const std::string& customer, const Payment& p,
+                  const std::vector<AuditedSend>& sends, Summary& s) {
   ++s.paid;
   std::string last;
-  for (const Send& send : sends) {
+  for (const AuditedSend& send : sends) {
     if (send.time < p.acknowledged) {
       last = send.channel;
     } else {
       ++s.touches_after_payment;
       s.after_payment.push_back({send.touch_id, customer, send.time, p.acknowledged});
       Violation(s, absl::StrCat("touch after payment: ", send.touch_id, " (", customer, ") ",
-                                send.channel, " at ", At(send.time), ", payment at ",
-                                At(p.acknowledged)));
+                                send.channel, " at ", ClockText(send.time), ", payment at ",
+                                ClockText(p.acknowledged)));
     }
   }
   if (!last.empty()) ++s.conversions_by_first_channel[sends.front().channel];
@@ -161,7 +161,7 @@ Summary ComputeSummary(const SummaryInputs& in) {
   s.rejected = in.rejected;
 
   s.elapsed_seconds = in.elapsed_seconds;
-  std::map<std::string, std::vector<Send>> sends = SendsByJourney(in.audit, s);
+  std::map<std::string, std::vector<AuditedSend>> sends = SendsByJourney(in.audit, s);
   std::map<std::string, absl::Time> opt_out_at;
   for (const OptOutEvent& o : in.opt_outs) {
     auto [it, fresh] = opt_out_at.emplace(o.phone_e164, o.time);
@@ -179,20 +179,20 @@ Summary ComputeSummary(const SummaryInputs& in) {
   for (const DemoCustomer& c : in.customers) {
     auto jit = in.journey_of_customer.find(c.customer_id);
     if (jit == in.journey_of_customer.end()) continue;
-    const std::vector<Send>& mine = sends[jit->second];
+    const std::vector<AuditedSend>& mine = sends[jit->second];
     std::vector<absl::TimeZone> zones = policy::CandidateZones(c.time_zone, "", c.phone_e164);
-    for (const Send& send : mine) {
+    for (const AuditedSend& send : mine) {
       auto w = in.windows.find(send.channel);
       if (w != in.windows.end() && !InWindowEverywhere(w->second, zones, send.time)) {
         ++s.touches_outside_quiet_hours;
         Violation(s, absl::StrCat("touch outside the calling window: ", send.touch_id, " (",
                                   c.customer_id, ", ", c.time_zone, ") ", send.channel, " at ",
-                                  At(send.time)));
+                                  ClockText(send.time)));
       }
     }
     const std::vector<const Call*>& calls = calls_to[c.phone_e164];
-    const auto voice_touches =
-        std::count_if(mine.begin(), mine.end(), [](const Send& x) { return x.channel == "voice"; });
+    const auto voice_touches = std::count_if(
+        mine.begin(), mine.end(), [](const AuditedSend& x) { return x.channel == "voice"; });
     if (static_cast<long>(calls.size()) > voice_touches) {
       s.duplicate_touches += static_cast<int>(calls.size()) - static_cast<int>(voice_touches);
       Violation(s, absl::StrCat("duplicate call: ", c.customer_id, " called ", calls.size(),
@@ -205,12 +205,13 @@ Summary ComputeSummary(const SummaryInputs& in) {
     auto opt = opt_out_at.find(c.phone_e164);
     if (opt != opt_out_at.end()) {
       ++s.opted_out;
-      for (const Send& send : mine) {
+      for (const AuditedSend& send : mine) {
         if (send.time <= opt->second) continue;
         if (send.channel == "sms") {
           ++s.touches_after_opt_out;
-          Violation(s, absl::StrCat("SMS after opt-out: ", send.touch_id, " (", c.customer_id,
-                                    ") at ", At(send.time), ", STOP at ", At(opt->second)));
+          Violation(s,
+                    absl::StrCat("SMS after opt-out: ", send.touch_id, " (", c.customer_id, ") at ",
+                                 ClockText(send.time), ", STOP at ", ClockText(opt->second)));
         }
         if (send.channel == "voice") ++s.inserts_scrubbed_after_opt_out;
       }

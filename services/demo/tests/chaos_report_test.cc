@@ -11,7 +11,7 @@ using test_support::At;
 
 constexpr char kNow[] = "2026-01-06T15:10:00Z";  // 10:10 in New York
 
-DemoCustomer Customer(const std::string& id, const std::string& phone) {
+DemoCustomer ChaosCustomer(const std::string& id, const std::string& phone) {
   DemoCustomer c;
   c.customer_id = id;
   c.phone_e164 = phone;
@@ -65,7 +65,8 @@ ChaosInputs Clean() {
   in.demo.end = in.now;
   in.demo.windows = CallingWindows("{}");
   for (const char* id : {"1", "2", "3", "4"}) {
-    in.demo.customers.push_back(Customer(std::string("c") + id, std::string("+1212555010") + id));
+    in.demo.customers.push_back(
+        ChaosCustomer(std::string("c") + id, std::string("+1212555010") + id));
     in.demo.journey_of_customer[std::string("c") + id] = std::string("j") + id;
   }
   in.journeys = {Journey("j1", "SUCCEEDED"), Journey("j2", "SUCCEEDED"),

@@ -28,12 +28,12 @@ using nlohmann::json;
 using worker::ProcessResult;
 using Kind = ProcessResult::Kind;
 
-constexpr char kTouch[] = "j-1/Call/3";
+constexpr char kQueuedTouch[] = "j-1/Call/3";
 
 HttpResponse Contact(bool dialled = false) {
-  json contact = {{"id", genesys::ContactIdForTouch(kTouch)},
+  json contact = {{"id", genesys::ContactIdForTouch(kQueuedTouch)},
                   {"contactListId", "demo-contacts"},
-                  {"data", {{"phone", "+12015550123"}, {"touchId", kTouch}}},
+                  {"data", {{"phone", "+12015550123"}, {"touchId", kQueuedTouch}}},
                   {"callable", true}};
   if (dialled) {
     contact["callRecords"] = {
@@ -77,11 +77,11 @@ class VoiceWithdrawerTest : public ::testing::Test {
 
   v1::WithdrawTouch Withdrawal() {
     v1::WithdrawTouch w;
-    w.set_touch_id(kTouch);
+    w.set_touch_id(kQueuedTouch);
     w.set_journey_id("j-1");
     w.set_channel(v1::CHANNEL_VOICE);
     w.set_contact_list_id("demo-contacts");
-    w.set_contact_id(genesys::ContactIdForTouch(kTouch));
+    w.set_contact_id(genesys::ContactIdForTouch(kQueuedTouch));
     *w.mutable_requested_at() =
         google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_.Now()));
     return w;
@@ -89,7 +89,7 @@ class VoiceWithdrawerTest : public ::testing::Test {
 
   void RecordInsert() {
     v1::Disposition sent;
-    sent.set_touch_id(kTouch);
+    sent.set_touch_id(kQueuedTouch);
     sent.set_journey_id("j-1");
     sent.set_channel(v1::CHANNEL_VOICE);
     sent.set_outcome(v1::TOUCH_OUTCOME_SENT);
@@ -145,7 +145,7 @@ TEST_F(VoiceWithdrawerTest, TombstoneBeforeTheInsertRefusesTheLateInsertWhichRep
                                    {.worker_id = "w1", .channel = v1::CHANNEL_VOICE, .backoff = {}},
                                    [] { return 0.5; });
   v1::TouchCommand touch;
-  touch.set_touch_id(kTouch);
+  touch.set_touch_id(kQueuedTouch);
   touch.set_journey_id("j-1");
   touch.set_channel(v1::CHANNEL_VOICE);
   touch.mutable_customer()->set_phone_e164("+12015550123");
@@ -171,9 +171,9 @@ TEST_F(VoiceWithdrawerTest, WithdrawAfterARecordedInsertDeletesTheContact) {
   EXPECT_EQ(r->disposition.journey_id(), "j-1");
   auto deletes = Requests(HttpMethod::kDelete);
   ASSERT_EQ(deletes.size(), 1u);
-  EXPECT_TRUE(absl::StrContains(
-      deletes[0].url,
-      "/api/v2/outbound/contactlists/demo-contacts/contacts/" + genesys::ContactIdForTouch(kTouch)))
+  EXPECT_TRUE(
+      absl::StrContains(deletes[0].url, "/api/v2/outbound/contactlists/demo-contacts/contacts/" +
+                                            genesys::ContactIdForTouch(kQueuedTouch)))
       << deletes[0].url;
   EXPECT_TRUE(HasMetric(R"(blend_touch_withdrawals_total{channel="voice",result="removed"} 1)"));
   EXPECT_TRUE(HasMetric(R"(blend_touch_withdrawal_latency_seconds_count{channel="voice"} 1)"))
@@ -263,7 +263,7 @@ TEST_F(VoiceWithdrawerTest, AlreadyDialledIsTooLateAndPublishesNothing) {
 }
 
 TEST_F(VoiceWithdrawerTest, InsertInFlightIsWaitedForWithoutCallingGenesys) {
-  ASSERT_TRUE(ledger_.BeginCall(kTouch, "CHANNEL_VOICE", "w2", clock_.Now()).value());
+  ASSERT_TRUE(ledger_.BeginCall(kQueuedTouch, "CHANNEL_VOICE", "w2", clock_.Now()).value());
   auto r = withdrawer_->Withdraw(Withdrawal());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind, Kind::kRetryAt);

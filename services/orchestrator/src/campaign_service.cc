@@ -18,13 +18,6 @@ namespace {
 
 constexpr int kReleaseBatch = 200;  // journeys per release transaction
 
-template <typename T>
-grpc::Status Assign(absl::StatusOr<T> value, T* out) {
-  if (!value.ok()) return ToGrpcStatus(value.status());
-  *out = *std::move(value);
-  return grpc::Status::OK;
-}
-
 }  // namespace
 
 CampaignMetrics::CampaignMetrics(prometheus::Registry& registry)

@@ -8,13 +8,6 @@
 namespace blend::orchestrator {
 namespace {
 
-template <typename T>
-grpc::Status Assign(absl::StatusOr<T> value, T* out) {
-  if (!value.ok()) return ToGrpcStatus(value.status());
-  *out = *std::move(value);
-  return grpc::Status::OK;
-}
-
 // The caller may use every campaign: consent is about the customer, across campaigns.
 absl::StatusOr<Principal> Authorise(Authenticator& auth, const grpc::ServerContext& ctx) {
   absl::StatusOr<Principal> who = AuthenticateCall(auth, ctx);

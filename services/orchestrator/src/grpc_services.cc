@@ -14,13 +14,6 @@ namespace {
     }                                                     \
   } while (0)
 
-template <typename T>
-grpc::Status Assign(absl::StatusOr<T> value, T* out) {
-  if (!value.ok()) return ToGrpcStatus(value.status());
-  *out = *std::move(value);
-  return grpc::Status::OK;
-}
-
 std::string ProblemsText(const std::vector<journey::ValidationProblem>& problems) {
   std::string out;
   for (const auto& p : problems) absl::StrAppend(&out, p.pointer, ": ", p.message, "\n");

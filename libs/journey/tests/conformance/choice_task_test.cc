@@ -12,8 +12,6 @@ namespace {
 using json = nlohmann::json;
 using namespace blend::journey::testing;
 
-const absl::Time kNoon = T("2026-11-26T17:00:00Z");
-
 constexpr char kChoice[] = R"J({"StartAt":"C","States":{
   "C":{"Type":"Choice","Choices":[{"Variable":"$.status","StringEquals":"PAID","Next":"Paid"}],
        "Default":"Other"},

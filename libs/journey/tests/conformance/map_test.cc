@@ -17,21 +17,6 @@ using ::testing::SizeIs;
 using json = nlohmann::json;
 using namespace blend::journey::testing;
 
-const absl::Time kNoon = T("2026-11-26T17:00:00Z");  // 12:00 in New York: inside quiet hours
-
-std::shared_ptr<const CompiledCampaign> Campaign(const std::string& definition) {
-  std::vector<ValidationProblem> problems;
-  auto c = ParseCampaign(definition, "", {}, &problems, "camp");
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *c : nullptr;
-}
-
-Finish FinishOf(const std::vector<Effect>& effects) {
-  auto f = Only<Finish>(effects);
-  EXPECT_THAT(f, SizeIs(1));
-  return f.empty() ? Finish{} : f[0];
-}
-
 std::vector<ValidationProblem> Problems(const std::string& definition) {
   std::vector<ValidationProblem> problems;
   EXPECT_FALSE(ParseCampaign(definition, "", {}, &problems).ok());

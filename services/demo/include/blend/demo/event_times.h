@@ -23,6 +23,9 @@ std::string PaymentEventId(const std::string& customer_id, const std::string& ru
 // when `message_id` is not a payment of `run_id` (any run when `run_id` is empty).
 std::string PaymentCustomer(const std::string& message_id, const std::string& run_id);
 
+// An instant as the reports print it: "HH:MM:SS.mmm", UTC.
+std::string ClockText(absl::Time t);
+
 struct DbEventTimes {
   std::map<std::string, absl::Time> payment_commits;  // customer id -> its payment committed
   std::map<std::string, absl::Time> opt_out_commits;  // E.164 -> first opt-out recorded

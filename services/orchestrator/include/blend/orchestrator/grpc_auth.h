@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_context.h>
@@ -30,5 +31,13 @@ absl::StatusOr<Principal> AuthenticateCall(Authenticator& auth, const grpc::Serv
 
 // absl::Status -> grpc::Status with the same code and message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The reply of an RPC whose answer is `value`: *out = value and OK, or its error as above.
+template <typename T>
+grpc::Status Assign(absl::StatusOr<T> value, T* out) {
+  if (!value.ok()) return ToGrpcStatus(value.status());
+  *out = *std::move(value);
+  return grpc::Status::OK;
+}
 
 }  // namespace blend::orchestrator
