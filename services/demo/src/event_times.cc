@@ -35,21 +35,36 @@ absl::StatusOr<DbEventTimes> ReadEventTimes(const std::string& pg_url, const std
     pqxx::connection conn(pg_url);
     pqxx::work tx(conn);
     tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // When a row's transaction committed. The orchestrator stamps every row of an intake batch
+    // with the instant the batch began, and a batch can commit long after (locks, a restarted
+    // server): a dial checked in between rightly did not see it. With track_commit_timestamp
+    // on (scripts/cluster sets it) the server knows the commit; without it, the stamp is the
+    // best there is. A suppression updated since (a second STOP of the same number) carries the
+    // later commit, and a call is then judged against that one.
+    const bool commit_times =
+        tx.exec1("SELECT current_setting('track_commit_timestamp')")[0].as<std::string>() == "on";
+    auto committed = [&](const std::string& stamp_column) {
+      return commit_times
+                 ? absl::StrCat("coalesce(pg_xact_commit_timestamp(xmin), ", stamp_column, ")")
+                 : stamp_column;
+    };
     // Times cross as microseconds since the epoch (blend_ts_to_us, libs/store/migrations).
     for (const pqxx::row& row :
-         tx.exec("SELECT message_id, blend_ts_to_us(processed_at) FROM processed_messages "
-                 "WHERE message_id LIKE 'customer-event:payment-%'")) {
+         tx.exec(absl::StrCat("SELECT message_id, blend_ts_to_us(", committed("processed_at"),
+                              ") FROM processed_messages "
+                              "WHERE message_id LIKE 'customer-event:payment-%'"))) {
       const std::string customer = PaymentCustomer(row[0].as<std::string>(), run_id);
       if (!customer.empty())
         out.payment_commits[customer] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
     // An SMS STOP suppresses several channels of the same number: the first row is the commit.
     const int64_t since_us = since == absl::InfinitePast() ? 0 : absl::ToUnixMicros(since);
-    for (const pqxx::row& row :
-         tx.exec_params("SELECT address, min(blend_ts_to_us(recorded_at)) FROM suppressions "
-                        "WHERE kind = 'opt_out' AND address <> '' AND recorded_at >= "
-                        "blend_us_to_ts($1) GROUP BY address",
-                        since_us)) {
+    for (const pqxx::row& row : tx.exec_params(
+             absl::StrCat("SELECT address, min(blend_ts_to_us(", committed("recorded_at"),
+                          ")) FROM suppressions "
+                          "WHERE kind = 'opt_out' AND address <> '' AND recorded_at >= "
+                          "blend_us_to_ts($1) GROUP BY address"),
+             since_us)) {
       out.opt_out_commits[row[0].as<std::string>()] = absl::FromUnixMicros(row[1].as<int64_t>());
     }
     for (const pqxx::row& row :
