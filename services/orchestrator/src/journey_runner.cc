@@ -19,6 +19,7 @@
 #include "blend/phone/phone.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
+#include "journey_step_rows.h"
 
 namespace blend::orchestrator {
 
@@ -33,13 +34,15 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-// The interpreter's view of the main run: its current state name.
+}  // namespace
+
+namespace detail {
+
 std::string CurrentState(const journey::JourneyState& s) {
   auto it = s.runs.find("main");
   return it == s.runs.end() ? "" : it->second.state;
 }
 
-// Copies the interpreter's verdict into the row (everything but pending_timer).
 void FillRow(pg::JourneyRow& row, const journey::StepResult& r, absl::Time now) {
   row.state_json = r.next.ToJson().dump();
   row.status = static_cast<int16_t>(ToProto(r.next.status));
@@ -52,20 +55,20 @@ void FillRow(pg::JourneyRow& row, const journey::StepResult& r, absl::Time now) 
   }
 }
 
-}  // namespace
-
-std::string TouchTopicFor(Channel channel, const std::string& prefix) {
-  return absl::StrCat(prefix, "blend.touch.", std::string(ChannelName(channel)));
-}
-
-namespace {
-
 absl::Status TxOk(bool ok, const std::string& what) {
   if (ok) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat(what, " changed concurrently; retry"));
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::CurrentState;
+using detail::FillRow;
+using detail::TxOk;
+
+std::string TouchTopicFor(Channel channel, const std::string& prefix) {
+  return absl::StrCat(prefix, "blend.touch.", std::string(ChannelName(channel)));
+}
 
 absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::Get(
     pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved) {
@@ -244,10 +247,14 @@ void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touc
 absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
                                                           const std::string& journey_id,
                                                           pg::Lock lock) {
-  Loaded j;
   std::optional<pg::JourneyRow> row = pg::FindJourney(tx, journey_id, lock);
   if (!row) return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
-  j.row = std::move(*row);
+  return Parse(tx, std::move(*row));
+}
+
+absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Parse(pqxx::work& tx, pg::JourneyRow row) {
+  Loaded j;
+  j.row = std::move(row);
   BLEND_ASSIGN_OR_RETURN(j.customer, CustomerFromJson(j.row.customer_json));
   BLEND_ASSIGN_OR_RETURN(j.campaign,
                          campaigns_.Get(tx, j.row.campaign_id, j.row.campaign_version, nullptr));
@@ -739,49 +746,6 @@ absl::StatusOr<blend::v1::Journey> JourneyRunner::CancelJourney(const std::strin
       });
   if (!row.ok()) return row.status();
   return ToProto(*row);
-}
-
-absl::StatusOr<int> JourneyRunner::FireDueTimers() {
-  std::optional<pg::DueTimer> current;  // the timer being applied when the body failed
-  auto fired =
-      ctx_.Transact({.name = "timers"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<int> {
-        absl::Time now = ctx_.clock().Now();
-        int count = 0;
-        for (const pg::DueTimer& t : pg::ClaimDueTimers(tx, now, ctx_.options().timer_batch_size)) {
-          current = t;
-          // Never wait for a journey another transaction holds: its timer stays due and is
-          // picked up by the next poll (waiting here could deadlock with that holder).
-          auto j = Load(tx, t.journey_id, pg::Lock::kForUpdateSkipLocked);
-          if (j.status().code() == absl::StatusCode::kNotFound) continue;
-          if (!j.ok()) return j.status();
-          pg::DeleteTimer(tx, t.journey_id, t.key);
-          notes.timer_lateness.push_back(absl::ToDoubleSeconds(now - t.due));
-          BLEND_RETURN_IF_ERROR(Apply(tx, *j, journey::TimerFiredTrigger{t.key}, now, notes));
-          ++count;
-        }
-        current.reset();
-        return count;
-      });
-  if (fired.ok()) return fired;
-  const absl::StatusCode code = fired.status().code();
-  if (!current || code == absl::StatusCode::kAborted || code == absl::StatusCode::kUnavailable ||
-      code == absl::StatusCode::kUnknown) {
-    return fired;  // transient: the whole batch is retried on the next poll
-  }
-  // One journey cannot be stepped (e.g. its stored state is unreadable): push its timer back so
-  // it does not block every other due timer, and say so loudly.
-  BLEND_LOG(kError, "timer cannot be applied; postponed by a minute",
-            {{"journey_id", current->journey_id},
-             {"timer", current->key},
-             {"error", std::string(fired.status().message())}});
-  absl::Status postponed =
-      ctx_.Transact({.name = "tx", .retry = false}, [&](pqxx::work& tx, TxNotes&) -> absl::Status {
-        const absl::Time now = ctx_.clock().Now();
-        pg::UpsertTimer(tx, current->journey_id, current->key, now + absl::Minutes(1), now);
-        return absl::OkStatus();
-      });
-  if (!postponed.ok()) return postponed;
-  return 0;
 }
 
 }  // namespace blend::orchestrator

@@ -10,8 +10,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blend/genesys/contact_id.h"
+#include "pg_exec.h"
 
 namespace blend::orchestrator::pg {
+
+using detail::Exec;
+using detail::ExecPlannedNow;
+using detail::kJourneyColumns;
+using detail::OptMicros;
+using detail::OptTime;
+using detail::ReadJourney;
+
 namespace {
 
 // SQL
@@ -28,12 +37,6 @@ RETURNING version)sql";
 constexpr char kCampaignColumns[] =
     "campaign_id, version, definition_json, policies_json, resource_aliases::text, "
     "blend_ts_to_us(created_at)";
-
-constexpr char kJourneyColumns[] =
-    "journey_id, campaign_id, campaign_version, client_key, input_hash, customer_id, "
-    "customer::text, status, current_state, state::text, version, "
-    "blend_ts_to_us(pending_timer), blend_ts_to_us(started_at), blend_ts_to_us(updated_at), "
-    "blend_ts_to_us(finished_at), error, cause";
 
 constexpr char kUpdateJourney[] = R"sql(
 UPDATE journeys SET status = $3, current_state = $4, state = $5::jsonb, version = version + 1,
@@ -103,26 +106,6 @@ SELECT $1, key, value, blend_us_to_ts($3) FROM jsonb_each($2::jsonb)
 ON CONFLICT (customer_id, fact_key)
 DO UPDATE SET value = excluded.value, received_at = excluded.received_at)sql";
 
-// Runs `sql` as a prepared statement of this connection (parsed and planned once per
-// connection instead of once per call). Named after a hash of its text, so every distinct
-// statement gets its own name; libpqxx ignores a repeated prepare() of the same definition.
-template <typename... Args>
-pqxx::result Exec(pqxx::work& tx, const std::string& sql, Args&&... args) {
-  const std::string name = "orch_" + std::to_string(std::hash<std::string>{}(sql));
-  tx.conn().prepare(name, sql);
-  return tx.exec_prepared(name, std::forward<Args>(args)...);
-}
-
-// Runs `sql` planned for its table as it is now (an unnamed statement, a custom plan each
-// time). For the queue queries (outbox lease, due timers): their tables swing from empty to
-// hundreds of thousands of rows, and the generic plan a prepared statement settles on while
-// the table is empty (nested loops over sequential scans) took minutes per lease once a bulk
-// start had filled it. Planning costs well under a millisecond per batch of rows.
-template <typename... Args>
-pqxx::result ExecPlannedNow(pqxx::work& tx, const std::string& sql, Args&&... args) {
-  return tx.exec_params(sql, std::forward<Args>(args)...);
-}
-
 std::string B64(const std::string& raw) { return absl::Base64Escape(raw); }
 std::string UnB64(const pqxx::field& f) {
   std::string out;
@@ -131,11 +114,6 @@ std::string UnB64(const pqxx::field& f) {
   in.erase(std::remove(in.begin(), in.end(), '\n'), in.end());
   absl::Base64Unescape(in, &out);
   return out;
-}
-int64_t OptMicros(const std::optional<absl::Time>& t) { return t ? ToMicros(*t) : -1; }
-std::optional<absl::Time> OptTime(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return FromMicros(f.as<int64_t>());
 }
 const char* LockClause(Lock lock) {
   switch (lock) {
@@ -147,28 +125,6 @@ const char* LockClause(Lock lock) {
       return " FOR UPDATE SKIP LOCKED";
   }
   return "";
-}
-
-JourneyRow ReadJourney(const pqxx::row& r) {
-  JourneyRow j;
-  j.journey_id = r[0].as<std::string>();
-  j.campaign_id = r[1].as<std::string>();
-  j.campaign_version = r[2].as<int32_t>();
-  j.client_key = r[3].as<std::string>();
-  j.input_hash = r[4].as<std::string>();
-  j.customer_id = r[5].as<std::string>();
-  j.customer_json = r[6].as<std::string>();
-  j.status = r[7].as<int16_t>();
-  j.current_state = r[8].as<std::string>();
-  j.state_json = r[9].as<std::string>();
-  j.version = r[10].as<int64_t>();
-  j.pending_timer = OptTime(r[11]);
-  j.started_at = FromMicros(r[12].as<int64_t>());
-  j.updated_at = FromMicros(r[13].as<int64_t>());
-  j.finished_at = OptTime(r[14]);
-  j.error = r[15].as<std::string>();
-  j.cause = r[16].as<std::string>();
-  return j;
 }
 
 TouchRow ReadTouch(const pqxx::row& r) {
@@ -196,6 +152,38 @@ TouchRow ReadTouch(const pqxx::row& r) {
 }
 
 }  // namespace
+
+namespace detail {
+
+const char kJourneyColumns[] =
+    "journey_id, campaign_id, campaign_version, client_key, input_hash, customer_id, "
+    "customer::text, status, current_state, state::text, version, "
+    "blend_ts_to_us(pending_timer), blend_ts_to_us(started_at), blend_ts_to_us(updated_at), "
+    "blend_ts_to_us(finished_at), error, cause";
+
+JourneyRow ReadJourney(const pqxx::row& r) {
+  JourneyRow j;
+  j.journey_id = r[0].as<std::string>();
+  j.campaign_id = r[1].as<std::string>();
+  j.campaign_version = r[2].as<int32_t>();
+  j.client_key = r[3].as<std::string>();
+  j.input_hash = r[4].as<std::string>();
+  j.customer_id = r[5].as<std::string>();
+  j.customer_json = r[6].as<std::string>();
+  j.status = r[7].as<int16_t>();
+  j.current_state = r[8].as<std::string>();
+  j.state_json = r[9].as<std::string>();
+  j.version = r[10].as<int64_t>();
+  j.pending_timer = OptTime(r[11]);
+  j.started_at = FromMicros(r[12].as<int64_t>());
+  j.updated_at = FromMicros(r[13].as<int64_t>());
+  j.finished_at = OptTime(r[14]);
+  j.error = r[15].as<std::string>();
+  j.cause = r[16].as<std::string>();
+  return j;
+}
+
+}  // namespace detail
 
 int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
@@ -310,14 +298,6 @@ void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::strin
        journey_id, key, ToMicros(due), ToMicros(now));
 }
 
-void DeleteTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key) {
-  Exec(tx, "DELETE FROM timers WHERE journey_id = $1 AND timer_key = $2", journey_id, key);
-}
-
-void DeleteAllTimers(pqxx::work& tx, const std::string& journey_id) {
-  Exec(tx, "DELETE FROM timers WHERE journey_id = $1", journey_id);
-}
-
 std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit) {
   pqxx::result r = ExecPlannedNow(tx, kClaimTimers, ToMicros(now), limit);
   std::vector<DueTimer> out;
@@ -371,26 +351,17 @@ void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::s
        touch_id, reason, ToMicros(retry_at), attempt, B64(command));
 }
 
-int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
-                      absl::Time now) {
-  pqxx::result r = Exec(
-      tx,
-      "UPDATE touches SET status = 'cancelled', reason = $2, completed_at = blend_us_to_ts($3) "
-      "WHERE journey_id = $1 AND status IN ('pending', 'deferred')",
-      journey_id, reason, ToMicros(now));
-  return static_cast<int>(r.affected_rows());
-}
-
 namespace {
 
-std::vector<WithdrawnTouch> RequestWithdrawals(pqxx::work& tx, const char* scope_column,
+// `scope_predicate` selects touches by $1 (a journey id, or an array of them).
+std::vector<WithdrawnTouch> RequestWithdrawals(pqxx::work& tx, const char* scope_predicate,
                                                const std::string& scope, const std::string& reason,
                                                absl::Time now) {
   // ORDER BY in the locking subquery: two transactions lock the same rows in the same order.
   const std::string sql = absl::StrCat(
       "UPDATE touches t SET withdraw_requested_at = blend_us_to_ts($3), withdraw_reason = $2 "
       "FROM (SELECT touch_id FROM touches WHERE ",
-      scope_column, " = $1 AND ", kWithdrawable,
+      scope_predicate, " AND ", kWithdrawable,
       " ORDER BY touch_id FOR UPDATE) w WHERE t.touch_id = w.touch_id AND t.", kWithdrawable,
       " RETURNING t.touch_id, t.journey_id, encode(t.command, 'base64'), "
       "COALESCE(t.genesys_contact_id, '')");
@@ -413,7 +384,15 @@ std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
                                                            const std::string& journey_id,
                                                            const std::string& reason,
                                                            absl::Time now) {
-  return RequestWithdrawals(tx, "journey_id", journey_id, reason, now);
+  return RequestWithdrawals(tx, "journey_id = $1", journey_id, reason, now);
+}
+
+std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
+    pqxx::work& tx, const std::vector<std::string>& journey_ids, const std::string& reason,
+    absl::Time now) {
+  if (journey_ids.empty()) return {};
+  return RequestWithdrawals(tx, "journey_id = ANY($1::text[])", TextArray(journey_ids), reason,
+                            now);
 }
 
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row) {
@@ -779,9 +758,18 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
          "WHERE t.journey_id = u.j AND t.timer_key = u.k",
          TextArray(del_j), TextArray(del_k));
   }
-  for (const auto& [journey_id, reason] : finished_) {
-    DeleteAllTimers(tx, journey_id);
-    CancelOpenTouches(tx, journey_id, reason, now);
+  if (!finished_.empty()) {
+    std::vector<std::string> fin_j, fin_reason;
+    for (const auto& [journey_id, reason] : finished_) {
+      fin_j.push_back(journey_id);
+      fin_reason.push_back(reason);
+    }
+    Exec(tx, "DELETE FROM timers WHERE journey_id = ANY($1::text[])", TextArray(fin_j));
+    Exec(tx,
+         "UPDATE touches t SET status = 'cancelled', reason = u.r, "
+         "completed_at = blend_us_to_ts($3) FROM unnest($1::text[], $2::text[]) AS u(j, r) "
+         "WHERE t.journey_id = u.j AND t.status IN ('pending', 'deferred')",
+         TextArray(fin_j), TextArray(fin_reason), ToMicros(now));
   }
   *this = EffectBuffer{};
 }

@@ -93,7 +93,9 @@ class JourneyRunner {
   absl::StatusOr<std::vector<absl::Status>> ApplyEvents(const std::vector<BusEvent>& events);
   absl::StatusOr<blend::v1::Journey> CancelJourney(const std::string& journey_id,
                                                    const std::string& reason);
-  // Fires up to one batch of due timers; returns how many fired.
+  // Fires up to one batch of due timers with a fixed number of statements for the whole batch
+  // (timer_firing.cc); returns how many fired. A journey that cannot be stepped has its timer
+  // postponed by a minute and does not hold the others back.
   absl::StatusOr<int> FireDueTimers();
 
   // reads
@@ -159,6 +161,8 @@ class JourneyRunner {
     std::optional<nlohmann::json> engagement_facts;
   };
   absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
+  // A journey row already read: its customer, campaign and state parsed.
+  absl::StatusOr<Loaded> Parse(pqxx::work& tx, pg::JourneyRow row);
   // Steps a loaded (locked) journey with `trigger` and writes everything.
   absl::Status Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger, absl::Time now,
                      TxNotes& notes);
@@ -166,6 +170,13 @@ class JourneyRunner {
                                     const blend::v1::Customer& customer, absl::Time since,
                                     absl::Time now, bool load_attributes,
                                     const std::optional<nlohmann::json>& engagement_facts);
+  // BuildFacts (with attributes, no engagement facts at hand) for many journeys with a fixed
+  // number of statements: one answer per journey, in order (timer_firing.cc).
+  std::vector<journey::CustomerFacts> BuildFactsOfMany(pqxx::work& tx,
+                                                       const std::vector<const Loaded*>& journeys,
+                                                       absl::Time now);
+  // One batch of due timers in `tx` (timer_firing.cc).
+  absl::StatusOr<int> FireDueTimersInTx(pqxx::work& tx, absl::Time now, TxNotes& notes);
   // Adds the claim times the campaign's frequency caps look at.
   void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
                      const blend::v1::Customer& customer, absl::Time now,

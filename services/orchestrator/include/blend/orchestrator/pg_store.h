@@ -109,8 +109,6 @@ std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_i
 
 void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
                  absl::Time due, absl::Time now);
-void DeleteTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key);
-void DeleteAllTimers(pqxx::work& tx, const std::string& journey_id);
 struct DueTimer {
   std::string journey_id;
   std::string key;
@@ -150,9 +148,6 @@ void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::st
                       absl::Time now);
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
                        absl::Time retry_at, int32_t attempt, const std::string& command);
-// Touches of the journey still pending/deferred become `cancelled` (the journey moved on).
-int CancelOpenTouches(pqxx::work& tx, const std::string& journey_id, const std::string& reason,
-                      absl::Time now);
 // A voice touch whose contact may sit in a Genesys dialer queue and whose withdrawal was just
 // requested (withdraw_requested_at was NULL and is now set).
 struct WithdrawnTouch {
@@ -173,6 +168,10 @@ std::vector<WithdrawnTouch> RequestJourneyVoiceWithdrawals(pqxx::work& tx,
                                                            const std::string& journey_id,
                                                            const std::string& reason,
                                                            absl::Time now);
+// The same for several journeys in one statement (each touch at most once).
+std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
+    pqxx::work& tx, const std::vector<std::string>& journey_ids, const std::string& reason,
+    absl::Time now);
 // Appends one history row after the journey's last one.
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row);
 // Claim times of the customer's touches on `channel` since `since` (frequency-cap history).
@@ -268,6 +267,28 @@ bool InsertEngagementProfile(pqxx::work& tx, const std::string& customer_id,
 // Profiles of these customers, unlocked; customers without one are absent from the map.
 std::map<std::string, std::string> LoadEngagementProfiles(
     pqxx::work& tx, const std::vector<std::string>& customer_ids);
+
+// batch triggers (pg_batch.cc): one statement for a whole batch of journeys
+
+// The journeys among `journey_ids` that exist and that no other transaction holds, locked
+// FOR UPDATE SKIP LOCKED, in id order. Never waits.
+std::vector<JourneyRow> LockJourneysSkipLocked(pqxx::work& tx,
+                                               const std::vector<std::string>& journey_ids);
+// UpdateJourney for many rows in one statement (each row at most once). False when any
+// stored version differs: nothing can be trusted then, abort and re-run the transaction.
+bool UpdateJourneys(pqxx::work& tx, const std::vector<JourneyRow*>& rows);
+// LoadFactsAndProfile for many (customer, since) pairs in one statement; one answer per
+// query, in order.
+struct FactsQuery {
+  std::string customer_id;
+  absl::Time since;
+};
+std::vector<FactsAndProfile> LoadFactsAndProfiles(pqxx::work& tx,
+                                                  const std::vector<FactsQuery>& queries);
+// ClaimedTouchTimes for many customers in one statement; customers without claims are absent.
+std::map<std::string, std::vector<absl::Time>> ClaimedTouchTimesOf(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids, int16_t channel,
+    absl::Time since);
 
 // bulk writes (one statement per table, arrays unnested server-side)
 

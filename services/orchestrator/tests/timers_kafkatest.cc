@@ -1,0 +1,183 @@
+// Due timers fired as a batch (JourneyRunner::FireDueTimers, timer_firing.cc) on the real
+// PostgreSQL: a whole batch in one call, several timers of one journey in one batch, a journey
+// another transaction holds skipped rather than waited for, an unreadable journey postponed
+// without holding the others back. The runner is driven directly (no poller), on the fake
+// clock.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/store/connection_pool.h"
+#include "blend/store/migrations.h"
+
+namespace blend::orchestrator::testing {
+namespace {
+
+// Waits a minute, then succeeds.
+constexpr char kWaitThenSucceed[] = R"json({
+  "StartAt": "Wait", "States": {
+    "Wait": {"Type": "Wait", "Seconds": 60, "Next": "Done"},
+    "Done": {"Type": "Succeed"}}})json";
+
+// Two branches that wait 10 s and 20 s, then enter a state (a history row): two timers of one
+// journey, each step writing history.
+constexpr char kTwoWaits[] = R"json({
+  "StartAt": "Both", "States": {
+    "Both": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "Short", "States": {
+        "Short": {"Type": "Wait", "Seconds": 10, "Next": "AfterShort"},
+        "AfterShort": {"Type": "Pass", "End": true}}},
+      {"StartAt": "Long", "States": {
+        "Long": {"Type": "Wait", "Seconds": 20, "Next": "AfterLong"},
+        "AfterLong": {"Type": "Pass", "End": true}}}]}}})json";
+
+class TimerBatchTest : public OrchestratorTest {
+ protected:
+  void MakeRunner(int batch_size) {
+    auto pool = store::ConnectionPool::Create(db_->url(), 4);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
+    auto migrations = store::BlendMigrations();
+    ASSERT_TRUE(migrations.ok()) << migrations.status();
+    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+    RunnerOptions options;
+    options.timer_batch_size = batch_size;
+    runner_ = std::make_unique<JourneyRunner>(*pool_, clock_, nullptr, options);
+  }
+
+  void Put(const std::string& id, const std::string& definition) {
+    blend::v1::Campaign c;
+    c.set_campaign_id(id);
+    c.set_definition_json(definition);
+    c.set_policies_json("{}");
+    std::vector<journey::ValidationProblem> problems;
+    auto put = runner_->PutCampaign(c, &problems);
+    ASSERT_TRUE(put.ok()) << put.status();
+  }
+
+  // Starts `n` journeys of `campaign` (customers c<first>..): their ids.
+  std::vector<std::string> StartMany(const std::string& campaign, int n, int first = 0) {
+    std::vector<blend::v1::StartJourneyRequest> requests;
+    for (int i = first; i < first + n; ++i) {
+      const std::string key = absl::StrCat("k", i);
+      requests.push_back(StartRequest(campaign, key, absl::StrCat("c", i)));
+    }
+    std::vector<std::string> ids;
+    for (const auto& r : runner_->StartBatch(requests)) {
+      EXPECT_FALSE(r.journey_id().empty()) << r.DebugString();
+      ids.push_back(r.journey_id());
+    }
+    return ids;
+  }
+
+  int Fire() {
+    absl::StatusOr<int> fired = runner_->FireDueTimers();
+    EXPECT_TRUE(fired.ok()) << fired.status();
+    return fired.value_or(-1);
+  }
+
+  blend::v1::JourneyStatus StatusOf(const std::string& id) {
+    auto j = runner_->GetJourney(id, false);
+    EXPECT_TRUE(j.ok()) << j.status();
+    return j.ok() ? j->status() : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
+  }
+
+  // Journeys whose history numbers are not exactly 1..n.
+  int64_t JourneysWithGappedHistory() {
+    return Count(
+        "SELECT count(*) FROM (SELECT journey_id FROM journey_history GROUP BY journey_id "
+        "HAVING min(seq) <> 1 OR max(seq) <> count(*)) g");
+  }
+
+  std::unique_ptr<store::ConnectionPool> pool_;
+  std::unique_ptr<JourneyRunner> runner_;
+};
+
+TEST_F(TimerBatchTest, ABatchFiresInOneCallAndTheRestInTheNext) {
+  MakeRunner(/*batch_size=*/50);
+  Put("wait", kWaitThenSucceed);
+  std::vector<std::string> ids = StartMany("wait", 70);
+  ASSERT_EQ(Count("SELECT count(*) FROM timers"), 70);
+  EXPECT_EQ(Fire(), 0);  // nothing due yet
+
+  clock_.Advance(absl::Seconds(61));
+  EXPECT_EQ(Fire(), 50);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 20);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE status = 2"), 50);
+  EXPECT_EQ(Fire(), 20);
+  EXPECT_EQ(Fire(), 0);
+  for (const std::string& id : ids) EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE pending_timer IS NOT NULL"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE version <> 2"), 0);
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+}
+
+TEST_F(TimerBatchTest, TwoTimersOfOneJourneyInOneBatchStepInDueOrder) {
+  MakeRunner(/*batch_size=*/50);
+  Put("two", kTwoWaits);
+  std::vector<std::string> ids = StartMany("two", 3);
+  ASSERT_EQ(Count("SELECT count(*) FROM timers"), 6);
+
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(Fire(), 6);
+  for (const std::string& id : ids) EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 0);
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+  // Both timers reached the journey, in due order: the Parallel ended once both branches had,
+  // and neither trigger was ignored.
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history s JOIN journey_history l "
+                  "USING (journey_id) WHERE s.state_name = 'AfterShort' AND "
+                  "l.state_name = 'AfterLong' AND s.kind = 'StateEntered' AND "
+                  "l.kind = 'StateEntered' AND s.seq < l.seq"),
+            3);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE kind = 'ParallelSucceeded'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE kind = 'TriggerIgnored'"), 0);
+}
+
+TEST_F(TimerBatchTest, AJourneyAnotherTransactionHoldsIsSkippedNotWaitedFor) {
+  MakeRunner(/*batch_size=*/50);
+  Put("wait", kWaitThenSucceed);
+  std::vector<std::string> ids = StartMany("wait", 3);
+  clock_.Advance(absl::Seconds(61));
+
+  pqxx::connection holder(db_->url());
+  pqxx::work hold(holder);
+  hold.exec_params("SELECT 1 FROM journeys WHERE journey_id = $1 FOR UPDATE", ids[1]);
+  EXPECT_EQ(Fire(), 2);
+  EXPECT_EQ(StatusOf(ids[0]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(ids[2]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  hold.abort();
+
+  EXPECT_EQ(StatusOf(ids[1]), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(StatusOf(ids[1]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+}
+
+TEST_F(TimerBatchTest, AnUnreadableJourneyIsPostponedAndTheOthersFire) {
+  MakeRunner(/*batch_size=*/50);
+  Put("wait", kWaitThenSucceed);
+  std::vector<std::string> ids = StartMany("wait", 4);
+  Count("WITH u AS (UPDATE journeys SET state = '{\"unreadable\": true}' WHERE journey_id = '" +
+        ids[2] + "' RETURNING 1) SELECT count(*) FROM u");
+  clock_.Advance(absl::Seconds(61));
+
+  EXPECT_EQ(Fire(), 3);
+  EXPECT_EQ(StatusOf(ids[0]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(ids[3]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers WHERE journey_id = '" + ids[2] +
+                  "' AND due_at = blend_us_to_ts(" +
+                  std::to_string(absl::ToUnixMicros(clock_.Now() + absl::Minutes(1))) + ")"),
+            1);
+  EXPECT_EQ(Fire(), 0);  // postponed: not due again for a minute
+}
+
+}  // namespace
+}  // namespace blend::orchestrator::testing
