@@ -22,10 +22,13 @@ using detail::ReadJourney;
 
 namespace {
 
+// pending_timer as in pg_store.cc's kUpdateJourney (OFFSET 0: the journey's own timers through
+// timers_pkey, never a walk of timers_due).
 constexpr char kUpdateJourneys[] = R"sql(
 UPDATE journeys j SET status = u.st::smallint, current_state = u.cs, state = u.sj::jsonb,
        version = j.version + 1,
-       pending_timer = (SELECT min(t.due_at) FROM timers t WHERE t.journey_id = j.journey_id),
+       pending_timer = (SELECT min(d.due_at) FROM (SELECT t.due_at FROM timers t
+                                                   WHERE t.journey_id = j.journey_id OFFSET 0) d),
        updated_at = blend_us_to_ts(u.up::bigint),
        finished_at = blend_us_to_ts(NULLIF(u.fin::bigint, -1)), error = u.er, cause = u.ca
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],

@@ -38,9 +38,15 @@ constexpr char kCampaignColumns[] =
     "campaign_id, version, definition_json, policies_json, resource_aliases::text, "
     "blend_ts_to_us(created_at)";
 
+// pending_timer is the earliest of the journey's own timers, read through timers_pkey (journey
+// first). OFFSET 0 keeps the planner from turning min() into a walk of timers_due in due order
+// filtered by journey: on statistics older than the table (a bulk start fills it faster than
+// autovacuum analyses it) that walk read every timer of every journey for each update.
+// pg_batch.cc's UpdateJourneys says the same; timers_kafkatest checks both.
 constexpr char kUpdateJourney[] = R"sql(
 UPDATE journeys SET status = $3, current_state = $4, state = $5::jsonb, version = version + 1,
-       pending_timer = (SELECT min(due_at) FROM timers WHERE journey_id = $1),
+       pending_timer = (SELECT min(d.due_at) FROM (SELECT due_at FROM timers
+                                                   WHERE journey_id = $1 OFFSET 0) d),
        updated_at = blend_us_to_ts($6), finished_at = blend_us_to_ts(NULLIF($7::bigint, -1)),
        error = $8, cause = $9
 WHERE journey_id = $1 AND version = $2

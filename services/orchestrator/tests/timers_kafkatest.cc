@@ -5,6 +5,7 @@
 // clock.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include <pqxx/pqxx>
 
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/pg_store.h"
 #include "blend/orchestrator/testing/orchestrator_test.h"
 #include "blend/store/connection_pool.h"
 #include "blend/store/migrations.h"
@@ -177,6 +179,50 @@ TEST_F(TimerBatchTest, AnUnreadableJourneyIsPostponedAndTheOthersFire) {
                   std::to_string(absl::ToUnixMicros(clock_.Now() + absl::Minutes(1))) + ")"),
             1);
   EXPECT_EQ(Fire(), 0);  // postponed: not due again for a minute
+}
+
+// Index entries of timers_due read so far (committed statistics of this database).
+int64_t DueIndexReads(const std::string& url) {
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  return tx
+      .exec1("SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'timers_due'")[0]
+      .as<int64_t>();
+}
+
+// A journey's pending_timer is derived from its own timers (timers_pkey), whatever the
+// statistics say. On statistics older than the table (a bulk start fills it faster than
+// autovacuum analyses it) the planner turned min(due_at) into a walk of timers_due in due
+// order, filtered by journey: every update read all the timers of every journey, 2-4 s per
+// batch of 200 at 100,000 waiting journeys, and a burst of due timers waited about 40 s.
+TEST_F(TimerBatchTest, UpdatingAJourneyReadsOnlyItsOwnTimersOnUnanalysedTables) {
+  MakeRunner(/*batch_size=*/50);
+  {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    tx.exec("ALTER TABLE timers SET (autovacuum_enabled = off)");
+    tx.exec("ALTER TABLE journeys SET (autovacuum_enabled = off)");
+  }
+  Put("wait", kWaitThenSucceed);
+  std::vector<std::string> ids = StartMany("wait", 2000);
+  ASSERT_EQ(Count("SELECT count(*) FROM timers"), 2000);
+  const std::string& lone = ids[1234];
+  Count("WITH d AS (DELETE FROM timers WHERE journey_id = '" + lone +
+        "' RETURNING 1) SELECT count(*) FROM d");
+
+  const int64_t before = DueIndexReads(db_->url());
+  {
+    pqxx::connection c(db_->url());
+    pqxx::work tx(c);
+    std::optional<pg::JourneyRow> row = pg::FindJourney(tx, lone, pg::Lock::kForUpdate);
+    ASSERT_TRUE(row.has_value());
+    ASSERT_TRUE(pg::UpdateJourney(tx, *row));
+    ASSERT_TRUE(pg::UpdateJourneys(tx, {&*row}));
+    EXPECT_FALSE(row->pending_timer.has_value());
+    tx.exec("SELECT pg_stat_force_next_flush()");
+    tx.commit();
+  }
+  EXPECT_LT(DueIndexReads(db_->url()) - before, 100);
 }
 
 }  // namespace
