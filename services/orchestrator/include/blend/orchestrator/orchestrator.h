@@ -51,7 +51,7 @@ struct OrchestratorConfig {
   AuthConfig auth;
   int start_batch_size = 500;
   int outbox_batch_size = 500;
-  int timer_batch_size = 200;
+  int timer_batch_size = 1000;
   // Parallel consumers (same group) and timer pollers: each waits on database round trips,
   // so a few of them keep PostgreSQL busy.
   int intake_threads = 2;

@@ -46,7 +46,7 @@ struct RunnerOptions {
   // Prepended to every Kafka topic name ("" in production; tests isolate themselves with it).
   std::string topic_prefix;
   int start_batch_size = 500;               // start-many rows per transaction
-  int timer_batch_size = 200;               // timers fired per transaction
+  int timer_batch_size = 1000;              // timers fired per transaction
   int tx_attempts = 3;                      // retries of a transaction aborted by a conflict
   engagement::EngagementConfig engagement;  // goal events, attribution window, RPC codes
 };
