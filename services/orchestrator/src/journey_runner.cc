@@ -62,7 +62,6 @@ absl::Status TxOk(bool ok, const std::string& what) {
 
 }  // namespace detail
 
-using detail::CurrentState;
 using detail::FillRow;
 using detail::TxOk;
 
