@@ -110,6 +110,7 @@ absl::StatusOr<int> JourneyRunner::FireDueTimersInTx(pqxx::work& tx, absl::Time 
   if (loaded.empty()) return 0;
 
   std::vector<const Loaded*> order;
+  order.reserve(loaded.size());
   for (const auto& [id, j] : loaded) order.push_back(&j);
   const std::vector<journey::CustomerFacts> facts = BuildFactsOfMany(tx, order, now);
   std::map<std::string, const journey::CustomerFacts*> facts_of;
@@ -141,6 +142,7 @@ absl::StatusOr<int> JourneyRunner::FireDueTimersInTx(pqxx::work& tx, absl::Time 
   buf.Flush(tx, now);
   pauses.WriteHolds();
   std::vector<pg::JourneyRow*> stepped;
+  stepped.reserve(status_before.size());
   for (const auto& [id, before] : status_before) stepped.push_back(&loaded.at(id).row);
   BLEND_RETURN_IF_ERROR(detail::TxOk(pg::UpdateJourneys(tx, stepped), "a timer's journey"));
   // As in Apply: a journey that ends withdraws its voice contacts still queued in Genesys; one
