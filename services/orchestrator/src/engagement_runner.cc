@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -97,25 +102,69 @@ json UpdateProfile(pqxx::work& tx, const std::string& customer_id,
 
 }  // namespace
 
-void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
-                                                blend::v1::Channel touch_channel, Loaded& j,
-                                                absl::Time now) {
+std::optional<engagement::Interaction> JourneyRunner::DispositionInteraction(
+    const blend::v1::Disposition& d, blend::v1::Channel touch_channel,
+    const std::string& campaign_id, absl::Time now) const {
   std::optional<Channel> channel =
       FromProto(d.channel() != blend::v1::CHANNEL_UNSPECIFIED ? d.channel() : touch_channel);
-  if (!channel) return;
+  if (!channel) return std::nullopt;
   engagement::DispositionInput in{*channel,
                                   ToOutcome(d.outcome()),
                                   d.call().answered(),
                                   d.call().wrapup_code(),
                                   d.has_occurred_at() ? FromProto(d.occurred_at()) : now,
-                                  j.row.campaign_id};
+                                  campaign_id};
+  return engagement::FromDisposition(in, ctx_.options().engagement);
+}
+
+void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
+                                                blend::v1::Channel touch_channel, Loaded& j,
+                                                absl::Time now) {
   std::optional<engagement::Interaction> interaction =
-      engagement::FromDisposition(in, ctx_.options().engagement);
+      DispositionInteraction(d, touch_channel, j.row.campaign_id, now);
   if (!interaction) return;
   j.engagement_facts = UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
                                      [&](engagement::Profile& p, absl::TimeZone tz) {
                                        engagement::ApplyInteraction(p, *interaction, tz);
                                      });
+}
+
+void JourneyRunner::RecordInteractions(pqxx::work& tx, const std::vector<ProfileChange>& changes,
+                                       absl::Time now) {
+  if (changes.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(changes.size());
+  for (const ProfileChange& c : changes) ids.push_back(c.customer->customer_id());
+  const std::map<std::string, std::string> stored = pg::LockEngagementProfiles(tx, ids);
+  // As UpdateProfile does for one change: the zone first, then the interaction in that zone.
+  std::map<std::string, engagement::Profile> profiles;
+  for (const ProfileChange& c : changes) {
+    const std::string& id = c.customer->customer_id();
+    auto [it, first] = profiles.try_emplace(id);
+    if (first) {
+      auto s = stored.find(id);
+      it->second =
+          ParseStored(s == stored.end() ? std::nullopt : std::optional<std::string>(s->second), id);
+      it->second.customer_id = id;
+    }
+    UpdateZone(it->second, c.customer);
+    engagement::ApplyInteraction(it->second, c.interaction, LoadZoneOrUtc(it->second.time_zone));
+  }
+  std::map<std::string, std::string> updates, inserts;
+  for (const auto& [id, profile] : profiles) {
+    (stored.contains(id) ? updates : inserts)[id] = engagement::ProfileToJson(profile).dump();
+  }
+  pg::UpdateEngagementProfiles(tx, updates, now);
+  const std::set<std::string> inserted = pg::InsertEngagementProfiles(tx, inserts, now);
+  // A first profile another transaction inserted (and committed) meanwhile: this batch's
+  // changes go onto theirs, one by one, as on the single path.
+  for (const ProfileChange& c : changes) {
+    const std::string& id = c.customer->customer_id();
+    if (!inserts.contains(id) || inserted.contains(id)) continue;
+    UpdateProfile(tx, id, c.customer, now, [&](engagement::Profile& p, absl::TimeZone tz) {
+      engagement::ApplyInteraction(p, c.interaction, tz);
+    });
+  }
 }
 
 void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,

@@ -171,19 +171,8 @@ journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
       if (both.profile_json) facts.engagement = EngagementFactsOf(*both.profile_json);
     }
   }
-  AddCapHistory(tx, campaign, customer, now, facts);
+  detail::AddCapHistories(tx, {{&campaign, customer.customer_id(), &facts}}, now);
   return facts;
-}
-
-void JourneyRunner::AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
-                                  const blend::v1::Customer& customer, absl::Time now,
-                                  journey::CustomerFacts& facts) {
-  for (const auto& [channel, cap] : campaign.policies().frequency_caps) {
-    if (cap.max_touches <= 0) continue;
-    facts.past_touches[channel] = pg::ClaimedTouchTimes(
-        tx, customer.customer_id(), static_cast<int16_t>(orchestrator::ToProto(channel)),
-        now - cap.window);
-  }
 }
 
 std::string JourneyRunner::TouchKey(pqxx::work& tx) {
@@ -337,6 +326,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     pg::JourneyRow row;
     journey::StepResult result;
     std::shared_ptr<const journey::CompiledCampaign> campaign;
+    journey::CustomerFacts facts;
   };
   std::vector<Pending> pending;
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -364,7 +354,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
       continue;
     }
     const auto& [campaign, version] = *it->second;
-    Pending p{i, {}, {}, campaign};
+    Pending p{i, {}, {}, campaign, {}};
     pg::JourneyRow& row = p.row;
     row.journey_id = NewUuid();
     row.campaign_id = req.campaign_id();
@@ -374,16 +364,24 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     row.customer_id = req.customer().customer_id();
     row.customer_json = CustomerToJson(req.customer());
     row.started_at = now;
+    ApplyConsent(consent_records, req.customer(), *campaign, now, p.facts);
+    if (auto pit = profiles.find(req.customer().customer_id()); pit != profiles.end()) {
+      p.facts.engagement = EngagementFactsOf(pit->second);
+    }
+    pending.push_back(std::move(p));
+  }
+  // The frequency caps' claim times of every customer: one statement per (channel, window).
+  std::vector<detail::CapQuery> caps;
+  caps.reserve(pending.size());
+  for (Pending& p : pending) caps.push_back({p.campaign.get(), p.row.customer_id, &p.facts});
+  detail::AddCapHistories(tx, caps, now);
+  for (Pending& p : pending) {
+    const auto& req = reqs[p.index];
+    pg::JourneyRow& row = p.row;
     journey::JourneyState initial;
     initial.journey_id = row.journey_id;
     initial.campaign_id = row.campaign_id;
-    journey::CustomerFacts facts;
-    ApplyConsent(consent_records, req.customer(), *campaign, now, facts);
-    if (auto pit = profiles.find(req.customer().customer_id()); pit != profiles.end()) {
-      facts.engagement = EngagementFactsOf(pit->second);
-    }
-    AddCapHistory(tx, *campaign, req.customer(), now, facts);
-    p.result = journey::Step(*campaign, initial, facts,
+    p.result = journey::Step(*p.campaign, initial, p.facts,
                              journey::StartTrigger{row.journey_id, StructToJson(req.input()),
                                                    ToCustomerInfo(req.customer()), row.journey_id},
                              now);
@@ -393,7 +391,6 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
         if (!row.pending_timer || t->at < *row.pending_timer) row.pending_timer = t->at;
       }
     }
-    pending.push_back(std::move(p));
   }
   std::vector<pg::JourneyRow> rows;
   rows.reserve(pending.size());
@@ -709,7 +706,26 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
       {.name = "event_batch", .timed = true}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         per_event.assign(events.size(), absl::OkStatus());
         absl::Time now = ctx_.clock().Now();
+        // Consecutive ordinary dispositions go as one batch (disposition_batch.cc); any other
+        // message is applied on its own, in its place.
+        std::vector<const BusEvent*> run;
+        std::vector<size_t> run_index;
+        auto apply_run = [&]() -> absl::Status {
+          if (run.empty()) return absl::OkStatus();
+          std::vector<absl::Status> results;
+          BLEND_RETURN_IF_ERROR(DispositionBatchInTx(tx, run, now, notes, results));
+          for (size_t k = 0; k < run.size(); ++k) per_event[run_index[k]] = results[k];
+          run.clear();
+          run_index.clear();
+          return absl::OkStatus();
+        };
         for (size_t i = 0; i < events.size(); ++i) {
+          if (AppliesInBatch(events[i])) {
+            run.push_back(&events[i]);
+            run_index.push_back(i);
+            continue;
+          }
+          BLEND_RETURN_IF_ERROR(apply_run());
           absl::Status st;
           if (const auto* d = std::get_if<blend::v1::Disposition>(&events[i].payload)) {
             st = DispositionInTx(tx, events[i].message_id, *d, now, notes);
@@ -725,7 +741,7 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
           }
           per_event[i] = st;
         }
-        return absl::OkStatus();
+        return apply_run();
       });
   if (!s.ok()) return s;
   return per_event;

@@ -3,6 +3,7 @@
 // fixed number of round trips instead of N times a handful.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,12 @@ namespace blend::orchestrator::pg {
 
 using detail::Exec;
 using detail::kJourneyColumns;
+using detail::kTouchColumns;
+using detail::LockClause;
 using detail::OptMicros;
 using detail::OptTime;
 using detail::ReadJourney;
+using detail::ReadTouch;
 
 namespace {
 
@@ -119,6 +123,108 @@ std::map<std::string, std::vector<absl::Time>> ClaimedTouchTimesOf(
     out[row[0].as<std::string>()].push_back(FromMicros(row[1].as<int64_t>()));
   }
   return out;
+}
+
+std::vector<TouchRow> FindTouches(pqxx::work& tx, const std::vector<std::string>& touch_ids,
+                                  Lock lock) {
+  std::vector<TouchRow> out;
+  if (touch_ids.empty()) return out;
+  const std::string sql = absl::StrCat(
+      "SELECT ", kTouchColumns, " FROM touches WHERE touch_id = ANY($1::text[]) ORDER BY touch_id",
+      LockClause(lock));
+  for (const auto& row : Exec(tx, sql, TextArray(touch_ids))) out.push_back(ReadTouch(row));
+  return out;
+}
+
+std::vector<JourneyRow> LockJourneys(pqxx::work& tx, const std::vector<std::string>& journey_ids) {
+  std::vector<JourneyRow> out;
+  if (journey_ids.empty()) return out;
+  const std::string sql = absl::StrCat("SELECT ", kJourneyColumns,
+                                       " FROM journeys WHERE journey_id = ANY($1::text[]) "
+                                       "ORDER BY journey_id FOR UPDATE");
+  for (const auto& row : Exec(tx, sql, TextArray(journey_ids))) out.push_back(ReadJourney(row));
+  return out;
+}
+
+std::set<std::string> MarkProcessedMany(pqxx::work& tx, const std::vector<std::string>& message_ids,
+                                        const std::string& source, absl::Time now) {
+  std::set<std::string> fresh;
+  if (message_ids.empty()) return fresh;
+  pqxx::result r = Exec(tx,
+                        "INSERT INTO processed_messages (message_id, source, processed_at) "
+                        "SELECT m, $2, blend_us_to_ts($3) FROM unnest($1::text[]) AS m "
+                        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+                        TextArray(message_ids), source, ToMicros(now));
+  for (const auto& row : r) fresh.insert(row[0].as<std::string>());
+  return fresh;
+}
+
+void SetTouchStatuses(pqxx::work& tx, const std::vector<TouchStatusChange>& changes,
+                      absl::Time now) {
+  if (changes.empty()) return;
+  std::vector<std::string> ids, statuses, reasons;
+  for (const TouchStatusChange& c : changes) {
+    ids.push_back(c.touch_id);
+    statuses.emplace_back(TouchStatusText(c.status));
+    reasons.push_back(c.reason);
+  }
+  // completed_at as in SetTouchStatus (pg_store.cc).
+  Exec(tx,
+       "UPDATE touches t SET status = u.st, reason = u.r, completed_at = CASE WHEN u.st IN "
+       "('done', 'refused', 'cancelled') THEN blend_us_to_ts($4) ELSE t.completed_at END "
+       "FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, st, r) WHERE t.touch_id = u.id",
+       TextArray(ids), TextArray(statuses), TextArray(reasons), ToMicros(now));
+}
+
+std::map<std::string, std::string> LockEngagementProfiles(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids) {
+  std::map<std::string, std::string> out;
+  if (customer_ids.empty()) return out;
+  pqxx::result r = Exec(tx,
+                        "SELECT customer_id, profile::text FROM engagement_profiles "
+                        "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE",
+                        TextArray(customer_ids));
+  for (const auto& row : r) out[row[0].as<std::string>()] = row[1].as<std::string>();
+  return out;
+}
+
+namespace {
+
+std::pair<std::string, std::string> KeysAndValues(const std::map<std::string, std::string>& m) {
+  std::vector<std::string> keys, values;
+  for (const auto& [k, v] : m) {
+    keys.push_back(k);
+    values.push_back(v);
+  }
+  return {TextArray(keys), TextArray(values)};
+}
+
+}  // namespace
+
+void UpdateEngagementProfiles(pqxx::work& tx, const std::map<std::string, std::string>& profiles,
+                              absl::Time now) {
+  if (profiles.empty()) return;
+  const auto [ids, texts] = KeysAndValues(profiles);
+  Exec(tx,
+       "UPDATE engagement_profiles p SET profile = u.pr::jsonb, updated_at = blend_us_to_ts($3) "
+       "FROM unnest($1::text[], $2::text[]) AS u(id, pr) WHERE p.customer_id = u.id",
+       ids, texts, ToMicros(now));
+}
+
+std::set<std::string> InsertEngagementProfiles(pqxx::work& tx,
+                                               const std::map<std::string, std::string>& profiles,
+                                               absl::Time now) {
+  std::set<std::string> inserted;
+  if (profiles.empty()) return inserted;
+  const auto [ids, texts] = KeysAndValues(profiles);
+  pqxx::result r = Exec(tx,
+                        "INSERT INTO engagement_profiles (customer_id, profile, updated_at) "
+                        "SELECT u.id, u.pr::jsonb, blend_us_to_ts($3) "
+                        "FROM unnest($1::text[], $2::text[]) AS u(id, pr) "
+                        "ON CONFLICT (customer_id) DO NOTHING RETURNING customer_id",
+                        ids, texts, ToMicros(now));
+  for (const auto& row : r) inserted.insert(row[0].as<std::string>());
+  return inserted;
 }
 
 }  // namespace blend::orchestrator::pg

@@ -45,5 +45,11 @@ inline std::optional<absl::Time> OptTime(const pqxx::field& f) {
 // The journeys columns ReadJourney reads, in its order.
 extern const char kJourneyColumns[];
 JourneyRow ReadJourney(const pqxx::row& r);
+// The touches columns ReadTouch reads, in its order. ReadTouch throws on a status this build
+// does not know.
+extern const char kTouchColumns[];
+TouchRow ReadTouch(const pqxx::row& r);
+// " FOR UPDATE" and the like, or "".
+const char* LockClause(Lock lock);
 
 }  // namespace blend::orchestrator::pg::detail

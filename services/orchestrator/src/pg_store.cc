@@ -17,9 +17,12 @@ namespace blend::orchestrator::pg {
 using detail::Exec;
 using detail::ExecPlannedNow;
 using detail::kJourneyColumns;
+using detail::kTouchColumns;
+using detail::LockClause;
 using detail::OptMicros;
 using detail::OptTime;
 using detail::ReadJourney;
+using detail::ReadTouch;
 
 namespace {
 
@@ -51,12 +54,6 @@ UPDATE journeys SET status = $3, current_state = $4, state = $5::jsonb, version 
        error = $8, cause = $9
 WHERE journey_id = $1 AND version = $2
 RETURNING blend_ts_to_us(pending_timer))sql";
-
-constexpr char kTouchColumns[] =
-    "touch_id, journey_id, customer_id, channel, status, attempt, encode(command, 'base64'), "
-    "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
-    "claimed_by, reason, COALESCE(genesys_contact_id, ''), "
-    "CASE WHEN withdraw_requested_at IS NULL THEN NULL ELSE withdraw_reason END";
 
 // A voice touch whose contact may be queued in Genesys and that no withdrawal was requested
 // for (see RequestJourneyVoiceWithdrawals in pg_store.h; the same predicate as the partial
@@ -121,6 +118,16 @@ std::string UnB64(const pqxx::field& f) {
   absl::Base64Unescape(in, &out);
   return out;
 }
+}  // namespace
+
+namespace detail {
+
+const char kTouchColumns[] =
+    "touch_id, journey_id, customer_id, channel, status, attempt, encode(command, 'base64'), "
+    "blend_ts_to_us(created_at), blend_ts_to_us(not_before), blend_ts_to_us(claimed_at), "
+    "claimed_by, reason, COALESCE(genesys_contact_id, ''), "
+    "CASE WHEN withdraw_requested_at IS NULL THEN NULL ELSE withdraw_reason END";
+
 const char* LockClause(Lock lock) {
   switch (lock) {
     case Lock::kNone:
@@ -156,10 +163,6 @@ TouchRow ReadTouch(const pqxx::row& r) {
   if (!r[13].is_null()) t.withdraw_reason = r[13].as<std::string>();
   return t;
 }
-
-}  // namespace
-
-namespace detail {
 
 const char kJourneyColumns[] =
     "journey_id, campaign_id, campaign_version, client_key, input_hash, customer_id, "

@@ -28,16 +28,6 @@ namespace blend::orchestrator {
 
 namespace {
 
-// How many history rows a step writes (its HistoryEntry effects): the next step of the same
-// journey in this batch numbers its rows after them.
-int64_t HistoryRowsOf(const journey::StepResult& result) {
-  int64_t n = 0;
-  for (const journey::Effect& e : result.effects) {
-    if (std::holds_alternative<journey::HistoryEntry>(e)) ++n;
-  }
-  return n;
-}
-
 std::vector<std::string> DistinctJourneys(const std::vector<pg::DueTimer>& due) {
   std::set<std::string> ids;
   for (const pg::DueTimer& t : due) ids.insert(t.journey_id);
@@ -45,42 +35,6 @@ std::vector<std::string> DistinctJourneys(const std::vector<pg::DueTimer>& due) 
 }
 
 }  // namespace
-
-std::vector<journey::CustomerFacts> JourneyRunner::BuildFactsOfMany(
-    pqxx::work& tx, const std::vector<const Loaded*>& journeys, absl::Time now) {
-  std::vector<blend::v1::Customer> customers;
-  std::vector<pg::FactsQuery> queries;
-  for (const Loaded* j : journeys) {
-    customers.push_back(j->customer);
-    queries.push_back({j->customer.customer_id(), j->row.started_at});
-  }
-  const std::vector<consent::Record> consent = FindConsent(tx, customers, now);
-  const std::vector<pg::FactsAndProfile> stored = pg::LoadFactsAndProfiles(tx, queries);
-  std::vector<journey::CustomerFacts> facts(journeys.size());
-  // The frequency caps: one statement per (channel, window) the batch's campaigns cap.
-  std::map<std::pair<Channel, absl::Duration>, std::vector<size_t>> capped;
-  for (size_t i = 0; i < journeys.size(); ++i) {
-    const Loaded& j = *journeys[i];
-    ApplyConsent(consent, j.customer, *j.campaign, now, facts[i]);
-    facts[i].attributes = nlohmann::json::parse(stored[i].facts_json);
-    if (stored[i].profile_json) facts[i].engagement = EngagementFactsOf(*stored[i].profile_json);
-    for (const auto& [channel, cap] : j.campaign->policies().frequency_caps) {
-      if (cap.max_touches > 0) capped[{channel, cap.window}].push_back(i);
-    }
-  }
-  for (const auto& [key, members] : capped) {
-    const auto& [channel, window] = key;
-    std::vector<std::string> ids;
-    for (size_t i : members) ids.push_back(journeys[i]->customer.customer_id());
-    const auto times = pg::ClaimedTouchTimesOf(
-        tx, ids, static_cast<int16_t>(orchestrator::ToProto(channel)), now - window);
-    for (size_t i : members) {
-      auto it = times.find(journeys[i]->customer.customer_id());
-      facts[i].past_touches[channel] = it == times.end() ? std::vector<absl::Time>{} : it->second;
-    }
-  }
-  return facts;
-}
 
 absl::StatusOr<int> JourneyRunner::FireDueTimersInTx(pqxx::work& tx, absl::Time now,
                                                      TxNotes& notes) {
@@ -133,7 +87,7 @@ absl::StatusOr<int> JourneyRunner::FireDueTimersInTx(pqxx::work& tx, absl::Time 
                                                journey::TimerFiredTrigger{t.key}, now);
     int64_t& seq = next_seq.try_emplace(t.journey_id, 1).first->second;
     BufferEffects(buf, touch_key, j.row, j.customer, *j.campaign, result, now, seq, notes, pauses);
-    seq += HistoryRowsOf(result);
+    seq += detail::HistoryRowsOf(result);
     detail::FillRow(j.row, result, now);
     j.state = std::move(result.next);
     ++count;
@@ -141,24 +95,7 @@ absl::StatusOr<int> JourneyRunner::FireDueTimersInTx(pqxx::work& tx, absl::Time 
   // The timers table first: each journey's pending_timer is derived from it.
   buf.Flush(tx, now);
   pauses.WriteHolds();
-  std::vector<pg::JourneyRow*> stepped;
-  stepped.reserve(status_before.size());
-  for (const auto& [id, before] : status_before) stepped.push_back(&loaded.at(id).row);
-  BLEND_RETURN_IF_ERROR(detail::TxOk(pg::UpdateJourneys(tx, stepped), "a timer's journey"));
-  // As in Apply: a journey that ends withdraws its voice contacts still queued in Genesys; one
-  // statement per way of ending.
-  std::map<std::string, std::vector<std::string>> ended_by_reason;
-  for (const auto& [id, before] : status_before) {
-    const pg::JourneyRow& row = loaded.at(id).row;
-    if (before != blend::v1::JOURNEY_STATUS_RUNNING || row.status == before) continue;
-    notes.finished.emplace_back(row.campaign_id, JourneyStatusText(row.status));
-    ended_by_reason[absl::StrCat("journey finished: ", JourneyStatusText(row.status))].push_back(
-        id);
-  }
-  for (const auto& [reason, ids] : ended_by_reason) {
-    WriteWithdrawals(tx, pg::RequestJourneysVoiceWithdrawals(tx, ids, reason, now), reason, now,
-                     notes);
-  }
+  BLEND_RETURN_IF_ERROR(WriteSteppedJourneys(tx, status_before, loaded, now, notes));
   return count;
 }
 

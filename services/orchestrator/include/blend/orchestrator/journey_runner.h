@@ -87,9 +87,11 @@ class JourneyRunner {
     std::string message_id;
     std::variant<blend::v1::Disposition, blend::v1::CustomerEvent> payload;
   };
-  // Applies several messages in ONE transaction (one commit, one fsync). Returns one status per
-  // event: OK (applied or duplicate), kNotFound / kInvalidArgument (nothing written: dead-letter
-  // it). Any other failure aborts the whole batch and is returned: retry the events one by one.
+  // Applies several messages in ONE transaction (one commit, one fsync); runs of consecutive
+  // ordinary dispositions set-wise (disposition_batch.cc), the other messages one by one in
+  // their place. Returns one status per event: OK (applied or duplicate), kNotFound /
+  // kInvalidArgument (nothing written: dead-letter it). Any other failure aborts the whole
+  // batch and is returned: retry the events one by one.
   absl::StatusOr<std::vector<absl::Status>> ApplyEvents(const std::vector<BusEvent>& events);
   absl::StatusOr<blend::v1::Journey> CancelJourney(const std::string& journey_id,
                                                    const std::string& reason);
@@ -170,17 +172,32 @@ class JourneyRunner {
                                     const blend::v1::Customer& customer, absl::Time since,
                                     absl::Time now, bool load_attributes,
                                     const std::optional<nlohmann::json>& engagement_facts);
+  // Batch stepping (batch_stepping.cc), shared by the timer and disposition batches.
   // BuildFacts (with attributes, no engagement facts at hand) for many journeys with a fixed
-  // number of statements: one answer per journey, in order (timer_firing.cc).
+  // number of statements: one answer per journey, in order.
   std::vector<journey::CustomerFacts> BuildFactsOfMany(pqxx::work& tx,
                                                        const std::vector<const Loaded*>& journeys,
                                                        absl::Time now);
+  // Writes the journeys a batch stepped (`status_before`: each one's status before its first
+  // step) with one UPDATE, then, for those that ended, notes them and withdraws their voice
+  // contacts still queued in Genesys (one statement per way of ending).
+  absl::Status WriteSteppedJourneys(pqxx::work& tx,
+                                    const std::map<std::string, int16_t>& status_before,
+                                    std::map<std::string, Loaded>& loaded, absl::Time now,
+                                    TxNotes& notes);
   // One batch of due timers in `tx` (timer_firing.cc).
   absl::StatusOr<int> FireDueTimersInTx(pqxx::work& tx, absl::Time now, TxNotes& notes);
-  // Adds the claim times the campaign's frequency caps look at.
-  void AddCapHistory(pqxx::work& tx, const journey::CompiledCampaign& campaign,
-                     const blend::v1::Customer& customer, absl::Time now,
-                     journey::CustomerFacts& facts);
+  // Dispositions as a batch (disposition_batch.cc). Whether ApplyEvents may apply `event` in a
+  // batch: a disposition with a touch id whose outcome writes nothing but the touch, the
+  // profile and the journey's step (not WITHDRAWN, DNC_ACTIVE or OPTED_OUT, which touch the
+  // consent record or a done touch: those go one by one).
+  static bool AppliesInBatch(const BusEvent& event);
+  // Applies such dispositions, in order, with a fixed number of statements for the whole
+  // batch; `results` gets one status per event (OK, or kNotFound: nothing written for it). Any
+  // error returned aborts the transaction.
+  absl::Status DispositionBatchInTx(pqxx::work& tx, const std::vector<const BusEvent*>& events,
+                                    absl::Time now, TxNotes& notes,
+                                    std::vector<absl::Status>& results);
   // The installation's touch id key (migration 0018), read once. Throws when it is missing.
   std::string TouchKey(pqxx::work& tx);
   void BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key, const pg::JourneyRow& row,
@@ -239,6 +256,19 @@ class JourneyRunner {
                                    blend::v1::Channel touch_channel, Loaded& j, absl::Time now);
   void RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
                              std::vector<Loaded>& journeys, absl::Time now, TxNotes& notes);
+  // The interaction a disposition adds to its customer's profile, if any.
+  std::optional<engagement::Interaction> DispositionInteraction(const blend::v1::Disposition& d,
+                                                                blend::v1::Channel touch_channel,
+                                                                const std::string& campaign_id,
+                                                                absl::Time now) const;
+  struct ProfileChange {
+    const blend::v1::Customer* customer;
+    engagement::Interaction interaction;
+  };
+  // Applies the changes, in order, to their customers' profiles with a fixed number of
+  // statements (a profile another transaction inserted meanwhile is redone on its own).
+  void RecordInteractions(pqxx::work& tx, const std::vector<ProfileChange>& changes,
+                          absl::Time now);
 
   RunnerContext ctx_;  // pool, clock, metrics, options; Transact
   CampaignCache campaigns_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -289,6 +290,36 @@ std::vector<FactsAndProfile> LoadFactsAndProfiles(pqxx::work& tx,
 std::map<std::string, std::vector<absl::Time>> ClaimedTouchTimesOf(
     pqxx::work& tx, const std::vector<std::string>& customer_ids, int16_t channel,
     absl::Time since);
+
+// The touches among `touch_ids` that exist, in id order; Lock::kForUpdate locks them in that
+// order (waiting for holders).
+std::vector<TouchRow> FindTouches(pqxx::work& tx, const std::vector<std::string>& touch_ids,
+                                  Lock lock);
+// The journeys among `journey_ids` that exist, locked FOR UPDATE in id order (waiting for
+// holders: callers lock journeys before touches and profiles, as everywhere).
+std::vector<JourneyRow> LockJourneys(pqxx::work& tx, const std::vector<std::string>& journey_ids);
+// MarkProcessed for many ids (distinct) in one statement: the ids that were new.
+std::set<std::string> MarkProcessedMany(pqxx::work& tx, const std::vector<std::string>& message_ids,
+                                        const std::string& source, absl::Time now);
+// SetTouchStatus for many touches (each at most once) in one statement.
+struct TouchStatusChange {
+  std::string touch_id;
+  TouchStatus status = TouchStatus::kDone;
+  std::string reason;
+};
+void SetTouchStatuses(pqxx::work& tx, const std::vector<TouchStatusChange>& changes,
+                      absl::Time now);
+// Engagement profiles of many customers: the stored ones, locked FOR UPDATE in id order.
+std::map<std::string, std::string> LockEngagementProfiles(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids);
+// UpdateEngagementProfile for many (stored) profiles in one statement.
+void UpdateEngagementProfiles(pqxx::work& tx, const std::map<std::string, std::string>& profiles,
+                              absl::Time now);
+// InsertEngagementProfile for many in one statement: the customers whose row was inserted (a
+// customer missing from the answer had a row inserted concurrently).
+std::set<std::string> InsertEngagementProfiles(pqxx::work& tx,
+                                               const std::map<std::string, std::string>& profiles,
+                                               absl::Time now);
 
 // bulk writes (one statement per table, arrays unnested server-side)
 

@@ -1,0 +1,260 @@
+// Dispositions applied as a batch (JourneyRunner::ApplyEvents, disposition_batch.cc) on the
+// real PostgreSQL: a whole batch stepped in one call, redeliveries inside and across batches
+// applied once, an unknown touch rejected alone, two dispositions of one journey in message
+// order, and batched dispositions around messages that go one by one. The runner is driven
+// directly (no intake consumer), on the fake clock.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/store/connection_pool.h"
+#include "blend/store/migrations.h"
+
+namespace blend::orchestrator::testing {
+namespace {
+
+// Two SMS touches one after the other.
+constexpr char kTwoSms[] = R"json({
+  "StartAt": "First", "States": {
+    "First": {"Type": "Task", "Resource": "blend:sms", "Next": "Second"},
+    "Second": {"Type": "Task", "Resource": "blend:sms", "End": true}}})json";
+
+// Two SMS touches at once: two dispositions of one journey can arrive in one batch.
+constexpr char kBothSms[] = R"json({
+  "StartAt": "Both", "States": {
+    "Both": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "blend:sms", "End": true}}},
+      {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "blend:sms", "End": true}}}
+    ]}}})json";
+
+using BusEvent = JourneyRunner::BusEvent;
+
+BusEvent Sent(const std::string& touch_id, const std::string& message_id) {
+  blend::v1::Disposition d;
+  d.set_touch_id(touch_id);
+  d.set_outcome(blend::v1::TOUCH_OUTCOME_SENT);
+  return BusEvent{message_id, d};
+}
+
+class EventBatchTest : public OrchestratorTest {
+ protected:
+  void SetUp() override {
+    OrchestratorTest::SetUp();
+    auto pool = store::ConnectionPool::Create(db_->url(), 4);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = std::move(*pool);
+    auto migrations = store::BlendMigrations();
+    ASSERT_TRUE(migrations.ok()) << migrations.status();
+    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
+    runner_ = std::make_unique<JourneyRunner>(*pool_, clock_, nullptr, RunnerOptions{});
+  }
+
+  void Put(const std::string& id, const std::string& definition) {
+    blend::v1::Campaign c;
+    c.set_campaign_id(id);
+    c.set_definition_json(definition);
+    c.set_policies_json("{}");
+    std::vector<journey::ValidationProblem> problems;
+    auto put = runner_->PutCampaign(c, &problems);
+    ASSERT_TRUE(put.ok()) << put.status();
+  }
+
+  // Starts `n` journeys of `campaign` (customers c0..): their ids.
+  std::vector<std::string> StartMany(const std::string& campaign, int n) {
+    std::vector<blend::v1::StartJourneyRequest> requests;
+    requests.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      requests.push_back(StartRequest(campaign, absl::StrCat("k", i), absl::StrCat("c", i)));
+    }
+    std::vector<std::string> ids;
+    for (const auto& r : runner_->StartBatch(requests)) {
+      EXPECT_FALSE(r.journey_id().empty()) << r.DebugString();
+      ids.push_back(r.journey_id());
+    }
+    return ids;
+  }
+
+  // The journey's touches not completed yet, in id order.
+  std::vector<std::string> OpenTouches(const std::string& journey_id) {
+    pqxx::connection c(db_->url());
+    pqxx::nontransaction tx(c);
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec_params("SELECT touch_id FROM touches WHERE journey_id = $1 "
+                                          "AND status <> 'done' ORDER BY touch_id",
+                                          journey_id)) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return out;
+  }
+
+  std::vector<absl::Status> Apply(const std::vector<BusEvent>& events) {
+    absl::StatusOr<std::vector<absl::Status>> r = runner_->ApplyEvents(events);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.value_or(std::vector<absl::Status>{});
+  }
+
+  blend::v1::JourneyStatus StatusOf(const std::string& id) {
+    auto j = runner_->GetJourney(id, false);
+    EXPECT_TRUE(j.ok()) << j.status();
+    return j.ok() ? j->status() : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
+  }
+
+  // SMS touches counted as sent in the customer's engagement profile (-1: no profile).
+  int64_t SmsSent(const std::string& customer) {
+    return Count(
+        "SELECT COALESCE((SELECT (profile->'channels'->'sms'->>'sent')::bigint "
+        "FROM engagement_profiles WHERE customer_id = '" +
+        customer + "'), -1)");
+  }
+
+  // Journeys whose history numbers are not exactly 1..n.
+  int64_t JourneysWithGappedHistory() {
+    return Count(
+        "SELECT count(*) FROM (SELECT journey_id FROM journey_history GROUP BY journey_id "
+        "HAVING min(seq) <> 1 OR max(seq) <> count(*)) g");
+  }
+
+  std::unique_ptr<store::ConnectionPool> pool_;
+  std::unique_ptr<JourneyRunner> runner_;
+};
+
+TEST_F(EventBatchTest, ABatchOfDispositionsStepsEveryJourneyInOneCall) {
+  Put("two", kTwoSms);
+  const std::vector<std::string> ids = StartMany("two", 40);
+  std::vector<BusEvent> first;
+  for (const std::string& id : ids) {
+    std::vector<std::string> open = OpenTouches(id);
+    ASSERT_EQ(open.size(), 1u);
+    first.push_back(Sent(open[0], "first-" + id));
+  }
+  for (const absl::Status& s : Apply(first)) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Count("SELECT count(*) FROM touches WHERE status = 'done' "
+                  "AND reason = 'TOUCH_OUTCOME_SENT'"),
+            40);
+  EXPECT_EQ(Count("SELECT count(*) FROM touches"), 80);  // each journey's second touch
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 80);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE version <> 2 OR current_state <> 'Second'"),
+            0);
+  EXPECT_EQ(SmsSent("c0"), 1);
+  EXPECT_EQ(SmsSent("c39"), 1);
+
+  std::vector<BusEvent> second;
+  for (const std::string& id : ids) {
+    std::vector<std::string> open = OpenTouches(id);
+    ASSERT_EQ(open.size(), 1u);
+    second.push_back(Sent(open[0], "second-" + id));
+  }
+  for (const absl::Status& s : Apply(second)) EXPECT_TRUE(s.ok()) << s;
+  for (const std::string& id : ids) EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(SmsSent("c7"), 2);
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE kind = 'TriggerIgnored'"), 0);
+}
+
+TEST_F(EventBatchTest, RedeliveriesInAndAcrossBatchesApplyOnce) {
+  Put("two", kTwoSms);
+  const std::string id = StartMany("two", 1)[0];
+  const std::string touch = OpenTouches(id)[0];
+  // Kafka's redelivery (the same message id) and a worker's republish (another id).
+  for (const absl::Status& s : Apply({Sent(touch, "m1"), Sent(touch, "m1"), Sent(touch, "m2")})) {
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  const int64_t history = Count("SELECT count(*) FROM journey_history");
+  EXPECT_EQ(SmsSent("c0"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM touches"), 2);
+  EXPECT_EQ(Count("SELECT version FROM journeys"), 2);
+
+  for (const absl::Status& s : Apply({Sent(touch, "m1"), Sent(touch, "m3")})) {
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  EXPECT_EQ(SmsSent("c0"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM touches"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history"), history);
+  EXPECT_EQ(Count("SELECT version FROM journeys"), 2);
+}
+
+TEST_F(EventBatchTest, AnUnknownTouchIsRejectedAloneAndLeavesNoTrace) {
+  Put("two", kTwoSms);
+  const std::string id = StartMany("two", 1)[0];
+  const std::string touch = OpenTouches(id)[0];
+  std::vector<absl::Status> r = Apply({Sent("no-such-touch", "bad"), Sent(touch, "good")});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].code(), absl::StatusCode::kNotFound) << r[0];
+  EXPECT_TRUE(r[1].ok()) << r[1];
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE message_id = 'bad'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE message_id = 'good'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE current_state = 'Second'"), 1);
+}
+
+TEST_F(EventBatchTest, TwoDispositionsOfOneJourneyStepInMessageOrder) {
+  Put("both", kBothSms);
+  const std::vector<std::string> ids = StartMany("both", 3);
+  std::vector<BusEvent> events;
+  for (const std::string& id : ids) {
+    for (const std::string& touch : OpenTouches(id)) events.push_back(Sent(touch, "m-" + touch));
+  }
+  ASSERT_EQ(events.size(), 6u);
+  for (const absl::Status& s : Apply(events)) EXPECT_TRUE(s.ok()) << s;
+  for (const std::string& id : ids) EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  // The second step's history numbers follow the first's, and neither result was ignored.
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE kind = 'ParallelSucceeded'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE kind = 'TriggerIgnored'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE version <> 2"), 0);
+  EXPECT_EQ(SmsSent("c1"), 2);
+}
+
+// The test customers share one phone number, so c1's SMS opt-out blocks every journey's next
+// SMS from the moment it is recorded: c0's disposition, before it, steps to a second touch;
+// c2's, after it, finds the number opted out.
+TEST_F(EventBatchTest, MessagesThatGoOneByOneKeepTheirPlaceBetweenBatchedOnes) {
+  Put("two", kTwoSms);
+  const std::vector<std::string> ids = StartMany("two", 3);
+  const std::string t0 = OpenTouches(ids[0])[0];
+  const std::string t1 = OpenTouches(ids[1])[0];
+  const std::string t2 = OpenTouches(ids[2])[0];
+  blend::v1::Disposition opted_out;
+  opted_out.set_touch_id(t1);
+  opted_out.set_outcome(blend::v1::TOUCH_OUTCOME_OPTED_OUT);
+  opted_out.set_channel(blend::v1::CHANNEL_SMS);
+  blend::v1::CustomerEvent reply;
+  reply.set_event_id("e1");
+  reply.set_customer_id("c2");
+  reply.set_type("replied");
+  std::vector<absl::Status> r =
+      Apply({Sent(t0, "m0"), BusEvent{"m1", opted_out}, BusEvent{"e1", reply}, Sent(t2, "m2")});
+  for (const absl::Status& s : r) EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE customer_id = 'c1'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE message_id IN ('m0', 'm1', "
+                  "'m2', 'customer-event:e1')"),
+            4);
+  // Before the opt-out: the second touch was scheduled.
+  EXPECT_EQ(StatusOf(ids[0]), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE journey_id = '" + ids[0] +
+                  "' AND kind = 'TaskScheduled' AND state_name = 'Second'"),
+            1);
+  EXPECT_EQ(StatusOf(ids[1]), blend::v1::JOURNEY_STATUS_FAILED);
+  // After it: the second touch was suppressed, and the event's step came before the
+  // disposition's.
+  EXPECT_EQ(StatusOf(ids[2]), blend::v1::JOURNEY_STATUS_FAILED);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history WHERE journey_id = '" + ids[2] +
+                  "' AND kind = 'TouchSuppressed' AND state_name = 'Second'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM journey_history e JOIN journey_history d "
+                  "USING (journey_id) WHERE journey_id = '" +
+                  ids[2] +
+                  "' AND e.kind = 'TriggerIgnored' AND d.kind = 'TaskSucceeded' "
+                  "AND e.seq < d.seq"),
+            1);
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+}
+
+}  // namespace
+}  // namespace blend::orchestrator::testing
