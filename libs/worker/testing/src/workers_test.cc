@@ -213,6 +213,19 @@ std::vector<v1::Envelope> Collector::WaitFor(size_t n, absl::Duration timeout) {
   return got_;
 }
 
+std::vector<v1::Envelope> Collector::WaitUntil(
+    const std::function<bool(const std::vector<v1::Envelope>&)>& done, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (!done(got_) && absl::Now() < deadline) {
+    std::optional<bus::Message> m = consumer_->Poll(absl::Milliseconds(200));
+    if (!m) continue;
+    raw_.push_back(*m);
+    v1::Envelope e;
+    if (e.ParseFromString(m->payload)) got_.push_back(std::move(e));
+  }
+  return got_;
+}
+
 std::vector<bus::Message> Collector::raw() const { return raw_; }
 
 void WorkerReplicasTest::SetUp() {

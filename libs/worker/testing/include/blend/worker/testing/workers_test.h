@@ -6,6 +6,7 @@
 // genesys-sim's own test support (blend/genesys_sim/testing/workers_test.h, `WorkersTest`).
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -114,6 +115,9 @@ class Collector {
   ~Collector();
   // Polls until `n` messages arrived or `timeout` passed; returns the envelopes among them.
   std::vector<v1::Envelope> WaitFor(size_t n, absl::Duration timeout);
+  // Polls until `done` holds for the envelopes so far or `timeout` passed; returns them.
+  std::vector<v1::Envelope> WaitUntil(
+      const std::function<bool(const std::vector<v1::Envelope>&)>& done, absl::Duration timeout);
   std::vector<bus::Message> raw() const;
 
  private:
