@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -50,15 +52,22 @@ v1::Campaign SeedCampaignForBench() {
   return campaign;
 }
 
+// One connection per database for every probe of the run.
 int64_t Scalar(const std::string& url, const std::string& sql) {
-  pqxx::connection c(url);
-  pqxx::nontransaction tx(c);
+  static std::map<std::string, std::unique_ptr<pqxx::connection>> connections;
+  std::unique_ptr<pqxx::connection>& c = connections[url];
+  if (c == nullptr) c = std::make_unique<pqxx::connection>(url);
+  pqxx::nontransaction tx(*c);
   return tx.exec(sql)[0][0].as<int64_t>();
 }
 
+// Polls `pred` every 250 ms: the probes (a count over a table of 20,000-60,000 rows, ~20 ms of
+// the server's CPU each) polled every 20 ms on a new connection took about a third of a core
+// from the PostgreSQL under test. The figure can only be late by one interval (≤ 2.5 % of a
+// 10 s phase), never early.
 template <typename Pred>
 absl::Duration WaitFor(absl::Time t0, Pred pred) {
-  while (!pred()) absl::SleepFor(absl::Milliseconds(20));
+  while (!pred()) absl::SleepFor(absl::Milliseconds(250));
   return absl::Now() - t0;
 }
 
