@@ -461,6 +461,7 @@ TEST_F(DialerWorkerTest, BinaryStopsWithinItsBoundWhileGenesysHangsAndTheWriteBa
       "--genesys-timeout=25s",
       "--dnc-shutdown-timeout=2s",
       "--topic-prefix=" + prefix_,
+      "--group-id=" + prefix_ + "blend-dialer-worker",  // the test's own group (RuntimeConfig)
       "--metrics-addr=127.0.0.1:" + std::to_string(test_support::FreeLoopbackPort()),
       "--http-addr=127.0.0.1:" + std::to_string(http_port),
       "--log-level=warn",

@@ -232,15 +232,17 @@ TEST_F(SmsWorkerTest, BinarySendsATouchAndExitsCleanlyOnSigterm) {
   StartSim(genesys_sim::DemoConfig());
   Collector dispositions(brokers_, {Topic("blend.dispositions")});
   const int metrics_port = FreePort();
-  std::vector<std::string> args = {BLEND_SMS_WORKER_BIN,
-                                   "--kafka-brokers=" + brokers_,
-                                   "--pg-url=" + db_->url(),
-                                   "--orchestrator-addr=" + touch_service_->address(),
-                                   "--genesys-api-url=" + sim_->url(),
-                                   "--topic-prefix=" + prefix_,
-                                   "--metrics-addr=127.0.0.1:" + std::to_string(metrics_port),
-                                   "--log-level=warn",
-                                   "--kafka-session-timeout=6s"};
+  std::vector<std::string> args = {
+      BLEND_SMS_WORKER_BIN,
+      "--kafka-brokers=" + brokers_,
+      "--pg-url=" + db_->url(),
+      "--orchestrator-addr=" + touch_service_->address(),
+      "--genesys-api-url=" + sim_->url(),
+      "--topic-prefix=" + prefix_,
+      "--group-id=" + prefix_ + "blend-sms-worker",  // the test's own group (RuntimeConfig)
+      "--metrics-addr=127.0.0.1:" + std::to_string(metrics_port),
+      "--log-level=warn",
+      "--kafka-session-timeout=6s"};
   auto worker = test_support::ChildProcess::Spawn("blend-sms-worker", args);
   ASSERT_TRUE(worker.ok()) << worker.status();
   Publish(SmsTouch("binary-1", "+12125550105"));

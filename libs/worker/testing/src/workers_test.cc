@@ -259,6 +259,10 @@ worker::WorkerRuntimeConfig WorkerReplicasTest::RuntimeConfig(v1::Channel channe
   c.kafka_brokers = brokers_;
   c.pg_url = db_->url();
   c.topic_prefix = prefix_;
+  // A consumer group of this test's own: with the default (blend-<service>) every test of the
+  // channel shares one group, so tests running in parallel (ctest -j) rebalance each other's
+  // replicas mid-test and hand records out again. Replicas of one test still share it.
+  c.group_id = prefix_ + "blend-" + c.service;
   c.kafka_session_timeout = absl::Seconds(6);
   c.orchestrator_addr = touch_service_->address();
   c.genesys.api_base_url = genesys_url_;
