@@ -1,5 +1,10 @@
 #include "blend/orchestrator/grpc_services.h"
 
+#include <deque>
+#include <future>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "blend/orchestrator/grpc_auth.h"
 
@@ -80,7 +85,12 @@ grpc::Status JourneyServiceImpl::StartJourney(grpc::ServerContext* ctx,
   return Assign(runner_.StartJourney(*req), resp);
 }
 
-// Reads at most one batch ahead: a 500,000-row stream never sits in memory at once.
+// Two batches in flight: while one is stepped and committed on a helper thread, the next is
+// read from the stream and started as well, so the database's commit (an fsync) and the next
+// batch's work overlap; results are written in request order. At most two batches and the one
+// being read sit in memory: a 500,000-row stream never does.
+constexpr size_t kStartBatchesInFlight = 2;
+
 grpc::Status JourneyServiceImpl::StartJourneys(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<blend::v1::StartJourneyResult, blend::v1::StartJourneyRequest>*
@@ -89,20 +99,37 @@ grpc::Status JourneyServiceImpl::StartJourneys(
   ORCH_RETURN_IF_ERROR(who.status());
   ORCH_RETURN_IF_ERROR(CheckSomeCampaignAccess(*who));  // then each row's campaign, below
   std::vector<blend::v1::StartJourneyRequest> batch;
-  std::vector<blend::v1::StartJourneyResult> denied;  // out-of-scope rows, in batch order
-  auto flush = [&]() -> bool {
-    std::vector<blend::v1::StartJourneyResult> results = runner_.StartBatch(batch);
+  // Destroying a std::async future waits for its batch: an early return leaves none running.
+  std::deque<std::future<std::vector<blend::v1::StartJourneyResult>>> in_flight;
+  auto write_oldest = [&]() -> bool {
+    std::vector<blend::v1::StartJourneyResult> results = in_flight.front().get();
+    in_flight.pop_front();
     for (auto& r : results) {
       if (!stream->Write(r)) return false;
     }
+    return true;
+  };
+  auto start_batch = [&]() -> bool {
+    while (in_flight.size() >= kStartBatchesInFlight) {
+      if (!write_oldest()) return false;
+    }
+    in_flight.push_back(std::async(
+        std::launch::async, [this, rows = std::move(batch)] { return runner_.StartBatch(rows); }));
     batch.clear();
+    return true;
+  };
+  auto flush = [&]() -> bool {
+    if (!batch.empty() && !start_batch()) return false;
+    while (!in_flight.empty()) {
+      if (!write_oldest()) return false;
+    }
     return true;
   };
   blend::v1::StartJourneyRequest req;
   while (stream->Read(&req)) {
     if (!who->MayUseCampaign(req.campaign_id())) {
-      // Keep results in request order: flush what is pending before answering this row.
-      if (!batch.empty() && !flush()) return grpc::Status::CANCELLED;
+      // Keep results in request order: answer what is pending before this row.
+      if (!flush()) return grpc::Status::CANCELLED;
       blend::v1::StartJourneyResult r;
       r.set_row(req.row());
       r.set_reason(absl::StrCat("permission denied for campaign ", req.campaign_id()));
@@ -111,11 +138,11 @@ grpc::Status JourneyServiceImpl::StartJourneys(
     }
     batch.push_back(std::move(req));
     req = {};
-    if (static_cast<int>(batch.size()) >= start_batch_size_ && !flush()) {
+    if (static_cast<int>(batch.size()) >= start_batch_size_ && !start_batch()) {
       return grpc::Status::CANCELLED;
     }
   }
-  if (!batch.empty() && !flush()) return grpc::Status::CANCELLED;
+  if (!flush()) return grpc::Status::CANCELLED;
   return grpc::Status::OK;
 }
 

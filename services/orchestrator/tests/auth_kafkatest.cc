@@ -164,6 +164,54 @@ std::string MakeCertificates() {
   return dir;
 }
 
+// StartJourneys keeps two batches in flight (grpc_services.cc): a row outside the caller's scope
+// is answered in its place, after every row before it, and the results of batches committed on
+// helper threads come back in request order.
+TEST_F(AuthTest, AScopedStreamIsAnsweredRowByRowInRequestOrder) {
+  OrchestratorConfig cfg = Config();
+  cfg.start_batch_size = 2;
+  cfg.auth.inline_tokens =
+      Secret("crm:" + Sha256Hex("crm-token") + ":*;eu:" + Sha256Hex("eu-token") + ":dunning-eu");
+  StartOrchestrator(cfg);
+  for (const char* id : {"dunning-eu", "dunning-us"}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer crm-token");
+    blend::v1::PutCampaignRequest req;
+    *req.mutable_campaign() = SeedCampaign(id);
+    blend::v1::PutCampaignResponse resp;
+    ASSERT_TRUE(journeys_->PutCampaign(&ctx, req, &resp).ok());
+  }
+  const std::vector<std::string> campaigns = {"dunning-eu", "dunning-eu", "dunning-eu",
+                                              "dunning-us", "dunning-eu", "dunning-eu",
+                                              "dunning-eu", "dunning-us", "dunning-eu"};
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer eu-token");
+  auto stream = journeys_->StartJourneys(&ctx);
+  for (size_t i = 0; i < campaigns.size(); ++i) {
+    blend::v1::StartJourneyRequest r =
+        StartRequest(campaigns[i], absl::StrCat("k", i), absl::StrCat("cust-", i));
+    r.set_row(static_cast<int64_t>(i));
+    ASSERT_TRUE(stream->Write(r));
+  }
+  stream->WritesDone();
+  std::vector<blend::v1::StartJourneyResult> results;
+  for (blend::v1::StartJourneyResult r; stream->Read(&r);) results.push_back(r);
+  grpc::Status s = stream->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(results.size(), campaigns.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].row(), static_cast<int64_t>(i));
+    if (campaigns[i] == "dunning-us") {
+      EXPECT_FALSE(results[i].accepted());
+      EXPECT_EQ(results[i].reason(), "permission denied for campaign dunning-us");
+    } else {
+      EXPECT_TRUE(results[i].accepted()) << results[i].reason();
+      EXPECT_FALSE(results[i].journey_id().empty());
+    }
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys"), 7);
+}
+
 TEST_F(AuthTest, MutualTlsRequiresAClientCertificate) {
   std::string dir = MakeCertificates();
   OrchestratorConfig cfg = Config();
