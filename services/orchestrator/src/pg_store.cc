@@ -412,18 +412,6 @@ void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryR
        journey_id, ToMicros(row.at), row.kind, row.state_name, row.detail_json);
 }
 
-std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
-                                          int16_t channel, absl::Time since) {
-  pqxx::result r =
-      Exec(tx,
-           "SELECT blend_ts_to_us(claimed_at) FROM touches WHERE customer_id = $1 AND channel = $2 "
-           "AND claimed_at IS NOT NULL AND claimed_at >= blend_us_to_ts($3)",
-           customer_id, channel, ToMicros(since));
-  std::vector<absl::Time> out;
-  for (const auto& row : r) out.push_back(FromMicros(row[0].as<int64_t>()));
-  return out;
-}
-
 void InsertOutbox(pqxx::work& tx, const std::string& topic, const std::string& key,
                   const std::string& payload, absl::Time available_at, absl::Time now) {
   Exec(tx,

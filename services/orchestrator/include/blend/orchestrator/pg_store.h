@@ -175,9 +175,6 @@ std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
     absl::Time now);
 // Appends one history row after the journey's last one.
 void AppendHistory(pqxx::work& tx, const std::string& journey_id, const HistoryRow& row);
-// Claim times of the customer's touches on `channel` since `since` (frequency-cap history).
-std::vector<absl::Time> ClaimedTouchTimes(pqxx::work& tx, const std::string& customer_id,
-                                          int16_t channel, absl::Time since);
 
 // outbox
 
@@ -286,7 +283,8 @@ struct FactsQuery {
 };
 std::vector<FactsAndProfile> LoadFactsAndProfiles(pqxx::work& tx,
                                                   const std::vector<FactsQuery>& queries);
-// ClaimedTouchTimes for many customers in one statement; customers without claims are absent.
+// Claim times of each customer's touches on `channel` since `since` (frequency-cap history),
+// in one statement; customers without claims are absent.
 std::map<std::string, std::vector<absl::Time>> ClaimedTouchTimesOf(
     pqxx::work& tx, const std::vector<std::string>& customer_ids, int16_t channel,
     absl::Time since);
