@@ -76,8 +76,11 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
   auto customer_of_touch = [&](const std::string& touch) {
     return Lookup(in.customer_of_journey, touch.substr(0, touch.find('/')));
   };
+  // Contact id -> when each of its pre-call evaluations began (the simulator audits the start).
+  std::map<std::string, std::vector<absl::Time>> checks;
   for (const AuditEntry& e : in.audit) {
     if (e.operation != "precall.evaluate") continue;
+    for (const std::string& id : e.contact_ids) checks[id].push_back(e.time);
     ++r.precall_evaluations;
     r.precall_skipped += e.outcome == "skip";
     r.precall_error_skipped += e.outcome == "error-skip";
@@ -103,18 +106,29 @@ CallRace ComputeCallRace(const CallRaceInputs& in) {
                            ? absl::StrCat(customer, " dialled at ", ClockText(call.time))
                            : absl::StrCat(customer, " (contact ", call.contact_id, ", touch ",
                                           touch, ") dialled at ", ClockText(call.time));
+    // The dial-time check that let this call through: the contact's last evaluation that began
+    // before the dial. One that began before the event read Blend before it too (each of its
+    // reads comes after its start), so it could not have seen the event: the call was decided
+    // before it, like a call dialled before it. One that began after it had to see it.
+    std::optional<absl::Time> checked;
+    if (auto c = checks.find(call.contact_id); c != checks.end()) {
+      for (absl::Time t : c->second) {
+        if (t <= call.time && (!checked || t > *checked)) checked = t;
+      }
+    }
+    const absl::Time decided = checked.value_or(call.time);
     bool after = false, ringing = false;
     auto judge = [&](std::optional<absl::Time> event, const char* name, int& counter) {
       if (!event) return;
-      if (call.time > *event) {
+      if (decided > *event) {
         ++counter;
         after = true;
         if (r.violations.size() < 200) {
           r.violations.push_back(absl::StrCat("call after ", name, ": ", what, ", ", name,
                                               " committed at ", ClockText(*event)));
         }
-      } else if (!DoneBy(in.touch_done_at, touch, *event)) {
-        ringing = true;
+      } else if (call.time > *event || !DoneBy(in.touch_done_at, touch, *event)) {
+        ringing = true;  // decided before the event, dialled after it or still ringing then
       }
     };
     judge(Find(in.paid_at, customer), "payment", r.calls_after_payment);

@@ -331,8 +331,8 @@ std::string Summary::ToText() const {
   absl::StrAppendFormat(&out, "calls after an opt-out      %s\n", check(calls_after_opt_out));
   absl::StrAppendFormat(
       &out,
-      "calls in progress at payment  %d   (dialled before a payment or STOP, outcome not yet"
-      " in Blend: not a violation)\n",
+      "calls in progress at payment  %d   (dialled, or checked at dial time, before a payment"
+      " or STOP, outcome not yet in Blend: not a violation)\n",
       calls_in_progress_at_payment);
   absl::StrAppendFormat(
       &out, "withdrawn from Genesys      %6d   (payments that found a contact queued: %d)\n",

@@ -85,6 +85,34 @@ TEST(CallRaceTest, ACallDialledAfterThePaymentIsAViolation) {
       << r.violations[0];
 }
 
+// The simulator audits a pre-call evaluation when it began. A check that began before the
+// payment committed read Blend before it, so the call it let through was decided before the
+// payment: in progress, not after it. A check that began after the commit had to see it.
+TEST(CallRaceTest, ACallWhoseDialTimeCheckBeganBeforeThePaymentIsInProgressNotAfter) {
+  CallRaceInputs in = Base();
+  in.audit.push_back(PreCall("k-a", "dial", "15:00:00.9"));
+  in.calls = {Dial("k-a", "+12125550104", "15:00:01.5")};
+  in.paid_at = {{"a", T("15:00:01")}};
+  CallRace r = ComputeCallRace(in);
+  EXPECT_EQ(r.calls_after_payment, 0);
+  EXPECT_EQ(r.calls_in_progress_at_payment, 1);
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(CallRaceTest, ACallWhoseDialTimeCheckBeganAfterTheOptOutIsAViolation) {
+  CallRaceInputs in = Base();
+  // An earlier evaluation before the opt-out does not excuse the one that let the call through.
+  in.audit.push_back(PreCall("k-a", "error-skip", "15:00:00.5"));
+  in.audit.push_back(PreCall("k-a", "dial", "15:00:01.1"));
+  in.calls = {Dial("k-a", "+12125550104", "15:00:01.2")};
+  in.opted_out_at = {{"a", T("15:00:01")}};
+  CallRace r = ComputeCallRace(in);
+  EXPECT_EQ(r.calls_after_opt_out, 1);
+  EXPECT_EQ(r.calls_in_progress_at_payment, 0);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_NE(r.violations[0].find("call after opt-out: a"), std::string::npos) << r.violations[0];
+}
+
 TEST(CallRaceTest, ARemovalBeforeTheDialMeansNoCallAndMeasuresTheLatency) {
   CallRaceInputs in = Base();
   in.paid_at = {{"a", T("15:00:01")}};

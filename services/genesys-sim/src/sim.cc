@@ -490,6 +490,9 @@ void GenesysSim::Tick() {
 void GenesysSim::DeliverWebhooks() { dispatcher_.DeliverDue(); }
 
 PreCallVerdict GenesysSim::EvaluatePreCall(const Contact& contact) {
+  // Audited at the moment the evaluation began: whatever the data action read, it read after
+  // this instant (a judge of races needs the earliest moment, not when the answer came back).
+  const absl::Time started = clock_.Now();
   PreCallEvaluation e = precall_->Evaluate(contact);
   precall_results_.Add({{"outcome", e.outcome}}).Increment();
   if (!e.error.empty()) {
@@ -500,7 +503,7 @@ PreCallVerdict GenesysSim::EvaluatePreCall(const Contact& contact) {
   size_t scheme_end = url.find("://");
   size_t path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
   AuditEntry a;
-  a.time = clock_.Now();
+  a.time = started;
   a.method = "POST";
   a.path = path_start == std::string::npos ? "/" : url.substr(path_start);
   a.operation = "precall.evaluate";

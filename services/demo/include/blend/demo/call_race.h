@@ -50,7 +50,8 @@ struct CallRace {
   int calls_after_payment = 0;  // invariant: 0
   int calls_after_opt_out = 0;  // invariant: 0
   // Calls dialled before the payment or the opt-out whose outcome Blend had not yet received
-  // at that instant (a customer who paid and opted out counts once).
+  // at that instant, and calls whose dial-time check began before it (a customer who paid and
+  // opted out counts once).
   int calls_in_progress_at_payment = 0;
   // Payments committed while the customer's contact was queued in Genesys (inserted, not yet
   // dialled): the race the withdrawal and the dial-time check must win. Each ends withdrawn,
