@@ -13,7 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "blend/orchestrator/journey_runner.h"
-#include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/orchestrator/testing/runner_test.h"
 #include "blend/store/connection_pool.h"
 #include "blend/store/migrations.h"
 
@@ -43,42 +43,11 @@ BusEvent Sent(const std::string& touch_id, const std::string& message_id) {
   return BusEvent{message_id, d};
 }
 
-class EventBatchTest : public OrchestratorTest {
+class EventBatchTest : public RunnerTest {
  protected:
   void SetUp() override {
-    OrchestratorTest::SetUp();
-    auto pool = store::ConnectionPool::Create(db_->url(), 4);
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    auto migrations = store::BlendMigrations();
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
-    runner_ = std::make_unique<JourneyRunner>(*pool_, clock_, nullptr, RunnerOptions{});
-  }
-
-  void Put(const std::string& id, const std::string& definition) {
-    blend::v1::Campaign c;
-    c.set_campaign_id(id);
-    c.set_definition_json(definition);
-    c.set_policies_json("{}");
-    std::vector<journey::ValidationProblem> problems;
-    auto put = runner_->PutCampaign(c, &problems);
-    ASSERT_TRUE(put.ok()) << put.status();
-  }
-
-  // Starts `n` journeys of `campaign` (customers c0..): their ids.
-  std::vector<std::string> StartMany(const std::string& campaign, int n) {
-    std::vector<blend::v1::StartJourneyRequest> requests;
-    requests.reserve(n);
-    for (int i = 0; i < n; ++i) {
-      requests.push_back(StartRequest(campaign, absl::StrCat("k", i), absl::StrCat("c", i)));
-    }
-    std::vector<std::string> ids;
-    for (const auto& r : runner_->StartBatch(requests)) {
-      EXPECT_FALSE(r.journey_id().empty()) << r.DebugString();
-      ids.push_back(r.journey_id());
-    }
-    return ids;
+    RunnerTest::SetUp();
+    MakeRunner(RunnerOptions{});
   }
 
   // The journey's touches not completed yet, in id order.
@@ -100,12 +69,6 @@ class EventBatchTest : public OrchestratorTest {
     return r.value_or(std::vector<absl::Status>{});
   }
 
-  blend::v1::JourneyStatus StatusOf(const std::string& id) {
-    auto j = runner_->GetJourney(id, false);
-    EXPECT_TRUE(j.ok()) << j.status();
-    return j.ok() ? j->status() : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
-  }
-
   // SMS touches counted as sent in the customer's engagement profile (-1: no profile).
   int64_t SmsSent(const std::string& customer) {
     return Count(
@@ -113,16 +76,6 @@ class EventBatchTest : public OrchestratorTest {
         "FROM engagement_profiles WHERE customer_id = '" +
         customer + "'), -1)");
   }
-
-  // Journeys whose history numbers are not exactly 1..n.
-  int64_t JourneysWithGappedHistory() {
-    return Count(
-        "SELECT count(*) FROM (SELECT journey_id FROM journey_history GROUP BY journey_id "
-        "HAVING min(seq) <> 1 OR max(seq) <> count(*)) g");
-  }
-
-  std::unique_ptr<store::ConnectionPool> pool_;
-  std::unique_ptr<JourneyRunner> runner_;
 };
 
 TEST_F(EventBatchTest, ABatchOfDispositionsStepsEveryJourneyInOneCall) {

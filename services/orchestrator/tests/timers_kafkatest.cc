@@ -15,7 +15,7 @@
 
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/pg_store.h"
-#include "blend/orchestrator/testing/orchestrator_test.h"
+#include "blend/orchestrator/testing/runner_test.h"
 #include "blend/store/connection_pool.h"
 #include "blend/store/migrations.h"
 
@@ -40,43 +40,12 @@ constexpr char kTwoWaits[] = R"json({
         "Long": {"Type": "Wait", "Seconds": 20, "Next": "AfterLong"},
         "AfterLong": {"Type": "Pass", "End": true}}}]}}})json";
 
-class TimerBatchTest : public OrchestratorTest {
+class TimerBatchTest : public RunnerTest {
  protected:
   void MakeRunner(int batch_size) {
-    auto pool = store::ConnectionPool::Create(db_->url(), 4);
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = std::move(*pool);
-    auto migrations = store::BlendMigrations();
-    ASSERT_TRUE(migrations.ok()) << migrations.status();
-    ASSERT_TRUE(store::Migrate(*pool_, *migrations).ok());
     RunnerOptions options;
     options.timer_batch_size = batch_size;
-    runner_ = std::make_unique<JourneyRunner>(*pool_, clock_, nullptr, options);
-  }
-
-  void Put(const std::string& id, const std::string& definition) {
-    blend::v1::Campaign c;
-    c.set_campaign_id(id);
-    c.set_definition_json(definition);
-    c.set_policies_json("{}");
-    std::vector<journey::ValidationProblem> problems;
-    auto put = runner_->PutCampaign(c, &problems);
-    ASSERT_TRUE(put.ok()) << put.status();
-  }
-
-  // Starts `n` journeys of `campaign` (customers c<first>..): their ids.
-  std::vector<std::string> StartMany(const std::string& campaign, int n, int first = 0) {
-    std::vector<blend::v1::StartJourneyRequest> requests;
-    for (int i = first; i < first + n; ++i) {
-      const std::string key = absl::StrCat("k", i);
-      requests.push_back(StartRequest(campaign, key, absl::StrCat("c", i)));
-    }
-    std::vector<std::string> ids;
-    for (const auto& r : runner_->StartBatch(requests)) {
-      EXPECT_FALSE(r.journey_id().empty()) << r.DebugString();
-      ids.push_back(r.journey_id());
-    }
-    return ids;
+    RunnerTest::MakeRunner(options);
   }
 
   int Fire() {
@@ -84,22 +53,6 @@ class TimerBatchTest : public OrchestratorTest {
     EXPECT_TRUE(fired.ok()) << fired.status();
     return fired.value_or(-1);
   }
-
-  blend::v1::JourneyStatus StatusOf(const std::string& id) {
-    auto j = runner_->GetJourney(id, false);
-    EXPECT_TRUE(j.ok()) << j.status();
-    return j.ok() ? j->status() : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
-  }
-
-  // Journeys whose history numbers are not exactly 1..n.
-  int64_t JourneysWithGappedHistory() {
-    return Count(
-        "SELECT count(*) FROM (SELECT journey_id FROM journey_history GROUP BY journey_id "
-        "HAVING min(seq) <> 1 OR max(seq) <> count(*)) g");
-  }
-
-  std::unique_ptr<store::ConnectionPool> pool_;
-  std::unique_ptr<JourneyRunner> runner_;
 };
 
 TEST_F(TimerBatchTest, ABatchFiresInOneCallAndTheRestInTheNext) {
