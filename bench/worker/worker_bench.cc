@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -119,6 +120,33 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// How a replica stood when the run ended short, so a stall can be told from a crash: gone
+// (and how it ended), or running with its readiness and the loop's gauges.
+void ReportReplica(int replica, pid_t pid, int metrics_port) {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) == pid) {
+    std::cout << "replica " << replica << " had exited: "
+              << (WIFSIGNALED(status) ? absl::StrCat("signal ", WTERMSIG(status))
+                                      : absl::StrCat("status ", WEXITSTATUS(status)))
+              << "\n";
+    return;
+  }
+  httplib::Client admin("127.0.0.1", metrics_port);
+  admin.set_read_timeout(2, 0);
+  auto ready = admin.Get("/readyz");
+  std::cout << "replica " << replica << " still running; /readyz "
+            << (ready ? absl::StrCat(ready->status, " ", ready->body) : "no answer") << "\n";
+  auto metrics = admin.Get("/metrics");
+  if (!metrics) return;
+  std::istringstream lines(metrics->body);
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* gauge : {"blend_worker_held ", "blend_worker_in_flight ",
+                              "blend_worker_stalled ", "blend_worker_consumer_lag "}) {
+      if (line.rfind(gauge, 0) == 0) std::cout << "  " << line << "\n";
+    }
+  }
+}
+
 std::string LoadAverage() {
   std::ifstream in("/proc/loadavg");
   std::string line;
@@ -136,12 +164,15 @@ int Fail(const std::string& why) {
 int main(int argc, char** argv) {
   CLI::App app{"worker_bench: SMS touches/s of R blend-sms-worker replicas against genesys-sim"};
   int touches = 20000, replicas = 1, k = 16, partitions = 4;
+  int queue_capacity = 0;  // 0: the worker's default
   std::string log_level = "warn";
   std::string worker_bin = BLEND_SMS_WORKER_BIN;
   app.add_option("--touches", touches, "touches queued before the replicas start");
   app.add_option("--replicas", replicas, "blend-sms-worker processes");
   app.add_option("--k", k, "--max-in-flight of each replica");
   app.add_option("--partitions", partitions, "partitions of the touch topic");
+  app.add_option("--queue-capacity", queue_capacity,
+                 "--queue-capacity of each replica (default: the worker's own)");
   app.add_option("--log-level", log_level, "--log-level of the replicas");
   app.add_option("--worker-bin", worker_bin, "the blend-sms-worker binary");
   CLI11_PARSE(app, argc, argv);
@@ -207,36 +238,42 @@ int main(int argc, char** argv) {
 
   const absl::Time started = absl::Now();
   std::vector<pid_t> children;
+  std::vector<int> metrics_ports;
   for (int r = 0; r < replicas; ++r) {
-    children.push_back(Spawn({worker_bin,
-                              "--kafka-brokers",
-                              brokers,
-                              "--pg-url",
-                              (*db)->url(),
-                              "--orchestrator-addr",
-                              claim_addr,
-                              "--genesys-api-url",
-                              sim_url,
-                              "--quota-rpm",
-                              "10000000",
-                              "--quota-burst",
-                              "100000",
-                              "--quota-lease-size",
-                              "200",
-                              "--topic-prefix",
-                              prefix,
-                              "--topic-partitions",
-                              absl::StrCat(partitions),
-                              "--worker-id",
-                              absl::StrCat("bench-sms-", r),
-                              "--max-in-flight",
-                              absl::StrCat(k),
-                              "--metrics-addr",
-                              absl::StrCat("127.0.0.1:", test_support::FreeLoopbackPort()),
-                              "--log-level",
-                              log_level,
-                              "--kafka-session-timeout",
-                              "6s"}));
+    metrics_ports.push_back(test_support::FreeLoopbackPort());
+    std::vector<std::string> args = {worker_bin,
+                                     "--kafka-brokers",
+                                     brokers,
+                                     "--pg-url",
+                                     (*db)->url(),
+                                     "--orchestrator-addr",
+                                     claim_addr,
+                                     "--genesys-api-url",
+                                     sim_url,
+                                     "--quota-rpm",
+                                     "10000000",
+                                     "--quota-burst",
+                                     "100000",
+                                     "--quota-lease-size",
+                                     "200",
+                                     "--topic-prefix",
+                                     prefix,
+                                     "--topic-partitions",
+                                     absl::StrCat(partitions),
+                                     "--worker-id",
+                                     absl::StrCat("bench-sms-", r),
+                                     "--max-in-flight",
+                                     absl::StrCat(k),
+                                     "--metrics-addr",
+                                     absl::StrCat("127.0.0.1:", metrics_ports.back()),
+                                     "--log-level",
+                                     log_level,
+                                     "--kafka-session-timeout",
+                                     "6s"};
+    if (queue_capacity > 0) {
+      args.insert(args.end(), {"--queue-capacity", absl::StrCat(queue_capacity)});
+    }
+    children.push_back(Spawn(args));
     if (children.back() <= 0) return Fail("cannot start " + worker_bin);
   }
 
@@ -246,6 +283,8 @@ int main(int argc, char** argv) {
   const absl::Time deadline = started + absl::Minutes(10);
   while (static_cast<int>(finished.size()) < touches && absl::Now() < deadline) {
     std::optional<bus::Message> m = (*dispositions)->Poll(absl::Milliseconds(200));
+    // A minute without a disposition after the first: the replicas stopped; say how they are.
+    if (first != absl::InfinitePast() && absl::Now() - last > absl::Minutes(1)) break;
     if (!m) continue;
     v1::Envelope e;
     if (!e.ParseFromString(m->payload) || !e.has_disposition()) continue;
@@ -254,6 +293,9 @@ int main(int argc, char** argv) {
       last = absl::Now();
       if (first == absl::InfinitePast()) first = last;
     }
+  }
+  if (static_cast<int>(finished.size()) < touches) {
+    for (int r = 0; r < replicas; ++r) ReportReplica(r, children[r], metrics_ports[r]);
   }
   double worker_cpu = 0;
   for (pid_t pid : children) worker_cpu += CpuSeconds(pid);

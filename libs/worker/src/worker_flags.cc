@@ -77,7 +77,9 @@ void AddRuntimeFlags(CLI::App& app, WorkerRuntimeConfig& c, RuntimeFlagValues& v
           "touches processed at once by this replica (never two of one journey); after a crash "
           "at most this many can be in doubt, each reported UNKNOWN");
   AddFlag(app, "queue-capacity", c.queue_capacity,
-          "touch records held in memory before consumption pauses (at least --max-in-flight)");
+          "touch records held in memory before consumption pauses (at least --max-in-flight); "
+          "consumption resumes at half, and the half left must last the ~1 s until the next "
+          "fetch: keep it above a second of this replica's touches");
   AddFlag(app, "metrics-addr", c.metrics_addr, "host:port for /metrics, /healthz, /readyz");
   AddFlag(app, "log-level", v.log_level, "debug, info, warn or error");
 }

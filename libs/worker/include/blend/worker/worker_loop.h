@@ -44,8 +44,11 @@ struct WorkerLoopOptions {
   // K: touches processed at once (each on `executor`), never two of the same journey.
   int max_in_flight = 1;
   // Records held in memory (waiting, in flight or publishing). The partitions are paused
-  // while this many are held and resumed once half of them are gone.
-  int queue_capacity = 64;
+  // while this many are held and resumed once half of them are gone. The half left must last
+  // until the first fetch after the resume: a pause drops librdkafka's prefetched records, and
+  // librdkafka 2.0 starts that fetch at its broker thread's next wake-up, up to a second later.
+  // At 64 a replica stood idle for ~0.8 s every 64 touches (bench/worker/RESULTS.md).
+  int queue_capacity = 1024;
   // Runs each touch's processing. Null: on the loop's own thread, one at a time.
   Executor* executor = nullptr;
   // The watermarks are committed at most this often (a commit is a broker round trip on the

@@ -82,7 +82,7 @@ struct WorkerRuntimeConfig {
   // K, touches in flight at once (WorkerLoopOptions::max_in_flight), and the records held in
   // memory before the partitions pause (queue_capacity).
   int max_in_flight = 16;
-  int queue_capacity = 64;
+  int queue_capacity = 1024;  // why so many: WorkerLoopOptions::queue_capacity
 };
 
 class WorkerRuntime {
