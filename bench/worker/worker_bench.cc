@@ -121,15 +121,16 @@ double CpuSeconds(pid_t pid) {
 }
 
 // How a replica stood when the run ended short, so a stall can be told from a crash: gone
-// (and how it ended), or running with its readiness and the loop's gauges.
-void ReportReplica(int replica, pid_t pid, int metrics_port) {
+// (and how it ended), or running with its readiness and the loop's gauges. True when it had
+// exited: it is reaped here, and its pid must not be signalled or waited for again.
+bool ReportReplica(int replica, pid_t pid, int metrics_port) {
   int status = 0;
   if (waitpid(pid, &status, WNOHANG) == pid) {
     std::cout << "replica " << replica << " had exited: "
               << (WIFSIGNALED(status) ? absl::StrCat("signal ", WTERMSIG(status))
                                       : absl::StrCat("status ", WEXITSTATUS(status)))
               << "\n";
-    return;
+    return true;
   }
   httplib::Client admin("127.0.0.1", metrics_port);
   admin.set_read_timeout(2, 0);
@@ -137,7 +138,7 @@ void ReportReplica(int replica, pid_t pid, int metrics_port) {
   std::cout << "replica " << replica << " still running; /readyz "
             << (ready ? absl::StrCat(ready->status, " ", ready->body) : "no answer") << "\n";
   auto metrics = admin.Get("/metrics");
-  if (!metrics) return;
+  if (!metrics) return false;
   std::istringstream lines(metrics->body);
   for (std::string line; std::getline(lines, line);) {
     for (const char* gauge : {"blend_worker_held ", "blend_worker_in_flight ",
@@ -145,6 +146,7 @@ void ReportReplica(int replica, pid_t pid, int metrics_port) {
       if (line.rfind(gauge, 0) == 0) std::cout << "  " << line << "\n";
     }
   }
+  return false;
 }
 
 std::string LoadAverage() {
@@ -295,12 +297,18 @@ int main(int argc, char** argv) {
     }
   }
   if (static_cast<int>(finished.size()) < touches) {
-    for (int r = 0; r < replicas; ++r) ReportReplica(r, children[r], metrics_ports[r]);
+    for (int r = 0; r < replicas; ++r) {
+      if (ReportReplica(r, children[r], metrics_ports[r])) children[r] = -1;
+    }
   }
   double worker_cpu = 0;
-  for (pid_t pid : children) worker_cpu += CpuSeconds(pid);
-  for (pid_t pid : children) kill(pid, SIGTERM);
-  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  for (pid_t pid : children) worker_cpu += pid > 0 ? CpuSeconds(pid) : 0;
+  for (pid_t pid : children) {
+    if (pid > 0) kill(pid, SIGTERM);
+  }
+  for (pid_t pid : children) {
+    if (pid > 0) waitpid(pid, nullptr, 0);
+  }
   claim_server->Shutdown();
   (*sim_server)->Stop();
 
