@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/pg_store.h"
 #include "blend/orchestrator/statuses.h"
 
@@ -46,12 +47,7 @@ constexpr char kPauseColumns[] =
 bool PauseGate::Paused(const std::string& campaign_id) {
   auto it = paused_.find(campaign_id);
   if (it != paused_.end()) return it->second;
-  // Only a paused row is locked (FOR SHARE applies to the rows returned): see the header.
-  const bool paused = !tx_.exec_params(
-                              "SELECT 1 FROM campaign_pauses WHERE campaign_id = $1 "
-                              "AND paused FOR SHARE",
-                              campaign_id)
-                           .empty();
+  const bool paused = store_.CampaignPaused(campaign_id);
   paused_.emplace(campaign_id, paused);
   return paused;
 }
@@ -63,11 +59,7 @@ bool PauseGate::Hold(const std::string& campaign_id, const std::string& touch_id
 }
 
 void PauseGate::WriteHolds() {
-  if (held_.empty()) return;
-  tx_.exec_params(
-      "UPDATE touches SET status = 'deferred', reason = $2 "
-      "WHERE touch_id = ANY($1::text[]) AND status = 'pending'",
-      pg::TextArray(held_), std::string(kPausedReason));
+  store_.HoldTouches(held_);
   held_.clear();
 }
 
@@ -163,7 +155,8 @@ absl::StatusOr<ReleaseBatch> ReleaseHeldTouches(pqxx::work& tx, const std::strin
                                                 const std::string& topic_prefix, absl::Time now,
                                                 int limit) {
   ReleaseBatch out;
-  PauseGate gate(tx);
+  PgJourneyStore store(tx);
+  PauseGate gate(store);
   if (gate.Paused(campaign_id)) return out;  // paused again since: they stay held
   // Lock order of every trigger: the journeys (in id order), then their touches.
   pqxx::result journeys = tx.exec_params(

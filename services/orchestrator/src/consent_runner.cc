@@ -13,6 +13,7 @@
 #include "blend/consent/consent_store.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
 
@@ -51,13 +52,8 @@ std::string PageToken(const consent::Record& r) {
 std::vector<consent::Record> FindConsent(pqxx::work& tx,
                                          const std::vector<blend::v1::Customer>& customers,
                                          absl::Time now) {
-  std::vector<std::string> ids, addresses;
-  for (const auto& c : customers) {
-    ids.push_back(c.customer_id());
-    addresses.push_back(c.phone_e164());
-    addresses.push_back(c.email());
-  }
-  return consent::pg::FindInForce(tx, ids, addresses, now);
+  PgJourneyStore store(tx);
+  return FindConsent(store, customers, now);
 }
 
 void ApplyConsent(const std::vector<consent::Record>& records, const blend::v1::Customer& customer,
@@ -118,7 +114,8 @@ consent::pg::PutResult JourneyRunner::RecordSuppressionInTx(pqxx::work& tx,
   for (const pg::VoiceJourney& vj :
        pg::LockJourneysWithWithdrawableVoice(tx, record.customer_id, record.address)) {
     auto customer = CustomerFromJson(vj.customer_json);
-    auto campaign = campaigns_.Get(tx, vj.campaign_id, vj.campaign_version, nullptr);
+    PgJourneyStore store(tx);
+    auto campaign = campaigns_.Get(store, vj.campaign_id, vj.campaign_version, nullptr);
     if (!customer.ok() || !campaign.ok()) {
       BLEND_LOG(kError, "journey unreadable; its voice contacts are not withdrawn",
                 {{"journey_id", vj.journey_id}});

@@ -4,7 +4,7 @@
 // the journeys and then the touches by id array, update the customers' engagement profiles
 // and the touches' statuses with one statement each, read the facts of every journey that
 // steps, step them in memory (several dispositions of one journey in message order), and write
-// history, touches, outbox rows, timers and journeys through one EffectBuffer and one UPDATE.
+// history, touches, outbox rows, timers and journeys through one Effects and one UPDATE.
 // Applied one by one, a disposition cost about ten round trips.
 //
 // What differs from the one-by-one path (DispositionInTx): every step of the batch sees the
@@ -22,6 +22,7 @@
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "journey_step_rows.h"
@@ -161,10 +162,11 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
     if (facts_index.emplace(j.row.journey_id, order.size()).second) order.push_back(&j);
   }
   if (order.empty()) return absl::OkStatus();
-  const std::vector<journey::CustomerFacts> facts = BuildFactsOfMany(tx, order, now);
-  pg::EffectBuffer buf;
-  PauseGate pauses(tx);
-  const std::string touch_key = TouchKey(tx);
+  PgJourneyStore store(tx);
+  const std::vector<journey::CustomerFacts> facts = stepper_.FactsOfMany(store, order, now);
+  Effects effects;
+  PauseGate pauses(store);
+  const std::string touch_key = stepper_.TouchKey(store);
   std::map<std::string, int64_t> next_seq;  // per journey: its first history row's number
   std::map<std::string, int16_t> status_before;
   for (const PendingStep& s : steps) {
@@ -181,15 +183,16 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
     journey::StepResult result =
         journey::Step(*j.campaign, j.state, facts[facts_index.at(id)], trigger, now);
     int64_t& seq = next_seq.try_emplace(id, 1).first->second;
-    BufferEffects(buf, touch_key, j.row, j.customer, *j.campaign, result, now, seq, notes, pauses);
+    stepper_.BufferEffects(effects, touch_key, j.row, j.customer, *j.campaign, result, now, seq,
+                           notes, pauses);
     seq += detail::HistoryRowsOf(result);
     detail::FillRow(j.row, result, now);
     j.state = std::move(result.next);
   }
   // The timers table first: each journey's pending_timer is derived from it.
-  buf.Flush(tx, now);
+  store.WriteEffects(effects, now);
   pauses.WriteHolds();
-  return WriteSteppedJourneys(tx, status_before, loaded, now, notes);
+  return stepper_.WriteStepped(store, status_before, loaded, now, notes);
 }
 
 }  // namespace blend::orchestrator

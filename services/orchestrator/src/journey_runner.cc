@@ -14,6 +14,7 @@
 #include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "blend/phone/phone.h"
@@ -25,16 +26,7 @@ namespace blend::orchestrator {
 
 using nlohmann::json;
 
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
+namespace {}  // namespace
 
 namespace detail {
 
@@ -65,45 +57,10 @@ absl::Status TxOk(bool ok, const std::string& what) {
 using detail::FillRow;
 using detail::TxOk;
 
-std::string TouchTopicFor(Channel channel, const std::string& prefix) {
-  return absl::StrCat(prefix, "blend.touch.", std::string(ChannelName(channel)));
-}
-
-absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::Get(
-    pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved) {
-  if (version > 0) {
-    absl::MutexLock lock(&mu_);
-    if (auto it = compiled_.find({campaign_id, version}); it != compiled_.end()) {
-      if (resolved) *resolved = version;
-      return it->second;
-    }
-  }
-  std::optional<pg::CampaignRow> row = pg::FindCampaign(tx, campaign_id, version);
-  if (!row) {
-    return absl::NotFoundError(
-        version > 0 ? absl::StrCat("unknown campaign ", campaign_id, " version ", version)
-                    : absl::StrCat("unknown campaign ", campaign_id));
-  }
-  if (resolved) *resolved = row->version;
-  {
-    absl::MutexLock lock(&mu_);
-    if (auto it = compiled_.find({campaign_id, row->version}); it != compiled_.end()) {
-      return it->second;
-    }
-  }
-  std::map<std::string, std::string> aliases =
-      json::parse(row->resource_aliases_json).get<std::map<std::string, std::string>>();
-  BLEND_ASSIGN_OR_RETURN(auto compiled,
-                         journey::ParseCampaign(row->definition_json, row->policies_json, aliases,
-                                                nullptr, campaign_id));
-  absl::MutexLock lock(&mu_);
-  compiled_[{campaign_id, row->version}] = compiled;
-  return compiled;
-}
-
 JourneyRunner::JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
                              RunnerOptions options)
-    : ctx_(pool, clock, metrics, std::move(options)) {}
+    : ctx_(pool, clock, metrics, std::move(options)),
+      stepper_(campaigns_, ctx_.options().topic_prefix) {}
 
 // campaigns
 
@@ -171,65 +128,14 @@ journey::CustomerFacts JourneyRunner::BuildFacts(pqxx::work& tx,
       if (both.profile_json) facts.engagement = EngagementFactsOf(*both.profile_json);
     }
   }
-  detail::AddCapHistories(tx, {{&campaign, customer.customer_id(), &facts}}, now);
+  PgJourneyStore store(tx);
+  JourneyStepper::AddCapHistories(store, {{&campaign, customer.customer_id(), &facts}}, now);
   return facts;
 }
 
 std::string JourneyRunner::TouchKey(pqxx::work& tx) {
-  absl::MutexLock lock(&touch_key_mu_);
-  if (touch_key_.empty()) touch_key_ = pg::LoadInstallationSecret(tx, "touch_id");
-  return touch_key_;
-}
-
-void JourneyRunner::BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key,
-                                  const pg::JourneyRow& row, const blend::v1::Customer& customer,
-                                  const journey::CompiledCampaign& campaign,
-                                  const journey::StepResult& result, absl::Time now,
-                                  int64_t first_seq, TxNotes& notes, PauseGate& pauses) {
-  int64_t seq = first_seq;
-  for (const journey::Effect& effect : result.effects) {
-    std::visit(
-        Overloaded{
-            [&](const journey::EmitTouch& t) {
-              // Everything a worker needs to send the touch is stored here; ClaimTouch hands
-              // it out and the bus message only names the touch (TouchEnvelopeBytes).
-              const std::string touch_id = PublicTouchId(touch_key, row.journey_id, t.touch_id);
-              blend::v1::TouchCommand cmd =
-                  MakeTouchCommand(t, row.journey_id, row.campaign_id, row.campaign_version,
-                                   customer, campaign.policies().genesys, 1);
-              cmd.set_touch_id(touch_id);
-              buf.AddTouch(pg::TouchRow{
-                  touch_id, row.journey_id, row.customer_id, static_cast<int16_t>(cmd.channel()),
-                  TouchStatus::kPending, 1, cmd.SerializeAsString(), now, t.not_before,
-                  std::nullopt, "", "",
-                  t.channel == Channel::kVoice ? genesys::ContactIdForTouch(touch_id) : "",
-                  /*withdraw_reason=*/std::nullopt});
-              // A paused campaign's touch is held: no outbox row until the resume.
-              if (!pauses.Hold(row.campaign_id, touch_id)) {
-                buf.AddOutbox(TouchTopicFor(t.channel, ctx_.options().topic_prefix), row.journey_id,
-                              TouchEnvelopeBytes(cmd, now), std::max(now, t.not_before));
-              }
-              notes.touches.emplace_back(ChannelName(t.channel));
-            },
-            [&](const journey::SetTimer& t) { buf.SetTimer(row.journey_id, t.timer_id, t.at); },
-            [&](const journey::CancelTimer& t) { buf.CancelTimer(row.journey_id, t.timer_id); },
-            [&](const journey::HistoryEntry& h) {
-              buf.AddHistory(
-                  row.journey_id,
-                  pg::HistoryRow{
-                      seq++, now, h.kind, h.state_name,
-                      h.detail.is_null()
-                          ? "{}"
-                          : WithPublicTouchId(touch_key, row.journey_id, h.detail).dump()});
-            },
-            [&](const journey::Finish& f) {
-              buf.Finish(row.journey_id,
-                         absl::StrCat("journey finished: ",
-                                      std::string(journey::JourneyStatusName(f.status))));
-            },
-        },
-        effect);
-  }
+  PgJourneyStore store(tx);
+  return stepper_.TouchKey(store);
 }
 
 absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
@@ -241,13 +147,8 @@ absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Load(pqxx::work& tx,
 }
 
 absl::StatusOr<JourneyRunner::Loaded> JourneyRunner::Parse(pqxx::work& tx, pg::JourneyRow row) {
-  Loaded j;
-  j.row = std::move(row);
-  BLEND_ASSIGN_OR_RETURN(j.customer, CustomerFromJson(j.row.customer_json));
-  BLEND_ASSIGN_OR_RETURN(j.campaign,
-                         campaigns_.Get(tx, j.row.campaign_id, j.row.campaign_version, nullptr));
-  BLEND_ASSIGN_OR_RETURN(j.state, journey::JourneyState::FromJson(json::parse(j.row.state_json)));
-  return j;
+  PgJourneyStore store(tx);
+  return stepper_.Parse(store, std::move(row));
 }
 
 absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trigger& trigger,
@@ -256,10 +157,12 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
                                             /*load_attributes=*/true, j.engagement_facts);
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
   const int16_t before = j.row.status;
-  pg::EffectBuffer buf;
-  PauseGate pauses(tx);
-  BufferEffects(buf, TouchKey(tx), j.row, j.customer, *j.campaign, result, now, 1, notes, pauses);
-  buf.Flush(tx, now);
+  PgJourneyStore store(tx);
+  Effects effects;
+  PauseGate pauses(store);
+  stepper_.BufferEffects(effects, stepper_.TouchKey(store), j.row, j.customer, *j.campaign, result,
+                         now, 1, notes, pauses);
+  store.WriteEffects(effects, now);
   pauses.WriteHolds();
   FillRow(j.row, result, now);
   BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
@@ -311,6 +214,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     TxNotes& notes, std::vector<absl::Status>& row_status) {
   std::vector<blend::v1::StartJourneyResult> results(reqs.size());
   row_status.assign(reqs.size(), absl::OkStatus());
+  PgJourneyStore store(tx);
   std::map<std::pair<std::string, int32_t>,
            absl::StatusOr<std::pair<std::shared_ptr<const journey::CompiledCampaign>, int32_t>>>
       campaigns;
@@ -336,7 +240,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     auto it = campaigns.find(key);
     if (it == campaigns.end()) {
       int32_t version = 0;
-      auto c = campaigns_.Get(tx, req.campaign_id(), req.campaign_version(), &version);
+      auto c = campaigns_.Get(store, req.campaign_id(), req.campaign_version(), &version);
       it = campaigns
                .emplace(
                    key,
@@ -371,10 +275,10 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     pending.push_back(std::move(p));
   }
   // The frequency caps' claim times of every customer: one statement per (channel, window).
-  std::vector<detail::CapQuery> caps;
+  std::vector<JourneyStepper::CapQuery> caps;
   caps.reserve(pending.size());
   for (Pending& p : pending) caps.push_back({p.campaign.get(), p.row.customer_id, &p.facts});
-  detail::AddCapHistories(tx, caps, now);
+  JourneyStepper::AddCapHistories(store, caps, now);
   for (Pending& p : pending) {
     const auto& req = reqs[p.index];
     pg::JourneyRow& row = p.row;
@@ -397,9 +301,9 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
   for (const auto& p : pending) rows.push_back(p.row);
   std::vector<std::string> inserted_ids = pg::InsertJourneys(tx, rows);
   std::set<std::string> inserted(inserted_ids.begin(), inserted_ids.end());
-  pg::EffectBuffer buf;
-  PauseGate pauses(tx);
-  const std::string touch_key = pending.empty() ? "" : TouchKey(tx);
+  Effects effects;
+  PauseGate pauses(store);
+  const std::string touch_key = pending.empty() ? "" : stepper_.TouchKey(store);
   for (const Pending& p : pending) {
     blend::v1::StartJourneyResult& out = results[p.index];
     if (!inserted.contains(p.row.journey_id)) {
@@ -417,8 +321,8 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
       }
       continue;
     }
-    BufferEffects(buf, touch_key, p.row, reqs[p.index].customer(), *p.campaign, p.result, now, 1,
-                  notes, pauses);
+    stepper_.BufferEffects(effects, touch_key, p.row, reqs[p.index].customer(), *p.campaign,
+                           p.result, now, 1, notes, pauses);
     notes.started.push_back(p.row.campaign_id);
     if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
       notes.finished.emplace_back(p.row.campaign_id, JourneyStatusText(p.row.status));
@@ -426,7 +330,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     out.set_accepted(true);
     out.set_journey_id(p.row.journey_id);
   }
-  buf.Flush(tx, now);
+  store.WriteEffects(effects, now);
   pauses.WriteHolds();
   for (size_t i = 0; i < reqs.size(); ++i) {
     if (!row_status[i].ok()) results[i].set_reason(std::string(row_status[i].message()));

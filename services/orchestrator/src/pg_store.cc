@@ -661,62 +661,44 @@ std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<Journe
   return out;
 }
 
-void EffectBuffer::AddHistory(const std::string& journey_id, const HistoryRow& row) {
-  h_journey_.push_back(journey_id);
-  h_seq_.push_back(std::to_string(row.seq));
-  h_at_.push_back(Us(row.at));
-  h_kind_.push_back(row.kind);
-  h_state_.push_back(row.state_name);
-  h_detail_.push_back(row.detail_json);
-}
-
-void EffectBuffer::AddTouch(const TouchRow& row) {
-  t_id_.push_back(row.touch_id);
-  t_journey_.push_back(row.journey_id);
-  t_customer_.push_back(row.customer_id);
-  t_channel_.push_back(std::to_string(row.channel));
-  t_command_.push_back(B64(row.command));
-  t_not_before_.push_back(OptUs(row.not_before));
-  t_contact_.push_back(row.genesys_contact_id);
-}
-
-void EffectBuffer::AddOutbox(const std::string& topic, const std::string& key,
-                             const std::string& payload, absl::Time available_at) {
-  o_topic_.push_back(topic);
-  o_key_.push_back(key);
-  o_payload_.push_back(B64(payload));
-  o_available_.push_back(Us(available_at));
-}
-
-void EffectBuffer::SetTimer(const std::string& journey_id, const std::string& key, absl::Time due) {
-  timers_[{journey_id, key}] = due;
-}
-
-void EffectBuffer::CancelTimer(const std::string& journey_id, const std::string& key) {
-  timers_[{journey_id, key}] = std::nullopt;
-}
-
-void EffectBuffer::Finish(const std::string& journey_id, const std::string& reason) {
-  finished_.emplace_back(journey_id, reason);
-}
-
-bool EffectBuffer::empty() const {
-  return h_journey_.empty() && t_id_.empty() && o_topic_.empty() && timers_.empty() &&
-         finished_.empty();
-}
-
-void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
-  const std::string now_us = Us(now);
-  if (!h_journey_.empty()) {
+void WriteEffects(pqxx::work& tx, const Effects& effects, absl::Time now) {
+  std::vector<std::string> h_journey, h_seq, h_at, h_kind, h_state, h_detail;
+  for (const Effects::History& h : effects.history()) {
+    h_journey.push_back(h.journey_id);
+    h_seq.push_back(std::to_string(h.row.seq));
+    h_at.push_back(Us(h.row.at));
+    h_kind.push_back(h.row.kind);
+    h_state.push_back(h.row.state_name);
+    h_detail.push_back(h.row.detail_json);
+  }
+  std::vector<std::string> t_id, t_journey, t_customer, t_channel, t_command, t_not_before,
+      t_contact;
+  for (const TouchRow& t : effects.touches()) {
+    t_id.push_back(t.touch_id);
+    t_journey.push_back(t.journey_id);
+    t_customer.push_back(t.customer_id);
+    t_channel.push_back(std::to_string(t.channel));
+    t_command.push_back(B64(t.command));
+    t_not_before.push_back(OptUs(t.not_before));
+    t_contact.push_back(t.genesys_contact_id);
+  }
+  std::vector<std::string> o_topic, o_key, o_payload, o_available;
+  for (const Effects::Outbox& o : effects.outbox()) {
+    o_topic.push_back(o.topic);
+    o_key.push_back(o.key);
+    o_payload.push_back(B64(o.payload));
+    o_available.push_back(Us(o.available_at));
+  }
+  if (!h_journey.empty()) {
     Exec(tx,
          "INSERT INTO journey_history (journey_id, seq, at, kind, state_name, detail) "
          "SELECT j, COALESCE((SELECT max(h.seq) FROM journey_history h WHERE h.journey_id = u.j), "
          "0) + s::bigint, blend_us_to_ts(a::bigint), k, n, d::jsonb FROM unnest($1::text[], "
          "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(j, s, a, k, n, d)",
-         TextArray(h_journey_), TextArray(h_seq_), TextArray(h_at_), TextArray(h_kind_),
-         TextArray(h_state_), TextArray(h_detail_));
+         TextArray(h_journey), TextArray(h_seq), TextArray(h_at), TextArray(h_kind),
+         TextArray(h_state), TextArray(h_detail));
   }
-  if (!t_id_.empty()) {
+  if (!t_id.empty()) {
     Exec(tx,
          "INSERT INTO touches (touch_id, journey_id, customer_id, channel, status, attempt, "
          "command, created_at, not_before, genesys_contact_id) SELECT i, j, c, ch::smallint, "
@@ -724,19 +706,19 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
          "blend_us_to_ts(NULLIF(nb::bigint, -1)), NULLIF(gc, '') "
          "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
          "$8::text[]) AS u(i, j, c, ch, cmd, nb, gc) ON CONFLICT (touch_id) DO NOTHING",
-         TextArray(t_id_), TextArray(t_journey_), TextArray(t_customer_), TextArray(t_channel_),
-         TextArray(t_command_), TextArray(t_not_before_), ToMicros(now), TextArray(t_contact_));
+         TextArray(t_id), TextArray(t_journey), TextArray(t_customer), TextArray(t_channel),
+         TextArray(t_command), TextArray(t_not_before), ToMicros(now), TextArray(t_contact));
   }
-  if (!o_topic_.empty()) {
+  if (!o_topic.empty()) {
     Exec(tx,
          "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
          "SELECT t, k, decode(p, 'base64'), blend_us_to_ts($5), blend_us_to_ts(a::bigint) "
          "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, k, p, a)",
-         TextArray(o_topic_), TextArray(o_key_), TextArray(o_payload_), TextArray(o_available_),
+         TextArray(o_topic), TextArray(o_key), TextArray(o_payload), TextArray(o_available),
          ToMicros(now));
   }
   std::vector<std::string> set_j, set_k, set_at, del_j, del_k;
-  for (const auto& [key, due] : timers_) {
+  for (const auto& [key, due] : effects.timers()) {
     (due ? set_j : del_j).push_back(key.first);
     (due ? set_k : del_k).push_back(key.second);
     if (due) set_at.push_back(Us(*due));
@@ -755,11 +737,11 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
          "WHERE t.journey_id = u.j AND t.timer_key = u.k",
          TextArray(del_j), TextArray(del_k));
   }
-  if (!finished_.empty()) {
+  if (!effects.finished().empty()) {
     std::vector<std::string> fin_j, fin_reason;
-    for (const auto& [journey_id, reason] : finished_) {
-      fin_j.push_back(journey_id);
-      fin_reason.push_back(reason);
+    for (const Effects::Finished& f : effects.finished()) {
+      fin_j.push_back(f.journey_id);
+      fin_reason.push_back(f.reason);
     }
     Exec(tx, "DELETE FROM timers WHERE journey_id = ANY($1::text[])", TextArray(fin_j));
     Exec(tx,
@@ -768,7 +750,6 @@ void EffectBuffer::Flush(pqxx::work& tx, absl::Time now) {
          "WHERE t.journey_id = u.j AND t.status IN ('pending', 'deferred')",
          TextArray(fin_j), TextArray(fin_reason), ToMicros(now));
   }
-  *this = EffectBuffer{};
 }
 
 }  // namespace blend::orchestrator::pg

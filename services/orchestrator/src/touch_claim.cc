@@ -12,6 +12,7 @@
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
+#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "blend/policy/policy.h"
@@ -139,7 +140,8 @@ absl::StatusOr<blend::v1::ClaimTouchResponse> JourneyRunner::ClaimInTx(
   BLEND_ASSIGN_OR_RETURN(FenceVerdict v, Fence(tx, j, touch, reclaim, now));
   // A paused campaign: held until the resume emits it again (campaign_pause.h). A refusal
   // still wins: the touch would never go.
-  if (v.kind != FenceVerdict::Kind::kRefuse && PauseGate(tx).Paused(j.row.campaign_id)) {
+  PgJourneyStore store(tx);
+  if (v.kind != FenceVerdict::Kind::kRefuse && PauseGate(store).Paused(j.row.campaign_id)) {
     decided("deferred");
     return HoldClaimedTouch(tx, touch_id, touch.attempt, touch.command);
   }

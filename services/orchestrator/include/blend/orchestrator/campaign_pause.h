@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "blend/orchestrator/journey_store.h"
 #include "blend/v1/campaign_service.pb.h"
 #include "blend/v1/touch_service.pb.h"
 
@@ -43,7 +44,7 @@ inline constexpr char kResumedReason[] = "campaign resumed";
 // the touches it decided to hold. Not thread-safe (one per transaction).
 class PauseGate {
  public:
-  explicit PauseGate(pqxx::work& tx) : tx_(tx) {}
+  explicit PauseGate(JourneyStore& store) : store_(store) {}
   // True when the campaign is paused; then the row stays share-locked until the transaction
   // ends (see above).
   bool Paused(const std::string& campaign_id);
@@ -54,7 +55,7 @@ class PauseGate {
   void WriteHolds();
 
  private:
-  pqxx::work& tx_;
+  JourneyStore& store_;
   std::map<std::string, bool> paused_;
   std::vector<std::string> held_;
 };

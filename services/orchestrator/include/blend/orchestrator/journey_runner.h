@@ -29,6 +29,7 @@
 #include "blend/engagement/profile.h"
 #include "blend/journey/campaign.h"
 #include "blend/journey/interpreter.h"
+#include "blend/orchestrator/journey_stepper.h"
 #include "blend/orchestrator/metrics.h"
 #include "blend/orchestrator/pg_store.h"
 #include "blend/orchestrator/runner_context.h"
@@ -42,20 +43,6 @@
 namespace blend::orchestrator {
 
 class PauseGate;  // campaign_pause.h
-
-// Compiled campaign versions by (id, version); versions are immutable, so entries never go
-// stale. Thread-safe.
-class CampaignCache {
- public:
-  // version 0: the latest stored version (always read from the database).
-  absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> Get(
-      pqxx::work& tx, const std::string& campaign_id, int32_t version, int32_t* resolved_version);
-
- private:
-  absl::Mutex mu_;
-  std::map<std::pair<std::string, int32_t>, std::shared_ptr<const journey::CompiledCampaign>>
-      compiled_ ABSL_GUARDED_BY(mu_);
-};
 
 class JourneyRunner {
  public:
@@ -153,15 +140,7 @@ class JourneyRunner {
   store::ConnectionPool& pool() { return ctx_.pool(); }
 
  private:
-  struct Loaded {
-    pg::JourneyRow row;
-    blend::v1::Customer customer;
-    std::shared_ptr<const journey::CompiledCampaign> campaign;
-    journey::JourneyState state;
-    // The customer's engagement facts when this transaction already has them (it just
-    // updated the profile): saves reading the profile again for the step.
-    std::optional<nlohmann::json> engagement_facts;
-  };
+  using Loaded = LoadedJourney;
   absl::StatusOr<Loaded> Load(pqxx::work& tx, const std::string& journey_id, pg::Lock lock);
   // A journey row already read: its customer, campaign and state parsed.
   absl::StatusOr<Loaded> Parse(pqxx::work& tx, pg::JourneyRow row);
@@ -172,21 +151,6 @@ class JourneyRunner {
                                     const blend::v1::Customer& customer, absl::Time since,
                                     absl::Time now, bool load_attributes,
                                     const std::optional<nlohmann::json>& engagement_facts);
-  // Batch stepping (batch_stepping.cc), shared by the timer and disposition batches.
-  // BuildFacts (with attributes, no engagement facts at hand) for many journeys with a fixed
-  // number of statements: one answer per journey, in order.
-  std::vector<journey::CustomerFacts> BuildFactsOfMany(pqxx::work& tx,
-                                                       const std::vector<const Loaded*>& journeys,
-                                                       absl::Time now);
-  // Writes the journeys a batch stepped (`status_before`: each one's status before its first
-  // step) with one UPDATE, then, for those that ended, notes them and withdraws their voice
-  // contacts still queued in Genesys (one statement per way of ending).
-  absl::Status WriteSteppedJourneys(pqxx::work& tx,
-                                    const std::map<std::string, int16_t>& status_before,
-                                    std::map<std::string, Loaded>& loaded, absl::Time now,
-                                    TxNotes& notes);
-  // One batch of due timers in `tx` (timer_firing.cc).
-  absl::StatusOr<int> FireDueTimersInTx(pqxx::work& tx, absl::Time now, TxNotes& notes);
   // Dispositions as a batch (disposition_batch.cc). Whether ApplyEvents may apply `event` in a
   // batch: a disposition with a touch id whose outcome writes nothing but the touch, the
   // profile and the journey's step (not WITHDRAWN, DNC_ACTIVE or OPTED_OUT, which touch the
@@ -200,10 +164,6 @@ class JourneyRunner {
                                     std::vector<absl::Status>& results);
   // The installation's touch id key (migration 0018), read once. Throws when it is missing.
   std::string TouchKey(pqxx::work& tx);
-  void BufferEffects(pg::EffectBuffer& buf, const std::string& touch_key, const pg::JourneyRow& row,
-                     const blend::v1::Customer& customer, const journey::CompiledCampaign& campaign,
-                     const journey::StepResult& result, absl::Time now, int64_t first_seq,
-                     TxNotes& notes, PauseGate& pauses);
   std::vector<blend::v1::StartJourneyResult> StartRows(
       pqxx::work& tx, const std::vector<blend::v1::StartJourneyRequest>& requests, absl::Time now,
       TxNotes& notes, std::vector<absl::Status>& row_status);
@@ -246,8 +206,6 @@ class JourneyRunner {
   // journeys it blocks first (RecordSuppressionInTx).
   void WithdrawJourneyVoiceTouches(pqxx::work& tx, const std::string& journey_id,
                                    const std::string& reason, absl::Time now, TxNotes& notes);
-  void WriteWithdrawals(pqxx::work& tx, const std::vector<pg::WithdrawnTouch>& rows,
-                        const std::string& reason, absl::Time now, TxNotes& notes);
   blend::v1::Journey ToProto(const pg::JourneyRow& row) const;
   // Engagement updates, inside the trigger's transaction (after the journey row locks: the
   // profile row is always the last lock taken).
@@ -272,8 +230,7 @@ class JourneyRunner {
 
   RunnerContext ctx_;  // pool, clock, metrics, options; Transact
   CampaignCache campaigns_;
-  absl::Mutex touch_key_mu_;
-  std::string touch_key_ ABSL_GUARDED_BY(touch_key_mu_);  // "" until read
+  JourneyStepper stepper_;  // parse, facts, effects, writes (over a PgJourneyStore of the tx)
 };
 
 // The consent records in force about any of these customers (id, phone, email).
@@ -292,9 +249,6 @@ absl::StatusOr<consent::Record> SuppressionFromProto(const blend::v1::Suppressio
 
 // The facts object of a stored profile (libs/engagement FactsJson); null when unreadable.
 nlohmann::json EngagementFactsOf(const std::string& profile_json);
-
-// "<prefix>blend.touch.<channel>".
-std::string TouchTopicFor(Channel channel, const std::string& prefix);
 
 // Validates and normalises a start request before any database work (phone to E.164,
 // e-mail lower-cased). InvalidArgument with a reason for the caller.

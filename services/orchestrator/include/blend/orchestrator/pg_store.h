@@ -18,23 +18,28 @@
 #include <pqxx/transaction>
 
 #include "absl/time/time.h"
+#include "blend/orchestrator/effects.h"
 #include "blend/orchestrator/statuses.h"
+#include "blend/orchestrator/store_rows.h"
 
 namespace blend::orchestrator::pg {
+
+// The row types (store_rows.h), by their old names.
+using orchestrator::CampaignRow;
+using orchestrator::DueTimer;
+using orchestrator::FactsAndProfile;
+using orchestrator::FactsQuery;
+using orchestrator::HistoryRow;
+using orchestrator::JourneyKeyMatch;
+using orchestrator::JourneyRow;
+using orchestrator::TouchRow;
+using orchestrator::TouchStatusChange;
+using orchestrator::WithdrawnTouch;
 
 int64_t ToMicros(absl::Time t);
 absl::Time FromMicros(int64_t us);
 
 // campaigns
-
-struct CampaignRow {
-  std::string campaign_id;
-  int32_t version = 0;
-  std::string definition_json;
-  std::string policies_json;
-  std::string resource_aliases_json;  // {"foreign": "blend:sms"}
-  absl::Time created_at;
-};
 
 // Stores the next version of `campaign_id` (serialised per campaign by an advisory lock).
 int32_t InsertCampaignVersion(pqxx::work& tx, const CampaignRow& row);
@@ -44,30 +49,6 @@ std::optional<CampaignRow> FindCampaign(pqxx::work& tx, const std::string& campa
 
 // journeys
 
-struct JourneyRow {
-  std::string journey_id;
-  std::string campaign_id;
-  int32_t campaign_version = 0;
-  std::string client_key;
-  std::string input_hash;
-  std::string customer_id;
-  std::string customer_json;
-  int16_t status = 1;  // blend.v1.JourneyStatus
-  std::string current_state;
-  std::string state_json;
-  int64_t version = 1;
-  std::optional<absl::Time> pending_timer;
-  absl::Time started_at;
-  absl::Time updated_at;
-  std::optional<absl::Time> finished_at;
-  std::string error;
-  std::string cause;
-};
-
-struct JourneyKeyMatch {
-  std::string journey_id;
-  std::string input_hash;
-};
 std::optional<JourneyKeyMatch> FindJourneyByKey(pqxx::work& tx, const std::string& campaign_id,
                                                 const std::string& client_key);
 enum class Lock { kNone, kForUpdate, kForUpdateSkipLocked };
@@ -95,48 +76,17 @@ std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& filter
 
 // history
 
-struct HistoryRow {
-  // In EffectBuffer::AddHistory: 1, 2, ... within one step; the journey's current maximum is
-  // added when the rows are written.
-  int64_t seq = 0;
-  absl::Time at;
-  std::string kind;
-  std::string state_name;
-  std::string detail_json = "{}";
-};
 std::vector<HistoryRow> ReadHistory(pqxx::work& tx, const std::string& journey_id);
 
 // timers
 
 void UpsertTimer(pqxx::work& tx, const std::string& journey_id, const std::string& key,
                  absl::Time due, absl::Time now);
-struct DueTimer {
-  std::string journey_id;
-  std::string key;
-  absl::Time due;
-};
 // Due timers (due <= now), oldest first, locked FOR UPDATE SKIP LOCKED.
 std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, absl::Time now, int limit);
 
 // touches
 
-struct TouchRow {
-  std::string touch_id;
-  std::string journey_id;
-  std::string customer_id;
-  int16_t channel = 0;                         // blend.v1.Channel
-  TouchStatus status = TouchStatus::kPending;  // stored as TouchStatusText (statuses.h)
-  int32_t attempt = 1;
-  std::string command;  // serialised blend.v1.TouchCommand
-  absl::Time created_at;
-  std::optional<absl::Time> not_before;
-  std::optional<absl::Time> claimed_at;
-  std::string claimed_by;
-  std::string reason;
-  std::string genesys_contact_id;  // voice: genesys::ContactIdForTouch(touch_id); else ""
-  // Set (to touches.withdraw_reason) once a withdrawal of the voice contact was requested.
-  std::optional<std::string> withdraw_reason;
-};
 std::optional<TouchRow> FindTouch(pqxx::work& tx, const std::string& touch_id, Lock lock);
 // installation_secrets.secret of `name` as lower-case hex (migration 0018); throws
 // std::runtime_error when the row is missing.
@@ -149,14 +99,6 @@ void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::st
                       absl::Time now);
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
                        absl::Time retry_at, int32_t attempt, const std::string& command);
-// A voice touch whose contact may sit in a Genesys dialer queue and whose withdrawal was just
-// requested (withdraw_requested_at was NULL and is now set).
-struct WithdrawnTouch {
-  std::string touch_id;
-  std::string journey_id;
-  std::string command;             // serialised blend.v1.TouchCommand (its GenesysIds)
-  std::string genesys_contact_id;  // "" when the row predates migration 0016
-};
 // Marks every voice touch of the journey that may be queued in Genesys
 // and has no withdrawal requested yet: withdraw_requested_at = now, withdraw_reason = reason.
 // Returns those rows, each at most once over any number of calls. "May be queued": `claimed`
@@ -229,10 +171,6 @@ void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::stri
 // Facts received since `since` merged into one JSON object ("{}" when none).
 std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since);
 // The same and, in the same statement, the customer's engagement profile (nullopt: none).
-struct FactsAndProfile {
-  std::string facts_json;
-  std::optional<std::string> profile_json;
-};
 FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
                                     absl::Time since);
 
@@ -277,10 +215,6 @@ std::vector<JourneyRow> LockJourneysSkipLocked(pqxx::work& tx,
 bool UpdateJourneys(pqxx::work& tx, const std::vector<JourneyRow*>& rows);
 // LoadFactsAndProfile for many (customer, since) pairs in one statement; one answer per
 // query, in order.
-struct FactsQuery {
-  std::string customer_id;
-  absl::Time since;
-};
 std::vector<FactsAndProfile> LoadFactsAndProfiles(pqxx::work& tx,
                                                   const std::vector<FactsQuery>& queries);
 // Claim times of each customer's touches on `channel` since `since` (frequency-cap history),
@@ -300,11 +234,6 @@ std::vector<JourneyRow> LockJourneys(pqxx::work& tx, const std::vector<std::stri
 std::set<std::string> MarkProcessedMany(pqxx::work& tx, const std::vector<std::string>& message_ids,
                                         const std::string& source, absl::Time now);
 // SetTouchStatus for many touches (each at most once) in one statement.
-struct TouchStatusChange {
-  std::string touch_id;
-  TouchStatus status = TouchStatus::kDone;
-  std::string reason;
-};
 void SetTouchStatuses(pqxx::work& tx, const std::vector<TouchStatusChange>& changes,
                       absl::Time now);
 // Engagement profiles of many customers: the stored ones, locked FOR UPDATE in id order.
@@ -327,29 +256,9 @@ std::string TextArray(const std::vector<std::string>& values);
 // Inserts the journeys whose (campaign_id, client_key) is new; returns the ids inserted.
 std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<JourneyRow>& rows);
 
-// Side effects of one or many interpreter steps, buffered and written with a handful of
-// statements. Timer operations on the same (journey, timer) keep only the last one.
-class EffectBuffer {
- public:
-  void AddHistory(const std::string& journey_id, const HistoryRow& row);
-  void AddTouch(const TouchRow& row);
-  void AddOutbox(const std::string& topic, const std::string& key, const std::string& payload,
-                 absl::Time available_at);
-  void SetTimer(const std::string& journey_id, const std::string& key, absl::Time due);
-  void CancelTimer(const std::string& journey_id, const std::string& key);
-  // The journey ended: all its timers go and its open touches are cancelled. (Voice touches
-  // already claimed are withdrawn by JourneyRunner, which knows the topics.)
-  void Finish(const std::string& journey_id, const std::string& reason);
-  void Flush(pqxx::work& tx, absl::Time now);
-  bool empty() const;
-
- private:
-  std::vector<std::string> h_journey_, h_seq_, h_at_, h_kind_, h_state_, h_detail_;
-  std::vector<std::string> t_id_, t_journey_, t_customer_, t_channel_, t_command_, t_not_before_,
-      t_contact_;
-  std::vector<std::string> o_topic_, o_key_, o_payload_, o_available_;
-  std::map<std::pair<std::string, std::string>, std::optional<absl::Time>> timers_;
-  std::vector<std::pair<std::string, std::string>> finished_;  // journey, reason
-};
+// Writes the effects (effects.h) with one statement per table: history (numbered after each
+// journey's last row), touches, outbox rows, timers set and cancelled, then the finished
+// journeys' timers deleted and open touches cancelled.
+void WriteEffects(pqxx::work& tx, const Effects& effects, absl::Time now);
 
 }  // namespace blend::orchestrator::pg

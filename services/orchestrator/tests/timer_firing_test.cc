@@ -1,0 +1,287 @@
+// The timer batch (timer_firing.h) and the JourneyStepper under it, on InMemoryJourneyStore:
+// the trigger logic without PostgreSQL, in milliseconds. timers_kafkatest.cc runs the same
+// batch through JourneyRunner on the real database.
+
+#include "blend/orchestrator/timer_firing.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "blend/orchestrator/campaign_pause.h"
+#include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/journey_stepper.h"
+#include "blend/orchestrator/testing/in_memory_journey_store.h"
+#include "blend/v1/bus.pb.h"
+
+namespace blend::orchestrator {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::InMemoryJourneyStore;
+using ::testing::SizeIs;
+
+// Waits a minute, then succeeds.
+constexpr char kWaitThenSucceed[] = R"json({
+  "StartAt": "Wait", "States": {
+    "Wait": {"Type": "Wait", "Seconds": 60, "Next": "Done"},
+    "Done": {"Type": "Succeed"}}})json";
+
+// Two branches that wait 10 s and 20 s, then enter a state: two timers of one journey.
+constexpr char kTwoWaits[] = R"json({
+  "StartAt": "Both", "States": {
+    "Both": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "Short", "States": {
+        "Short": {"Type": "Wait", "Seconds": 10, "Next": "AfterShort"},
+        "AfterShort": {"Type": "Pass", "End": true}}},
+      {"StartAt": "Long", "States": {
+        "Long": {"Type": "Wait", "Seconds": 20, "Next": "AfterLong"},
+        "AfterLong": {"Type": "Pass", "End": true}}}]}}})json";
+
+// Waits a minute, then sends an SMS.
+constexpr char kWaitThenSms[] = R"json({
+  "StartAt": "Wait", "States": {
+    "Wait": {"Type": "Wait", "Seconds": 60, "Next": "Remind"},
+    "Remind": {"Type": "Task", "Resource": "blend:sms", "End": true}}})json";
+
+class TimerFiringTest : public ::testing::Test {
+ protected:
+  void Put(const std::string& id, const std::string& definition) {
+    store_.InsertCampaignVersion(CampaignRow{id, 0, definition, "{}", "{}", now_});
+  }
+
+  // Starts a journey of `campaign` for customer `customer_id` at now_, as JourneyRunner's
+  // start does: the first step in memory, then the row and its effects into the store.
+  std::string Start(const std::string& campaign, const std::string& customer_id) {
+    auto compiled = campaigns_.Get(store_, campaign, 0, nullptr);
+    EXPECT_TRUE(compiled.ok()) << compiled.status();
+    blend::v1::Customer customer;
+    customer.set_customer_id(customer_id);
+    customer.set_phone_e164("+14155550100");
+    JourneyRow row;
+    row.journey_id = absl::StrCat("j-", customer_id);
+    row.campaign_id = campaign;
+    row.campaign_version = 1;
+    row.client_key = customer_id;
+    row.customer_id = customer_id;
+    row.customer_json = CustomerToJson(customer);
+    row.started_at = now_;
+    journey::JourneyState initial;
+    initial.journey_id = row.journey_id;
+    initial.campaign_id = campaign;
+    journey::StepResult result =
+        journey::Step(**compiled, initial, journey::CustomerFacts{},
+                      journey::StartTrigger{row.journey_id, nlohmann::json::object(),
+                                            ToCustomerInfo(customer), row.journey_id},
+                      now_);
+    row.state_json = result.next.ToJson().dump();
+    row.status = static_cast<int16_t>(ToProto(result.next.status));
+    EXPECT_THAT(store_.InsertJourneys({row}), SizeIs(1));
+    Effects effects;
+    PauseGate pauses(store_);
+    TxNotes notes;
+    stepper_.BufferEffects(effects, stepper_.TouchKey(store_), row, customer, **compiled, result,
+                           now_, 1, notes, pauses);
+    store_.WriteEffects(effects, now_);
+    pauses.WriteHolds();
+    return row.journey_id;
+  }
+
+  int Fire(int batch_size = 50) {
+    absl::StatusOr<int> fired = FireDueTimerBatch(store_, stepper_, now_, batch_size, notes_);
+    EXPECT_TRUE(fired.ok()) << fired.status();
+    return fired.value_or(-1);
+  }
+
+  blend::v1::JourneyStatus StatusOf(const std::string& id) {
+    std::optional<JourneyRow> row = store_.FindJourney(id);
+    EXPECT_TRUE(row.has_value()) << id;
+    return row ? static_cast<blend::v1::JourneyStatus>(row->status)
+               : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
+  }
+
+  // The journey's history numbers are exactly 1..n.
+  bool HistoryIsContiguous(const std::string& id) {
+    std::vector<HistoryRow> rows = store_.ReadHistory(id);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].seq != static_cast<int64_t>(i) + 1) return false;
+    }
+    return !rows.empty();
+  }
+
+  std::vector<std::string> HistoryKinds(const std::string& id) {
+    std::vector<std::string> kinds;
+    for (const HistoryRow& row : store_.ReadHistory(id)) kinds.push_back(row.kind);
+    return kinds;
+  }
+
+  // A Monday, 15:00 UTC: inside any calling window.
+  absl::Time now_ = absl::FromCivil(absl::CivilSecond(2026, 11, 30, 15, 0, 0), absl::UTCTimeZone());
+  InMemoryJourneyStore store_;
+  CampaignCache campaigns_;
+  JourneyStepper stepper_{campaigns_, "test."};
+  TxNotes notes_;
+};
+
+TEST_F(TimerFiringTest, ABatchFiresUpToItsSizeAndTheRestInTheNext) {
+  Put("wait", kWaitThenSucceed);
+  std::vector<std::string> ids;
+  ids.reserve(70);
+  for (int i = 0; i < 70; ++i) ids.push_back(Start("wait", absl::StrCat("c", i)));
+  ASSERT_THAT(store_.timers(), SizeIs(70));
+  EXPECT_EQ(Fire(), 0);  // nothing due yet
+
+  now_ += absl::Seconds(61);
+  EXPECT_EQ(Fire(), 50);
+  EXPECT_THAT(store_.timers(), SizeIs(20));
+  EXPECT_EQ(Fire(), 20);
+  EXPECT_EQ(Fire(), 0);
+  for (const std::string& id : ids) {
+    EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED) << id;
+    EXPECT_EQ(store_.FindJourney(id)->version, 2) << id;
+    EXPECT_FALSE(store_.FindJourney(id)->pending_timer.has_value()) << id;
+    EXPECT_TRUE(HistoryIsContiguous(id)) << id;
+  }
+  EXPECT_THAT(store_.timers(), SizeIs(0));
+  EXPECT_THAT(notes_.finished, SizeIs(70));
+  ASSERT_THAT(notes_.timer_lateness, SizeIs(70));
+  EXPECT_DOUBLE_EQ(notes_.timer_lateness[0], 1.0);  // due at +60 s, fired at +61 s
+}
+
+TEST_F(TimerFiringTest, TwoTimersOfOneJourneyInOneBatchStepInDueOrder) {
+  Put("two", kTwoWaits);
+  const std::string id = Start("two", "c1");
+  ASSERT_THAT(store_.timers(), SizeIs(2));
+  now_ += absl::Seconds(21);
+  EXPECT_EQ(Fire(), 2);
+  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_TRUE(HistoryIsContiguous(id));
+  std::vector<std::string> entered;
+  for (const HistoryRow& row : store_.ReadHistory(id)) {
+    if (row.state_name == "AfterShort" || row.state_name == "AfterLong") {
+      entered.push_back(row.state_name);
+    }
+  }
+  ASSERT_FALSE(entered.empty());
+  EXPECT_EQ(entered.front(), "AfterShort");       // the 10 s timer stepped first
+  EXPECT_EQ(store_.FindJourney(id)->version, 2);  // one write for both steps
+}
+
+TEST_F(TimerFiringTest, AJourneyHeldElsewhereKeepsItsTimerForTheNextPoll) {
+  Put("wait", kWaitThenSucceed);
+  const std::string a = Start("wait", "a");
+  const std::string b = Start("wait", "b");
+  store_.HoldJourney(b);
+  now_ += absl::Seconds(61);
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(StatusOf(a), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(b), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_THAT(store_.timers(), SizeIs(1));
+
+  store_.ReleaseJourney(b);
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(StatusOf(b), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+}
+
+TEST_F(TimerFiringTest, AnUnreadableJourneyIsPostponedAMinuteAndTheOthersFire) {
+  Put("wait", kWaitThenSucceed);
+  const std::string good = Start("wait", "good");
+  JourneyRow bad = *store_.FindJourney(Start("wait", "bad"));
+  bad.state_json = R"({"unreadable": true})";
+  ASSERT_TRUE(store_.UpdateJourneys({&bad}));
+  now_ += absl::Seconds(61);
+
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(StatusOf(good), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(bad.journey_id), blend::v1::JOURNEY_STATUS_RUNNING);
+  ASSERT_THAT(store_.timers(), SizeIs(1));
+  EXPECT_EQ(store_.timers().begin()->first.first, bad.journey_id);
+  EXPECT_EQ(store_.timers().begin()->second, now_ + absl::Minutes(1));
+  EXPECT_EQ(Fire(), 0);  // not due again before that minute
+}
+
+TEST_F(TimerFiringTest, ATouchAStepEmitsIsStoredWithItsOutboxRow) {
+  Put("sms", kWaitThenSms);
+  const std::string id = Start("sms", "c1");
+  now_ += absl::Seconds(61);
+  EXPECT_EQ(Fire(), 1);
+
+  ASSERT_THAT(store_.outbox(), SizeIs(1));
+  const auto& row = store_.outbox()[0];
+  EXPECT_EQ(row.topic, "test.blend.touch.sms");
+  EXPECT_EQ(row.key, id);
+  blend::v1::Envelope envelope;
+  ASSERT_TRUE(envelope.ParseFromString(row.payload));
+  const std::string touch_id = envelope.touch().touch_id();
+  ASSERT_FALSE(touch_id.empty());
+  std::vector<TouchRow> touches = store_.FindTouches({touch_id});
+  ASSERT_THAT(touches, SizeIs(1));
+  EXPECT_EQ(touches[0].status, TouchStatus::kPending);
+  EXPECT_EQ(touches[0].journey_id, id);
+  EXPECT_EQ(touches[0].channel, blend::v1::CHANNEL_SMS);
+  EXPECT_THAT(notes_.touches, ElementsAre("sms"));
+  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_RUNNING);  // waiting for the outcome
+}
+
+TEST_F(TimerFiringTest, APausedCampaignsTouchIsHeldWithoutAnOutboxRow) {
+  Put("sms", kWaitThenSms);
+  const std::string id = Start("sms", "c1");
+  store_.SetPaused("sms", true, "ops", "test", now_);
+  now_ += absl::Seconds(61);
+  EXPECT_EQ(Fire(), 1);
+
+  EXPECT_THAT(store_.outbox(), SizeIs(0));
+  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_RUNNING);
+  ASSERT_THAT(store_.touches(), SizeIs(1));
+  const TouchRow& touch = store_.touches().begin()->second;
+  EXPECT_EQ(touch.journey_id, id);
+  EXPECT_EQ(touch.status, TouchStatus::kDeferred);
+  EXPECT_EQ(touch.reason, kPausedReason);
+  EXPECT_THAT(notes_.touches, ElementsAre("sms"));
+}
+
+TEST_F(TimerFiringTest, AJourneyThatEndsWithdrawsItsVoiceContactStillQueued) {
+  Put("wait", kWaitThenSucceed);
+  const std::string id = Start("wait", "c1");
+  // A voice touch of this journey the dialer claimed earlier (its contact may be queued).
+  blend::v1::TouchCommand cmd;
+  cmd.set_touch_id("voice-1");
+  cmd.set_journey_id(id);
+  cmd.mutable_genesys()->set_contact_list_id("list-1");
+  Effects effects;
+  TouchRow voice;
+  voice.touch_id = "voice-1";
+  voice.journey_id = id;
+  voice.customer_id = "c1";
+  voice.channel = blend::v1::CHANNEL_VOICE;
+  voice.command = cmd.SerializeAsString();
+  voice.genesys_contact_id = "contact-1";
+  effects.AddTouch(voice);
+  store_.WriteEffects(effects, now_);
+  store_.MarkTouchClaimed("voice-1", "dialer-1", now_);
+
+  now_ += absl::Seconds(61);
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  ASSERT_THAT(store_.outbox(), SizeIs(1));
+  EXPECT_EQ(store_.outbox()[0].topic, "test.blend.touch.voice");
+  EXPECT_EQ(store_.outbox()[0].key, id);
+  blend::v1::Envelope envelope;
+  ASSERT_TRUE(envelope.ParseFromString(store_.outbox()[0].payload));
+  EXPECT_EQ(envelope.withdraw().touch_id(), "voice-1");
+  EXPECT_EQ(envelope.withdraw().contact_id(), "contact-1");
+  EXPECT_EQ(envelope.withdraw().reason(), "journey finished: SUCCEEDED");
+  EXPECT_EQ(HistoryKinds(id).back(), "touch_withdraw_requested");
+  EXPECT_THAT(notes_.withdrawals, ElementsAre("voice"));
+  EXPECT_EQ(store_.FindTouches({"voice-1"})[0].withdraw_reason, "journey finished: SUCCEEDED");
+}
+
+}  // namespace
+}  // namespace blend::orchestrator
