@@ -1,15 +1,4 @@
-// Dispositions applied as a batch (JourneyRunner::ApplyEvents, journey_runner.h): a run of
-// consecutive ordinary dispositions costs a fixed number of statements, whatever its length,
-// as due timers do (timer_firing.cc). Find the touches, mark the message ids processed, lock
-// the journeys and then the touches by id array, update the customers' engagement profiles
-// and the touches' statuses with one statement each, read the facts of every journey that
-// steps, step them in memory (several dispositions of one journey in message order), and write
-// history, touches, outbox rows, timers and journeys through one Effects and one UPDATE.
-// Applied one by one, a disposition cost about ten round trips.
-//
-// What differs from the one-by-one path (DispositionInTx): every step of the batch sees the
-// profile after all of the batch's interactions, not only those before it. Outcomes that write
-// the consent record or revisit a done touch (WITHDRAWN, DNC_ACTIVE, OPTED_OUT) are not batched.
+// ApplyDispositionBatch (disposition_batch.h) and JourneyRunner's use of it.
 
 #include <map>
 #include <set>
@@ -21,6 +10,7 @@
 #include "blend/common/status_macros.h"
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/disposition_batch.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
@@ -39,7 +29,7 @@ std::vector<std::string> Distinct(const std::vector<std::string>& values) {
 // The touch status a disposition leaves: a voice touch is sent once its contact is inserted
 // and done with its call outcome; every other outcome completes the touch. An outcome value
 // this build does not know is recorded by number (TouchOutcome_Name is empty for it).
-pg::TouchStatusChange StatusAfter(const blend::v1::Disposition& d, int16_t channel) {
+TouchStatusChange StatusAfter(const blend::v1::Disposition& d, int16_t channel) {
   if (d.outcome() == blend::v1::TOUCH_OUTCOME_SENT && channel == blend::v1::CHANNEL_VOICE) {
     return {d.touch_id(), TouchStatus::kSent, "contact inserted"};
   }
@@ -63,22 +53,22 @@ bool JourneyRunner::AppliesInBatch(const BusEvent& event) {
   }
 }
 
-absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
-                                                 const std::vector<const BusEvent*>& events,
-                                                 absl::Time now, TxNotes& notes,
-                                                 std::vector<absl::Status>& results) {
+absl::Status ApplyDispositionBatch(JourneyStore& store, JourneyStepper& stepper,
+                                   const EngagementRecorder& engagement,
+                                   const std::vector<DispositionMessage>& events, absl::Time now,
+                                   TxNotes& notes, std::vector<absl::Status>& results) {
   results.assign(events.size(), absl::OkStatus());
   std::vector<const blend::v1::Disposition*> ds;
   std::vector<std::string> touch_ids;
   ds.reserve(events.size());
   touch_ids.reserve(events.size());
-  for (const BusEvent* e : events) {
-    ds.push_back(&std::get<blend::v1::Disposition>(e->payload));
+  for (const DispositionMessage& e : events) {
+    ds.push_back(e.disposition);
     touch_ids.push_back(ds.back()->touch_id());
   }
   // An unknown touch is rejected before anything is written for it.
   std::map<std::string, std::string> journey_of;  // touch id -> journey id
-  for (const pg::TouchRow& t : pg::FindTouches(tx, Distinct(touch_ids), pg::Lock::kNone)) {
+  for (const TouchRow& t : store.FindTouches(Distinct(touch_ids))) {
     journey_of.emplace(t.touch_id, t.journey_id);
   }
   // live[i]: the disposition is new (not a redelivered message id) and its touch exists.
@@ -90,15 +80,15 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
       results[i] = absl::NotFoundError(absl::StrCat("unknown touch ", touch_ids[i]));
       continue;
     }
-    const std::string& m = events[i]->message_id;
+    const std::string& m = events[i].message_id;
     if (!m.empty() && !seen.insert(m).second) continue;  // the same message twice: once
     live[i] = true;
     if (!m.empty()) message_ids.push_back(m);
   }
-  const std::set<std::string> fresh = pg::MarkProcessedMany(tx, message_ids, "disposition", now);
+  const std::set<std::string> fresh = store.MarkProcessedMany(message_ids, "disposition", now);
   std::vector<std::string> live_journeys, live_touches;
   for (size_t i = 0; i < events.size(); ++i) {
-    const std::string& m = events[i]->message_id;
+    const std::string& m = events[i].message_id;
     if (live[i] && !m.empty() && !fresh.contains(m)) live[i] = false;  // applied before
     if (!live[i]) continue;
     live_journeys.push_back(journey_of.at(touch_ids[i]));
@@ -106,24 +96,24 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
   }
 
   // Lock order everywhere: journey rows, then touch rows, then profiles.
-  std::map<std::string, Loaded> loaded;
-  for (pg::JourneyRow& row : pg::LockJourneys(tx, Distinct(live_journeys))) {
+  std::map<std::string, LoadedJourney> loaded;
+  for (JourneyRow& row : store.LockJourneys(Distinct(live_journeys))) {
     const std::string id = row.journey_id;
-    BLEND_ASSIGN_OR_RETURN(Loaded j, Parse(tx, std::move(row)));
+    BLEND_ASSIGN_OR_RETURN(LoadedJourney j, stepper.Parse(store, std::move(row)));
     loaded.emplace(id, std::move(j));
   }
-  std::map<std::string, pg::TouchRow> touches;
-  for (pg::TouchRow& t : pg::FindTouches(tx, Distinct(live_touches), pg::Lock::kForUpdate)) {
+  std::map<std::string, TouchRow> touches;
+  for (TouchRow& t : store.LockTouches(Distinct(live_touches))) {
     touches.emplace(t.touch_id, std::move(t));
   }
 
   struct PendingStep {
-    Loaded* journey;
+    LoadedJourney* journey;
     const blend::v1::Disposition* disposition;
   };
   std::vector<PendingStep> steps;
-  std::vector<ProfileChange> profile_changes;
-  std::map<std::string, pg::TouchStatusChange> status_changes;  // by touch: the last one
+  std::vector<EngagementRecorder::Change> profile_changes;
+  std::map<std::string, TouchStatusChange> status_changes;  // by touch: the last one
   for (size_t i = 0; i < events.size(); ++i) {
     if (!live[i]) continue;
     auto jt = loaded.find(journey_of.at(touch_ids[i]));
@@ -132,45 +122,44 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
       results[i] = absl::NotFoundError(absl::StrCat("unknown touch ", touch_ids[i]));
       continue;
     }
-    Loaded& j = jt->second;
-    pg::TouchRow& touch = tt->second;
+    LoadedJourney& j = jt->second;
+    TouchRow& touch = tt->second;
     const blend::v1::Disposition& d = *ds[i];
     if (touch.status == TouchStatus::kDone) continue;  // already applied (another message id)
-    if (auto interaction = DispositionInteraction(d, static_cast<blend::v1::Channel>(touch.channel),
-                                                  j.row.campaign_id, now)) {
+    if (auto interaction = engagement.DispositionInteraction(
+            d, static_cast<blend::v1::Channel>(touch.channel), j.row.campaign_id, now)) {
       profile_changes.push_back({&j.customer, *std::move(interaction)});
     }
-    pg::TouchStatusChange change = StatusAfter(d, touch.channel);
+    TouchStatusChange change = StatusAfter(d, touch.channel);
     touch.status = change.status;
     touch.reason = change.reason;
     status_changes[touch.touch_id] = std::move(change);
     if (touch.status == TouchStatus::kDone) steps.push_back({&j, &d});
   }
-  RecordInteractions(tx, profile_changes, now);
-  std::vector<pg::TouchStatusChange> changes;
+  engagement.Record(store, profile_changes, now);
+  std::vector<TouchStatusChange> changes;
   changes.reserve(status_changes.size());
   for (auto& [id, change] : status_changes) changes.push_back(std::move(change));
-  pg::SetTouchStatuses(tx, changes, now);
+  store.SetTouchStatuses(changes, now);
 
   // The steps: the facts of every running journey (after the profile updates above), then
   // each disposition in message order; a journey an earlier step ended takes no more steps.
-  std::vector<const Loaded*> order;
+  std::vector<const LoadedJourney*> order;
   std::map<std::string, size_t> facts_index;
   for (const PendingStep& s : steps) {
-    const Loaded& j = *s.journey;
+    const LoadedJourney& j = *s.journey;
     if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) continue;
     if (facts_index.emplace(j.row.journey_id, order.size()).second) order.push_back(&j);
   }
   if (order.empty()) return absl::OkStatus();
-  PgJourneyStore store(tx);
-  const std::vector<journey::CustomerFacts> facts = stepper_.FactsOfMany(store, order, now);
+  const std::vector<journey::CustomerFacts> facts = stepper.FactsOfMany(store, order, now);
   Effects effects;
   PauseGate pauses(store);
-  const std::string touch_key = stepper_.TouchKey(store);
+  const std::string touch_key = stepper.TouchKey(store);
   std::map<std::string, int64_t> next_seq;  // per journey: its first history row's number
   std::map<std::string, int16_t> status_before;
   for (const PendingStep& s : steps) {
-    Loaded& j = *s.journey;
+    LoadedJourney& j = *s.journey;
     const std::string& id = j.row.journey_id;
     if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) continue;
     status_before.emplace(id, j.row.status);
@@ -183,8 +172,8 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
     journey::StepResult result =
         journey::Step(*j.campaign, j.state, facts[facts_index.at(id)], trigger, now);
     int64_t& seq = next_seq.try_emplace(id, 1).first->second;
-    stepper_.BufferEffects(effects, touch_key, j.row, j.customer, *j.campaign, result, now, seq,
-                           notes, pauses);
+    stepper.BufferEffects(effects, touch_key, j.row, j.customer, *j.campaign, result, now, seq,
+                          notes, pauses);
     seq += detail::HistoryRowsOf(result);
     detail::FillRow(j.row, result, now);
     j.state = std::move(result.next);
@@ -192,7 +181,20 @@ absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
   // The timers table first: each journey's pending_timer is derived from it.
   store.WriteEffects(effects, now);
   pauses.WriteHolds();
-  return stepper_.WriteStepped(store, status_before, loaded, now, notes);
+  return stepper.WriteStepped(store, status_before, loaded, now, notes);
+}
+
+absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
+                                                 const std::vector<const BusEvent*>& events,
+                                                 absl::Time now, TxNotes& notes,
+                                                 std::vector<absl::Status>& results) {
+  std::vector<DispositionMessage> messages;
+  messages.reserve(events.size());
+  for (const BusEvent* e : events) {
+    messages.push_back({e->message_id, &std::get<blend::v1::Disposition>(e->payload)});
+  }
+  PgJourneyStore store(tx);
+  return ApplyDispositionBatch(store, stepper_, engagement_, messages, now, notes, results);
 }
 
 }  // namespace blend::orchestrator

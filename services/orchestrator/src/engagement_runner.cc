@@ -15,6 +15,7 @@
 #include "blend/common/status_macros.h"
 #include "blend/engagement/profile.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/engagement_recorder.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/policy/policy.h"
 #include "blend/store/transaction.h"
@@ -24,60 +25,13 @@ namespace blend::orchestrator {
 
 using nlohmann::json;
 
+using detail::LoadZoneOrUtc;
+using detail::ParseStored;
+using detail::UpdateZone;
+
 namespace {
 
 constexpr int kMaxReportedErrors = 100;
-
-engagement::Outcome ToOutcome(blend::v1::TouchOutcome o) {
-  switch (o) {
-    case blend::v1::TOUCH_OUTCOME_SENT:
-      return engagement::Outcome::kSent;
-    case blend::v1::TOUCH_OUTCOME_FAILED:
-      return engagement::Outcome::kFailed;
-    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE:
-      return engagement::Outcome::kDncActive;
-    case blend::v1::TOUCH_OUTCOME_OPTED_OUT:
-      return engagement::Outcome::kOptedOut;
-    case blend::v1::TOUCH_OUTCOME_SKIPPED:
-    case blend::v1::TOUCH_OUTCOME_WITHDRAWN:  // taken back before the call: no interaction
-      return engagement::Outcome::kSkipped;
-    case blend::v1::TOUCH_OUTCOME_CALL_COMPLETED:
-      return engagement::Outcome::kCallCompleted;
-    default:
-      return engagement::Outcome::kUnknown;
-  }
-}
-
-// The customer's primary zone (declared, else postal, else the phone number's first zone).
-// Only computed when the profile has none yet: the phone lookup is the costly part.
-void UpdateZone(engagement::Profile& p, const blend::v1::Customer* c) {
-  if (c == nullptr) return;
-  if (!c->time_zone().empty()) {
-    p.time_zone = c->time_zone();
-  } else if (p.time_zone.empty()) {
-    auto zones = policy::CandidateZones(c->time_zone(), c->postal_time_zone(), c->phone_e164());
-    if (!zones.empty()) p.time_zone = zones.front().name();
-  }
-}
-
-absl::TimeZone LoadZoneOrUtc(const std::string& name) {
-  absl::TimeZone tz = absl::UTCTimeZone();
-  if (!name.empty() && !absl::LoadTimeZone(name, &tz)) tz = absl::UTCTimeZone();
-  return tz;
-}
-
-// A stored profile that cannot be read is derived data: it is logged and rebuilt from empty
-// rather than blocking the trigger.
-engagement::Profile ParseStored(const std::optional<std::string>& stored,
-                                const std::string& customer_id) {
-  if (!stored) return engagement::Profile{};
-  absl::StatusOr<engagement::Profile> profile =
-      engagement::ProfileFromJson(json::parse(*stored, nullptr, /*allow_exceptions=*/false));
-  if (profile.ok()) return *std::move(profile);
-  BLEND_LOG(kError, "unreadable engagement profile; rebuilt from empty",
-            {{"customer_id", customer_id}, {"error", std::string(profile.status().message())}});
-  return engagement::Profile{};
-}
 
 // Reads (locked), changes and writes one profile: two statements, one row write. A first
 // profile is inserted; if a concurrent transaction inserted it first, lock theirs and redo.
@@ -102,69 +56,16 @@ json UpdateProfile(pqxx::work& tx, const std::string& customer_id,
 
 }  // namespace
 
-std::optional<engagement::Interaction> JourneyRunner::DispositionInteraction(
-    const blend::v1::Disposition& d, blend::v1::Channel touch_channel,
-    const std::string& campaign_id, absl::Time now) const {
-  std::optional<Channel> channel =
-      FromProto(d.channel() != blend::v1::CHANNEL_UNSPECIFIED ? d.channel() : touch_channel);
-  if (!channel) return std::nullopt;
-  engagement::DispositionInput in{*channel,
-                                  ToOutcome(d.outcome()),
-                                  d.call().answered(),
-                                  d.call().wrapup_code(),
-                                  d.has_occurred_at() ? FromProto(d.occurred_at()) : now,
-                                  campaign_id};
-  return engagement::FromDisposition(in, ctx_.options().engagement);
-}
-
 void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
                                                 blend::v1::Channel touch_channel, Loaded& j,
                                                 absl::Time now) {
   std::optional<engagement::Interaction> interaction =
-      DispositionInteraction(d, touch_channel, j.row.campaign_id, now);
+      engagement_.DispositionInteraction(d, touch_channel, j.row.campaign_id, now);
   if (!interaction) return;
   j.engagement_facts = UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
                                      [&](engagement::Profile& p, absl::TimeZone tz) {
                                        engagement::ApplyInteraction(p, *interaction, tz);
                                      });
-}
-
-void JourneyRunner::RecordInteractions(pqxx::work& tx, const std::vector<ProfileChange>& changes,
-                                       absl::Time now) {
-  if (changes.empty()) return;
-  std::vector<std::string> ids;
-  ids.reserve(changes.size());
-  for (const ProfileChange& c : changes) ids.push_back(c.customer->customer_id());
-  const std::map<std::string, std::string> stored = pg::LockEngagementProfiles(tx, ids);
-  // As UpdateProfile does for one change: the zone first, then the interaction in that zone.
-  std::map<std::string, engagement::Profile> profiles;
-  for (const ProfileChange& c : changes) {
-    const std::string& id = c.customer->customer_id();
-    auto [it, first] = profiles.try_emplace(id);
-    if (first) {
-      auto s = stored.find(id);
-      it->second =
-          ParseStored(s == stored.end() ? std::nullopt : std::optional<std::string>(s->second), id);
-      it->second.customer_id = id;
-    }
-    UpdateZone(it->second, c.customer);
-    engagement::ApplyInteraction(it->second, c.interaction, LoadZoneOrUtc(it->second.time_zone));
-  }
-  std::map<std::string, std::string> updates, inserts;
-  for (const auto& [id, profile] : profiles) {
-    (stored.contains(id) ? updates : inserts)[id] = engagement::ProfileToJson(profile).dump();
-  }
-  pg::UpdateEngagementProfiles(tx, updates, now);
-  const std::set<std::string> inserted = pg::InsertEngagementProfiles(tx, inserts, now);
-  // A first profile another transaction inserted (and committed) meanwhile: this batch's
-  // changes go onto theirs, one by one, as on the single path.
-  for (const ProfileChange& c : changes) {
-    const std::string& id = c.customer->customer_id();
-    if (!inserts.contains(id) || inserted.contains(id)) continue;
-    UpdateProfile(tx, id, c.customer, now, [&](engagement::Profile& p, absl::TimeZone tz) {
-      engagement::ApplyInteraction(p, c.interaction, tz);
-    });
-  }
 }
 
 void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,

@@ -60,7 +60,8 @@ using detail::TxOk;
 JourneyRunner::JourneyRunner(store::ConnectionPool& pool, const Clock& clock, Metrics* metrics,
                              RunnerOptions options)
     : ctx_(pool, clock, metrics, std::move(options)),
-      stepper_(campaigns_, ctx_.options().topic_prefix) {}
+      stepper_(campaigns_, ctx_.options().topic_prefix),
+      engagement_(ctx_.options().engagement) {}
 
 // campaigns
 

@@ -125,6 +125,34 @@ std::vector<WithdrawnTouch> PgJourneyStore::RequestJourneysVoiceWithdrawals(
   return pg::RequestJourneysVoiceWithdrawals(tx_, journey_ids, reason, now);
 }
 
+std::vector<JourneyRow> PgJourneyStore::LockJourneys(const std::vector<std::string>& journey_ids) {
+  return pg::LockJourneys(tx_, journey_ids);
+}
+
+std::vector<TouchRow> PgJourneyStore::LockTouches(const std::vector<std::string>& touch_ids) {
+  return pg::FindTouches(tx_, touch_ids, pg::Lock::kForUpdate);
+}
+
+std::set<std::string> PgJourneyStore::MarkProcessedMany(const std::vector<std::string>& message_ids,
+                                                        const std::string& source, absl::Time now) {
+  return pg::MarkProcessedMany(tx_, message_ids, source, now);
+}
+
+std::map<std::string, std::string> PgJourneyStore::LockEngagementProfiles(
+    const std::vector<std::string>& customer_ids) {
+  return pg::LockEngagementProfiles(tx_, customer_ids);
+}
+
+void PgJourneyStore::UpdateEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                              absl::Time now) {
+  pg::UpdateEngagementProfiles(tx_, profiles, now);
+}
+
+std::set<std::string> PgJourneyStore::InsertEngagementProfiles(
+    const std::map<std::string, std::string>& profiles, absl::Time now) {
+  return pg::InsertEngagementProfiles(tx_, profiles, now);
+}
+
 void PgJourneyStore::WriteEffects(const Effects& effects, absl::Time now) {
   pg::WriteEffects(tx_, effects, now);
 }

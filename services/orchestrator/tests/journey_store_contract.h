@@ -7,10 +7,11 @@
 //
 // A backend B provides: absl::Status Open(); JourneyStore& store(); void Commit() (PostgreSQL:
 // commit and begin the next transaction); void HoldJourney(id) (another transaction locks the
-// row; data committed first); void PutProfile(customer, json); std::vector<OutboxSeen>
-// Outbox() (every outbox row, in id order).
+// row; data committed first); std::vector<OutboxSeen> Outbox() (every outbox row, in id
+// order).
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -261,8 +262,9 @@ TYPED_TEST_P(JourneyStoreContract, ANewTouchIsPendingAndATouchIdAlreadyStoredIsL
 TYPED_TEST_P(JourneyStoreContract, FactsAreThoseReceivedSinceAnInstantAndEmptyProfilesAreNone) {
   this->store().UpsertFacts("c1", R"({"paid":false,"tier":"gold"})", this->t0_);
   this->store().UpsertFacts("c1", R"({"paid":true})", this->t0_ + absl::Seconds(10));
-  this->backend_.PutProfile("c1", R"({"sms":{"answered":3}})");
-  this->backend_.PutProfile("c2", "{}");
+  EXPECT_THAT(this->store().InsertEngagementProfiles(
+                  {{"c1", R"({"sms":{"answered":3}})"}, {"c2", "{}"}}, this->t0_),
+              ::testing::ElementsAre("c1", "c2"));
   std::vector<FactsAndProfile> got = this->store().LoadFactsAndProfiles(
       {{"c1", this->t0_}, {"c1", this->t0_ + absl::Seconds(5)}, {"c2", this->t0_}});
   ASSERT_EQ(got.size(), 3u);
@@ -392,25 +394,59 @@ TYPED_TEST_P(JourneyStoreContract, OutboxRowsKeepTheOrderTheyWereWrittenIn) {
                   OutboxSeen{"topic-a", "j2", "third", this->t0_}));
 }
 
+TYPED_TEST_P(JourneyStoreContract, ProfilesAreInsertedOnceThenLockedAndReplaced) {
+  EXPECT_THAT(this->store().InsertEngagementProfiles({{"c1", R"({"v":1})"}}, this->t0_),
+              ::testing::ElementsAre("c1"));
+  EXPECT_THAT(this->store().InsertEngagementProfiles({{"c1", R"({"v":2})"}, {"c2", R"({"v":1})"}},
+                                                     this->t0_),
+              ::testing::ElementsAre("c2"));  // c1 has one already: left as it is
+  this->store().UpdateEngagementProfiles({{"c2", R"({"v":3})"}, {"c9", R"({"v":1})"}}, this->t0_);
+  std::map<std::string, std::string> locked =
+      this->store().LockEngagementProfiles({"c2", "c1", "c9"});
+  ASSERT_EQ(locked.size(), 2u);  // c9 has none: an update does not create one
+  EXPECT_EQ(nlohmann::json::parse(locked["c1"]), nlohmann::json::parse(R"({"v":1})"));
+  EXPECT_EQ(nlohmann::json::parse(locked["c2"]), nlohmann::json::parse(R"({"v":3})"));
+}
+
+TYPED_TEST_P(JourneyStoreContract, AMessageIdIsFreshOnlyTheFirstTime) {
+  EXPECT_THAT(this->store().MarkProcessedMany({"m1", "m2"}, "disposition", this->t0_),
+              ::testing::ElementsAre("m1", "m2"));
+  EXPECT_THAT(this->store().MarkProcessedMany({"m2", "m3"}, "disposition", this->t0_),
+              ::testing::ElementsAre("m3"));
+  EXPECT_THAT(this->store().MarkProcessedMany({}, "disposition", this->t0_), ::testing::IsEmpty());
+}
+
+TYPED_TEST_P(JourneyStoreContract, LockingJourneysAndTouchesFindsTheExistingOnesInIdOrder) {
+  this->InsertJourneys({"j2", "j1"});
+  this->AddTouches({this->Touch("t2", "j2", blend::v1::CHANNEL_SMS),
+                    this->Touch("t1", "j1", blend::v1::CHANNEL_EMAIL)});
+  EXPECT_THAT(this->Ids(this->store().LockJourneys({"j2", "nope", "j1", "j2"})),
+              ::testing::ElementsAre("j1", "j2"));
+  std::vector<TouchRow> touches = this->store().LockTouches({"t2", "t1", "t0"});
+  ASSERT_EQ(touches.size(), 2u);
+  EXPECT_EQ(touches[0].touch_id, "t1");
+  EXPECT_EQ(touches[0].channel, blend::v1::CHANNEL_EMAIL);
+  EXPECT_EQ(touches[1].touch_id, "t2");
+}
+
 TYPED_TEST_P(JourneyStoreContract, TheTouchKeyIsHex) {
   const std::string key = this->store().TouchKey();
   EXPECT_GE(key.size(), 32u);
   EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
 }
 
-REGISTER_TYPED_TEST_SUITE_P(JourneyStoreContract, CampaignVersionsCountUpAndVersionZeroIsTheLatest,
-                            InsertJourneysSkipsAClientKeyAlreadyUsed,
-                            LockSkipsJourneysHeldElsewhereAndUnknownOnesInIdOrder,
-                            UpdateJourneysChecksVersionsAndDerivesThePendingTimer,
-                            DueTimersComeOldestFirstUpToTheLimit,
-                            HistoryOfAWriteIsNumberedAfterTheJourneysLastRow,
-                            TimerOperationsKeepTheLastOneAndAnEndClearsTheJourney,
-                            ANewTouchIsPendingAndATouchIdAlreadyStoredIsLeftAlone,
-                            FactsAreThoseReceivedSinceAnInstantAndEmptyProfilesAreNone,
-                            ConsentInForceIsFoundByCustomerOrAddressUntilItExpires,
-                            ClaimTimesAreTheClaimsOnAChannelSinceAnInstant,
-                            APauseHoldsOnlyPendingTouchesUntilTheResume,
-                            VoiceWithdrawalsComeOnceForContactsThatMayBeQueued,
-                            OutboxRowsKeepTheOrderTheyWereWrittenIn, TheTouchKeyIsHex);
+REGISTER_TYPED_TEST_SUITE_P(
+    JourneyStoreContract, CampaignVersionsCountUpAndVersionZeroIsTheLatest,
+    InsertJourneysSkipsAClientKeyAlreadyUsed, LockSkipsJourneysHeldElsewhereAndUnknownOnesInIdOrder,
+    UpdateJourneysChecksVersionsAndDerivesThePendingTimer, DueTimersComeOldestFirstUpToTheLimit,
+    HistoryOfAWriteIsNumberedAfterTheJourneysLastRow,
+    TimerOperationsKeepTheLastOneAndAnEndClearsTheJourney,
+    ANewTouchIsPendingAndATouchIdAlreadyStoredIsLeftAlone,
+    FactsAreThoseReceivedSinceAnInstantAndEmptyProfilesAreNone,
+    ConsentInForceIsFoundByCustomerOrAddressUntilItExpires,
+    ClaimTimesAreTheClaimsOnAChannelSinceAnInstant, APauseHoldsOnlyPendingTouchesUntilTheResume,
+    VoiceWithdrawalsComeOnceForContactsThatMayBeQueued, OutboxRowsKeepTheOrderTheyWereWrittenIn,
+    ProfilesAreInsertedOnceThenLockedAndReplaced, AMessageIdIsFreshOnlyTheFirstTime,
+    LockingJourneysAndTouchesFindsTheExistingOnesInIdOrder, TheTouchKeyIsHex);
 
 }  // namespace blend::orchestrator::testing

@@ -15,9 +15,6 @@ class MemoryBackend {
   JourneyStore& store() { return store_; }
   void Commit() {}
   void HoldJourney(const std::string& journey_id) { store_.HoldJourney(journey_id); }
-  void PutProfile(const std::string& customer_id, const std::string& profile_json) {
-    store_.PutProfile(customer_id, profile_json);
-  }
   std::vector<OutboxSeen> Outbox() const {
     std::vector<OutboxSeen> seen;
     for (const auto& row : store_.outbox()) {

@@ -11,7 +11,6 @@
 
 #include "absl/strings/escaping.h"
 #include "blend/orchestrator/pg_journey_store.h"
-#include "blend/orchestrator/pg_store.h"
 #include "blend/store/connection_pool.h"
 #include "blend/store/migrations.h"
 #include "blend/store/testing/test_database.h"
@@ -53,9 +52,6 @@ class PgBackend {
     if (!hold_conn_) hold_conn_ = std::make_unique<pqxx::connection>(db_->url());
     if (!hold_tx_) hold_tx_.emplace(*hold_conn_);
     hold_tx_->exec_params("SELECT 1 FROM journeys WHERE journey_id = $1 FOR UPDATE", journey_id);
-  }
-  void PutProfile(const std::string& customer_id, const std::string& profile_json) {
-    pg::InsertEngagementProfile(*tx_, customer_id, profile_json, absl::Now());
   }
   std::vector<OutboxSeen> Outbox() {
     std::vector<OutboxSeen> seen;

@@ -11,21 +11,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "blend/orchestrator/campaign_pause.h"
-#include "blend/orchestrator/codec.h"
-#include "blend/orchestrator/journey_stepper.h"
-#include "blend/orchestrator/testing/in_memory_journey_store.h"
 #include "blend/v1/bus.pb.h"
+#include "trigger_test.h"
 
 namespace blend::orchestrator {
 namespace {
 
 using ::testing::ElementsAre;
-using testing::InMemoryJourneyStore;
 using ::testing::SizeIs;
 
 // Waits a minute, then succeeds.
@@ -51,83 +46,13 @@ constexpr char kWaitThenSms[] = R"json({
     "Wait": {"Type": "Wait", "Seconds": 60, "Next": "Remind"},
     "Remind": {"Type": "Task", "Resource": "blend:sms", "End": true}}})json";
 
-class TimerFiringTest : public ::testing::Test {
+class TimerFiringTest : public testing::TriggerTest {
  protected:
-  void Put(const std::string& id, const std::string& definition) {
-    store_.InsertCampaignVersion(CampaignRow{id, 0, definition, "{}", "{}", now_});
-  }
-
-  // Starts a journey of `campaign` for customer `customer_id` at now_, as JourneyRunner's
-  // start does: the first step in memory, then the row and its effects into the store.
-  std::string Start(const std::string& campaign, const std::string& customer_id) {
-    auto compiled = campaigns_.Get(store_, campaign, 0, nullptr);
-    EXPECT_TRUE(compiled.ok()) << compiled.status();
-    blend::v1::Customer customer;
-    customer.set_customer_id(customer_id);
-    customer.set_phone_e164("+14155550100");
-    JourneyRow row;
-    row.journey_id = absl::StrCat("j-", customer_id);
-    row.campaign_id = campaign;
-    row.campaign_version = 1;
-    row.client_key = customer_id;
-    row.customer_id = customer_id;
-    row.customer_json = CustomerToJson(customer);
-    row.started_at = now_;
-    journey::JourneyState initial;
-    initial.journey_id = row.journey_id;
-    initial.campaign_id = campaign;
-    journey::StepResult result =
-        journey::Step(**compiled, initial, journey::CustomerFacts{},
-                      journey::StartTrigger{row.journey_id, nlohmann::json::object(),
-                                            ToCustomerInfo(customer), row.journey_id},
-                      now_);
-    row.state_json = result.next.ToJson().dump();
-    row.status = static_cast<int16_t>(ToProto(result.next.status));
-    EXPECT_THAT(store_.InsertJourneys({row}), SizeIs(1));
-    Effects effects;
-    PauseGate pauses(store_);
-    TxNotes notes;
-    stepper_.BufferEffects(effects, stepper_.TouchKey(store_), row, customer, **compiled, result,
-                           now_, 1, notes, pauses);
-    store_.WriteEffects(effects, now_);
-    pauses.WriteHolds();
-    return row.journey_id;
-  }
-
   int Fire(int batch_size = 50) {
     absl::StatusOr<int> fired = FireDueTimerBatch(store_, stepper_, now_, batch_size, notes_);
     EXPECT_TRUE(fired.ok()) << fired.status();
     return fired.value_or(-1);
   }
-
-  blend::v1::JourneyStatus StatusOf(const std::string& id) {
-    std::optional<JourneyRow> row = store_.FindJourney(id);
-    EXPECT_TRUE(row.has_value()) << id;
-    return row ? static_cast<blend::v1::JourneyStatus>(row->status)
-               : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
-  }
-
-  // The journey's history numbers are exactly 1..n.
-  bool HistoryIsContiguous(const std::string& id) {
-    std::vector<HistoryRow> rows = store_.ReadHistory(id);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].seq != static_cast<int64_t>(i) + 1) return false;
-    }
-    return !rows.empty();
-  }
-
-  std::vector<std::string> HistoryKinds(const std::string& id) {
-    std::vector<std::string> kinds;
-    for (const HistoryRow& row : store_.ReadHistory(id)) kinds.push_back(row.kind);
-    return kinds;
-  }
-
-  // A Monday, 15:00 UTC: inside any calling window.
-  absl::Time now_ = absl::FromCivil(absl::CivilSecond(2026, 11, 30, 15, 0, 0), absl::UTCTimeZone());
-  InMemoryJourneyStore store_;
-  CampaignCache campaigns_;
-  JourneyStepper stepper_{campaigns_, "test."};
-  TxNotes notes_;
 };
 
 TEST_F(TimerFiringTest, ABatchFiresUpToItsSizeAndTheRestInTheNext) {

@@ -296,6 +296,56 @@ std::vector<WithdrawnTouch> InMemoryJourneyStore::RequestJourneysVoiceWithdrawal
   return out;
 }
 
+std::vector<JourneyRow> InMemoryJourneyStore::LockJourneys(
+    const std::vector<std::string>& journey_ids) {
+  // One caller at a time: nobody else holds a row (HoldJourney only affects SkipLocked).
+  const std::set<std::string> ids(journey_ids.begin(), journey_ids.end());
+  std::vector<JourneyRow> out;
+  for (const std::string& id : ids) {
+    if (auto it = journeys_.find(id); it != journeys_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<TouchRow> InMemoryJourneyStore::LockTouches(const std::vector<std::string>& touch_ids) {
+  return FindTouches(touch_ids);
+}
+
+std::set<std::string> InMemoryJourneyStore::MarkProcessedMany(
+    const std::vector<std::string>& message_ids, const std::string& /*source*/,
+    absl::Time /*now*/) {
+  std::set<std::string> fresh;
+  for (const std::string& id : message_ids) {
+    if (processed_.insert(id).second) fresh.insert(id);
+  }
+  return fresh;
+}
+
+std::map<std::string, std::string> InMemoryJourneyStore::LockEngagementProfiles(
+    const std::vector<std::string>& customer_ids) {
+  std::map<std::string, std::string> out;
+  for (const std::string& id : customer_ids) {
+    if (auto it = profiles_.find(id); it != profiles_.end()) out[id] = it->second;
+  }
+  return out;
+}
+
+void InMemoryJourneyStore::UpdateEngagementProfiles(
+    const std::map<std::string, std::string>& profiles, absl::Time /*now*/) {
+  for (const auto& [id, profile] : profiles) {
+    if (auto it = profiles_.find(id); it != profiles_.end()) it->second = profile;
+  }
+}
+
+std::set<std::string> InMemoryJourneyStore::InsertEngagementProfiles(
+    const std::map<std::string, std::string>& profiles, absl::Time /*now*/) {
+  std::set<std::string> inserted;
+  for (const auto& [id, profile] : profiles) {
+    if (profiles_.emplace(id, profile).second) inserted.insert(id);
+  }
+  return inserted;
+}
+
 void InMemoryJourneyStore::WriteEffects(const Effects& effects, absl::Time now) {
   // Every row of one journey is numbered after the rows it had before this write (one INSERT
   // in PostgreSQL: each row sees the table as it was before the statement).

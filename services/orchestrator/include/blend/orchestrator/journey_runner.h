@@ -29,6 +29,7 @@
 #include "blend/engagement/profile.h"
 #include "blend/journey/campaign.h"
 #include "blend/journey/interpreter.h"
+#include "blend/orchestrator/engagement_recorder.h"
 #include "blend/orchestrator/journey_stepper.h"
 #include "blend/orchestrator/metrics.h"
 #include "blend/orchestrator/pg_store.h"
@@ -156,9 +157,9 @@ class JourneyRunner {
   // profile and the journey's step (not WITHDRAWN, DNC_ACTIVE or OPTED_OUT, which touch the
   // consent record or a done touch: those go one by one).
   static bool AppliesInBatch(const BusEvent& event);
-  // Applies such dispositions, in order, with a fixed number of statements for the whole
-  // batch; `results` gets one status per event (OK, or kNotFound: nothing written for it). Any
-  // error returned aborts the transaction.
+  // Applies such dispositions, in order, with ApplyDispositionBatch (disposition_batch.h) on
+  // a PgJourneyStore of `tx`; `results` gets one status per event (OK, or kNotFound: nothing
+  // written for it). Any error returned aborts the transaction.
   absl::Status DispositionBatchInTx(pqxx::work& tx, const std::vector<const BusEvent*>& events,
                                     absl::Time now, TxNotes& notes,
                                     std::vector<absl::Status>& results);
@@ -214,23 +215,11 @@ class JourneyRunner {
                                    blend::v1::Channel touch_channel, Loaded& j, absl::Time now);
   void RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
                              std::vector<Loaded>& journeys, absl::Time now, TxNotes& notes);
-  // The interaction a disposition adds to its customer's profile, if any.
-  std::optional<engagement::Interaction> DispositionInteraction(const blend::v1::Disposition& d,
-                                                                blend::v1::Channel touch_channel,
-                                                                const std::string& campaign_id,
-                                                                absl::Time now) const;
-  struct ProfileChange {
-    const blend::v1::Customer* customer;
-    engagement::Interaction interaction;
-  };
-  // Applies the changes, in order, to their customers' profiles with a fixed number of
-  // statements (a profile another transaction inserted meanwhile is redone on its own).
-  void RecordInteractions(pqxx::work& tx, const std::vector<ProfileChange>& changes,
-                          absl::Time now);
 
   RunnerContext ctx_;  // pool, clock, metrics, options; Transact
   CampaignCache campaigns_;
   JourneyStepper stepper_;  // parse, facts, effects, writes (over a PgJourneyStore of the tx)
+  EngagementRecorder engagement_;  // the profile changes of disposition batches
 };
 
 // The consent records in force about any of these customers (id, phone, email).

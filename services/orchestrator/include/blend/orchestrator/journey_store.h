@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ class JourneyStore {
   // in id order. Never waits.
   virtual std::vector<JourneyRow> LockJourneysSkipLocked(
       const std::vector<std::string>& journey_ids) = 0;
+  // The journeys among `journey_ids` that exist, locked in id order, waiting for holders
+  // (every trigger locks journeys before touches and profiles: no deadlock).
+  virtual std::vector<JourneyRow> LockJourneys(const std::vector<std::string>& journey_ids) = 0;
   // Writes each row's mutable fields (status, current state, state, updated / finished at,
   // error, cause) where the stored version equals row.version; then row.version is one more
   // and row.pending_timer the earliest of the journey's timers. False when any stored version
@@ -98,6 +102,8 @@ class JourneyStore {
 
   // The touches among `touch_ids` that exist, in id order (unlocked).
   virtual std::vector<TouchRow> FindTouches(const std::vector<std::string>& touch_ids) = 0;
+  // The same, locked in id order (after their journeys), waiting for holders.
+  virtual std::vector<TouchRow> LockTouches(const std::vector<std::string>& touch_ids) = 0;
   // Status claimed by `worker` at `now`, reason cleared (a voice touch gets its Genesys
   // contact id if it had none).
   virtual void MarkTouchClaimed(const std::string& touch_id, const std::string& worker,
@@ -112,6 +118,23 @@ class JourneyStore {
   // once over any number of calls.
   virtual std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
       const std::vector<std::string>& journey_ids, const std::string& reason, absl::Time now) = 0;
+
+  // bus messages and engagement profiles
+
+  // Records the (distinct) message ids as processed by `source`: those seen for the first time.
+  virtual std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
+                                                  const std::string& source, absl::Time now) = 0;
+  // The stored engagement profiles (JSON) of these customers, locked in id order; customers
+  // without one are absent.
+  virtual std::map<std::string, std::string> LockEngagementProfiles(
+      const std::vector<std::string>& customer_ids) = 0;
+  // Replaces stored profiles.
+  virtual void UpdateEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                        absl::Time now) = 0;
+  // Inserts first profiles: the customers whose profile was inserted (one missing had a
+  // profile inserted by another transaction first: lock it and apply the change again).
+  virtual std::set<std::string> InsertEngagementProfiles(
+      const std::map<std::string, std::string>& profiles, absl::Time now) = 0;
 
   // what a step writes
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,16 @@ class PgJourneyStore final : public JourneyStore {
   std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
       const std::vector<std::string>& journey_ids, const std::string& reason,
       absl::Time now) override;
+  std::vector<JourneyRow> LockJourneys(const std::vector<std::string>& journey_ids) override;
+  std::vector<TouchRow> LockTouches(const std::vector<std::string>& touch_ids) override;
+  std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
+                                          const std::string& source, absl::Time now) override;
+  std::map<std::string, std::string> LockEngagementProfiles(
+      const std::vector<std::string>& customer_ids) override;
+  void UpdateEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                absl::Time now) override;
+  std::set<std::string> InsertEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                                 absl::Time now) override;
   void WriteEffects(const Effects& effects, absl::Time now) override;
   void InsertOutbox(const std::string& topic, const std::string& key, const std::string& payload,
                     absl::Time available_at, absl::Time now) override;

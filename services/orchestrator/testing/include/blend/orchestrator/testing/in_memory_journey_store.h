@@ -67,6 +67,16 @@ class InMemoryJourneyStore final : public JourneyStore {
   std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
       const std::vector<std::string>& journey_ids, const std::string& reason,
       absl::Time now) override;
+  std::vector<JourneyRow> LockJourneys(const std::vector<std::string>& journey_ids) override;
+  std::vector<TouchRow> LockTouches(const std::vector<std::string>& touch_ids) override;
+  std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
+                                          const std::string& source, absl::Time now) override;
+  std::map<std::string, std::string> LockEngagementProfiles(
+      const std::vector<std::string>& customer_ids) override;
+  void UpdateEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                absl::Time now) override;
+  std::set<std::string> InsertEngagementProfiles(const std::map<std::string, std::string>& profiles,
+                                                 absl::Time now) override;
   void WriteEffects(const Effects& effects, absl::Time now) override;
   void InsertOutbox(const std::string& topic, const std::string& key, const std::string& payload,
                     absl::Time available_at, absl::Time now) override;
@@ -76,10 +86,6 @@ class InMemoryJourneyStore final : public JourneyStore {
   // As if another transaction held the journey's row lock (LockJourneysSkipLocked skips it).
   void HoldJourney(const std::string& journey_id) { held_.insert(journey_id); }
   void ReleaseJourney(const std::string& journey_id) { held_.erase(journey_id); }
-  // The customer's engagement profile JSON (engagement_profiles.profile).
-  void PutProfile(const std::string& customer_id, const std::string& profile_json) {
-    profiles_[customer_id] = profile_json;
-  }
   struct OutboxEntry {
     int64_t id = 0;
     std::string topic;
@@ -115,6 +121,7 @@ class InMemoryJourneyStore final : public JourneyStore {
   std::map<std::pair<std::string, std::string>, absl::Time> timers_;
   std::map<std::string, std::map<std::string, Fact>> facts_;
   std::map<std::string, std::string> profiles_;
+  std::set<std::string> processed_;
   std::vector<consent::Record> suppressions_;
   std::map<std::string, TouchRow> touches_;
   std::vector<OutboxEntry> outbox_;

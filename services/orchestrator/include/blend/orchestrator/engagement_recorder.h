@@ -1,0 +1,60 @@
+#pragma once
+
+// The engagement profile changes of a batch of dispositions, through a JourneyStore
+// (journey_store.h): which interaction a disposition adds, and the interactions of many
+// customers applied with a fixed number of store calls. The profile logic itself is
+// libs/engagement; the single-trigger paths (one profile at a time) are in
+// engagement_runner.cc.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "blend/engagement/profile.h"
+#include "blend/orchestrator/journey_store.h"
+#include "blend/v1/bus.pb.h"
+#include "blend/v1/journey_service.pb.h"
+
+namespace blend::orchestrator {
+
+class EngagementRecorder {
+ public:
+  explicit EngagementRecorder(engagement::EngagementConfig config) : config_(std::move(config)) {}
+
+  // The interaction a disposition adds to its customer's profile, if any (`touch_channel`
+  // when the disposition names none).
+  std::optional<engagement::Interaction> DispositionInteraction(const blend::v1::Disposition& d,
+                                                                blend::v1::Channel touch_channel,
+                                                                const std::string& campaign_id,
+                                                                absl::Time now) const;
+  struct Change {
+    const blend::v1::Customer* customer;
+    engagement::Interaction interaction;
+  };
+  // Applies the changes, in order, to their customers' profiles (locked, in id order): one
+  // lock, one update and one insert whatever their number. A first profile another
+  // transaction inserted meanwhile gets this batch's changes on top of it (a second round).
+  void Record(JourneyStore& store, const std::vector<Change>& changes, absl::Time now) const;
+
+  const engagement::EngagementConfig& config() const { return config_; }
+
+ private:
+  engagement::EngagementConfig config_;
+};
+
+namespace detail {
+
+// What the profile writers share (engagement_recorder.cc).
+// The customer's primary zone (declared, else postal, else the phone number's first zone).
+// Only computed when the profile has none yet: the phone lookup is the costly part.
+void UpdateZone(engagement::Profile& p, const blend::v1::Customer* c);
+absl::TimeZone LoadZoneOrUtc(const std::string& name);
+// A stored profile that cannot be read is derived data: it is logged and rebuilt from empty
+// rather than blocking the trigger.
+engagement::Profile ParseStored(const std::optional<std::string>& stored,
+                                const std::string& customer_id);
+
+}  // namespace detail
+
+}  // namespace blend::orchestrator
