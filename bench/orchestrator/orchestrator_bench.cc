@@ -5,13 +5,15 @@
 //      is committed to the outbox AND published to Kafka (outbox empty);
 //   2. state transitions/s while the same journeys take a disposition each (consumed from
 //      blend.dispositions) and then fire their one-second timers;
-//   3. pgbench (TPC-B-like) on the same server as the reference.
+//   3. customer events/s: one payment per customer (consumed from blend.customer-events),
+//      each ending its journey (the seed's exit event), counted until every journey ended;
+//   4. pgbench (TPC-B-like) on the same server as the reference.
 // The campaign is the seed (examples/seed-collections/campaign.json) with two changes, made in
 // SeedCampaignForBench below.
 // Usage: orchestrator_bench [journeys=20000] [pgbench_seconds=20] [threads=2]
 //   threads: intake consumers and timer pollers each (--intake-threads / --timer-threads).
 // The last line of the output is one JSON object: journeys, starts_per_s, transitions_per_s,
-// pgbench_tps.
+// events_per_s, pgbench_tps.
 
 #include <cstdio>
 #include <cstdlib>
@@ -192,7 +194,7 @@ int main(int argc, char** argv) {
     while (!producer
                 .Produce(
                     {cfg.topic_prefix + "blend.dispositions", journey, env.SerializeAsString(), {}},
-                    [](absl::Status, const bus::DeliveryReport&) {})
+                    [](const absl::Status&, const bus::DeliveryReport&) {})
                 .ok()) {
       (void)producer.Flush(absl::Milliseconds(100));
     }
@@ -208,6 +210,34 @@ int main(int argc, char** argv) {
       "transitions: %lld states entered in %.2f s (%.0f/s) for %d dispositions + %d timers\n",
       static_cast<long long>(transitions), absl::ToDoubleSeconds(applied),
       transitions / absl::ToDoubleSeconds(applied), n, n);
+
+  // 3. Customer events: a payment per customer ends its journey (waiting at its voice Task).
+  absl::Time t2 = absl::Now();
+  for (int i = 0; i < n; ++i) {
+    const std::string customer = absl::StrCat("c", i);
+    v1::Envelope env;
+    env.set_message_id("pay-" + customer);
+    v1::CustomerEvent& ev = *env.mutable_customer_event();
+    ev.set_event_id("pay-" + customer);
+    ev.set_customer_id(customer);
+    ev.set_type("payment.received");
+    while (!producer
+                .Produce({cfg.topic_prefix + "blend.customer-events",
+                          customer,
+                          env.SerializeAsString(),
+                          {}},
+                         [](const absl::Status&, const bus::DeliveryReport&) {})
+                .ok()) {
+      (void)producer.Flush(absl::Milliseconds(100));
+    }
+  }
+  (void)producer.Flush(absl::Seconds(60));
+  absl::Duration ended = WaitFor(t2, [&] {
+    return Scalar((*db)->url(), "SELECT count(*) FROM journeys WHERE status = 2") == n;
+  });
+  const double events_per_s = n / absl::ToDoubleSeconds(ended);
+  std::printf("events: %d payments ended %d journeys in %.2f s (%.0f/s)\n", n, n,
+              absl::ToDoubleSeconds(ended), events_per_s);
   (*orch)->Shutdown();
 
   // 3. The reference.
@@ -222,8 +252,8 @@ int main(int argc, char** argv) {
   const std::optional<double> tps = PgBenchTps(pgbench);
   std::printf(
       "{\"journeys\": %d, \"starts_per_s\": %.0f, \"transitions_per_s\": %.0f, "
-      "\"pgbench_tps\": %s}\n",
-      n, starts_per_s, transitions_per_s,
+      "\"events_per_s\": %.0f, \"pgbench_tps\": %s}\n",
+      n, starts_per_s, transitions_per_s, events_per_s,
       tps ? absl::StrCat(static_cast<int64_t>(*tps)).c_str() : "null");
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "blend/genesys/contact_id.h"
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
+#include "blend/orchestrator/customer_event_batch.h"
 #include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
@@ -452,13 +453,6 @@ static consent::Record OptOutRecord(const blend::v1::CustomerEvent& ev, absl::Ti
   return r;
 }
 
-static absl::Status ValidateCustomerEvent(const blend::v1::CustomerEvent& ev) {
-  if (ev.event_id().empty() || ev.customer_id().empty() || ev.type().empty()) {
-    return absl::InvalidArgumentError("customer event needs event_id, customer_id and type");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<blend::v1::SendCustomerEventResponse> JourneyRunner::CustomerEventInTx(
     pqxx::work& tx, const blend::v1::CustomerEvent& ev, absl::Time now, TxNotes& notes) {
   blend::v1::SendCustomerEventResponse out;
@@ -611,23 +605,54 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
       {.name = "event_batch", .timed = true}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
         per_event.assign(events.size(), absl::OkStatus());
         absl::Time now = ctx_.clock().Now();
-        // Consecutive ordinary dispositions go as one batch (disposition_batch.cc); any other
-        // message is applied on its own, in its place.
+        // Consecutive ordinary dispositions go as one batch (disposition_batch.h), consecutive
+        // ordinary customer events too (customer_event_batch.h: a customer's second event
+        // starts the next batch); any other message is applied on its own, in its place.
+        enum class Run { kNone, kDispositions, kEvents };
+        Run kind = Run::kNone;
         std::vector<const BusEvent*> run;
         std::vector<size_t> run_index;
+        std::set<std::string> run_customers;
         auto apply_run = [&]() -> absl::Status {
           if (run.empty()) return absl::OkStatus();
           std::vector<absl::Status> results;
-          BLEND_RETURN_IF_ERROR(DispositionBatchInTx(tx, run, now, notes, results));
+          if (kind == Run::kDispositions) {
+            BLEND_RETURN_IF_ERROR(DispositionBatchInTx(tx, run, now, notes, results));
+          } else {
+            std::vector<const blend::v1::CustomerEvent*> evs;
+            evs.reserve(run.size());
+            for (const BusEvent* e : run)
+              evs.push_back(&std::get<blend::v1::CustomerEvent>(e->payload));
+            PgJourneyStore store(tx);
+            BLEND_RETURN_IF_ERROR(
+                ApplyCustomerEventBatch(store, stepper_, engagement_, evs, now, notes, results));
+          }
           for (size_t k = 0; k < run.size(); ++k) per_event[run_index[k]] = results[k];
           run.clear();
           run_index.clear();
+          run_customers.clear();
+          kind = Run::kNone;
+          return absl::OkStatus();
+        };
+        auto add_to_run = [&](Run k, size_t i) -> absl::Status {
+          const auto* ev = std::get_if<blend::v1::CustomerEvent>(&events[i].payload);
+          if (kind != k || (ev != nullptr && run_customers.contains(ev->customer_id()))) {
+            BLEND_RETURN_IF_ERROR(apply_run());
+          }
+          kind = k;
+          run.push_back(&events[i]);
+          run_index.push_back(i);
+          if (ev != nullptr) run_customers.insert(ev->customer_id());
           return absl::OkStatus();
         };
         for (size_t i = 0; i < events.size(); ++i) {
           if (AppliesInBatch(events[i])) {
-            run.push_back(&events[i]);
-            run_index.push_back(i);
+            BLEND_RETURN_IF_ERROR(add_to_run(Run::kDispositions, i));
+            continue;
+          }
+          const auto* ev = std::get_if<blend::v1::CustomerEvent>(&events[i].payload);
+          if (ev != nullptr && CustomerEventAppliesInBatch(*ev)) {
+            BLEND_RETURN_IF_ERROR(add_to_run(Run::kEvents, i));
             continue;
           }
           BLEND_RETURN_IF_ERROR(apply_run());
@@ -635,9 +660,8 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
           if (const auto* d = std::get_if<blend::v1::Disposition>(&events[i].payload)) {
             st = DispositionInTx(tx, events[i].message_id, *d, now, notes);
           } else {
-            const auto& ev = std::get<blend::v1::CustomerEvent>(events[i].payload);
-            st = ValidateCustomerEvent(ev);
-            if (st.ok()) st = CustomerEventInTx(tx, ev, now, notes).status();
+            st = ValidateCustomerEvent(*ev);
+            if (st.ok()) st = CustomerEventInTx(tx, *ev, now, notes).status();
           }
           // Only rejections that wrote nothing may stay inside the batch.
           if (!st.ok() && st.code() != absl::StatusCode::kNotFound &&

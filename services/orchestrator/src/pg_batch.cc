@@ -146,6 +146,17 @@ std::vector<JourneyRow> LockJourneys(pqxx::work& tx, const std::vector<std::stri
   return out;
 }
 
+std::vector<JourneyRow> LockRunningJourneysOfCustomers(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids) {
+  std::vector<JourneyRow> out;
+  if (customer_ids.empty()) return out;
+  const std::string sql = absl::StrCat("SELECT ", kJourneyColumns,
+                                       " FROM journeys WHERE customer_id = ANY($1::text[]) "
+                                       "AND status = 1 ORDER BY journey_id FOR UPDATE");
+  for (const auto& row : Exec(tx, sql, TextArray(customer_ids))) out.push_back(ReadJourney(row));
+  return out;
+}
+
 std::set<std::string> MarkProcessedMany(pqxx::work& tx, const std::vector<std::string>& message_ids,
                                         const std::string& source, absl::Time now) {
   std::set<std::string> fresh;

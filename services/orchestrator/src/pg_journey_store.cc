@@ -129,6 +129,11 @@ std::vector<JourneyRow> PgJourneyStore::LockJourneys(const std::vector<std::stri
   return pg::LockJourneys(tx_, journey_ids);
 }
 
+std::vector<JourneyRow> PgJourneyStore::LockRunningJourneysOfCustomers(
+    const std::vector<std::string>& customer_ids) {
+  return pg::LockRunningJourneysOfCustomers(tx_, customer_ids);
+}
+
 std::vector<TouchRow> PgJourneyStore::LockTouches(const std::vector<std::string>& touch_ids) {
   return pg::FindTouches(tx_, touch_ids, pg::Lock::kForUpdate);
 }

@@ -1,8 +1,9 @@
-// Dispositions applied as a batch (JourneyRunner::ApplyEvents, disposition_batch.cc) on the
-// real PostgreSQL: a whole batch stepped in one call, redeliveries inside and across batches
-// applied once, an unknown touch rejected alone, two dispositions of one journey in message
-// order, and batched dispositions around messages that go one by one. The runner is driven
-// directly (no intake consumer), on the fake clock.
+// Dispositions and customer events applied as batches (JourneyRunner::ApplyEvents,
+// disposition_batch.h, customer_event_batch.h) on the real PostgreSQL: a whole batch stepped
+// in one call, redeliveries inside and across batches applied once, an unknown touch rejected
+// alone, two dispositions of one journey in message order, batched dispositions around
+// messages that go one by one, and customer events batched around an opt-out and a customer
+// that comes twice. The runner is driven directly (no intake consumer), on the fake clock.
 
 #include <memory>
 #include <string>
@@ -34,7 +35,24 @@ constexpr char kBothSms[] = R"json({
       {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "blend:sms", "End": true}}}
     ]}}})json";
 
+// Waits a day, then fails; a payment ends it well.
+constexpr char kWaitForPayment[] = R"json({
+  "StartAt": "Wait", "States": {
+    "Wait": {"Type": "Wait", "Seconds": 86400, "Next": "GaveUp"},
+    "GaveUp": {"Type": "Fail", "Error": "NoPayment"}}})json";
+constexpr char kPaymentEnds[] =
+    R"json({"exitEvents": [{"eventType": "payment.received", "status": "SUCCEEDED"}]})json";
+
 using BusEvent = JourneyRunner::BusEvent;
+
+BusEvent CustomerEvent(const std::string& customer, const std::string& type,
+                       const std::string& event_id) {
+  blend::v1::CustomerEvent ev;
+  ev.set_customer_id(customer);
+  ev.set_type(type);
+  ev.set_event_id(event_id);
+  return BusEvent{"msg-" + event_id, ev};
+}
 
 BusEvent Sent(const std::string& touch_id, const std::string& message_id) {
   blend::v1::Disposition d;
@@ -206,6 +224,50 @@ TEST_F(EventBatchTest, MessagesThatGoOneByOneKeepTheirPlaceBetweenBatchedOnes) {
                   "' AND e.kind = 'TriggerIgnored' AND d.kind = 'TaskSucceeded' "
                   "AND e.seq < d.seq"),
             1);
+  EXPECT_EQ(JourneysWithGappedHistory(), 0);
+}
+
+TEST_F(EventBatchTest, CustomerEventsGoAsBatchesAroundAnOptOutAndARepeatedCustomer) {
+  blend::v1::Campaign c;
+  c.set_campaign_id("pay");
+  c.set_definition_json(kWaitForPayment);
+  c.set_policies_json(kPaymentEnds);
+  std::vector<journey::ValidationProblem> problems;
+  ASSERT_TRUE(runner_->PutCampaign(c, &problems).ok());
+  const std::vector<std::string> ids = StartMany("pay", 5);  // customers c0..c4
+
+  BusEvent promise = CustomerEvent("c1", "promise.made", "promise-1");
+  (*std::get<blend::v1::CustomerEvent>(promise.payload)
+        .mutable_attributes()
+        ->mutable_fields())["promisedAmount"]
+      .set_number_value(120);
+  std::vector<absl::Status> results = Apply({
+      CustomerEvent("c0", "payment.received", "pay-0"),  // batch 1
+      promise,                                           // batch 1
+      CustomerEvent("c2", "opt_out", "stop-2"),          // on its own
+      CustomerEvent("c3", "payment.received", "pay-3"),  // batch 2
+      CustomerEvent("c4", "payment.received", "pay-4"),  // batch 2
+      CustomerEvent("c3", "sms.reply", "reply-3"),       // c3 again: batch 3
+      CustomerEvent("c4", "payment.received", "pay-4"),  // a redelivery, batch 3
+  });
+  ASSERT_THAT(results, ::testing::SizeIs(7));
+  for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
+
+  EXPECT_EQ(StatusOf(ids[0]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(ids[1]), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(ids[2]), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(ids[3]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(ids[4]), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(Count("SELECT count(*) FROM timers"), 2);  // c1's and c2's waits
+  EXPECT_EQ(Count("SELECT count(*) FROM customer_facts WHERE customer_id = 'c1' "
+                  "AND fact_key = 'promisedAmount' AND value = '120'::jsonb"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE customer_id = 'c2'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_messages WHERE message_id LIKE "
+                  "'customer-event:%'"),
+            6);
+  // Each payment ended its journey once: one exit entry each, no step after it.
+  EXPECT_EQ(Count("SELECT count(*) FROM journeys WHERE status = 2 AND version <> 2"), 0);
   EXPECT_EQ(JourneysWithGappedHistory(), 0);
 }
 

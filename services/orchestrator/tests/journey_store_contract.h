@@ -429,6 +429,18 @@ TYPED_TEST_P(JourneyStoreContract, LockingJourneysAndTouchesFindsTheExistingOnes
   EXPECT_EQ(touches[1].touch_id, "t2");
 }
 
+TYPED_TEST_P(JourneyStoreContract, RunningJourneysOfCustomersAreLockedInIdOrder) {
+  std::vector<JourneyRow> rows = {this->Journey("j3", "c1"), this->Journey("j1", "c1"),
+                                  this->Journey("j2", "c2"), this->Journey("j4", "c1")};
+  rows[3].status = blend::v1::JOURNEY_STATUS_SUCCEEDED;
+  rows[3].finished_at = this->t0_;
+  ASSERT_THAT(this->store().InsertJourneys(rows), ::testing::SizeIs(4));
+  EXPECT_THAT(this->Ids(this->store().LockRunningJourneysOfCustomers({"c1", "c9"})),
+              ::testing::ElementsAre("j1", "j3"));
+  EXPECT_THAT(this->Ids(this->store().LockRunningJourneysOfCustomers({"c2", "c1"})),
+              ::testing::ElementsAre("j1", "j2", "j3"));
+}
+
 TYPED_TEST_P(JourneyStoreContract, TheTouchKeyIsHex) {
   const std::string key = this->store().TouchKey();
   EXPECT_GE(key.size(), 32u);
@@ -447,6 +459,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     ClaimTimesAreTheClaimsOnAChannelSinceAnInstant, APauseHoldsOnlyPendingTouchesUntilTheResume,
     VoiceWithdrawalsComeOnceForContactsThatMayBeQueued, OutboxRowsKeepTheOrderTheyWereWrittenIn,
     ProfilesAreInsertedOnceThenLockedAndReplaced, AMessageIdIsFreshOnlyTheFirstTime,
-    LockingJourneysAndTouchesFindsTheExistingOnesInIdOrder, TheTouchKeyIsHex);
+    LockingJourneysAndTouchesFindsTheExistingOnesInIdOrder,
+    RunningJourneysOfCustomersAreLockedInIdOrder, TheTouchKeyIsHex);
 
 }  // namespace blend::orchestrator::testing

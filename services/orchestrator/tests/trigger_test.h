@@ -1,8 +1,9 @@
 #pragma once
 
 // The fixture of the trigger logic's unit tests (timer_firing_test.cc,
-// disposition_batch_test.cc): an InMemoryJourneyStore, a JourneyStepper over it, a clock value
-// the test moves, and journeys started as JourneyRunner starts them.
+// disposition_batch_test.cc, customer_event_batch_test.cc): an InMemoryJourneyStore, a
+// JourneyStepper over it, a clock value the test moves, and journeys started as JourneyRunner
+// starts them.
 
 #include <optional>
 #include <string>
@@ -23,8 +24,9 @@ namespace blend::orchestrator::testing {
 
 class TriggerTest : public ::testing::Test {
  protected:
-  void Put(const std::string& id, const std::string& definition) {
-    store_.InsertCampaignVersion(CampaignRow{id, 0, definition, "{}", "{}", now_});
+  void Put(const std::string& id, const std::string& definition,
+           const std::string& policies = "{}") {
+    store_.InsertCampaignVersion(CampaignRow{id, 0, definition, policies, "{}", now_});
   }
 
   // Starts a journey of `campaign` for customer `customer_id` at now_, as JourneyRunner's
@@ -36,10 +38,10 @@ class TriggerTest : public ::testing::Test {
     customer.set_customer_id(customer_id);
     customer.set_phone_e164("+14155550100");
     JourneyRow row;
-    row.journey_id = absl::StrCat("j-", customer_id);
+    row.journey_id = absl::StrCat("j-", campaign, "-", customer_id);
     row.campaign_id = campaign;
     row.campaign_version = 1;
-    row.client_key = customer_id;
+    row.client_key = campaign + "/" + customer_id;
     row.customer_id = customer_id;
     row.customer_json = CustomerToJson(customer);
     row.started_at = now_;

@@ -307,6 +307,18 @@ std::vector<JourneyRow> InMemoryJourneyStore::LockJourneys(
   return out;
 }
 
+std::vector<JourneyRow> InMemoryJourneyStore::LockRunningJourneysOfCustomers(
+    const std::vector<std::string>& customer_ids) {
+  const std::set<std::string> customers(customer_ids.begin(), customer_ids.end());
+  std::vector<JourneyRow> out;  // journeys_ is ordered by id
+  for (const auto& [id, j] : journeys_) {
+    if (customers.contains(j.customer_id) && j.status == blend::v1::JOURNEY_STATUS_RUNNING) {
+      out.push_back(j);
+    }
+  }
+  return out;
+}
+
 std::vector<TouchRow> InMemoryJourneyStore::LockTouches(const std::vector<std::string>& touch_ids) {
   return FindTouches(touch_ids);
 }

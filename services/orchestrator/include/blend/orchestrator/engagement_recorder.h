@@ -6,13 +6,18 @@
 // libs/engagement; the single-trigger paths (one profile at a time) are in
 // engagement_runner.cc.
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/time/time.h"
 #include "blend/engagement/profile.h"
 #include "blend/orchestrator/journey_store.h"
+#include "blend/orchestrator/runner_context.h"
 #include "blend/v1/bus.pb.h"
 #include "blend/v1/journey_service.pb.h"
 
@@ -37,9 +42,32 @@ class EngagementRecorder {
   // transaction inserted meanwhile gets this batch's changes on top of it (a second round).
   void Record(JourneyStore& store, const std::vector<Change>& changes, absl::Time now) const;
 
+  // Customer events (one per customer) in the same way: their interactions, and a conversion
+  // credited for a goal event (noted in `notes`). Returns the engagement facts of every
+  // customer whose profile changed, for the steps that follow.
+  struct Event {
+    const blend::v1::CustomerEvent* event;
+    const blend::v1::Customer* customer;  // for the zone of a first profile; may be null
+  };
+  std::map<std::string, nlohmann::json> RecordEvents(JourneyStore& store,
+                                                     const std::vector<Event>& events,
+                                                     absl::Time now, TxNotes& notes) const;
+
   const engagement::EngagementConfig& config() const { return config_; }
 
  private:
+  // One change of one customer's profile, made in the customer's zone. May run twice (the
+  // second round): it must only write the profile and what it owns.
+  struct Edit {
+    std::string customer_id;
+    const blend::v1::Customer* customer;
+    std::function<void(engagement::Profile&, absl::TimeZone)> apply;
+  };
+  // The edits, in order, with the rounds described at Record; the profiles as written.
+  std::map<std::string, engagement::Profile> ApplyEdits(JourneyStore& store,
+                                                        const std::vector<Edit>& edits,
+                                                        absl::Time now) const;
+
   engagement::EngagementConfig config_;
 };
 

@@ -76,7 +76,8 @@ class JourneyRunner {
     std::variant<blend::v1::Disposition, blend::v1::CustomerEvent> payload;
   };
   // Applies several messages in ONE transaction (one commit, one fsync); runs of consecutive
-  // ordinary dispositions set-wise (disposition_batch.cc), the other messages one by one in
+  // ordinary dispositions (disposition_batch.h) and of consecutive ordinary customer events
+  // (customer_event_batch.h, one per customer) set-wise, the other messages one by one in
   // their place. Returns one status per event: OK (applied or duplicate), kNotFound /
   // kInvalidArgument (nothing written: dead-letter it). Any other failure aborts the whole
   // batch and is returned: retry the events one by one.
@@ -84,7 +85,7 @@ class JourneyRunner {
   absl::StatusOr<blend::v1::Journey> CancelJourney(const std::string& journey_id,
                                                    const std::string& reason);
   // Fires up to one batch of due timers with a fixed number of statements for the whole batch
-  // (timer_firing.cc); returns how many fired. A journey that cannot be stepped has its timer
+  // (timer_firing.h); returns how many fired. A journey that cannot be stepped has its timer
   // postponed by a minute and does not hold the others back.
   absl::StatusOr<int> FireDueTimers();
 
@@ -152,7 +153,7 @@ class JourneyRunner {
                                     const blend::v1::Customer& customer, absl::Time since,
                                     absl::Time now, bool load_attributes,
                                     const std::optional<nlohmann::json>& engagement_facts);
-  // Dispositions as a batch (disposition_batch.cc). Whether ApplyEvents may apply `event` in a
+  // Dispositions as a batch (disposition_batch.h). Whether ApplyEvents may apply `event` in a
   // batch: a disposition with a touch id whose outcome writes nothing but the touch, the
   // profile and the journey's step (not WITHDRAWN, DNC_ACTIVE or OPTED_OUT, which touch the
   // consent record or a done touch: those go one by one).

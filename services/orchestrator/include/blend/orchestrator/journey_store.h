@@ -57,6 +57,9 @@ class JourneyStore {
   // The journeys among `journey_ids` that exist, locked in id order, waiting for holders
   // (every trigger locks journeys before touches and profiles: no deadlock).
   virtual std::vector<JourneyRow> LockJourneys(const std::vector<std::string>& journey_ids) = 0;
+  // The running journeys of these customers, locked in id order, waiting for holders.
+  virtual std::vector<JourneyRow> LockRunningJourneysOfCustomers(
+      const std::vector<std::string>& customer_ids) = 0;
   // Writes each row's mutable fields (status, current state, state, updated / finished at,
   // error, cause) where the stored version equals row.version; then row.version is one more
   // and row.pending_timer the earliest of the journey's timers. False when any stored version

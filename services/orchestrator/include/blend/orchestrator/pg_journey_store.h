@@ -56,6 +56,8 @@ class PgJourneyStore final : public JourneyStore {
       const std::vector<std::string>& journey_ids, const std::string& reason,
       absl::Time now) override;
   std::vector<JourneyRow> LockJourneys(const std::vector<std::string>& journey_ids) override;
+  std::vector<JourneyRow> LockRunningJourneysOfCustomers(
+      const std::vector<std::string>& customer_ids) override;
   std::vector<TouchRow> LockTouches(const std::vector<std::string>& touch_ids) override;
   std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
                                           const std::string& source, absl::Time now) override;

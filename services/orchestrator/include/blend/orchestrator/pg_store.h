@@ -223,6 +223,9 @@ std::map<std::string, std::vector<absl::Time>> ClaimedTouchTimesOf(
     pqxx::work& tx, const std::vector<std::string>& customer_ids, int16_t channel,
     absl::Time since);
 
+// The running journeys of these customers, locked FOR UPDATE in id order.
+std::vector<JourneyRow> LockRunningJourneysOfCustomers(
+    pqxx::work& tx, const std::vector<std::string>& customer_ids);
 // The touches among `touch_ids` that exist, in id order; Lock::kForUpdate locks them in that
 // order (waiting for holders).
 std::vector<TouchRow> FindTouches(pqxx::work& tx, const std::vector<std::string>& touch_ids,
