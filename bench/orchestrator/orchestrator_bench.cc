@@ -73,6 +73,18 @@ absl::Duration WaitFor(absl::Time t0, Pred pred) {
   return absl::Now() - t0;
 }
 
+// Produces one record, waiting while the producer's queue is full; delivery is checked by the
+// caller's final Flush and by what the orchestrator then applied.
+void Produce(bus::Producer& producer, const std::string& topic, const std::string& key,
+             const v1::Envelope& env) {
+  while (!producer
+              .Produce({topic, key, env.SerializeAsString(), {}},
+                       [](const absl::Status&, const bus::DeliveryReport&) {})
+              .ok()) {
+    (void)producer.Flush(absl::Milliseconds(100));
+  }
+}
+
 std::string PgBench(const std::string& server_url, int seconds) {
   std::string bin = "/usr/lib/postgresql/15/bin/pgbench";
   std::string cmd = absl::StrCat(bin, " -q -i -s 10 '", server_url, "' >/dev/null 2>&1 && ", bin,
@@ -191,13 +203,7 @@ int main(int argc, char** argv) {
     env.set_message_id("d-" + touch);
     env.mutable_disposition()->set_touch_id(touch);
     env.mutable_disposition()->set_outcome(v1::TOUCH_OUTCOME_SENT);
-    while (!producer
-                .Produce(
-                    {cfg.topic_prefix + "blend.dispositions", journey, env.SerializeAsString(), {}},
-                    [](const absl::Status&, const bus::DeliveryReport&) {})
-                .ok()) {
-      (void)producer.Flush(absl::Milliseconds(100));
-    }
+    Produce(producer, cfg.topic_prefix + "blend.dispositions", journey, env);
   }
   (void)producer.Flush(absl::Seconds(60));
   absl::Duration applied = WaitFor(t1, [&] {
@@ -221,15 +227,7 @@ int main(int argc, char** argv) {
     ev.set_event_id("pay-" + customer);
     ev.set_customer_id(customer);
     ev.set_type("payment.received");
-    while (!producer
-                .Produce({cfg.topic_prefix + "blend.customer-events",
-                          customer,
-                          env.SerializeAsString(),
-                          {}},
-                         [](const absl::Status&, const bus::DeliveryReport&) {})
-                .ok()) {
-      (void)producer.Flush(absl::Milliseconds(100));
-    }
+    Produce(producer, cfg.topic_prefix + "blend.customer-events", customer, env);
   }
   (void)producer.Flush(absl::Seconds(60));
   absl::Duration ended = WaitFor(t2, [&] {
