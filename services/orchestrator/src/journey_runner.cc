@@ -27,8 +27,6 @@ namespace blend::orchestrator {
 
 using nlohmann::json;
 
-namespace {}  // namespace
-
 namespace detail {
 
 std::string CurrentState(const journey::JourneyState& s) {
@@ -621,8 +619,9 @@ absl::StatusOr<std::vector<absl::Status>> JourneyRunner::ApplyEvents(
           } else {
             std::vector<const blend::v1::CustomerEvent*> evs;
             evs.reserve(run.size());
-            for (const BusEvent* e : run)
+            for (const BusEvent* e : run) {
               evs.push_back(&std::get<blend::v1::CustomerEvent>(e->payload));
+            }
             PgJourneyStore store(tx);
             BLEND_RETURN_IF_ERROR(
                 ApplyCustomerEventBatch(store, stepper_, engagement_, evs, now, notes, results));
