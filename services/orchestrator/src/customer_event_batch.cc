@@ -75,12 +75,8 @@ absl::Status ApplyCustomerEventBatch(JourneyStore& store, JourneyStepper& steppe
   engagement.RecordEvents(store, profile_events, now, notes);
   if (loaded.empty()) return absl::OkStatus();
 
-  std::vector<const LoadedJourney*> order;
-  order.reserve(loaded.size());
-  for (const auto& [id, j] : loaded) order.push_back(&j);
-  const std::vector<journey::CustomerFacts> facts = stepper.FactsOfMany(store, order, now);
-  std::map<std::string, const journey::CustomerFacts*> facts_of;
-  for (size_t i = 0; i < order.size(); ++i) facts_of[order[i]->row.journey_id] = &facts[i];
+  const std::map<std::string, journey::CustomerFacts> facts_of =
+      stepper.FactsById(store, loaded, now);
 
   Effects effects;
   PauseGate pauses(store);
@@ -95,7 +91,7 @@ absl::Status ApplyCustomerEventBatch(JourneyStore& store, JourneyStepper& steppe
       LoadedJourney& j = loaded.at(id);
       status_before.emplace(id, j.row.status);
       journey::StepResult result =
-          journey::Step(*j.campaign, j.state, *facts_of.at(id), trigger, now);
+          journey::Step(*j.campaign, j.state, facts_of.at(id), trigger, now);
       stepper.BufferEffects(effects, touch_key, j.row, j.customer, *j.campaign, result, now,
                             /*first_seq=*/1, notes, pauses);
       detail::FillRow(j.row, result, now);

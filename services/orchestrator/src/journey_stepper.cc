@@ -160,6 +160,17 @@ std::vector<journey::CustomerFacts> JourneyStepper::FactsOfMany(
   return facts;
 }
 
+std::map<std::string, journey::CustomerFacts> JourneyStepper::FactsById(
+    JourneyStore& store, const std::map<std::string, LoadedJourney>& journeys, absl::Time now) {
+  std::vector<const LoadedJourney*> order;
+  order.reserve(journeys.size());
+  for (const auto& [id, j] : journeys) order.push_back(&j);
+  std::vector<journey::CustomerFacts> facts = FactsOfMany(store, order, now);
+  std::map<std::string, journey::CustomerFacts> by_id;
+  for (size_t i = 0; i < order.size(); ++i) by_id[order[i]->row.journey_id] = std::move(facts[i]);
+  return by_id;
+}
+
 void JourneyStepper::BufferEffects(Effects& effects, const std::string& touch_key,
                                    const JourneyRow& row, const blend::v1::Customer& customer,
                                    const journey::CompiledCampaign& campaign,

@@ -49,12 +49,8 @@ absl::StatusOr<int> FireDueTimerBatch(JourneyStore& store, JourneyStepper& stepp
   }
   if (loaded.empty()) return 0;
 
-  std::vector<const LoadedJourney*> order;
-  order.reserve(loaded.size());
-  for (const auto& [id, j] : loaded) order.push_back(&j);
-  const std::vector<journey::CustomerFacts> facts = stepper.FactsOfMany(store, order, now);
-  std::map<std::string, const journey::CustomerFacts*> facts_of;
-  for (size_t i = 0; i < order.size(); ++i) facts_of[order[i]->row.journey_id] = &facts[i];
+  const std::map<std::string, journey::CustomerFacts> facts_of =
+      stepper.FactsById(store, loaded, now);
 
   Effects effects;
   PauseGate pauses(store);
@@ -69,7 +65,7 @@ absl::StatusOr<int> FireDueTimerBatch(JourneyStore& store, JourneyStepper& stepp
     status_before.emplace(t.journey_id, j.row.status);
     effects.CancelTimer(t.journey_id, t.key);  // a step that sets the same timer again wins
     notes.timer_lateness.push_back(absl::ToDoubleSeconds(now - t.due));
-    journey::StepResult result = journey::Step(*j.campaign, j.state, *facts_of.at(t.journey_id),
+    journey::StepResult result = journey::Step(*j.campaign, j.state, facts_of.at(t.journey_id),
                                                journey::TimerFiredTrigger{t.key}, now);
     int64_t& seq = next_seq.try_emplace(t.journey_id, 1).first->second;
     stepper.BufferEffects(effects, touch_key, j.row, j.customer, *j.campaign, result, now, seq,

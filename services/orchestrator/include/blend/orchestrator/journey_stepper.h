@@ -76,6 +76,9 @@ class JourneyStepper {
   std::vector<journey::CustomerFacts> FactsOfMany(JourneyStore& store,
                                                   const std::vector<const LoadedJourney*>& journeys,
                                                   absl::Time now);
+  // FactsOfMany for every journey of a batch, by journey id.
+  std::map<std::string, journey::CustomerFacts> FactsById(
+      JourneyStore& store, const std::map<std::string, LoadedJourney>& journeys, absl::Time now);
   // The claim times the campaigns' frequency caps look at, set in each query's facts: one store
   // call per (channel, window) capped, whatever the number of queries.
   struct CapQuery {
