@@ -16,6 +16,9 @@ namespace blend::bus {
 namespace {
 
 constexpr int kBrokerQueryTimeoutMs = 1000;
+// Closing: how long to keep serving rebalance callbacks after unsubscribing, and per poll.
+constexpr absl::Duration kLeaveGroupTimeout = absl::Seconds(10);
+constexpr int kLeavePollMs = 100;
 
 // Owns a vector of librdkafka TopicPartition pointers.
 struct KafkaPartitionList {
@@ -360,8 +363,27 @@ absl::Status Consumer::Close() {
     if (closed_) return absl::OkStatus();
     closed_ = true;
   }
-  // close() runs the final revoke through the rebalance callback, which takes mu_.
+  LeaveGroupBeforeClose();
+  // close() runs any final revoke through the rebalance callback, which takes mu_.
   return KafkaErrorToStatus(consumer_->close(), "close Kafka consumer");
+}
+
+void Consumer::LeaveGroupBeforeClose() {
+  // librdkafka's close() serves a rebalance still queued for this member (an assignment that
+  // came while the application stopped polling) from inside close(), after the group
+  // machinery has begun to shut down; there, the assign() the callback must make can wait
+  // forever for an answer (librdkafka issues 4527 and 4884). Unsubscribing first and polling
+  // until nothing is assigned serves those callbacks while the group is alive, so close()
+  // finds nothing left to do. Records polled meanwhile are dropped uncommitted: the
+  // partitions' next owners get them.
+  // After a fatal error the group is gone already: nothing would be served, only waited for.
+  if (!Health().ok() || consumer_->unsubscribe() != RdKafka::ERR_NO_ERROR) return;
+  // At least one poll: an assignment queued before the unsubscribe shows in Assignment() only
+  // once its callback ran.
+  const absl::Time deadline = absl::Now() + kLeaveGroupTimeout;
+  do {
+    std::unique_ptr<RdKafka::Message> dropped(consumer_->consume(kLeavePollMs));
+  } while (!Assignment().empty() && absl::Now() < deadline);
 }
 
 }  // namespace blend::bus

@@ -57,6 +57,29 @@ TEST(ChildProcessTest, TerminateReturnsTheExitCodeOfAChildThatHandlesSigterm) {
   std::filesystem::remove(log);
 }
 
+// A child that ignores SIGTERM is killed after the grace, and its log says where it was stuck
+// (gdb's backtrace; or why there is none, where gdb cannot attach).
+TEST(ChildProcessTest, TerminateAppendsTheThreadStacksOfAChildThatIgnoresSigterm) {
+  const std::string log = TempDir() + "/child-stuck-test-" + std::to_string(getpid()) + ".log";
+  std::filesystem::remove(log);
+  auto child = ChildProcess::Spawn(
+      "stuck", {"/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"},
+      LogTo(log));
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(Eventually([&] { return (*child)->LogTail(1) == "ready\n"; }));
+  absl::StatusOr<int> code = (*child)->Terminate(absl::Milliseconds(300));
+  EXPECT_EQ(code.status().code(), absl::StatusCode::kDeadlineExceeded) << code.status();
+  EXPECT_NE(code.status().message().find("thread stacks at the end of " + log), std::string::npos)
+      << code.status();
+  EXPECT_FALSE((*child)->Running());
+  const std::string tail = (*child)->LogTail(200);
+  EXPECT_NE(tail.find("stuck did not exit on SIGTERM; its threads:"), std::string::npos) << tail;
+  EXPECT_TRUE(tail.find("#0 ") != std::string::npos ||
+              tail.find("(no thread stacks: ") != std::string::npos)
+      << tail;
+  std::filesystem::remove(log);
+}
+
 TEST(ChildProcessTest, LogTailKeepsTheLastLines) {
   const std::string log = TempDir() + "/child-process-test-" + std::to_string(getpid()) + ".log";
   std::filesystem::remove(log);

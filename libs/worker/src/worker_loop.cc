@@ -99,6 +99,10 @@ WorkerLoop::~WorkerLoop() = default;
 void WorkerLoop::Run() {
   while (!stop_) Step();
   // Start nothing new; let what is in flight finish and commit it.
+  BLEND_LOG(kInfo, "worker stopping: finishing the touches in flight",
+            {{"in_flight", absl::StrCat(running_)},
+             {"publishing", absl::StrCat(publishing_)},
+             {"held", absl::StrCat(entries_.size())}});
   while (running_ + publishing_ > 0) {
     TakeCompletions(kPollTimeout);
     CommitDone();

@@ -199,6 +199,7 @@ void WorkerRuntime::Run(ChannelSender& sender, WithdrawHandler* withdrawals) {
     loop_ = nullptr;
   }
   handled_ = loop.handled();
+  BLEND_LOG(kInfo, "worker leaving the consumer group");
   (void)consumer_->Close();
   BLEND_LOG(kInfo, "worker stopped", {{"handled", absl::StrCat(loop.handled())}});
 }

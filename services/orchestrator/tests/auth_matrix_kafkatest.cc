@@ -167,7 +167,6 @@ TEST(AuthMatrixTest, EveryRpcOfEveryServiceChecksItsCallersScope) {
        "--topic-prefix=matrix-" + (*db)->name() + ".", "--api-tokens=" + entries,
        "--log-level=warn"});
   ASSERT_TRUE(spawned.ok()) << spawned.status();
-  test_support::ChildProcess& orchestrator = **spawned;
   auto channel = grpc::CreateChannel("ipv4:" + addr, grpc::InsecureChannelCredentials());
   ASSERT_TRUE(channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(60))))
       << "orchestrator did not start listening on " << addr;

@@ -9,10 +9,12 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -120,14 +122,43 @@ void ChildProcess::Kill() {
 absl::StatusOr<int> ChildProcess::Terminate(absl::Duration grace) {
   Signal(SIGTERM);
   if (!WaitExit(grace)) {
+    std::string where;
+    if (!log_path_.empty()) {
+      std::ofstream(log_path_, std::ios::app)
+          << "----- " << name_ << " did not exit on SIGTERM; its threads:\n"
+          << ThreadStacks();
+      where = absl::StrCat(" (thread stacks at the end of ", log_path_, ")");
+    }
     Kill();
-    return absl::DeadlineExceededError(
-        absl::StrCat(name_, " did not exit within ", absl::FormatDuration(grace), " of SIGTERM"));
+    return absl::DeadlineExceededError(absl::StrCat(
+        name_, " did not exit within ", absl::FormatDuration(grace), " of SIGTERM", where));
   }
   if (WIFSIGNALED(*wait_status_)) {
     return absl::AbortedError(absl::StrCat(name_, " died of signal ", WTERMSIG(*wait_status_)));
   }
   return WEXITSTATUS(*wait_status_);
+}
+
+std::string ChildProcess::ThreadStacks() const {
+  std::string gdb_path;
+  for (absl::string_view dir : absl::StrSplit(absl::NullSafeStringView(getenv("PATH")), ':')) {
+    std::string candidate = absl::StrCat(dir, "/gdb");
+    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) {
+      gdb_path = std::move(candidate);
+      break;
+    }
+  }
+  if (gdb_path.empty()) return "(no thread stacks: gdb is not on PATH)\n";
+  // Ten frames a thread keep the dump short enough to read in a CI log tail (the main
+  // thread, printed last, is usually the one that hangs).
+  RunResult gdb = RunToExit(
+      {gdb_path, "-p", absl::StrCat(pid_), "-batch", "-nx", "-ex", "thread apply all bt 10"},
+      std::filesystem::temp_directory_path().string(), absl::Seconds(60));
+  if (!gdb.exited || gdb.exit_code != 0) {
+    return absl::StrCat("(no thread stacks: gdb ", gdb.exited ? "exited " : "timed out ",
+                        gdb.exit_code, ": ", gdb.err, ")\n");
+  }
+  return gdb.out;
 }
 
 std::string ChildProcess::LogTail(int lines) const {

@@ -117,6 +117,9 @@ class Consumer {
  private:
   friend class RebalanceBridge;
   Consumer(ConsumerConfig config, std::unique_ptr<BusMetrics> metrics);
+  // Unsubscribes and polls until this member holds no partition (bounded), so that no
+  // rebalance callback is left for close() to serve.
+  void LeaveGroupBeforeClose();
   // Called by the rebalance callback inside Poll().
   void OnAssigned(const std::vector<TopicPartition>& partitions);
   void OnRevoked(const std::vector<TopicPartition>& partitions);

@@ -54,8 +54,12 @@ class ChildProcess {
   // Waits up to `timeout` for the child to exit; its wait status, or nullopt while it runs.
   std::optional<int> WaitExit(absl::Duration timeout);
   // SIGTERM, then waits up to `grace`; the exit code, or kDeadlineExceeded after a SIGKILL,
-  // or kAborted when a signal ended it.
+  // or kAborted when a signal ended it. Before the SIGKILL, the stuck child's thread stacks
+  // (ThreadStacks) are appended to its log, so the failure says where it hung.
   absl::StatusOr<int> Terminate(absl::Duration grace);
+  // Every thread's backtrace of the running child, taken with gdb; a line saying why not
+  // when gdb is missing or fails.
+  std::string ThreadStacks() const;
   // SIGKILL and reap.
   void Kill();
   // The last `lines` lines of stdout_path ("" without one).
