@@ -131,6 +131,23 @@ blend::v1::JourneyStatus ToProto(journey::JourneyStatus s) {
   return blend::v1::JOURNEY_STATUS_UNSPECIFIED;
 }
 
+std::optional<journey::JourneyStatus> FromProto(blend::v1::JourneyStatus s) {
+  switch (s) {
+    case blend::v1::JOURNEY_STATUS_RUNNING:
+      return journey::JourneyStatus::kRunning;
+    case blend::v1::JOURNEY_STATUS_SUCCEEDED:
+      return journey::JourneyStatus::kSucceeded;
+    case blend::v1::JOURNEY_STATUS_FAILED:
+      return journey::JourneyStatus::kFailed;
+    case blend::v1::JOURNEY_STATUS_CANCELLED:
+      return journey::JourneyStatus::kCancelled;
+    case blend::v1::JOURNEY_STATUS_TIMED_OUT:
+      return journey::JourneyStatus::kTimedOut;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::string CustomerToJson(const blend::v1::Customer& c) {
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;

@@ -81,7 +81,7 @@ absl::Status ApplyCustomerEventBatch(JourneyStore& store, JourneyStepper& steppe
   Effects effects;
   PauseGate pauses(store);
   const std::string touch_key = stepper.TouchKey(store);
-  std::map<std::string, int16_t> status_before;
+  std::map<std::string, journey::JourneyStatus> status_before;
   for (size_t e = 0; e < live.size(); ++e) {
     auto it = journeys_of.find(live[e]->customer_id());
     if (it == journeys_of.end()) continue;

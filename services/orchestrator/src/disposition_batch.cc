@@ -148,7 +148,7 @@ absl::Status ApplyDispositionBatch(JourneyStore& store, JourneyStepper& stepper,
   std::map<std::string, size_t> facts_index;
   for (const PendingStep& s : steps) {
     const LoadedJourney& j = *s.journey;
-    if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) continue;
+    if (j.row.status != journey::JourneyStatus::kRunning) continue;
     if (facts_index.emplace(j.row.journey_id, order.size()).second) order.push_back(&j);
   }
   if (order.empty()) return absl::OkStatus();
@@ -157,11 +157,11 @@ absl::Status ApplyDispositionBatch(JourneyStore& store, JourneyStepper& stepper,
   PauseGate pauses(store);
   const std::string touch_key = stepper.TouchKey(store);
   std::map<std::string, int64_t> next_seq;  // per journey: its first history row's number
-  std::map<std::string, int16_t> status_before;
+  std::map<std::string, journey::JourneyStatus> status_before;
   for (const PendingStep& s : steps) {
     LoadedJourney& j = *s.journey;
     const std::string& id = j.row.journey_id;
-    if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) continue;
+    if (j.row.status != journey::JourneyStatus::kRunning) continue;
     status_before.emplace(id, j.row.status);
     // The interpreter knows the touch by its own name (touch_ids.h); a touch no run waits for
     // any more keeps its public id and the interpreter ignores it.

@@ -21,7 +21,7 @@ blend::v1::Journey JourneyRunner::ToProto(const pg::JourneyRow& row) const {
   j.set_campaign_version(row.campaign_version);
   j.set_client_key(row.client_key);
   j.set_customer_id(row.customer_id);
-  j.set_status(static_cast<blend::v1::JourneyStatus>(row.status));
+  j.set_status(orchestrator::ToProto(row.status));
   j.set_current_state(row.current_state);
   *j.mutable_state() = JsonToStruct(json::parse(row.state_json));
   if (row.pending_timer) *j.mutable_pending_timer() = orchestrator::ToProto(*row.pending_timer);
@@ -72,7 +72,7 @@ absl::StatusOr<blend::v1::ListJourneysResponse> JourneyRunner::ListJourneys(
     return absl::InvalidArgumentError("unknown status");
   }
   pg::JourneyFilter filter{request.customer_id(), request.campaign_id(), request.campaign_version(),
-                           request.state_name(), static_cast<int16_t>(request.status())};
+                           request.state_name(), FromProto(request.status())};
   int limit = request.page_size() <= 0 ? 100 : std::min(request.page_size(), 1000);
   std::optional<absl::Time> after;
   std::string after_id;

@@ -36,10 +36,10 @@ std::string CurrentState(const journey::JourneyState& s) {
 
 void FillRow(pg::JourneyRow& row, const journey::StepResult& r, absl::Time now) {
   row.state_json = r.next.ToJson().dump();
-  row.status = static_cast<int16_t>(ToProto(r.next.status));
+  row.status = r.next.status;
   row.current_state = CurrentState(r.next);
   row.updated_at = now;
-  if (row.status != blend::v1::JOURNEY_STATUS_RUNNING && !row.finished_at) {
+  if (row.status != journey::JourneyStatus::kRunning && !row.finished_at) {
     row.finished_at = now;
     row.error = r.next.error;
     row.cause = r.next.cause;
@@ -156,7 +156,7 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   journey::CustomerFacts facts = BuildFacts(tx, *j.campaign, j.customer, j.row.started_at, now,
                                             /*load_attributes=*/true, j.engagement_facts);
   journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
-  const int16_t before = j.row.status;
+  const journey::JourneyStatus before = j.row.status;
   PgJourneyStore store(tx);
   Effects effects;
   PauseGate pauses(store);
@@ -167,7 +167,7 @@ absl::Status JourneyRunner::Apply(pqxx::work& tx, Loaded& j, const journey::Trig
   FillRow(j.row, result, now);
   BLEND_RETURN_IF_ERROR(TxOk(pg::UpdateJourney(tx, j.row), "journey " + j.row.journey_id));
   j.state = std::move(result.next);
-  if (before == blend::v1::JOURNEY_STATUS_RUNNING && j.row.status != before) {
+  if (before == journey::JourneyStatus::kRunning && j.row.status != before) {
     notes.finished.emplace_back(j.row.campaign_id, JourneyStatusText(j.row.status));
     // Every way a journey ends passes here (exit event, CancelJourney, failure, timeout): its
     // voice contacts still queued in Genesys come back out. (A journey that ends in its very
@@ -324,7 +324,7 @@ std::vector<blend::v1::StartJourneyResult> JourneyRunner::StartRows(
     stepper_.BufferEffects(effects, touch_key, p.row, reqs[p.index].customer(), *p.campaign,
                            p.result, now, 1, notes, pauses);
     notes.started.push_back(p.row.campaign_id);
-    if (p.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
+    if (p.row.status != journey::JourneyStatus::kRunning) {
       notes.finished.emplace_back(p.row.campaign_id, JourneyStatusText(p.row.status));
     }
     out.set_accepted(true);
@@ -579,7 +579,7 @@ absl::Status JourneyRunner::DispositionInTx(pqxx::work& tx, const std::string& m
   if (!echoes_refusal) {
     BLEND_RETURN_IF_ERROR(RecordOutcomeSuppression(tx, d, j.customer, now, notes));
   }
-  if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) return absl::OkStatus();
+  if (j.row.status != journey::JourneyStatus::kRunning) return absl::OkStatus();
   // The interpreter knows the touch by its own name (touch_ids.h); a touch no run waits for
   // any more keeps its public id and the interpreter ignores it, as before.
   journey::TaskResultTrigger trigger = DispositionTrigger(d);
@@ -680,7 +680,7 @@ absl::StatusOr<blend::v1::Journey> JourneyRunner::CancelJourney(const std::strin
   auto row = ctx_.Transact(
       {.name = "cancel"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<pg::JourneyRow> {
         BLEND_ASSIGN_OR_RETURN(Loaded j, Load(tx, journey_id, pg::Lock::kForUpdate));
-        if (j.row.status == blend::v1::JOURNEY_STATUS_RUNNING) {
+        if (j.row.status == journey::JourneyStatus::kRunning) {
           BLEND_RETURN_IF_ERROR(Apply(tx, j,
                                       journey::CancelTrigger{reason.empty() ? "cancelled" : reason},
                                       ctx_.clock().Now(), notes));

@@ -221,10 +221,9 @@ void JourneyStepper::BufferEffects(Effects& effects, const std::string& touch_ke
   }
 }
 
-absl::Status JourneyStepper::WriteStepped(JourneyStore& store,
-                                          const std::map<std::string, int16_t>& status_before,
-                                          std::map<std::string, LoadedJourney>& loaded,
-                                          absl::Time now, TxNotes& notes) const {
+absl::Status JourneyStepper::WriteStepped(
+    JourneyStore& store, const std::map<std::string, journey::JourneyStatus>& status_before,
+    std::map<std::string, LoadedJourney>& loaded, absl::Time now, TxNotes& notes) const {
   std::vector<JourneyRow*> stepped;
   stepped.reserve(status_before.size());
   for (const auto& [id, before] : status_before) stepped.push_back(&loaded.at(id).row);
@@ -234,7 +233,7 @@ absl::Status JourneyStepper::WriteStepped(JourneyStore& store,
   std::map<std::string, std::vector<std::string>> ended_by_reason;
   for (const auto& [id, before] : status_before) {
     const JourneyRow& row = loaded.at(id).row;
-    if (before != blend::v1::JOURNEY_STATUS_RUNNING || row.status == before) continue;
+    if (before != journey::JourneyStatus::kRunning || row.status == before) continue;
     notes.finished.emplace_back(row.campaign_id, JourneyStatusText(row.status));
     ended_by_reason[absl::StrCat("journey finished: ", JourneyStatusText(row.status))].push_back(
         id);

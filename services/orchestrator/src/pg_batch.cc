@@ -71,7 +71,7 @@ bool UpdateJourneys(pqxx::work& tx, const std::vector<JourneyRow*>& rows) {
   for (JourneyRow* j : rows) {
     id.push_back(j->journey_id);
     ver.push_back(std::to_string(j->version));
-    st.push_back(std::to_string(j->status));
+    st.push_back(std::to_string(JourneyStatusCode(j->status)));
     cs.push_back(j->current_state);
     sj.push_back(j->state_json);
     up.push_back(std::to_string(ToMicros(j->updated_at)));

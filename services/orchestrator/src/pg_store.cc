@@ -179,7 +179,14 @@ JourneyRow ReadJourney(const pqxx::row& r) {
   j.input_hash = r[4].as<std::string>();
   j.customer_id = r[5].as<std::string>();
   j.customer_json = r[6].as<std::string>();
-  j.status = r[7].as<int16_t>();
+  const auto status_code = r[7].as<int16_t>();
+  std::optional<journey::JourneyStatus> status = JourneyStatusFromCode(status_code);
+  // A status this build does not know (a newer schema's): fail the transaction loudly.
+  if (!status) {
+    throw std::runtime_error("journey " + j.journey_id + " has unknown status " +
+                             std::to_string(status_code));
+  }
+  j.status = *status;
   j.current_state = r[8].as<std::string>();
   j.state_json = r[9].as<std::string>();
   j.version = r[10].as<int64_t>();
@@ -238,9 +245,9 @@ std::optional<JourneyRow> FindJourney(pqxx::work& tx, const std::string& journey
 }
 
 bool UpdateJourney(pqxx::work& tx, JourneyRow& j) {
-  pqxx::result r =
-      Exec(tx, kUpdateJourney, j.journey_id, j.version, j.status, j.current_state, j.state_json,
-           ToMicros(j.updated_at), OptMicros(j.finished_at), j.error, j.cause);
+  pqxx::result r = Exec(tx, kUpdateJourney, j.journey_id, j.version, JourneyStatusCode(j.status),
+                        j.current_state, j.state_json, ToMicros(j.updated_at),
+                        OptMicros(j.finished_at), j.error, j.cause);
   if (r.size() != 1) return false;
   j.pending_timer = OptTime(r[0][0]);
   ++j.version;
@@ -277,7 +284,8 @@ std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& f, int
       "ORDER BY started_at, journey_id LIMIT $8";
   // Planned with the values (the empty filters fold away), so each combination uses its index.
   pqxx::result r = ExecPlannedNow(tx, sql, f.customer_id, f.campaign_id, f.campaign_version, own,
-                                  f.status, OptMicros(after_started), after_id, limit);
+                                  f.status ? JourneyStatusCode(*f.status) : int16_t{0},
+                                  OptMicros(after_started), after_id, limit);
   std::vector<JourneyRow> out;
   for (const auto& row : r) out.push_back(ReadJourney(row));
   return out;
@@ -641,7 +649,7 @@ std::vector<std::string> InsertJourneys(pqxx::work& tx, const std::vector<Journe
                                j.input_hash,
                                j.customer_id,
                                j.customer_json,
-                               std::to_string(j.status),
+                               std::to_string(JourneyStatusCode(j.status)),
                                j.current_state,
                                j.state_json,
                                OptUs(j.pending_timer),

@@ -1,10 +1,11 @@
-// The one mapping between the status enums and their stored text (statuses.h).
+// The one mapping between the status enums and their stored forms (statuses.h).
 
 #include "blend/orchestrator/statuses.h"
 
 #include <array>
 #include <utility>
 
+#include "blend/orchestrator/codec.h"
 #include "blend/v1/journey_service.pb.h"
 
 namespace blend::orchestrator {
@@ -36,10 +37,23 @@ std::optional<TouchStatus> TouchStatusFromText(std::string_view text) {
   return std::nullopt;
 }
 
-std::string JourneyStatusText(int16_t status) {
-  std::string name = blend::v1::JourneyStatus_Name(static_cast<blend::v1::JourneyStatus>(status));
-  constexpr std::string_view kPrefix = "JOURNEY_STATUS_";
-  return name.rfind(kPrefix, 0) == 0 ? name.substr(kPrefix.size()) : name;
+// The stored numbers are blend.v1.JourneyStatus's (codec.h maps both ways), so the API and
+// the column agree.
+static_assert(blend::v1::JOURNEY_STATUS_RUNNING == kRunningJourneyCode,
+              "SQL that finds running journeys writes `status = 1`");
+
+int16_t JourneyStatusCode(journey::JourneyStatus status) {
+  // kNotStarted is never stored: a journey is written once its first step ran.
+  return static_cast<int16_t>(ToProto(status));
+}
+
+std::optional<journey::JourneyStatus> JourneyStatusFromCode(int16_t code) {
+  if (!blend::v1::JourneyStatus_IsValid(code)) return std::nullopt;
+  return FromProto(static_cast<blend::v1::JourneyStatus>(code));
+}
+
+std::string JourneyStatusText(journey::JourneyStatus status) {
+  return std::string(journey::JourneyStatusName(status));
 }
 
 }  // namespace blend::orchestrator

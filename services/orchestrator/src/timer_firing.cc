@@ -56,7 +56,7 @@ absl::StatusOr<int> FireDueTimerBatch(JourneyStore& store, JourneyStepper& stepp
   PauseGate pauses(store);
   const std::string touch_key = stepper.TouchKey(store);
   std::map<std::string, int64_t> next_seq;  // per journey: its first history row's number
-  std::map<std::string, int16_t> status_before;
+  std::map<std::string, journey::JourneyStatus> status_before;
   int count = 0;
   for (const DueTimer& t : due) {  // oldest first: one journey's timers in due order
     auto it = loaded.find(t.journey_id);

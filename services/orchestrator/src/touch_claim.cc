@@ -61,7 +61,7 @@ absl::StatusOr<JourneyRunner::FenceVerdict> JourneyRunner::Fence(pqxx::work& tx,
     v.reason = std::move(reason);
     return v;
   };
-  if (j.row.status != blend::v1::JOURNEY_STATUS_RUNNING) {
+  if (j.row.status != journey::JourneyStatus::kRunning) {
     return stop(absl::StrCat("journey finished: ", JourneyStatusText(j.row.status)));
   }
   if (!StepTouchIdOf(TouchKey(tx), j.state, touch.touch_id)) {

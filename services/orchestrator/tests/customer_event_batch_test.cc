@@ -67,9 +67,9 @@ TEST_F(CustomerEventBatchTest, APaymentEndsEveryRunningJourneyOfItsCustomerAndNo
   now_ += absl::Minutes(5);
   EXPECT_THAT(Apply({Event("c1", "payment.received", "pay-1"), Event("c3", "sms.reply", "r-1")}),
               ElementsAre(absl::OkStatus(), absl::OkStatus()));
-  EXPECT_EQ(StatusOf(remind), blend::v1::JOURNEY_STATUS_SUCCEEDED);
-  EXPECT_EQ(StatusOf(call), blend::v1::JOURNEY_STATUS_SUCCEEDED);
-  EXPECT_EQ(StatusOf(other), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(remind), journey::JourneyStatus::kSucceeded);
+  EXPECT_EQ(StatusOf(call), journey::JourneyStatus::kSucceeded);
+  EXPECT_EQ(StatusOf(other), journey::JourneyStatus::kRunning);
   EXPECT_THAT(store_.timers(), SizeIs(1));  // c2's wait only
   EXPECT_EQ(store_.FindJourney(remind)->finished_at, now_);
   EXPECT_TRUE(HistoryIsContiguous(remind));

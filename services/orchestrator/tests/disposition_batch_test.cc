@@ -89,7 +89,7 @@ TEST_F(DispositionBatchTest, ASentSmsCompletesItsTouchAndStepsTheJourney) {
               ElementsAre(absl::OkStatus()));
   EXPECT_EQ(store_.touches().at(touch).status, TouchStatus::kDone);
   EXPECT_EQ(store_.touches().at(touch).reason, "TOUCH_OUTCOME_SENT");
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
   EXPECT_TRUE(HistoryIsContiguous(id));
   ASSERT_THAT(notes_.finished, SizeIs(1));
   EXPECT_EQ(notes_.finished[0].second, "SUCCEEDED");
@@ -141,7 +141,7 @@ TEST_F(DispositionBatchTest, AnUnknownTouchIsNotFoundAndTheOthersApply) {
   ASSERT_THAT(results, SizeIs(2));
   EXPECT_EQ(results[0].code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(results[1].ok());
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
 }
 
 TEST_F(DispositionBatchTest, TwoOutcomesOfOneJourneyStepInMessageOrderWithOneWrite) {
@@ -154,7 +154,7 @@ TEST_F(DispositionBatchTest, TwoOutcomesOfOneJourneyStepInMessageOrderWithOneWri
   EXPECT_THAT(Apply({Outcome(touches[1], blend::v1::TOUCH_OUTCOME_SENT),
                      Outcome(touches[0], blend::v1::TOUCH_OUTCOME_SENT)}),
               ElementsAre(absl::OkStatus(), absl::OkStatus()));
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
   EXPECT_EQ(store_.FindJourney(id)->version, 2);  // both steps, one UpdateJourneys
   EXPECT_TRUE(HistoryIsContiguous(id));
 }
@@ -170,7 +170,7 @@ TEST_F(DispositionBatchTest, AFailedTouchFailsAJourneyWithoutACatch) {
   EXPECT_EQ(store_.touches().at(touch).reason, "TOUCH_OUTCOME_FAILED");
   std::optional<JourneyRow> row = store_.FindJourney(id);
   ASSERT_TRUE(row.has_value());
-  EXPECT_EQ(row->status, blend::v1::JOURNEY_STATUS_FAILED);
+  EXPECT_EQ(row->status, journey::JourneyStatus::kFailed);
   EXPECT_EQ(row->error, "Blend.TouchFailed");
   EXPECT_TRUE(row->finished_at.has_value());
 }
@@ -184,7 +184,7 @@ TEST_F(DispositionBatchTest, AnInsertedCallIsSentAndTheJourneyWaitsForItsOutcome
   EXPECT_THAT(Apply({Outcome(touch, blend::v1::TOUCH_OUTCOME_SENT, blend::v1::CHANNEL_VOICE)}),
               ElementsAre(absl::OkStatus()));
   EXPECT_EQ(store_.touches().at(touch).status, TouchStatus::kSent);
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kRunning);
   EXPECT_EQ(store_.FindJourney(id)->version, 1);  // not stepped
 
   EXPECT_THAT(
@@ -192,7 +192,7 @@ TEST_F(DispositionBatchTest, AnInsertedCallIsSentAndTheJourneyWaitsForItsOutcome
             /*first=*/1),
       ElementsAre(absl::OkStatus()));
   EXPECT_EQ(store_.touches().at(touch).status, TouchStatus::kDone);
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
   EXPECT_THAT(store_.outbox(), SizeIs(1));  // the call's command only: nothing to withdraw
 }
 

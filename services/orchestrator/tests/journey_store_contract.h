@@ -136,7 +136,7 @@ TYPED_TEST_P(JourneyStoreContract, InsertJourneysSkipsAClientKeyAlreadyUsed) {
   EXPECT_EQ(j1->customer_id, "cust");
   EXPECT_EQ(j1->started_at, this->t0_);
   EXPECT_EQ(j1->updated_at, this->t0_);
-  EXPECT_EQ(j1->status, blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(j1->status, journey::JourneyStatus::kRunning);
   EXPECT_FALSE(j1->pending_timer.has_value());
 }
 
@@ -154,7 +154,7 @@ TYPED_TEST_P(JourneyStoreContract, UpdateJourneysChecksVersionsAndDerivesThePend
   this->store().UpsertTimer("j1", "soon", this->t0_ + absl::Seconds(30), this->t0_);
   JourneyRow j1 = *this->store().FindJourney("j1");
   JourneyRow j2 = *this->store().FindJourney("j2");
-  j1.status = blend::v1::JOURNEY_STATUS_SUCCEEDED;
+  j1.status = journey::JourneyStatus::kSucceeded;
   j1.current_state = "Done";
   j1.updated_at = this->t0_ + absl::Seconds(5);
   j1.finished_at = this->t0_ + absl::Seconds(5);
@@ -166,7 +166,7 @@ TYPED_TEST_P(JourneyStoreContract, UpdateJourneysChecksVersionsAndDerivesThePend
   std::optional<JourneyRow> stored = this->store().FindJourney("j1");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->version, 2);
-  EXPECT_EQ(stored->status, blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(stored->status, journey::JourneyStatus::kSucceeded);
   EXPECT_EQ(stored->current_state, "Done");
   EXPECT_EQ(stored->finished_at, this->t0_ + absl::Seconds(5));
   EXPECT_EQ(stored->pending_timer, this->t0_ + absl::Seconds(30));
@@ -432,7 +432,7 @@ TYPED_TEST_P(JourneyStoreContract, LockingJourneysAndTouchesFindsTheExistingOnes
 TYPED_TEST_P(JourneyStoreContract, RunningJourneysOfCustomersAreLockedInIdOrder) {
   std::vector<JourneyRow> rows = {this->Journey("j3", "c1"), this->Journey("j1", "c1"),
                                   this->Journey("j2", "c2"), this->Journey("j4", "c1")};
-  rows[3].status = blend::v1::JOURNEY_STATUS_SUCCEEDED;
+  rows[3].status = journey::JourneyStatus::kSucceeded;
   rows[3].finished_at = this->t0_;
   ASSERT_THAT(this->store().InsertJourneys(rows), ::testing::SizeIs(4));
   EXPECT_THAT(this->Ids(this->store().LockRunningJourneysOfCustomers({"c1", "c9"})),

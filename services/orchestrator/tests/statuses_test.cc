@@ -27,9 +27,29 @@ TEST(TouchStatusTest, TheTextsAreTheOnesTheSchemaAndItsQueriesUse) {
   EXPECT_EQ(TouchStatusFromText("DONE"), std::nullopt) << "the column text is lower case";
 }
 
-TEST(TouchStatusTest, JourneyStatusTextIsTheNameWithoutItsEnumPrefix) {
-  EXPECT_EQ(JourneyStatusText(blend::v1::JOURNEY_STATUS_SUCCEEDED), "SUCCEEDED");
-  EXPECT_EQ(JourneyStatusText(blend::v1::JOURNEY_STATUS_TIMED_OUT), "TIMED_OUT");
+TEST(JourneyStatusTest, TextIsTheNameUsedInReasonsAndMetricLabels) {
+  EXPECT_EQ(JourneyStatusText(journey::JourneyStatus::kSucceeded), "SUCCEEDED");
+  EXPECT_EQ(JourneyStatusText(journey::JourneyStatus::kTimedOut), "TIMED_OUT");
+}
+
+TEST(JourneyStatusTest, EveryStoredStatusRoundTripsThroughItsColumnNumber) {
+  for (journey::JourneyStatus s :
+       {journey::JourneyStatus::kRunning, journey::JourneyStatus::kSucceeded,
+        journey::JourneyStatus::kFailed, journey::JourneyStatus::kCancelled,
+        journey::JourneyStatus::kTimedOut}) {
+    EXPECT_EQ(JourneyStatusFromCode(JourneyStatusCode(s)), s) << JourneyStatusText(s);
+  }
+}
+
+TEST(JourneyStatusTest, TheNumbersAreTheApisAndUnknownOnesAreRefused) {
+  // Rows written by earlier builds hold the blend.v1.JourneyStatus numbers; SQL writes 1.
+  EXPECT_EQ(JourneyStatusCode(journey::JourneyStatus::kRunning), kRunningJourneyCode);
+  EXPECT_EQ(JourneyStatusCode(journey::JourneyStatus::kSucceeded),
+            blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(JourneyStatusCode(journey::JourneyStatus::kTimedOut),
+            blend::v1::JOURNEY_STATUS_TIMED_OUT);
+  EXPECT_EQ(JourneyStatusFromCode(0), std::nullopt) << "UNSPECIFIED is never stored";
+  EXPECT_EQ(JourneyStatusFromCode(42), std::nullopt);
 }
 
 }  // namespace

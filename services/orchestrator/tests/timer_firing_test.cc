@@ -69,7 +69,7 @@ TEST_F(TimerFiringTest, ABatchFiresUpToItsSizeAndTheRestInTheNext) {
   EXPECT_EQ(Fire(), 20);
   EXPECT_EQ(Fire(), 0);
   for (const std::string& id : ids) {
-    EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED) << id;
+    EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded) << id;
     EXPECT_EQ(store_.FindJourney(id)->version, 2) << id;
     EXPECT_FALSE(store_.FindJourney(id)->pending_timer.has_value()) << id;
     EXPECT_TRUE(HistoryIsContiguous(id)) << id;
@@ -86,7 +86,7 @@ TEST_F(TimerFiringTest, TwoTimersOfOneJourneyInOneBatchStepInDueOrder) {
   ASSERT_THAT(store_.timers(), SizeIs(2));
   now_ += absl::Seconds(21);
   EXPECT_EQ(Fire(), 2);
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
   EXPECT_TRUE(HistoryIsContiguous(id));
   std::vector<std::string> entered;
   for (const HistoryRow& row : store_.ReadHistory(id)) {
@@ -106,13 +106,13 @@ TEST_F(TimerFiringTest, AJourneyHeldElsewhereKeepsItsTimerForTheNextPoll) {
   store_.HoldJourney(b);
   now_ += absl::Seconds(61);
   EXPECT_EQ(Fire(), 1);
-  EXPECT_EQ(StatusOf(a), blend::v1::JOURNEY_STATUS_SUCCEEDED);
-  EXPECT_EQ(StatusOf(b), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(a), journey::JourneyStatus::kSucceeded);
+  EXPECT_EQ(StatusOf(b), journey::JourneyStatus::kRunning);
   EXPECT_THAT(store_.timers(), SizeIs(1));
 
   store_.ReleaseJourney(b);
   EXPECT_EQ(Fire(), 1);
-  EXPECT_EQ(StatusOf(b), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(b), journey::JourneyStatus::kSucceeded);
 }
 
 TEST_F(TimerFiringTest, AnUnreadableJourneyIsPostponedAMinuteAndTheOthersFire) {
@@ -124,8 +124,8 @@ TEST_F(TimerFiringTest, AnUnreadableJourneyIsPostponedAMinuteAndTheOthersFire) {
   now_ += absl::Seconds(61);
 
   EXPECT_EQ(Fire(), 1);
-  EXPECT_EQ(StatusOf(good), blend::v1::JOURNEY_STATUS_SUCCEEDED);
-  EXPECT_EQ(StatusOf(bad.journey_id), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(good), journey::JourneyStatus::kSucceeded);
+  EXPECT_EQ(StatusOf(bad.journey_id), journey::JourneyStatus::kRunning);
   ASSERT_THAT(store_.timers(), SizeIs(1));
   EXPECT_EQ(store_.timers().begin()->first.first, bad.journey_id);
   EXPECT_EQ(store_.timers().begin()->second, now_ + absl::Minutes(1));
@@ -152,7 +152,7 @@ TEST_F(TimerFiringTest, ATouchAStepEmitsIsStoredWithItsOutboxRow) {
   EXPECT_EQ(touches[0].journey_id, id);
   EXPECT_EQ(touches[0].channel, blend::v1::CHANNEL_SMS);
   EXPECT_THAT(notes_.touches, ElementsAre("sms"));
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_RUNNING);  // waiting for the outcome
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kRunning);  // waiting for the outcome
 }
 
 TEST_F(TimerFiringTest, APausedCampaignsTouchIsHeldWithoutAnOutboxRow) {
@@ -163,7 +163,7 @@ TEST_F(TimerFiringTest, APausedCampaignsTouchIsHeldWithoutAnOutboxRow) {
   EXPECT_EQ(Fire(), 1);
 
   EXPECT_THAT(store_.outbox(), SizeIs(0));
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_RUNNING);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kRunning);
   ASSERT_THAT(store_.touches(), SizeIs(1));
   const TouchRow& touch = store_.touches().begin()->second;
   EXPECT_EQ(touch.journey_id, id);
@@ -194,7 +194,7 @@ TEST_F(TimerFiringTest, AJourneyThatEndsWithdrawsItsVoiceContactStillQueued) {
 
   now_ += absl::Seconds(61);
   EXPECT_EQ(Fire(), 1);
-  EXPECT_EQ(StatusOf(id), blend::v1::JOURNEY_STATUS_SUCCEEDED);
+  EXPECT_EQ(StatusOf(id), journey::JourneyStatus::kSucceeded);
   ASSERT_THAT(store_.outbox(), SizeIs(1));
   EXPECT_EQ(store_.outbox()[0].topic, "test.blend.touch.voice");
   EXPECT_EQ(store_.outbox()[0].key, id);

@@ -54,7 +54,7 @@ class TriggerTest : public ::testing::Test {
                                             ToCustomerInfo(customer), row.journey_id},
                       now_);
     row.state_json = result.next.ToJson().dump();
-    row.status = static_cast<int16_t>(ToProto(result.next.status));
+    row.status = result.next.status;
     EXPECT_THAT(store_.InsertJourneys({row}), ::testing::SizeIs(1));
     Effects effects;
     PauseGate pauses(store_);
@@ -66,11 +66,10 @@ class TriggerTest : public ::testing::Test {
     return row.journey_id;
   }
 
-  blend::v1::JourneyStatus StatusOf(const std::string& id) {
+  journey::JourneyStatus StatusOf(const std::string& id) {
     std::optional<JourneyRow> row = store_.FindJourney(id);
     EXPECT_TRUE(row.has_value()) << id;
-    return row ? static_cast<blend::v1::JourneyStatus>(row->status)
-               : blend::v1::JOURNEY_STATUS_UNSPECIFIED;
+    return row ? row->status : journey::JourneyStatus::kNotStarted;
   }
 
   // The journey's history numbers are exactly 1..n.

@@ -312,7 +312,7 @@ std::vector<JourneyRow> InMemoryJourneyStore::LockRunningJourneysOfCustomers(
   const std::set<std::string> customers(customer_ids.begin(), customer_ids.end());
   std::vector<JourneyRow> out;  // journeys_ is ordered by id
   for (const auto& [id, j] : journeys_) {
-    if (customers.contains(j.customer_id) && j.status == blend::v1::JOURNEY_STATUS_RUNNING) {
+    if (customers.contains(j.customer_id) && j.status == journey::JourneyStatus::kRunning) {
       out.push_back(j);
     }
   }

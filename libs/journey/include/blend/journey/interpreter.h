@@ -19,11 +19,9 @@
 #include "absl/time/time.h"
 #include "blend/common/channel.h"
 #include "blend/journey/campaign.h"
+#include "blend/journey/journey_status.h"
 
 namespace blend::journey {
-
-enum class JourneyStatus { kNotStarted, kRunning, kSucceeded, kFailed, kCancelled, kTimedOut };
-std::string_view JourneyStatusName(JourneyStatus s);  // "RUNNING", "SUCCEEDED", ...
 
 // Who the journey is for. Phone in E.164; time zones as IANA names (may be empty).
 struct CustomerInfo {

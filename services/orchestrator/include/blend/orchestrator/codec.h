@@ -33,6 +33,8 @@ blend::v1::Channel ToProto(Channel c);
 // CHANNEL_UNSPECIFIED -> nullopt.
 std::optional<Channel> FromProto(blend::v1::Channel c);
 blend::v1::JourneyStatus ToProto(journey::JourneyStatus s);
+// JOURNEY_STATUS_UNSPECIFIED (and a number this build does not know) -> nullopt.
+std::optional<journey::JourneyStatus> FromProto(blend::v1::JourneyStatus s);
 
 // The Customer as stored in journeys.customer (proto JSON) and back.
 std::string CustomerToJson(const blend::v1::Customer& c);

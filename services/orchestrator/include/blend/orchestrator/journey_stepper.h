@@ -99,7 +99,7 @@ class JourneyStepper {
   // voice contacts still queued in Genesys (one store call per way of ending). kAborted when a
   // journey changed concurrently.
   absl::Status WriteStepped(JourneyStore& store,
-                            const std::map<std::string, int16_t>& status_before,
+                            const std::map<std::string, journey::JourneyStatus>& status_before,
                             std::map<std::string, LoadedJourney>& loaded, absl::Time now,
                             TxNotes& notes) const;
   // A WithdrawTouch outbox row and a history row for each touch (touch_withdraw.cc says why).

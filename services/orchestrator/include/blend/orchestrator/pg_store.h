@@ -61,13 +61,13 @@ bool UpdateJourney(pqxx::work& tx, JourneyRow& row);
 // events of the same customer).
 std::vector<std::string> LockRunningJourneysOfCustomer(pqxx::work& tx,
                                                        const std::string& customer_id);
-// ListJourneys filters, combined with AND; empty / 0: any.
+// ListJourneys filters, combined with AND; empty / 0 / nullopt: any.
 struct JourneyFilter {
   std::string customer_id;
   std::string campaign_id;
   int32_t campaign_version = 0;
   std::string state_name;  // a state the journey is in now ("Outer/Inner" for nested ones)
-  int16_t status = 0;      // blend.v1.JourneyStatus
+  std::optional<journey::JourneyStatus> status;
 };
 // Keyset pagination by (started_at, journey_id); `after_*` empty for the first page.
 std::vector<JourneyRow> ListJourneys(pqxx::work& tx, const JourneyFilter& filter, int limit,

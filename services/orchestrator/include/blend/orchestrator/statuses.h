@@ -4,12 +4,14 @@
 // Why: the touch status was a free string compared against literals in five files ("sent",
 // "done", ...), so a typo compiled and silently never matched; the journey status name was cut
 // out of the proto enum name in two places. Code now compares enums; only this file knows the
-// text the `touches.status` column holds.
+// text the `touches.status` column holds, and the number `journeys.status` holds.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "blend/journey/journey_status.h"
 
 namespace blend::orchestrator {
 
@@ -29,8 +31,19 @@ std::string_view TouchStatusText(TouchStatus status);
 // nullopt for a text this build does not know.
 std::optional<TouchStatus> TouchStatusFromText(std::string_view text);
 
-// "RUNNING", "SUCCEEDED", ... for journeys.status (a blend.v1.JourneyStatus number): the name
-// used in reasons ("journey finished: SUCCEEDED") and metric labels.
-std::string JourneyStatusText(int16_t status);
+// journeys.status (a smallint) holds a journey's status as its blend.v1.JourneyStatus number,
+// so rows written by earlier builds read the same and the API's numbers are the column's. Code
+// holds journey::JourneyStatus; only the stores call these two (through codec.h's ToProto and
+// FromProto, the one table of the numbers).
+int16_t JourneyStatusCode(journey::JourneyStatus status);
+// nullopt for a number this build does not know (a newer schema's).
+std::optional<journey::JourneyStatus> JourneyStatusFromCode(int16_t code);
+// The number of a running journey, written as a literal (`status = 1`) in the SQL that finds
+// running journeys; statuses.cc fails to compile if the mapping above disagrees.
+inline constexpr int16_t kRunningJourneyCode = 1;
+
+// "RUNNING", "SUCCEEDED", ...: the name used in reasons ("journey finished: SUCCEEDED") and
+// metric labels.
+std::string JourneyStatusText(journey::JourneyStatus status);
 
 }  // namespace blend::orchestrator

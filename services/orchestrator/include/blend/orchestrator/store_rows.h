@@ -2,7 +2,7 @@
 
 // The rows the orchestrator stores, as plain values: what the JourneyStore seam
 // (journey_store.h) and the SQL of pg_store.h read and write. No storage here; times are
-// absl::Time, statuses the enums of statuses.h (journey status: blend.v1.JourneyStatus).
+// absl::Time, statuses the enums of statuses.h and journey_status.h.
 
 #include <cstdint>
 #include <optional>
@@ -32,7 +32,7 @@ struct JourneyRow {
   std::string input_hash;
   std::string customer_id;
   std::string customer_json;
-  int16_t status = 1;  // blend.v1.JourneyStatus
+  journey::JourneyStatus status = journey::JourneyStatus::kRunning;
   std::string current_state;
   std::string state_json;
   int64_t version = 1;
