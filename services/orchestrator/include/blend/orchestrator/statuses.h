@@ -39,7 +39,8 @@ int16_t JourneyStatusCode(journey::JourneyStatus status);
 // nullopt for a number this build does not know (a newer schema's).
 std::optional<journey::JourneyStatus> JourneyStatusFromCode(int16_t code);
 // The number of a running journey, written as a literal (`status = 1`) in the SQL that finds
-// running journeys; statuses.cc fails to compile if the mapping above disagrees.
+// running journeys; a static_assert in statuses.cc (the proto number) and statuses_test.cc (the
+// mapping) keep the two in step.
 inline constexpr int16_t kRunningJourneyCode = 1;
 
 // "RUNNING", "SUCCEEDED", ...: the name used in reasons ("journey finished: SUCCEEDED") and
