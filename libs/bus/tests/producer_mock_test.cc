@@ -147,14 +147,23 @@ TEST_F(MockClusterTest, PermanentBrokerErrorSurfacesAsInvalidArgument) {
 TEST_F(MockClusterTest, BrokerDownSurfacesUnavailableWithinDeliveryTimeout) {
   auto producer = MakeProducer(absl::Seconds(1));
   ASSERT_NE(producer, nullptr);
-  ASSERT_TRUE(producer->ProduceSync(topic_, "k", "warm-up").ok());
+  // The warm-up only connects and learns the topic. On a loaded machine the first record can
+  // miss the 1 s delivery timeout before the connection is up (CI's unit run did once), so
+  // a few tries are allowed, and the failures counter is read after them.
+  absl::Status warm_up;
+  for (int i = 0; i < 10; ++i) {
+    warm_up = producer->ProduceSync(topic_, "k", "warm-up");
+    if (warm_up.ok()) break;
+  }
+  ASSERT_TRUE(warm_up.ok()) << warm_up;
+  const double failed_before = CounterValue(registry_, "blend_bus_produce_failed_total", topic_);
   ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster_, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
   // kUnavailable is librdkafka's own message timeout (delivery_timeout, 1 s here): had the
   // report not come, ProduceSync would have given up on its own after the 5 s grace with
   // kDeadlineExceeded. The code says which; a wall-clock bound flaked on a loaded machine.
   absl::Status st = producer->ProduceSync(topic_, "k", "lost");
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
-  EXPECT_EQ(CounterValue(registry_, "blend_bus_produce_failed_total", topic_), 1);
+  EXPECT_EQ(CounterValue(registry_, "blend_bus_produce_failed_total", topic_), failed_before + 1);
   ASSERT_EQ(rd_kafka_mock_broker_set_up(cluster_, -1), RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
