@@ -129,28 +129,6 @@ blend::v1::CampaignPause SetPaused(pqxx::work& tx, const std::string& campaign_i
   return p;
 }
 
-absl::StatusOr<blend::v1::ClaimTouchResponse> HoldClaimedTouch(pqxx::work& tx,
-                                                               const std::string& touch_id,
-                                                               int32_t attempt,
-                                                               const std::string& touch_command) {
-  // Like any deferral: the next attempt, so the re-emitted message has a new message id.
-  blend::v1::TouchCommand cmd;
-  if (!cmd.ParseFromString(touch_command)) {
-    return absl::InternalError(
-        absl::StrCat("stored command of touch ", touch_id, " is unreadable"));
-  }
-  cmd.set_attempt(attempt + 1);
-  tx.exec_params(
-      "UPDATE touches SET status = 'deferred', reason = $2, attempt = $3, "
-      "command = decode($4, 'base64') WHERE touch_id = $1",
-      touch_id, std::string(kPausedReason), cmd.attempt(),
-      absl::Base64Escape(cmd.SerializeAsString()));
-  blend::v1::ClaimTouchResponse out;
-  out.set_decision(blend::v1::ClaimTouchResponse::DECISION_DEFERRED);
-  out.set_reason(kPausedReason);  // no retry_at: the resume emits it again
-  return out;
-}
-
 absl::StatusOr<ReleaseBatch> ReleaseHeldTouches(pqxx::work& tx, const std::string& campaign_id,
                                                 const std::string& topic_prefix, absl::Time now,
                                                 int limit) {

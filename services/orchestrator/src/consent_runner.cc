@@ -1,8 +1,6 @@
-// One consent record per customer, in the orchestrator: the ConsentService operations and the
-// one write path every suppression takes (ConsentService, opt-out customer events, opt-out and
-// DNC dispositions): consent::pg::Put, then, in the same transaction, a withdrawal of every
-// voice contact the new record blocks (as a payment does). Reads: ConsentFacts, used by the
-// emit, claim and dial-time decisions (journey_runner.cc, touch_claim.cc).
+// One consent record per customer, in the orchestrator: the ConsentService operations (every
+// write through RecordSuppression, suppression_write.h) and the consent facts used by the emit,
+// claim and dial-time decisions (ApplyConsent).
 
 #include <nlohmann/json.hpp>
 
@@ -14,33 +12,12 @@
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_runner.h"
 #include "blend/orchestrator/pg_journey_store.h"
+#include "blend/orchestrator/suppression_write.h"
 #include "blend/store/transaction.h"
 #include "blend/telemetry/log.h"
 
 namespace blend::orchestrator {
 namespace {
-
-consent::Subject SubjectOf(const blend::v1::Customer& c) {
-  return consent::Subject{c.customer_id(), c.phone_e164(), c.email()};
-}
-
-consent::OptOutScope ScopeOf(const journey::CompiledCampaign& campaign) {
-  return campaign.policies().opt_out_scope == journey::OptOutScope::kChannel
-             ? consent::OptOutScope::kChannel
-             : consent::OptOutScope::kAll;
-}
-
-// Why a withdrawal was asked for, as WithdrawTouch.reason and the touch row say it.
-std::string WithdrawReason(const consent::Record& r) {
-  switch (r.reason) {
-    case consent::Reason::kOptOut:
-      return "opted_out";
-    case consent::Reason::kDnc:
-      return "dnc_active";
-    default:
-      return absl::StrCat("suppressed: ", std::string(consent::ReasonName(r.reason)));
-  }
-}
 
 // Page tokens: "<recorded_at micros>:<suppression id>" of the last record of the page.
 std::string PageToken(const consent::Record& r) {
@@ -48,13 +25,6 @@ std::string PageToken(const consent::Record& r) {
 }
 
 }  // namespace
-
-std::vector<consent::Record> FindConsent(pqxx::work& tx,
-                                         const std::vector<blend::v1::Customer>& customers,
-                                         absl::Time now) {
-  PgJourneyStore store(tx);
-  return FindConsent(store, customers, now);
-}
 
 void ApplyConsent(const std::vector<consent::Record>& records, const blend::v1::Customer& customer,
                   const journey::CompiledCampaign& campaign, absl::Time now,
@@ -103,34 +73,6 @@ absl::StatusOr<consent::Record> SuppressionFromProto(const blend::v1::Suppressio
   return r;
 }
 
-consent::pg::PutResult JourneyRunner::RecordSuppressionInTx(pqxx::work& tx,
-                                                            const consent::Record& record,
-                                                            absl::Time now, TxNotes& notes) {
-  consent::pg::PutResult put = consent::pg::Put(tx, record, now);
-  // Voice contacts already queued in Genesys for a customer this record now blocks come back
-  // out, in this transaction (one WithdrawTouch per touch, ever: a repeated put finds them
-  // withdrawn already). Per journey: whether it blocks voice depends on the journey's campaign
-  // (optOutScope) and on its customer.
-  for (const pg::VoiceJourney& vj :
-       pg::LockJourneysWithWithdrawableVoice(tx, record.customer_id, record.address)) {
-    auto customer = CustomerFromJson(vj.customer_json);
-    PgJourneyStore store(tx);
-    auto campaign = campaigns_.Get(store, vj.campaign_id, vj.campaign_version, nullptr);
-    if (!customer.ok() || !campaign.ok()) {
-      BLEND_LOG(kError, "journey unreadable; its voice contacts are not withdrawn",
-                {{"journey_id", vj.journey_id}});
-      continue;
-    }
-    if (!consent::Applies(put.record, SubjectOf(*customer), now) ||
-        !consent::Blocks(put.record, Channel::kVoice, ScopeOf(**campaign))) {
-      continue;
-    }
-    WithdrawJourneyVoiceTouches(tx, vj.journey_id, WithdrawReason(put.record), now, notes);
-  }
-  notes.suppressions.emplace_back(consent::ReasonName(record.reason));
-  return put;
-}
-
 absl::StatusOr<blend::v1::PutSuppressionResponse> JourneyRunner::PutSuppression(
     const blend::v1::Suppression& suppression) {
   BLEND_ASSIGN_OR_RETURN(consent::Record record,
@@ -138,7 +80,8 @@ absl::StatusOr<blend::v1::PutSuppressionResponse> JourneyRunner::PutSuppression(
   return ctx_.Transact(
       {.name = "consent_put", .timed = true},
       [&](pqxx::work& tx, TxNotes& notes) -> absl::StatusOr<blend::v1::PutSuppressionResponse> {
-        consent::pg::PutResult put = RecordSuppressionInTx(tx, record, ctx_.clock().Now(), notes);
+        PgJourneyStore store(tx);
+        SuppressionPut put = RecordSuppression(store, stepper_, record, ctx_.clock().Now(), notes);
         blend::v1::PutSuppressionResponse resp;
         *resp.mutable_suppression() = SuppressionToProto(put.record);
         resp.set_created(put.created);
@@ -162,9 +105,10 @@ std::vector<blend::v1::ImportSuppressionResult> JourneyRunner::ImportSuppression
   }
   absl::Status st = ctx_.Transact(
       {.name = "consent_import"}, [&](pqxx::work& tx, TxNotes& notes) -> absl::Status {
+        PgJourneyStore store(tx);
         for (size_t i = 0; i < rows.size(); ++i) {
           if (!records[i]) continue;
-          consent::pg::PutResult put = RecordSuppressionInTx(tx, *records[i], now, notes);
+          SuppressionPut put = RecordSuppression(store, stepper_, *records[i], now, notes);
           results[i].set_accepted(true);
           results[i].set_duplicate(!put.created);
           results[i].set_suppression_id(put.record.suppression_id);

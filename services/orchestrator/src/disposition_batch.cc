@@ -1,4 +1,4 @@
-// ApplyDispositionBatch (disposition_batch.h) and JourneyRunner's use of it.
+// ApplyDispositionBatch (disposition_batch.h).
 
 #include <map>
 #include <set>
@@ -11,8 +11,6 @@
 #include "blend/orchestrator/campaign_pause.h"
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/disposition_batch.h"
-#include "blend/orchestrator/journey_runner.h"
-#include "blend/orchestrator/pg_journey_store.h"
 #include "blend/orchestrator/statuses.h"
 #include "blend/orchestrator/touch_ids.h"
 #include "journey_step_rows.h"
@@ -39,19 +37,6 @@ TouchStatusChange StatusAfter(const blend::v1::Disposition& d, int16_t channel) 
 }
 
 }  // namespace
-
-bool JourneyRunner::AppliesInBatch(const BusEvent& event) {
-  const auto* d = std::get_if<blend::v1::Disposition>(&event.payload);
-  if (d == nullptr || d->touch_id().empty()) return false;
-  switch (d->outcome()) {
-    case blend::v1::TOUCH_OUTCOME_WITHDRAWN:
-    case blend::v1::TOUCH_OUTCOME_DNC_ACTIVE:
-    case blend::v1::TOUCH_OUTCOME_OPTED_OUT:
-      return false;
-    default:
-      return true;
-  }
-}
 
 absl::Status ApplyDispositionBatch(JourneyStore& store, JourneyStepper& stepper,
                                    const EngagementRecorder& engagement,
@@ -182,19 +167,6 @@ absl::Status ApplyDispositionBatch(JourneyStore& store, JourneyStepper& stepper,
   store.WriteEffects(effects, now);
   pauses.WriteHolds();
   return stepper.WriteStepped(store, status_before, loaded, now, notes);
-}
-
-absl::Status JourneyRunner::DispositionBatchInTx(pqxx::work& tx,
-                                                 const std::vector<const BusEvent*>& events,
-                                                 absl::Time now, TxNotes& notes,
-                                                 std::vector<absl::Status>& results) {
-  std::vector<DispositionMessage> messages;
-  messages.reserve(events.size());
-  for (const BusEvent* e : events) {
-    messages.push_back({e->message_id, &std::get<blend::v1::Disposition>(e->payload)});
-  }
-  PgJourneyStore store(tx);
-  return ApplyDispositionBatch(store, stepper_, engagement_, messages, now, notes, results);
 }
 
 }  // namespace blend::orchestrator

@@ -1,5 +1,6 @@
-// Engagement profiles in JourneyRunner: updates inside the disposition / customer-event
-// transactions, historical import, reads. The profile logic itself is libs/engagement.
+// Engagement profiles in JourneyRunner: the historical import and the reads. (The updates of
+// dispositions and customer events are EngagementRecorder's, engagement_recorder.h.) The
+// profile logic itself is libs/engagement.
 
 #include <algorithm>
 #include <functional>
@@ -55,53 +56,6 @@ json UpdateProfile(pqxx::work& tx, const std::string& customer_id,
 }
 
 }  // namespace
-
-void JourneyRunner::RecordDispositionEngagement(pqxx::work& tx, const blend::v1::Disposition& d,
-                                                blend::v1::Channel touch_channel, Loaded& j,
-                                                absl::Time now) {
-  std::optional<engagement::Interaction> interaction =
-      engagement_.DispositionInteraction(d, touch_channel, j.row.campaign_id, now);
-  if (!interaction) return;
-  j.engagement_facts = UpdateProfile(tx, j.customer.customer_id(), &j.customer, now,
-                                     [&](engagement::Profile& p, absl::TimeZone tz) {
-                                       engagement::ApplyInteraction(p, *interaction, tz);
-                                     });
-}
-
-void JourneyRunner::RecordEventEngagement(pqxx::work& tx, const blend::v1::CustomerEvent& ev,
-                                          std::vector<Loaded>& journeys, absl::Time now,
-                                          TxNotes& notes) {
-  const blend::v1::Customer* customer = journeys.empty() ? nullptr : &journeys.front().customer;
-  // An opt-out from a number no journey knows names the number as the customer: no profile.
-  if (ev.has_opt_out() && ev.customer_id() == ev.opt_out().address()) return;
-  const absl::Time at = ev.has_occurred_at() ? FromProto(ev.occurred_at()) : now;
-  const std::optional<Channel> opt_out_channel =
-      ev.has_opt_out() ? FromProto(ev.opt_out().channel()) : std::nullopt;
-  std::vector<engagement::Interaction> interactions =
-      engagement::FromCustomerEvent(ev.type(), opt_out_channel, at, ctx_.options().engagement);
-  const bool goal = engagement::IsGoalEvent(ev.type(), ctx_.options().engagement);
-  if (interactions.empty() && !goal) return;
-  // The change may run twice (UpdateProfile's insert race): it only touches the profile and
-  // `credited`, which the second run overwrites.
-  std::optional<engagement::Attribution> credited;
-  json facts = UpdateProfile(
-      tx, ev.customer_id(), customer, now, [&](engagement::Profile& p, absl::TimeZone tz) {
-        for (const auto& in : interactions) {
-          engagement::ApplyInteraction(p, in, tz);
-        }
-        if (goal) {
-          credited =
-              engagement::ApplyConversion(p, at, ctx_.options().engagement.attribution_window);
-        }
-      });
-  if (goal && !credited) notes.conversions.push_back({"none", "none", std::nullopt});
-  if (credited) {
-    notes.conversions.push_back({std::string(ChannelName(credited->channel)),
-                                 credited->campaign_id.empty() ? "none" : credited->campaign_id,
-                                 absl::ToDoubleSeconds(credited->time_to_conversion)});
-  }
-  for (Loaded& j : journeys) j.engagement_facts = facts;
-}
 
 json EngagementFactsOf(const std::string& profile_json) {
   auto profile = engagement::ProfileFromJson(json::parse(profile_json, nullptr, false));

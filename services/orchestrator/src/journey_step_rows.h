@@ -1,8 +1,8 @@
 #pragma once
 
 // How an interpreter step lands in a journey row; shared by the files that step journeys
-// (journey_runner.cc, journey_stepper.cc and the batches: timer_firing.cc,
-// disposition_batch.cc). Private to src/.
+// (journey_stepper.cc, which defines them, journey_starter.cc and the batches:
+// timer_firing.cc, disposition_batch.cc, customer_event_batch.cc). Private to src/.
 
 #include <cstdint>
 #include <string>

@@ -41,6 +41,28 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 namespace detail {
 
+std::string CurrentState(const journey::JourneyState& s) {
+  auto it = s.runs.find("main");
+  return it == s.runs.end() ? "" : it->second.state;
+}
+
+void FillRow(JourneyRow& row, const journey::StepResult& r, absl::Time now) {
+  row.state_json = r.next.ToJson().dump();
+  row.status = r.next.status;
+  row.current_state = CurrentState(r.next);
+  row.updated_at = now;
+  if (row.status != journey::JourneyStatus::kRunning && !row.finished_at) {
+    row.finished_at = now;
+    row.error = r.next.error;
+    row.cause = r.next.cause;
+  }
+}
+
+absl::Status TxOk(bool ok, const std::string& what) {
+  if (ok) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(what, " changed concurrently; retry"));
+}
+
 int64_t HistoryRowsOf(const journey::StepResult& result) {
   int64_t n = 0;
   for (const journey::Effect& e : result.effects) {
@@ -99,12 +121,16 @@ absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignCache::
   return compiled;
 }
 
+absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> JourneyStepper::CampaignOf(
+    JourneyStore& store, const JourneyRow& row) {
+  return campaigns_.Get(store, row.campaign_id, row.campaign_version, nullptr);
+}
+
 absl::StatusOr<LoadedJourney> JourneyStepper::Parse(JourneyStore& store, JourneyRow row) {
   LoadedJourney j;
   j.row = std::move(row);
   BLEND_ASSIGN_OR_RETURN(j.customer, CustomerFromJson(j.row.customer_json));
-  BLEND_ASSIGN_OR_RETURN(j.campaign,
-                         campaigns_.Get(store, j.row.campaign_id, j.row.campaign_version, nullptr));
+  BLEND_ASSIGN_OR_RETURN(j.campaign, CampaignOf(store, j.row));
   // A state that is not JSON at all is as unreadable as one that does not fit.
   json state = json::parse(j.row.state_json, nullptr, /*allow_exceptions=*/false);
   if (state.is_discarded()) {
@@ -158,6 +184,30 @@ std::vector<journey::CustomerFacts> JourneyStepper::FactsOfMany(
   }
   AddCapHistories(store, caps, now);
   return facts;
+}
+
+absl::StatusOr<LoadedJourney> JourneyStepper::LoadLocked(JourneyStore& store,
+                                                         const std::string& journey_id) {
+  std::vector<JourneyRow> rows = store.LockJourneys({journey_id});
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("unknown journey ", journey_id));
+  return Parse(store, std::move(rows[0]));
+}
+
+absl::Status JourneyStepper::StepOne(JourneyStore& store, LoadedJourney& j,
+                                     const journey::Trigger& trigger, absl::Time now,
+                                     TxNotes& notes) {
+  journey::CustomerFacts facts = std::move(FactsOfMany(store, {&j}, now)[0]);
+  journey::StepResult result = journey::Step(*j.campaign, j.state, facts, trigger, now);
+  const journey::JourneyStatus before = j.row.status;
+  Effects effects;
+  PauseGate pauses(store);
+  BufferEffects(effects, TouchKey(store), j.row, j.customer, *j.campaign, result, now, 1, notes,
+                pauses);
+  store.WriteEffects(effects, now);
+  pauses.WriteHolds();
+  detail::FillRow(j.row, result, now);
+  j.state = std::move(result.next);
+  return WriteRows(store, {{before, &j.row}}, now, notes);
 }
 
 std::map<std::string, journey::CustomerFacts> JourneyStepper::FactsById(
@@ -224,19 +274,28 @@ void JourneyStepper::BufferEffects(Effects& effects, const std::string& touch_ke
 absl::Status JourneyStepper::WriteStepped(
     JourneyStore& store, const std::map<std::string, journey::JourneyStatus>& status_before,
     std::map<std::string, LoadedJourney>& loaded, absl::Time now, TxNotes& notes) const {
-  std::vector<JourneyRow*> stepped;
+  std::vector<Stepped> stepped;
   stepped.reserve(status_before.size());
-  for (const auto& [id, before] : status_before) stepped.push_back(&loaded.at(id).row);
-  BLEND_RETURN_IF_ERROR(detail::TxOk(store.UpdateJourneys(stepped), "a batch's journey"));
-  // Every way a journey ends passes here or through JourneyRunner::Apply: its voice contacts
-  // still queued in Genesys come back out.
+  for (const auto& [id, before] : status_before) stepped.push_back({before, &loaded.at(id).row});
+  return WriteRows(store, stepped, now, notes);
+}
+
+absl::Status JourneyStepper::WriteRows(JourneyStore& store, const std::vector<Stepped>& stepped,
+                                       absl::Time now, TxNotes& notes) const {
+  std::vector<JourneyRow*> rows;
+  rows.reserve(stepped.size());
+  for (const Stepped& s : stepped) rows.push_back(s.row);
+  BLEND_RETURN_IF_ERROR(detail::TxOk(store.UpdateJourneys(rows), "a stepped journey"));
+  // Every way a journey ends passes here (exit event, CancelJourney, failure, timeout): its
+  // voice contacts still queued in Genesys come back out. (A journey that ends in its very
+  // first step, at its start, has no claimed touch yet.)
   std::map<std::string, std::vector<std::string>> ended_by_reason;
-  for (const auto& [id, before] : status_before) {
-    const JourneyRow& row = loaded.at(id).row;
-    if (before != journey::JourneyStatus::kRunning || row.status == before) continue;
+  for (const Stepped& s : stepped) {
+    const JourneyRow& row = *s.row;
+    if (s.before != journey::JourneyStatus::kRunning || row.status == s.before) continue;
     notes.finished.emplace_back(row.campaign_id, JourneyStatusText(row.status));
     ended_by_reason[absl::StrCat("journey finished: ", JourneyStatusText(row.status))].push_back(
-        id);
+        row.journey_id);
   }
   for (const auto& [reason, ids] : ended_by_reason) {
     WriteWithdrawals(store, store.RequestJourneysVoiceWithdrawals(ids, reason, now), reason, now,
@@ -245,6 +304,20 @@ absl::Status JourneyStepper::WriteStepped(
   return absl::OkStatus();
 }
 
+// Withdrawals: taking a voice touch's contact back out of the Genesys dialer.
+//
+// A voice touch goes pending -> claimed (the dialer got the grant and inserts the contact into
+// a Genesys contact list) -> sent (contact inserted, no call yet) -> done (the call outcome).
+// Between the claim and the call outcome Genesys may dial the customer at any moment. When the
+// journey ends (payment, cancel, failure, timeout: WriteStepped) or the customer's voice
+// channel becomes blocked (opt-out, DNC: RecordSuppression, suppression_write.h), the
+// orchestrator writes a blend.v1.WithdrawTouch to the outbox in the same transaction; the
+// dialer removes the contact (or makes it uncallable) and answers with a Disposition
+// (WITHDRAWN, or the real call outcome when Genesys had already dialed).
+//
+// Which touches: JourneyStore::RequestJourneysVoiceWithdrawals. A pending or deferred touch is
+// not withdrawn: it may already be on the topic, but it is cancelled in the same transaction
+// and the claim fence refuses a cancelled touch before the dialer inserts anything.
 void JourneyStepper::WriteWithdrawals(JourneyStore& store, const std::vector<WithdrawnTouch>& rows,
                                       const std::string& reason, absl::Time now,
                                       TxNotes& notes) const {

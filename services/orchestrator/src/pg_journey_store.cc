@@ -45,6 +45,16 @@ std::optional<JourneyRow> PgJourneyStore::FindJourney(const std::string& journey
   return pg::FindJourney(tx_, journey_id, pg::Lock::kNone);
 }
 
+std::optional<JourneyKeyMatch> PgJourneyStore::FindJourneyByKey(const std::string& campaign_id,
+                                                                const std::string& client_key) {
+  return pg::FindJourneyByKey(tx_, campaign_id, client_key);
+}
+
+std::map<std::string, std::string> PgJourneyStore::LoadEngagementProfiles(
+    const std::vector<std::string>& customer_ids) {
+  return pg::LoadEngagementProfiles(tx_, customer_ids);
+}
+
 std::vector<JourneyRow> PgJourneyStore::LockJourneysSkipLocked(
     const std::vector<std::string>& journey_ids) {
   return pg::LockJourneysSkipLocked(tx_, journey_ids);
@@ -81,8 +91,14 @@ std::vector<FactsAndProfile> PgJourneyStore::LoadFactsAndProfiles(
   return pg::LoadFactsAndProfiles(tx_, queries);
 }
 
-consent::Record PgJourneyStore::PutSuppression(const consent::Record& record, absl::Time now) {
-  return consent::pg::Put(tx_, record, now).record;
+SuppressionPut PgJourneyStore::PutSuppression(const consent::Record& record, absl::Time now) {
+  consent::pg::PutResult put = consent::pg::Put(tx_, record, now);
+  return {std::move(put.record), put.created};
+}
+
+std::vector<JourneyRow> PgJourneyStore::LockJourneysWithWithdrawableVoice(
+    const std::string& customer_id, const std::string& address) {
+  return pg::LockJourneysWithWithdrawableVoice(tx_, customer_id, address);
 }
 
 std::vector<consent::Record> PgJourneyStore::FindConsent(
@@ -110,6 +126,12 @@ void PgJourneyStore::MarkTouchClaimed(const std::string& touch_id, const std::st
 void PgJourneyStore::SetTouchStatuses(const std::vector<TouchStatusChange>& changes,
                                       absl::Time now) {
   pg::SetTouchStatuses(tx_, changes, now);
+}
+
+void PgJourneyStore::DeferTouch(const std::string& touch_id, const std::string& reason,
+                                int32_t attempt, const std::string& command,
+                                std::optional<absl::Time> not_before) {
+  pg::MarkTouchDeferred(tx_, touch_id, reason, not_before, attempt, command);
 }
 
 void PgJourneyStore::HoldTouches(const std::vector<std::string>& touch_ids) {

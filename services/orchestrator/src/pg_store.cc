@@ -361,11 +361,19 @@ void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::st
 }
 
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
-                       absl::Time retry_at, int32_t attempt, const std::string& command) {
+                       std::optional<absl::Time> retry_at, int32_t attempt,
+                       const std::string& command) {
+  if (!retry_at) {
+    Exec(tx,
+         "UPDATE touches SET status = 'deferred', reason = $2, attempt = $3, "
+         "command = decode($4, 'base64') WHERE touch_id = $1",
+         touch_id, reason, attempt, B64(command));
+    return;
+  }
   Exec(tx,
        "UPDATE touches SET status = 'deferred', reason = $2, not_before = blend_us_to_ts($3), "
        "attempt = $4, command = decode($5, 'base64') WHERE touch_id = $1",
-       touch_id, reason, ToMicros(retry_at), attempt, B64(command));
+       touch_id, reason, ToMicros(*retry_at), attempt, B64(command));
 }
 
 namespace {
@@ -521,15 +529,6 @@ void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::stri
   Exec(tx, kUpsertFacts, customer_id, object_json, ToMicros(at));
 }
 
-std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since) {
-  pqxx::result r = Exec(
-      tx,
-      "SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text FROM customer_facts "
-      "WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)",
-      customer_id, ToMicros(since));
-  return r[0][0].as<std::string>();
-}
-
 std::optional<std::string> LockEngagementProfile(pqxx::work& tx, const std::string& customer_id) {
   pqxx::result r =
       Exec(tx, "SELECT profile::text FROM engagement_profiles WHERE customer_id = $1 FOR UPDATE",
@@ -568,37 +567,21 @@ std::map<std::string, std::string> LoadEngagementProfiles(
   return out;
 }
 
-FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
-                                    absl::Time since) {
+std::vector<JourneyRow> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
+                                                          const std::string& customer_id,
+                                                          const std::string& address) {
   pqxx::result r = Exec(
       tx,
-      "SELECT (SELECT COALESCE(jsonb_object_agg(fact_key, value), '{}'::jsonb)::text "
-      "        FROM customer_facts WHERE customer_id = $1 AND received_at >= blend_us_to_ts($2)), "
-      "       (SELECT profile::text FROM engagement_profiles "
-      "        WHERE customer_id = $1 AND profile <> '{}'::jsonb)",
-      customer_id, ToMicros(since));
-  FactsAndProfile out{r[0][0].as<std::string>(), std::nullopt};
-  if (!r[0][1].is_null()) out.profile_json = r[0][1].as<std::string>();
-  return out;
-}
-
-std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
-                                                            const std::string& customer_id,
-                                                            const std::string& address) {
-  pqxx::result r = Exec(
-      tx,
-      absl::StrCat("SELECT j.journey_id, j.campaign_id, j.campaign_version, j.customer::text "
-                   "FROM journeys j WHERE j.journey_id IN (SELECT journey_id FROM touches WHERE ",
+      absl::StrCat("SELECT ", kJourneyColumns,
+                   " FROM journeys j WHERE j.journey_id IN (SELECT journey_id FROM touches WHERE ",
                    kWithdrawable,
                    ") AND ((j.customer_id <> '' AND j.customer_id = $1) OR "
                    "($2 <> '' AND (j.customer->>'phone_e164' = $2 OR j.customer->>'email' = $2))) "
                    "ORDER BY j.journey_id FOR UPDATE OF j"),
       customer_id, address);
-  std::vector<VoiceJourney> out;
-  for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int32_t>(),
-                   row[3].as<std::string>()});
-  }
+  std::vector<JourneyRow> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(ReadJourney(row));
   return out;
 }
 

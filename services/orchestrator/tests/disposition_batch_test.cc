@@ -42,15 +42,6 @@ constexpr char kCallThenSucceed[] = R"json({
 
 class DispositionBatchTest : public testing::TriggerTest {
  protected:
-  // The ids of the journey's touches, in id order.
-  std::vector<std::string> TouchesOf(const std::string& journey_id) {
-    std::vector<std::string> ids;
-    for (const auto& [id, t] : store_.touches()) {
-      if (t.journey_id == journey_id) ids.push_back(id);
-    }
-    return ids;
-  }
-
   blend::v1::Disposition Outcome(const std::string& touch_id, blend::v1::TouchOutcome outcome,
                                  blend::v1::Channel channel = blend::v1::CHANNEL_SMS) {
     blend::v1::Disposition d;

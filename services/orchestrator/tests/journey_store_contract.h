@@ -138,6 +138,13 @@ TYPED_TEST_P(JourneyStoreContract, InsertJourneysSkipsAClientKeyAlreadyUsed) {
   EXPECT_EQ(j1->updated_at, this->t0_);
   EXPECT_EQ(j1->status, journey::JourneyStatus::kRunning);
   EXPECT_FALSE(j1->pending_timer.has_value());
+  // The key finds its journey, with the input hash a start compares.
+  std::optional<JourneyKeyMatch> held = this->store().FindJourneyByKey("camp", "key-j1");
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->journey_id, "j1");
+  EXPECT_EQ(held->input_hash, "hash-j1");
+  EXPECT_FALSE(this->store().FindJourneyByKey("camp", "key-j2").has_value());
+  EXPECT_FALSE(this->store().FindJourneyByKey("other", "key-j1").has_value());
 }
 
 TYPED_TEST_P(JourneyStoreContract, LockSkipsJourneysHeldElsewhereAndUnknownOnesInIdOrder) {
@@ -291,12 +298,16 @@ TYPED_TEST_P(JourneyStoreContract, ConsentInForceIsFoundByCustomerOrAddressUntil
   consent::Record other;
   other.customer_id = "c9";
   other.source = "test";
-  const consent::Record stored = this->store().PutSuppression(by_id, this->t0_);
-  EXPECT_FALSE(stored.suppression_id.empty());
-  EXPECT_EQ(stored.recorded_at, this->t0_);
+  const SuppressionPut first = this->store().PutSuppression(by_id, this->t0_);
+  EXPECT_TRUE(first.created);
+  EXPECT_FALSE(first.record.suppression_id.empty());
+  EXPECT_EQ(first.record.recorded_at, this->t0_);
   by_id.note = "again";
-  EXPECT_EQ(this->store().PutSuppression(by_id, this->t0_ + absl::Seconds(1)).suppression_id,
-            stored.suppression_id);
+  const SuppressionPut again = this->store().PutSuppression(by_id, this->t0_ + absl::Seconds(1));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.record.suppression_id, first.record.suppression_id);
+  EXPECT_EQ(again.record.recorded_at, this->t0_);
+  EXPECT_EQ(again.record.note, "again");
   this->store().PutSuppression(by_phone, this->t0_);
   this->store().PutSuppression(other, this->t0_);
 
@@ -345,6 +356,55 @@ TYPED_TEST_P(JourneyStoreContract, APauseHoldsOnlyPendingTouchesUntilTheResume) 
   EXPECT_EQ(this->StoredTouch("t2").status, TouchStatus::kClaimed);
   this->store().SetPaused("camp", false, "ops", "test", this->t0_);
   EXPECT_FALSE(this->store().CampaignPaused("camp"));
+}
+
+TYPED_TEST_P(JourneyStoreContract, ADeferredTouchKeepsItsMomentUnlessANewOneIsGiven) {
+  this->InsertJourneys({"j1"});
+  TouchRow quiet = this->Touch("t1", "j1", blend::v1::CHANNEL_SMS);
+  quiet.not_before = this->t0_;
+  this->AddTouches({quiet, this->Touch("t2", "j1", blend::v1::CHANNEL_SMS)});
+  this->store().MarkTouchClaimed("t1", "w", this->t0_);
+  const absl::Time morning = this->t0_ + absl::Hours(10);
+  this->store().DeferTouch("t1", "quiet_hours", 2, "second attempt", morning);
+  this->store().DeferTouch("t2", "campaign paused", 3, "third attempt", std::nullopt);
+  this->store().DeferTouch("unknown", "quiet_hours", 2, "x", morning);  // nothing to change
+
+  const TouchRow t1 = this->StoredTouch("t1");
+  EXPECT_EQ(t1.status, TouchStatus::kDeferred);
+  EXPECT_EQ(t1.reason, "quiet_hours");
+  EXPECT_EQ(t1.attempt, 2);
+  EXPECT_EQ(t1.command, "second attempt");
+  EXPECT_EQ(t1.not_before, morning);
+  const TouchRow t2 = this->StoredTouch("t2");
+  EXPECT_EQ(t2.status, TouchStatus::kDeferred);
+  EXPECT_EQ(t2.reason, "campaign paused");
+  EXPECT_EQ(t2.attempt, 3);
+  EXPECT_EQ(t2.command, "third attempt");
+  EXPECT_EQ(t2.not_before, std::nullopt);
+  EXPECT_THAT(this->store().FindTouches({"unknown"}), ::testing::IsEmpty());
+}
+
+TYPED_TEST_P(JourneyStoreContract, JourneysWithAQueuedCallAreFoundByCustomerOrAddress) {
+  std::vector<JourneyRow> rows = {this->Journey("j3", "c1"), this->Journey("j1", "c2"),
+                                  this->Journey("j2", "c1"), this->Journey("j4", "c1")};
+  rows[1].customer_json = R"({"customer_id":"c2","phone_e164":"+14155550100"})";
+  ASSERT_THAT(this->store().InsertJourneys(rows), ::testing::SizeIs(4));
+  this->AddTouches({this->Touch("v3", "j3", blend::v1::CHANNEL_VOICE, "c1"),
+                    this->Touch("v1", "j1", blend::v1::CHANNEL_VOICE, "c2"),
+                    this->Touch("v2", "j2", blend::v1::CHANNEL_VOICE, "c1"),
+                    this->Touch("s4", "j4", blend::v1::CHANNEL_SMS, "c1")});
+  for (const char* id : {"v3", "v1", "s4"}) this->store().MarkTouchClaimed(id, "w", this->t0_);
+  // j2's call is still pending (never handed to the dialer), j4's touch is an SMS.
+  EXPECT_THAT(this->Ids(this->store().LockJourneysWithWithdrawableVoice("c1", "")),
+              ::testing::ElementsAre("j3"));
+  EXPECT_THAT(this->Ids(this->store().LockJourneysWithWithdrawableVoice("c1", "+14155550100")),
+              ::testing::ElementsAre("j1", "j3"));
+  EXPECT_THAT(this->Ids(this->store().LockJourneysWithWithdrawableVoice("", "+14155550100")),
+              ::testing::ElementsAre("j1"));
+  EXPECT_THAT(this->store().LockJourneysWithWithdrawableVoice("", ""), ::testing::IsEmpty());
+  // Once its withdrawal is requested, a journey is not found again.
+  this->store().RequestJourneysVoiceWithdrawals({"j3"}, "opted_out", this->t0_);
+  EXPECT_THAT(this->store().LockJourneysWithWithdrawableVoice("c1", ""), ::testing::IsEmpty());
 }
 
 TYPED_TEST_P(JourneyStoreContract, VoiceWithdrawalsComeOnceForContactsThatMayBeQueued) {
@@ -406,6 +466,12 @@ TYPED_TEST_P(JourneyStoreContract, ProfilesAreInsertedOnceThenLockedAndReplaced)
   ASSERT_EQ(locked.size(), 2u);  // c9 has none: an update does not create one
   EXPECT_EQ(nlohmann::json::parse(locked["c1"]), nlohmann::json::parse(R"({"v":1})"));
   EXPECT_EQ(nlohmann::json::parse(locked["c2"]), nlohmann::json::parse(R"({"v":3})"));
+  // The unlocked read: the same profiles, and an empty one counts as none.
+  this->store().InsertEngagementProfiles({{"c3", "{}"}}, this->t0_);
+  std::map<std::string, std::string> read =
+      this->store().LoadEngagementProfiles({"c3", "c2", "c9"});
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(read["c2"]), nlohmann::json::parse(R"({"v":3})"));
 }
 
 TYPED_TEST_P(JourneyStoreContract, AMessageIdIsFreshOnlyTheFirstTime) {
@@ -457,6 +523,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     FactsAreThoseReceivedSinceAnInstantAndEmptyProfilesAreNone,
     ConsentInForceIsFoundByCustomerOrAddressUntilItExpires,
     ClaimTimesAreTheClaimsOnAChannelSinceAnInstant, APauseHoldsOnlyPendingTouchesUntilTheResume,
+    ADeferredTouchKeepsItsMomentUnlessANewOneIsGiven,
+    JourneysWithAQueuedCallAreFoundByCustomerOrAddress,
     VoiceWithdrawalsComeOnceForContactsThatMayBeQueued, OutboxRowsKeepTheOrderTheyWereWrittenIn,
     ProfilesAreInsertedOnceThenLockedAndReplaced, AMessageIdIsFreshOnlyTheFirstTime,
     LockingJourneysAndTouchesFindsTheExistingOnesInIdOrder,

@@ -1,9 +1,11 @@
 #pragma once
 
 // The fixture of the trigger logic's unit tests (timer_firing_test.cc,
-// disposition_batch_test.cc, customer_event_batch_test.cc): an InMemoryJourneyStore, a
-// JourneyStepper over it, a clock value the test moves, and journeys started as JourneyRunner
-// starts them.
+// disposition_batch_test.cc, customer_event_batch_test.cc, touch_fence_test.cc,
+// journey_cancel_test.cc, event_applier_test.cc, suppression_write_test.cc,
+// journey_starter_test.cc): an InMemoryJourneyStore, a JourneyStepper over it, a clock value the
+// test moves, and journeys started as the starter does (the first step in memory, then the
+// row and its effects).
 
 #include <optional>
 #include <string>
@@ -79,6 +81,15 @@ class TriggerTest : public ::testing::Test {
       if (rows[i].seq != static_cast<int64_t>(i) + 1) return false;
     }
     return !rows.empty();
+  }
+
+  // The ids of the journey's touches, in id order.
+  std::vector<std::string> TouchesOf(const std::string& journey_id) {
+    std::vector<std::string> ids;
+    for (const auto& [id, t] : store_.touches()) {
+      if (t.journey_id == journey_id) ids.push_back(id);
+    }
+    return ids;
   }
 
   std::vector<std::string> HistoryKinds(const std::string& id) {

@@ -72,6 +72,13 @@ std::vector<std::string> InMemoryJourneyStore::InsertJourneys(const std::vector<
   return inserted;
 }
 
+std::optional<JourneyKeyMatch> InMemoryJourneyStore::FindJourneyByKey(
+    const std::string& campaign_id, const std::string& client_key) {
+  auto it = journey_by_key_.find({campaign_id, client_key});
+  if (it == journey_by_key_.end()) return std::nullopt;
+  return JourneyKeyMatch{it->second, journeys_.at(it->second).input_hash};
+}
+
 std::optional<JourneyRow> InMemoryJourneyStore::FindJourney(const std::string& journey_id) {
   auto it = journeys_.find(journey_id);
   if (it == journeys_.end()) return std::nullopt;
@@ -187,22 +194,46 @@ std::vector<FactsAndProfile> InMemoryJourneyStore::LoadFactsAndProfiles(
   return out;
 }
 
-consent::Record InMemoryJourneyStore::PutSuppression(const consent::Record& record,
-                                                     absl::Time now) {
+SuppressionPut InMemoryJourneyStore::PutSuppression(const consent::Record& record, absl::Time now) {
   for (consent::Record& stored : suppressions_) {
     if (stored.customer_id == record.customer_id && stored.address == record.address &&
         stored.channel == record.channel && stored.reason == record.reason) {
       stored.source = record.source;
       stored.note = record.note;
       stored.expires_at = record.expires_at;
-      return stored;
+      return {stored, false};
     }
   }
   consent::Record stored = record;
   stored.suppression_id = NewUuid();
   stored.recorded_at = now;
   suppressions_.push_back(stored);
-  return stored;
+  return {stored, true};
+}
+
+std::vector<JourneyRow> InMemoryJourneyStore::LockJourneysWithWithdrawableVoice(
+    const std::string& customer_id, const std::string& address) {
+  std::set<std::string> ids;
+  for (const auto& [id, t] : touches_) {
+    if (Withdrawable(t)) ids.insert(t.journey_id);
+  }
+  std::vector<JourneyRow> out;
+  for (const std::string& id : ids) {  // id order
+    auto it = journeys_.find(id);
+    if (it == journeys_.end()) continue;
+    const JourneyRow& j = it->second;
+    const nlohmann::json customer = nlohmann::json::parse(j.customer_json, nullptr, false);
+    auto field = [&](const char* key) {
+      return customer.is_object() && customer.contains(key) && customer[key].is_string()
+                 ? customer[key].get<std::string>()
+                 : std::string();
+    };
+    const bool by_id = !j.customer_id.empty() && j.customer_id == customer_id;
+    const bool by_address =
+        !address.empty() && (field("phone_e164") == address || field("email") == address);
+    if (by_id || by_address) out.push_back(j);
+  }
+  return out;
 }
 
 std::vector<consent::Record> InMemoryJourneyStore::FindConsent(
@@ -275,6 +306,19 @@ void InMemoryJourneyStore::SetTouchStatuses(const std::vector<TouchStatusChange>
   }
 }
 
+void InMemoryJourneyStore::DeferTouch(const std::string& touch_id, const std::string& reason,
+                                      int32_t attempt, const std::string& command,
+                                      std::optional<absl::Time> not_before) {
+  auto it = touches_.find(touch_id);
+  if (it == touches_.end()) return;
+  TouchRow& t = it->second;
+  t.status = TouchStatus::kDeferred;
+  t.reason = reason;
+  t.attempt = attempt;
+  t.command = command;
+  if (not_before) t.not_before = not_before;
+}
+
 void InMemoryJourneyStore::HoldTouches(const std::vector<std::string>& touch_ids) {
   for (const std::string& id : touch_ids) {
     auto it = touches_.find(id);
@@ -331,6 +375,18 @@ std::set<std::string> InMemoryJourneyStore::MarkProcessedMany(
     if (processed_.insert(id).second) fresh.insert(id);
   }
   return fresh;
+}
+
+std::map<std::string, std::string> InMemoryJourneyStore::LoadEngagementProfiles(
+    const std::vector<std::string>& customer_ids) {
+  std::map<std::string, std::string> out;
+  for (const std::string& id : customer_ids) {
+    auto it = profiles_.find(id);
+    if (it != profiles_.end() && nlohmann::json::parse(it->second) != nlohmann::json::object()) {
+      out[id] = it->second;
+    }
+  }
+  return out;
 }
 
 std::map<std::string, std::string> InMemoryJourneyStore::LockEngagementProfiles(

@@ -2,10 +2,11 @@
 
 // The campaign pause switch (migration 0022). While a campaign is paused no touch of it is
 // emitted and none is granted at the claim:
-//   - emission (JourneyRunner::BufferEffects): the touch row is written as held (status
+//   - emission (JourneyStepper::BufferEffects): the touch row is written as held (status
 //     'deferred', reason kPausedReason) and gets no outbox row: nothing reaches Kafka; the
 //     journey waits at its Task as it does for any touch in flight;
-//   - claim (ClaimInTx): a touch already on Kafka is answered DECISION_DEFERRED with reason
+//   - claim (TouchFence::Claim, touch_fence.h): a touch already on Kafka is answered
+//   DECISION_DEFERRED with reason
 //     kPausedReason and held the same way (next attempt, like every deferral);
 //   - resume (ReleaseHeldTouches): every held touch of the campaign gets an outbox row again
 //     (the same touch id; the stored attempt), so it is emitted and claimed as usual.
@@ -31,7 +32,6 @@
 #include "absl/time/time.h"
 #include "blend/orchestrator/journey_store.h"
 #include "blend/v1/campaign_service.pb.h"
-#include "blend/v1/touch_service.pb.h"
 
 namespace blend::orchestrator {
 
@@ -72,13 +72,6 @@ std::map<std::string, blend::v1::CampaignPause> ReadPauses(pqxx::work& tx,
 blend::v1::CampaignPause SetPaused(pqxx::work& tx, const std::string& campaign_id, bool paused,
                                    const std::string& changed_by, const std::string& reason,
                                    absl::Time now, bool* changed);
-
-// The claim of a touch of a paused campaign: holds it (next attempt, no outbox row) and
-// returns the DEFERRED answer. `touch_command` is the stored TouchCommand bytes.
-absl::StatusOr<blend::v1::ClaimTouchResponse> HoldClaimedTouch(pqxx::work& tx,
-                                                               const std::string& touch_id,
-                                                               int32_t attempt,
-                                                               const std::string& touch_command);
 
 // Emits again the held touches of up to `limit` journeys of a campaign that is not paused
 // (journey rows, then touch rows, locked in id order, like every trigger). journeys == 0: none

@@ -9,10 +9,10 @@
 // timers and journeys as one Effects and one UpdateJourneys. Applied one by one, a
 // disposition cost about ten round trips.
 //
-// What differs from the one-by-one path (JourneyRunner::DispositionInTx): every step of the
+// What differs from the one-by-one path (EventApplier::Disposition): every step of the
 // batch sees the profile after all of the batch's interactions, not only those before it.
 // Outcomes that write the consent record or revisit a done touch (WITHDRAWN, DNC_ACTIVE,
-// OPTED_OUT) are not batched (JourneyRunner::AppliesInBatch).
+// OPTED_OUT) are not batched (EventApplier::DispositionAppliesInBatch).
 
 #include <string>
 #include <vector>

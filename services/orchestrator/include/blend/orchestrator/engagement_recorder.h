@@ -1,10 +1,9 @@
 #pragma once
 
-// The engagement profile changes of a batch of dispositions, through a JourneyStore
+// The engagement profile changes of dispositions and customer events, through a JourneyStore
 // (journey_store.h): which interaction a disposition adds, and the interactions of many
-// customers applied with a fixed number of store calls. The profile logic itself is
-// libs/engagement; the single-trigger paths (one profile at a time) are in
-// engagement_runner.cc.
+// customers (or of one: the messages applied one by one) with a fixed number of store calls.
+// The profile logic itself is libs/engagement; the historical import is engagement_runner.cc's.
 
 #include <functional>
 #include <map>

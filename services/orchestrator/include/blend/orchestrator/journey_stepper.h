@@ -56,9 +56,6 @@ struct LoadedJourney {
   blend::v1::Customer customer;
   std::shared_ptr<const journey::CompiledCampaign> campaign;
   journey::JourneyState state;
-  // The customer's engagement facts when this transaction already has them (it just
-  // updated the profile): saves reading the profile again for the step.
-  std::optional<nlohmann::json> engagement_facts;
 };
 
 class JourneyStepper {
@@ -70,6 +67,17 @@ class JourneyStepper {
   // The row's customer, campaign and state; an error (kNotFound campaign, unreadable state)
   // when it cannot be stepped.
   absl::StatusOr<LoadedJourney> Parse(JourneyStore& store, JourneyRow row);
+  // The compiled campaign version the journey runs; kNotFound when unknown.
+  absl::StatusOr<std::shared_ptr<const journey::CompiledCampaign>> CampaignOf(
+      JourneyStore& store, const JourneyRow& row);
+  // The journey locked (waiting for a holder) and parsed; kNotFound when unknown.
+  absl::StatusOr<LoadedJourney> LoadLocked(JourneyStore& store, const std::string& journey_id);
+  // Steps one loaded, locked journey with `trigger` and writes everything: its effects (touches,
+  // outbox rows, timers, history), its row, and, when the step ended it, the withdrawal of its
+  // voice contacts still queued in Genesys. `j` is left as written. kAborted when the journey
+  // changed concurrently.
+  absl::Status StepOne(JourneyStore& store, LoadedJourney& j, const journey::Trigger& trigger,
+                       absl::Time now, TxNotes& notes);
   // The facts of many journeys (consent, attributes since each one started, engagement
   // profile, frequency-cap history) with a fixed number of store calls: one per journey, in
   // order.
@@ -102,7 +110,7 @@ class JourneyStepper {
                             const std::map<std::string, journey::JourneyStatus>& status_before,
                             std::map<std::string, LoadedJourney>& loaded, absl::Time now,
                             TxNotes& notes) const;
-  // A WithdrawTouch outbox row and a history row for each touch (touch_withdraw.cc says why).
+  // A WithdrawTouch outbox row and a history row for each touch (journey_stepper.cc says why).
   void WriteWithdrawals(JourneyStore& store, const std::vector<WithdrawnTouch>& rows,
                         const std::string& reason, absl::Time now, TxNotes& notes) const;
   // The installation's touch id key, read once.
@@ -110,6 +118,15 @@ class JourneyStepper {
   const std::string& topic_prefix() const { return topic_prefix_; }
 
  private:
+  // A stepped row and its status before the step.
+  struct Stepped {
+    journey::JourneyStatus before;
+    JourneyRow* row;
+  };
+  // WriteStepped's work: one UpdateJourneys, then the notes and withdrawals of those that ended.
+  absl::Status WriteRows(JourneyStore& store, const std::vector<Stepped>& stepped, absl::Time now,
+                         TxNotes& notes) const;
+
   CampaignCache& campaigns_;
   const std::string topic_prefix_;
   absl::Mutex touch_key_mu_;
@@ -120,6 +137,16 @@ class JourneyStepper {
 std::vector<consent::Record> FindConsent(JourneyStore& store,
                                          const std::vector<blend::v1::Customer>& customers,
                                          absl::Time now);
+
+// Sets the suppression facts of `facts` from the records about `customer`, with the campaign's
+// optOutScope (consent_runner.cc).
+void ApplyConsent(const std::vector<consent::Record>& records, const blend::v1::Customer& customer,
+                  const journey::CompiledCampaign& campaign, absl::Time now,
+                  journey::CustomerFacts& facts);
+
+// The facts object of a stored profile (libs/engagement FactsJson); null when unreadable
+// (engagement_runner.cc).
+nlohmann::json EngagementFactsOf(const std::string& profile_json);
 
 // "<prefix>blend.touch.<channel>".
 std::string TouchTopicFor(Channel channel, const std::string& prefix);

@@ -50,6 +50,9 @@ class JourneyStore {
   virtual std::vector<std::string> InsertJourneys(const std::vector<JourneyRow>& rows) = 0;
   // Unlocked read; nullopt when unknown.
   virtual std::optional<JourneyRow> FindJourney(const std::string& journey_id) = 0;
+  // The journey that holds (campaign_id, client_key), unlocked; nullopt when none.
+  virtual std::optional<JourneyKeyMatch> FindJourneyByKey(const std::string& campaign_id,
+                                                          const std::string& client_key) = 0;
   // The journeys among `journey_ids` that exist and that no other transaction holds, locked,
   // in id order. Never waits.
   virtual std::vector<JourneyRow> LockJourneysSkipLocked(
@@ -87,8 +90,10 @@ class JourneyStore {
   // JSON object ("{}" when none), and the customer's engagement profile (nullopt: none).
   virtual std::vector<FactsAndProfile> LoadFactsAndProfiles(
       const std::vector<FactsQuery>& queries) = 0;
-  // Records a (normalised) suppression; returns it as stored.
-  virtual consent::Record PutSuppression(const consent::Record& record, absl::Time now) = 0;
+  // Records a (normalised) suppression, idempotent by (customer id, address, channel, reason):
+  // a record in force with that key keeps its id and first recorded_at and takes the new
+  // source, note and expiry (created false). Returns it as stored.
+  virtual SuppressionPut PutSuppression(const consent::Record& record, absl::Time now) = 0;
   // The consent records in force at `now` (not removed, not expired) about any of these
   // customer ids or addresses (empty strings ignored), in no defined order.
   virtual std::vector<consent::Record> FindConsent(const std::vector<std::string>& customer_ids,
@@ -112,9 +117,20 @@ class JourneyStore {
   virtual void MarkTouchClaimed(const std::string& touch_id, const std::string& worker,
                                 absl::Time now) = 0;
   virtual void SetTouchStatuses(const std::vector<TouchStatusChange>& changes, absl::Time now) = 0;
+  // Status deferred with `reason`, its next `attempt` and that attempt's `command` (serialised
+  // blend.v1.TouchCommand); not_before becomes `not_before` when given and stays otherwise (a
+  // pause holds a touch until the resume, with no moment to name).
+  virtual void DeferTouch(const std::string& touch_id, const std::string& reason, int32_t attempt,
+                          const std::string& command, std::optional<absl::Time> not_before) = 0;
   // Marks these touches held by a pause (status deferred, reason kPausedReason) where they
   // are still pending.
   virtual void HoldTouches(const std::vector<std::string>& touch_ids) = 0;
+  // The journeys of a customer (by customer id, or whose customer has this phone or e-mail
+  // address; empty strings match nothing) with a voice touch whose contact may be queued in
+  // Genesys and that has no withdrawal requested yet (as RequestJourneysVoiceWithdrawals),
+  // locked in id order.
+  virtual std::vector<JourneyRow> LockJourneysWithWithdrawableVoice(const std::string& customer_id,
+                                                                    const std::string& address) = 0;
   // pg::RequestJourneyVoiceWithdrawals for several journeys: every voice touch of theirs whose
   // contact may be queued in Genesys (claimed, sent, or done in doubt) and that has no
   // withdrawal requested yet gets one (reason, now); those touches, in id order, each at most
@@ -127,6 +143,10 @@ class JourneyStore {
   // Records the (distinct) message ids as processed by `source`: those seen for the first time.
   virtual std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
                                                   const std::string& source, absl::Time now) = 0;
+  // The stored engagement profiles (JSON) of these customers, unlocked; customers without one
+  // (or with an empty one) are absent.
+  virtual std::map<std::string, std::string> LoadEngagementProfiles(
+      const std::vector<std::string>& customer_ids) = 0;
   // The stored engagement profiles (JSON) of these customers, locked in id order; customers
   // without one are absent.
   virtual std::map<std::string, std::string> LockEngagementProfiles(

@@ -28,6 +28,8 @@ class PgJourneyStore final : public JourneyStore {
   bool CampaignPaused(const std::string& campaign_id) override;
   std::vector<std::string> InsertJourneys(const std::vector<JourneyRow>& rows) override;
   std::optional<JourneyRow> FindJourney(const std::string& journey_id) override;
+  std::optional<JourneyKeyMatch> FindJourneyByKey(const std::string& campaign_id,
+                                                  const std::string& client_key) override;
   std::vector<JourneyRow> LockJourneysSkipLocked(
       const std::vector<std::string>& journey_ids) override;
   bool UpdateJourneys(const std::vector<JourneyRow*>& rows) override;
@@ -40,7 +42,9 @@ class PgJourneyStore final : public JourneyStore {
                    absl::Time at) override;
   std::vector<FactsAndProfile> LoadFactsAndProfiles(
       const std::vector<FactsQuery>& queries) override;
-  consent::Record PutSuppression(const consent::Record& record, absl::Time now) override;
+  SuppressionPut PutSuppression(const consent::Record& record, absl::Time now) override;
+  std::vector<JourneyRow> LockJourneysWithWithdrawableVoice(const std::string& customer_id,
+                                                            const std::string& address) override;
   std::vector<consent::Record> FindConsent(const std::vector<std::string>& customer_ids,
                                            const std::vector<std::string>& addresses,
                                            absl::Time now) override;
@@ -51,6 +55,8 @@ class PgJourneyStore final : public JourneyStore {
   void MarkTouchClaimed(const std::string& touch_id, const std::string& worker,
                         absl::Time now) override;
   void SetTouchStatuses(const std::vector<TouchStatusChange>& changes, absl::Time now) override;
+  void DeferTouch(const std::string& touch_id, const std::string& reason, int32_t attempt,
+                  const std::string& command, std::optional<absl::Time> not_before) override;
   void HoldTouches(const std::vector<std::string>& touch_ids) override;
   std::vector<WithdrawnTouch> RequestJourneysVoiceWithdrawals(
       const std::vector<std::string>& journey_ids, const std::string& reason,
@@ -61,6 +67,8 @@ class PgJourneyStore final : public JourneyStore {
   std::vector<TouchRow> LockTouches(const std::vector<std::string>& touch_ids) override;
   std::set<std::string> MarkProcessedMany(const std::vector<std::string>& message_ids,
                                           const std::string& source, absl::Time now) override;
+  std::map<std::string, std::string> LoadEngagementProfiles(
+      const std::vector<std::string>& customer_ids) override;
   std::map<std::string, std::string> LockEngagementProfiles(
       const std::vector<std::string>& customer_ids) override;
   void UpdateEngagementProfiles(const std::map<std::string, std::string>& profiles,

@@ -97,8 +97,10 @@ void SetTouchStatus(pqxx::work& tx, const std::string& touch_id, TouchStatus sta
 // migration 0016).
 void MarkTouchClaimed(pqxx::work& tx, const std::string& touch_id, const std::string& worker,
                       absl::Time now);
+// JourneyStore::DeferTouch: not_before only moves when `retry_at` is given.
 void MarkTouchDeferred(pqxx::work& tx, const std::string& touch_id, const std::string& reason,
-                       absl::Time retry_at, int32_t attempt, const std::string& command);
+                       std::optional<absl::Time> retry_at, int32_t attempt,
+                       const std::string& command);
 // Marks every voice touch of the journey that may be queued in Genesys
 // and has no withdrawal requested yet: withdraw_requested_at = now, withdraw_reason = reason.
 // Returns those rows, each at most once over any number of calls. "May be queued": `claimed`
@@ -168,11 +170,6 @@ bool MarkProcessed(pqxx::work& tx, const std::string& message_id, const std::str
 // Upserts each key of a JSON object as one fact.
 void UpsertFacts(pqxx::work& tx, const std::string& customer_id, const std::string& object_json,
                  absl::Time at);
-// Facts received since `since` merged into one JSON object ("{}" when none).
-std::string LoadFacts(pqxx::work& tx, const std::string& customer_id, absl::Time since);
-// The same and, in the same statement, the customer's engagement profile (nullopt: none).
-FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_id,
-                                    absl::Time since);
 
 // Suppressions (the consent record) are read and written by libs/consent consent_store.h.
 
@@ -180,15 +177,9 @@ FactsAndProfile LoadFactsAndProfile(pqxx::work& tx, const std::string& customer_
 // voice touch that may be queued in Genesys and has no withdrawal requested yet (the
 // predicate of RequestJourneyVoiceWithdrawals). The journeys are locked FOR UPDATE in id order
 // (the lock order of every trigger; the withdrawal appends to their history).
-struct VoiceJourney {
-  std::string journey_id;
-  std::string campaign_id;
-  int32_t campaign_version = 0;
-  std::string customer_json;
-};
-std::vector<VoiceJourney> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
-                                                            const std::string& customer_id,
-                                                            const std::string& address);
+std::vector<JourneyRow> LockJourneysWithWithdrawableVoice(pqxx::work& tx,
+                                                          const std::string& customer_id,
+                                                          const std::string& address);
 
 // engagement profiles (libs/store/migrations/0013_engagement.sql)
 
@@ -213,8 +204,9 @@ std::vector<JourneyRow> LockJourneysSkipLocked(pqxx::work& tx,
 // UpdateJourney for many rows in one statement (each row at most once). False when any
 // stored version differs: nothing can be trusted then, abort and re-run the transaction.
 bool UpdateJourneys(pqxx::work& tx, const std::vector<JourneyRow*>& rows);
-// LoadFactsAndProfile for many (customer, since) pairs in one statement; one answer per
-// query, in order.
+// Per (customer, since) pair, in one statement: the facts received since then merged into one
+// JSON object ("{}" when none) and the customer's engagement profile (nullopt: none); one
+// answer per query, in order.
 std::vector<FactsAndProfile> LoadFactsAndProfiles(pqxx::work& tx,
                                                   const std::vector<FactsQuery>& queries);
 // Claim times of each customer's touches on `channel` since `since` (frequency-cap history),

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "blend/consent/consent.h"
 #include "blend/orchestrator/statuses.h"
 
 namespace blend::orchestrator {
@@ -110,6 +111,12 @@ struct FactsAndProfile {
 };
 
 // A touch's new status and reason.
+// A suppression as stored by JourneyStore::PutSuppression.
+struct SuppressionPut {
+  consent::Record record;
+  bool created = false;  // false: the record in force with the same key was updated
+};
+
 struct TouchStatusChange {
   std::string touch_id;
   TouchStatus status = TouchStatus::kDone;
