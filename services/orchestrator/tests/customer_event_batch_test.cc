@@ -35,15 +35,6 @@ class CustomerEventBatchTest : public testing::TriggerTest {
     Put("call", kWaitADay, kPaymentEnds);
   }
 
-  blend::v1::CustomerEvent Event(const std::string& customer, const std::string& type,
-                                 const std::string& event_id) {
-    blend::v1::CustomerEvent ev;
-    ev.set_customer_id(customer);
-    ev.set_type(type);
-    ev.set_event_id(event_id);
-    return ev;
-  }
-
   std::vector<absl::Status> Apply(const std::vector<blend::v1::CustomerEvent>& evs) {
     std::vector<const blend::v1::CustomerEvent*> ptrs;
     ptrs.reserve(evs.size());

@@ -42,15 +42,6 @@ constexpr char kCallThenSucceed[] = R"json({
 
 class DispositionBatchTest : public testing::TriggerTest {
  protected:
-  blend::v1::Disposition Outcome(const std::string& touch_id, blend::v1::TouchOutcome outcome,
-                                 blend::v1::Channel channel = blend::v1::CHANNEL_SMS) {
-    blend::v1::Disposition d;
-    d.set_touch_id(touch_id);
-    d.set_channel(channel);
-    d.set_outcome(outcome);
-    return d;
-  }
-
   // Applies the dispositions (message ids m<first>, m<first+1>, ...): one status per message.
   std::vector<absl::Status> Apply(const std::vector<blend::v1::Disposition>& ds, int first = 0) {
     std::vector<DispositionMessage> messages;

@@ -54,25 +54,6 @@ class EventApplierTest : public testing::TriggerTest {
     return touches[0];
   }
 
-  static blend::v1::Disposition Outcome(const std::string& touch_id,
-                                        blend::v1::TouchOutcome outcome,
-                                        blend::v1::Channel channel) {
-    blend::v1::Disposition d;
-    d.set_touch_id(touch_id);
-    d.set_outcome(outcome);
-    d.set_channel(channel);
-    return d;
-  }
-
-  static blend::v1::CustomerEvent Event(const std::string& customer, const std::string& type,
-                                        const std::string& event_id) {
-    blend::v1::CustomerEvent ev;
-    ev.set_customer_id(customer);
-    ev.set_type(type);
-    ev.set_event_id(event_id);
-    return ev;
-  }
-
   absl::Status Apply(const std::string& message_id, const blend::v1::Disposition& d) {
     return applier_.Disposition(store_, message_id, d, now_, notes_);
   }

@@ -21,6 +21,7 @@
 #include "blend/orchestrator/codec.h"
 #include "blend/orchestrator/journey_stepper.h"
 #include "blend/orchestrator/testing/in_memory_journey_store.h"
+#include "blend/v1/bus.pb.h"
 
 namespace blend::orchestrator::testing {
 
@@ -81,6 +82,26 @@ class TriggerTest : public ::testing::Test {
       if (rows[i].seq != static_cast<int64_t>(i) + 1) return false;
     }
     return !rows.empty();
+  }
+
+  // A worker's or the dialer's answer about a touch.
+  static blend::v1::Disposition Outcome(const std::string& touch_id,
+                                        blend::v1::TouchOutcome outcome,
+                                        blend::v1::Channel channel = blend::v1::CHANNEL_SMS) {
+    blend::v1::Disposition d;
+    d.set_touch_id(touch_id);
+    d.set_channel(channel);
+    d.set_outcome(outcome);
+    return d;
+  }
+
+  static blend::v1::CustomerEvent Event(const std::string& customer, const std::string& type,
+                                        const std::string& event_id) {
+    blend::v1::CustomerEvent ev;
+    ev.set_customer_id(customer);
+    ev.set_type(type);
+    ev.set_event_id(event_id);
+    return ev;
   }
 
   // The ids of the journey's touches, in id order.
