@@ -39,7 +39,7 @@ SuppressionPut RecordSuppression(JourneyStore& store, JourneyStepper& stepper,
                                  const consent::Record& record, absl::Time now, TxNotes& notes) {
   SuppressionPut put = store.PutSuppression(record, now);
   // One WithdrawTouch per touch, ever: a repeated put finds them withdrawn already.
-  const std::string reason = WithdrawReason(put.record);
+  std::vector<std::string> blocked;  // journeys whose queued calls the record blocks
   for (const JourneyRow& row :
        store.LockJourneysWithWithdrawableVoice(record.customer_id, record.address)) {
     auto customer = CustomerFromJson(row.customer_json);
@@ -53,8 +53,12 @@ SuppressionPut RecordSuppression(JourneyStore& store, JourneyStepper& stepper,
         !consent::Blocks(put.record, Channel::kVoice, ScopeOf(**campaign))) {
       continue;
     }
-    stepper.WriteWithdrawals(store,
-                             store.RequestJourneysVoiceWithdrawals({row.journey_id}, reason, now),
+    blocked.push_back(row.journey_id);
+  }
+  // One withdrawal request for all of them: they share the record's reason.
+  if (!blocked.empty()) {
+    const std::string reason = WithdrawReason(put.record);
+    stepper.WriteWithdrawals(store, store.RequestJourneysVoiceWithdrawals(blocked, reason, now),
                              reason, now, notes);
   }
   notes.suppressions.emplace_back(consent::ReasonName(record.reason));
